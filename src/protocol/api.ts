@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { Usage } from './usage.ts';
+import type { UIMessage } from './ui-message.ts';
+
+/** Maximum characters in one user message (SPEC §4.1). */
+export const maxMessageChars = 64_000;
+/** Maximum attached files per message (SPEC §4.1). */
+export const maxFilesPerMessage = 20;
+
+export const createSessionBodySchema = z.strictObject({ title: z.string().max(200).optional() });
+export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
+
+export const patchSessionBodySchema = z.strictObject({ title: z.string().trim().min(1).max(200) });
+export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
+
+export const postMessageBodySchema = z.strictObject({
+  text: z.string(),
+  messageId: z.string().min(1).max(128).optional(),
+  fileIds: z.array(z.string().max(128)).optional(),
+});
+export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
+
+export type SessionStatus = 'idle' | 'running' | 'queued';
+
+export interface SessionSummary {
+  id: string;
+  title: string | null;
+  status: SessionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SessionList {
+  sessions: SessionSummary[];
+  nextCursor: string | null;
+}
+
+export interface SessionDetail extends SessionSummary {
+  messages: UIMessage[];
+  hasMore: boolean;
+  activeTurn: { id: string; startedAt: string } | null;
+  usage: Usage;
+}
+
+export interface CancelResult {
+  cancelled: boolean;
+}

@@ -1,0 +1,34 @@
+/** Every error code a client can receive, in HTTP bodies and in `data-error` stream parts. */
+export const errorCodes = [
+  'bad_request',
+  'invalid_json',
+  'empty_prompt',
+  'message_too_long',
+  'too_many_files',
+  'payload_too_large',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'turn_in_progress',
+  'queue_full',
+  'rate_limited',
+  'service_unavailable',
+  'internal_error',
+  'model_not_configured',
+  'model_error',
+  'transient_api_error',
+  'authentication_failed',
+  'all_attempts_exhausted',
+  'circuit_breaker_empty_tool_calls',
+  'workspace_error',
+  'sandbox_unavailable',
+  'turn_interrupted',
+  'turn_timeout',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** The JSON body of every HTTP error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}

@@ -1,0 +1,5 @@
+export * from './api.ts';
+export * from './errors.ts';
+export * from './stream-chunks.ts';
+export * from './ui-message.ts';
+export * from './usage.ts';

@@ -1,0 +1,61 @@
+import type { ErrorCode } from './errors.ts';
+import type { Usage } from './usage.ts';
+
+/**
+ * The subset of the AI SDK UI message stream v1 chunks that Autopilot sends.
+ * Only fields the protocol defines appear here: the official client rejects anything else.
+ */
+export type StreamChunk =
+  | { type: 'start'; messageId: string }
+  | { type: 'start-step' }
+  | { type: 'finish-step' }
+  | { type: 'text-start'; id: string }
+  | { type: 'text-delta'; id: string; delta: string }
+  | { type: 'text-end'; id: string }
+  | { type: 'reasoning-start'; id: string }
+  | { type: 'reasoning-delta'; id: string; delta: string }
+  | { type: 'reasoning-end'; id: string }
+  | { type: 'tool-input-start'; toolCallId: string; toolName: string }
+  | { type: 'tool-input-available'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'tool-output-available'; toolCallId: string; output: unknown }
+  | { type: 'tool-output-error'; toolCallId: string; errorText: string }
+  | { type: 'data-status'; data: StatusData; transient: true }
+  | { type: 'data-compaction'; id: string; data: CompactionData }
+  | { type: 'data-error'; data: ErrorData }
+  | { type: 'data-system'; data: SystemData }
+  | { type: 'message-metadata'; messageMetadata: TurnMetadata }
+  | { type: 'error'; errorText: string }
+  | { type: 'finish'; finishReason?: 'stop' | 'error' | 'other' };
+
+export interface StatusData {
+  message: string;
+}
+
+export interface CompactionData {
+  phase: 'summarizing' | 'rebuilding';
+  tokensBefore?: number;
+  tokensAfter?: number;
+  messagesBefore?: number;
+  messagesAfter?: number;
+}
+
+export interface ErrorData {
+  code: ErrorCode;
+  retryable: boolean;
+  message: string;
+}
+
+/** A system line shown in the conversation, e.g. "Execution stopped by user". */
+export interface SystemData {
+  message: string;
+}
+
+export interface TurnMetadata {
+  usage: Usage;
+}
+
+/** A chunk as published to subscribers: numbered from 1 within its turn. */
+export interface StreamEvent {
+  id: number;
+  chunk: StreamChunk;
+}

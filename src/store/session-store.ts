@@ -1,0 +1,126 @@
+import type { SessionStatus, Usage } from '../protocol/index.ts';
+
+export interface UserRecord {
+  id: string;
+  name: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  ownerId: string;
+  title: string | null;
+  /** Derived from the session's turns: `running` while a turn runs. */
+  status: SessionStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * One stored conversation row. Rows are append-only and ordered by `seq` within a session.
+ * - `user`: the user's text in `content`.
+ * - `assistant`: either a completed text block (`content`) or one tool call (`toolCall`).
+ * - `tool`: the result of the tool call `toolCallId`; `content` is the JSON-encoded output.
+ * - `marker`: an error or system line (`metadata.marker`), shown on reload, never sent to the model.
+ */
+export type MessageRole = 'user' | 'assistant' | 'reasoning' | 'tool' | 'marker';
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+export interface StoredMessage {
+  id: string;
+  sessionId: string;
+  seq: number;
+  role: MessageRole;
+  turnId: string | null;
+  /** Index of the model call (step) within the turn that produced this row. */
+  step: number | null;
+  content: string;
+  toolCall: ToolCallRecord | null;
+  toolCallId: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+}
+
+export type NewMessage = Pick<StoredMessage, 'id' | 'role' | 'content'> &
+  Partial<Pick<StoredMessage, 'turnId' | 'step' | 'toolCall' | 'toolCallId' | 'metadata'>>;
+
+export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface TurnRecord {
+  id: string;
+  sessionId: string;
+  ownerId: string;
+  status: TurnStatus;
+  /** The id of the assistant UIMessage this turn streams (the `start` chunk's messageId). */
+  messageId: string;
+  /** The client's idempotency key, when it sent one. */
+  clientMessageId: string | null;
+  userMessageId: string;
+  errorCode: string | null;
+  fencingToken: number;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export type NewTurn = Pick<
+  TurnRecord,
+  'id' | 'sessionId' | 'ownerId' | 'messageId' | 'clientMessageId' | 'userMessageId' | 'fencingToken'
+>;
+
+export interface Scope {
+  ownerId: string;
+  sessionId: string;
+}
+
+/**
+ * Durable conversations. Every method is scoped by owner: a session of another owner behaves
+ * exactly like one that does not exist.
+ */
+export interface SessionStore {
+  ensureUser(user: UserRecord): Promise<void>;
+
+  createSession(options: { ownerId: string; title?: string | null }): Promise<SessionRecord>;
+  getSession(scope: Scope): Promise<SessionRecord | null>;
+  /** Newest first (by updatedAt, then id). `cursor` is the opaque `nextCursor` of the previous page. */
+  listSessions(options: {
+    ownerId: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ sessions: SessionRecord[]; nextCursor: string | null }>;
+  /** Returns null when the session does not exist for this owner. */
+  renameSession(options: Scope & { title: string }): Promise<SessionRecord | null>;
+  /** Sets the title only if it is still empty; returns whether it did. */
+  setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean>;
+  /** Deletes the session with its messages, turns, usage and transcripts. */
+  deleteSession(scope: Scope): Promise<boolean>;
+
+  /** Appends one row with the next `seq`, and touches the session's updatedAt. */
+  appendMessage(options: Scope & { message: NewMessage }): Promise<StoredMessage>;
+  /** Ordered by seq ascending. With `beforeSeq`, only rows before it; with `limit`, the last `limit` of those. */
+  listMessages(options: Scope & { limit?: number; beforeSeq?: number }): Promise<StoredMessage[]>;
+  /** Removes marker rows at the end of the session (after its last non-marker row); returns how many. */
+  deleteTrailingMarkers(scope: Scope): Promise<number>;
+
+  createTurn(turn: NewTurn): Promise<TurnRecord>;
+  getTurn(options: Scope & { turnId: string }): Promise<TurnRecord | null>;
+  findTurnByClientMessageId(options: Scope & { clientMessageId: string }): Promise<TurnRecord | null>;
+  /** The running turn of the session, if any. */
+  getActiveTurn(scope: Scope): Promise<TurnRecord | null>;
+  /** Compare-and-set from `running` to a terminal status; returns false if the turn was not running. */
+  endTurn(options: {
+    turnId: string;
+    status: Exclude<TurnStatus, 'running'>;
+    errorCode?: string | null;
+  }): Promise<boolean>;
+  /** Every running turn of every owner: used at start-up to mark orphans as interrupted. */
+  listRunningTurns(): Promise<TurnRecord[]>;
+
+  recordUsage(options: Scope & { turnId: string; model: string; usage: Usage }): Promise<void>;
+  getSessionUsage(scope: Scope): Promise<Usage>;
+
+  close(): Promise<void>;
+}
