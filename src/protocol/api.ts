@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Usage } from './usage.ts';
 import type { UIMessage } from './ui-message.ts';
+import type { Usage } from './usage.ts';
 
 /** Maximum characters in one user message (SPEC §4.1). */
 export const maxMessageChars = 64_000;

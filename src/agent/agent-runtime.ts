@@ -1,0 +1,45 @@
+import type { RuntimeKind } from '../config/config.ts';
+import type { Usage } from '../protocol/index.ts';
+import type { StoredMessage } from '../store/session-store.ts';
+import type { ToolExecutor } from '../tools/tool-executor.ts';
+import type { Logger } from '../util/logger.ts';
+
+/**
+ * What every runtime produces, whatever SDK it adapts. The turn engine turns these into stream
+ * chunks and stored messages; nothing after `agent/` can tell which runtime ran.
+ * Ordering contract: text/reasoning deltas sit between their start and end; a tool's
+ * `tool-call` precedes its `tool-result`; steps bracket model calls.
+ */
+export type AgentEvent =
+  | { type: 'step-start' }
+  | { type: 'step-finish' }
+  | { type: 'text-start'; id: string }
+  | { type: 'text-delta'; id: string; delta: string }
+  | { type: 'text-end'; id: string }
+  | { type: 'reasoning-start'; id: string }
+  | { type: 'reasoning-delta'; id: string; delta: string }
+  | { type: 'reasoning-end'; id: string }
+  | { type: 'tool-input-start'; toolCallId: string; toolName: string }
+  | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
+  | { type: 'tool-result'; toolCallId: string; output: unknown; isError: boolean }
+  /** Usage of one model call (or one result); the engine adds them up. */
+  | { type: 'usage'; usage: Usage; model: string };
+
+export interface AgentRunInput {
+  sessionId: string;
+  turnId: string;
+  /** The user's new message. */
+  prompt: string;
+  /** The stored conversation before the new message, oldest first. */
+  history: StoredMessage[];
+  workspaceDir: string;
+  tools: ToolExecutor;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** Errors thrown by `run` are `AppError`s classified by the runtime (see classify-model-error.ts). */
+export interface AgentRuntime {
+  readonly kind: RuntimeKind;
+  run(input: AgentRunInput): AsyncIterable<AgentEvent>;
+}

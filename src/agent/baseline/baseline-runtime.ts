@@ -1,0 +1,154 @@
+import {
+  APICallError,
+  isStepCount,
+  jsonSchema,
+  type LanguageModel,
+  type LanguageModelUsage,
+  streamText,
+  tool,
+} from 'ai';
+import { z } from 'zod';
+import type { ModelConfig } from '../../config/config.ts';
+import type { Usage } from '../../protocol/index.ts';
+import type { ToolExecutor, ToolOutcome } from '../../tools/tool-executor.ts';
+import { AppError } from '../../util/app-error.ts';
+import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import { classifyModelError } from '../classify-model-error.ts';
+import { createLanguageModel } from '../language-model.ts';
+import { systemPrompt } from '../system-prompt.ts';
+import { toModelMessages } from './to-model-messages.ts';
+
+/** The AI SDK runtime: multi-step `streamText` with our tools, on Anthropic or any OpenAI-compatible endpoint. */
+export class BaselineRuntime implements AgentRuntime {
+  readonly kind = 'baseline' as const;
+  readonly #model: LanguageModel;
+  readonly #modelName: string;
+  readonly #maxSteps: number;
+
+  constructor(options: { model: ModelConfig; maxSteps: number }) {
+    this.#model = createLanguageModel(options.model);
+    this.#modelName = options.model.model;
+    this.#maxSteps = options.maxSteps;
+  }
+
+  async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
+    const result = streamText({
+      model: this.#model,
+      instructions: systemPrompt(),
+      messages: [...toModelMessages(input.history), { role: 'user', content: input.prompt }],
+      tools: toAiTools(input.tools),
+      stopWhen: isStepCount(this.#maxSteps),
+      abortSignal: input.signal,
+      maxRetries: 2,
+    });
+
+    for await (const part of result.stream) {
+      switch (part.type) {
+        case 'start-step':
+          yield { type: 'step-start' };
+          break;
+        case 'finish-step':
+          yield { type: 'usage', usage: toUsage(part.usage), model: this.#modelName };
+          yield { type: 'step-finish' };
+          break;
+        case 'text-start':
+        case 'reasoning-start':
+        case 'text-end':
+        case 'reasoning-end':
+          yield { type: part.type, id: part.id };
+          break;
+        case 'text-delta':
+        case 'reasoning-delta':
+          if (part.text) yield { type: part.type, id: part.id, delta: part.text };
+          break;
+        case 'tool-input-start':
+          yield { type: 'tool-input-start', toolCallId: part.id, toolName: part.toolName };
+          break;
+        case 'tool-call':
+          yield {
+            type: 'tool-call',
+            toolCallId: part.toolCallId,
+            toolName: part.toolName,
+            input: part.input,
+          };
+          break;
+        case 'tool-result': {
+          const outcome = part.output as ToolOutcome;
+          yield {
+            type: 'tool-result',
+            toolCallId: part.toolCallId,
+            output: outcome.output,
+            isError: outcome.isError,
+          };
+          break;
+        }
+        case 'tool-error':
+          yield {
+            type: 'tool-result',
+            toolCallId: part.toolCallId,
+            output: errorText(part.error),
+            isError: true,
+          };
+          break;
+        case 'error':
+          throw toAppError(part.error);
+        case 'abort':
+          return;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+function toAiTools(executor: ToolExecutor) {
+  return Object.fromEntries(
+    executor.tools.map((definition) => [
+      definition.name,
+      tool({
+        description: definition.description,
+        // No validation here: the executor validates, so both runtimes answer bad input the same way.
+        inputSchema: jsonSchema<unknown>(z.toJSONSchema(definition.inputSchema, { io: 'input' }) as never),
+        execute: (toolInput, options) =>
+          executor.execute({ toolCallId: options.toolCallId, toolName: definition.name, input: toolInput }),
+        toModelOutput: ({ output }) => {
+          const outcome = output as ToolOutcome;
+          return outcome.isError
+            ? { type: 'error-text', value: outcome.modelText }
+            : { type: 'text', value: outcome.modelText };
+        },
+      }),
+    ]),
+  );
+}
+
+function toUsage(usage: LanguageModelUsage): Usage {
+  const cacheReadTokens = usage.inputTokenDetails?.cacheReadTokens ?? 0;
+  const cacheWriteTokens = usage.inputTokenDetails?.cacheWriteTokens ?? 0;
+  const inputTokens =
+    usage.inputTokenDetails?.noCacheTokens ??
+    Math.max(0, (usage.inputTokens ?? 0) - cacheReadTokens - cacheWriteTokens);
+  return {
+    inputTokens,
+    outputTokens: usage.outputTokens ?? 0,
+    cacheReadTokens,
+    cacheWriteTokens,
+    costUsd: 0,
+  };
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (APICallError.isInstance(error)) {
+    return classifyModelError({
+      status: error.statusCode,
+      message: `${error.message} ${error.responseBody ?? ''}`,
+      cause: error,
+    });
+  }
+  return classifyModelError({ message: errorText(error), cause: error });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,26 @@
+import type { StreamChunk, StreamEvent } from '../protocol/index.ts';
+
+export type StreamState = 'open' | 'closed';
+
+/**
+ * The event log of each turn's stream. Producers append numbered events; any number of
+ * subscribers read them from any cursor, live, independently of each other.
+ */
+export interface StreamRegistry {
+  /** Starts an empty log. Opening an existing id is an error. */
+  open(streamId: string): Promise<void>;
+  /** Appends one chunk and returns its event id (1, 2, 3… within the stream). */
+  append(streamId: string, chunk: StreamChunk): Promise<number>;
+  /** Marks the log complete; subscribers finish after the last event. Idempotent. */
+  close(streamId: string): Promise<void>;
+  state(streamId: string): Promise<StreamState | null>;
+  /**
+   * Events with id > `after` (0 for a full replay), live until the stream is closed or `signal` aborts.
+   * Returns null for an unknown or expired stream.
+   */
+  subscribe(options: {
+    streamId: string;
+    after: number;
+    signal?: AbortSignal;
+  }): Promise<AsyncIterable<StreamEvent> | null>;
+}

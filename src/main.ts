@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { createRuntime } from './agent/create-runtime.ts';
+import { createLanguageModel } from './agent/language-model.ts';
+import { type Config, modelSetupHint } from './config/config.ts';
+import { MemoryLock } from './coord/memory/memory-lock.ts';
+import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
+import { Workspaces } from './sandbox/workspaces.ts';
+import { createApp } from './server/app.ts';
+import { createSqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
+import { createDefaultTools } from './tools/default-tools.ts';
+import { TurnService } from './turn/turn-service.ts';
+import type { Logger } from './util/logger.ts';
+
+export interface RunningAutopilot {
+  url: string;
+  port: number;
+  /** Stops accepting requests, ends running turns, and closes the store. */
+  close(): Promise<void>;
+}
+
+const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return loopbackHosts.has(host) || host.startsWith('127.');
+}
+
+/** The composition root: config → backends → app → listening server. */
+export async function startAutopilot(options: { config: Config; logger: Logger }): Promise<RunningAutopilot> {
+  const { config, logger } = options;
+  if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
+    throw new Error(
+      `Refusing to listen on ${config.server.host} without authentication: anyone who can reach it could use the agent. ` +
+        'Set AUTOPILOT_API_TOKENS (user:token pairs) or bind to 127.0.0.1.',
+    );
+  }
+  if (config.store.kind !== 'sqlite') {
+    throw new Error(
+      'DATABASE_URL (Postgres) is not supported yet: unset it to use the embedded SQLite store.',
+    );
+  }
+
+  const store = await createSqliteSessionStore({ path: config.store.path });
+  const registry = new MemoryStreamRegistry();
+  const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
+  const turns = new TurnService({
+    store,
+    lock: new MemoryLock(),
+    registry,
+    runtime: createRuntime(config),
+    titleModel: config.model ? createLanguageModel(config.model) : null,
+    workspaces,
+    createTools: createDefaultTools,
+    modelName: config.model?.model ?? 'none',
+    lockTtlMs: config.limits.lockTtlMs,
+    modelSetupHint,
+    logger,
+  });
+  const interrupted = await turns.recoverInterrupted();
+  if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
+
+  const app = createApp({ config, store, registry, turns, workspaces, logger });
+  const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${hostForUrl}:${port}`;
+  logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');
+  if (!config.model) logger.warn(modelSetupHint);
+
+  return {
+    url,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open SSE subscriptions would keep close() waiting; running turns end below regardless.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await turns.shutdown();
+      await store.close();
+    },
+  };
+}
+
+function listen(options: {
+  fetch: (request: Request) => Response | Promise<Response>;
+  host: string;
+  port: number;
+}): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: options.fetch, hostname: options.host, port: options.port }, () =>
+      resolve(server),
+    );
+    server.once('error', reject);
+  });
+}

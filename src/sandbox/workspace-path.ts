@@ -1,0 +1,72 @@
+import { realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+export class PathError extends Error {
+  override name = 'PathError';
+}
+
+const maxPathChars = 1024;
+const maxSegmentBytes = 255;
+
+/**
+ * Resolves a tool's path argument inside the workspace, or throws a PathError whose message
+ * the model can act on. Refuses `..` segments, absolute paths elsewhere, NUL bytes, over-long
+ * names, and symlinks (anywhere along the path) that lead outside the workspace.
+ */
+export async function resolveWorkspacePath(options: { workspaceDir: string; path: string }): Promise<string> {
+  const { path } = options;
+  if (path.includes('\0')) throw new PathError('Path contains a NUL byte.');
+  if (path.length > maxPathChars) throw new PathError(`Path is longer than ${maxPathChars} characters.`);
+  const segments = path.split(/[\\/]+/);
+  if (segments.includes('..')) {
+    throw new PathError(`Path "${path}" contains "..": paths must stay inside the workspace.`);
+  }
+  if (segments.some((segment) => Buffer.byteLength(segment) > maxSegmentBytes)) {
+    throw new PathError(`A path segment is longer than ${maxSegmentBytes} bytes.`);
+  }
+
+  const root = await realpath(options.workspaceDir);
+  const target = join(root, relativeToWorkspace({ root, workspaceDir: options.workspaceDir, path }));
+  const real = await realpathOfDeepestExisting(target);
+  if (!isInside({ root, path: real })) {
+    throw new PathError(`Path "${path}" leads outside the workspace through a symbolic link.`);
+  }
+  return target;
+}
+
+/** A relative path as is; an absolute one only if it names a place inside the workspace. */
+function relativeToWorkspace(options: { root: string; workspaceDir: string; path: string }): string {
+  const { root, path } = options;
+  if (!isAbsolute(path)) return path;
+  for (const base of [root, resolve(options.workspaceDir)]) {
+    if (isInside({ root: base, path: resolve(path) })) return relative(base, resolve(path));
+  }
+  throw new PathError(`Path "${path}" is outside the workspace. Use a path relative to the workspace root.`);
+}
+
+export function isInside(options: { root: string; path: string }): boolean {
+  const { root, path } = options;
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** The realpath of `path`, or of its deepest existing ancestor joined with the rest. */
+async function realpathOfDeepestExisting(path: string): Promise<string> {
+  let current = path;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      const real = await realpath(current);
+      return rest.length > 0 ? join(real, ...rest.reverse()) : real;
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      const parent = dirname(current);
+      if (parent === current) return path;
+      rest.push(current.slice(parent.length + 1));
+      current = parent;
+    }
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
+}

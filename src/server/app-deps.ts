@@ -1,0 +1,18 @@
+import type { Config } from '../config/config.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
+import type { Workspaces } from '../sandbox/workspaces.ts';
+import type { SessionStore } from '../store/session-store.ts';
+import type { TurnService } from '../turn/turn-service.ts';
+import type { Logger } from '../util/logger.ts';
+import type { AuthVariables } from './middleware/auth.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: SessionStore;
+  registry: StreamRegistry;
+  turns: TurnService;
+  workspaces: Workspaces;
+  logger: Logger;
+}
+
+export type AppEnv = { Variables: AuthVariables };

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { createSessionBodySchema, patchSessionBodySchema, postMessageBodySchema } from '../protocol/index.ts';
+
+const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};
+
+const jsonBody = (schema: z.ZodType) => ({
+  required: true,
+  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
+});
+const json = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object' } } },
+});
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      String(status),
+      {
+        description: 'Error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  );
+const sse = {
+  description: 'The turn as an AI SDK UI message stream (v1), one `id:`-numbered `data:` frame per chunk.',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};
+const sessionId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+/** The OpenAPI 3.1 description of the HTTP API (SPEC §2). */
+export function createOpenApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Autopilot API', version: '0.1.0' },
+    components: {
+      schemas: { Error: errorSchema },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/sessions': {
+        post: {
+          summary: 'Create a session',
+          requestBody: jsonBody(createSessionBodySchema),
+          responses: { 201: json('The session'), ...errors(400, 401, 413) },
+        },
+        get: {
+          summary: 'List sessions, newest first',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { 200: json('{sessions, nextCursor}'), ...errors(400, 401) },
+        },
+      },
+      '/api/sessions/{id}': {
+        parameters: [sessionId],
+        get: {
+          summary: 'A session with its messages as UIMessages',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer' } },
+            { name: 'before', in: 'query', schema: { type: 'integer' } },
+          ],
+          responses: { 200: json('The session detail'), ...errors(400, 401, 404) },
+        },
+        patch: {
+          summary: 'Rename a session',
+          requestBody: jsonBody(patchSessionBodySchema),
+          responses: { 200: json('The session'), ...errors(400, 401, 404) },
+        },
+        delete: {
+          summary: 'Delete a session and everything in it',
+          responses: { 204: { description: 'Deleted' }, ...errors(401, 404) },
+        },
+      },
+      '/api/sessions/{id}/messages': {
+        parameters: [sessionId],
+        post: {
+          summary: 'Send a message and stream the turn it starts',
+          requestBody: jsonBody(postMessageBodySchema),
+          responses: { 200: sse, ...errors(400, 401, 404, 409, 413) },
+        },
+      },
+      '/api/sessions/{id}/stream': {
+        parameters: [
+          sessionId,
+          { name: 'after', in: 'query', schema: { type: 'integer' } },
+          { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
+        ],
+        get: {
+          summary: 'Resume the active turn',
+          responses: { 200: sse, 204: { description: 'No active turn' }, ...errors(400, 401, 404) },
+        },
+      },
+      '/api/sessions/{id}/cancel': {
+        parameters: [sessionId],
+        post: {
+          summary: 'Stop the active turn',
+          responses: { 200: json('{cancelled}'), ...errors(401, 404) },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: json('{ok:true}') } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness',
+          security: [],
+          responses: { 200: json('{ok:true}'), 503: json('Not ready') },
+        },
+      },
+      '/api/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } },
+      },
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  createSessionBodySchema,
+  patchSessionBodySchema,
+  type SessionDetail,
+  type SessionSummary,
+} from '../../protocol/index.ts';
+import type { SessionRecord } from '../../store/session-store.ts';
+import { toUIMessages } from '../../turn/to-ui-messages.ts';
+import { AppError, notFound } from '../../util/app-error.ts';
+import type { AppDeps, AppEnv } from '../app-deps.ts';
+import { readJsonBody } from '../read-json-body.ts';
+
+const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+const detailQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  before: z.coerce.number().int().min(1).optional(),
+});
+
+export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+  const { store } = deps;
+
+  app.post('/api/sessions', async (context) => {
+    const body = await readJsonBody(context, createSessionBodySchema);
+    const title = body.title?.trim() || null;
+    const session = await store.createSession({ ownerId: context.get('userId'), title });
+    return context.json(toSummary(session), 201);
+  });
+
+  app.get('/api/sessions', async (context) => {
+    const query = parseQuery(listQuerySchema, context.req.query());
+    const page = await store.listSessions({
+      ownerId: context.get('userId'),
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    return context.json({ sessions: page.sessions.map(toSummary), nextCursor: page.nextCursor });
+  });
+
+  app.get('/api/sessions/:id', async (context) => {
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    const query = parseQuery(detailQuerySchema, context.req.query());
+    const session = await store.getSession(scope);
+    if (!session) throw notFound();
+    const [rows, activeTurn, usage] = await Promise.all([
+      store.listMessages({ ...scope, limit: query.limit + 1, beforeSeq: query.before }),
+      store.getActiveTurn(scope),
+      store.getSessionUsage(scope),
+    ]);
+    const hasMore = rows.length > query.limit;
+    const detail: SessionDetail = {
+      ...toSummary(session),
+      messages: toUIMessages(hasMore ? rows.slice(1) : rows),
+      hasMore,
+      activeTurn: activeTurn ? { id: activeTurn.id, startedAt: activeTurn.startedAt } : null,
+      usage,
+    };
+    return context.json(detail);
+  });
+
+  app.patch('/api/sessions/:id', async (context) => {
+    const body = await readJsonBody(context, patchSessionBodySchema);
+    const session = await store.renameSession({
+      ownerId: context.get('userId'),
+      sessionId: context.req.param('id'),
+      title: body.title,
+    });
+    if (!session) throw notFound();
+    return context.json(toSummary(session));
+  });
+
+  app.delete('/api/sessions/:id', async (context) => {
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    if (!(await store.getSession(scope))) throw notFound();
+    await deps.turns.cancel(scope);
+    await store.deleteSession(scope);
+    await deps.workspaces.remove(scope.sessionId);
+    return context.body(null, 204);
+  });
+}
+
+export function toSummary(session: SessionRecord): SessionSummary {
+  return {
+    id: session.id,
+    title: session.title,
+    status: session.status,
+    createdAt: session.createdAt,
+    updatedAt: session.updatedAt,
+  };
+}
+
+export function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  query: Record<string, string>,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new AppError('bad_request', `Invalid query: ${problems.join('; ')}`, { status: 400 });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import { initialMigration } from './0001-initial.ts';
+
+/**
+ * Every migration, keyed by a name that sorts in the order they must run. Kysely records the
+ * names it has applied, so a name must never change once released.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initialMigration,
+};

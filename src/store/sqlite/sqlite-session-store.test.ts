@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { describeSessionStoreConformance } from '../session-store-conformance.ts';
+import { createSqliteSessionStore } from './sqlite-session-store.ts';
+
+async function withTemporaryDirectory<T>(run: (directory: string) => Promise<T>): Promise<T> {
+  const directory = await mkdtemp(join(tmpdir(), 'autopilot-store-'));
+  try {
+    return await run(directory);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+describeSessionStoreConformance('sqlite in memory', async () => {
+  const store = await createSqliteSessionStore({ path: ':memory:' });
+  return { store, cleanup: () => store.close() };
+});
+
+describeSessionStoreConformance('sqlite file', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'autopilot-store-'));
+  const store = await createSqliteSessionStore({ path: join(directory, 'nested', 'autopilot.db') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteSessionStore files', () => {
+  test('reopening the file keeps the data, and migrating again is a no-op', async () => {
+    await withTemporaryDirectory(async (directory) => {
+      const path = join(directory, 'data', 'autopilot.db');
+      const first = await createSqliteSessionStore({ path });
+      await first.ensureUser({ id: 'alice', name: 'Alice' });
+      const session = await first.createSession({ ownerId: 'alice', title: 'Kept' });
+      const scope = { ownerId: 'alice', sessionId: session.id };
+      await first.appendMessage({ ...scope, message: { id: 'm1', role: 'user', content: 'hello' } });
+      await first.createTurn({
+        id: 'turn-1',
+        ...scope,
+        messageId: 'a1',
+        clientMessageId: null,
+        userMessageId: 'm1',
+        fencingToken: 1,
+      });
+      await first.close();
+
+      const second = await createSqliteSessionStore({ path });
+      expect(await second.getSession(scope)).toMatchObject({ title: 'Kept', status: 'running' });
+      expect((await second.listMessages(scope)).map((message) => message.content)).toEqual(['hello']);
+      const next = await second.appendMessage({
+        ...scope,
+        message: { id: 'm2', role: 'user', content: 'again' },
+      });
+      expect(next.seq).toBe(2);
+      await second.close();
+
+      const third = await createSqliteSessionStore({ path });
+      expect(await third.listMessages(scope)).toHaveLength(2);
+      await third.close();
+    });
+  });
+
+  test('two stores open on the same file see each other', async () => {
+    await withTemporaryDirectory(async (directory) => {
+      const path = join(directory, 'autopilot.db');
+      const writer = await createSqliteSessionStore({ path });
+      const reader = await createSqliteSessionStore({ path });
+      const session = await writer.createSession({ ownerId: 'alice' });
+      expect((await reader.getSession({ ownerId: 'alice', sessionId: session.id }))?.id).toBe(session.id);
+      await Promise.all([writer.close(), reader.close()]);
+    });
+  });
+});

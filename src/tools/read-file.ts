@@ -1,0 +1,42 @@
+import { readFile, stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
+import { defineTool, ToolError } from './tool.ts';
+
+const defaultLineLimit = 2000;
+const maxReadBytes = 10 * 1024 * 1024;
+
+export const readFileTool = defineTool({
+  name: 'read_file',
+  description:
+    'Read a text file from the session workspace. Lines are numbered from 1. ' +
+    `Use offset (first line, 1-based) and limit (number of lines, default ${defaultLineLimit}) to read large files in pieces.`,
+  inputSchema: z.object({
+    path: z.string().describe('File path relative to the workspace root'),
+    offset: z.number().int().min(1).optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  }),
+  async execute(input, context) {
+    const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw new ToolError(`File "${input.path}" does not exist in the workspace.`);
+    if (info.size > maxReadBytes) {
+      throw new ToolError(
+        `File "${input.path}" is ${info.size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
+      );
+    }
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const offset = input.offset ?? 1;
+    const limit = input.limit ?? defaultLineLimit;
+    const slice = lines.slice(offset - 1, offset - 1 + limit);
+    return {
+      output: {
+        path: input.path,
+        content: slice.join('\n'),
+        startLine: offset,
+        endLine: offset - 1 + slice.length,
+        totalLines: lines.length,
+      },
+    };
+  },
+});

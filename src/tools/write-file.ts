@@ -1,0 +1,29 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
+import { defineTool } from './tool.ts';
+
+const maxContentChars = 5_000_000;
+
+export const writeFileTool = defineTool({
+  name: 'write_file',
+  description:
+    'Create or overwrite a text file in the session workspace. Parent folders are created as needed. ' +
+    'Set append to true to add to the end of an existing file.',
+  inputSchema: z.object({
+    path: z.string().describe('File path relative to the workspace root'),
+    content: z.string().max(maxContentChars),
+    append: z.boolean().optional(),
+  }),
+  async execute(input, context) {
+    const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+    await mkdir(dirname(file), { recursive: true });
+    // Re-check after creating folders: a symlinked parent must not redirect the write.
+    await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+    await writeFile(file, input.content, { encoding: 'utf8', flag: input.append ? 'a' : 'w' });
+    return {
+      output: { path: input.path, bytesWritten: Buffer.byteLength(input.content), appended: !!input.append },
+    };
+  },
+});

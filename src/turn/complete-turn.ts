@@ -1,0 +1,93 @@
+import type { Lock, LockLease } from '../coord/lock.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
+import type { Usage } from '../protocol/index.ts';
+import type { SessionStore, TurnRecord, TurnStatus } from '../store/session-store.ts';
+import type { AppError } from '../util/app-error.ts';
+import type { Logger } from '../util/logger.ts';
+import { type Marker, markerMessage, stoppedByUserText } from './markers.ts';
+import type { TurnRecorder } from './turn-recorder.ts';
+
+export type TurnOutcome =
+  | { status: 'completed' }
+  | { status: 'failed'; error: AppError }
+  | { status: 'cancelled' }
+  | { status: 'interrupted'; error: AppError };
+
+export interface CompleteTurnDeps {
+  store: SessionStore;
+  lock: Lock;
+  registry: StreamRegistry;
+  logger: Logger;
+}
+
+/**
+ * The one path that ends a turn. The status flips by compare-and-set, so whoever gets here
+ * second (a watchdog, a late cancel) does nothing. Then: marker, usage, lock release, and
+ * exactly one terminal sequence for every subscriber. The lock is released before `finish`
+ * is published, so a client that reacts to `finish` can start the next turn at once.
+ */
+export async function completeTurn(options: {
+  deps: CompleteTurnDeps;
+  turn: TurnRecord;
+  outcome: TurnOutcome;
+  recorder: TurnRecorder;
+  lease: LockLease | null;
+  fallbackModel: string;
+}): Promise<boolean> {
+  const { deps, turn, outcome, recorder } = options;
+  const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
+  const status: Exclude<TurnStatus, 'running'> = outcome.status;
+  const errorCode =
+    outcome.status === 'failed' || outcome.status === 'interrupted' ? outcome.error.code : null;
+  const changed = await deps.store.endTurn({ turnId: turn.id, status, errorCode });
+  if (!changed) {
+    deps.logger.warn({ status }, 'turn was already complete');
+    if (options.lease) await deps.lock.release(options.lease);
+    return false;
+  }
+
+  const marker = toMarker(outcome);
+  if (marker)
+    await deps.store.appendMessage({ ...scope, message: markerMessage({ turnId: turn.id, marker }) });
+  const usage: Usage = recorder.usage;
+  await deps.store
+    .recordUsage({ ...scope, turnId: turn.id, model: recorder.model ?? options.fallbackModel, usage })
+    .catch((error: unknown) => deps.logger.error({ err: error }, 'recording usage failed'));
+  if (options.lease) await deps.lock.release(options.lease);
+
+  if (marker?.kind === 'error') {
+    recorder.publish({ type: 'data-error', data: marker.error });
+    recorder.publish({ type: 'error', errorText: marker.error.message });
+  } else if (marker?.kind === 'system') {
+    recorder.publish({ type: 'data-system', data: { message: marker.message } });
+  }
+  recorder.publish({ type: 'message-metadata', messageMetadata: { usage } });
+  recorder.publish({ type: 'finish', finishReason: finishReasonOf(outcome) });
+  await recorder.flush().catch(() => undefined);
+  await deps.registry.close(turn.id);
+  return true;
+}
+
+function toMarker(outcome: TurnOutcome): Marker | null {
+  switch (outcome.status) {
+    case 'completed':
+      return null;
+    case 'cancelled':
+      return { kind: 'system', message: stoppedByUserText };
+    case 'failed':
+    case 'interrupted':
+      return {
+        kind: 'error',
+        error: {
+          code: outcome.error.code,
+          retryable: outcome.error.retryable,
+          message: outcome.error.expose ? outcome.error.message : 'Something went wrong. Please try again.',
+        },
+      };
+  }
+}
+
+function finishReasonOf(outcome: TurnOutcome): 'stop' | 'error' | 'other' {
+  if (outcome.status === 'completed') return 'stop';
+  return outcome.status === 'cancelled' ? 'other' : 'error';
+}

@@ -1,0 +1,117 @@
+import type { AgentRuntime } from '../agent/agent-runtime.ts';
+import type { LockLease } from '../coord/lock.ts';
+import type { Workspaces } from '../sandbox/workspaces.ts';
+import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
+import type { AnyToolDefinition } from '../tools/tool.ts';
+import { ToolExecutor } from '../tools/tool-executor.ts';
+import { AppError, isAppError } from '../util/app-error.ts';
+import type { Logger } from '../util/logger.ts';
+import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
+import { TurnRecorder } from './turn-recorder.ts';
+
+export interface RunTurnDeps extends CompleteTurnDeps {
+  runtime: AgentRuntime | null;
+  workspaces: Workspaces;
+  createTools: () => AnyToolDefinition[];
+  modelName: string;
+  lockTtlMs: number;
+  modelSetupHint: string;
+}
+
+/**
+ * The story of one turn, after admission: prepare, run the agent, record everything, and end
+ * through `completeTurn` on every path. The stream must already be open.
+ */
+export async function runTurn(options: {
+  deps: RunTurnDeps;
+  turn: TurnRecord;
+  lease: LockLease;
+  userMessage: StoredMessage;
+  signal: AbortSignal;
+  logger: Logger;
+}): Promise<void> {
+  const { deps, turn, lease, userMessage, signal, logger } = options;
+  const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
+  const recorder = new TurnRecorder({
+    registry: deps.registry,
+    store: deps.store,
+    scope,
+    turnId: turn.id,
+    logger,
+  });
+  const refresh = setInterval(() => {
+    deps.lock.refresh({ lease, ttlMs: deps.lockTtlMs }).catch((error: unknown) => {
+      logger.error({ err: error }, 'refreshing the session lock failed');
+    });
+  }, deps.lockTtlMs / 3);
+  refresh.unref();
+
+  recorder.publish({ type: 'start', messageId: turn.messageId });
+  let outcome: TurnOutcome;
+  try {
+    const runtime = deps.runtime;
+    if (!runtime) {
+      throw new AppError('model_not_configured', deps.modelSetupHint, { retryable: false });
+    }
+    const [workspaceDir, history] = await Promise.all([
+      deps.workspaces.ensure(turn.sessionId).catch((error: unknown) => {
+        throw new AppError('workspace_error', 'The workspace for this conversation could not be prepared.', {
+          cause: error,
+          retryable: true,
+        });
+      }),
+      deps.store.listMessages({ ...scope, beforeSeq: userMessage.seq }),
+    ]);
+    const tools = new ToolExecutor({
+      tools: deps.createTools(),
+      context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
+    });
+    const events = runtime.run({
+      sessionId: turn.sessionId,
+      turnId: turn.id,
+      prompt: userMessage.content,
+      history,
+      workspaceDir,
+      tools,
+      signal,
+      logger,
+    });
+    for await (const event of events) {
+      if (signal.aborted) break;
+      recorder.handle(event);
+    }
+    outcome = signal.aborted ? { status: 'cancelled' } : { status: 'completed' };
+  } catch (error) {
+    if (signal.aborted) {
+      outcome = { status: 'cancelled' };
+    } else {
+      const appError = toTurnError(error);
+      logger.error({ err: error, code: appError.code }, 'turn failed');
+      outcome = { status: 'failed', error: appError };
+    }
+  } finally {
+    clearInterval(refresh);
+  }
+
+  recorder.finalize({
+    unresolvedToolOutput:
+      outcome.status === 'cancelled' ? 'Stopped by the user.' : 'The tool did not finish.',
+  });
+  try {
+    await recorder.flush();
+  } catch (error) {
+    if (outcome.status === 'completed') {
+      outcome = { status: 'failed', error: toTurnError(error) };
+    }
+  }
+  await completeTurn({ deps, turn, outcome, recorder, lease, fallbackModel: deps.modelName });
+  logger.info({ status: outcome.status, usage: recorder.usage }, 'turn ended');
+}
+
+function toTurnError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  return new AppError('internal_error', 'Something went wrong while running this turn. Please try again.', {
+    cause: error,
+    retryable: true,
+  });
+}

@@ -1,0 +1,53 @@
+import { generateText, type LanguageModel } from 'ai';
+import type { Scope, SessionStore } from '../store/session-store.ts';
+import type { Logger } from '../util/logger.ts';
+
+const maxTitleChars = 50;
+
+/**
+ * Names a new session in the background: a 3–6 word title from the model, or the first words
+ * of the message if the model fails. Never delays the turn; never overwrites a title.
+ */
+export async function generateSessionTitle(options: {
+  store: SessionStore;
+  model: LanguageModel;
+  scope: Scope;
+  text: string;
+  logger: Logger;
+}): Promise<void> {
+  let title: string;
+  try {
+    const result = await generateText({
+      model: options.model,
+      instructions:
+        'Generate a very short title (3-6 words) for a conversation that starts with the user message below. ' +
+        'Return only the title, without quotes or punctuation at the end.',
+      prompt: options.text.slice(0, 500),
+      maxOutputTokens: 20,
+      maxRetries: 1,
+      abortSignal: AbortSignal.timeout(15_000),
+    });
+    title = cleanTitle(result.text) || fallbackTitle(options.text);
+  } catch (error) {
+    options.logger.warn({ err: error }, 'title generation failed; using the first words');
+    title = fallbackTitle(options.text);
+  }
+  try {
+    await options.store.setTitleIfEmpty({ ...options.scope, title });
+  } catch (error) {
+    options.logger.warn({ err: error }, 'storing the session title failed');
+  }
+}
+
+export function cleanTitle(raw: string): string {
+  const title = raw
+    .trim()
+    .split('\n')[0]!
+    .replace(/^["'`\s]+|["'`.\s]+$/g, '')
+    .trim();
+  return title.length > maxTitleChars ? `${title.slice(0, maxTitleChars - 3)}...` : title;
+}
+
+export function fallbackTitle(text: string): string {
+  return cleanTitle(text.split(/\s+/).filter(Boolean).slice(0, 6).join(' ')) || 'New conversation';
+}

@@ -1,0 +1,92 @@
+import type { UIMessage, UIPart } from '../protocol/index.ts';
+import type { StoredMessage } from '../store/session-store.ts';
+
+type ToolPart = Extract<UIPart, { toolCallId: string }>;
+
+/**
+ * Stored rows → AI SDK UIMessages, shaped like what the turn's stream produced: one user message
+ * per user row, and one assistant message per turn (id = the turn's message id), with a
+ * `step-start` part before each model call's parts.
+ */
+export function toUIMessages(rows: StoredMessage[]): UIMessage[] {
+  const messages: UIMessage[] = [];
+  let assistant: { turnId: string | null; message: UIMessage; step: number | null } | null = null;
+  const toolParts = new Map<string, ToolPart>();
+
+  for (const row of rows) {
+    if (row.role === 'user') {
+      assistant = null;
+      messages.push({
+        id: row.id,
+        role: 'user',
+        parts: [{ type: 'text', text: row.content, state: 'done' }],
+      });
+      continue;
+    }
+    if (!assistant || assistant.turnId !== row.turnId) {
+      assistant = {
+        turnId: row.turnId,
+        message: { id: row.turnId ?? row.id, role: 'assistant', parts: [] },
+        step: null,
+      };
+      messages.push(assistant.message);
+    }
+    const parts = assistant.message.parts;
+    if (row.role !== 'marker' && row.role !== 'tool' && assistant.step !== row.step) {
+      assistant.step = row.step;
+      parts.push({ type: 'step-start' });
+    }
+    switch (row.role) {
+      case 'assistant':
+        if (row.toolCall) {
+          const part: ToolPart = {
+            type: `tool-${row.toolCall.name}`,
+            toolCallId: row.toolCall.id,
+            state: 'input-available',
+            input: row.toolCall.input,
+          };
+          toolParts.set(row.toolCall.id, part);
+          parts.push(part);
+        } else {
+          parts.push({ type: 'text', text: row.content, state: 'done' });
+        }
+        break;
+      case 'reasoning':
+        parts.push({ type: 'reasoning', text: row.content, state: 'done' });
+        break;
+      case 'tool':
+        resolveToolPart(toolParts.get(row.toolCallId ?? ''), row);
+        break;
+      case 'marker':
+        parts.push(markerPart(row));
+        break;
+    }
+  }
+  return messages;
+}
+
+function resolveToolPart(part: ToolPart | undefined, row: StoredMessage): void {
+  if (!part) return;
+  const output = parseJson(row.content);
+  if (row.metadata.isError === true) {
+    part.state = 'output-error';
+    part.errorText = typeof output === 'string' ? output : row.content;
+  } else {
+    part.state = 'output-available';
+    part.output = output;
+  }
+}
+
+function markerPart(row: StoredMessage): UIPart {
+  const marker = row.metadata.marker as { kind?: string; error?: unknown } | undefined;
+  if (marker?.kind === 'error') return { type: 'data-error', data: marker.error };
+  return { type: 'data-system', data: { message: row.content } };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,210 @@
+import type { AgentEvent } from '../agent/agent-runtime.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
+import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
+import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
+import { createId } from '../util/ids.ts';
+import type { Logger } from '../util/logger.ts';
+
+interface OpenBlock {
+  streamId: string;
+  role: 'assistant' | 'reasoning';
+  text: string;
+}
+
+/**
+ * Turns runtime events into numbered stream chunks and stored rows. Each completed block (text,
+ * reasoning, tool call, tool result) is written as soon as it completes; chunks and writes keep
+ * their order. `finalize` closes whatever is still open, so no spinner is left spinning.
+ */
+export class TurnRecorder {
+  readonly #registry: StreamRegistry;
+  readonly #store: SessionStore;
+  readonly #scope: Scope;
+  readonly #turnId: string;
+  readonly #logger: Logger;
+  #publishing: Promise<unknown> = Promise.resolve();
+  #persisting: Promise<unknown> = Promise.resolve();
+  #persistError: unknown = null;
+  #step = -1;
+  #stepOpen = false;
+  readonly #blocks = new Map<string, OpenBlock>();
+  readonly #startedTools = new Set<string>();
+  readonly #pendingTools = new Map<string, string>();
+  #usage: Usage = emptyUsage;
+  #model: string | null = null;
+  #visibleOutput = false;
+
+  constructor(options: {
+    registry: StreamRegistry;
+    store: SessionStore;
+    scope: Scope;
+    turnId: string;
+    logger: Logger;
+  }) {
+    this.#registry = options.registry;
+    this.#store = options.store;
+    this.#scope = options.scope;
+    this.#turnId = options.turnId;
+    this.#logger = options.logger;
+  }
+
+  get usage(): Usage {
+    return this.#usage;
+  }
+
+  get model(): string | null {
+    return this.#model;
+  }
+
+  /** Whether anything the user can see (text, reasoning, a tool call) has been sent. */
+  get hasVisibleOutput(): boolean {
+    return this.#visibleOutput;
+  }
+
+  publish(chunk: StreamChunk): void {
+    const streamId = this.#turnId;
+    this.#publishing = this.#publishing.then(() => this.#registry.append(streamId, chunk));
+  }
+
+  handle(event: AgentEvent): void {
+    switch (event.type) {
+      case 'step-start':
+        this.#closeStep();
+        this.#openStep();
+        return;
+      case 'step-finish':
+        this.#closeStep();
+        return;
+      case 'text-start':
+      case 'reasoning-start': {
+        this.#ensureStep();
+        const role = event.type === 'text-start' ? 'assistant' : 'reasoning';
+        const block: OpenBlock = { streamId: createId(), role, text: '' };
+        this.#blocks.set(event.id, block);
+        this.publish({ type: event.type, id: block.streamId });
+        return;
+      }
+      case 'text-delta':
+      case 'reasoning-delta': {
+        const block = this.#blocks.get(event.id);
+        if (!block) {
+          this.#logger.warn({ event: event.type }, 'delta for an unknown block dropped');
+          return;
+        }
+        block.text += event.delta;
+        this.#visibleOutput = true;
+        this.publish({ type: event.type, id: block.streamId, delta: event.delta });
+        return;
+      }
+      case 'text-end':
+      case 'reasoning-end':
+        this.#endBlock(event.id);
+        return;
+      case 'tool-input-start':
+        this.#startTool(event.toolCallId, event.toolName);
+        return;
+      case 'tool-call':
+        this.#startTool(event.toolCallId, event.toolName);
+        this.#pendingTools.set(event.toolCallId, event.toolName);
+        this.publish({
+          type: 'tool-input-available',
+          toolCallId: event.toolCallId,
+          toolName: event.toolName,
+          input: event.input,
+        });
+        this.#persist({
+          id: createId(),
+          role: 'assistant',
+          content: '',
+          toolCall: { id: event.toolCallId, name: event.toolName, input: event.input },
+        });
+        return;
+      case 'tool-result':
+        this.#resolveTool(event.toolCallId, event.output, event.isError);
+        return;
+      case 'usage':
+        this.#usage = addUsage(this.#usage, event.usage);
+        this.#model = event.model;
+        return;
+    }
+  }
+
+  /** Closes open blocks, gives unresolved tool calls an output, and ends the open step. */
+  finalize(options: { unresolvedToolOutput: string }): void {
+    for (const id of [...this.#blocks.keys()]) this.#endBlock(id);
+    for (const toolCallId of [...this.#pendingTools.keys()]) {
+      this.#resolveTool(toolCallId, options.unresolvedToolOutput, true);
+    }
+    this.#closeStep();
+  }
+
+  /** Waits until every chunk is published and every row is stored; throws if a write failed. */
+  async flush(): Promise<void> {
+    await Promise.all([this.#publishing, this.#persisting]);
+    if (this.#persistError) throw this.#persistError;
+  }
+
+  #openStep(): void {
+    this.#step += 1;
+    this.#stepOpen = true;
+    this.publish({ type: 'start-step' });
+  }
+
+  #ensureStep(): void {
+    if (!this.#stepOpen) this.#openStep();
+  }
+
+  #closeStep(): void {
+    if (!this.#stepOpen) return;
+    for (const id of [...this.#blocks.keys()]) this.#endBlock(id);
+    this.#stepOpen = false;
+    this.publish({ type: 'finish-step' });
+  }
+
+  #endBlock(id: string): void {
+    const block = this.#blocks.get(id);
+    if (!block) return;
+    this.#blocks.delete(id);
+    this.publish({ type: block.role === 'assistant' ? 'text-end' : 'reasoning-end', id: block.streamId });
+    if (block.text) this.#persist({ id: createId(), role: block.role, content: block.text });
+  }
+
+  #startTool(toolCallId: string, toolName: string): void {
+    if (this.#startedTools.has(toolCallId)) return;
+    this.#ensureStep();
+    this.#startedTools.add(toolCallId);
+    this.#visibleOutput = true;
+    this.publish({ type: 'tool-input-start', toolCallId, toolName });
+  }
+
+  #resolveTool(toolCallId: string, output: unknown, isError: boolean): void {
+    if (!this.#pendingTools.has(toolCallId)) {
+      this.#logger.warn({ toolCallId }, 'result for an unknown or resolved tool call dropped');
+      return;
+    }
+    this.#pendingTools.delete(toolCallId);
+    const errorText = typeof output === 'string' ? output : JSON.stringify(output);
+    this.publish(
+      isError
+        ? { type: 'tool-output-error', toolCallId, errorText }
+        : { type: 'tool-output-available', toolCallId, output },
+    );
+    this.#persist({
+      id: createId(),
+      role: 'tool',
+      content: JSON.stringify(output ?? null),
+      toolCallId,
+      metadata: isError ? { isError: true } : {},
+    });
+  }
+
+  #persist(message: NewMessage): void {
+    const row: NewMessage = { ...message, turnId: this.#turnId, step: Math.max(this.#step, 0) };
+    this.#persisting = this.#persisting
+      .then(() => this.#store.appendMessage({ ...this.#scope, message: row }))
+      .catch((error: unknown) => {
+        this.#persistError ??= error;
+        this.#logger.error({ err: error }, 'storing a message failed');
+      });
+  }
+}

@@ -1,0 +1,29 @@
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Writes pre-formatted SSE frames. With `delayMs` 0 it sets no timers, so tests
+ * using fake timers are unaffected. With `resetAfter`, it writes that many frames,
+ * waits until they reach the kernel (so the client really sees them), then
+ * destroys the socket mid-body, which clients report as a broken stream.
+ */
+export async function writeEventStream(options: {
+  response: ServerResponse;
+  frames: string[];
+  delayMs: number;
+  resetAfter?: number;
+}): Promise<void> {
+  const { response, frames, delayMs, resetAfter } = options;
+  response.flushHeaders();
+  const count = Math.min(resetAfter ?? frames.length, frames.length);
+  for (let index = 0; index < count; index++) {
+    // A client that hung up (abort, test finished) must not keep the loop alive.
+    if (response.destroyed) return;
+    if (delayMs > 0 && index > 0) await sleep(delayMs);
+    const frame = frames[index]!;
+    if (resetAfter === undefined) response.write(frame);
+    else await new Promise<void>((resolve) => response.write(frame, () => resolve()));
+  }
+  if (resetAfter === undefined) response.end();
+  else response.socket?.destroy();
+}
