@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../util/app-error.ts';
@@ -7,6 +8,15 @@ import { authMiddleware } from './middleware/auth.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerTurnRoutes } from './routes/turns.ts';
+
+/**
+ * The rest of an oversized body is never read, so its connection cannot carry another request:
+ * tell Node to send `Connection: close` (the Fetch API hides that header from handlers).
+ */
+function closeConnectionAfterResponse(env: unknown): void {
+  const outgoing = (env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing) outgoing.shouldKeepAlive = false;
+}
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -20,7 +30,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     '/api/*',
     bodyLimit({
       maxSize: deps.config.limits.bodyBytes,
-      onError: () => {
+      onError: (context) => {
+        closeConnectionAfterResponse(context.env);
         throw new AppError(
           'payload_too_large',
           `The request body is larger than ${deps.config.limits.bodyBytes} bytes.`,

@@ -23,7 +23,7 @@ export async function generateSessionTitle(options: {
         'Generate a very short title (3-6 words) for a conversation that starts with the user message below. ' +
         'Return only the title, without quotes or punctuation at the end.',
       prompt: options.text.slice(0, 500),
-      maxOutputTokens: 20,
+      maxOutputTokens: 24,
       maxRetries: 1,
       abortSignal: AbortSignal.timeout(15_000),
     });

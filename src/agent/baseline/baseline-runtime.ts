@@ -18,6 +18,9 @@ import { createLanguageModel } from '../language-model.ts';
 import { systemPrompt } from '../system-prompt.ts';
 import { toModelMessages } from './to-model-messages.ts';
 
+/** Within every current model's output limit; unknown models otherwise get a compatibility warning. */
+const maxOutputTokens = 16_000;
+
 /** The AI SDK runtime: multi-step `streamText` with our tools, on Anthropic or any OpenAI-compatible endpoint. */
 export class BaselineRuntime implements AgentRuntime {
   readonly kind = 'baseline' as const;
@@ -40,6 +43,7 @@ export class BaselineRuntime implements AgentRuntime {
       stopWhen: isStepCount(this.#maxSteps),
       abortSignal: input.signal,
       maxRetries: 2,
+      maxOutputTokens: maxOutputTokens,
     });
 
     for await (const part of result.stream) {

@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Config, loadConfig } from '../../src/config/config.ts';
+import { type RunningAutopilot, startAutopilot } from '../../src/main.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import {
+  type FakeBrain,
+  type FakeModelServer,
+  startFakeAnthropicServer,
+  startFakeOpenAIServer,
+} from './fake-model/index.ts';
+
+export type Provider = 'anthropic' | 'openai-compatible';
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  fake: FakeModelServer;
+  config: Config;
+  /** Stops the server and starts a new one on the same data dir (a restart). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+  api(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
+}
+
+/** The real server on a loopback port, against a fake model server, on a fresh data dir. */
+export async function startTestServer(options: {
+  provider?: Provider;
+  runtime?: 'baseline' | 'claude';
+  brain?: FakeBrain;
+  env?: Record<string, string>;
+  noModel?: boolean;
+}): Promise<TestServer> {
+  const provider = options.provider ?? 'anthropic';
+  const fake =
+    provider === 'anthropic'
+      ? await startFakeAnthropicServer({ brain: options.brain })
+      : await startFakeOpenAIServer({ brain: options.brain });
+  const dataDir = await mkdtemp(join(tmpdir(), 'autopilot-test-'));
+  const modelEnv: Record<string, string> = options.noModel
+    ? {}
+    : provider === 'anthropic'
+      ? { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, AUTOPILOT_MODEL: 'claude-test' }
+      : {
+          AUTOPILOT_PROVIDER: 'openai-compatible',
+          OPENAI_BASE_URL: `${fake.url}/v1`,
+          OPENAI_API_KEY: 'test',
+          AUTOPILOT_MODEL: 'fake-model',
+        };
+  const config = loadConfig(
+    {
+      AUTOPILOT_RUNTIME: options.runtime ?? 'baseline',
+      AUTOPILOT_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...modelEnv,
+      ...options.env,
+    },
+    { host: '127.0.0.1', port: 0, dataDir },
+  );
+  const logger = createLogger({ level: config.logLevel });
+  let server: RunningAutopilot = await startAutopilot({ config, logger });
+
+  const testServer: TestServer = {
+    get url() {
+      return server.url;
+    },
+    dataDir,
+    fake,
+    config,
+    async restart() {
+      await server.close();
+      server = await startAutopilot({ config, logger });
+    },
+    async close() {
+      await server.close();
+      await fake.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    api(path, init = {}) {
+      const { json, token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      return fetch(`${server.url}${path}`, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
+    },
+  };
+  return testServer;
+}
+
+export async function createSession(server: TestServer, token?: string): Promise<string> {
+  const response = await server.api('/api/sessions', { method: 'POST', json: {}, token });
+  if (response.status !== 201) throw new Error(`createSession: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+export function sendMessage(
+  server: TestServer,
+  options: { sessionId: string; text: string; messageId?: string; token?: string },
+): Promise<Response> {
+  return server.api(`/api/sessions/${options.sessionId}/messages`, {
+    method: 'POST',
+    json: { text: options.text, ...(options.messageId ? { messageId: options.messageId } : {}) },
+    token: options.token,
+  });
+}
