@@ -7,7 +7,9 @@ import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
-import { createSqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
+import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
+import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
+import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -40,14 +42,17 @@ export async function startAutopilot(options: { config: Config; logger: Logger }
     );
   }
 
-  const store = await createSqliteSessionStore({ path: config.store.path });
+  const database = await openSqliteDatabase({ path: config.store.path });
+  const store = new SqliteSessionStore(database);
+  const transcripts = new SqliteTranscriptStore(database);
   const registry = new MemoryStreamRegistry();
   const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
   const turns = new TurnService({
     store,
     lock: new MemoryLock(),
     registry,
-    runtime: createRuntime(config),
+    transcripts,
+    runtime: createRuntime({ config, toolNames: createDefaultTools().map((tool) => tool.name) }),
     titleModel: config.model ? createLanguageModel(config.model) : null,
     workspaces,
     createTools: createDefaultTools,

@@ -1,6 +1,7 @@
 import type { RuntimeKind } from '../config/config.ts';
 import type { Usage } from '../protocol/index.ts';
 import type { StoredMessage } from '../store/session-store.ts';
+import type { StoredTranscript } from '../store/transcript-store.ts';
 import type { ToolExecutor } from '../tools/tool-executor.ts';
 import type { Logger } from '../util/logger.ts';
 
@@ -23,7 +24,15 @@ export type AgentEvent =
   | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
   | { type: 'tool-result'; toolCallId: string; output: unknown; isError: boolean }
   /** Usage of one model call (or one result); the engine adds them up. */
-  | { type: 'usage'; usage: Usage; model: string };
+  | { type: 'usage'; usage: Usage; model: string }
+  /** The runtime's own record of the conversation after this turn, already validated; stored for resume. */
+  | { type: 'transcript'; transcript: RuntimeTranscript };
+
+export interface RuntimeTranscript {
+  runtime: string;
+  cliSessionId: string;
+  content: string;
+}
 
 export interface AgentRunInput {
   sessionId: string;
@@ -32,6 +41,8 @@ export interface AgentRunInput {
   prompt: string;
   /** The stored conversation before the new message, oldest first. */
   history: StoredMessage[];
+  /** The runtime's stored transcript of this session, if any (it may cover only part of `history`). */
+  transcript: StoredTranscript | null;
   workspaceDir: string;
   tools: ToolExecutor;
   signal: AbortSignal;

@@ -35,7 +35,11 @@ export function classifyModelError(failure: ModelFailure): AppError {
       retryable: false,
     });
   }
-  if (status === 401 || status === 403) {
+  if (
+    status === 401 ||
+    status === 403 ||
+    /authentication_error|invalid x-api-key|invalid api key/i.test(message)
+  ) {
     return new AppError(
       'authentication_failed',
       'The model provider rejected the API key. Check the configured key and restart Autopilot.',

@@ -1,15 +1,42 @@
-import type { Config } from '../config/config.ts';
+import { join } from 'node:path';
+import type { AgentDefinition } from '@anthropic-ai/claude-agent-sdk';
+import type { Config, SubagentConfig } from '../config/config.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { BaselineRuntime } from './baseline/baseline-runtime.ts';
+import { ClaudeAgentRuntime } from './claude/claude-runtime.ts';
+import { mcpServerName } from './claude/sdk-message-adapter.ts';
 
 /** The configured runtime, or null when no model is configured. */
-export function createRuntime(config: Config): AgentRuntime | null {
-  if (!config.model) return null;
-  switch (config.runtime) {
-    case 'baseline':
-      return new BaselineRuntime({ model: config.model, maxSteps: config.limits.maxSteps });
-    case 'claude':
-      // Until the Claude Agent SDK runtime lands, Anthropic models run on the baseline runtime.
-      return new BaselineRuntime({ model: config.model, maxSteps: config.limits.maxSteps });
+export function createRuntime(options: { config: Config; toolNames: string[] }): AgentRuntime | null {
+  const { config } = options;
+  const model = config.model;
+  if (!model) return null;
+  if (config.runtime === 'claude' && model.provider === 'anthropic') {
+    return new ClaudeAgentRuntime({
+      model,
+      stateDir: join(config.dataDir, 'claude'),
+      maxSubagents: config.limits.maxSubagents,
+      maxTurns: config.limits.maxTurns,
+      agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames }),
+    });
   }
+  return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });
+}
+
+function toAgentDefinitions(options: {
+  subagents: Record<string, SubagentConfig>;
+  toolNames: string[];
+}): Record<string, AgentDefinition> {
+  return Object.fromEntries(
+    Object.entries(options.subagents).map(([name, subagent]) => [
+      name,
+      {
+        description: subagent.description,
+        prompt: subagent.prompt,
+        tools: (subagent.tools ?? options.toolNames).map((tool) => `mcp__${mcpServerName}__${tool}`),
+        model: 'inherit',
+        ...(subagent.maxTurns ? { maxTurns: subagent.maxTurns } : {}),
+      },
+    ]),
+  );
 }

@@ -7,6 +7,34 @@ export type ModelConfig =
   | { provider: 'anthropic'; apiKey: string; baseUrl: string; model: string }
   | { provider: 'openai-compatible'; apiKey: string | null; baseUrl: string; model: string };
 
+export interface SubagentConfig {
+  description: string;
+  prompt: string;
+  /** Our tool names the sub-agent may use; all of them when absent. */
+  tools?: string[];
+  maxTurns?: number;
+}
+
+const subagentsSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'sub-agent names are lower-case words joined by -'),
+  z.strictObject({
+    description: z.string().min(1).max(1000),
+    prompt: z.string().min(1).max(20_000),
+    tools: z.array(z.string()).optional(),
+    maxTurns: z.number().int().min(1).max(200).optional(),
+  }),
+);
+
+const defaultSubagents: Record<string, SubagentConfig> = {
+  worker: {
+    description:
+      'A general helper for a self-contained sub-task in the same workspace. Give it a complete brief.',
+    prompt:
+      'You are a sub-agent working on one delegated task in a shared workspace. Use the tools to do the task, ' +
+      'then reply with a short report of what you did and found.',
+  },
+};
+
 export interface ApiToken {
   userId: string;
   token: string;
@@ -21,10 +49,14 @@ export interface Config {
   /** Null when no model is configured: the server still starts, and turns fail with `model_not_configured`. */
   model: ModelConfig | null;
   auth: { tokens: ApiToken[] };
+  /** Sub-agents the main agent may delegate to (claude runtime), by name. */
+  subagents: Record<string, SubagentConfig>;
   limits: {
     bodyBytes: number;
     maxSteps: number;
     maxSubagents: number;
+    /** Model calls per turn for the claude runtime. */
+    maxTurns: number;
     heartbeatMs: number;
     lockTtlMs: number;
   };
@@ -86,6 +118,7 @@ const envSchema = z.object({
   AUTOPILOT_MAX_STEPS: optionalInt(1, 500),
   AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),
   AUTOPILOT_HEARTBEAT_MS: optionalInt(10, 600_000),
+  AUTOPILOT_SUBAGENTS: optionalString,
   AUTOPILOT_LOG_LEVEL: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -106,17 +139,19 @@ export interface ConfigOverrides {
  * The only place in the project that reads the environment (callers pass `process.env`).
  */
 export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
-    );
-  }
-  const values = parsed.data;
+  // Each variable is checked on its own, so a bad one does not hide problems in the others.
   const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(envSchema.shape)) {
+    const result = schema.safeParse(env[name]);
+    if (result.success) parsed[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${name}: ${issue.message}`));
+  }
+  const values = parsed as z.infer<typeof envSchema>;
 
   const tokens = parseTokens(values.AUTOPILOT_API_TOKENS, problems);
   const model = resolveModel(values, problems);
+  const subagents = parseSubagents(values.AUTOPILOT_SUBAGENTS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(overrides.dataDir ?? values.AUTOPILOT_DATA_DIR ?? '.autopilot');
@@ -133,12 +168,14 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     runtime: values.AUTOPILOT_RUNTIME ?? (model?.provider === 'anthropic' ? 'claude' : 'baseline'),
     model,
     auth: { tokens },
+    subagents,
     limits: {
       bodyBytes: values.AUTOPILOT_MAX_BODY_BYTES ?? 1024 * 1024,
       maxSteps: values.AUTOPILOT_MAX_STEPS ?? 50,
       maxSubagents: values.AUTOPILOT_MAX_SUBAGENTS ?? 3,
       heartbeatMs: values.AUTOPILOT_HEARTBEAT_MS ?? 10_000,
       lockTtlMs: 120_000,
+      maxTurns: 100,
     },
     logLevel: values.AUTOPILOT_LOG_LEVEL ?? 'info',
   };
@@ -190,6 +227,26 @@ function parseTokens(raw: string | undefined, problems: string[]): ApiToken[] {
     tokens.push({ userId, token });
   }
   return tokens;
+}
+
+/** `AUTOPILOT_SUBAGENTS` is JSON: `{"name": {"description": "...", "prompt": "...", "tools": ["read_file"]}}`. */
+function parseSubagents(raw: string | undefined, problems: string[]): Record<string, SubagentConfig> {
+  if (!raw) return defaultSubagents;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    problems.push('AUTOPILOT_SUBAGENTS: must be JSON');
+    return {};
+  }
+  const parsed = subagentsSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`AUTOPILOT_SUBAGENTS.${issue.path.join('.')}: ${issue.message}`);
+    }
+    return {};
+  }
+  return parsed.data;
 }
 
 function trimSlash(url: string): string {

@@ -16,6 +16,7 @@ export const errorCodes = [
   'internal_error',
   'model_not_configured',
   'model_error',
+  'prompt_too_long',
   'transient_api_error',
   'authentication_failed',
   'all_attempts_exhausted',

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export class PathError extends Error {
@@ -7,6 +7,7 @@ export class PathError extends Error {
 
 const maxPathChars = 1024;
 const maxSegmentBytes = 255;
+const maxLinksFollowed = 40;
 
 /**
  * Resolves a tool's path argument inside the workspace, or throws a PathError whose message
@@ -49,8 +50,11 @@ export function isInside(options: { root: string; path: string }): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** The realpath of `path`, or of its deepest existing ancestor joined with the rest. */
-async function realpathOfDeepestExisting(path: string): Promise<string> {
+/**
+ * The realpath of `path`, or of its deepest existing ancestor joined with the rest. A dangling
+ * symlink counts as its target: writing through it would create the target.
+ */
+async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promise<string> {
   let current = path;
   const rest: string[] = [];
   for (;;) {
@@ -59,6 +63,13 @@ async function realpathOfDeepestExisting(path: string): Promise<string> {
       return rest.length > 0 ? join(real, ...rest.reverse()) : real;
     } catch (error) {
       if (!isMissing(error)) throw error;
+      const link = await readlink(current).catch(() => null);
+      if (link !== null) {
+        if (linksFollowed >= maxLinksFollowed)
+          throw new PathError('Path has too many levels of symbolic links.');
+        const target = resolve(dirname(current), link);
+        return realpathOfDeepestExisting(join(target, ...rest.reverse()), linksFollowed + 1);
+      }
       const parent = dirname(current);
       if (parent === current) return path;
       rest.push(current.slice(parent.length + 1));

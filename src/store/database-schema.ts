@@ -69,8 +69,9 @@ export interface UsageTable {
 export interface TranscriptsTable {
   session_id: string;
   runtime: string;
+  cli_session_id: string;
   content: string;
-  covered_message_count: number;
+  covered_seq: number;
   updated_at: string;
 }
 

@@ -1,5 +1,5 @@
 import { PathError } from '../sandbox/workspace-path.ts';
-import { decideToolUse } from './policy.ts';
+import { decideToolUse, type ToolPolicy } from './policy.ts';
 import type { AnyToolDefinition, ToolContext } from './tool.ts';
 import { ToolError } from './tool.ts';
 
@@ -23,12 +23,12 @@ export interface ToolOutcome {
  */
 export class ToolExecutor {
   readonly #tools: Map<string, AnyToolDefinition>;
-  readonly #allowed: ReadonlySet<string>;
+  readonly #policy: ToolPolicy;
   readonly #context: ToolContext;
 
   constructor(options: { tools: AnyToolDefinition[]; context: ToolContext }) {
     this.#tools = new Map(options.tools.map((tool) => [tool.name, tool]));
-    this.#allowed = new Set(this.#tools.keys());
+    this.#policy = { allowed: new Set(this.#tools.keys()), subagentTools: new Set(), maxSubagents: 0 };
     this.#context = options.context;
   }
 
@@ -37,7 +37,7 @@ export class ToolExecutor {
   }
 
   async execute(call: ToolCall): Promise<ToolOutcome> {
-    const decision = decideToolUse({ toolName: call.toolName, allowed: this.#allowed });
+    const decision = decideToolUse({ toolName: call.toolName, policy: this.#policy });
     const tool = this.#tools.get(call.toolName);
     if (!decision.allow || !tool)
       return failure(decision.allow ? `Unknown tool "${call.toolName}".` : decision.reason);

@@ -2,6 +2,7 @@ import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
+import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { ToolExecutor } from '../tools/tool-executor.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
@@ -10,6 +11,7 @@ import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complet
 import { TurnRecorder } from './turn-recorder.ts';
 
 export interface RunTurnDeps extends CompleteTurnDeps {
+  transcripts: TranscriptStore;
   runtime: AgentRuntime | null;
   workspaces: Workspaces;
   createTools: () => AnyToolDefinition[];
@@ -53,7 +55,7 @@ export async function runTurn(options: {
     if (!runtime) {
       throw new AppError('model_not_configured', deps.modelSetupHint, { retryable: false });
     }
-    const [workspaceDir, history] = await Promise.all([
+    const [workspaceDir, history, transcript] = await Promise.all([
       deps.workspaces.ensure(turn.sessionId).catch((error: unknown) => {
         throw new AppError('workspace_error', 'The workspace for this conversation could not be prepared.', {
           cause: error,
@@ -61,6 +63,7 @@ export async function runTurn(options: {
         });
       }),
       deps.store.listMessages({ ...scope, beforeSeq: userMessage.seq }),
+      deps.transcripts.loadTranscript(scope),
     ]);
     const tools = new ToolExecutor({
       tools: deps.createTools(),
@@ -71,6 +74,7 @@ export async function runTurn(options: {
       turnId: turn.id,
       prompt: userMessage.content,
       history,
+      transcript,
       workspaceDir,
       tools,
       signal,
@@ -104,8 +108,30 @@ export async function runTurn(options: {
       outcome = { status: 'failed', error: toTurnError(error) };
     }
   }
+  if (outcome.status === 'completed') await saveTranscript({ deps, turn, recorder, logger });
   await completeTurn({ deps, turn, outcome, recorder, lease, fallbackModel: deps.modelName });
   logger.info({ status: outcome.status, usage: recorder.usage }, 'turn ended');
+}
+
+/** Stored only after a completed turn: then the transcript covers every row up to this turn's last. */
+async function saveTranscript(options: {
+  deps: RunTurnDeps;
+  turn: TurnRecord;
+  recorder: TurnRecorder;
+  logger: Logger;
+}): Promise<void> {
+  const { deps, turn, recorder } = options;
+  const transcript = recorder.transcript;
+  if (!transcript || recorder.lastSeq === 0) return;
+  try {
+    await deps.transcripts.saveTranscript({
+      ownerId: turn.ownerId,
+      sessionId: turn.sessionId,
+      transcript: { ...transcript, coveredSeq: recorder.lastSeq },
+    });
+  } catch (error) {
+    options.logger.error({ err: error }, 'storing the transcript failed; the next turn replays the history');
+  }
 }
 
 function toTurnError(error: unknown): AppError {

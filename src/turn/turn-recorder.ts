@@ -1,4 +1,4 @@
-import type { AgentEvent } from '../agent/agent-runtime.ts';
+import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
 import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
@@ -33,6 +33,8 @@ export class TurnRecorder {
   #usage: Usage = emptyUsage;
   #model: string | null = null;
   #visibleOutput = false;
+  #lastSeq = 0;
+  #transcript: RuntimeTranscript | null = null;
 
   constructor(options: {
     registry: StreamRegistry;
@@ -50,6 +52,16 @@ export class TurnRecorder {
 
   get usage(): Usage {
     return this.#usage;
+  }
+
+  /** The seq of the last row this turn stored (0 if none). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** The runtime's transcript after this turn, if it produced a valid one. */
+  get transcript(): RuntimeTranscript | null {
+    return this.#transcript;
   }
 
   get model(): string | null {
@@ -126,6 +138,9 @@ export class TurnRecorder {
         this.#usage = addUsage(this.#usage, event.usage);
         this.#model = event.model;
         return;
+      case 'transcript':
+        this.#transcript = event.transcript;
+        return;
     }
   }
 
@@ -201,7 +216,10 @@ export class TurnRecorder {
   #persist(message: NewMessage): void {
     const row: NewMessage = { ...message, turnId: this.#turnId, step: Math.max(this.#step, 0) };
     this.#persisting = this.#persisting
-      .then(() => this.#store.appendMessage({ ...this.#scope, message: row }))
+      .then(async () => {
+        const stored = await this.#store.appendMessage({ ...this.#scope, message: row });
+        this.#lastSeq = Math.max(this.#lastSeq, stored.seq);
+      })
       .catch((error: unknown) => {
         this.#persistError ??= error;
         this.#logger.error({ err: error }, 'storing a message failed');

@@ -4,6 +4,7 @@ import type { Lock } from '../coord/lock.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
+import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { AppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
@@ -15,6 +16,7 @@ import { TurnRecorder } from './turn-recorder.ts';
 
 export interface TurnServiceOptions {
   store: SessionStore;
+  transcripts: TranscriptStore;
   lock: Lock;
   registry: StreamRegistry;
   runtime: AgentRuntime | null;

@@ -101,8 +101,9 @@ export const initialMigration: Migration = {
         column.primaryKey().references('sessions.id').onDelete('cascade'),
       )
       .addColumn('runtime', 'text', (column) => column.notNull())
+      .addColumn('cli_session_id', 'text', (column) => column.notNull())
       .addColumn('content', 'text', (column) => column.notNull())
-      .addColumn('covered_message_count', 'integer', (column) => column.notNull())
+      .addColumn('covered_seq', 'integer', (column) => column.notNull())
       .addColumn('updated_at', 'text', (column) => column.notNull())
       .execute();
   },

@@ -1,12 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { type ExpressionBuilder, Kysely, SqliteDialect, type Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { Usage } from '../../protocol/index.ts';
 import { notFound } from '../../util/app-error.ts';
 import { createId } from '../../util/ids.ts';
 import type { StoreDatabase } from '../database-schema.ts';
-import { runMigrations } from '../migrations/run-migrations.ts';
 import { decodeSessionCursor, encodeSessionCursor } from '../session-cursor.ts';
 import { toSessionRecord, toStoredMessage, toTurnRecord, toUsage } from '../session-row-mappers.ts';
 import type {
@@ -20,6 +16,7 @@ import type {
   TurnStatus,
   UserRecord,
 } from '../session-store.ts';
+import { openSqliteDatabase } from './open-sqlite-database.ts';
 
 function now(): string {
   return new Date().toISOString();
@@ -373,20 +370,5 @@ export class SqliteSessionStore implements SessionStore {
 
 /** Opens (creating if needed) the SQLite file at `path`, or `':memory:'`, and migrates it. */
 export async function createSqliteSessionStore(options: { path: string }): Promise<SqliteSessionStore> {
-  if (options.path !== ':memory:') await mkdir(dirname(resolve(options.path)), { recursive: true });
-  const connection = new BetterSqlite3(options.path);
-  try {
-    connection.pragma('journal_mode = WAL');
-    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
-    connection.pragma('synchronous = NORMAL');
-    connection.pragma('busy_timeout = 5000');
-    // ON DELETE CASCADE needs foreign keys, which plain SQLite leaves off per connection.
-    connection.pragma('foreign_keys = ON');
-    const database = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: connection }) });
-    await runMigrations(database);
-    return new SqliteSessionStore(database);
-  } catch (error) {
-    connection.close();
-    throw error;
-  }
+  return new SqliteSessionStore(await openSqliteDatabase(options));
 }

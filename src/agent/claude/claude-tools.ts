@@ -1,0 +1,56 @@
+import {
+  createSdkMcpServer,
+  type McpSdkServerConfigWithInstance,
+  tool,
+} from '@anthropic-ai/claude-agent-sdk';
+import { z } from 'zod';
+import type { ToolExecutor } from '../../tools/tool-executor.ts';
+import { mcpServerName } from './sdk-message-adapter.ts';
+import type { ToolOutputStash } from './tool-output-stash.ts';
+
+const toolUseIdKey = 'claudecode/toolUseId';
+
+/**
+ * Our tools as an in-process MCP server. It must be a new instance for every query: one
+ * instance shared by concurrent queries loses tools. Every field is optional here so that a
+ * truncated or empty call reaches our executor, which validates and answers with guidance.
+ */
+export function createToolServer(options: {
+  tools: ToolExecutor;
+  stash: ToolOutputStash;
+}): McpSdkServerConfigWithInstance {
+  const definitions = options.tools.tools.map((definition) =>
+    tool(
+      definition.name,
+      definition.description,
+      optionalShape(definition.inputSchema),
+      async (input, extra) => {
+        const toolCallId = toolUseIdOf(extra) ?? `mcp-${definition.name}`;
+        const outcome = await options.tools.execute({ toolCallId, toolName: definition.name, input });
+        if (toolUseIdOf(extra))
+          options.stash.put(toolCallId, { output: outcome.output, isError: outcome.isError });
+        return { content: [{ type: 'text', text: outcome.modelText }], isError: outcome.isError };
+      },
+    ),
+  );
+  return createSdkMcpServer({ name: mcpServerName, version: '1.0.0', tools: definitions, alwaysLoad: true });
+}
+
+export function mcpToolNames(tools: ToolExecutor): string[] {
+  return tools.tools.map((definition) => `mcp__${mcpServerName}__${definition.name}`);
+}
+
+function optionalShape(schema: z.ZodType): Record<string, z.ZodType> {
+  if (!(schema instanceof z.ZodObject)) return {};
+  return Object.fromEntries(
+    Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => [key, field.optional()]),
+  );
+}
+
+function toolUseIdOf(extra: unknown): string | undefined {
+  if (!extra || typeof extra !== 'object' || !('_meta' in extra)) return undefined;
+  const meta = extra._meta;
+  if (!meta || typeof meta !== 'object' || !(toolUseIdKey in meta)) return undefined;
+  const id = (meta as Record<string, unknown>)[toolUseIdKey];
+  return typeof id === 'string' ? id : undefined;
+}

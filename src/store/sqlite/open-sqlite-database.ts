@@ -1,0 +1,26 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { StoreDatabase } from '../database-schema.ts';
+import { runMigrations } from '../migrations/run-migrations.ts';
+
+/** Opens (creating if needed) and migrates the embedded database. `':memory:'` works for tests. */
+export async function openSqliteDatabase(options: { path: string }): Promise<Kysely<StoreDatabase>> {
+  if (options.path !== ':memory:') await mkdir(dirname(resolve(options.path)), { recursive: true });
+  const connection = new BetterSqlite3(options.path);
+  try {
+    connection.pragma('journal_mode = WAL');
+    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
+    connection.pragma('synchronous = NORMAL');
+    connection.pragma('busy_timeout = 5000');
+    // ON DELETE CASCADE needs foreign keys, which plain SQLite leaves off per connection.
+    connection.pragma('foreign_keys = ON');
+    const database = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: connection }) });
+    await runMigrations(database);
+    return database;
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
