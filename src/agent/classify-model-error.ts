@@ -30,7 +30,7 @@ export interface ModelFailure {
 export function classifyModelError(failure: ModelFailure): AppError {
   const { status, message, cause } = failure;
   if (isPromptTooLong(message)) {
-    return new AppError('model_error', 'The conversation is too long for the model.', {
+    return new AppError('prompt_too_long', 'The conversation is too long for the model.', {
       cause,
       retryable: false,
     });

@@ -5,6 +5,8 @@ import {
   type LanguageModel,
   type LanguageModelUsage,
   streamText,
+  type TextStreamPart,
+  type ToolSet,
   tool,
 } from 'ai';
 import { z } from 'zod';
@@ -46,7 +48,15 @@ export class BaselineRuntime implements AgentRuntime {
       maxOutputTokens: maxOutputTokens,
     });
 
-    for await (const part of result.stream) {
+    try {
+      yield* this.#events(result.stream);
+    } catch (error) {
+      throw toAppError(error);
+    }
+  }
+
+  async *#events(stream: AsyncIterable<TextStreamPart<ToolSet>>): AsyncIterable<AgentEvent> {
+    for await (const part of stream) {
       switch (part.type) {
         case 'start-step':
           yield { type: 'step-start' };
