@@ -32,6 +32,7 @@ export interface RuntimeTranscript {
   runtime: string;
   cliSessionId: string;
   content: string;
+  metadata: Record<string, unknown>;
 }
 
 export interface AgentRunInput {
@@ -53,4 +54,8 @@ export interface AgentRunInput {
 export interface AgentRuntime {
   readonly kind: RuntimeKind;
   run(input: AgentRunInput): AsyncIterable<AgentEvent>;
+  /** Releases what the runtime keeps between turns (live CLI processes); called at shutdown. */
+  close(): Promise<void>;
+  /** Forgets what it keeps for one conversation (the session was deleted). */
+  forget(sessionId: string): Promise<void>;
 }

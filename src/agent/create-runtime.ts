@@ -18,6 +18,8 @@ export function createRuntime(options: { config: Config; toolNames: string[] }):
       maxSubagents: config.limits.maxSubagents,
       maxTurns: config.limits.maxTurns,
       agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames }),
+      maxLiveProcesses: config.limits.maxLiveProcesses,
+      processIdleMs: config.limits.processIdleMs,
     });
   }
   return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });

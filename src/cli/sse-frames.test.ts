@@ -12,12 +12,12 @@ function bodyOf(options: {
   const edges = [0, ...(options.cuts ?? []), options.bytes.length];
   const pieces = edges.slice(1).map((end, index) => options.bytes.slice(edges[index], end));
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       const piece = pieces.shift();
       if (piece) controller.enqueue(piece);
       else if (!options.endless) controller.close();
-      // An endless body just never answers this pull, like a connection left open.
-      else return new Promise(() => {});
+      // An endless body never answers this pull, like a connection left open.
+      else await new Promise(() => {});
     },
   });
 }
@@ -70,7 +70,11 @@ describe('readSseData', () => {
       endless: true,
     });
 
-    expect(await readAll(body)).toEqual([{ n: 1 }]);
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('still reading after 1 s'), 1_000);
+    });
+    expect(await Promise.race([readAll(body), hung]).finally(() => clearTimeout(timer))).toEqual([{ n: 1 }]);
   });
 
   test('a body that ends without [DONE] ends the iteration after its complete frames', async () => {

@@ -57,6 +57,9 @@ export interface Config {
     maxSubagents: number;
     /** Model calls per turn for the claude runtime. */
     maxTurns: number;
+    /** Warm Claude Code processes kept between turns (0 disables the warm path). */
+    maxLiveProcesses: number;
+    processIdleMs: number;
     heartbeatMs: number;
     lockTtlMs: number;
   };
@@ -118,6 +121,8 @@ const envSchema = z.object({
   AUTOPILOT_MAX_STEPS: optionalInt(1, 500),
   AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),
   AUTOPILOT_HEARTBEAT_MS: optionalInt(10, 600_000),
+  AUTOPILOT_MAX_LIVE_PROCESSES: optionalInt(0, 1000),
+  AUTOPILOT_PROCESS_IDLE_MS: optionalInt(100, 24 * 3_600_000),
   AUTOPILOT_SUBAGENTS: optionalString,
   AUTOPILOT_LOG_LEVEL: z.preprocess(
     (value) => (value === '' ? undefined : value),
@@ -176,6 +181,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       heartbeatMs: values.AUTOPILOT_HEARTBEAT_MS ?? 10_000,
       lockTtlMs: 120_000,
       maxTurns: 100,
+      maxLiveProcesses: values.AUTOPILOT_MAX_LIVE_PROCESSES ?? 8,
+      processIdleMs: values.AUTOPILOT_PROCESS_IDLE_MS ?? 5 * 60_000,
     },
     logLevel: values.AUTOPILOT_LOG_LEVEL ?? 'info',
   };

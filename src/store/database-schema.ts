@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /**
  * Kysely table types shared by every SQL implementation of the stores.
  *
@@ -72,6 +73,7 @@ export interface TranscriptsTable {
   cli_session_id: string;
   content: string;
   covered_seq: number;
+  metadata: Generated<string>;
   updated_at: string;
 }
 

@@ -8,6 +8,8 @@ export interface StoredTranscript {
   content: string;
   /** The last message `seq` the transcript covers: later messages must be replayed as history. */
   coveredSeq: number;
+  /** Runtime-specific facts kept with the transcript (e.g. the CLI's cumulative usage). */
+  metadata: Record<string, unknown>;
   updatedAt: string;
 }
 

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
@@ -22,6 +22,8 @@ export const listFilesTool = defineTool({
     });
     const info = await stat(folder).catch(() => null);
     if (!info?.isDirectory()) throw new ToolError(`"${input.path ?? '.'}" is not a folder in the workspace.`);
+    // The folder is under the workspace's real path; listed paths are relative to that, not to a symlink.
+    const root = await realpath(context.workspaceDir);
     const files: { path: string; size: number }[] = [];
     let truncated = false;
     const walk = async (dir: string): Promise<void> => {
@@ -33,9 +35,9 @@ export const listFilesTool = defineTool({
         const full = join(dir, entry.name);
         if (entry.isDirectory()) {
           if (input.recursive !== false) await walk(full);
-          else files.push({ path: `${relative(context.workspaceDir, full)}/`, size: 0 });
+          else files.push({ path: `${relative(root, full)}/`, size: 0 });
         } else if (entry.isFile()) {
-          files.push({ path: relative(context.workspaceDir, full), size: (await stat(full)).size });
+          files.push({ path: relative(root, full), size: (await stat(full)).size });
         }
       }
     };

@@ -158,6 +158,26 @@ describe('ToolExecutor with the workspace tools', () => {
     });
   });
 
+  test('with a symlinked workspace root, listed paths can be read back', async () => {
+    const link = join(base, 'workspace-link');
+    await symlink(workspaceDir, link);
+    await writeFile(join(workspaceDir, 'a.txt'), 'A');
+    const executor = new ToolExecutor({
+      tools: createDefaultTools(),
+      context: {
+        sessionId: 'session-1',
+        turnId: 'turn-1',
+        workspaceDir: link,
+        signal: new AbortController().signal,
+        logger: createLogger({ level: 'silent' }),
+      },
+    });
+
+    const listed = await run(executor, 'list_files', {});
+    expect(listed.output).toEqual({ files: [{ path: 'a.txt', size: 1 }], truncated: false });
+    expect((await run(executor, 'read_file', { path: 'a.txt' })).output).toMatchObject({ content: 'A' });
+  });
+
   test('append adds to the end of an existing file', async () => {
     const executor = createExecutor();
     await run(executor, 'write_file', { path: 'log.txt', content: 'first\n' });

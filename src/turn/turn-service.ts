@@ -141,11 +141,17 @@ export class TurnService {
     return this.#running.has(turnId);
   }
 
-  /** Stops every running turn and waits for them and for background work (titles). */
+  /** Stops every running turn and waits for them and for background work (titles), then closes the runtime. */
   async shutdown(): Promise<void> {
     for (const running of this.#running.values()) running.controller.abort();
     await Promise.all([...this.#running.values()].map((running) => running.done));
     await Promise.allSettled([...this.#background]);
+    await this.#options.runtime?.close();
+  }
+
+  /** Drops what the runtime keeps for a deleted session. */
+  async forgetSession(sessionId: string): Promise<void> {
+    await this.#options.runtime?.forget(sessionId);
   }
 
   #track(work: Promise<unknown>): void {

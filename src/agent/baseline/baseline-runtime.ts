@@ -36,6 +36,10 @@ export class BaselineRuntime implements AgentRuntime {
     this.#maxSteps = options.maxSteps;
   }
 
+  async close(): Promise<void> {}
+
+  async forget(_sessionId: string): Promise<void> {}
+
   async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
     const result = streamText({
       model: this.#model,

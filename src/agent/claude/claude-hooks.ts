@@ -4,8 +4,8 @@ import type {
   HookCallbackMatcher,
   HookEvent,
 } from '@anthropic-ai/claude-agent-sdk';
-import { decideToolUse, type ToolPolicy } from '../../tools/policy.ts';
-import type { Logger } from '../../util/logger.ts';
+import { decideToolUse } from '../../tools/policy.ts';
+import type { TurnBinding } from './turn-binding.ts';
 
 /**
  * Counts the turn's sub-agents from the moment a launch is allowed until the sub-agent stops,
@@ -55,23 +55,25 @@ export class SubagentTracker {
 
 type HookInputRecord = Record<string, unknown>;
 
+const noTurnReason = 'No turn is running; the tool call was not made.';
+
 /**
  * The PreToolUse gate and the permission callback both ask the one policy function, so a tool
  * call is denied unless explicitly allowed, in the main thread and inside sub-agents alike.
  */
-export function createClaudeHooks(options: {
-  policy: ToolPolicy;
-  subagents: SubagentTracker;
-  logger: Logger;
-}): { hooks: Partial<Record<HookEvent, HookCallbackMatcher[]>>; canUseTool: CanUseTool } {
-  const { policy, subagents, logger } = options;
-
+export function createClaudeHooks(binding: TurnBinding): {
+  hooks: Partial<Record<HookEvent, HookCallbackMatcher[]>>;
+  canUseTool: CanUseTool;
+} {
   const preToolUse: HookCallback = async (input, toolUseId) => {
     const record = input as HookInputRecord;
     const toolName = String(record.tool_name ?? '');
-    const decision = decideToolUse({ toolName, policy, activeSubagents: subagents.active });
+    const turn = binding.current;
+    const decision = turn
+      ? decideToolUse({ toolName, policy: turn.policy, activeSubagents: turn.subagents.active })
+      : ({ allow: false, reason: noTurnReason } as const);
     if (!decision.allow) {
-      logger.warn(
+      turn?.logger.warn(
         { tool: toolName, toolUseId, agent: record.agent_id ?? null },
         'tool call denied by policy',
       );
@@ -83,28 +85,32 @@ export function createClaudeHooks(options: {
         },
       };
     }
-    if (policy.subagentTools.has(toolName) && toolUseId) subagents.reserve(toolUseId);
+    if (turn?.policy.subagentTools.has(toolName) && toolUseId) turn.subagents.reserve(toolUseId);
     return {};
   };
 
   const postToolUseFailure: HookCallback = async (input, toolUseId) => {
+    const turn = binding.current;
     const toolName = String((input as HookInputRecord).tool_name ?? '');
-    if (policy.subagentTools.has(toolName) && toolUseId) subagents.unreserve(toolUseId);
+    if (turn?.policy.subagentTools.has(toolName) && toolUseId) turn.subagents.unreserve(toolUseId);
     return {};
   };
 
   const subagentStart: HookCallback = async (input) => {
-    subagents.started(String((input as HookInputRecord).agent_id ?? ''));
+    binding.current?.subagents.started(String((input as HookInputRecord).agent_id ?? ''));
     return {};
   };
 
   const subagentStop: HookCallback = async (input) => {
-    subagents.stopped(String((input as HookInputRecord).agent_id ?? ''));
+    binding.current?.subagents.stopped(String((input as HookInputRecord).agent_id ?? ''));
     return {};
   };
 
   const canUseTool: CanUseTool = async (toolName, input) => {
-    const decision = decideToolUse({ toolName, policy, activeSubagents: 0 });
+    const turn = binding.current;
+    const decision = turn
+      ? decideToolUse({ toolName, policy: turn.policy, activeSubagents: 0 })
+      : ({ allow: false, reason: noTurnReason } as const);
     return decision.allow
       ? { behavior: 'allow', updatedInput: input }
       : { behavior: 'deny', message: decision.reason };

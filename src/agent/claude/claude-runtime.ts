@@ -1,19 +1,19 @@
-import { type AgentDefinition, type Options, query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { AgentDefinition, Options } from '@anthropic-ai/claude-agent-sdk';
 import type { ModelConfig } from '../../config/config.ts';
+import { emptyUsage, type Usage } from '../../protocol/index.ts';
 import type { StoredMessage } from '../../store/session-store.ts';
 import type { StoredTranscript } from '../../store/transcript-store.ts';
-import type { ToolPolicy } from '../../tools/policy.ts';
-import { AppError } from '../../util/app-error.ts';
+import type { AnyToolDefinition } from '../../tools/tool.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
 import { buildClaudeEnvironment, type ClaudeFolders, prepareClaudeFolders } from './claude-environment.ts';
-import { createClaudeHooks, SubagentTracker } from './claude-hooks.ts';
-import { createToolServer, mcpToolNames } from './claude-tools.ts';
-import { isValidTranscript, readTranscript, restoreTranscript } from './cli-transcript.ts';
-import { resultFailure, summariseResult } from './result-message.ts';
-import { SdkMessageAdapter } from './sdk-message-adapter.ts';
-import { ToolOutputStash } from './tool-output-stash.ts';
+import { createClaudeHooks } from './claude-hooks.ts';
+import { ClaudeSession } from './claude-session.ts';
+import { ClaudeSessionPool } from './claude-session-pool.ts';
+import { createToolServer } from './claude-tools.ts';
+import { isValidTranscript, restoreTranscript } from './cli-transcript.ts';
+import { runClaudeTurn } from './run-claude-turn.ts';
 
 export interface ClaudeRuntimeOptions {
   model: Extract<ModelConfig, { provider: 'anthropic' }>;
@@ -23,25 +23,59 @@ export interface ClaudeRuntimeOptions {
   maxTurns: number;
   /** Sub-agents the main agent may delegate to, by name. */
   agents?: Record<string, AgentDefinition>;
-  /** Overrides the bundled Claude Code binary (tests use it to wrap the CLI). */
-  executablePath?: string;
+  /** Live CLI processes kept between turns (0: a fresh process every turn). */
+  maxLiveProcesses: number;
+  /** A kept process is closed after this long without a turn. */
+  processIdleMs: number;
 }
-
-const builtInSubagentTools = ['Agent', 'Task'];
 
 /**
  * The real Claude Agent SDK, driving the Claude Code CLI, with our tools in an in-process MCP
- * server, a fail-closed tool policy, and resume from a stored transcript.
+ * server, a fail-closed tool policy, resume from a stored transcript, and one warm CLI process
+ * per active conversation.
  */
 export class ClaudeAgentRuntime implements AgentRuntime {
   readonly kind = 'claude' as const;
   readonly #options: ClaudeRuntimeOptions;
+  readonly #pool: ClaudeSessionPool;
 
   constructor(options: ClaudeRuntimeOptions) {
     this.#options = options;
+    this.#pool = new ClaudeSessionPool({ maxLive: options.maxLiveProcesses, idleMs: options.processIdleMs });
   }
 
   async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
+    const { session, prompt } = await this.#acquire(input);
+    let succeeded = false;
+    try {
+      yield* runClaudeTurn({ session, prompt, input, maxSubagents: this.#options.maxSubagents });
+      succeeded = !input.signal.aborted;
+    } finally {
+      session.lastTurnId = input.turnId;
+      // A stopped or failed turn leaves the process in an unknown state: end it; resume restores the rest.
+      if (succeeded) await this.#pool.give(input.sessionId, session);
+      else await session.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.closeAll();
+  }
+
+  async forget(sessionId: string): Promise<void> {
+    await this.#pool.discard(sessionId);
+  }
+
+  /** The warm process if it saw exactly the stored conversation; otherwise a fresh one. */
+  async #acquire(input: AgentRunInput): Promise<{ session: ClaudeSession; prompt: string }> {
+    const tools = input.tools.tools;
+    const warm = this.#pool.take(input.sessionId);
+    if (warm && warm.lastTurnId === lastTurnIdOf(input.history) && warm.toolNames === toolNamesOf(tools)) {
+      input.logger.debug('reusing the warm CLI process');
+      return { session: warm, prompt: input.prompt };
+    }
+    await warm?.close();
+
     const folders = await prepareClaudeFolders({
       stateDir: this.#options.stateDir,
       sessionId: input.sessionId,
@@ -52,21 +86,25 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       prompt: input.prompt,
       history: formatConversationHistory({ messages: gap }),
     });
+    const session = new ClaudeSession({
+      toolNames: tools.map((tool) => tool.name),
+      configDir: folders.config,
+      usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
+      options: (binding) => this.#queryOptions({ input, folders, tools, binding, resume }),
+    });
+    return { session, prompt };
+  }
 
-    const stash = new ToolOutputStash();
-    const subagents = new SubagentTracker();
-    const subagentTools = this.#options.maxSubagents > 0 ? builtInSubagentTools : [];
-    const policy: ToolPolicy = {
-      allowed: new Set([...mcpToolNames(input.tools), ...subagentTools]),
-      subagentTools: new Set(subagentTools),
-      maxSubagents: this.#options.maxSubagents,
-    };
-    const { hooks, canUseTool } = createClaudeHooks({ policy, subagents, logger: input.logger });
-    const abortController = new AbortController();
-    const abort = () => abortController.abort();
-    input.signal.addEventListener('abort', abort, { once: true });
-
-    const options: Options = {
+  #queryOptions(options: {
+    input: AgentRunInput;
+    folders: ClaudeFolders;
+    tools: AnyToolDefinition[];
+    binding: ClaudeSession['binding'];
+    resume: StoredTranscript | null;
+  }): Options {
+    const { input, folders, binding, resume } = options;
+    const { hooks, canUseTool } = createClaudeHooks(binding);
+    return {
       cwd: input.workspaceDir,
       env: buildClaudeEnvironment({
         folders,
@@ -78,59 +116,15 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
-      tools: subagentTools.filter((name) => name === 'Agent'),
-      mcpServers: { autopilot: createToolServer({ tools: input.tools, stash }) },
+      tools: this.#options.maxSubagents > 0 ? ['Agent'] : [],
+      mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
       canUseTool,
       agents: this.#options.agents,
       maxTurns: this.#options.maxTurns,
-      abortController,
+      abortController: new AbortController(),
       ...(resume ? { resume: resume.cliSessionId } : {}),
-      ...(this.#options.executablePath ? { pathToClaudeCodeExecutable: this.#options.executablePath } : {}),
     };
-
-    const adapter = new SdkMessageAdapter({ stash });
-    let cliSessionId: string | null = null;
-    try {
-      for await (const message of query({ prompt, options }) as AsyncIterable<SDKMessage>) {
-        trackBackgroundTasks({ message, subagents });
-        if (message.type !== 'result') {
-          yield* adapter.convert(message);
-          continue;
-        }
-        const result = summariseResult(message);
-        cliSessionId = result.sessionId;
-        const failure = resultFailure(result);
-        if (failure) throw failure;
-        yield* adapter.finishResult();
-        // A background sub-agent's report arrives as a later result of the same query: wait for it.
-        if (subagents.pendingBackground > 0) continue;
-        yield { type: 'usage', usage: result.usage, model: result.model ?? this.#options.model.model };
-        break;
-      }
-    } catch (error) {
-      if (input.signal.aborted) return;
-      if (error instanceof AppError) throw error;
-      throw (
-        resultFailure({ isError: true, subtype: 'exception', text: errorText(error), cause: error }) ?? error
-      );
-    } finally {
-      input.signal.removeEventListener('abort', abort);
-      abortController.abort();
-    }
-
-    if (cliSessionId) {
-      const content = await readTranscript({
-        configDir: folders.config,
-        cwd: input.workspaceDir,
-        cliSessionId,
-      });
-      if (content && isValidTranscript({ content, cliSessionId })) {
-        yield { type: 'transcript', transcript: { runtime: 'claude', cliSessionId, content } };
-      } else {
-        input.logger.warn({ cliSessionId }, 'the CLI transcript is missing or invalid; it is not stored');
-      }
-    }
   }
 
   /** Restores a stored transcript that covers a prefix of the history; null when there is none to use. */
@@ -141,7 +135,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     const { input, folders } = options;
     const transcript = input.transcript;
     if (!transcript || transcript.runtime !== 'claude') return null;
-    if (transcript.coveredSeq > lastSeq(input.history)) {
+    if (transcript.coveredSeq > (input.history.at(-1)?.seq ?? 0)) {
       input.logger.warn(
         { coveredSeq: transcript.coveredSeq },
         'the stored transcript covers messages that are gone',
@@ -162,18 +156,19 @@ export class ClaudeAgentRuntime implements AgentRuntime {
   }
 }
 
-function trackBackgroundTasks(options: { message: SDKMessage; subagents: SubagentTracker }): void {
-  const { message, subagents } = options;
-  if (message.type !== 'system') return;
-  if (message.subtype === 'task_started' && message.is_backgrounded === true)
-    subagents.backgroundStarted(message.task_id);
-  if (message.subtype === 'task_notification') subagents.backgroundEnded(message.task_id);
+function lastTurnIdOf(history: StoredMessage[]): string | null {
+  for (let index = history.length - 1; index >= 0; index--) {
+    const message = history[index]!;
+    if (message.role !== 'marker') return message.turnId;
+  }
+  return null;
 }
 
-function lastSeq(history: StoredMessage[]): number {
-  return history.at(-1)?.seq ?? 0;
+function toolNamesOf(tools: AnyToolDefinition[]): string {
+  return tools.map((tool) => tool.name).join(',');
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function usageBaselineOf(transcript: StoredTranscript): Usage {
+  const value = transcript.metadata.cumulativeUsage as Partial<Usage> | undefined;
+  return { ...emptyUsage, ...(value && typeof value === 'object' ? value : {}) };
 }

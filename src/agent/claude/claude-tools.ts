@@ -4,9 +4,9 @@ import {
   tool,
 } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
-import type { ToolExecutor } from '../../tools/tool-executor.ts';
+import type { AnyToolDefinition } from '../../tools/tool.ts';
 import { mcpServerName } from './sdk-message-adapter.ts';
-import type { ToolOutputStash } from './tool-output-stash.ts';
+import type { TurnBinding } from './turn-binding.ts';
 
 const toolUseIdKey = 'claudecode/toolUseId';
 
@@ -16,19 +16,24 @@ const toolUseIdKey = 'claudecode/toolUseId';
  * truncated or empty call reaches our executor, which validates and answers with guidance.
  */
 export function createToolServer(options: {
-  tools: ToolExecutor;
-  stash: ToolOutputStash;
+  tools: AnyToolDefinition[];
+  binding: TurnBinding;
 }): McpSdkServerConfigWithInstance {
-  const definitions = options.tools.tools.map((definition) =>
+  const definitions = options.tools.map((definition) =>
     tool(
       definition.name,
       definition.description,
       optionalShape(definition.inputSchema),
       async (input, extra) => {
-        const toolCallId = toolUseIdOf(extra) ?? `mcp-${definition.name}`;
-        const outcome = await options.tools.execute({ toolCallId, toolName: definition.name, input });
-        if (toolUseIdOf(extra))
-          options.stash.put(toolCallId, { output: outcome.output, isError: outcome.isError });
+        const turn = options.binding.current;
+        if (!turn) return { content: [{ type: 'text', text: 'No turn is running.' }], isError: true };
+        const toolUseId = toolUseIdOf(extra);
+        const outcome = await turn.tools.execute({
+          toolCallId: toolUseId ?? `mcp-${definition.name}`,
+          toolName: definition.name,
+          input,
+        });
+        if (toolUseId) turn.stash.put(toolUseId, { output: outcome.output, isError: outcome.isError });
         return { content: [{ type: 'text', text: outcome.modelText }], isError: outcome.isError };
       },
     ),
@@ -36,8 +41,8 @@ export function createToolServer(options: {
   return createSdkMcpServer({ name: mcpServerName, version: '1.0.0', tools: definitions, alwaysLoad: true });
 }
 
-export function mcpToolNames(tools: ToolExecutor): string[] {
-  return tools.tools.map((definition) => `mcp__${mcpServerName}__${definition.name}`);
+export function mcpToolNames(tools: AnyToolDefinition[]): string[] {
+  return tools.map((definition) => `mcp__${mcpServerName}__${definition.name}`);
 }
 
 function optionalShape(schema: z.ZodType): Record<string, z.ZodType> {
@@ -53,4 +58,18 @@ function toolUseIdOf(extra: unknown): string | undefined {
   if (!meta || typeof meta !== 'object' || !(toolUseIdKey in meta)) return undefined;
   const id = (meta as Record<string, unknown>)[toolUseIdKey];
   return typeof id === 'string' ? id : undefined;
+}
+
+const builtInSubagentTools = ['Agent', 'Task'];
+
+/** The names the policy allows: our tools, plus the sub-agent tools when sub-agents are enabled. */
+export function policyToolNames(options: { tools: AnyToolDefinition[]; maxSubagents: number }): {
+  allowed: Set<string>;
+  subagentTools: Set<string>;
+} {
+  const subagentTools = options.maxSubagents > 0 ? builtInSubagentTools : [];
+  return {
+    allowed: new Set([...mcpToolNames(options.tools), ...subagentTools]),
+    subagentTools: new Set(subagentTools),
+  };
 }

@@ -8,6 +8,10 @@ export interface ResultSummary {
   subtype: string;
   text: string;
   usage: Usage;
+  /** Whether `usage` is the CLI's running total for the conversation (it is when modelUsage is present). */
+  cumulative: boolean;
+  /** This result's own usage of the main thread (sub-agents excluded). */
+  mainThreadUsage: Usage;
   model: string | null;
   sessionId: string;
 }
@@ -48,6 +52,14 @@ export function summariseResult(message: SDKResultMessage): ResultSummary {
     subtype: message.subtype,
     text: message.subtype === 'success' ? message.result : (message.errors ?? []).join('\n'),
     usage,
+    cumulative: models.length > 0,
+    mainThreadUsage: {
+      inputTokens: message.usage.input_tokens,
+      outputTokens: message.usage.output_tokens,
+      cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
+      cacheWriteTokens: message.usage.cache_creation_input_tokens ?? 0,
+      costUsd: 0,
+    },
     model: models[0]?.[0] ?? null,
     sessionId: message.session_id,
   };

@@ -78,6 +78,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (!(await store.getSession(scope))) throw notFound();
     await deps.turns.cancel(scope);
     await store.deleteSession(scope);
+    await deps.turns.forgetSession(scope.sessionId);
     await deps.workspaces.remove(scope.sessionId);
     return context.body(null, 204);
   });

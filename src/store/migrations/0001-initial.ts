@@ -104,6 +104,7 @@ export const initialMigration: Migration = {
       .addColumn('cli_session_id', 'text', (column) => column.notNull())
       .addColumn('content', 'text', (column) => column.notNull())
       .addColumn('covered_seq', 'integer', (column) => column.notNull())
+      .addColumn('metadata', 'text', (column) => column.notNull().defaultTo('{}'))
       .addColumn('updated_at', 'text', (column) => column.notNull())
       .execute();
   },

@@ -9,6 +9,16 @@ const rowSchema = z.object({
   cli_session_id: z.string(),
   content: z.string(),
   covered_seq: z.coerce.number().int(),
+  metadata: z.string().transform((text): Record<string, unknown> => {
+    try {
+      const value: unknown = JSON.parse(text);
+      return value && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : {};
+    } catch {
+      return {};
+    }
+  }),
   updated_at: z.string(),
 });
 
@@ -29,6 +39,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
         'transcripts.cli_session_id',
         'transcripts.content',
         'transcripts.covered_seq',
+        'transcripts.metadata',
         'transcripts.updated_at',
       ])
       .where('transcripts.session_id', '=', scope.sessionId)
@@ -41,6 +52,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
       cliSessionId: parsed.cli_session_id,
       content: parsed.content,
       coveredSeq: parsed.covered_seq,
+      metadata: parsed.metadata,
       updatedAt: parsed.updated_at,
     };
   }
@@ -60,6 +72,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
         cli_session_id: transcript.cliSessionId,
         content: transcript.content,
         covered_seq: transcript.coveredSeq,
+        metadata: JSON.stringify(transcript.metadata),
         updated_at: new Date().toISOString(),
       };
       await transaction

@@ -1,0 +1,152 @@
+import {
+  type Options,
+  type Query,
+  query,
+  type SDKMessage,
+  type SDKUserMessage,
+} from '@anthropic-ai/claude-agent-sdk';
+import type { Usage } from '../../protocol/index.ts';
+import { TurnBinding } from './turn-binding.ts';
+
+/** An async iterable fed by `push`: the CLI's stdin in streaming-input mode. */
+class MessageQueue implements AsyncIterable<SDKUserMessage> {
+  readonly #pending: SDKUserMessage[] = [];
+  #wake: (() => void) | null = null;
+  #closed = false;
+
+  push(message: SDKUserMessage): void {
+    this.#pending.push(message);
+    this.#wake?.();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SDKUserMessage> {
+    while (!this.#closed) {
+      const next = this.#pending.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = null;
+    }
+  }
+}
+
+/**
+ * One Claude Code CLI process in streaming-input mode. It lives across turns of one
+ * conversation (the warm path), so each turn costs a message on stdin instead of a process start.
+ * Usage from the CLI is cumulative over the conversation; `turnUsage` turns it into per-turn figures.
+ */
+export class ClaudeSession {
+  readonly binding = new TurnBinding();
+  readonly toolNames: string;
+  /** The CLI's config dir, where it keeps this conversation's transcript. */
+  readonly configDir: string;
+  readonly #input = new MessageQueue();
+  readonly #query: Query;
+  readonly #output: AsyncIterator<SDKMessage>;
+  readonly #abort: AbortController;
+  #closed = false;
+  #exited: Promise<void> = Promise.resolve();
+  /** The conversation's turn this process last completed; the process is stale if another turn ran since. */
+  lastTurnId: string | null = null;
+  cliSessionId: string | null = null;
+  /** The CLI's cumulative usage at the end of the last turn (restored from the transcript when resuming). */
+  usageBaseline: Usage;
+  lastUsedAt = Date.now();
+  idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: {
+    options: (binding: TurnBinding) => Options;
+    toolNames: string[];
+    configDir: string;
+    usageBaseline: Usage;
+  }) {
+    this.toolNames = options.toolNames.join(',');
+    this.configDir = options.configDir;
+    this.usageBaseline = options.usageBaseline;
+    const queryOptions = options.options(this.binding);
+    this.#abort = queryOptions.abortController ?? new AbortController();
+    this.#query = query({ prompt: this.#input, options: { ...queryOptions, abortController: this.#abort } });
+    this.#output = this.#query[Symbol.asyncIterator]();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(text: string): void {
+    this.#input.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
+  }
+
+  /** The next message from the CLI; null once the process has ended. */
+  async next(): Promise<SDKMessage | null> {
+    const result = await this.#output.next();
+    return result.done ? null : result.value;
+  }
+
+  /**
+   * Per-turn usage from the CLI's cumulative figures, and advances the baseline. A resumed CLI
+   * does not always restore its running total; when the difference is smaller than what the main
+   * thread alone used this turn, the baseline was not restored and the total is this turn's.
+   */
+  turnUsage(options: { cumulative: Usage; mainThread: Usage }): Usage {
+    const { cumulative, mainThread } = options;
+    const base = this.usageBaseline;
+    this.usageBaseline = cumulative;
+    const delta: Usage = {
+      inputTokens: cumulative.inputTokens - base.inputTokens,
+      outputTokens: cumulative.outputTokens - base.outputTokens,
+      cacheReadTokens: cumulative.cacheReadTokens - base.cacheReadTokens,
+      cacheWriteTokens: cumulative.cacheWriteTokens - base.cacheWriteTokens,
+      costUsd: cumulative.costUsd - base.costUsd,
+    };
+    const restored =
+      delta.inputTokens >= mainThread.inputTokens &&
+      delta.outputTokens >= mainThread.outputTokens &&
+      delta.costUsd >= 0;
+    return restored ? delta : cumulative;
+  }
+
+  /** Ends the CLI process; resolves once its output has ended (or after a short grace period). Idempotent. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      clearTimeout(this.idleTimer);
+      this.binding.unbind();
+      this.#input.close();
+      this.#abort.abort();
+      this.#query.close();
+      this.#exited = drain(this.#output);
+    }
+    return this.#exited;
+  }
+}
+
+/** Reads what is left of a closed process's output, so its files are settled before anyone removes them. */
+async function drain(output: AsyncIterator<SDKMessage>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  try {
+    while (Date.now() < deadline) {
+      const next = await Promise.race([
+        output.next(),
+        new Promise<IteratorResult<SDKMessage>>((resolve) =>
+          setTimeout(
+            () => resolve({ done: true, value: undefined }),
+            Math.max(0, deadline - Date.now()),
+          ).unref(),
+        ),
+      ]);
+      if (next.done) return;
+    }
+  } catch {
+    // An aborted process ends its output with an error: that is the end we were waiting for.
+  }
+}

@@ -1,0 +1,106 @@
+import { AppError } from '../../util/app-error.ts';
+import type { AgentEvent, AgentRunInput } from '../agent-runtime.ts';
+import { SubagentTracker } from './claude-hooks.ts';
+import type { ClaudeSession } from './claude-session.ts';
+import { policyToolNames } from './claude-tools.ts';
+import { isValidTranscript, readTranscript } from './cli-transcript.ts';
+import { resultFailure, summariseResult } from './result-message.ts';
+import { SdkMessageAdapter } from './sdk-message-adapter.ts';
+import { ToolOutputStash } from './tool-output-stash.ts';
+
+/**
+ * One turn on a CLI process: bind the turn, send the prompt, convert messages until the turn's
+ * final result (a background sub-agent's report arrives as a later result: wait for it), then
+ * report usage and the transcript.
+ */
+export async function* runClaudeTurn(options: {
+  session: ClaudeSession;
+  prompt: string;
+  input: AgentRunInput;
+  maxSubagents: number;
+}): AsyncIterable<AgentEvent> {
+  const { session, input } = options;
+  const stash = new ToolOutputStash();
+  const subagents = new SubagentTracker();
+  const names = policyToolNames({ tools: input.tools.tools, maxSubagents: options.maxSubagents });
+  session.binding.bind({
+    tools: input.tools,
+    stash,
+    subagents,
+    logger: input.logger,
+    policy: { ...names, maxSubagents: options.maxSubagents },
+  });
+  const onAbort = () => void session.close();
+  input.signal.addEventListener('abort', onAbort, { once: true });
+  const adapter = new SdkMessageAdapter({ stash });
+  try {
+    session.send(options.prompt);
+    for (;;) {
+      const message = await nextMessage(session);
+      if (!message) {
+        if (input.signal.aborted) return;
+        throw new AppError('model_error', 'The agent process ended unexpectedly. Please try again.', {
+          retryable: true,
+        });
+      }
+      if (
+        message.type === 'system' &&
+        message.subtype === 'task_started' &&
+        message.is_backgrounded === true
+      ) {
+        subagents.backgroundStarted(message.task_id);
+      }
+      if (message.type === 'system' && message.subtype === 'task_notification')
+        subagents.backgroundEnded(message.task_id);
+      if (message.type !== 'result') {
+        yield* adapter.convert(message);
+        continue;
+      }
+      const result = summariseResult(message);
+      session.cliSessionId = result.sessionId;
+      const failure = resultFailure(result);
+      if (failure) throw failure;
+      yield* adapter.finishResult();
+      if (subagents.pendingBackground > 0) continue;
+      const usage = result.cumulative
+        ? session.turnUsage({ cumulative: result.usage, mainThread: result.mainThreadUsage })
+        : result.usage;
+      yield { type: 'usage', usage, model: result.model ?? 'claude' };
+      break;
+    }
+  } finally {
+    input.signal.removeEventListener('abort', onAbort);
+    session.binding.unbind();
+  }
+
+  const cliSessionId = session.cliSessionId;
+  if (!cliSessionId) return;
+  const content = await readTranscript({
+    configDir: session.configDir,
+    cwd: input.workspaceDir,
+    cliSessionId,
+  });
+  if (content && isValidTranscript({ content, cliSessionId })) {
+    yield {
+      type: 'transcript',
+      transcript: {
+        runtime: 'claude',
+        cliSessionId,
+        content,
+        metadata: { cumulativeUsage: session.usageBaseline },
+      },
+    };
+  } else {
+    input.logger.warn({ cliSessionId }, 'the CLI transcript is missing or invalid; it is not stored');
+  }
+}
+
+async function nextMessage(session: ClaudeSession) {
+  try {
+    return await session.next();
+  } catch (error) {
+    if (session.closed) return null;
+    const text = error instanceof Error ? error.message : String(error);
+    throw resultFailure({ isError: true, subtype: 'exception', text, cause: error }) ?? error;
+  }
+}

@@ -1,0 +1,25 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/** Pids of the live processes whose parent is `parentPid` (this test process by default), from /proc. */
+export async function childPids(
+  options: { parentPid?: number; nameIncludes?: string } = {},
+): Promise<number[]> {
+  const parent = options.parentPid ?? process.pid;
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // Format: pid (comm) state ppid …; comm may contain spaces, so split after the last ')'.
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      if (Number(fields[1]) !== parent || fields[0] === 'Z') continue;
+      if (options.nameIncludes && !comm.includes(options.nameIncludes)) continue;
+      pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
