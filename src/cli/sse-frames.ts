@@ -3,7 +3,7 @@ export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGener
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true });
+    buffer = normaliseLineEnds(buffer + decoder.decode(bytes, { stream: true }));
     let boundary = buffer.indexOf('\n\n');
     while (boundary !== -1) {
       const frame = buffer.slice(0, boundary);
@@ -19,4 +19,11 @@ export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGener
       yield JSON.parse(data);
     }
   }
+}
+
+/** SSE allows \r\n and \r line ends; a trailing \r waits for the next chunk in case a \n follows. */
+function normaliseLineEnds(text: string): string {
+  const pendingReturn = text.endsWith('\r');
+  const normalised = (pendingReturn ? text.slice(0, -1) : text).replace(/\r\n?/g, '\n');
+  return pendingReturn ? `${normalised}\r` : normalised;
 }

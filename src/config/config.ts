@@ -81,7 +81,8 @@ const optionalUrl = z.preprocess(
 );
 const optionalInt = (min: number, max: number) =>
   z.preprocess(
-    (value) => (value === '' || value === undefined ? undefined : Number(value)),
+    (value) =>
+      value === undefined || (typeof value === 'string' && value.trim() === '') ? undefined : Number(value),
     z.number().int().min(min).max(max).optional(),
   );
 

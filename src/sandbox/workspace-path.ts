@@ -62,6 +62,7 @@ async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promi
       const real = await realpath(current);
       return rest.length > 0 ? join(real, ...rest.reverse()) : real;
     } catch (error) {
+      if (hasCode(error, 'ELOOP')) throw new PathError('Path has too many levels of symbolic links.');
       if (!isMissing(error)) throw error;
       const link = await readlink(current).catch(() => null);
       if (link !== null) {
@@ -79,5 +80,9 @@ async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promi
 }
 
 function isMissing(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ENOTDIR');
+  return hasCode(error, 'ENOENT') || hasCode(error, 'ENOTDIR');
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return error instanceof Error && 'code' in error && error.code === code;
 }

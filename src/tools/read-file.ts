@@ -25,7 +25,9 @@ export const readFileTool = defineTool({
         `File "${input.path}" is ${info.size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
       );
     }
-    const lines = (await readFile(file, 'utf8')).split('\n');
+    const text = await readFile(file, 'utf8');
+    // A final newline ends the last line; it does not start another.
+    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
     const offset = input.offset ?? 1;
     const limit = input.limit ?? defaultLineLimit;
     const slice = lines.slice(offset - 1, offset - 1 + limit);

@@ -45,7 +45,9 @@ export function cleanTitle(raw: string): string {
     .split('\n')[0]!
     .replace(/^["'`\s]+|["'`.\s]+$/g, '')
     .trim();
-  return title.length > maxTitleChars ? `${title.slice(0, maxTitleChars - 3)}...` : title;
+  // Count code points, not UTF-16 units, so an emoji is never cut in half.
+  const characters = Array.from(title);
+  return characters.length > maxTitleChars ? `${characters.slice(0, maxTitleChars - 3).join('')}...` : title;
 }
 
 export function fallbackTitle(text: string): string {
