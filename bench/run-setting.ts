@@ -1,9 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestServer } from '../test/support/test-server.ts';
 import { benchPrompt, replyText } from './bench-brain.ts';
 import { type CapturedModelRequest, type DirectSample, measureDirectCall } from './direct-fake.ts';
 import { type FullPathSample, measureFullPathTurn } from './full-path.ts';
 import type { ModelArrivals } from './model-arrivals.ts';
 import { prepareSessions } from './prepare-sessions.ts';
+
+/**
+ * Idle time before every sample. Without it, the clean-up that follows a stream's end (socket and
+ * stream teardown on both sides of this one process) lands in the first milliseconds of the next
+ * sample; with it, each sample is one request to an idle process, as a person typing would make.
+ */
+const settleMs = 1;
 
 export interface BenchSetting {
   name: string;
@@ -39,21 +47,22 @@ export async function runSetting(options: {
     count: 1 + setting.warmUpIterations + setting.iterations,
   });
   const withArrival = async <Sample extends { startedAt: number }>(
-    measurement: Promise<Sample>,
+    measure: () => Promise<Sample>,
   ): Promise<Timed<Sample>> => {
-    const sample = await measurement;
+    await sleep(settleMs);
+    const sample = await measure();
     return { ...sample, modelRequestMs: arrivals.take() - sample.startedAt };
   };
   const runFullPath = () => {
     const sessionId = sessionIds.shift();
     if (!sessionId) throw new Error('ran out of prepared sessions');
-    return withArrival(measureFullPathTurn({ server, sessionId, text, expectedReply: replyText }));
+    return withArrival(() => measureFullPathTurn({ server, sessionId, text, expectedReply: replyText }));
   };
 
   server.fake.reset();
   await runFullPath();
   const modelRequest = captureModelRequest({ server, text });
-  const runDirect = () => withArrival(measureDirectCall(modelRequest));
+  const runDirect = () => withArrival(() => measureDirectCall(modelRequest));
   // The fake keeps every request it sees; the timed loop has no use for them.
   server.fake.reset();
 

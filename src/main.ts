@@ -11,6 +11,7 @@ import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
+import type { AnyToolDefinition } from './tools/tool.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
 
@@ -28,7 +29,12 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The composition root: config → backends → app → listening server. */
-export async function startAutopilot(options: { config: Config; logger: Logger }): Promise<RunningAutopilot> {
+export async function startAutopilot(options: {
+  config: Config;
+  logger: Logger;
+  /** Tools added to the defaults (tests use this for tools with controllable timing). */
+  extraTools?: () => AnyToolDefinition[];
+}): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
     throw new Error(
@@ -42,6 +48,7 @@ export async function startAutopilot(options: { config: Config; logger: Logger }
     );
   }
 
+  const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
   const database = await openSqliteDatabase({ path: config.store.path });
   const store = new SqliteSessionStore(database);
   const transcripts = new SqliteTranscriptStore(database);
@@ -52,10 +59,11 @@ export async function startAutopilot(options: { config: Config; logger: Logger }
     lock: new MemoryLock(),
     registry,
     transcripts,
-    runtime: createRuntime({ config, toolNames: createDefaultTools().map((tool) => tool.name) }),
-    titleModel: config.model ? createLanguageModel(config.model) : null,
+    runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
+    utilityModel: config.model ? createLanguageModel(config.model) : null,
+    retryPolicy: config.retry,
     workspaces,
-    createTools: createDefaultTools,
+    createTools,
     modelName: config.model?.model ?? 'none',
     lockTtlMs: config.limits.lockTtlMs,
     modelSetupHint,

@@ -63,6 +63,12 @@ export interface Config {
     heartbeatMs: number;
     lockTtlMs: number;
   };
+  retry: {
+    maxTransientRetries: number;
+    retryBaseMs: number;
+    contextBudgetTokens: number;
+    summaryTimeoutMs: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -123,6 +129,9 @@ const envSchema = z.object({
   AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),
   AUTOPILOT_HEARTBEAT_MS: optionalInt(10, 600_000),
   AUTOPILOT_MAX_LIVE_PROCESSES: optionalInt(0, 1000),
+  AUTOPILOT_MAX_TRANSIENT_RETRIES: optionalInt(0, 10),
+  AUTOPILOT_RETRY_BASE_MS: optionalInt(1, 60_000),
+  AUTOPILOT_CONTEXT_BUDGET_TOKENS: optionalInt(1_000, 10_000_000),
   AUTOPILOT_PROCESS_IDLE_MS: optionalInt(100, 24 * 3_600_000),
   AUTOPILOT_SUBAGENTS: optionalString,
   AUTOPILOT_LOG_LEVEL: z.preprocess(
@@ -184,6 +193,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       maxTurns: 100,
       maxLiveProcesses: values.AUTOPILOT_MAX_LIVE_PROCESSES ?? 8,
       processIdleMs: values.AUTOPILOT_PROCESS_IDLE_MS ?? 5 * 60_000,
+    },
+    retry: {
+      maxTransientRetries: values.AUTOPILOT_MAX_TRANSIENT_RETRIES ?? 3,
+      retryBaseMs: values.AUTOPILOT_RETRY_BASE_MS ?? 1_000,
+      contextBudgetTokens: values.AUTOPILOT_CONTEXT_BUDGET_TOKENS ?? 140_000,
+      summaryTimeoutMs: 60_000,
     },
     logLevel: values.AUTOPILOT_LOG_LEVEL ?? 'info',
   };

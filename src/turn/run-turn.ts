@@ -1,3 +1,4 @@
+import type { LanguageModel } from 'ai';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
@@ -7,10 +8,15 @@ import type { AnyToolDefinition } from '../tools/tool.ts';
 import { ToolExecutor } from '../tools/tool-executor.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
+import { modelRelevant } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
+import { type RetryPolicy, runAttempts } from './run-attempts.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
 export interface RunTurnDeps extends CompleteTurnDeps {
+  retryPolicy: RetryPolicy;
+  /** A model for the engine's own calls (summaries); null when no model is configured. */
+  utilityModel: LanguageModel | null;
   transcripts: TranscriptStore;
   runtime: AgentRuntime | null;
   workspaces: Workspaces;
@@ -69,21 +75,24 @@ export async function runTurn(options: {
       tools: deps.createTools(),
       context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
     });
-    const events = runtime.run({
-      sessionId: turn.sessionId,
-      turnId: turn.id,
-      prompt: userMessage.content,
-      history,
-      transcript,
-      workspaceDir,
-      tools,
-      signal,
+    await runAttempts({
+      runtime,
+      input: {
+        sessionId: turn.sessionId,
+        turnId: turn.id,
+        prompt: userMessage.content,
+        history: modelRelevant(history),
+        transcript,
+        workspaceDir,
+        tools,
+        signal,
+        logger,
+      },
+      recorder,
+      policy: deps.retryPolicy,
+      summaryModel: deps.utilityModel,
       logger,
     });
-    for await (const event of events) {
-      if (signal.aborted) break;
-      recorder.handle(event);
-    }
     outcome = signal.aborted ? { status: 'cancelled' } : { status: 'completed' };
   } catch (error) {
     if (signal.aborted) {

@@ -24,7 +24,7 @@ export async function generateSessionTitle(options: {
         'Return only the title, without quotes or punctuation at the end.',
       prompt: options.text.slice(0, 500),
       maxOutputTokens: 24,
-      maxRetries: 1,
+      maxRetries: 0,
       abortSignal: AbortSignal.timeout(15_000),
     });
     title = cleanTitle(result.text) || fallbackTitle(options.text);

@@ -68,9 +68,25 @@ export class TurnRecorder {
     return this.#model;
   }
 
-  /** Whether anything the user can see (text, reasoning, a tool call) has been sent. */
+  /** Whether anything from the model the user can see (text, reasoning, a tool call) has been sent. */
   get hasVisibleOutput(): boolean {
     return this.#visibleOutput;
+  }
+
+  /**
+   * Records events the engine itself produces (a compaction row): shown and stored like any
+   * other, but they do not count as model output, so they never block a retry.
+   */
+  handleInternal(events: AgentEvent[]): void {
+    const visible = this.#visibleOutput;
+    for (const event of events) this.handle(event);
+    this.#visibleOutput = visible;
+  }
+
+  /** Starts a retry attempt: a failed attempt's usage and transcript do not count. */
+  beginAttempt(): void {
+    this.#usage = emptyUsage;
+    this.#transcript = null;
   }
 
   publish(chunk: StreamChunk): void {
@@ -81,8 +97,9 @@ export class TurnRecorder {
   handle(event: AgentEvent): void {
     switch (event.type) {
       case 'step-start':
+        // The step is opened lazily by its first content, so a model call that fails before
+        // saying anything leaves no trace in the stream and can be retried invisibly.
         this.#closeStep();
-        this.#openStep();
         return;
       case 'step-finish':
         this.#closeStep();
@@ -167,6 +184,7 @@ export class TurnRecorder {
 
   #ensureStep(): void {
     if (!this.#stepOpen) this.#openStep();
+    this.#visibleOutput = true;
   }
 
   #closeStep(): void {

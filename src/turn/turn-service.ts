@@ -10,6 +10,7 @@ import { AppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import { admitTurn, lockKeyOf, type TurnRequest } from './admit-turn.ts';
 import { completeTurn } from './complete-turn.ts';
+import type { RetryPolicy } from './run-attempts.ts';
 import { runTurn } from './run-turn.ts';
 import { generateSessionTitle } from './session-title.ts';
 import { TurnRecorder } from './turn-recorder.ts';
@@ -20,8 +21,9 @@ export interface TurnServiceOptions {
   lock: Lock;
   registry: StreamRegistry;
   runtime: AgentRuntime | null;
-  /** The model used for titles; null when no model is configured. */
-  titleModel: LanguageModel | null;
+  /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
+  utilityModel: LanguageModel | null;
+  retryPolicy: RetryPolicy;
   workspaces: Workspaces;
   createTools: () => AnyToolDefinition[];
   modelName: string;
@@ -73,11 +75,11 @@ export class TurnService {
       .finally(() => this.#running.delete(turn.id));
     this.#running.set(turn.id, { sessionId: turn.sessionId, controller, done });
 
-    if (admission.isFirstMessage && this.#options.titleModel) {
+    if (admission.isFirstMessage && this.#options.utilityModel) {
       this.#track(
         generateSessionTitle({
           store,
-          model: this.#options.titleModel,
+          model: this.#options.utilityModel,
           scope: request,
           text: request.text,
           logger: turnLogger,

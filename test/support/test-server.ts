@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { type RunningAutopilot, startAutopilot } from '../../src/main.ts';
+import type { AnyToolDefinition } from '../../src/tools/tool.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import {
   type FakeBrain,
@@ -31,6 +32,7 @@ export async function startTestServer(options: {
   brain?: FakeBrain;
   env?: Record<string, string>;
   noModel?: boolean;
+  extraTools?: () => AnyToolDefinition[];
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -52,13 +54,15 @@ export async function startTestServer(options: {
     {
       AUTOPILOT_RUNTIME: options.runtime ?? 'baseline',
       AUTOPILOT_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      AUTOPILOT_RETRY_BASE_MS: '10',
       ...modelEnv,
       ...options.env,
     },
     { host: '127.0.0.1', port: 0, dataDir },
   );
   const logger = createLogger({ level: config.logLevel });
-  let server: RunningAutopilot = await startAutopilot({ config, logger });
+  const start = () => startAutopilot({ config, logger, extraTools: options.extraTools });
+  let server: RunningAutopilot = await start();
 
   const testServer: TestServer = {
     get url() {
@@ -69,7 +73,7 @@ export async function startTestServer(options: {
     config,
     async restart() {
       await server.close();
-      server = await startAutopilot({ config, logger });
+      server = await start();
     },
     async close() {
       await server.close();

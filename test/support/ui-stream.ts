@@ -21,7 +21,8 @@ export async function parseUIStream(body: ReadableStream<Uint8Array>): Promise<{
     new TransformStream({
       transform(result, controller) {
         if (!result.success) throw result.error;
-        chunks.push(result.value as UIMessageChunk);
+        // A copy: the client updates data parts in place, which would rewrite earlier chunks.
+        chunks.push(structuredClone(result.value) as UIMessageChunk);
         controller.enqueue(result.value as UIMessageChunk);
       },
     }),

@@ -4,6 +4,7 @@ import {
   jsonSchema,
   type LanguageModel,
   type LanguageModelUsage,
+  RetryError,
   streamText,
   type TextStreamPart,
   type ToolSet,
@@ -48,7 +49,8 @@ export class BaselineRuntime implements AgentRuntime {
       tools: toAiTools(input.tools),
       stopWhen: isStepCount(this.#maxSteps),
       abortSignal: input.signal,
-      maxRetries: 2,
+      // The turn engine owns retries (and never retries after output was shown).
+      maxRetries: 0,
       maxOutputTokens: maxOutputTokens,
     });
 
@@ -157,14 +159,26 @@ function toUsage(usage: LanguageModelUsage): Usage {
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (RetryError.isInstance(error)) return toAppError(error.lastError);
   if (APICallError.isInstance(error)) {
     return classifyModelError({
       status: error.statusCode,
-      message: `${error.message} ${error.responseBody ?? ''}`,
+      message: `${causeChainText(error)} ${error.responseBody ?? ''}`,
       cause: error,
     });
   }
-  return classifyModelError({ message: errorText(error), cause: error });
+  return classifyModelError({ message: causeChainText(error), cause: error });
+}
+
+/** A stream cut mid-way says "terminated" only in its cause, so classify on the whole chain. */
+function causeChainText(error: unknown): string {
+  const texts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    texts.push(errorText(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return texts.join(': ');
 }
 
 function errorText(error: unknown): string {

@@ -50,6 +50,6 @@ export function buildClaudeEnvironment(options: {
     CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
     CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK: '1',
     // The turn engine owns retries; the CLI's own would hide failures for minutes.
-    CLAUDE_CODE_MAX_RETRIES: '2',
+    CLAUDE_CODE_MAX_RETRIES: '0',
   };
 }

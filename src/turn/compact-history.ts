@@ -1,0 +1,157 @@
+import { generateText, type LanguageModel } from 'ai';
+import type { StoredMessage } from '../store/session-store.ts';
+import type { Logger } from '../util/logger.ts';
+
+/** The synthetic tool row that shows a compaction in the conversation. */
+export const compactionToolName = 'context_compaction';
+export const summaryPrefix = '[Summary of the earlier conversation]';
+
+const charsPerToken = 4;
+
+export interface CompactionStats {
+  tokensBefore: number;
+  tokensAfter: number;
+  messagesBefore: number;
+  messagesAfter: number;
+}
+
+export interface CompactedHistory {
+  history: StoredMessage[];
+  stats: CompactionStats;
+  /** How it was made: a model summary, or plain truncation when the summary failed. */
+  method: 'summary' | 'truncation' | 'dropped';
+}
+
+/** Rows a model should see: compaction rows and markers are for people only. */
+export function modelRelevant(history: StoredMessage[]): StoredMessage[] {
+  const compactionCalls = new Set(
+    history.flatMap((row) => (row.toolCall?.name === compactionToolName ? [row.toolCall.id] : [])),
+  );
+  return history.filter(
+    (row) =>
+      row.role !== 'marker' &&
+      row.toolCall?.name !== compactionToolName &&
+      !(row.role === 'tool' && row.toolCallId && compactionCalls.has(row.toolCallId)),
+  );
+}
+
+export function estimateTokens(history: StoredMessage[]): number {
+  let chars = 0;
+  for (const row of history)
+    chars += row.content.length + (row.toolCall ? JSON.stringify(row.toolCall.input).length : 0);
+  return Math.ceil(chars / charsPerToken);
+}
+
+/**
+ * Attempt 2 of the ladder: everything but the last exchange becomes one model-written summary;
+ * the last exchange is kept verbatim. If the summary call fails or times out, the earlier part
+ * is truncated to the budget instead.
+ */
+export async function summariseHistory(options: {
+  history: StoredMessage[];
+  model: LanguageModel | null;
+  budgetTokens: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+  logger: Logger;
+}): Promise<CompactedHistory> {
+  const history = modelRelevant(options.history);
+  const tailStart = lastExchangeStart(history);
+  const prefix = history.slice(0, tailStart);
+  const tail = history.slice(tailStart);
+  const transcript = prefix.map(describe).join('\n');
+  let summary: string | null = null;
+  let method: CompactedHistory['method'] = 'summary';
+  if (options.model && prefix.length > 0) {
+    try {
+      const result = await generateText({
+        model: options.model,
+        instructions:
+          'Summarise this conversation between a user and an AI agent so the agent can continue it. ' +
+          'Keep facts, decisions, file names, open tasks and the user’s preferences. Be concise.',
+        prompt: clipMiddle(transcript, options.budgetTokens * charsPerToken),
+        maxOutputTokens: 4_000,
+        maxRetries: 0,
+        abortSignal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
+      });
+      summary = result.text.trim() || null;
+    } catch (error) {
+      options.logger.warn({ err: error }, 'summarising the conversation failed; truncating instead');
+    }
+  }
+  if (summary === null) {
+    method = 'truncation';
+    summary = clipMiddle(transcript, Math.floor((options.budgetTokens * charsPerToken) / 4));
+  }
+  const compacted = prefix.length > 0 ? [syntheticUserRow(`${summaryPrefix}\n${summary}`), ...tail] : tail;
+  return { history: compacted, stats: statsOf(history, compacted), method };
+}
+
+/**
+ * Attempt 3 of the ladder: no transcript; the newest whole exchanges that fit the budget,
+ * oldest dropped first.
+ */
+export function compressHistory(options: {
+  history: StoredMessage[];
+  budgetTokens: number;
+}): CompactedHistory {
+  const history = modelRelevant(options.history);
+  let start = history.length;
+  let tokens = 0;
+  for (let index = history.length - 1; index >= 0; index--) {
+    tokens += estimateTokens([history[index]!]);
+    if (tokens > options.budgetTokens) break;
+    if (history[index]!.role === 'user') start = index;
+  }
+  const kept = history.slice(start);
+  return {
+    history: kept,
+    stats: statsOf(history, kept),
+    method: kept.length < history.length ? 'dropped' : 'truncation',
+  };
+}
+
+function lastExchangeStart(history: StoredMessage[]): number {
+  for (let index = history.length - 1; index >= 0; index--) {
+    if (history[index]!.role === 'user') return index;
+  }
+  return 0;
+}
+
+function describe(row: StoredMessage): string {
+  if (row.role === 'user') return `User: ${row.content}`;
+  if (row.toolCall) return `Agent called ${row.toolCall.name} with ${JSON.stringify(row.toolCall.input)}`;
+  if (row.role === 'tool') return `Tool result: ${row.content}`;
+  return `Agent: ${row.content}`;
+}
+
+function clipMiddle(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const half = Math.floor(maxChars / 2);
+  return `${text.slice(0, half)}\n[… ${text.length - maxChars} characters omitted …]\n${text.slice(-half)}`;
+}
+
+function syntheticUserRow(content: string): StoredMessage {
+  return {
+    id: 'compaction-summary',
+    sessionId: '',
+    seq: 0,
+    role: 'user',
+    turnId: null,
+    step: null,
+    content,
+    toolCall: null,
+    toolCallId: null,
+    metadata: { synthetic: true },
+    createdAt: new Date(0).toISOString(),
+  };
+}
+
+function statsOf(before: StoredMessage[], after: StoredMessage[]): CompactionStats {
+  return {
+    tokensBefore: estimateTokens(before),
+    tokensAfter: estimateTokens(after),
+    messagesBefore: before.length,
+    messagesAfter: after.length,
+  };
+}

@@ -1,0 +1,148 @@
+import type { LanguageModel } from 'ai';
+import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import { AppError, isAppError } from '../util/app-error.ts';
+import type { Logger } from '../util/logger.ts';
+import {
+  type CompactedHistory,
+  compactionToolName,
+  compressHistory,
+  summariseHistory,
+} from './compact-history.ts';
+import type { TurnRecorder } from './turn-recorder.ts';
+
+export interface RetryPolicy {
+  /** Automatic retries of transient provider errors while nothing has been streamed. */
+  maxTransientRetries: number;
+  /** First backoff; it doubles with each retry. */
+  retryBaseMs: number;
+  contextBudgetTokens: number;
+  summaryTimeoutMs: number;
+}
+
+export const optimizingStatus = 'Optimizing conversation context…';
+export const conversationTooLongText =
+  'Your conversation is too long. Please start a new chat or clear some history.';
+
+/**
+ * Runs the agent until it succeeds or fails for good. Nothing is retried once the user has seen
+ * model output. On "prompt too long" it climbs the ladder: as is, then the history summarised
+ * (transcript dropped), then the newest history that fits the budget. Transient provider errors
+ * are retried with backoff within a bounded budget.
+ */
+export async function runAttempts(options: {
+  runtime: AgentRuntime;
+  input: AgentRunInput;
+  recorder: TurnRecorder;
+  policy: RetryPolicy;
+  summaryModel: LanguageModel | null;
+  logger: Logger;
+}): Promise<void> {
+  const { runtime, recorder, policy, logger } = options;
+  let input = options.input;
+  let ladderStep = 0;
+  let transientRetries = 0;
+  for (;;) {
+    recorder.beginAttempt();
+    (input.tools as unknown as { resetBreakers?: () => void }).resetBreakers?.();
+    try {
+      for await (const event of runtime.run(input)) {
+        if (input.signal.aborted) return;
+        recorder.handle(event);
+        const tripped = (input.tools as unknown as { tripped?: Error | null }).tripped;
+        if (tripped) throw tripped;
+      }
+      return;
+    } catch (error) {
+      if (input.signal.aborted) return;
+      const appError = isAppError(error) ? error : null;
+      if (!appError || recorder.hasVisibleOutput) throw error;
+      if (appError.code === 'prompt_too_long') {
+        ladderStep += 1;
+        logger.warn({ ladderStep }, 'the prompt is too long; reducing the context');
+        if (ladderStep > 2) {
+          throw new AppError('all_attempts_exhausted', conversationTooLongText, {
+            cause: error,
+            retryable: false,
+          });
+        }
+        const history = await reduceContext({ ...options, input, ladderStep });
+        input = { ...input, history, transcript: null };
+        continue;
+      }
+      if (appError.code === 'transient_api_error' && transientRetries < policy.maxTransientRetries) {
+        transientRetries += 1;
+        const delayMs = policy.retryBaseMs * 2 ** (transientRetries - 1);
+        logger.warn({ err: error, retry: transientRetries, delayMs }, 'transient model error; retrying');
+        recorder.publish({
+          type: 'data-status',
+          data: { message: 'The model is busy. Retrying…' },
+          transient: true,
+        });
+        await sleep(delayMs, input.signal);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** Makes the smaller context of a ladder step, shown as a `context_compaction` row. */
+async function reduceContext(options: {
+  input: AgentRunInput;
+  recorder: TurnRecorder;
+  policy: RetryPolicy;
+  summaryModel: LanguageModel | null;
+  logger: Logger;
+  ladderStep: number;
+}): Promise<AgentRunInput['history']> {
+  const { input, recorder, policy } = options;
+  const toolCallId = `compaction-${input.turnId.slice(0, 8)}-${options.ladderStep}`;
+  recorder.publish({ type: 'data-status', data: { message: optimizingStatus }, transient: true });
+  recorder.handleInternal([
+    { type: 'step-start' },
+    { type: 'tool-call', toolCallId, toolName: compactionToolName, input: {} },
+  ]);
+  recorder.publish({ type: 'data-compaction', id: toolCallId, data: { phase: 'summarizing' } });
+  const compacted: CompactedHistory =
+    options.ladderStep === 1
+      ? await summariseHistory({
+          history: input.history,
+          model: options.summaryModel,
+          budgetTokens: policy.contextBudgetTokens,
+          timeoutMs: policy.summaryTimeoutMs,
+          signal: input.signal,
+          logger: options.logger,
+        })
+      : compressHistory({ history: input.history, budgetTokens: policy.contextBudgetTokens });
+  const summary =
+    compacted.method === 'dropped'
+      ? 'Earlier messages were dropped to fit within context limits.'
+      : 'Earlier messages were summarized to fit within context limits.';
+  recorder.handleInternal([
+    {
+      type: 'tool-result',
+      toolCallId,
+      output: { summary, ...(compacted.method === 'dropped' ? { dropped: true } : {}), ...compacted.stats },
+      isError: false,
+    },
+    { type: 'step-finish' },
+  ]);
+  recorder.publish({
+    type: 'data-compaction',
+    id: toolCallId,
+    data: { phase: 'rebuilding', ...compacted.stats },
+  });
+  return compacted.history;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

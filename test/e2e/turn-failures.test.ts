@@ -1,0 +1,232 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  connectionReset,
+  type FakeRequest,
+  overloaded,
+  promptTooLong,
+  scriptedBrain,
+  textReply,
+  toolReply,
+} from '../support/fake-model/index.ts';
+import { slowTool } from '../support/slow-tool.ts';
+import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
+import { parseUIStream } from '../support/ui-stream.ts';
+
+const isSummaryCall = (request: FakeRequest) => request.system.includes('Summarise this conversation');
+const isTitleCall = (request: FakeRequest) => request.system.includes('Generate a very short title');
+const isMainCall = (request: FakeRequest) => !isSummaryCall(request) && !isTitleCall(request);
+
+describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime', (runtime) => {
+  let server: TestServer;
+  afterEach(async () => server?.close());
+
+  async function detail(sessionId: string) {
+    return (await server.api(`/api/sessions/${sessionId}`)).json();
+  }
+
+  /** Two earlier exchanges: the older one can be summarised, the newer one is kept verbatim. */
+  async function warmUp(sessionId: string) {
+    for (const text of ['first message', 'second message']) {
+      const { errors } = await parseUIStream((await sendMessage(server, { sessionId, text })).body!);
+      expect(errors).toEqual([]);
+    }
+  }
+
+  test('prompt too long on the first call only: attempt 2 succeeds with a compaction row', async () => {
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        { when: isSummaryCall, reply: textReply('The user said a first message.') },
+        {
+          when: (request) =>
+            request.lastUserText.includes('big question') &&
+            !request.allText.includes('[Summary of the earlier conversation]'),
+          reply: promptTooLong(),
+        },
+        {
+          when: (request) => request.lastUserText.includes('big question'),
+          reply: textReply('Here is the answer.'),
+        },
+        { when: () => true, reply: textReply('ok') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    await warmUp(sessionId);
+    const { chunks, message, errors } = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'big question' })).body!,
+    );
+    expect(errors).toEqual([]);
+    expect(chunks).toContainEqual(
+      expect.objectContaining({ type: 'data-status', data: { message: 'Optimizing conversation context…' } }),
+    );
+    expect(chunks).toContainEqual(
+      expect.objectContaining({
+        type: 'data-compaction',
+        data: expect.objectContaining({ phase: 'summarizing' }),
+      }),
+    );
+    const compaction = message?.parts.find((part) => part.type === 'tool-context_compaction');
+    expect(compaction).toMatchObject({
+      state: 'output-available',
+      output: { summary: expect.stringContaining('summarized') },
+    });
+    expect(message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Here is the answer.' });
+
+    const stored = await detail(sessionId);
+    const last = stored.messages.at(-1);
+    const texts = last.parts.filter((part: { type: string }) => part.type === 'text');
+    expect(texts).toEqual([{ type: 'text', text: 'Here is the answer.', state: 'done' }]);
+    expect(last.parts.some((part: { type: string }) => part.type === 'tool-context_compaction')).toBe(true);
+    expect(JSON.stringify(stored.messages)).not.toContain('data-error');
+  });
+
+  test('prompt too long on every call: all_attempts_exhausted, nothing half-written', async () => {
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        { when: isSummaryCall, reply: textReply('summary') },
+        { when: (request) => request.lastUserText.includes('big question'), reply: promptTooLong() },
+        { when: () => true, reply: textReply('ok') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    await warmUp(sessionId);
+    const response = await sendMessage(server, { sessionId, text: 'big question' });
+    const { chunks } = await parseUIStream(response.body!);
+    const dataError = chunks.find((chunk) => chunk.type === 'data-error');
+    expect(dataError).toMatchObject({ data: { code: 'all_attempts_exhausted', retryable: false } });
+    expect(chunks.find((chunk) => chunk.type === 'error')).toMatchObject({
+      errorText: 'Your conversation is too long. Please start a new chat or clear some history.',
+    });
+    expect(chunks.at(-1)?.type).toBe('finish');
+    expect(JSON.stringify(chunks)).not.toMatch(/tokens >|at .+\.ts:\d+/);
+
+    const stored = await detail(sessionId);
+    const last = stored.messages.at(-1);
+    expect(last.parts.filter((part: { type: string }) => part.type === 'text')).toEqual([]);
+    expect(last.parts.at(-1)).toMatchObject({ type: 'data-error', data: { code: 'all_attempts_exhausted' } });
+    expect(stored.activeTurn).toBeNull();
+  });
+
+  test('529 twice, then success: the turn succeeds with no error shown', async () => {
+    let overloads = 0;
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        {
+          when: (request) => isMainCall(request) && overloads < 2,
+          reply: () => {
+            overloads += 1;
+            return overloaded();
+          },
+        },
+        { when: () => true, reply: textReply('Finally.') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const { chunks, message, errors } = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'hi' })).body!,
+    );
+    expect(errors).toEqual([]);
+    expect(overloads).toBe(2);
+    expect(chunks.some((chunk) => chunk.type === 'error' || chunk.type === 'data-error')).toBe(false);
+    expect(message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Finally.' });
+  });
+
+  test('529 on every call: a retryable friendly error; the raw body appears nowhere', async () => {
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([{ when: () => true, reply: overloaded() }]),
+    });
+    const sessionId = await createSession(server);
+    const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hi' })).body!);
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+      data: { code: 'transient_api_error', retryable: true },
+    });
+    expect(JSON.stringify(chunks)).not.toContain('overloaded_error');
+    expect(JSON.stringify(chunks)).not.toContain('Overloaded');
+    const stored = await detail(sessionId);
+    expect(JSON.stringify(stored)).not.toContain('overloaded_error');
+    expect(stored.messages.at(-1).parts.at(-1)).toMatchObject({
+      type: 'data-error',
+      data: { retryable: true },
+    });
+  });
+
+  test('a connection reset after some text has streamed: no new attempt, the text is stored, then a retryable marker', async () => {
+    let firstCalls = 0;
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        {
+          when: (request) => isMainCall(request) && request.toolResults.length > 0,
+          reply: connectionReset({
+            blocks: [{ type: 'text', text: 'More text that is cut off' }],
+            afterEvents: 3,
+          }),
+        },
+        {
+          when: isMainCall,
+          reply: () => {
+            firstCalls += 1;
+            return toolReply({ name: 'list_files', input: {}, text: 'Partial answer before the cut.' });
+          },
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hi' })).body!);
+    expect(firstCalls).toBe(1);
+    expect(chunks.some((chunk) => chunk.type === 'text-delta')).toBe(true);
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({ data: { retryable: true } });
+    expect(chunks.at(-1)?.type).toBe('finish');
+    const stored = await detail(sessionId);
+    const parts = stored.messages.at(-1).parts;
+    expect(parts.find((part: { type: string }) => part.type === 'text')?.text).toBe(
+      'Partial answer before the cut.',
+    );
+    expect(parts.at(-1)).toMatchObject({ type: 'data-error', data: { retryable: true } });
+  });
+
+  test('stop during a tool call: the stopped marker, no error, and the next turn starts at once', async () => {
+    server = await startTestServer({
+      runtime,
+      extraTools: () => [slowTool],
+      brain: scriptedBrain([
+        { when: (request) => request.lastUserText.endsWith('next'), reply: textReply('Next answer.') },
+        { when: (request) => request.toolResults.length > 0, reply: textReply('after tool') },
+        { when: isMainCall, reply: toolReply({ name: 'slow_tool', input: { ms: 20_000 } }) },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const response = await sendMessage(server, { sessionId, text: 'go slow' });
+    const parsing = parseUIStream(response.body!);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const state = await detail(sessionId);
+      if (JSON.stringify(state.messages).includes('tool-slow_tool')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const started = Date.now();
+    const cancel = await server.api(`/api/sessions/${sessionId}/cancel`, { method: 'POST' });
+    expect(await cancel.json()).toEqual({ cancelled: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const { chunks } = await parsing;
+    expect(chunks.some((chunk) => chunk.type === 'error' || chunk.type === 'data-error')).toBe(false);
+    expect(chunks).toContainEqual(
+      expect.objectContaining({ type: 'data-system', data: { message: 'Execution stopped by user' } }),
+    );
+    expect(chunks.at(-1)?.type).toBe('finish');
+
+    const stored = await detail(sessionId);
+    expect(stored.activeTurn).toBeNull();
+    const parts = stored.messages.at(-1).parts;
+    expect(parts.find((part: { type: string }) => part.type === 'tool-slow_tool')?.state).toMatch(/output-/);
+    expect(parts.at(-1)).toEqual({ type: 'data-system', data: { message: 'Execution stopped by user' } });
+
+    const next = await parseUIStream((await sendMessage(server, { sessionId, text: 'next' })).body!);
+    expect(next.message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Next answer.' });
+    const after = await detail(sessionId);
+    expect(JSON.stringify(after.messages)).not.toContain('Execution stopped by user');
+  });
+});
