@@ -22,6 +22,22 @@ export type Admission =
     }
   | { kind: 'duplicate'; turn: TurnRecord };
 
+/** The same text sent again this soon is a double submit (a double click, a client retry), not a new message. */
+const repeatWindowMs = 1_000;
+
+async function findRepeatedMessage(options: {
+  store: SessionStore;
+  request: TurnRequest;
+}): Promise<TurnRecord | null> {
+  const { store, request } = options;
+  const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
+  const recent = await store.listMessages({ ...scope, limit: 50 });
+  const lastUser = recent.findLast((message) => message.role === 'user');
+  if (!lastUser?.turnId || lastUser.content !== request.text) return null;
+  if (Date.now() - Date.parse(lastUser.createdAt) > repeatWindowMs) return null;
+  return store.getTurn({ ...scope, turnId: lastUser.turnId });
+}
+
 export function lockKeyOf(sessionId: string): string {
   return `session:${sessionId}`;
 }
@@ -52,6 +68,8 @@ export async function admitTurn(options: {
     });
     if (existing) return { kind: 'duplicate', turn: existing };
   }
+  const repeated = await findRepeatedMessage({ store, request });
+  if (repeated) return { kind: 'duplicate', turn: repeated };
 
   const turnId = createId();
   const lease = await lock.acquire({

@@ -5,10 +5,19 @@ import {
 } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
+import { maxModelTextChars } from '../../tools/tool-output-limits.ts';
 import { mcpServerName } from './sdk-message-adapter.ts';
 import type { TurnBinding } from './turn-binding.ts';
 
 const toolUseIdKey = 'claudecode/toolUseId';
+const maxResultSizeKey = 'anthropic/maxResultSizeChars';
+/**
+ * The executor already caps what the model reads (`maxModelTextChars`) and saves the rest in the
+ * workspace. Without this the CLI spills any MCP result over 50,000 characters to a file of its
+ * own, outside the workspace, and the model sees a reference instead of our preview. Doubled to
+ * leave room for however the CLI measures (escaped JSON included).
+ */
+const cliResultSizeChars = maxModelTextChars * 2;
 
 /**
  * Our tools as an in-process MCP server. It must be a new instance for every query: one
@@ -19,8 +28,8 @@ export function createToolServer(options: {
   tools: AnyToolDefinition[];
   binding: TurnBinding;
 }): McpSdkServerConfigWithInstance {
-  const definitions = options.tools.map((definition) =>
-    tool(
+  const definitions = options.tools.map((definition) => ({
+    ...tool(
       definition.name,
       definition.description,
       optionalShape(definition.inputSchema),
@@ -37,7 +46,8 @@ export function createToolServer(options: {
         return { content: [{ type: 'text', text: outcome.modelText }], isError: outcome.isError };
       },
     ),
-  );
+    _meta: { [maxResultSizeKey]: cliResultSizeChars },
+  }));
   return createSdkMcpServer({ name: mcpServerName, version: '1.0.0', tools: definitions, alwaysLoad: true });
 }
 

@@ -1,0 +1,167 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { startAutopilot } from '../../src/main.ts';
+import { createLogger } from '../../src/util/logger.ts';
+import {
+  type FakeModelServer,
+  scriptedBrain,
+  startFakeAnthropicServer,
+  textReply,
+  toolReply,
+} from '../support/fake-model/index.ts';
+import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
+import { parseUIStream } from '../support/ui-stream.ts';
+
+describe('crash safety', () => {
+  let fake: FakeModelServer | undefined;
+  let child: ChildProcess | undefined;
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    await fake?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('after kill -9 mid-turn, completed messages are stored and the turn is marked interrupted on restart', async () => {
+    fake = await startFakeAnthropicServer({
+      brain: scriptedBrain([
+        { when: (request) => request.lastUserText === 'again', reply: textReply('Recovered.') },
+        {
+          when: (request) => request.toolResults.length > 0,
+          reply: {
+            kind: 'message',
+            blocks: [{ type: 'text', text: 'This final answer streams slowly and never finishes' }],
+            chunkDelayMs: 500,
+          },
+        },
+        {
+          when: (request) => request.lastUserText === 'work',
+          reply: toolReply({
+            name: 'write_file',
+            input: { path: 'done.txt', content: 'x' },
+            text: 'Step one is complete.',
+          }),
+        },
+        { when: () => true, reply: textReply('Recovered.') },
+      ]),
+    });
+    dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      AUTOPILOT_MODEL: 'claude-test',
+      AUTOPILOT_RUNTIME: 'baseline',
+      AUTOPILOT_LOG_LEVEL: 'silent',
+    };
+    child = spawn(process.execPath, ['bin/autopilot.mjs', 'serve', '--port', '0', '--data-dir', dataDir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child!.stdout!.on('data', (data: Buffer) => {
+        output += data.toString();
+        const match = /listening on (http:\S+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child!.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
+    });
+    const session = await (
+      await fetch(`${url}/api/sessions`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      })
+    ).json();
+    const response = await fetch(`${url}/api/sessions/${session.id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'work' }),
+    });
+    // Read until the slow final answer has started, then kill the server outright.
+    const reader = response.body!.getReader();
+    let seen = '';
+    while (!seen.includes('never')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+      if ((seen.match(/text-start/g) ?? []).length >= 2) break;
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    await reader.cancel().catch(() => undefined);
+
+    const config = loadConfig(
+      { ...env, AUTOPILOT_RETRY_BASE_MS: '10' },
+      { host: '127.0.0.1', port: 0, dataDir },
+    );
+    const server = await startAutopilot({ config, logger: createLogger({ level: 'silent' }) });
+    try {
+      const detail = await (await fetch(`${server.url}/api/sessions/${session.id}`)).json();
+      expect(detail.activeTurn).toBeNull();
+      expect(detail.status).toBe('idle');
+      const parts = detail.messages.at(-1).parts;
+      expect(parts.find((part: { type: string }) => part.type === 'text')?.text).toBe(
+        'Step one is complete.',
+      );
+      expect(parts.find((part: { type: string }) => part.type === 'tool-write_file')?.state).toBe(
+        'output-available',
+      );
+      expect(parts.at(-1)).toMatchObject({
+        type: 'data-error',
+        data: { code: 'turn_interrupted', retryable: true },
+      });
+
+      const next = await fetch(`${server.url}/api/sessions/${session.id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'again' }),
+      });
+      expect(next.status).toBe(200);
+      const { message } = await parseUIStream(next.body!);
+      expect(message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Recovered.' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('idempotency', () => {
+  let server: TestServer;
+  afterEach(async () => server?.close());
+
+  test('the same messageId twice creates one user message and one turn, and both get the turn’s stream', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([{ when: () => true, reply: textReply('Only once.') }]),
+    });
+    const sessionId = await createSession(server);
+    const first = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'hello', messageId: 'click-1' })).body!,
+    );
+    const second = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'hello', messageId: 'click-1' })).body!,
+    );
+    expect(second.message?.id).toBe(first.message?.id);
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+  });
+
+  test('the same text again within a second is one message and one turn', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([{ when: () => true, reply: textReply('Only once.') }]),
+    });
+    const sessionId = await createSession(server);
+    const first = await parseUIStream((await sendMessage(server, { sessionId, text: 'hello' })).body!);
+    const second = await parseUIStream((await sendMessage(server, { sessionId, text: 'hello' })).body!);
+    expect(second.message?.id).toBe(first.message?.id);
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    const modelCalls = server.fake.requests.filter((request) => request.toolNames.length > 0);
+    expect(modelCalls).toHaveLength(1);
+  });
+});
