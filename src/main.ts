@@ -4,7 +4,9 @@ import { createRuntime } from './agent/create-runtime.ts';
 import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
+import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
+import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
@@ -57,6 +59,9 @@ export async function startAutopilot(options: {
   const turns = new TurnService({
     store,
     lock: new MemoryLock(),
+    queue: new MemoryTurnQueue(),
+    pending: new MemoryPendingMessages(),
+    maxTurnMs: config.limits.maxTurnMs,
     registry,
     transcripts,
     runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
@@ -69,8 +74,10 @@ export async function startAutopilot(options: {
     modelSetupHint,
     logger,
   });
-  const interrupted = await turns.recoverInterrupted();
+  // Turns left running by a previous process have no runner now: they end as interrupted.
+  const interrupted = await turns.checkTurns();
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
+  turns.startWatchdog(config.limits.watchdogMs);
 
   const app = createApp({ config, store, registry, turns, workspaces, logger });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });

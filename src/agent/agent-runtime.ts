@@ -48,6 +48,11 @@ export interface AgentRunInput {
   tools: ToolExecutor;
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * Takes the messages the user sent while this turn runs (they are stored as part of this turn).
+   * A runtime that can deliver them mid-turn calls it at tool boundaries; otherwise they start the next turn.
+   */
+  takeFollowUps?: () => Promise<string[]>;
 }
 
 /** Errors thrown by `run` are `AppError`s classified by the runtime (see classify-model-error.ts). */

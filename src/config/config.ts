@@ -55,6 +55,10 @@ export interface Config {
     bodyBytes: number;
     maxSteps: number;
     maxSubagents: number;
+    /** A turn running longer than this is stopped. */
+    maxTurnMs: number;
+    /** How often running turns are checked for a lost runner or an exceeded lifetime. */
+    watchdogMs: number;
     /** Model calls per turn for the claude runtime. */
     maxTurns: number;
     /** Warm Claude Code processes kept between turns (0 disables the warm path). */
@@ -129,6 +133,8 @@ const envSchema = z.object({
   AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),
   AUTOPILOT_HEARTBEAT_MS: optionalInt(10, 600_000),
   AUTOPILOT_MAX_LIVE_PROCESSES: optionalInt(0, 1000),
+  AUTOPILOT_MAX_TURN_MS: optionalInt(100, 7 * 24 * 3_600_000),
+  AUTOPILOT_WATCHDOG_MS: optionalInt(10, 3_600_000),
   AUTOPILOT_MAX_TRANSIENT_RETRIES: optionalInt(0, 10),
   AUTOPILOT_RETRY_BASE_MS: optionalInt(1, 60_000),
   AUTOPILOT_CONTEXT_BUDGET_TOKENS: optionalInt(1_000, 10_000_000),
@@ -191,6 +197,8 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       heartbeatMs: values.AUTOPILOT_HEARTBEAT_MS ?? 10_000,
       lockTtlMs: 120_000,
       maxTurns: 100,
+      maxTurnMs: values.AUTOPILOT_MAX_TURN_MS ?? 6 * 3_600_000,
+      watchdogMs: values.AUTOPILOT_WATCHDOG_MS ?? 15_000,
       maxLiveProcesses: values.AUTOPILOT_MAX_LIVE_PROCESSES ?? 8,
       processIdleMs: values.AUTOPILOT_PROCESS_IDLE_MS ?? 5 * 60_000,
     },

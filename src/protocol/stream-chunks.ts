@@ -23,6 +23,7 @@ export type StreamChunk =
   | { type: 'data-compaction'; id: string; data: CompactionData }
   | { type: 'data-error'; data: ErrorData }
   | { type: 'data-system'; data: SystemData }
+  | { type: 'data-followup'; data: { text: string } }
   | { type: 'message-metadata'; messageMetadata: TurnMetadata }
   | { type: 'error'; errorText: string }
   | { type: 'finish'; finishReason?: 'stop' | 'error' | 'other' };

@@ -172,7 +172,7 @@ describe('empty tool calls', () => {
     expect(executor.tripped).toBeNull();
   });
 
-  test('an empty call is not validated or run, and a partly filled call is validated as usual', async () => {
+  test('a partly filled call is not empty: it is validated as usual', async () => {
     const executor = createExecutor();
     const partial = await run(executor, 'write_file', { path: 'a.txt' });
     expect(partial.modelText).toMatch(/^Invalid input for write_file: content: /);

@@ -46,8 +46,7 @@ const echoTool = defineTool({
 });
 
 /** 3,000 numbered lines of 100 characters each (newline included): 300,000 characters. */
-const bigText =
-  Array.from({ length: 3000 }, (_, index) => `line ${index + 1} `.padEnd(99, 'x')).join('\n') + '\n';
+const bigText = `${Array.from({ length: 3000 }, (_, index) => `line ${index + 1} `.padEnd(99, 'x')).join('\n')}\n`;
 
 function savedPathIn(modelText: string): string {
   const match = /saved in the workspace at "([^"]+)"/.exec(modelText);

@@ -43,13 +43,12 @@ export async function runAttempts(options: {
   let transientRetries = 0;
   for (;;) {
     recorder.beginAttempt();
-    (input.tools as unknown as { resetBreakers?: () => void }).resetBreakers?.();
+    input.tools.resetBreakers();
     try {
       for await (const event of runtime.run(input)) {
         if (input.signal.aborted) return;
         recorder.handle(event);
-        const tripped = (input.tools as unknown as { tripped?: Error | null }).tripped;
-        if (tripped) throw tripped;
+        if (input.tools.tripped) throw input.tools.tripped;
       }
       return;
     } catch (error) {

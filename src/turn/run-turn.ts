@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai';
-import type { AgentRuntime } from '../agent/agent-runtime.ts';
+import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
@@ -34,11 +34,15 @@ export async function runTurn(options: {
   deps: RunTurnDeps;
   turn: TurnRecord;
   lease: LockLease;
-  userMessage: StoredMessage;
+  /** The turn's user messages, oldest first: one, or several that were queued. */
+  userMessages: StoredMessage[];
   signal: AbortSignal;
   logger: Logger;
+  /** Delivers messages that arrive while the turn runs, for runtimes that can take them mid-turn. */
+  takeFollowUps?: AgentRunInput['takeFollowUps'];
 }): Promise<void> {
-  const { deps, turn, lease, userMessage, signal, logger } = options;
+  const { deps, turn, lease, userMessages, signal, logger } = options;
+  const firstSeq = userMessages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
   const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
   const recorder = new TurnRecorder({
     registry: deps.registry,
@@ -68,7 +72,7 @@ export async function runTurn(options: {
           retryable: true,
         });
       }),
-      deps.store.listMessages({ ...scope, beforeSeq: userMessage.seq }),
+      deps.store.listMessages({ ...scope, beforeSeq: firstSeq }),
       deps.transcripts.loadTranscript(scope),
     ]);
     const tools = new ToolExecutor({
@@ -80,22 +84,35 @@ export async function runTurn(options: {
       input: {
         sessionId: turn.sessionId,
         turnId: turn.id,
-        prompt: userMessage.content,
+        prompt: userMessages.map((message) => message.content).join('\n\n'),
         history: modelRelevant(history),
         transcript,
         workspaceDir,
         tools,
         signal,
         logger,
+        takeFollowUps: options.takeFollowUps
+          ? async () => {
+              const texts = await options.takeFollowUps!();
+              for (const text of texts) recorder.recordFollowUp(text);
+              return texts;
+            }
+          : undefined,
       },
       recorder,
       policy: deps.retryPolicy,
       summaryModel: deps.utilityModel,
       logger,
     });
-    outcome = signal.aborted ? { status: 'cancelled' } : { status: 'completed' };
+    outcome = !signal.aborted
+      ? { status: 'completed' }
+      : signal.reason instanceof AppError
+        ? { status: 'failed', error: signal.reason }
+        : { status: 'cancelled' };
   } catch (error) {
-    if (signal.aborted) {
+    if (signal.aborted && signal.reason instanceof AppError) {
+      outcome = { status: 'failed', error: signal.reason };
+    } else if (signal.aborted) {
       outcome = { status: 'cancelled' };
     } else {
       const appError = toTurnError(error);

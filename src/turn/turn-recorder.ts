@@ -35,6 +35,7 @@ export class TurnRecorder {
   #visibleOutput = false;
   #lastSeq = 0;
   #transcript: RuntimeTranscript | null = null;
+  readonly #followUps: string[] = [];
 
   constructor(options: {
     registry: StreamRegistry;
@@ -83,6 +84,25 @@ export class TurnRecorder {
     this.#visibleOutput = visible;
   }
 
+  /**
+   * A user message delivered into the running turn. It is recorded once the tool calls in flight
+   * have their results, so the stored order stays valid for every provider (a tool result must
+   * follow its call).
+   */
+  recordFollowUp(text: string): void {
+    this.#followUps.push(text);
+    if (this.#pendingTools.size === 0) this.#flushFollowUps();
+  }
+
+  #flushFollowUps(): void {
+    if (this.#followUps.length === 0) return;
+    this.#closeStep();
+    for (const text of this.#followUps.splice(0)) {
+      this.publish({ type: 'data-followup', data: { text } });
+      this.#persist({ id: createId(), role: 'user', content: text });
+    }
+  }
+
   /** Starts a retry attempt: a failed attempt's usage and transcript do not count. */
   beginAttempt(): void {
     this.#usage = emptyUsage;
@@ -97,6 +117,7 @@ export class TurnRecorder {
   handle(event: AgentEvent): void {
     switch (event.type) {
       case 'step-start':
+        this.#flushFollowUps();
         // The step is opened lazily by its first content, so a model call that fails before
         // saying anything leaves no trace in the stream and can be retried invisibly.
         this.#closeStep();
@@ -150,6 +171,7 @@ export class TurnRecorder {
         return;
       case 'tool-result':
         this.#resolveTool(event.toolCallId, event.output, event.isError);
+        if (this.#pendingTools.size === 0) this.#flushFollowUps();
         return;
       case 'usage':
         this.#usage = addUsage(this.#usage, event.usage);
@@ -167,6 +189,7 @@ export class TurnRecorder {
     for (const toolCallId of [...this.#pendingTools.keys()]) {
       this.#resolveTool(toolCallId, options.unresolvedToolOutput, true);
     }
+    this.#flushFollowUps();
     this.#closeStep();
   }
 

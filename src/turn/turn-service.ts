@@ -1,25 +1,40 @@
 import type { LanguageModel } from 'ai';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
-import type { Lock } from '../coord/lock.ts';
+import type { Lock, LockLease } from '../coord/lock.ts';
+import type { PendingMessages } from '../coord/pending-messages.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
+import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { AppError } from '../util/app-error.ts';
+import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
-import { admitTurn, lockKeyOf, type TurnRequest } from './admit-turn.ts';
-import { completeTurn } from './complete-turn.ts';
+import {
+  assertSessionExists,
+  beginTurn,
+  findDuplicateTurn,
+  type IncomingMessage,
+  lockKeyOf,
+  type TurnRequest,
+  validateRequest,
+} from './admit-turn.ts';
 import type { RetryPolicy } from './run-attempts.ts';
 import { runTurn } from './run-turn.ts';
 import { generateSessionTitle } from './session-title.ts';
-import { TurnRecorder } from './turn-recorder.ts';
+import { interruptTurn } from './turn-watchdog.ts';
+
+/** Follow-ups waiting per session; beyond this a send is answered 429. */
+export const maxPendingMessages = 10;
 
 export interface TurnServiceOptions {
   store: SessionStore;
   transcripts: TranscriptStore;
   lock: Lock;
   registry: StreamRegistry;
+  queue: TurnQueue;
+  pending: PendingMessages;
   runtime: AgentRuntime | null;
   /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
   utilityModel: LanguageModel | null;
@@ -28,17 +43,28 @@ export interface TurnServiceOptions {
   createTools: () => AnyToolDefinition[];
   modelName: string;
   lockTtlMs: number;
+  /** A turn running longer than this is ended with `turn_timeout`. */
+  maxTurnMs: number;
   modelSetupHint: string;
   logger: Logger;
 }
 
+export type SubmitResult =
+  | { kind: 'started' | 'duplicate'; turnId: string }
+  | { kind: 'queued'; count: number };
+
 interface RunningTurn {
   sessionId: string;
+  startedAt: number;
   controller: AbortController;
   done: Promise<void>;
 }
 
-/** Starts turns detached from any request, and stops them on demand. */
+/**
+ * Admits messages and runs turns detached from any request: a turn belongs to the server.
+ * A message that arrives while its session's turn runs waits in a bounded queue and is
+ * delivered into that turn (when the runtime can) or starts the next one.
+ */
 export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #running = new Map<string, RunningTurn>();
@@ -46,114 +72,222 @@ export class TurnService {
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
+    options.queue.consume({ handler: (job) => this.#run(job), concurrency: 64 });
   }
 
-  /** Admits the message and starts its turn; returns the turn id, which is also its stream id. */
-  async submit(request: TurnRequest): Promise<{ turnId: string; duplicate: boolean }> {
-    const { store, lock, registry, logger } = this.#options;
-    const admission = await admitTurn({ store, lock, lockTtlMs: this.#options.lockTtlMs, request });
-    if (admission.kind === 'duplicate') return { turnId: admission.turn.id, duplicate: true };
+  async submit(request: TurnRequest): Promise<SubmitResult> {
+    const { store, lock, pending } = this.#options;
+    validateRequest(request);
+    const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
+    await assertSessionExists({ store, scope });
+    const duplicate = await findDuplicateTurn({ store, request });
+    if (duplicate) return { kind: 'duplicate', turnId: duplicate.id };
 
-    const { turn, lease, userMessage } = admission;
-    const turnLogger = logger.child({ session: turn.sessionId, turn: turn.id, turnNumber: userMessage.seq });
-    await registry.open(turn.id);
-    const controller = new AbortController();
-    const done = runTurn({
-      deps: this.#options,
-      turn,
-      lease,
-      userMessage,
-      signal: controller.signal,
-      logger: turnLogger,
-    })
-      .catch(async (error: unknown) => {
-        // completeTurn itself failed (e.g. the database is gone): free the session and the stream regardless.
-        turnLogger.error({ err: error }, 'ending the turn failed');
-        await lock.release(lease).catch(() => undefined);
-        await registry.close(turn.id).catch(() => undefined);
-      })
-      .finally(() => this.#running.delete(turn.id));
-    this.#running.set(turn.id, { sessionId: turn.sessionId, controller, done });
-
-    if (admission.isFirstMessage && this.#options.utilityModel) {
-      this.#track(
-        generateSessionTitle({
-          store,
-          model: this.#options.utilityModel,
-          scope: request,
-          text: request.text,
-          logger: turnLogger,
-        }),
-      );
+    const message: IncomingMessage = { text: request.text, clientMessageId: request.clientMessageId ?? null };
+    // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
+    if ((await pending.count(request.sessionId)) === 0) {
+      const turnId = createId();
+      const lease = await lock.acquire({
+        key: lockKeyOf(request.sessionId),
+        owner: turnId,
+        ttlMs: this.#options.lockTtlMs,
+      });
+      if (lease) {
+        await this.#start({ scope, lease, turnId, messages: [message] });
+        return { kind: 'started', turnId };
+      }
     }
-    return { turnId: turn.id, duplicate: false };
+    const pushed = await pending.push({
+      sessionId: request.sessionId,
+      max: maxPendingMessages,
+      message: { id: createId(), ownerId: request.ownerId, ...message, enqueuedAt: new Date().toISOString() },
+    });
+    if (!pushed.accepted) {
+      throw new AppError('queue_full', `At most ${maxPendingMessages} messages can wait while a turn runs.`, {
+        status: 429,
+        headers: { 'retry-after': '5' },
+      });
+    }
+    // The running turn may have ended between our lock attempt and the push: then nobody else would start it.
+    await this.#startNext(scope);
+    return { kind: 'queued', count: pushed.count };
   }
 
-  /** Stops the session's running turn and waits until it has ended. */
+  /** Stops the session's running turn and waits until it has ended. Waiting follow-ups are dropped. */
   async cancel(scope: Scope): Promise<boolean> {
-    const session = await this.#options.store.getSession(scope);
-    if (!session) throw new AppError('not_found', 'Session not found.', { status: 404 });
-    const turn = await this.#options.store.getActiveTurn(scope);
+    const { store, pending } = this.#options;
+    await assertSessionExists({ store, scope });
+    await pending.clear(scope.sessionId);
+    const turn = await store.getActiveTurn(scope);
     if (!turn) return false;
     const running = this.#running.get(turn.id);
     if (!running) return false;
     running.controller.abort();
     await running.done;
+    await pending.clear(scope.sessionId);
     return true;
   }
 
-  /** Marks turns left running by a previous process as interrupted, with a marker a reload shows. */
-  async recoverInterrupted(): Promise<number> {
-    const { store, lock, registry, logger } = this.#options;
-    const orphans = (await store.listRunningTurns()).filter((turn) => !this.#running.has(turn.id));
-    for (const turn of orphans) {
-      const turnLogger = logger.child({ session: turn.sessionId, turn: turn.id });
-      const streamExists = (await registry.state(turn.id)) !== null;
-      if (!streamExists) await registry.open(turn.id);
-      const recorder = new TurnRecorder({
-        registry,
-        store,
-        scope: { ownerId: turn.ownerId, sessionId: turn.sessionId },
-        turnId: turn.id,
-        logger: turnLogger,
-      });
-      if (!streamExists) recorder.publish({ type: 'start', messageId: turn.messageId });
-      const holder = await lock.holder(lockKeyOf(turn.sessionId));
-      await completeTurn({
-        deps: this.#options,
-        turn,
-        outcome: {
-          status: 'interrupted',
-          error: new AppError(
-            'turn_interrupted',
-            'The server stopped before this reply finished. Send your message again to continue.',
-            { retryable: true },
+  /** Marks turns nobody runs any more as interrupted, and ends turns past their lifetime. */
+  async checkTurns(): Promise<number> {
+    const { store, lock } = this.#options;
+    const now = Date.now();
+    for (const [turnId, running] of this.#running) {
+      if (now - running.startedAt > this.#options.maxTurnMs) {
+        running.controller.abort(
+          new AppError(
+            'turn_timeout',
+            'This reply took too long and was stopped. Send a message to continue.',
+            {
+              retryable: true,
+            },
           ),
-        },
-        recorder,
-        lease: holder?.owner === turn.id ? { key: lockKeyOf(turn.sessionId), ...holder } : null,
-        fallbackModel: this.#options.modelName,
-      });
-      turnLogger.warn('marked an orphaned turn as interrupted');
+        );
+        this.#options.logger.warn({ turn: turnId }, 'turn exceeded its maximum lifetime');
+      }
     }
-    return orphans.length;
+    let interrupted = 0;
+    for (const turn of await store.listRunningTurns()) {
+      if (this.#running.has(turn.id)) continue;
+      const holder = await lock.holder(lockKeyOf(turn.sessionId));
+      if (holder?.owner === turn.id) continue;
+      if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
+    }
+    return interrupted;
   }
+
+  /** Runs `checkTurns` every `intervalMs` until shutdown. */
+  startWatchdog(intervalMs: number): void {
+    const timer = setInterval(() => {
+      this.#track(
+        this.checkTurns().catch((error: unknown) =>
+          this.#options.logger.error({ err: error }, 'turn watchdog failed'),
+        ),
+      );
+    }, intervalMs);
+    timer.unref();
+    this.#watchdog = timer;
+  }
+
+  #watchdog: NodeJS.Timeout | undefined;
 
   isRunning(turnId: string): boolean {
     return this.#running.has(turnId);
   }
 
-  /** Stops every running turn and waits for them and for background work (titles), then closes the runtime. */
+  /** Stops every running turn and waits for them and for background work, then closes the runtime. */
   async shutdown(): Promise<void> {
+    clearInterval(this.#watchdog);
     for (const running of this.#running.values()) running.controller.abort();
     await Promise.all([...this.#running.values()].map((running) => running.done));
+    await this.#options.queue.close();
     await Promise.allSettled([...this.#background]);
     await this.#options.runtime?.close();
   }
 
-  /** Drops what the runtime keeps for a deleted session. */
+  /** Drops what is kept for a deleted session. */
   async forgetSession(sessionId: string): Promise<void> {
+    await this.#options.pending.clear(sessionId);
     await this.#options.runtime?.forget(sessionId);
+  }
+
+  /** Stores the turn, opens its stream and hands it to the queue. The caller holds `lease`. */
+  async #start(options: {
+    scope: Scope;
+    lease: LockLease;
+    turnId: string;
+    messages: IncomingMessage[];
+  }): Promise<void> {
+    const { store, registry, lock, queue } = this.#options;
+    try {
+      const { turn, userMessages, isFirstMessage } = await beginTurn({ store, ...options });
+      await registry.open(turn.id);
+      await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
+      if (isFirstMessage && this.#options.utilityModel) {
+        const text = userMessages[0]?.content ?? '';
+        this.#track(
+          generateSessionTitle({
+            store,
+            model: this.#options.utilityModel,
+            scope: options.scope,
+            text,
+            logger: this.#options.logger.child({ session: turn.sessionId }),
+          }),
+        );
+      }
+    } catch (error) {
+      await lock.release(options.lease);
+      throw error;
+    }
+  }
+
+  /** Starts a turn for the waiting messages, unless a turn holds the session. */
+  async #startNext(scope: Scope): Promise<void> {
+    const { lock, pending } = this.#options;
+    if ((await pending.count(scope.sessionId)) === 0) return;
+    const turnId = createId();
+    const lease = await lock.acquire({
+      key: lockKeyOf(scope.sessionId),
+      owner: turnId,
+      ttlMs: this.#options.lockTtlMs,
+    });
+    if (!lease) return;
+    const waiting = await pending.take({ sessionId: scope.sessionId, max: maxPendingMessages });
+    if (waiting.length === 0) {
+      await lock.release(lease);
+      return;
+    }
+    const ownerScope = { ownerId: waiting[0]!.ownerId, sessionId: scope.sessionId };
+    await this.#start({
+      scope: ownerScope,
+      lease,
+      turnId,
+      messages: waiting.map((message) => ({ text: message.text, clientMessageId: message.clientMessageId })),
+    });
+  }
+
+  /** The runner's side: runs one admitted turn to its end, then starts whatever waits. */
+  async #run(job: TurnJob): Promise<void> {
+    const { store, lock, registry, logger, pending } = this.#options;
+    const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
+    const turn = await store.getTurn({ ...scope, turnId: job.turnId });
+    if (!turn || turn.status !== 'running') return;
+    const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
+    const userMessages = (await store.listMessages({ ...scope, limit: maxPendingMessages + 5 })).filter(
+      (message) => message.turnId === turn.id && message.role === 'user',
+    );
+    const turnLogger = logger.child({
+      session: turn.sessionId,
+      turn: turn.id,
+      turnNumber: userMessages[0]?.seq,
+    });
+    const controller = new AbortController();
+    const done = runTurn({
+      deps: this.#options,
+      turn,
+      lease,
+      userMessages,
+      signal: controller.signal,
+      logger: turnLogger,
+      takeFollowUps: async () =>
+        (await pending.take({ sessionId: turn.sessionId, max: maxPendingMessages })).map(
+          (message) => message.text,
+        ),
+    }).catch(async (error: unknown) => {
+      // Ending the turn itself failed (e.g. the database is gone): free the session and the stream regardless.
+      turnLogger.error({ err: error }, 'ending the turn failed');
+      await lock.release(lease).catch(() => undefined);
+      await registry.close(turn.id).catch(() => undefined);
+    });
+    this.#running.set(turn.id, { sessionId: turn.sessionId, startedAt: Date.now(), controller, done });
+    try {
+      await done;
+    } finally {
+      this.#running.delete(turn.id);
+    }
+    await this.#startNext(scope).catch((error: unknown) => {
+      turnLogger.error({ err: error }, 'starting the next queued turn failed');
+    });
   }
 
   #track(work: Promise<unknown>): void {

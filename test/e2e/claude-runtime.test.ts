@@ -258,23 +258,3 @@ describe('claude runtime', () => {
     for (const request of server.fake.requests) expect(request.path).toMatch(/^\/v1\/messages$/);
   });
 });
-
-describe.each(['claude', 'baseline'] as const)('prompt-too-long detection (%s runtime)', (runtime) => {
-  let server: TestServer;
-  afterEach(async () => server?.close());
-
-  test('an API 400 "prompt is too long" ends the turn with prompt_too_long and no raw text', async () => {
-    const { promptTooLong } = await import('../support/fake-model/index.ts');
-    server = await startTestServer({
-      runtime,
-      brain: scriptedBrain([{ when: () => true, reply: promptTooLong() }]),
-    });
-    const sessionId = await createSession(server);
-    const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hello' })).body!);
-    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
-      data: { code: 'prompt_too_long' },
-    });
-    expect(JSON.stringify(chunks)).not.toContain('tokens >');
-    expect(chunks.at(-1)?.type).toBe('finish');
-  });
-});

@@ -162,14 +162,17 @@ describe.each(['baseline', 'claude'] as const)('tool limits on the %s runtime', 
       (await sendMessage(server, { sessionId, text: 'write it all' })).body!,
     );
 
-    expect(modelSaw).toHaveLength(4);
-    for (const result of modelSaw) {
+    // The model read guidance after each of the first four. (A CLI still winding down may call it
+    // again after the turn ended; those calls are refused and never shown.)
+    expect(modelSaw.length).toBeGreaterThanOrEqual(4);
+    for (const result of modelSaw.slice(0, 4)) {
       expect(result).toMatchObject({
         isError: true,
         content: expect.stringMatching(/arrived with empty arguments/),
       });
       expect(result.content).toMatch(/append: true/);
     }
+    if (modelSaw[4]) expect(modelSaw[4].content).toMatch(/^This turn is ending: 5 tool calls in a row/);
     const types = chunks.map((chunk) => chunk.type);
     const dataError = chunks.find((chunk) => chunk.type === 'data-error') as
       | Extract<UIMessageChunk, { type: `data-${string}` }>
@@ -182,11 +185,12 @@ describe.each(['baseline', 'claude'] as const)('tool limits on the %s runtime', 
 
     const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
     expect(detail.status).toBe('idle');
-    expect(detail.messages.at(-1).parts).toEqual([
-      {
-        type: 'data-error',
-        data: expect.objectContaining({ code: 'circuit_breaker_empty_tool_calls', retryable: true }),
-      },
-    ]);
+    const stored = detail.messages.at(-1);
+    expect(stored.role).toBe('assistant');
+    expect(stored.parts.filter((part: { type: string }) => part.type === 'tool-write_file')).toHaveLength(5);
+    expect(stored.parts.at(-1)).toEqual({
+      type: 'data-error',
+      data: expect.objectContaining({ code: 'circuit_breaker_empty_tool_calls', retryable: true }),
+    });
   });
 });

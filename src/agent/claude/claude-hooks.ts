@@ -89,6 +89,17 @@ export function createClaudeHooks(binding: TurnBinding): {
     return {};
   };
 
+  // Follow-ups ride along with a main-thread tool result, so the model reads them in this turn.
+  const postToolUse: HookCallback = async (input) => {
+    const turn = binding.current;
+    if (!turn?.takeFollowUps || (input as HookInputRecord).agent_id) return {};
+    const texts = await turn.takeFollowUps();
+    if (texts.length === 0) return {};
+    return {
+      hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: formatFollowUps(texts) },
+    };
+  };
+
   const postToolUseFailure: HookCallback = async (input, toolUseId) => {
     const turn = binding.current;
     const toolName = String((input as HookInputRecord).tool_name ?? '');
@@ -119,10 +130,16 @@ export function createClaudeHooks(binding: TurnBinding): {
   return {
     hooks: {
       PreToolUse: [{ hooks: [preToolUse] }],
+      PostToolUse: [{ hooks: [postToolUse] }],
       PostToolUseFailure: [{ hooks: [postToolUseFailure] }],
       SubagentStart: [{ hooks: [subagentStart] }],
       SubagentStop: [{ hooks: [subagentStop] }],
     },
     canUseTool,
   };
+}
+
+function formatFollowUps(texts: string[]): string {
+  const messages = texts.map((text) => `<user_message>\n${text}\n</user_message>`).join('\n');
+  return `While you were working, the user sent ${texts.length === 1 ? 'a new message' : 'new messages'}. Take ${texts.length === 1 ? 'it' : 'them'} into account:\n${messages}`;
 }

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   type Options,
   type Query,
@@ -55,6 +56,7 @@ export class ClaudeSession {
   readonly #abort: AbortController;
   #closed = false;
   #exited: Promise<void> = Promise.resolve();
+  #child: ChildProcess | undefined;
   /** The conversation's turn this process last completed; the process is stale if another turn ran since. */
   lastTurnId: string | null = null;
   cliSessionId: string | null = null;
@@ -74,7 +76,24 @@ export class ClaudeSession {
     this.usageBaseline = options.usageBaseline;
     const queryOptions = options.options(this.binding);
     this.#abort = queryOptions.abortController ?? new AbortController();
-    this.#query = query({ prompt: this.#input, options: { ...queryOptions, abortController: this.#abort } });
+    this.#query = query({
+      prompt: this.#input,
+      options: {
+        ...queryOptions,
+        abortController: this.#abort,
+        // Spawned here so a stop can end the process at once: the SDK's own close gives it a grace period.
+        spawnClaudeCodeProcess: (spawnOptions) => {
+          const child = spawn(spawnOptions.command, spawnOptions.args, {
+            cwd: spawnOptions.cwd,
+            env: spawnOptions.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
+          child.stderr.resume();
+          this.#child = child;
+          return child;
+        },
+      },
+    });
     this.#output = this.#query[Symbol.asyncIterator]();
   }
 
@@ -115,38 +134,36 @@ export class ClaudeSession {
     return restored ? delta : cumulative;
   }
 
-  /** Ends the CLI process; resolves once its output has ended (or after a short grace period). Idempotent. */
+  /** The CLI's process id, once it has started. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Ends the CLI process at once; resolves when it has exited. Idempotent. */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       clearTimeout(this.idleTimer);
       this.binding.unbind();
       this.#input.close();
+      this.#exited = killProcess(this.#child);
       this.#abort.abort();
       this.#query.close();
-      this.#exited = drain(this.#output);
     }
     return this.#exited;
   }
 }
 
-/** Reads what is left of a closed process's output, so its files are settled before anyone removes them. */
-async function drain(output: AsyncIterator<SDKMessage>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  try {
-    while (Date.now() < deadline) {
-      const next = await Promise.race([
-        output.next(),
-        new Promise<IteratorResult<SDKMessage>>((resolve) =>
-          setTimeout(
-            () => resolve({ done: true, value: undefined }),
-            Math.max(0, deadline - Date.now()),
-          ).unref(),
-        ),
-      ]);
-      if (next.done) return;
-    }
-  } catch {
-    // An aborted process ends its output with an error: that is the end we were waiting for.
-  }
+/** SIGKILL: a stopped turn must not make one more model call or tool call. */
+function killProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 5_000);
+    timer.unref();
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGKILL');
+  });
 }

@@ -29,6 +29,7 @@ export async function* runClaudeTurn(options: {
     subagents,
     logger: input.logger,
     policy: { ...names, maxSubagents: options.maxSubagents },
+    takeFollowUps: input.takeFollowUps,
   });
   const onAbort = () => void session.close();
   input.signal.addEventListener('abort', onAbort, { once: true });

@@ -11,6 +11,8 @@ export interface TurnContext {
   subagents: SubagentTracker;
   stash: ToolOutputStash;
   logger: Logger;
+  /** Messages the user sent while the turn runs, delivered at the next tool boundary. */
+  takeFollowUps?: () => Promise<string[]>;
 }
 
 /**

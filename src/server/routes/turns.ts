@@ -11,15 +11,17 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.post('/api/sessions/:id/messages', async (context) => {
     const body = await readJsonBody(context, postMessageBodySchema);
-    const { turnId } = await turns.submit({
+    const result = await turns.submit({
       ownerId: context.get('userId'),
       sessionId: context.req.param('id'),
       text: body.text,
       clientMessageId: body.messageId,
       fileIds: body.fileIds,
     });
-    const response = await subscribeResponse({ registry, streamId: turnId, after: 0, heartbeatMs });
-    return response ?? emptyTurnResponse(turnId);
+    // Queued behind the running turn: it is answered in that turn or the next; follow it with GET /stream.
+    if (result.kind === 'queued') return context.json({ queued: true }, 202);
+    const response = await subscribeResponse({ registry, streamId: result.turnId, after: 0, heartbeatMs });
+    return response ?? emptyTurnResponse(result.turnId);
   });
 
   app.get('/api/sessions/:id/stream', async (context) => {
