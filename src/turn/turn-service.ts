@@ -251,7 +251,7 @@ export class TurnService {
     const { store, lock, registry, logger, pending } = this.#options;
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
     const turn = await store.getTurn({ ...scope, turnId: job.turnId });
-    if (!turn || turn.status !== 'running') return;
+    if (turn?.status !== 'running') return;
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
     const userMessages = (await store.listMessages({ ...scope, limit: maxPendingMessages + 5 })).filter(
       (message) => message.turnId === turn.id && message.role === 'user',

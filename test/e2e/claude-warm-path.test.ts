@@ -18,8 +18,11 @@ describe('claude runtime processes', () => {
   async function turnUsage(sessionId: string, text: string) {
     const { message, errors } = await parseUIStream((await sendMessage(server, { sessionId, text })).body!);
     expect(errors).toEqual([]);
-    return (message?.metadata as { usage: { inputTokens: number; outputTokens: number; costUsd: number } })
-      .usage;
+    const metadata = message?.metadata as
+      | { usage: { inputTokens: number; outputTokens: number; costUsd: number } }
+      | undefined;
+    if (!metadata) throw new Error('the turn sent no usage');
+    return metadata.usage;
   }
 
   test('a conversation keeps one warm CLI process across turns, and usage stays per turn', async () => {

@@ -134,7 +134,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
   }): Promise<StoredTranscript | null> {
     const { input, folders } = options;
     const transcript = input.transcript;
-    if (!transcript || transcript.runtime !== 'claude') return null;
+    if (transcript?.runtime !== 'claude') return null;
     if (transcript.coveredSeq > (input.history.at(-1)?.seq ?? 0)) {
       input.logger.warn(
         { coveredSeq: transcript.coveredSeq },
