@@ -26,10 +26,12 @@ export class MemoryTurnQueue implements TurnQueue {
 
   #pump(): void {
     const handler = this.#handler;
-    while (handler && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
+    // Once closed, waiting jobs stay unstarted: close() only waits for the handlers already running.
+    while (handler && !this.#closed && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
       const job = this.#waiting.shift()!;
       // Handlers own their errors (they end the turn); a rejection here must not stop the queue.
-      const run = handler(job)
+      const run = Promise.resolve()
+        .then(() => handler(job))
         .catch(() => undefined)
         .finally(() => {
           this.#running.delete(run);

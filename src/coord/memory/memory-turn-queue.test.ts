@@ -1,0 +1,7 @@
+import { describeTurnQueueConformance } from '../turn-queue-conformance.ts';
+import { MemoryTurnQueue } from './memory-turn-queue.ts';
+
+describeTurnQueueConformance('memory', async () => ({
+  queue: new MemoryTurnQueue(),
+  cleanup: async () => {},
+}));
