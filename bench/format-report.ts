@@ -7,8 +7,21 @@ function milliseconds(value: number): string {
   return value.toFixed(2);
 }
 
-/** A Markdown table, so stdout and BENCHMARKS.md show the same thing. */
-export function formatTable(summaries: readonly SettingSummary[]): string {
+function microseconds(valueMs: number): string {
+  return `${(valueMs * 1000).toFixed(0)} µs`;
+}
+
+/** The tables and verdicts, in Markdown, so stdout and BENCHMARKS.md show the same thing. */
+export function formatReport(summaries: readonly SettingSummary[]): string {
+  return [
+    formatTable(summaries),
+    'Where the added time to the first text delta goes (split where the fake receives the model request):',
+    formatBreakdown(summaries),
+    formatVerdicts(summaries),
+  ].join('\n\n');
+}
+
+function formatTable(summaries: readonly SettingSummary[]): string {
   const header = [
     'setting',
     'turns',
@@ -31,7 +44,7 @@ export function formatTable(summaries: readonly SettingSummary[]): string {
     milliseconds(summary.directTotal.p50),
     milliseconds(summary.fullTotal.p50),
     `${summary.fullEventCount} (fake: ${summary.directEventCount})`,
-    `${(summary.addedPerEventMs * 1000).toFixed(0)} µs`,
+    microseconds(summary.addedPerEventMs),
   ]);
   return toMarkdownTable({ header, rows });
 }
@@ -41,13 +54,14 @@ export function formatTable(summaries: readonly SettingSummary[]): string {
  * the added time is spent before the model call (admission, history, request building) or after
  * it (model stream parsing, recording, SSE, the client).
  */
-export function formatBreakdown(summaries: readonly SettingSummary[]): string {
+function formatBreakdown(summaries: readonly SettingSummary[]): string {
   const header = [
     'setting',
     'POST → model request, direct / full path p50',
     'added before the model',
     'model request → first delta, direct / full path p50',
     'added after the model',
+    'added per event after the model',
   ];
   const rows = summaries.map((summary) => [
     summary.name,
@@ -55,6 +69,7 @@ export function formatBreakdown(summaries: readonly SettingSummary[]): string {
     milliseconds(summary.fullModelRequest.p50 - summary.directModelRequest.p50),
     `${milliseconds(summary.directModelToFirstDelta.p50)} / ${milliseconds(summary.fullModelToFirstDelta.p50)}`,
     milliseconds(summary.fullModelToFirstDelta.p50 - summary.directModelToFirstDelta.p50),
+    microseconds(summary.addedPerEventAfterModelMs),
   ]);
   return toMarkdownTable({ header, rows });
 }
@@ -65,7 +80,7 @@ function toMarkdownTable(options: { header: string[]; rows: string[][] }): strin
 }
 
 /** One line per setting saying whether the p50 target holds. */
-export function formatVerdicts(summaries: readonly SettingSummary[]): string {
+function formatVerdicts(summaries: readonly SettingSummary[]): string {
   return summaries
     .map((summary) => {
       const added = summary.addedFirstDelta.p50;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSession, sendMessage, type TestServer } from '../test/support/test-server.ts';
 import { warmUpText } from './bench-brain.ts';
 
-/** Keeps set-up short without piling so many turns on the event loop that it distorts nothing else. */
+/** A few warm-up turns at a time shortens set-up; each has its own session, so none is refused with 409. */
 const concurrency = 4;
 const titleWaitMs = 10_000;
 

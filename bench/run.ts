@@ -1,9 +1,11 @@
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../test/support/test-server.ts';
-import { createBenchBrain, replyDeltaCount } from './bench-brain.ts';
+import { createBenchBrain } from './bench-brain.ts';
 import { updateBenchmarksFile } from './benchmarks-file.ts';
-import { formatBreakdown, formatTable, formatVerdicts } from './format-report.ts';
+import { formatBenchmarksSection } from './format-benchmarks-section.ts';
+import { formatReport } from './format-report.ts';
+import { describeRevision } from './git-revision.ts';
 import { ModelArrivals } from './model-arrivals.ts';
 import { type BenchSetting, runSetting } from './run-setting.ts';
 import { summariseSetting } from './summarise-setting.ts';
@@ -35,37 +37,12 @@ async function main(): Promise<void> {
     await server.close();
   }
 
-  const table = formatTable(summaries);
-  const breakdown = formatBreakdown(summaries);
-  const verdicts = formatVerdicts(summaries);
-  console.log(`${table}\n\n${breakdown}\n\n${verdicts}`);
-
-  const cpu = cpus();
-  const section = [
-    '## Full path latency',
-    '',
-    `Run on ${startedAt.toISOString()} with Node ${process.version} on ${process.platform} ${process.arch}, ` +
-      `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, load average ${loadAtStart.toFixed(2)} at start.`,
-    'Command: `npm run bench` (that is, `tsx bench/run.ts`).',
-    '',
-    table,
-    '',
-    'Where the added time to the first text delta goes (split where the fake receives the model request):',
-    '',
-    breakdown,
-    '',
-    verdicts,
-    '',
-    `All times in milliseconds from just before the POST. Each turn streams one text reply of ${replyDeltaCount} deltas.`,
-    '"Direct" posts the request our server made to the fake, straight to the fake, and reads its SSE with a',
-    'minimal parser until the first `text_delta` and until `message_stop`. "Full path" posts',
-    '`/api/sessions/:id/messages` (the second message of a prepared session) and parses the reply with',
-    "the `ai` client's `parseJsonEventStream` + `uiMessageChunkSchema` + `readUIMessageStream`, until the",
-    'first `text-delta` chunk and until the stream ends. "Added" is full path minus direct at the same',
-    'percentile; "added per event" is (full-path turn p50 − direct turn p50) / the chunks our client parsed.',
-    'The two sides alternate, warm-up turns are discarded, and server logs are silent.',
-  ].join('\n');
-  await updateBenchmarksFile({ path: join(import.meta.dirname, '..', 'BENCHMARKS.md'), section });
+  const report = formatReport(summaries);
+  console.log(report);
+  const root = join(import.meta.dirname, '..');
+  const revision = await describeRevision({ directory: root });
+  const section = formatBenchmarksSection({ report, startedAt, loadAtStart, revision });
+  await updateBenchmarksFile({ path: join(root, 'BENCHMARKS.md'), section });
 }
 
 main().catch((error: unknown) => {

@@ -22,6 +22,8 @@ export interface SettingSummary {
   directEventCount: number;
   /** (full total p50 − direct total p50) / our event count. */
   addedPerEventMs: number;
+  /** The same for the part after the model request only, so admission cost is not spread over events. */
+  addedPerEventAfterModelMs: number;
 }
 
 /**
@@ -42,6 +44,8 @@ export function summariseSetting(samples: SettingSamples): SettingSummary {
   const fullModelToFirstDelta = summarise(
     samples.fullPath.map((sample) => sample.firstDeltaMs - sample.modelRequestMs),
   );
+  const directAfterModel = summarise(samples.direct.map((sample) => sample.totalMs - sample.modelRequestMs));
+  const fullAfterModel = summarise(samples.fullPath.map((sample) => sample.totalMs - sample.modelRequestMs));
   const fullEventCount = onlyValue(samples.fullPath.map((sample) => sample.eventCount));
   return {
     name: setting.name,
@@ -62,6 +66,7 @@ export function summariseSetting(samples: SettingSamples): SettingSummary {
     fullEventCount,
     directEventCount: onlyValue(samples.direct.map((sample) => sample.eventCount)),
     addedPerEventMs: (fullTotal.p50 - directTotal.p50) / fullEventCount,
+    addedPerEventAfterModelMs: (fullAfterModel.p50 - directAfterModel.p50) / fullEventCount,
   };
 }
 
