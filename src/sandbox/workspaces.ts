@@ -5,6 +5,8 @@ import { toPathKey } from '../util/ids.ts';
 /** Per-session workspace folders under one root. Session ids are hashed, never used raw in paths. */
 export class Workspaces {
   readonly #root: string;
+  /** Folders made by this process: a turn should not pay for mkdir every time. */
+  readonly #ensured = new Set<string>();
 
   constructor(options: { root: string }) {
     this.#root = options.root;
@@ -16,11 +18,15 @@ export class Workspaces {
 
   async ensure(sessionId: string): Promise<string> {
     const path = this.pathOf(sessionId);
+    if (this.#ensured.has(path)) return path;
     await mkdir(path, { recursive: true, mode: 0o700 });
+    this.#ensured.add(path);
     return path;
   }
 
   async remove(sessionId: string): Promise<void> {
-    await rm(this.pathOf(sessionId), { recursive: true, force: true });
+    const path = this.pathOf(sessionId);
+    this.#ensured.delete(path);
+    await rm(path, { recursive: true, force: true });
   }
 }

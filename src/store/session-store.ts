@@ -102,6 +102,8 @@ export interface SessionStore {
   appendMessage(options: Scope & { message: NewMessage }): Promise<StoredMessage>;
   /** Ordered by seq ascending. With `beforeSeq`, only rows before it; with `limit`, the last `limit` of those. */
   listMessages(options: Scope & { limit?: number; beforeSeq?: number }): Promise<StoredMessage[]>;
+  /** The session's newest `user` row, or null when it has none. */
+  getLastUserMessage(scope: Scope): Promise<StoredMessage | null>;
   /** Removes marker rows at the end of the session (after its last non-marker row); returns how many. */
   deleteTrailingMarkers(scope: Scope): Promise<number>;
 

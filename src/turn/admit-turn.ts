@@ -38,8 +38,10 @@ export async function assertSessionExists(options: { store: SessionStore; scope:
 export async function findDuplicateTurn(options: {
   store: SessionStore;
   request: TurnRequest;
+  /** The session's newest user message: the caller reads it once for several checks. */
+  lastUser: StoredMessage | null;
 }): Promise<TurnRecord | null> {
-  const { store, request } = options;
+  const { store, request, lastUser } = options;
   const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
   if (request.clientMessageId) {
     const existing = await store.findTurnByClientMessageId({
@@ -48,8 +50,6 @@ export async function findDuplicateTurn(options: {
     });
     if (existing) return existing;
   }
-  const recent = await store.listMessages({ ...scope, limit: 50 });
-  const lastUser = recent.findLast((message) => message.role === 'user');
   if (!lastUser?.turnId || lastUser.content !== request.text) return null;
   if (Date.now() - Date.parse(lastUser.createdAt) > repeatWindowMs) return null;
   return store.getTurn({ ...scope, turnId: lastUser.turnId });
@@ -70,10 +70,12 @@ export async function beginTurn(options: {
   lease: LockLease;
   turnId: string;
   messages: IncomingMessage[];
+  /** Whether the session had no user message before these; read here when the caller does not know. */
+  isFirstMessage?: boolean;
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
   await store.deleteTrailingMarkers(scope);
-  const isFirstMessage = (await store.listMessages({ ...scope, limit: 1 })).length === 0;
+  const isFirstMessage = options.isFirstMessage ?? (await store.getLastUserMessage(scope)) === null;
   const userMessages: StoredMessage[] = [];
   for (const message of options.messages) {
     userMessages.push(

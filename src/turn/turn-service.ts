@@ -5,7 +5,7 @@ import type { PendingMessages } from '../coord/pending-messages.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
-import type { Scope, SessionStore } from '../store/session-store.ts';
+import type { Scope, SessionStore, StoredMessage, TurnRecord } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { AppError } from '../util/app-error.ts';
@@ -69,6 +69,8 @@ export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #running = new Map<string, RunningTurn>();
   readonly #background = new Set<Promise<unknown>>();
+  /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
+  readonly #admitted = new Map<string, { turn: TurnRecord; userMessages: StoredMessage[] }>();
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
@@ -80,7 +82,8 @@ export class TurnService {
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
-    const duplicate = await findDuplicateTurn({ store, request });
+    const lastUser = await store.getLastUserMessage(scope);
+    const duplicate = await findDuplicateTurn({ store, request, lastUser });
     if (duplicate) return { kind: 'duplicate', turnId: duplicate.id };
 
     const message: IncomingMessage = { text: request.text, clientMessageId: request.clientMessageId ?? null };
@@ -93,7 +96,7 @@ export class TurnService {
         ttlMs: this.#options.lockTtlMs,
       });
       if (lease) {
-        await this.#start({ scope, lease, turnId, messages: [message] });
+        await this.#start({ scope, lease, turnId, messages: [message], isFirstMessage: lastUser === null });
         return { kind: 'started', turnId };
       }
     }
@@ -197,10 +200,12 @@ export class TurnService {
     lease: LockLease;
     turnId: string;
     messages: IncomingMessage[];
+    isFirstMessage?: boolean;
   }): Promise<void> {
     const { store, registry, lock, queue } = this.#options;
     try {
       const { turn, userMessages, isFirstMessage } = await beginTurn({ store, ...options });
+      this.#admitted.set(turn.id, { turn, userMessages });
       await registry.open(turn.id);
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
       if (isFirstMessage && this.#options.utilityModel) {
@@ -216,6 +221,7 @@ export class TurnService {
         );
       }
     } catch (error) {
+      this.#admitted.delete(options.turnId);
       await lock.release(options.lease);
       throw error;
     }
@@ -250,12 +256,16 @@ export class TurnService {
   async #run(job: TurnJob): Promise<void> {
     const { store, lock, registry, logger, pending } = this.#options;
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
-    const turn = await store.getTurn({ ...scope, turnId: job.turnId });
+    const admitted = this.#admitted.get(job.turnId);
+    this.#admitted.delete(job.turnId);
+    const turn = admitted?.turn ?? (await store.getTurn({ ...scope, turnId: job.turnId }));
     if (turn?.status !== 'running') return;
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
-    const userMessages = (await store.listMessages({ ...scope, limit: maxPendingMessages + 5 })).filter(
-      (message) => message.turnId === turn.id && message.role === 'user',
-    );
+    const userMessages =
+      admitted?.userMessages ??
+      (await store.listMessages({ ...scope, limit: maxPendingMessages + 5 })).filter(
+        (message) => message.turnId === turn.id && message.role === 'user',
+      );
     const turnLogger = logger.child({
       session: turn.sessionId,
       turn: turn.id,

@@ -128,7 +128,7 @@ function toAiTools(executor: ToolExecutor) {
       tool({
         description: definition.description,
         // No validation here: the executor validates, so both runtimes answer bad input the same way.
-        inputSchema: jsonSchema<unknown>(z.toJSONSchema(definition.inputSchema, { io: 'input' }) as never),
+        inputSchema: jsonSchema<unknown>(inputJsonSchema(definition) as never),
         execute: (toolInput, options) =>
           executor.execute({ toolCallId: options.toolCallId, toolName: definition.name, input: toolInput }),
         toModelOutput: ({ output }) => {
@@ -140,6 +140,18 @@ function toAiTools(executor: ToolExecutor) {
       }),
     ]),
   );
+}
+
+const jsonSchemas = new WeakMap<object, unknown>();
+
+/** A tool's JSON schema, made once: converting zod schemas on every turn is measurable. */
+function inputJsonSchema(definition: ToolExecutor['tools'][number]): unknown {
+  let schema = jsonSchemas.get(definition);
+  if (!schema) {
+    schema = z.toJSONSchema(definition.inputSchema, { io: 'input' });
+    jsonSchemas.set(definition, schema);
+  }
+  return schema;
 }
 
 function toUsage(usage: LanguageModelUsage): Usage {

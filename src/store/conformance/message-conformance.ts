@@ -44,6 +44,20 @@ export function describeMessageConformance(getStore: () => SessionStore): void {
       expect(await store.listMessages(scope)).toEqual([first, second]);
     });
 
+    test('getLastUserMessage finds the newest user row, for its owner only', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      expect(await store.getLastUserMessage(scope)).toBeNull();
+      await appendRoles({
+        store,
+        sessionId: session.id,
+        roles: ['user', 'assistant', 'user', 'assistant', 'marker'],
+      });
+      expect(await store.getLastUserMessage(scope)).toMatchObject({ seq: 3, content: 'user 2' });
+      expect(await store.getLastUserMessage({ ownerId: bob, sessionId: session.id })).toBeNull();
+    });
+
     test('tool calls and metadata round-trip as JSON', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { StoreDatabase } from '../database-schema.ts';
 import { runMigrations } from '../migrations/run-migrations.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 /** Opens (creating if needed) and migrates the embedded database. `':memory:'` works for tests. */
 export async function openSqliteDatabase(options: { path: string }): Promise<Kysely<StoreDatabase>> {
@@ -16,7 +17,9 @@ export async function openSqliteDatabase(options: { path: string }): Promise<Kys
     connection.pragma('busy_timeout = 5000');
     // ON DELETE CASCADE needs foreign keys, which plain SQLite leaves off per connection.
     connection.pragma('foreign_keys = ON');
-    const database = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: connection }) });
+    const database = new Kysely<StoreDatabase>({
+      dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+    });
     await runMigrations(database);
     return database;
   } catch (error) {

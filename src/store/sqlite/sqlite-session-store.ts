@@ -208,6 +208,19 @@ export class SqliteSessionStore implements SessionStore {
     return rows.reverse().map(toStoredMessage);
   }
 
+  async getLastUserMessage(scope: Scope): Promise<StoredMessage | null> {
+    const row = await this.#database
+      .selectFrom('messages')
+      .selectAll('messages')
+      .where('messages.session_id', '=', scope.sessionId)
+      .where('messages.role', '=', 'user')
+      .where(ownsSession(scope))
+      .orderBy('messages.seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toStoredMessage(row) : null;
+  }
+
   async deleteTrailingMarkers(scope: Scope): Promise<number> {
     const result = await this.#database
       .deleteFrom('messages')
