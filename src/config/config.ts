@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type EnvValues, parseEnvironment, parseSubagents, parseTokens } from './env-schema.ts';
 
 export type RuntimeKind = 'claude' | 'baseline';
 
@@ -14,26 +15,6 @@ export interface SubagentConfig {
   tools?: string[];
   maxTurns?: number;
 }
-
-const subagentsSchema = z.record(
-  z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'sub-agent names are lower-case words joined by -'),
-  z.strictObject({
-    description: z.string().min(1).max(1000),
-    prompt: z.string().min(1).max(20_000),
-    tools: z.array(z.string()).optional(),
-    maxTurns: z.number().int().min(1).max(200).optional(),
-  }),
-);
-
-const defaultSubagents: Record<string, SubagentConfig> = {
-  worker: {
-    description:
-      'A general helper for a self-contained sub-task in the same workspace. Give it a complete brief.',
-    prompt:
-      'You are a sub-agent working on one delegated task in a shared workspace. Use the tools to do the task, ' +
-      'then reply with a short report of what you did and found.',
-  },
-};
 
 export interface ApiToken {
   userId: string;
@@ -83,69 +64,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Empty strings count as unset. */
-const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
-const optionalUrl = z.preprocess(
-  (value) => (value === '' ? undefined : value),
-  z.url({ protocol: /^https?$/ }).optional(),
-);
-const optionalInt = (min: number, max: number) =>
-  z.preprocess(
-    (value) =>
-      value === undefined || (typeof value === 'string' && value.trim() === '') ? undefined : Number(value),
-    z.number().int().min(min).max(max).optional(),
-  );
-
-const envSchema = z.object({
-  AUTOPILOT_HOST: optionalString,
-  AUTOPILOT_PORT: optionalInt(0, 65_535),
-  AUTOPILOT_DATA_DIR: optionalString,
-  DATABASE_URL: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .optional(),
-  ),
-  REDIS_URL: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .optional(),
-  ),
-  AUTOPILOT_RUNTIME: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.enum(['claude', 'baseline']).optional(),
-  ),
-  AUTOPILOT_PROVIDER: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.enum(['anthropic', 'openai-compatible']).optional(),
-  ),
-  AUTOPILOT_MODEL: optionalString,
-  ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_BASE_URL: optionalUrl,
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalUrl,
-  AUTOPILOT_API_TOKENS: optionalString,
-  AUTOPILOT_MAX_BODY_BYTES: optionalInt(1024, 100 * 1024 * 1024),
-  AUTOPILOT_MAX_STEPS: optionalInt(1, 500),
-  AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),
-  AUTOPILOT_HEARTBEAT_MS: optionalInt(10, 600_000),
-  AUTOPILOT_MAX_LIVE_PROCESSES: optionalInt(0, 1000),
-  AUTOPILOT_MAX_TURN_MS: optionalInt(100, 7 * 24 * 3_600_000),
-  AUTOPILOT_WATCHDOG_MS: optionalInt(10, 3_600_000),
-  AUTOPILOT_MAX_TRANSIENT_RETRIES: optionalInt(0, 10),
-  AUTOPILOT_RETRY_BASE_MS: optionalInt(1, 60_000),
-  AUTOPILOT_CONTEXT_BUDGET_TOKENS: optionalInt(1_000, 10_000_000),
-  AUTOPILOT_PROCESS_IDLE_MS: optionalInt(100, 24 * 3_600_000),
-  AUTOPILOT_SUBAGENTS: optionalString,
-  AUTOPILOT_LOG_LEVEL: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  ),
-});
-
 export const defaultAnthropicModel = 'claude-sonnet-4-5';
 
 /** Command-line flags override the environment. */
@@ -160,15 +78,8 @@ export interface ConfigOverrides {
  * The only place in the project that reads the environment (callers pass `process.env`).
  */
 export function loadConfig(env: Record<string, string | undefined>, overrides: ConfigOverrides = {}): Config {
-  // Each variable is checked on its own, so a bad one does not hide problems in the others.
   const problems: string[] = [];
-  const parsed: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(envSchema.shape)) {
-    const result = schema.safeParse(env[name]);
-    if (result.success) parsed[name] = result.data;
-    else problems.push(...result.error.issues.map((issue) => `${name}: ${issue.message}`));
-  }
-  const values = parsed as z.infer<typeof envSchema>;
+  const values = parseEnvironment({ env, problems });
 
   const tokens = parseTokens(values.AUTOPILOT_API_TOKENS, problems);
   const model = resolveModel(values, problems);
@@ -213,7 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   return deepFreeze(config);
 }
 
-function resolveModel(values: z.infer<typeof envSchema>, problems: string[]): ModelConfig | null {
+function resolveModel(values: EnvValues, problems: string[]): ModelConfig | null {
   const provider =
     values.AUTOPILOT_PROVIDER ??
     (values.OPENAI_BASE_URL && !values.ANTHROPIC_API_KEY ? 'openai-compatible' : 'anthropic');
@@ -239,45 +150,6 @@ function resolveModel(values: z.infer<typeof envSchema>, problems: string[]): Mo
     baseUrl: trimSlash(values.OPENAI_BASE_URL),
     model: values.AUTOPILOT_MODEL,
   };
-}
-
-/** `AUTOPILOT_API_TOKENS="alice:secret1,bob:secret2"`: each token authenticates as its user. */
-function parseTokens(raw: string | undefined, problems: string[]): ApiToken[] {
-  if (!raw) return [];
-  const tokens: ApiToken[] = [];
-  for (const entry of raw.split(',')) {
-    const separator = entry.indexOf(':');
-    const userId = entry.slice(0, separator).trim();
-    const token = entry.slice(separator + 1).trim();
-    if (separator <= 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(userId) || token.length < 16) {
-      problems.push(
-        'AUTOPILOT_API_TOKENS: each entry must be <user>:<token>, with a user of [A-Za-z0-9_.-] and a token of at least 16 characters',
-      );
-      return [];
-    }
-    tokens.push({ userId, token });
-  }
-  return tokens;
-}
-
-/** `AUTOPILOT_SUBAGENTS` is JSON: `{"name": {"description": "...", "prompt": "...", "tools": ["read_file"]}}`. */
-function parseSubagents(raw: string | undefined, problems: string[]): Record<string, SubagentConfig> {
-  if (!raw) return defaultSubagents;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    problems.push('AUTOPILOT_SUBAGENTS: must be JSON');
-    return {};
-  }
-  const parsed = subagentsSchema.safeParse(value);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`AUTOPILOT_SUBAGENTS.${issue.path.join('.')}: ${issue.message}`);
-    }
-    return {};
-  }
-  return parsed.data;
 }
 
 function trimSlash(url: string): string {
