@@ -1,27 +1,31 @@
 import { cpus } from 'node:os';
-import { replyDeltaCount } from './bench-brain.ts';
 
-/** The BENCHMARKS.md section for one run: when, on what, how to repeat it, and the report. */
+/** One group's BENCHMARKS.md section: what it is, when and on what it ran, how to repeat it, and the results. */
 export function formatBenchmarksSection(options: {
+  title: string;
+  description: string;
   report: string;
   startedAt: Date;
-  /** The one-minute load average when the run started: a busy neighbour shows up here. */
+  /** The one-minute load average when the group started: a busy neighbour shows up here. */
   loadAtStart: number;
   revision: string;
+  /** The command as run, e.g. `npm run bench -- claude`. */
+  command: string;
+  /** The command that runs this group alone, shown when it differs from `command`. */
+  groupCommand: string;
 }): string {
   const cpu = cpus();
+  const alone =
+    options.command === options.groupCommand ? '' : ` This group alone: \`${options.groupCommand}\`.`;
   return [
-    '## Full path latency',
+    `## ${options.title}`,
     '',
     `Run on ${options.startedAt.toISOString()} with Node ${process.version} on ${process.platform} ${process.arch}, ` +
       `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, load average ${options.loadAtStart.toFixed(2)} at start.`,
-    `Code: ${options.revision}. Command: \`npm run bench\` (that is, \`tsx bench/run.ts\`).`,
+    `Code: ${options.revision}. Command: \`${options.command}\`.${alone}`,
     '',
-    options.report,
+    options.description.trim(),
     '',
-    `Times are in milliseconds and start just before the POST. Each turn streams one text reply of ${replyDeltaCount} deltas.`,
-    '"Added" is the full path minus direct at the same percentile. "Added per event" is (full-path turn p50 − direct',
-    'turn p50) divided by the chunks our client parsed. The after-the-model version counts only the time after the',
-    'model request arrived. Server logs are silent.',
+    options.report.trim(),
   ].join('\n');
 }

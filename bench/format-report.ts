@@ -1,3 +1,4 @@
+import { toMarkdownTable } from './markdown-table.ts';
 import type { SettingSummary } from './summarise-setting.ts';
 
 /** The p50 added time to first token the full path must stay within, with persistence on. */
@@ -72,11 +73,6 @@ function formatBreakdown(summaries: readonly SettingSummary[]): string {
     microseconds(summary.addedPerEventAfterModelMs),
   ]);
   return toMarkdownTable({ header, rows });
-}
-
-function toMarkdownTable(options: { header: string[]; rows: string[][] }): string {
-  const { header, rows } = options;
-  return [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 /** One line per setting saying whether the p50 target holds. */

@@ -1,48 +1,54 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { startTestServer } from '../test/support/test-server.ts';
-import { createBenchBrain } from './bench-brain.ts';
+import type { BenchGroup } from './bench-group.ts';
 import { updateBenchmarksFile } from './benchmarks-file.ts';
+import { claudeGroup } from './claude-group.ts';
 import { formatBenchmarksSection } from './format-benchmarks-section.ts';
-import { formatReport } from './format-report.ts';
+import { fullPathGroup } from './full-path-group.ts';
 import { describeRevision } from './git-revision.ts';
-import { ModelArrivals } from './model-arrivals.ts';
-import { type BenchSetting, runSetting } from './run-setting.ts';
-import { summariseSetting } from './summarise-setting.ts';
+import { streamGroup } from './stream-group.ts';
 
-/**
- * Many turns at zero delay, because a p99 needs them and each is cheap; few when paced, because
- * each paced turn takes about a second and the whole run should stay under two minutes.
- */
-const settings: BenchSetting[] = [
-  { name: 'zero delay', delayMs: 0, warmUpIterations: 30, iterations: 300 },
-  { name: '~50 tokens/s (20 ms between events)', delayMs: 20, warmUpIterations: 3, iterations: 30 },
-];
+const groups: BenchGroup[] = [fullPathGroup, claudeGroup, streamGroup];
+
+/** The groups named on the command line, in the order given; every group when none is named. */
+function selectGroups(names: string[]): BenchGroup[] {
+  if (names.length === 0) return groups;
+  return names.map((name) => {
+    const group = groups.find((candidate) => candidate.name === name);
+    if (!group) {
+      const known = groups.map((candidate) => candidate.name).join(', ');
+      throw new Error(`unknown bench group "${name}"; known groups: ${known}`);
+    }
+    return group;
+  });
+}
+
+function npmCommand(names: string[]): string {
+  return names.length === 0 ? 'npm run bench' : `npm run bench -- ${names.join(' ')}`;
+}
 
 async function main(): Promise<void> {
-  const startedAt = new Date();
-  const loadAtStart = loadavg()[0]!;
-  // Persistence stays on: the default config stores to SQLite in the temp data dir.
-  const arrivals = new ModelArrivals();
-  const server = await startTestServer({ provider: 'anthropic', brain: createBenchBrain({ arrivals }) });
-  const summaries = [];
-  try {
-    for (const setting of settings) {
-      const settingStartedAt = performance.now();
-      summaries.push(summariseSetting(await runSetting({ server, arrivals, setting })));
-      const seconds = ((performance.now() - settingStartedAt) / 1000).toFixed(1);
-      console.error(`${setting.name}: done in ${seconds} s`);
-    }
-  } finally {
-    await server.close();
-  }
-
-  const report = formatReport(summaries);
-  console.log(report);
+  const names = process.argv.slice(2);
+  const selected = selectGroups(names);
   const root = join(import.meta.dirname, '..');
-  const revision = await describeRevision({ directory: root });
-  const section = formatBenchmarksSection({ report, startedAt, loadAtStart, revision });
-  await updateBenchmarksFile({ path: join(root, 'BENCHMARKS.md'), section });
+  for (const group of selected) {
+    const startedAt = new Date();
+    const loadAtStart = loadavg()[0]!;
+    const report = await group.run();
+    console.error(`${group.name}: done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s`);
+    console.log(`## ${group.title}\n\n${report}\n`);
+    const section = formatBenchmarksSection({
+      title: group.title,
+      description: group.description,
+      report,
+      startedAt,
+      loadAtStart,
+      revision: await describeRevision({ directory: root }),
+      command: npmCommand(names),
+      groupCommand: npmCommand([group.name]),
+    });
+    await updateBenchmarksFile({ path: join(root, 'BENCHMARKS.md'), group: group.name, section });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -7,9 +7,13 @@ export function percentile(options: { values: readonly number[]; fraction: numbe
   return sorted[rank - 1]!;
 }
 
+export function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
 export function mean(values: readonly number[]): number {
   if (values.length === 0) throw new Error('mean of no values');
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
+  return sum(values) / values.length;
 }
 
 export interface Distribution {

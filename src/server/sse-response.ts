@@ -17,44 +17,63 @@ export function formatEvent(event: StreamEvent): string {
 
 /**
  * Streams a turn's events after `after` as SSE, with heartbeat comments while idle, ending with
- * `[DONE]`. A client that goes away only ends its own subscription: the turn runs on.
+ * `[DONE]`. Events are read only as fast as the client takes them, so a long replay to a slow
+ * client is never buffered whole. A client that goes away only ends its own subscription: the
+ * turn runs on.
  */
 export function sseResponse(options: {
   events: AsyncIterable<StreamEvent>;
   subscription: AbortController;
   heartbeatMs: number;
 }): Response {
-  const { events, subscription, heartbeatMs } = options;
+  const { subscription, heartbeatMs } = options;
+  const iterator = options.events[Symbol.asyncIterator]();
   let heartbeat: NodeJS.Timeout | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (text: string) => controller.enqueue(encoder.encode(text));
-      const armHeartbeat = () => {
-        clearTimeout(heartbeat);
-        heartbeat = setTimeout(() => {
-          send(': heartbeat\n\n');
-          armHeartbeat();
-        }, heartbeatMs);
-      };
-      armHeartbeat();
-      try {
-        for await (const event of events) {
-          send(formatEvent(event));
-          armHeartbeat();
+  let finished = false;
+  const stop = () => {
+    finished = true;
+    clearTimeout(heartbeat);
+  };
+  // A heartbeat goes out only after `heartbeatMs` with nothing else sent.
+  const armHeartbeat = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    clearTimeout(heartbeat);
+    heartbeat = setTimeout(() => {
+      if (finished) return;
+      controller.enqueue(encoder.encode(': heartbeat\n\n'));
+      armHeartbeat(controller);
+    }, heartbeatMs);
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        armHeartbeat(controller);
+      },
+      async pull(controller) {
+        try {
+          const next = await iterator.next();
+          if (finished) return;
+          if (next.done) {
+            stop();
+            if (!subscription.signal.aborted) controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+            controller.close();
+            return;
+          }
+          controller.enqueue(encoder.encode(formatEvent(next.value)));
+          armHeartbeat(controller);
+        } catch (error) {
+          stop();
+          if (!subscription.signal.aborted) controller.error(error);
         }
-        if (!subscription.signal.aborted) send('data: [DONE]\n\n');
-        controller.close();
-      } catch (error) {
-        if (!subscription.signal.aborted) controller.error(error);
-      } finally {
-        clearTimeout(heartbeat);
-      }
+      },
+      cancel() {
+        stop();
+        subscription.abort();
+        void iterator.return?.();
+      },
     },
-    cancel() {
-      clearTimeout(heartbeat);
-      subscription.abort();
-    },
-  });
+    // One event in hand at a time: the next is read when the client has taken this one.
+    { highWaterMark: 1 },
+  );
   return new Response(body, { status: 200, headers: streamHeaders });
 }
 
