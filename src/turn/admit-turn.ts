@@ -13,7 +13,7 @@ export interface TurnRequest {
 }
 
 /** The same text sent again this soon is a double submit (a double click, a client retry), not a new message. */
-const repeatWindowMs = 1_000;
+export const repeatWindowMs = 1_000;
 
 export function lockKeyOf(sessionId: string): string {
   return `session:${sessionId}`;

@@ -164,4 +164,23 @@ describe('idempotency', () => {
     const modelCalls = server.fake.requests.filter((request) => request.toolNames.length > 0);
     expect(modelCalls).toHaveLength(1);
   });
+
+  test('two identical POSTs at the same moment create one user message and one turn', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([{ when: () => true, reply: textReply('Only once.') }]),
+    });
+    for (let trial = 0; trial < 20; trial++) {
+      const sessionId = await createSession(server);
+      const responses = await Promise.all([
+        sendMessage(server, { sessionId, text: 'double click' }),
+        sendMessage(server, { sessionId, text: 'double click' }),
+      ]);
+      for (const response of responses) {
+        if (response.status === 200) await parseUIStream(response.body!);
+        else expect(response.status).toBe(202);
+      }
+      const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+      expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    }
+  });
 });
