@@ -1,3 +1,4 @@
+import { eachEvent } from '../src/coord/each-event.ts';
 import { MemoryStreamRegistry } from '../src/coord/memory/memory-stream-registry.ts';
 import type { StreamRegistry } from '../src/coord/stream-registry.ts';
 import type { StreamChunk } from '../src/protocol/index.ts';
@@ -60,7 +61,7 @@ async function timeRead(options: {
   const events = await registry.subscribe({ streamId: streamIdOf(length), after });
   if (!events) throw new Error(`stream ${streamIdOf(length)} is gone`);
   let expected = after + 1;
-  for await (const event of events) {
+  for await (const event of eachEvent(events)) {
     if (event.id !== expected) throw new Error(`expected event ${expected}, got ${event.id}`);
     if (event.id === length) break;
     expected += 1;

@@ -58,6 +58,8 @@ export interface AgentRunInput {
 /** Errors thrown by `run` are `AppError`s classified by the runtime (see classify-model-error.ts). */
 export interface AgentRuntime {
   readonly kind: RuntimeKind;
+  /** Whether it resumes from a stored transcript (the engine skips loading one otherwise). */
+  readonly usesTranscript: boolean;
   run(input: AgentRunInput): AsyncIterable<AgentEvent>;
   /** Releases what the runtime keeps between turns (live CLI processes); called at shutdown. */
   close(): Promise<void>;

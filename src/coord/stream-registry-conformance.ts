@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../protocol/index.ts';
+import { eachEvent } from './each-event.ts';
 import type { StreamRegistry } from './stream-registry.ts';
 
 export type StreamRegistryFactory = () => Promise<{ registry: StreamRegistry; cleanup: () => Promise<void> }>;
@@ -83,7 +84,7 @@ export function describeStreamRegistryConformance(name: string, makeRegistry: St
         signal: options.signal,
       });
       if (!iterable) throw new Error(`Stream ${options.id} should exist`);
-      return iterable;
+      return eachEvent(iterable);
     }
 
     test('event ids are dense from 1, and state follows open and close', async () => {

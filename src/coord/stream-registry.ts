@@ -15,12 +15,13 @@ export interface StreamRegistry {
   close(streamId: string): Promise<void>;
   state(streamId: string): Promise<StreamState | null>;
   /**
-   * Events with id > `after` (0 for a full replay), live until the stream is closed or `signal` aborts.
+   * Events with id > `after` (0 for a full replay), in order, in batches of whatever is available
+   * (never empty), live until the stream is closed or `signal` aborts.
    * Returns null for an unknown or expired stream.
    */
   subscribe(options: {
     streamId: string;
     after: number;
     signal?: AbortSignal;
-  }): Promise<AsyncIterable<StreamEvent> | null>;
+  }): Promise<AsyncIterable<StreamEvent[]> | null>;
 }

@@ -22,7 +22,7 @@ export function formatEvent(event: StreamEvent): string {
  * turn runs on.
  */
 export function sseResponse(options: {
-  events: AsyncIterable<StreamEvent>;
+  events: AsyncIterable<StreamEvent[]>;
   subscription: AbortController;
   heartbeatMs: number;
 }): Response {
@@ -58,7 +58,8 @@ export function sseResponse(options: {
             controller.close();
             return;
           }
-          controller.enqueue(encoder.encode(formatEvent(next.value)));
+          // A batch goes out as one write: a replay costs one write per batch, not per event.
+          controller.enqueue(encoder.encode(next.value.map(formatEvent).join('')));
           armHeartbeat(controller);
         } catch (error) {
           stop();
@@ -71,7 +72,7 @@ export function sseResponse(options: {
         void iterator.return?.();
       },
     },
-    // One event in hand at a time: the next is read when the client has taken this one.
+    // One batch in hand at a time: the next is read when the client has taken this one.
     { highWaterMark: 1 },
   );
   return new Response(body, { status: 200, headers: streamHeaders });

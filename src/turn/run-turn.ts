@@ -73,7 +73,7 @@ export async function runTurn(options: {
         });
       }),
       deps.store.listMessages({ ...scope, beforeSeq: firstSeq }),
-      deps.transcripts.loadTranscript(scope),
+      runtime.usesTranscript ? deps.transcripts.loadTranscript(scope) : null,
     ]);
     const tools = new ToolExecutor({
       tools: deps.createTools(),

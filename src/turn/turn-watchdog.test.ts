@@ -19,6 +19,7 @@ import { TurnService } from './turn-service.ts';
 /** A runtime that says a word, then waits until it is stopped. */
 class HangingRuntime implements AgentRuntime {
   readonly kind = 'baseline' as const;
+  readonly usesTranscript = false;
   async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
     yield { type: 'text-start', id: 't' };
     yield { type: 'text-delta', id: 't', delta: 'thinking…' };
@@ -30,9 +31,9 @@ class HangingRuntime implements AgentRuntime {
   async forget(): Promise<void> {}
 }
 
-async function collect(events: AsyncIterable<StreamEvent> | null): Promise<StreamEvent[]> {
+async function collect(batches: AsyncIterable<StreamEvent[]> | null): Promise<StreamEvent[]> {
   const all: StreamEvent[] = [];
-  for await (const event of events ?? []) all.push(event);
+  for await (const batch of batches ?? []) all.push(...batch);
   return all;
 }
 

@@ -26,6 +26,7 @@ const maxOutputTokens = 16_000;
 
 /** The AI SDK runtime: multi-step `streamText` with our tools, on Anthropic or any OpenAI-compatible endpoint. */
 export class BaselineRuntime implements AgentRuntime {
+  readonly usesTranscript = false;
   readonly kind = 'baseline' as const;
   readonly #model: LanguageModel;
   readonly #modelName: string;

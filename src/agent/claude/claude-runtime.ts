@@ -35,6 +35,7 @@ export interface ClaudeRuntimeOptions {
  * per active conversation.
  */
 export class ClaudeAgentRuntime implements AgentRuntime {
+  readonly usesTranscript = true;
   readonly kind = 'claude' as const;
   readonly #options: ClaudeRuntimeOptions;
   readonly #pool: ClaudeSessionPool;

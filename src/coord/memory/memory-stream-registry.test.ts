@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
+import { eachEvent } from '../each-event.ts';
 import { describeStreamRegistryConformance } from '../stream-registry-conformance.ts';
 import { MemoryStreamRegistry } from './memory-stream-registry.ts';
 
@@ -16,7 +17,7 @@ async function replay(registry: MemoryStreamRegistry, streamId: string): Promise
   const iterable = await registry.subscribe({ streamId, after: 0 });
   if (!iterable) return null;
   const events: StreamEvent[] = [];
-  for await (const event of iterable) events.push(event);
+  for await (const event of eachEvent(iterable)) events.push(event);
   return events;
 }
 

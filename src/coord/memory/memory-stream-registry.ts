@@ -61,7 +61,7 @@ export class MemoryStreamRegistry implements StreamRegistry {
     streamId: string;
     after: number;
     signal?: AbortSignal;
-  }): Promise<AsyncIterable<StreamEvent> | null> {
+  }): Promise<AsyncIterable<StreamEvent[]> | null> {
     const log = this.#logs.get(options.streamId);
     if (!log) return null;
     return readLog({ log, after: options.after, signal: options.signal });
@@ -74,18 +74,22 @@ function wake(log: Log): void {
   for (const resolve of waiters) resolve();
 }
 
+/** The most events handed over in one batch, so one reader never takes a huge slice at once. */
+const maxBatch = 512;
+
 async function* readLog(options: {
   log: Log;
   after: number;
   signal?: AbortSignal;
-}): AsyncGenerator<StreamEvent> {
+}): AsyncGenerator<StreamEvent[]> {
   const { log, signal } = options;
   // Event ids are 1-based and dense, so the next event to deliver sits at index `cursor`.
   let cursor = Math.max(0, options.after);
   while (!signal?.aborted) {
     while (cursor < log.events.length) {
-      const event = log.events[cursor++];
-      if (event) yield event;
+      const batch = log.events.slice(cursor, cursor + maxBatch);
+      cursor += batch.length;
+      yield batch;
       if (signal?.aborted) return;
     }
     if (log.closed) return;

@@ -1,0 +1,6 @@
+import type { StreamEvent } from '../protocol/index.ts';
+
+/** A subscription's batches as single events, for readers that take one at a time. */
+export async function* eachEvent(batches: AsyncIterable<StreamEvent[]>): AsyncGenerator<StreamEvent> {
+  for await (const batch of batches) yield* batch;
+}
