@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { describeMessageConformance } from './conformance/message-conformance.ts';
 import { describeSessionConformance } from './conformance/session-conformance.ts';
 import { describeTurnConformance } from './conformance/turn-conformance.ts';
+import { describeUsageConformance } from './conformance/usage-conformance.ts';
 import type { SessionStore } from './session-store.ts';
 
 export type SessionStoreFactory = () => Promise<{ store: SessionStore; cleanup: () => Promise<void> }>;
@@ -33,5 +34,6 @@ export function describeSessionStoreConformance(name: string, makeStore: Session
     describeSessionConformance(getStore);
     describeMessageConformance(getStore);
     describeTurnConformance(getStore);
+    describeUsageConformance(getStore);
   });
 }

@@ -107,6 +107,18 @@ export interface SessionStore {
   /** Removes marker rows at the end of the session (after its last non-marker row); returns how many. */
   deleteTrailingMarkers(scope: Scope): Promise<number>;
 
+  /**
+   * Starts a turn in one transaction: removes trailing markers, appends the user messages (in order,
+   * with the next seqs, turnId set to the turn's id), and inserts the `running` turn record whose
+   * userMessageId is the first of them. Nothing is stored if any part fails (e.g. a duplicate
+   * clientMessageId). Throws not_found for a session the owner does not have.
+   */
+  beginTurn(
+    options: Scope & {
+      turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
+      messages: NewMessage[];
+    },
+  ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }>;
   createTurn(turn: NewTurn): Promise<TurnRecord>;
   getTurn(options: Scope & { turnId: string }): Promise<TurnRecord | null>;
   findTurnByClientMessageId(options: Scope & { clientMessageId: string }): Promise<TurnRecord | null>;

@@ -62,7 +62,8 @@ export interface IncomingMessage {
 
 /**
  * Stores the turn's user messages (one, or several queued ones, in order) and its `running`
- * record, under a lease the caller holds. Trailing error markers of the previous turn go first.
+ * record in one transaction, under a lease the caller holds. Trailing error markers of the
+ * previous turn go first.
  */
 export async function beginTurn(options: {
   store: SessionStore;
@@ -74,24 +75,16 @@ export async function beginTurn(options: {
   isFirstMessage?: boolean;
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
-  await store.deleteTrailingMarkers(scope);
   const isFirstMessage = options.isFirstMessage ?? (await store.getLastUserMessage(scope)) === null;
-  const userMessages: StoredMessage[] = [];
-  for (const message of options.messages) {
-    userMessages.push(
-      await store.appendMessage({
-        ...scope,
-        message: { id: createId(), role: 'user', content: message.text, turnId },
-      }),
-    );
-  }
-  const turn = await store.createTurn({
-    id: turnId,
+  const { turn, messages: userMessages } = await store.beginTurn({
     ...scope,
-    messageId: turnId,
-    clientMessageId: options.messages[0]?.clientMessageId ?? null,
-    userMessageId: userMessages[0]!.id,
-    fencingToken: options.lease.fencingToken,
+    turn: {
+      id: turnId,
+      messageId: turnId,
+      clientMessageId: options.messages[0]?.clientMessageId ?? null,
+      fencingToken: options.lease.fencingToken,
+    },
+    messages: options.messages.map((message) => ({ id: createId(), role: 'user', content: message.text })),
   });
   return { turn, userMessages, isFirstMessage };
 }

@@ -69,10 +69,6 @@ export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #running = new Map<string, RunningTurn>();
   readonly #background = new Set<Promise<unknown>>();
-  readonly #recentSubmits = new Map<
-    string,
-    { request: TurnRequest; at: number; result: Promise<SubmitResult> }
-  >();
   /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
   readonly #admitted = new Map<string, { turn: TurnRecord; userMessages: StoredMessage[] }>();
 

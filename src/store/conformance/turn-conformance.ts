@@ -1,22 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { Usage } from '../../protocol/index.ts';
-import type { SessionStore } from '../session-store.ts';
+import type { Scope, SessionStore } from '../session-store.ts';
 import { alice, bob, buildTurn } from './conformance-support.ts';
-
-const firstUsage: Usage = {
-  inputTokens: 100,
-  outputTokens: 20,
-  cacheReadTokens: 30,
-  cacheWriteTokens: 4,
-  costUsd: 0.125,
-};
-const secondUsage: Usage = {
-  inputTokens: 7,
-  outputTokens: 3,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 1,
-  costUsd: 0.5,
-};
 
 export function describeTurnConformance(getStore: () => SessionStore): void {
   describe('turns', () => {
@@ -153,52 +137,117 @@ export function describeTurnConformance(getStore: () => SessionStore): void {
     });
   });
 
-  describe('usage', () => {
-    test('getSessionUsage sums recorded usage, and is zero without any', async () => {
-      const store = getStore();
+  describe('beginTurn', () => {
+    /** A session of alice holding user, marker, assistant, marker, marker (seqs 1–5). */
+    async function createSessionEndingInMarkers(store: SessionStore): Promise<Scope> {
       const session = await store.createSession({ ownerId: alice });
       const scope = { ownerId: alice, sessionId: session.id };
-      expect(await store.getSessionUsage(scope)).toEqual({
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        costUsd: 0,
+      for (const [index, role] of (['user', 'marker', 'assistant', 'marker', 'marker'] as const).entries()) {
+        await store.appendMessage({ ...scope, message: { id: `old-${index}`, role, content: role } });
+      }
+      return scope;
+    }
+
+    const startTurn = (options: {
+      store: SessionStore;
+      scope: Scope;
+      id: string;
+      clientMessageId?: string;
+    }) =>
+      options.store.beginTurn({
+        ...options.scope,
+        turn: {
+          id: options.id,
+          messageId: `${options.id}-assistant`,
+          clientMessageId: options.clientMessageId ?? null,
+          fencingToken: 3,
+        },
+        messages: [
+          { id: `${options.id}-first`, role: 'user', content: 'first' },
+          { id: `${options.id}-second`, role: 'user', content: 'second' },
+        ],
       });
 
-      await store.recordUsage({ ...scope, turnId: 'turn-1', model: 'model-a', usage: firstUsage });
-      await store.recordUsage({ ...scope, turnId: 'turn-2', model: 'model-b', usage: secondUsage });
-      const other = await store.createSession({ ownerId: alice });
-      await store.recordUsage({
+    test('stores the messages with the next seqs and the turn id, and a running turn on the first', async () => {
+      const store = getStore();
+      const scope = await createSessionEndingInMarkers(store);
+
+      const { turn, messages } = await startTurn({ store, scope, id: 'turn-1', clientMessageId: 'key' });
+
+      expect(messages.map((message) => [message.id, message.role, message.content, message.turnId])).toEqual([
+        ['turn-1-first', 'user', 'first', 'turn-1'],
+        ['turn-1-second', 'user', 'second', 'turn-1'],
+      ]);
+      expect(messages[0]!.seq).toBeGreaterThan(3);
+      expect(messages[1]!.seq).toBe(messages[0]!.seq + 1);
+      expect((await store.listMessages(scope)).slice(-2)).toEqual(messages);
+      expect(turn).toEqual({
+        id: 'turn-1',
+        sessionId: scope.sessionId,
         ownerId: alice,
-        sessionId: other.id,
-        turnId: 'turn-3',
-        model: 'm',
-        usage: firstUsage,
+        status: 'running',
+        messageId: 'turn-1-assistant',
+        clientMessageId: 'key',
+        userMessageId: 'turn-1-first',
+        errorCode: null,
+        fencingToken: 3,
+        startedAt: expect.stringMatching(/Z$/),
+        endedAt: null,
       });
-
-      const total = await store.getSessionUsage(scope);
-      expect(total).toMatchObject({
-        inputTokens: 107,
-        outputTokens: 23,
-        cacheReadTokens: 30,
-        cacheWriteTokens: 5,
-      });
-      expect(total.costUsd).toBeCloseTo(0.625, 10);
+      expect(await store.getActiveTurn(scope)).toEqual(turn);
+      expect((await store.getSession(scope))?.status).toBe('running');
     });
 
-    test("usage of another owner's session is invisible and cannot be recorded", async () => {
+    test('removes the trailing markers first and keeps earlier ones', async () => {
       const store = getStore();
-      const session = await store.createSession({ ownerId: alice });
-      const scope = { ownerId: alice, sessionId: session.id };
-      await store.recordUsage({ ...scope, turnId: 'turn-1', model: 'model', usage: firstUsage });
+      const scope = await createSessionEndingInMarkers(store);
 
-      const bobScope = { ownerId: bob, sessionId: session.id };
-      expect((await store.getSessionUsage(bobScope)).inputTokens).toBe(0);
+      await startTurn({ store, scope, id: 'turn-1' });
+
+      expect((await store.listMessages(scope)).map((message) => message.id)).toEqual([
+        'old-0',
+        'old-1',
+        'old-2',
+        'turn-1-first',
+        'turn-1-second',
+      ]);
+    });
+
+    test('stores nothing when the clientMessageId already has a turn in the session', async () => {
+      const store = getStore();
+      const scope = await createSessionEndingInMarkers(store);
+      await startTurn({ store, scope, id: 'turn-1', clientMessageId: 'key' });
+      await store.endTurn({ turnId: 'turn-1', status: 'failed' });
+      await store.appendMessage({ ...scope, message: { id: 'error', role: 'marker', content: 'failed' } });
+      const before = await store.listMessages(scope);
+
+      await expect(startTurn({ store, scope, id: 'turn-2', clientMessageId: 'key' })).rejects.toThrow();
+
+      // The trailing marker is back, no user row was added, and no seq was used up.
+      expect(await store.listMessages(scope)).toEqual(before);
+      expect(await store.getTurn({ ...scope, turnId: 'turn-2' })).toBeNull();
+      expect(await store.getActiveTurn(scope)).toBeNull();
+      const next = await store.appendMessage({
+        ...scope,
+        message: { id: 'next', role: 'user', content: '' },
+      });
+      expect(next.seq).toBe(before.at(-1)!.seq + 1);
+    });
+
+    test("refuses another owner's session with not_found and stores nothing", async () => {
+      const store = getStore();
+      const scope = await createSessionEndingInMarkers(store);
+      const before = await store.listMessages(scope);
+
       await expect(
-        store.recordUsage({ ...bobScope, turnId: 'turn-1', model: 'model', usage: secondUsage }),
-      ).rejects.toThrow();
-      expect((await store.getSessionUsage(scope)).inputTokens).toBe(100);
+        startTurn({ store, scope: { ownerId: bob, sessionId: scope.sessionId }, id: 'turn-1' }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+      await expect(
+        startTurn({ store, scope: { ownerId: alice, sessionId: 'missing' }, id: 'turn-2' }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+
+      expect(await store.listMessages(scope)).toEqual(before);
+      expect(await store.listRunningTurns()).toEqual([]);
     });
   });
 }

@@ -1,0 +1,124 @@
+import type { Kysely } from 'kysely';
+import { createId } from '../../util/ids.ts';
+import type { StoreDatabase } from '../database-schema.ts';
+import { decodeSessionCursor, encodeSessionCursor } from '../session-cursor.ts';
+import { toSessionRecord } from '../session-row-mappers.ts';
+import type { Scope, SessionRecord, UserRecord } from '../session-store.ts';
+import { now, type WithDatabase } from './query-support.ts';
+
+export async function ensureUser(options: WithDatabase & { user: UserRecord }): Promise<void> {
+  await options.database
+    .insertInto('users')
+    .values({ id: options.user.id, name: options.user.name, created_at: now() })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
+}
+
+export async function createSession(
+  options: WithDatabase & { ownerId: string; title?: string | null },
+): Promise<SessionRecord> {
+  const createdAt = now();
+  const row = {
+    id: createId(),
+    owner_id: options.ownerId,
+    title: options.title ?? null,
+    next_seq: 1,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+  await options.database.insertInto('sessions').values(row).execute();
+  return toSessionRecord({ ...row, running: false });
+}
+
+export async function getSession(options: WithDatabase & Scope): Promise<SessionRecord | null> {
+  const row = await selectSessions(options.database)
+    .where('sessions.id', '=', options.sessionId)
+    .where('sessions.owner_id', '=', options.ownerId)
+    .executeTakeFirst();
+  return row ? toSessionRecord(row) : null;
+}
+
+export async function listSessions(
+  options: WithDatabase & { ownerId: string; limit: number; cursor?: string },
+): Promise<{ sessions: SessionRecord[]; nextCursor: string | null }> {
+  const limit = Math.max(1, Math.floor(options.limit));
+  let query = selectSessions(options.database).where('sessions.owner_id', '=', options.ownerId);
+  if (options.cursor !== undefined) {
+    const cursor = decodeSessionCursor(options.cursor);
+    query = query.where((expression) =>
+      expression.or([
+        expression('sessions.updated_at', '<', cursor.updatedAt),
+        expression.and([
+          expression('sessions.updated_at', '=', cursor.updatedAt),
+          expression('sessions.id', '<', cursor.id),
+        ]),
+      ]),
+    );
+  }
+  // One extra row tells whether another page exists without a count query.
+  const rows = await query
+    .orderBy('sessions.updated_at', 'desc')
+    .orderBy('sessions.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const sessions = rows.slice(0, limit).map(toSessionRecord);
+  const last = sessions.at(-1);
+  const nextCursor =
+    rows.length > limit && last ? encodeSessionCursor({ updatedAt: last.updatedAt, id: last.id }) : null;
+  return { sessions, nextCursor };
+}
+
+export async function renameSession(
+  options: WithDatabase & Scope & { title: string },
+): Promise<SessionRecord | null> {
+  await options.database
+    .updateTable('sessions')
+    .set({ title: options.title, updated_at: now() })
+    .where('id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .execute();
+  return getSession(options);
+}
+
+export async function setTitleIfEmpty(options: WithDatabase & Scope & { title: string }): Promise<boolean> {
+  const result = await options.database
+    .updateTable('sessions')
+    .set({ title: options.title })
+    .where('id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .where('title', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteSession(options: WithDatabase & Scope): Promise<boolean> {
+  // Messages, turns, usage and transcripts go with it through ON DELETE CASCADE.
+  const result = await options.database
+    .deleteFrom('sessions')
+    .where('id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Sessions with `running`: whether a turn of theirs is running, computed in the same query. */
+function selectSessions(database: Kysely<StoreDatabase>) {
+  return database
+    .selectFrom('sessions')
+    .select((expression) => [
+      'sessions.id',
+      'sessions.owner_id',
+      'sessions.title',
+      'sessions.created_at',
+      'sessions.updated_at',
+      expression
+        .exists(
+          expression
+            .selectFrom('turns')
+            .select(expression.lit(1).as('one'))
+            .whereRef('turns.session_id', '=', 'sessions.id')
+            .where('turns.status', '=', 'running'),
+        )
+        .as('running'),
+    ]);
+}

@@ -1,0 +1,125 @@
+import { toTurnRecord } from '../session-row-mappers.ts';
+import type { NewMessage, NewTurn, Scope, StoredMessage, TurnRecord, TurnStatus } from '../session-store.ts';
+import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
+import { assertOwnsSession } from './owner-scope.ts';
+import { now, type WithDatabase, type WithTransaction } from './query-support.ts';
+
+export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
+  const { turn } = options;
+  return options.database.transaction().execute(async (transaction) => {
+    await assertOwnsSession({ transaction, scope: turn });
+    return insertTurn({ transaction, turn });
+  });
+}
+
+/**
+ * In one transaction: trailing markers go, the user messages are appended with the turn's id, and
+ * the `running` turn points at the first of them. A failure anywhere (a foreign session, a
+ * duplicate clientMessageId) rolls all of it back.
+ */
+export async function beginTurn(
+  options: WithDatabase &
+    Scope & {
+      turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
+      messages: NewMessage[];
+    },
+): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
+  const { database, turn } = options;
+  const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
+  if (options.messages.length === 0) throw new Error('A turn starts with at least one user message.');
+  return database.transaction().execute(async (transaction) => {
+    await deleteTrailingMarkers({ database: transaction, ...scope });
+    // Appending checks that the owner has the session, so the turn needs no separate check.
+    const messages = await insertMessages({
+      transaction,
+      ...scope,
+      messages: options.messages.map((message) => ({ ...message, turnId: turn.id })),
+    });
+    const record = await insertTurn({
+      transaction,
+      turn: { ...turn, ...scope, userMessageId: messages[0]!.id },
+    });
+    return { turn: record, messages };
+  });
+}
+
+export async function getTurn(
+  options: WithDatabase & Scope & { turnId: string },
+): Promise<TurnRecord | null> {
+  const row = await selectTurns(options).where('id', '=', options.turnId).executeTakeFirst();
+  return row ? toTurnRecord(row) : null;
+}
+
+export async function findTurnByClientMessageId(
+  options: WithDatabase & Scope & { clientMessageId: string },
+): Promise<TurnRecord | null> {
+  const row = await selectTurns(options)
+    .where('client_message_id', '=', options.clientMessageId)
+    .executeTakeFirst();
+  return row ? toTurnRecord(row) : null;
+}
+
+export async function getActiveTurn(options: WithDatabase & Scope): Promise<TurnRecord | null> {
+  const row = await selectTurns(options)
+    .where('status', '=', 'running')
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row ? toTurnRecord(row) : null;
+}
+
+/** Compare-and-set from `running`; returns false when the turn was not running. */
+export async function endTurn(
+  options: WithDatabase & {
+    turnId: string;
+    status: Exclude<TurnStatus, 'running'>;
+    errorCode?: string | null;
+  },
+): Promise<boolean> {
+  const result = await options.database
+    .updateTable('turns')
+    .set({ status: options.status, error_code: options.errorCode ?? null, ended_at: now() })
+    .where('id', '=', options.turnId)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function listRunningTurns(options: WithDatabase): Promise<TurnRecord[]> {
+  const rows = await options.database
+    .selectFrom('turns')
+    .selectAll()
+    .where('status', '=', 'running')
+    .orderBy('started_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
+  return rows.map(toTurnRecord);
+}
+
+/** Inserts a `running` turn; the caller has checked that the owner has the session. */
+async function insertTurn(options: WithTransaction & { turn: NewTurn }): Promise<TurnRecord> {
+  const { turn } = options;
+  const row = {
+    id: turn.id,
+    session_id: turn.sessionId,
+    owner_id: turn.ownerId,
+    status: 'running',
+    message_id: turn.messageId,
+    client_message_id: turn.clientMessageId,
+    user_message_id: turn.userMessageId,
+    error_code: null,
+    fencing_token: turn.fencingToken,
+    started_at: now(),
+    ended_at: null,
+  };
+  await options.transaction.insertInto('turns').values(row).execute();
+  return toTurnRecord(row);
+}
+
+function selectTurns(options: WithDatabase & Scope) {
+  return options.database
+    .selectFrom('turns')
+    .selectAll()
+    .where('session_id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId);
+}

@@ -1,0 +1,55 @@
+import type { Usage } from '../../protocol/index.ts';
+import { createId } from '../../util/ids.ts';
+import { toUsage } from '../session-row-mappers.ts';
+import type { Scope } from '../session-store.ts';
+import { assertOwnsSession } from './owner-scope.ts';
+import { now, type WithDatabase } from './query-support.ts';
+
+const usageColumns = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cost_usd',
+] as const;
+
+export async function recordUsage(
+  options: WithDatabase & Scope & { turnId: string; model: string; usage: Usage },
+): Promise<void> {
+  const { usage } = options;
+  const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
+  await options.database.transaction().execute(async (transaction) => {
+    await assertOwnsSession({ transaction, scope });
+    await transaction
+      .insertInto('usage')
+      .values({
+        id: createId(),
+        turn_id: options.turnId,
+        session_id: options.sessionId,
+        owner_id: options.ownerId,
+        model: options.model,
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_read_tokens: usage.cacheReadTokens,
+        cache_write_tokens: usage.cacheWriteTokens,
+        cost_usd: usage.costUsd,
+        created_at: now(),
+      })
+      .execute();
+  });
+}
+
+/** Sums of the session's recorded usage; zeros when it has none. */
+export async function getSessionUsage(options: WithDatabase & Scope): Promise<Usage> {
+  const row = await options.database
+    .selectFrom('usage')
+    .select((expression) =>
+      usageColumns.map((column) =>
+        expression.fn.coalesce(expression.fn.sum(column), expression.lit(0)).as(column),
+      ),
+    )
+    .where('session_id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .executeTakeFirstOrThrow();
+  return toUsage(row);
+}
