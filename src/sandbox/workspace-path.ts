@@ -1,5 +1,6 @@
 import { readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { hasErrorCode } from '../util/error-code.ts';
 
 export class PathError extends Error {
   override name = 'PathError';
@@ -62,7 +63,7 @@ async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promi
       const real = await realpath(current);
       return rest.length > 0 ? join(real, ...rest.reverse()) : real;
     } catch (error) {
-      if (hasCode(error, 'ELOOP')) throw new PathError('Path has too many levels of symbolic links.');
+      if (hasErrorCode(error, 'ELOOP')) throw new PathError('Path has too many levels of symbolic links.');
       if (!isMissing(error)) throw error;
       const link = await readlink(current).catch(() => null);
       if (link !== null) {
@@ -80,9 +81,5 @@ async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promi
 }
 
 function isMissing(error: unknown): boolean {
-  return hasCode(error, 'ENOENT') || hasCode(error, 'ENOTDIR');
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code;
+  return hasErrorCode(error, 'ENOENT') || hasErrorCode(error, 'ENOTDIR');
 }

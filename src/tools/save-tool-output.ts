@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
+import { hasErrorCode } from '../util/error-code.ts';
 
 /** Where whole tool outputs too large for the model are kept, relative to the workspace root. */
 export const toolOutputsFolder = '.autopilot/tool-outputs';
@@ -31,7 +32,7 @@ export async function saveToolOutput(options: {
       await writeFile(file, options.text, { encoding: 'utf8', flag: 'wx' });
       return path;
     } catch (error) {
-      if (!hasCode(error, 'EEXIST') || attempt >= maxAttempts) throw error;
+      if (!hasErrorCode(error, 'EEXIST') || attempt >= maxAttempts) throw error;
     }
   }
 }
@@ -49,8 +50,4 @@ export function toFileStem(toolCallId: string): string {
     .slice(0, maxStemChars - 13);
   const hash = createHash('sha256').update(toolCallId).digest('hex').slice(0, 12);
   return `${cleaned || 'call'}-${hash}`;
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code;
 }
