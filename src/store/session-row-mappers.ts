@@ -12,7 +12,7 @@ const integerColumn = z.coerce.number().int();
 const numberColumn = z.coerce.number();
 const flagColumn = z.union([z.boolean(), z.number()]).transform((value) => value === true || value === 1);
 
-const jsonTextColumn = z.string().transform((text, context): unknown => {
+export const jsonTextColumn = z.string().transform((text, context): unknown => {
   try {
     return JSON.parse(text);
   } catch {
@@ -22,7 +22,7 @@ const jsonTextColumn = z.string().transform((text, context): unknown => {
 });
 
 const toolCallSchema = z.object({ id: z.string(), name: z.string(), input: z.unknown() });
-const metadataSchema = z.record(z.string(), z.unknown());
+export const metadataSchema = z.record(z.string(), z.unknown());
 
 const sessionRowSchema = z.object({
   id: z.string(),

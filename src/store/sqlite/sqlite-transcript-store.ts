@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { StoreDatabase } from '../database-schema.ts';
+import { jsonTextColumn, metadataSchema } from '../session-row-mappers.ts';
 import type { Scope } from '../session-store.ts';
 import type { StoredTranscript, TranscriptStore } from '../transcript-store.ts';
 
@@ -9,16 +10,8 @@ const rowSchema = z.object({
   cli_session_id: z.string(),
   content: z.string(),
   covered_seq: z.coerce.number().int(),
-  metadata: z.string().transform((text): Record<string, unknown> => {
-    try {
-      const value: unknown = JSON.parse(text);
-      return value && typeof value === 'object' && !Array.isArray(value)
-        ? (value as Record<string, unknown>)
-        : {};
-    } catch {
-      return {};
-    }
-  }),
+  // Facts kept beside the transcript are a help, not a must: unreadable ones count as none.
+  metadata: jsonTextColumn.pipe(metadataSchema).catch({}),
   updated_at: z.string(),
 });
 
