@@ -92,12 +92,13 @@ export async function startAutopilot(options: {
     url,
     port,
     async close() {
+      // Turns first, while their viewers are still connected; then the connections.
+      await turns.shutdown({ graceMs: config.limits.shutdownGraceMs });
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // Open SSE subscriptions would keep close() waiting; running turns end below regardless.
+        // Idle keep-alive connections would keep close() waiting.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
-      await turns.shutdown();
       await store.close();
     },
   };

@@ -62,6 +62,9 @@ async function serveCommand(args: string[], env: Record<string, string | undefin
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.stderr.write(
+    `Shutting down: running turns get up to ${Math.round(config.limits.shutdownGraceMs / 1000)} s to finish.\n`,
+  );
   await server.close();
   return 0;
 }

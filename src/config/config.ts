@@ -40,6 +40,8 @@ export interface Config {
     maxTurnMs: number;
     /** How often running turns are checked for a lost runner or an exceeded lifetime. */
     watchdogMs: number;
+    /** On shutdown, how long running turns may go on before they end as interrupted. */
+    shutdownGraceMs: number;
     /** Model calls per turn for the claude runtime. */
     maxTurns: number;
     /** Warm Claude Code processes kept between turns (0 disables the warm path). */
@@ -110,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       maxTurns: 100,
       maxTurnMs: values.AUTOPILOT_MAX_TURN_MS ?? 6 * 3_600_000,
       watchdogMs: values.AUTOPILOT_WATCHDOG_MS ?? 15_000,
+      shutdownGraceMs: values.AUTOPILOT_SHUTDOWN_GRACE_MS ?? 10_000,
       maxLiveProcesses: values.AUTOPILOT_MAX_LIVE_PROCESSES ?? 8,
       processIdleMs: values.AUTOPILOT_PROCESS_IDLE_MS ?? 5 * 60_000,
     },

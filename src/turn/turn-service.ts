@@ -69,6 +69,7 @@ export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #running = new Map<string, RunningTurn>();
   readonly #background = new Set<Promise<unknown>>();
+  #closing = false;
   /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
   readonly #admitted = new Map<string, { turn: TurnRecord; userMessages: StoredMessage[] }>();
 
@@ -79,6 +80,12 @@ export class TurnService {
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
     const { store, lock, pending } = this.#options;
+    if (this.#closing) {
+      throw new AppError('service_unavailable', 'The server is shutting down. Try again in a moment.', {
+        status: 503,
+        headers: { 'retry-after': '5' },
+      });
+    }
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
@@ -178,11 +185,22 @@ export class TurnService {
     return this.#running.has(turnId);
   }
 
-  /** Stops every running turn and waits for them and for background work, then closes the runtime. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops taking turns, lets running ones finish for up to `graceMs`, ends the rest as
+   * interrupted, waits for background work, then closes the runtime.
+   */
+  async shutdown(options: { graceMs: number } = { graceMs: 0 }): Promise<void> {
+    this.#closing = true;
     clearInterval(this.#watchdog);
-    for (const running of this.#running.values()) running.controller.abort();
-    await Promise.all([...this.#running.values()].map((running) => running.done));
+    const allDone = () => Promise.all([...this.#running.values()].map((running) => running.done));
+    await Promise.race([allDone(), new Promise((resolve) => setTimeout(resolve, options.graceMs).unref())]);
+    const interrupted = new AppError(
+      'turn_interrupted',
+      'The server restarted before this reply finished. Send your message again to continue.',
+      { retryable: true },
+    );
+    for (const running of this.#running.values()) running.controller.abort(interrupted);
+    await allDone();
     await this.#options.queue.close();
     await Promise.allSettled([...this.#background]);
     await this.#options.runtime?.close();
@@ -230,6 +248,7 @@ export class TurnService {
   /** Starts a turn for the waiting messages, unless a turn holds the session. */
   async #startNext(scope: Scope): Promise<void> {
     const { lock, pending } = this.#options;
+    if (this.#closing) return;
     if ((await pending.count(scope.sessionId)) === 0) return;
     const turnId = createId();
     const lease = await lock.acquire({

@@ -184,3 +184,50 @@ describe('idempotency', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  let server: TestServer;
+  afterEach(async () => server?.close());
+
+  test('a turn still running when the grace period ends is interrupted, not "stopped by user"; new turns are refused', async () => {
+    server = await startTestServer({
+      env: { AUTOPILOT_SHUTDOWN_GRACE_MS: '300' },
+      brain: scriptedBrain([
+        { when: (request) => request.lastUserText.endsWith('after'), reply: textReply('Back.') },
+        {
+          when: () => true,
+          reply: {
+            kind: 'message',
+            blocks: [{ type: 'text', text: 'a very slow answer indeed' }],
+            chunkDelayMs: 400,
+          },
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const response = await sendMessage(server, { sessionId, text: 'slow' });
+    const parsing = parseUIStream(response.body!);
+    const restarting = server.restart();
+    const refused = await sendMessage(server, {
+      sessionId: await createSession(server),
+      text: 'during shutdown',
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    const { chunks } = await parsing;
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+      data: { code: 'turn_interrupted', retryable: true },
+    });
+    expect(chunks.some((chunk) => chunk.type === 'data-system')).toBe(false);
+    expect(chunks.at(-1)?.type).toBe('finish');
+    await restarting;
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    expect(detail.activeTurn).toBeNull();
+    expect(detail.messages.at(-1).parts.at(-1)).toMatchObject({
+      type: 'data-error',
+      data: { code: 'turn_interrupted' },
+    });
+    const next = await parseUIStream((await sendMessage(server, { sessionId, text: 'after' })).body!);
+    expect(next.message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Back.' });
+  });
+});

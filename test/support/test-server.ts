@@ -55,6 +55,7 @@ export async function startTestServer(options: {
       AUTOPILOT_RUNTIME: options.runtime ?? 'baseline',
       AUTOPILOT_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       AUTOPILOT_RETRY_BASE_MS: '10',
+      AUTOPILOT_SHUTDOWN_GRACE_MS: '0',
       ...modelEnv,
       ...options.env,
     },
