@@ -8,6 +8,7 @@ import { authMiddleware } from './middleware/auth.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerTurnRoutes } from './routes/turns.ts';
+import { registerWorkspaceRoutes } from './routes/workspace.ts';
 
 /**
  * The rest of an oversized body is never read, so its connection cannot carry another request:
@@ -45,5 +46,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/api/*', authMiddleware({ tokens: deps.config.auth.tokens, store: deps.store }));
   registerSessionRoutes(app, deps);
   registerTurnRoutes(app, deps);
+  registerWorkspaceRoutes(app, deps);
   return app;
 }

@@ -109,6 +109,26 @@ export function createOpenApiDocument(): Record<string, unknown> {
           responses: { 200: json('{cancelled}'), ...errors(401, 404) },
         },
       },
+      '/api/sessions/{id}/workspace': {
+        parameters: [sessionId],
+        get: {
+          summary: 'The files in the session workspace',
+          responses: { 200: json('{files:[{path,size,modifiedAt}]}'), ...errors(401, 404) },
+        },
+      },
+      '/api/sessions/{id}/workspace/{path}': {
+        parameters: [sessionId, { name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'The bytes of one workspace file',
+          responses: {
+            200: {
+              description: 'The file',
+              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            },
+            ...errors(400, 401, 404),
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: json('{ok:true}') } } },
       '/readyz': {
         get: {

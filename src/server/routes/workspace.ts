@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Hono } from 'hono';
+import { PathError, resolveWorkspacePath } from '../../sandbox/workspace-path.ts';
+import { AppError, notFound } from '../../util/app-error.ts';
+import type { AppDeps, AppEnv } from '../app-deps.ts';
+
+const maxListedFiles = 5_000;
+
+/** The session's workspace: a file list, and the bytes of one file. Confined to the workspace. */
+export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.get('/api/sessions/:id/workspace', async (context) => {
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    if (!(await deps.store.getSession(scope))) throw notFound();
+    const root = deps.workspaces.pathOf(scope.sessionId);
+    const files = await listFiles(root);
+    return context.json({ files });
+  });
+
+  app.get('/api/sessions/:id/workspace/*', async (context) => {
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    if (!(await deps.store.getSession(scope))) throw notFound();
+    const prefix = `/api/sessions/${encodeURIComponent(scope.sessionId)}/workspace/`;
+    const rawPath = new URL(context.req.url).pathname.slice(prefix.length);
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      throw new AppError('bad_request', 'The file path is not valid URL encoding.', { status: 400 });
+    }
+    const root = deps.workspaces.pathOf(scope.sessionId);
+    let file: string;
+    try {
+      file = await resolveWorkspacePath({ workspaceDir: root, path });
+    } catch (error) {
+      if (error instanceof PathError) throw new AppError('bad_request', error.message, { status: 400 });
+      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw notFound('File');
+      throw error;
+    }
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw notFound('File');
+    const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+    return new Response(body, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(info.size),
+        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.split('/').at(-1) ?? 'file')}`,
+        'x-content-type-options': 'nosniff',
+      },
+    });
+  });
+}
+
+async function listFiles(root: string): Promise<{ path: string; size: number; modifiedAt: string }[]> {
+  const files: { path: string; size: number; modifiedAt: string }[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (files.length >= maxListedFiles) return;
+      const full = join(dir, entry.name);
+      // Symbolic links are not followed: the listing stays inside the workspace.
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        const info = await stat(full);
+        files.push({ path: relative(root, full), size: info.size, modifiedAt: info.mtime.toISOString() });
+      }
+    }
+  };
+  await walk(root);
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}

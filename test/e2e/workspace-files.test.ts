@@ -1,0 +1,77 @@
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { toPathKey } from '../../src/util/ids.ts';
+import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
+import { parseUIStream } from '../support/ui-stream.ts';
+
+const alice = 'alice-token-0123456789';
+const bob = 'bob-token-0123456789ab';
+
+describe('workspace files over HTTP', () => {
+  let server: TestServer;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { AUTOPILOT_API_TOKENS: `alice:${alice},bob:${bob}` },
+      brain: scriptedBrain([
+        { when: (request) => request.toolResults.length > 0, reply: textReply('Saved.') },
+        {
+          when: () => true,
+          reply: toolReply({
+            name: 'write_file',
+            input: { path: 'reports/q1 notes.md', content: '# Q1\nall good' },
+          }),
+        },
+      ]),
+    });
+    sessionId = await createSession(server, alice);
+    await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'write the report', token: alice })).body!,
+    );
+    const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
+    const outside = await mkdtemp(join(tmpdir(), 'autopilot-secret-'));
+    await writeFile(join(outside, 'secret.txt'), 'do not serve');
+    await symlink(join(outside, 'secret.txt'), join(workspace, 'leak.txt'));
+    await mkdir(join(workspace, 'empty'), { recursive: true });
+  });
+  afterAll(async () => server?.close());
+
+  test('lists the files the agent wrote', async () => {
+    const response = await server.api(`/api/sessions/${sessionId}/workspace`, { token: alice });
+    expect(response.status).toBe(200);
+    const { files } = await response.json();
+    expect(files).toEqual([
+      { path: 'reports/q1 notes.md', size: 13, modifiedAt: expect.stringMatching(/Z$/) },
+    ]);
+  });
+
+  test('serves a file’s bytes', async () => {
+    const response = await server.api(`/api/sessions/${sessionId}/workspace/reports/q1%20notes.md`, {
+      token: alice,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('# Q1\nall good');
+    expect(response.headers.get('content-disposition')).toContain('q1%20notes.md');
+  });
+
+  test('refuses escapes and answers 404 for missing files and other users', async () => {
+    const base = `/api/sessions/${sessionId}/workspace`;
+    // The URL parser folds %2e%2e segments away before sending; the route then does not match.
+    expect((await server.api(`${base}/%2e%2e/%2e%2e/autopilot.db`, { token: alice })).status).toBe(404);
+    expect((await server.api(`${base}/..%2F..%2Fautopilot.db`, { token: alice })).status).toBe(400);
+    expect((await server.api(`${base}/%2Fetc%2Fpasswd`, { token: alice })).status).toBe(400);
+    expect((await server.api(`${base}/leak.txt`, { token: alice })).status).toBe(400);
+    expect((await server.api(`${base}/reports`, { token: alice })).status).toBe(404);
+    expect((await server.api(`${base}/nope.txt`, { token: alice })).status).toBe(404);
+    expect((await server.api(`${base}/reports/q1%20notes.md`, { token: bob })).status).toBe(404);
+    expect((await server.api(base, { token: bob })).status).toBe(404);
+    const fresh = await createSession(server, alice);
+    expect(await (await server.api(`/api/sessions/${fresh}/workspace`, { token: alice })).json()).toEqual({
+      files: [],
+    });
+  });
+});
