@@ -8,6 +8,7 @@ import { authMiddleware } from './middleware/auth.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerTurnRoutes } from './routes/turns.ts';
+import { registerUsageRoutes } from './routes/usage.ts';
 import { registerWorkspaceRoutes } from './routes/workspace.ts';
 
 /**
@@ -47,5 +48,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerSessionRoutes(app, deps);
   registerTurnRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
+  registerUsageRoutes(app, deps);
   return app;
 }

@@ -129,6 +129,12 @@ export function createOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/usage': {
+        get: {
+          summary: "The caller's usage today and this week, and the limits",
+          responses: { 200: json('{today, week, limits}'), ...errors(401) },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: json('{ok:true}') } } },
       '/readyz': {
         get: {

@@ -135,6 +135,8 @@ export interface SessionStore {
 
   recordUsage(options: Scope & { turnId: string; model: string; usage: Usage }): Promise<void>;
   getSessionUsage(scope: Scope): Promise<Usage>;
+  /** Sums of everything the owner used since `since` (ISO time), deleted sessions included. */
+  getOwnerUsage(options: { ownerId: string; since: string }): Promise<Usage>;
 
   close(): Promise<void>;
 }

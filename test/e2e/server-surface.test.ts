@@ -73,6 +73,23 @@ describe('server surface', () => {
     expect((await server.api(`/api/sessions/${first}`)).status).toBe(404);
   });
 
+  test('GET /api/usage reports what the caller used today and this week', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        { when: () => true, reply: textReply('ok', { inputTokens: 40, outputTokens: 7 }) },
+      ]),
+    });
+    const before = await (await server.api('/api/usage')).json();
+    expect(before.today.inputTokens).toBe(0);
+    const sessionId = await createSession(server);
+    const response = await sendMessage(server, { sessionId, text: 'count me' });
+    await response.text();
+    const after = await (await server.api('/api/usage')).json();
+    expect(after.today).toMatchObject({ inputTokens: 40, outputTokens: 7 });
+    expect(after.week.inputTokens).toBeGreaterThanOrEqual(40);
+    expect(after.limits).toEqual({ dailyUsd: null, weeklyUsd: null });
+  });
+
   test('`autopilot chat` streams the reply and shows tool rows in the terminal', async () => {
     server = await startTestServer({
       brain: scriptedBrain([

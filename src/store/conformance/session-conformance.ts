@@ -135,7 +135,7 @@ export function describeSessionConformance(getStore: () => SessionStore): void {
       expect((await store.getSession({ ownerId: alice, sessionId: titled.id }))?.title).toBe('Kept');
     });
 
-    test('deleteSession removes the session with its messages, turns and usage', async () => {
+    test('deleteSession removes the session with its messages and turns; its usage stays in the owner’s ledger', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });
       const scope = { ownerId: alice, sessionId: session.id };
@@ -153,7 +153,9 @@ export function describeSessionConformance(getStore: () => SessionStore): void {
       expect(await store.deleteSession(scope)).toBe(false);
       expect(await store.listMessages(scope)).toEqual([]);
       expect(await store.getTurn({ ...scope, turnId: 'turn-1' })).toBeNull();
-      expect((await store.getSessionUsage(scope)).inputTokens).toBe(0);
+      expect(
+        (await store.getOwnerUsage({ ownerId: alice, since: '1970-01-01T00:00:00.000Z' })).inputTokens,
+      ).toBe(5);
       // listRunningTurns is not scoped, so it shows whether the turn row itself is gone.
       expect((await store.listRunningTurns()).map((turn) => turn.id)).not.toContain('turn-1');
 

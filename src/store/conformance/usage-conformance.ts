@@ -66,5 +66,40 @@ export function describeUsageConformance(getStore: () => SessionStore): void {
       ).rejects.toThrow();
       expect((await store.getSessionUsage(scope)).inputTokens).toBe(100);
     });
+
+    test('getOwnerUsage sums the owner’s usage across sessions since a time, and nobody else’s', async () => {
+      const store = getStore();
+      const before = new Date(Date.now() - 1_000).toISOString();
+      const first = await store.createSession({ ownerId: alice });
+      const second = await store.createSession({ ownerId: alice });
+      const bobs = await store.createSession({ ownerId: bob });
+      await store.recordUsage({
+        ownerId: alice,
+        sessionId: first.id,
+        turnId: 't1',
+        model: 'm',
+        usage: firstUsage,
+      });
+      await store.recordUsage({
+        ownerId: alice,
+        sessionId: second.id,
+        turnId: 't2',
+        model: 'm',
+        usage: firstUsage,
+      });
+      await store.recordUsage({
+        ownerId: bob,
+        sessionId: bobs.id,
+        turnId: 't3',
+        model: 'm',
+        usage: secondUsage,
+      });
+      expect((await store.getOwnerUsage({ ownerId: alice, since: before })).inputTokens).toBe(200);
+      expect((await store.getOwnerUsage({ ownerId: bob, since: before })).inputTokens).toBe(
+        secondUsage.inputTokens,
+      );
+      const later = new Date(Date.now() + 60_000).toISOString();
+      expect((await store.getOwnerUsage({ ownerId: alice, since: later })).inputTokens).toBe(0);
+    });
   });
 }

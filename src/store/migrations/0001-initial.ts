@@ -81,9 +81,8 @@ export const initialMigration: Migration = {
       .createTable('usage')
       .addColumn('id', 'text', (column) => column.primaryKey())
       .addColumn('turn_id', 'text', (column) => column.notNull())
-      .addColumn('session_id', 'text', (column) =>
-        column.notNull().references('sessions.id').onDelete('cascade'),
-      )
+      // No foreign key: usage is the owner's ledger and outlives a deleted session (budgets count it).
+      .addColumn('session_id', 'text', (column) => column.notNull())
       .addColumn('owner_id', 'text', (column) => column.notNull())
       .addColumn('model', 'text', (column) => column.notNull())
       .addColumn('input_tokens', 'integer', (column) => column.notNull())
@@ -94,6 +93,11 @@ export const initialMigration: Migration = {
       .addColumn('created_at', 'text', (column) => column.notNull())
       .execute();
     await database.schema.createIndex('usage_session_index').on('usage').column('session_id').execute();
+    await database.schema
+      .createIndex('usage_owner_index')
+      .on('usage')
+      .columns(['owner_id', 'created_at'])
+      .execute();
 
     await database.schema
       .createTable('transcripts')

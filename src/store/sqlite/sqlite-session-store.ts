@@ -122,6 +122,10 @@ export class SqliteSessionStore implements SessionStore {
     return usageQueries.getSessionUsage({ database: this.#database, ...scope });
   }
 
+  getOwnerUsage(options: { ownerId: string; since: string }): Promise<Usage> {
+    return usageQueries.getOwnerUsage({ database: this.#database, ...options });
+  }
+
   async close(): Promise<void> {
     await this.#database.destroy();
   }

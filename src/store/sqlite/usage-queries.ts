@@ -53,3 +53,20 @@ export async function getSessionUsage(options: WithDatabase & Scope): Promise<Us
     .executeTakeFirstOrThrow();
   return toUsage(row);
 }
+
+/** Sums of the owner's recorded usage since `since`, across sessions, deleted ones included. */
+export async function getOwnerUsage(
+  options: WithDatabase & { ownerId: string; since: string },
+): Promise<Usage> {
+  const row = await options.database
+    .selectFrom('usage')
+    .select((expression) =>
+      usageColumns.map((column) =>
+        expression.fn.coalesce(expression.fn.sum(column), expression.lit(0)).as(column),
+      ),
+    )
+    .where('owner_id', '=', options.ownerId)
+    .where('created_at', '>=', options.since)
+    .executeTakeFirstOrThrow();
+  return toUsage(row);
+}
