@@ -104,21 +104,10 @@ export async function runTurn(options: {
       summaryModel: deps.utilityModel,
       logger,
     });
-    outcome = !signal.aborted
-      ? { status: 'completed' }
-      : signal.reason instanceof AppError
-        ? { status: 'failed', error: signal.reason }
-        : { status: 'cancelled' };
+    outcome = abortedOutcome(signal) ?? { status: 'completed' };
   } catch (error) {
-    if (signal.aborted && signal.reason instanceof AppError) {
-      outcome = { status: 'failed', error: signal.reason };
-    } else if (signal.aborted) {
-      outcome = { status: 'cancelled' };
-    } else {
-      const appError = toTurnError(error);
-      logger.error({ err: error, code: appError.code }, 'turn failed');
-      outcome = { status: 'failed', error: appError };
-    }
+    outcome = abortedOutcome(signal) ?? { status: 'failed', error: toTurnError(error) };
+    if (outcome.status === 'failed') logger.error({ err: error, code: outcome.error.code }, 'turn failed');
   } finally {
     clearInterval(refresh);
   }
@@ -158,6 +147,17 @@ async function saveTranscript(options: {
   } catch (error) {
     options.logger.error({ err: error }, 'storing the transcript failed; the next turn replays the history');
   }
+}
+
+/**
+ * A stopped turn is cancelled; one the server stopped (shutdown, lifetime exceeded) aborts with
+ * the AppError that explains why, and fails with it.
+ */
+function abortedOutcome(signal: AbortSignal): TurnOutcome | null {
+  if (!signal.aborted) return null;
+  return signal.reason instanceof AppError
+    ? { status: 'failed', error: signal.reason }
+    : { status: 'cancelled' };
 }
 
 function toTurnError(error: unknown): AppError {
