@@ -306,6 +306,15 @@ export class TurnService {
       // Ending the turn itself failed (e.g. the database is gone): free the session and the stream regardless.
       turnLogger.error({ err: error }, 'ending the turn failed');
       await lock.release(lease).catch(() => undefined);
+      // Viewers still get an end they can act on, even though nothing could be stored.
+      const message = 'Something went wrong while saving this reply. Please try again.';
+      for (const chunk of [
+        { type: 'data-error', data: { code: 'internal_error', retryable: true, message } },
+        { type: 'error', errorText: message },
+        { type: 'finish', finishReason: 'error' },
+      ] as const) {
+        await registry.append(turn.id, chunk).catch(() => undefined);
+      }
       await registry.close(turn.id).catch(() => undefined);
     });
     this.#running.set(turn.id, { sessionId: turn.sessionId, startedAt: Date.now(), controller, done });
