@@ -111,7 +111,13 @@ export class TurnRecorder {
 
   publish(chunk: StreamChunk): void {
     const streamId = this.#turnId;
-    this.#publishing = this.#publishing.then(() => this.#registry.append(streamId, chunk));
+    // One failed append (a registry outage, a runaway turn's event cap) must not stop the chain:
+    // the terminal events still have to be tried.
+    this.#publishing = this.#publishing
+      .then(() => this.#registry.append(streamId, chunk))
+      .catch((error: unknown) =>
+        this.#logger.error({ err: error, chunk: chunk.type }, 'publishing a chunk failed'),
+      );
   }
 
   handle(event: AgentEvent): void {
