@@ -10,7 +10,9 @@ export const writeFileTool = defineTool({
   name: 'write_file',
   description:
     'Create or overwrite a text file in the session workspace. Parent folders are created as needed. ' +
-    'Set append to true to add to the end of an existing file.',
+    'Set append to true to add to the end of an existing file. For large content (more than a few hundred ' +
+    'lines), write the first part, then the rest in further calls with append: true; a very long single call ' +
+    'can be cut off. To change part of an existing file, use edit_file instead of rewriting it.',
   inputSchema: z.object({
     path: z.string().describe('File path relative to the workspace root'),
     content: z.string().max(maxContentChars),

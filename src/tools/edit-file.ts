@@ -1,0 +1,60 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
+import { defineTool, ToolError } from './tool.ts';
+
+const maxEditBytes = 10 * 1024 * 1024;
+
+export const editFileTool = defineTool({
+  name: 'edit_file',
+  description:
+    'Replace an exact piece of text in an existing file of the session workspace. Read the file first: ' +
+    '`old_text` must match the file exactly, including whitespace, indentation and line breaks. ' +
+    'It must occur exactly once; include a few surrounding lines to make it unique, or set `replace_all` ' +
+    'to replace every occurrence (e.g. to rename something). Prefer this over rewriting a whole file with write_file.',
+  inputSchema: z.object({
+    path: z.string().describe('File path relative to the workspace root'),
+    old_text: z.string().min(1).describe('The exact text to replace, copied from the file'),
+    new_text: z.string().describe('The text to put in its place (may be empty to delete it)'),
+    replace_all: z.boolean().optional().describe('Replace every occurrence (default false)'),
+  }),
+  async execute(input, context) {
+    const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) {
+      throw new ToolError(
+        `File "${input.path}" does not exist in the workspace. Use write_file to create a new file.`,
+      );
+    }
+    if (info.size > maxEditBytes) {
+      throw new ToolError(
+        `File "${input.path}" is ${info.size} bytes; files over ${maxEditBytes} bytes cannot be edited.`,
+      );
+    }
+    const bytes = await readFile(file);
+    if (bytes.includes(0))
+      throw new ToolError(`File "${input.path}" is not a text file; it cannot be edited.`);
+    const text = bytes.toString('utf8');
+    if (input.old_text === input.new_text) {
+      throw new ToolError('old_text and new_text are identical: there is nothing to change.');
+    }
+
+    const parts = text.split(input.old_text);
+    const occurrences = parts.length - 1;
+    if (occurrences === 0) {
+      throw new ToolError(
+        `old_text was not found in "${input.path}". It must match the file exactly, including whitespace ` +
+          'and indentation. Read the file again and copy the text to replace from it.',
+      );
+    }
+    if (occurrences > 1 && input.replace_all !== true) {
+      throw new ToolError(
+        `old_text occurs ${occurrences} times in "${input.path}". Include more surrounding lines so it ` +
+          'matches exactly one place, or set replace_all to true to replace every occurrence.',
+      );
+    }
+    // Joining, not String.replace: `$&` and friends in new_text must stay literal.
+    await writeFile(file, parts.join(input.new_text), 'utf8');
+    return { output: { path: input.path, replacements: occurrences } };
+  },
+});
