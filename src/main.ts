@@ -9,7 +9,9 @@ import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
+import { DiskFileBlobs } from './store/disk/disk-file-blobs.ts';
 import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
+import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
@@ -54,6 +56,11 @@ export async function startAutopilot(options: {
   const database = await openSqliteDatabase({ path: config.store.path });
   const store = new SqliteSessionStore(database);
   const transcripts = new SqliteTranscriptStore(database);
+  const files = new SqliteFileStore(database);
+  const fileBlobs = new DiskFileBlobs({
+    root: join(config.dataDir, 'files'),
+    maxBytes: config.limits.fileBytes,
+  });
   const registry = new MemoryStreamRegistry();
   const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
   const turns = new TurnService({
@@ -64,6 +71,8 @@ export async function startAutopilot(options: {
     maxTurnMs: config.limits.maxTurnMs,
     registry,
     transcripts,
+    files,
+    fileBlobs,
     runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
@@ -79,7 +88,7 @@ export async function startAutopilot(options: {
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
 
-  const app = createApp({ config, store, registry, turns, workspaces, logger });
+  const app = createApp({ config, store, files, fileBlobs, registry, turns, workspaces, logger });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../store/session-store.ts';
+import { userMessageText } from './attachment-hint.ts';
 
 /** Roughly 4 characters per token; the block is cut from its oldest end to stay in budget. */
 const defaultBudgetChars = 400_000;
@@ -38,7 +39,7 @@ export function withHistory(options: { prompt: string; history: string | null })
 function formatLine(message: StoredMessage): string | null {
   switch (message.role) {
     case 'user':
-      return `User: ${message.content}`;
+      return `User: ${userMessageText(message)}`;
     case 'assistant':
       if (message.toolCall)
         return `Assistant called ${message.toolCall.name}(${clip(JSON.stringify(message.toolCall.input))})`;

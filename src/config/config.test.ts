@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.runtime).toBe('baseline');
     expect(config.auth.tokens).toEqual([]);
     expect(config.logLevel).toBe('info');
+    expect(config.limits.fileBytes).toBe(20 * 1024 * 1024);
   });
 
   test('an Anthropic key selects the Anthropic model and the claude runtime', () => {
@@ -208,12 +209,14 @@ describe('loadConfig', () => {
       AUTOPILOT_PORT: '9000',
       AUTOPILOT_DATA_DIR: '/srv/autopilot',
       AUTOPILOT_MAX_STEPS: '7',
+      AUTOPILOT_MAX_FILE_BYTES: '5000',
       AUTOPILOT_LOG_LEVEL: 'debug',
     });
 
     expect(config.server).toEqual({ host: '0.0.0.0', port: 9000 });
     expect(config.store).toEqual({ kind: 'sqlite', path: resolve('/srv/autopilot', 'autopilot.db') });
     expect(config.limits.maxSteps).toBe(7);
+    expect(config.limits.fileBytes).toBe(5000);
     expect(config.logLevel).toBe('debug');
   });
 

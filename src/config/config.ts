@@ -33,7 +33,10 @@ export interface Config {
   /** Sub-agents the main agent may delegate to (claude runtime), by name. */
   subagents: Record<string, SubagentConfig>;
   limits: {
+    /** The largest JSON request body. */
     bodyBytes: number;
+    /** The largest uploaded file (`POST /api/files`). */
+    fileBytes: number;
     maxSteps: number;
     maxSubagents: number;
     /** A turn running longer than this is stopped. */
@@ -105,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     subagents,
     limits: {
       bodyBytes: values.AUTOPILOT_MAX_BODY_BYTES ?? 1024 * 1024,
+      fileBytes: values.AUTOPILOT_MAX_FILE_BYTES ?? 20 * 1024 * 1024,
       maxSteps: values.AUTOPILOT_MAX_STEPS ?? 50,
       maxSubagents: values.AUTOPILOT_MAX_SUBAGENTS ?? 3,
       heartbeatMs: values.AUTOPILOT_HEARTBEAT_MS ?? 10_000,

@@ -42,6 +42,14 @@ export interface SessionDetail extends SessionSummary {
   usage: Usage;
 }
 
+/** The answer to `POST /api/files`. */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  mediaType: string;
+  size: number;
+}
+
 export interface CancelResult {
   cancelled: boolean;
 }

@@ -6,6 +6,8 @@ export type UIPart =
   | { type: 'step-start' }
   | { type: 'text'; text: string; state: 'done' }
   | { type: 'reasoning'; text: string; state: 'done' }
+  /** A file attached to a user message; `url` downloads it (`GET /api/files/:id`). */
+  | { type: 'file'; mediaType: string; url: string; filename?: string }
   | {
       type: `tool-${string}`;
       toolCallId: string;

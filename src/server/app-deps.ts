@@ -1,6 +1,8 @@
 import type { Config } from '../config/config.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
+import type { FileBlobs } from '../store/file-blobs.ts';
+import type { FileStore } from '../store/file-store.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import type { TurnService } from '../turn/turn-service.ts';
 import type { Logger } from '../util/logger.ts';
@@ -9,6 +11,8 @@ import type { AuthVariables } from './middleware/auth.ts';
 export interface AppDeps {
   config: Config;
   store: SessionStore;
+  files: FileStore;
+  fileBlobs: FileBlobs;
   registry: StreamRegistry;
   turns: TurnService;
   workspaces: Workspaces;

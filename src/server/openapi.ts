@@ -129,6 +129,63 @@ export function createOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      '/api/files': {
+        post: {
+          summary: 'Upload a file to attach to messages (fileIds)',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    sessionId: {
+                      type: 'string',
+                      description: 'Only messages of this session (the caller’s) may attach the file.',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            201: {
+              description:
+                'The stored file; the name is sanitised, an untrusted media type becomes octet-stream',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['id', 'name', 'mediaType', 'size'],
+                    properties: {
+                      id: { type: 'string' },
+                      name: { type: 'string' },
+                      mediaType: { type: 'string' },
+                      size: { type: 'integer' },
+                    },
+                  },
+                },
+              },
+            },
+            ...errors(400, 401, 404, 413),
+          },
+        },
+      },
+      '/api/files/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'The bytes of an uploaded file, as an attachment',
+          responses: {
+            200: {
+              description: 'The file, with its media type',
+              content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+            },
+            ...errors(401, 404),
+          },
+        },
+      },
       '/api/usage': {
         get: {
           summary: "The caller's usage today and this week, and the limits",

@@ -77,6 +77,19 @@ export interface TranscriptsTable {
   updated_at: string;
 }
 
+export interface FilesTable {
+  id: string;
+  owner_id: string;
+  session_id: string | null;
+  name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  /** Where the bytes are in blob storage; generated, never derived from the user's file name. */
+  storage_key: string;
+  created_at: string;
+}
+
 export interface StoreDatabase {
   users: UsersTable;
   sessions: SessionsTable;
@@ -84,4 +97,5 @@ export interface StoreDatabase {
   turns: TurnsTable;
   usage: UsageTable;
   transcripts: TranscriptsTable;
+  files: FilesTable;
 }

@@ -95,7 +95,7 @@ export interface SessionStore {
   renameSession(options: Scope & { title: string }): Promise<SessionRecord | null>;
   /** Sets the title only if it is still empty; returns whether it did. */
   setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean>;
-  /** Deletes the session with its messages, turns, usage and transcripts. */
+  /** Deletes the session with its messages, turns, usage, transcripts and file records. */
   deleteSession(scope: Scope): Promise<boolean>;
 
   /** Appends one row with the next `seq`, and touches the session's updatedAt. */

@@ -1,8 +1,13 @@
 import type { LockLease } from '../coord/lock.ts';
 import { maxFilesPerMessage, maxMessageChars } from '../protocol/index.ts';
+import type { Workspaces } from '../sandbox/workspaces.ts';
+import type { FileBlobs } from '../store/file-blobs.ts';
+import type { FileRecord } from '../store/file-store.ts';
 import type { Scope, SessionStore, StoredMessage, TurnRecord } from '../store/session-store.ts';
-import { badRequest, notFound } from '../util/app-error.ts';
+import { AppError, badRequest, notFound } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
+import type { Logger } from '../util/logger.ts';
+import { copyAttachments, removeAttachments } from './attach-files.ts';
 
 export interface TurnRequest {
   ownerId: string;
@@ -60,10 +65,19 @@ export interface IncomingMessage {
   clientMessageId: string | null;
 }
 
+/** Files for the turn's first message, and what copying them into the workspace needs. */
+export interface TurnAttachments {
+  files: FileRecord[];
+  blobs: FileBlobs;
+  workspaces: Workspaces;
+  logger: Logger;
+}
+
 /**
  * Stores the turn's user messages (one, or several queued ones, in order) and its `running`
  * record in one transaction, under a lease the caller holds. Trailing error markers of the
- * previous turn go first.
+ * previous turn go first. Attached files are copied into the workspace before, and the copies
+ * removed again if the messages cannot be stored.
  */
 export async function beginTurn(options: {
   store: SessionStore;
@@ -73,18 +87,53 @@ export async function beginTurn(options: {
   messages: IncomingMessage[];
   /** Whether the session had no user message before these; read here when the caller does not know. */
   isFirstMessage?: boolean;
+  attach?: TurnAttachments;
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
   const isFirstMessage = options.isFirstMessage ?? (await store.getLastUserMessage(scope)) === null;
-  const { turn, messages: userMessages } = await store.beginTurn({
-    ...scope,
-    turn: {
-      id: turnId,
-      messageId: turnId,
-      clientMessageId: options.messages[0]?.clientMessageId ?? null,
-      fencingToken: options.lease.fencingToken,
-    },
-    messages: options.messages.map((message) => ({ id: createId(), role: 'user', content: message.text })),
-  });
-  return { turn, userMessages, isFirstMessage };
+  const workspaceDir = options.attach?.files.length ? await ensureWorkspace(options.attach, scope) : null;
+  const attachments =
+    options.attach && workspaceDir
+      ? await copyAttachments({ blobs: options.attach.blobs, workspaceDir, files: options.attach.files })
+      : [];
+  try {
+    const { turn, messages: userMessages } = await store.beginTurn({
+      ...scope,
+      turn: {
+        id: turnId,
+        messageId: turnId,
+        clientMessageId: options.messages[0]?.clientMessageId ?? null,
+        fencingToken: options.lease.fencingToken,
+      },
+      messages: options.messages.map((message, index) => ({
+        id: createId(),
+        role: 'user',
+        content: message.text,
+        ...(index === 0 && attachments.length > 0 ? { metadata: { attachments } } : {}),
+      })),
+    });
+    return { turn, userMessages, isFirstMessage };
+  } catch (error) {
+    if (workspaceDir) {
+      await removeAttachments({ workspaceDir, attachments }).catch((cleanupError: unknown) =>
+        options.attach?.logger.warn(
+          { err: cleanupError },
+          'removing the copies of unsent attachments failed',
+        ),
+      );
+    }
+    throw error;
+  }
+}
+
+async function ensureWorkspace(attach: TurnAttachments, scope: Scope): Promise<string> {
+  try {
+    return await attach.workspaces.ensure(scope.sessionId);
+  } catch (error) {
+    throw new AppError('workspace_error', 'The workspace for this conversation could not be prepared.', {
+      cause: error,
+      retryable: true,
+      status: 500,
+    });
+  }
 }

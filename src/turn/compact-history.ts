@@ -1,4 +1,5 @@
 import { generateText, type LanguageModel } from 'ai';
+import { userMessageText } from '../agent/attachment-hint.ts';
 import type { StoredMessage } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
 
@@ -119,7 +120,7 @@ function lastExchangeStart(history: StoredMessage[]): number {
 }
 
 function describe(row: StoredMessage): string {
-  if (row.role === 'user') return `User: ${row.content}`;
+  if (row.role === 'user') return `User: ${userMessageText(row)}`;
   if (row.toolCall) return `Agent called ${row.toolCall.name} with ${JSON.stringify(row.toolCall.input)}`;
   if (row.role === 'tool') return `Tool result: ${row.content}`;
   return `Agent: ${row.content}`;

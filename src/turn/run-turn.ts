@@ -1,5 +1,6 @@
 import type { LanguageModel } from 'ai';
 import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import { userMessageText } from '../agent/attachment-hint.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
@@ -84,7 +85,7 @@ export async function runTurn(options: {
       input: {
         sessionId: turn.sessionId,
         turnId: turn.id,
-        prompt: userMessages.map((message) => message.content).join('\n\n'),
+        prompt: userMessages.map(userMessageText).join('\n\n'),
         history: modelRelevant(history),
         transcript,
         workspaceDir,

@@ -52,6 +52,29 @@ describe('toUIMessages', () => {
     ]);
   });
 
+  test('a user row with attachments gets a file part per file after its text; unreadable entries are skipped', () => {
+    const attachments = [
+      {
+        fileId: 'f1',
+        name: 'report.pdf',
+        mediaType: 'application/pdf',
+        size: 10,
+        path: 'attachments/report.pdf',
+      },
+      { fileId: 'f/2', name: 'a.txt', mediaType: 'text/plain', size: 1, path: 'attachments/a.txt' },
+      { fileId: 'f3', name: 'broken' },
+    ];
+    const messages = toUIMessages([
+      row({ id: 'u1', role: 'user', content: 'See these', metadata: { attachments } }),
+    ]);
+
+    expect(messages[0]?.parts).toEqual([
+      { type: 'text', text: 'See these', state: 'done' },
+      { type: 'file', mediaType: 'application/pdf', url: '/api/files/f1', filename: 'report.pdf' },
+      { type: 'file', mediaType: 'text/plain', url: '/api/files/f%2F2', filename: 'a.txt' },
+    ]);
+  });
+
   test('each turn is one assistant message with id = turnId and a step-start before each step', () => {
     const messages = toUIMessages([
       user('u1', 'List and summarise'),

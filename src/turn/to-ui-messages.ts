@@ -1,4 +1,5 @@
 import type { UIMessage, UIPart } from '../protocol/index.ts';
+import { attachmentsOf } from '../store/message-attachments.ts';
 import type { StoredMessage } from '../store/session-store.ts';
 
 type ToolPart = Extract<UIPart, { toolCallId: string }>;
@@ -19,7 +20,17 @@ export function toUIMessages(rows: StoredMessage[]): UIMessage[] {
       messages.push({
         id: row.id,
         role: 'user',
-        parts: [{ type: 'text', text: row.content, state: 'done' }],
+        parts: [
+          { type: 'text', text: row.content, state: 'done' },
+          ...attachmentsOf(row).map(
+            (file): UIPart => ({
+              type: 'file',
+              mediaType: file.mediaType,
+              url: `/api/files/${encodeURIComponent(file.fileId)}`,
+              filename: file.name,
+            }),
+          ),
+        ],
       });
       continue;
     }

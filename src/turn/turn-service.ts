@@ -5,6 +5,8 @@ import type { PendingMessages } from '../coord/pending-messages.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
+import type { FileBlobs } from '../store/file-blobs.ts';
+import type { FileRecord, FileStore } from '../store/file-store.ts';
 import type { Scope, SessionStore, StoredMessage, TurnRecord } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
@@ -20,6 +22,7 @@ import {
   type TurnRequest,
   validateRequest,
 } from './admit-turn.ts';
+import { findAttachedFiles } from './attach-files.ts';
 import type { RetryPolicy } from './run-attempts.ts';
 import { runTurn } from './run-turn.ts';
 import { generateSessionTitle } from './session-title.ts';
@@ -31,6 +34,8 @@ export const maxPendingMessages = 10;
 export interface TurnServiceOptions {
   store: SessionStore;
   transcripts: TranscriptStore;
+  files: FileStore;
+  fileBlobs: FileBlobs;
   lock: Lock;
   registry: StreamRegistry;
   queue: TurnQueue;
@@ -92,6 +97,11 @@ export class TurnService {
     const lastUser = await store.getLastUserMessage(scope);
     const duplicate = await findDuplicateTurn({ store, request, lastUser });
     if (duplicate) return { kind: 'duplicate', turnId: duplicate.id };
+    const files = await findAttachedFiles({
+      files: this.#options.files,
+      scope,
+      fileIds: request.fileIds ?? [],
+    });
 
     const message: IncomingMessage = { text: request.text, clientMessageId: request.clientMessageId ?? null };
     // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
@@ -103,9 +113,24 @@ export class TurnService {
         ttlMs: this.#options.lockTtlMs,
       });
       if (lease) {
-        await this.#start({ scope, lease, turnId, messages: [message], isFirstMessage: lastUser === null });
+        await this.#start({
+          scope,
+          lease,
+          turnId,
+          messages: [message],
+          isFirstMessage: lastUser === null,
+          files,
+        });
         return { kind: 'started', turnId };
       }
+    }
+    // Waiting messages carry text only: their attachments would have nowhere to go yet.
+    if (files.length > 0) {
+      throw new AppError(
+        'turn_in_progress',
+        'A reply is still running. Send files once it has finished, or stop it first.',
+        { status: 409 },
+      );
     }
     const pushed = await pending.push({
       sessionId: request.sessionId,
@@ -219,10 +244,17 @@ export class TurnService {
     turnId: string;
     messages: IncomingMessage[];
     isFirstMessage?: boolean;
+    /** Files attached to the first message. */
+    files?: FileRecord[];
   }): Promise<void> {
-    const { store, registry, lock, queue } = this.#options;
+    const { store, registry, lock, queue, fileBlobs, workspaces, logger } = this.#options;
     try {
-      const { turn, userMessages, isFirstMessage } = await beginTurn({ store, ...options });
+      const { files, ...rest } = options;
+      const { turn, userMessages, isFirstMessage } = await beginTurn({
+        store,
+        ...rest,
+        attach: files?.length ? { files, blobs: fileBlobs, workspaces, logger } : undefined,
+      });
       this.#admitted.set(turn.id, { turn, userMessages });
       await registry.open(turn.id);
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });

@@ -9,7 +9,9 @@ import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts'
 import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
 import type { StreamEvent } from '../protocol/index.ts';
 import { Workspaces } from '../sandbox/workspaces.ts';
+import { DiskFileBlobs } from '../store/disk/disk-file-blobs.ts';
 import { openSqliteDatabase } from '../store/sqlite/open-sqlite-database.ts';
+import { SqliteFileStore } from '../store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from '../store/sqlite/sqlite-transcript-store.ts';
 import { createLogger } from '../util/logger.ts';
@@ -53,6 +55,8 @@ describe('the turn watchdog', () => {
     service = new TurnService({
       store,
       transcripts: new SqliteTranscriptStore(database),
+      files: new SqliteFileStore(database),
+      fileBlobs: new DiskFileBlobs({ root: join(dir, 'files'), maxBytes: 1024 }),
       lock,
       registry,
       queue: new MemoryTurnQueue(),

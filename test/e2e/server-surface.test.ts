@@ -49,6 +49,8 @@ describe('server surface', () => {
       '/api/sessions/{id}/messages',
       '/api/sessions/{id}/stream',
       '/api/sessions/{id}/cancel',
+      '/api/files',
+      '/api/files/{id}',
     ]) {
       expect(document.paths[path]).toBeDefined();
     }

@@ -104,11 +104,15 @@ export async function createSession(server: TestServer, token?: string): Promise
 
 export function sendMessage(
   server: TestServer,
-  options: { sessionId: string; text: string; messageId?: string; token?: string },
+  options: { sessionId: string; text: string; messageId?: string; fileIds?: string[]; token?: string },
 ): Promise<Response> {
   return server.api(`/api/sessions/${options.sessionId}/messages`, {
     method: 'POST',
-    json: { text: options.text, ...(options.messageId ? { messageId: options.messageId } : {}) },
+    json: {
+      text: options.text,
+      ...(options.messageId ? { messageId: options.messageId } : {}),
+      ...(options.fileIds ? { fileIds: options.fileIds } : {}),
+    },
     token: options.token,
   });
 }

@@ -45,6 +45,22 @@ describe('toModelMessages', () => {
     ]);
   });
 
+  test('an earlier user message with attachments carries the same hint the prompt had', () => {
+    const metadata = {
+      attachments: [
+        { fileId: 'f1', name: 'a.csv', mediaType: 'text/csv', size: 12, path: 'attachments/a.csv' },
+      ],
+    };
+    const [message] = toModelMessages([row({ role: 'user', content: 'Chart this', metadata })]);
+
+    expect(message).toEqual({
+      role: 'user',
+      content: expect.stringMatching(
+        /^Chart this\n\n<attachments>\n.*\n- a\.csv \(text\/csv, 12 bytes\) at attachments\/a\.csv\n<\/attachments>$/,
+      ),
+    });
+  });
+
   test('a step with text and two tool calls, then their results, is one assistant and one tool message', () => {
     const messages = toModelMessages([
       user('Show me both files'),

@@ -1,5 +1,6 @@
 import type { AssistantContent, ModelMessage, ToolContent } from 'ai';
 import type { StoredMessage } from '../../store/session-store.ts';
+import { userMessageText } from '../attachment-hint.ts';
 
 /**
  * Rebuilds the model conversation from stored rows. Rows of one step (same turn and step)
@@ -22,7 +23,7 @@ export function toModelMessages(history: StoredMessage[]): ModelMessage[] {
   for (const row of history) {
     if (row.role === 'user') {
       flush();
-      messages.push({ role: 'user', content: row.content });
+      messages.push({ role: 'user', content: userMessageText(row) });
       continue;
     }
     if (row.role !== 'assistant' && row.role !== 'tool') continue;

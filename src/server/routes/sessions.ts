@@ -77,9 +77,12 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await store.getSession(scope))) throw notFound();
     await deps.turns.cancel(scope);
+    // Read before the session goes: its file records go with it.
+    const storageKeys = await deps.files.deleteSessionFiles(scope);
     await store.deleteSession(scope);
     await deps.turns.forgetSession(scope.sessionId);
     await deps.workspaces.remove(scope.sessionId);
+    await Promise.all(storageKeys.map((storageKey) => deps.fileBlobs.remove(storageKey)));
     return context.body(null, 204);
   });
 }

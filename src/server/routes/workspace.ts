@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { PathError, resolveWorkspacePath } from '../../sandbox/workspace-path.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
+import { attachmentHeaders } from '../attachment-headers.ts';
 
 const maxListedFiles = 5_000;
 
@@ -43,12 +44,11 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
     if (!info?.isFile()) throw notFound('File');
     const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
     return new Response(body, {
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(info.size),
-        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.split('/').at(-1) ?? 'file')}`,
-        'x-content-type-options': 'nosniff',
-      },
+      headers: attachmentHeaders({
+        name: file.split('/').at(-1) ?? 'file',
+        mediaType: 'application/octet-stream',
+        size: info.size,
+      }),
     });
   });
 }

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import { initialMigration } from './0001-initial.ts';
+import { filesMigration } from './0002-files.ts';
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Kysely records the
@@ -7,4 +8,5 @@ import { initialMigration } from './0001-initial.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initialMigration,
+  '0002_files': filesMigration,
 };

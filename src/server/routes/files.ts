@@ -1,0 +1,76 @@
+import { Readable } from 'node:stream';
+import type { Hono } from 'hono';
+import type { UploadedFile } from '../../protocol/index.ts';
+import { AppError, notFound } from '../../util/app-error.ts';
+import { createId } from '../../util/ids.ts';
+import { toSafeFileName } from '../../util/safe-file-name.ts';
+import type { AppDeps, AppEnv } from '../app-deps.ts';
+import { attachmentHeaders } from '../attachment-headers.ts';
+import { closeConnectionAfterResponse } from '../close-connection.ts';
+import { multipartBoundaryOf } from '../read-multipart.ts';
+import { receiveUpload } from '../receive-upload.ts';
+import { toTrustedMediaType } from '../upload-media-type.ts';
+
+export const uploadPath = '/api/files';
+
+/** Room for the multipart framing and small fields around the file itself. */
+const multipartOverheadBytes = 64 * 1024;
+
+/** Uploads (streamed to blob storage under the file limit) and their downloads. Scoped by owner. */
+export function registerFileRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+  const { files, fileBlobs } = deps;
+
+  app.post(uploadPath, async (context) => {
+    const ownerId = context.get('userId');
+    const maxBodyBytes = fileBlobs.maxBytes + multipartOverheadBytes;
+    try {
+      if (Number(context.req.header('content-length') ?? 0) > maxBodyBytes) {
+        throw new AppError('payload_too_large', `The file is larger than ${fileBlobs.maxBytes} bytes.`, {
+          status: 413,
+        });
+      }
+      const boundary = multipartBoundaryOf(context.req.header('content-type'));
+      const body = context.req.raw.body;
+      if (!body) throw new AppError('bad_request', 'The upload has no body.', { status: 400 });
+      const upload = await receiveUpload({ body, boundary, blobs: fileBlobs, maxBodyBytes });
+      try {
+        const file = await files.createFile({
+          id: createId(),
+          ownerId,
+          sessionId: upload.sessionId,
+          name: toSafeFileName(upload.filename),
+          mediaType: toTrustedMediaType(upload.contentType),
+          size: upload.blob.size,
+          sha256: upload.blob.sha256,
+          storageKey: upload.blob.storageKey,
+        });
+        const answer: UploadedFile = {
+          id: file.id,
+          name: file.name,
+          mediaType: file.mediaType,
+          size: file.size,
+        };
+        return context.json(answer, 201);
+      } catch (error) {
+        await fileBlobs.remove(upload.blob.storageKey);
+        throw error;
+      }
+    } catch (error) {
+      // The body may not have been read to its end.
+      closeConnectionAfterResponse(context.env);
+      throw error;
+    }
+  });
+
+  app.get('/api/files/:id', async (context) => {
+    const file = await files.getFile({ ownerId: context.get('userId'), fileId: context.req.param('id') });
+    if (!file) throw notFound('File');
+    const bytes = await fileBlobs.read(file.storageKey);
+    if (!bytes) {
+      deps.logger.error({ file: file.id }, 'the bytes of a stored file are missing');
+      throw notFound('File');
+    }
+    const body = Readable.toWeb(bytes) as ReadableStream<Uint8Array>;
+    return new Response(body, { headers: attachmentHeaders(file) });
+  });
+}

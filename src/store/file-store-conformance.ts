@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { alice, bob } from './conformance/conformance-support.ts';
+import type { FileStore, NewFile } from './file-store.ts';
+import type { SessionStore } from './session-store.ts';
+
+/** `sessions` must share the files' database: a session's files go when the session is deleted. */
+export type FileStoreFactory = () => Promise<{
+  files: FileStore;
+  sessions: SessionStore;
+  cleanup: () => Promise<void>;
+}>;
+
+let counter = 0;
+
+function buildFile(overrides: Partial<NewFile> & Pick<NewFile, 'ownerId'>): NewFile {
+  counter += 1;
+  return {
+    id: `file-${counter}`,
+    sessionId: null,
+    name: 'report (final).pdf',
+    mediaType: 'application/pdf',
+    size: 3_000_000_000,
+    sha256: 'ab'.repeat(32),
+    storageKey: `key-${counter}`,
+    ...overrides,
+  };
+}
+
+/** The behaviour every FileStore must have. Each test gets a fresh, empty store. */
+export function describeFileStoreConformance(name: string, makeStore: FileStoreFactory): void {
+  describe(`FileStore conformance: ${name}`, () => {
+    let current: Awaited<ReturnType<FileStoreFactory>> | undefined;
+
+    beforeEach(async () => {
+      current = await makeStore();
+      await current.sessions.ensureUser({ id: alice, name: 'Alice' });
+      await current.sessions.ensureUser({ id: bob, name: 'Bob' });
+    });
+
+    afterEach(async () => {
+      await current?.cleanup();
+      current = undefined;
+    });
+
+    const getCurrent = (): NonNullable<typeof current> => {
+      if (!current) throw new Error('The store is only available inside a test.');
+      return current;
+    };
+    const createSession = async (ownerId: string): Promise<string> =>
+      (await getCurrent().sessions.createSession({ ownerId })).id;
+
+    test('create then get returns every field, with a createdAt', async () => {
+      const { files } = getCurrent();
+      const sessionId = await createSession(alice);
+      const file = buildFile({ ownerId: alice, sessionId, name: 'Grüße 世界.txt' });
+      const before = Date.now();
+
+      const created = await files.createFile(file);
+
+      expect(created).toEqual({ ...file, createdAt: expect.any(String) });
+      expect(await files.getFile({ ownerId: alice, fileId: file.id })).toEqual(created);
+      const createdAt = Date.parse(created.createdAt);
+      expect(createdAt).toBeGreaterThanOrEqual(before - 1_000);
+      expect(createdAt).toBeLessThanOrEqual(Date.now() + 1_000);
+    });
+
+    test('a file without a session belongs to its owner alone', async () => {
+      const { files } = getCurrent();
+      const file = buildFile({ ownerId: alice });
+      await files.createFile(file);
+
+      expect(await files.getFile({ ownerId: alice, fileId: file.id })).toMatchObject({ sessionId: null });
+      expect(await files.getFile({ ownerId: bob, fileId: file.id })).toBeNull();
+    });
+
+    test("another owner's file and an unknown id are null", async () => {
+      const { files } = getCurrent();
+      const file = buildFile({ ownerId: alice, sessionId: await createSession(alice) });
+      await files.createFile(file);
+
+      expect(await files.getFile({ ownerId: bob, fileId: file.id })).toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: 'no-such-file' })).toBeNull();
+    });
+
+    test("creating a file for another owner's session, or a missing one, is not_found and stores nothing", async () => {
+      const { files } = getCurrent();
+      const bobsSession = await createSession(bob);
+      const foreign = buildFile({ ownerId: alice, sessionId: bobsSession });
+      const missing = buildFile({ ownerId: alice, sessionId: 'no-such-session' });
+
+      await expect(files.createFile(foreign)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(files.createFile(missing)).rejects.toMatchObject({ code: 'not_found' });
+
+      expect(await files.getFile({ ownerId: alice, fileId: foreign.id })).toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: missing.id })).toBeNull();
+    });
+
+    test("deleteSessionFiles removes that session's files only and returns their storage keys", async () => {
+      const { files } = getCurrent();
+      const sessionId = await createSession(alice);
+      const otherSession = await createSession(alice);
+      const first = buildFile({ ownerId: alice, sessionId });
+      const second = buildFile({ ownerId: alice, sessionId });
+      const elsewhere = buildFile({ ownerId: alice, sessionId: otherSession });
+      const loose = buildFile({ ownerId: alice });
+      for (const file of [first, second, elsewhere, loose]) await files.createFile(file);
+
+      expect(await files.deleteSessionFiles({ ownerId: bob, sessionId })).toEqual([]);
+      const keys = await files.deleteSessionFiles({ ownerId: alice, sessionId });
+
+      expect(keys.sort()).toEqual([first.storageKey, second.storageKey].sort());
+      expect(await files.getFile({ ownerId: alice, fileId: first.id })).toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: second.id })).toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: elsewhere.id })).not.toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: loose.id })).not.toBeNull();
+      expect(await files.deleteSessionFiles({ ownerId: alice, sessionId })).toEqual([]);
+    });
+
+    test("deleting the session deletes its files' records", async () => {
+      const { files, sessions } = getCurrent();
+      const sessionId = await createSession(alice);
+      const file = buildFile({ ownerId: alice, sessionId });
+      const loose = buildFile({ ownerId: alice });
+      await files.createFile(file);
+      await files.createFile(loose);
+
+      expect(await sessions.deleteSession({ ownerId: alice, sessionId })).toBe(true);
+
+      expect(await files.getFile({ ownerId: alice, fileId: file.id })).toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: loose.id })).not.toBeNull();
+    });
+  });
+}

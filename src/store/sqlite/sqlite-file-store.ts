@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { StoreDatabase } from '../database-schema.ts';
+import { toFileRecord } from '../file-row-mappers.ts';
+import type { FileRecord, FileStore, NewFile } from '../file-store.ts';
+import type { Scope } from '../session-store.ts';
+import { assertOwnsSession } from './owner-scope.ts';
+import { now } from './query-support.ts';
+
+/** FileStore on the same Kysely database as the sessions; the queries are dialect-neutral. */
+export class SqliteFileStore implements FileStore {
+  readonly #database: Kysely<StoreDatabase>;
+
+  constructor(database: Kysely<StoreDatabase>) {
+    this.#database = database;
+  }
+
+  async createFile(file: NewFile): Promise<FileRecord> {
+    const row = {
+      id: file.id,
+      owner_id: file.ownerId,
+      session_id: file.sessionId,
+      name: file.name,
+      media_type: file.mediaType,
+      size: file.size,
+      sha256: file.sha256,
+      storage_key: file.storageKey,
+      created_at: now(),
+    };
+    await this.#database.transaction().execute(async (transaction) => {
+      if (file.sessionId !== null) {
+        await assertOwnsSession({ transaction, scope: { ownerId: file.ownerId, sessionId: file.sessionId } });
+      }
+      await transaction.insertInto('files').values(row).execute();
+    });
+    return toFileRecord(row);
+  }
+
+  async getFile(options: { ownerId: string; fileId: string }): Promise<FileRecord | null> {
+    const row = await this.#database
+      .selectFrom('files')
+      .selectAll()
+      .where('id', '=', options.fileId)
+      .where('owner_id', '=', options.ownerId)
+      .executeTakeFirst();
+    return row ? toFileRecord(row) : null;
+  }
+
+  async deleteSessionFiles(scope: Scope): Promise<string[]> {
+    const rows = await this.#database
+      .deleteFrom('files')
+      .where('session_id', '=', scope.sessionId)
+      .where('owner_id', '=', scope.ownerId)
+      .returning('storage_key')
+      .execute();
+    return rows.map((row) => row.storage_key);
+  }
+}
