@@ -24,8 +24,8 @@ import {
 } from './admit-turn.ts';
 import { findAttachedFiles } from './attach-files.ts';
 import type { RetryPolicy } from './run-attempts.ts';
-import { runTurn } from './run-turn.ts';
 import { generateSessionTitle } from './session-title.ts';
+import { TurnRunner } from './turn-runner.ts';
 import { interruptTurn } from './turn-watchdog.ts';
 
 /** Follow-ups waiting per session; beyond this a send is answered 429. */
@@ -58,13 +58,6 @@ export type SubmitResult =
   | { kind: 'started' | 'duplicate'; turnId: string }
   | { kind: 'queued'; count: number };
 
-interface RunningTurn {
-  sessionId: string;
-  startedAt: number;
-  controller: AbortController;
-  done: Promise<void>;
-}
-
 /**
  * Admits messages and runs turns detached from any request: a turn belongs to the server.
  * A message that arrives while its session's turn runs waits in a bounded queue and is
@@ -72,7 +65,7 @@ interface RunningTurn {
  */
 export class TurnService {
   readonly #options: TurnServiceOptions;
-  readonly #running = new Map<string, RunningTurn>();
+  readonly #runner: TurnRunner;
   readonly #background = new Set<Promise<unknown>>();
   #closing = false;
   /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
@@ -80,6 +73,7 @@ export class TurnService {
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
+    this.#runner = new TurnRunner(options);
     options.queue.consume({ handler: (job) => this.#run(job), concurrency: 64 });
   }
 
@@ -154,11 +148,7 @@ export class TurnService {
     await assertSessionExists({ store, scope });
     await pending.clear(scope.sessionId);
     const turn = await store.getActiveTurn(scope);
-    if (!turn) return false;
-    const running = this.#running.get(turn.id);
-    if (!running) return false;
-    running.controller.abort();
-    await running.done;
+    if (!turn || !(await this.#runner.stop(turn.id))) return false;
     await pending.clear(scope.sessionId);
     return true;
   }
@@ -166,24 +156,10 @@ export class TurnService {
   /** Marks turns nobody runs any more as interrupted, and ends turns past their lifetime. */
   async checkTurns(): Promise<number> {
     const { store, lock } = this.#options;
-    const now = Date.now();
-    for (const [turnId, running] of this.#running) {
-      if (now - running.startedAt > this.#options.maxTurnMs) {
-        running.controller.abort(
-          new AppError(
-            'turn_timeout',
-            'This reply took too long and was stopped. Send a message to continue.',
-            {
-              retryable: true,
-            },
-          ),
-        );
-        this.#options.logger.warn({ turn: turnId }, 'turn exceeded its maximum lifetime');
-      }
-    }
+    this.#runner.stopOverdue(this.#options.maxTurnMs);
     let interrupted = 0;
     for (const turn of await store.listRunningTurns()) {
-      if (this.#running.has(turn.id)) continue;
+      if (this.#runner.has(turn.id)) continue;
       const holder = await lock.holder(lockKeyOf(turn.sessionId));
       if (holder?.owner === turn.id) continue;
       if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
@@ -207,7 +183,7 @@ export class TurnService {
   #watchdog: NodeJS.Timeout | undefined;
 
   isRunning(turnId: string): boolean {
-    return this.#running.has(turnId);
+    return this.#runner.has(turnId);
   }
 
   /**
@@ -217,15 +193,7 @@ export class TurnService {
   async shutdown(options: { graceMs: number } = { graceMs: 0 }): Promise<void> {
     this.#closing = true;
     clearInterval(this.#watchdog);
-    const allDone = () => Promise.all([...this.#running.values()].map((running) => running.done));
-    await Promise.race([allDone(), new Promise((resolve) => setTimeout(resolve, options.graceMs).unref())]);
-    const interrupted = new AppError(
-      'turn_interrupted',
-      'The server restarted before this reply finished. Send your message again to continue.',
-      { retryable: true },
-    );
-    for (const running of this.#running.values()) running.controller.abort(interrupted);
-    await allDone();
+    await this.#runner.stopAll({ graceMs: options.graceMs });
     await this.#options.queue.close();
     await Promise.allSettled([...this.#background]);
     await this.#options.runtime?.close();
@@ -303,60 +271,17 @@ export class TurnService {
     });
   }
 
-  /** The runner's side: runs one admitted turn to its end, then starts whatever waits. */
+  /** Runs one admitted turn to its end, then starts whatever waits. */
   async #run(job: TurnJob): Promise<void> {
-    const { store, lock, registry, logger, pending } = this.#options;
-    const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
     const admitted = this.#admitted.get(job.turnId);
     this.#admitted.delete(job.turnId);
-    const turn = admitted?.turn ?? (await store.getTurn({ ...scope, turnId: job.turnId }));
-    if (turn?.status !== 'running') return;
-    const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
-    const userMessages =
-      admitted?.userMessages ??
-      (await store.listMessages({ ...scope, limit: maxPendingMessages + 5 })).filter(
-        (message) => message.turnId === turn.id && message.role === 'user',
-      );
-    const turnLogger = logger.child({
-      session: turn.sessionId,
-      turn: turn.id,
-      turnNumber: userMessages[0]?.seq,
-    });
-    const controller = new AbortController();
-    const done = runTurn({
-      deps: this.#options,
-      turn,
-      lease,
-      userMessages,
-      signal: controller.signal,
-      logger: turnLogger,
-      takeFollowUps: async () =>
-        (await pending.take({ sessionId: turn.sessionId, max: maxPendingMessages })).map(
-          (message) => message.text,
-        ),
-    }).catch(async (error: unknown) => {
-      // Ending the turn itself failed (e.g. the database is gone): free the session and the stream regardless.
-      turnLogger.error({ err: error }, 'ending the turn failed');
-      await lock.release(lease).catch(() => undefined);
-      // Viewers still get an end they can act on, even though nothing could be stored.
-      const message = 'Something went wrong while saving this reply. Please try again.';
-      for (const chunk of [
-        { type: 'data-error', data: { code: 'internal_error', retryable: true, message } },
-        { type: 'error', errorText: message },
-        { type: 'finish', finishReason: 'error' },
-      ] as const) {
-        await registry.append(turn.id, chunk).catch(() => undefined);
-      }
-      await registry.close(turn.id).catch(() => undefined);
-    });
-    this.#running.set(turn.id, { sessionId: turn.sessionId, startedAt: Date.now(), controller, done });
-    try {
-      await done;
-    } finally {
-      this.#running.delete(turn.id);
-    }
+    await this.#runner.run(job, admitted);
+    const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
     await this.#startNext(scope).catch((error: unknown) => {
-      turnLogger.error({ err: error }, 'starting the next queued turn failed');
+      this.#options.logger.error(
+        { err: error, session: job.sessionId },
+        'starting the next queued turn failed',
+      );
     });
   }
 
