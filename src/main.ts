@@ -18,6 +18,7 @@ import { createDefaultTools } from './tools/default-tools.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
+import { Metrics } from './util/metrics.ts';
 
 export interface RunningAutopilot {
   url: string;
@@ -52,6 +53,7 @@ export async function startAutopilot(options: {
     );
   }
 
+  const metrics = new Metrics();
   const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
   const database = await openSqliteDatabase({ path: config.store.path });
   const store = new SqliteSessionStore(database);
@@ -81,6 +83,7 @@ export async function startAutopilot(options: {
     modelName: config.model?.model ?? 'none',
     lockTtlMs: config.limits.lockTtlMs,
     modelSetupHint,
+    metrics,
     logger,
   });
   // Turns left running by a previous process have no runner now: they end as interrupted.
@@ -88,7 +91,7 @@ export async function startAutopilot(options: {
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
 
-  const app = createApp({ config, store, files, fileBlobs, registry, turns, workspaces, logger });
+  const app = createApp({ config, metrics, store, files, fileBlobs, registry, turns, workspaces, logger });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -6,6 +6,7 @@ import type { FileStore } from '../store/file-store.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import type { TurnService } from '../turn/turn-service.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Metrics } from '../util/metrics.ts';
 import type { AuthVariables } from './middleware/auth.ts';
 
 export interface AppDeps {
@@ -16,6 +17,7 @@ export interface AppDeps {
   registry: StreamRegistry;
   turns: TurnService;
   workspaces: Workspaces;
+  metrics: Metrics;
   logger: Logger;
 }
 

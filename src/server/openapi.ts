@@ -192,6 +192,18 @@ export function createOpenApiDocument(): Record<string, unknown> {
           responses: { 200: json('{today, week, limits}'), ...errors(401) },
         },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          security: [],
+          responses: {
+            200: {
+              description: 'Prometheus text format',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: json('{ok:true}') } } },
       '/readyz': {
         get: {

@@ -4,6 +4,7 @@ import type { Usage } from '../protocol/index.ts';
 import type { SessionStore, TurnRecord, TurnStatus } from '../store/session-store.ts';
 import type { AppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Metrics } from '../util/metrics.ts';
 import { type Marker, markerMessage, stoppedByUserText } from './markers.ts';
 import type { TurnRecorder } from './turn-recorder.ts';
 
@@ -15,6 +16,7 @@ export type TurnOutcome =
 
 export interface CompleteTurnDeps {
   store: SessionStore;
+  metrics: Metrics;
   lock: Lock;
   registry: StreamRegistry;
   logger: Logger;
@@ -54,6 +56,17 @@ export async function completeTurn(options: {
     .recordUsage({ ...scope, turnId: turn.id, model: recorder.model ?? options.fallbackModel, usage })
     .catch((error: unknown) => deps.logger.error({ err: error }, 'recording usage failed'));
   if (options.lease) await deps.lock.release(options.lease);
+  deps.metrics.turnEnded({
+    status,
+    errorCode,
+    durationMs: Date.now() - Date.parse(turn.startedAt),
+    tokens: {
+      input: usage.inputTokens,
+      output: usage.outputTokens,
+      cacheRead: usage.cacheReadTokens,
+      cacheWrite: usage.cacheWriteTokens,
+    },
+  });
 
   if (marker?.kind === 'error') {
     recorder.publish({ type: 'data-error', data: marker.error });

@@ -2,6 +2,7 @@ import type { LanguageModel } from 'ai';
 import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Metrics } from '../util/metrics.ts';
 import {
   type CompactedHistory,
   compactionToolName,
@@ -35,6 +36,7 @@ export async function runAttempts(options: {
   recorder: TurnRecorder;
   policy: RetryPolicy;
   summaryModel: LanguageModel | null;
+  metrics: Metrics;
   logger: Logger;
 }): Promise<void> {
   const { runtime, recorder, policy, logger } = options;
@@ -48,6 +50,7 @@ export async function runAttempts(options: {
       for await (const event of runtime.run(input)) {
         if (input.signal.aborted) return;
         recorder.handle(event);
+        if (event.type === 'tool-call') options.metrics.toolCalled(event.toolName);
         if (input.tools.tripped) throw input.tools.tripped;
       }
       return;

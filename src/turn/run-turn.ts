@@ -103,6 +103,7 @@ export async function runTurn(options: {
       recorder,
       policy: deps.retryPolicy,
       summaryModel: deps.utilityModel,
+      metrics: deps.metrics,
       logger,
     });
     outcome = abortedOutcome(signal) ?? { status: 'completed' };

@@ -65,10 +65,12 @@ export class TurnRunner {
       await this.#endWithoutStore({ turn, lease });
     });
     this.#running.set(turn.id, { startedAt: Date.now(), controller, done });
+    this.#deps.metrics.turnStarted();
     try {
       await done;
     } finally {
       this.#running.delete(turn.id);
+      this.#deps.metrics.turnStopped();
     }
   }
 

@@ -13,6 +13,7 @@ import type { AnyToolDefinition } from '../tools/tool.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Metrics } from '../util/metrics.ts';
 import {
   assertSessionExists,
   beginTurn,
@@ -51,6 +52,7 @@ export interface TurnServiceOptions {
   /** A turn running longer than this is ended with `turn_timeout`. */
   maxTurnMs: number;
   modelSetupHint: string;
+  metrics: Metrics;
   logger: Logger;
 }
 

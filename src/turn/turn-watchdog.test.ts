@@ -15,6 +15,7 @@ import { SqliteFileStore } from '../store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from '../store/sqlite/sqlite-transcript-store.ts';
 import { createLogger } from '../util/logger.ts';
+import { Metrics } from '../util/metrics.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { TurnService } from './turn-service.ts';
 
@@ -75,6 +76,7 @@ describe('the turn watchdog', () => {
       lockTtlMs: 60_000,
       maxTurnMs: 300,
       modelSetupHint: 'configure a model',
+      metrics: new Metrics(),
       logger: createLogger({ level: 'silent' }),
     });
     await store.ensureUser({ id: 'u', name: 'u' });

@@ -92,6 +92,29 @@ describe('server surface', () => {
     expect(after.limits).toEqual({ dailyUsd: null, weeklyUsd: null });
   });
 
+  test('GET /metrics reports turns, their duration, tokens, errors and tool calls in the Prometheus format', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        {
+          when: (request) => request.toolResults.length > 0,
+          reply: textReply('Done.', { inputTokens: 30, outputTokens: 5 }),
+        },
+        { when: () => true, reply: toolReply({ name: 'list_files', input: {} }) },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    await (await sendMessage(server, { sessionId, text: 'list' })).text();
+    const response = await server.api('/metrics');
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('autopilot_active_turns 0');
+    expect(text).toContain('autopilot_turns_total{status="completed"} 1');
+    expect(text).toContain('autopilot_turn_duration_seconds_count 1');
+    expect(text).toMatch(/autopilot_turn_duration_seconds_bucket\{le="\+Inf"\} 1/);
+    expect(text).toContain('autopilot_tool_calls_total{tool="list_files"} 1');
+    expect(text).toMatch(/autopilot_tokens_total\{kind="output"\} \d+/);
+  });
+
   test('`autopilot chat` streams the reply and shows tool rows in the terminal', async () => {
     server = await startTestServer({
       brain: scriptedBrain([

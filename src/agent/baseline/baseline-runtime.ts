@@ -53,6 +53,9 @@ export class BaselineRuntime implements AgentRuntime {
       // The turn engine owns retries (and never retries after output was shown).
       maxRetries: 0,
       maxOutputTokens: maxOutputTokens,
+      // Errors reach us through the stream and are logged, structured, by the turn engine; the
+      // SDK's default would print raw provider text to the console.
+      onError: () => {},
     });
 
     try {

@@ -20,6 +20,9 @@ export function registerSystemRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     }
   });
   app.get('/api/openapi.json', (context) => context.json(openApi));
+  app.get('/metrics', (context) =>
+    context.body(deps.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
   app.get('/', (context) => context.html(indexPage({ modelConfigured: deps.config.model !== null })));
 }
 

@@ -1,0 +1,131 @@
+type Labels = Record<string, string>;
+
+interface Series {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  values: Map<string, { labels: Labels; value: number }>;
+  buckets?: number[];
+}
+
+/** A small Prometheus registry: counters, gauges and histograms rendered in the text format. */
+class MetricRegistry {
+  readonly #series = new Map<string, Series>();
+
+  define(options: { name: string; help: string; type: Series['type']; buckets?: number[] }): Series {
+    const series: Series = { ...options, values: new Map() };
+    this.#series.set(options.name, series);
+    return series;
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    for (const series of this.#series.values()) {
+      lines.push(`# HELP ${series.name} ${series.help}`, `# TYPE ${series.name} ${series.type}`);
+      for (const { labels, value } of series.values.values()) {
+        const [name, rest] = splitSuffix(labels);
+        lines.push(`${series.name}${name}${formatLabels(rest)} ${value}`);
+      }
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** Histogram samples carry their series suffix in a reserved label, split off when rendering. */
+const suffixLabel = '__suffix';
+
+function splitSuffix(labels: Labels): [string, Labels] {
+  const { [suffixLabel]: suffix, ...rest } = labels;
+  return [suffix ?? '', rest];
+}
+
+function formatLabels(labels: Labels): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return '';
+  return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+}
+
+function add(series: Series, labels: Labels, amount: number): void {
+  const key = JSON.stringify(labels);
+  const entry = series.values.get(key) ?? { labels, value: 0 };
+  entry.value += amount;
+  series.values.set(key, entry);
+}
+
+/** What Autopilot measures (SPEC §9): turns, their duration, tokens, errors by code, tool calls by tool. */
+export class Metrics {
+  readonly #registry = new MetricRegistry();
+  readonly #activeTurns = this.#registry.define({
+    name: 'autopilot_active_turns',
+    help: 'Turns running now.',
+    type: 'gauge',
+  });
+  readonly #turns = this.#registry.define({
+    name: 'autopilot_turns_total',
+    help: 'Turns ended, by status.',
+    type: 'counter',
+  });
+  readonly #duration = this.#registry.define({
+    name: 'autopilot_turn_duration_seconds',
+    help: 'How long turns ran.',
+    type: 'histogram',
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+  });
+  readonly #tokens = this.#registry.define({
+    name: 'autopilot_tokens_total',
+    help: 'Model tokens, by kind.',
+    type: 'counter',
+  });
+  readonly #errors = this.#registry.define({
+    name: 'autopilot_turn_errors_total',
+    help: 'Failed turns, by error code.',
+    type: 'counter',
+  });
+  readonly #toolCalls = this.#registry.define({
+    name: 'autopilot_tool_calls_total',
+    help: 'Tool calls, by tool.',
+    type: 'counter',
+  });
+
+  constructor() {
+    add(this.#activeTurns, {}, 0);
+  }
+
+  /** A turn started running in this process. */
+  turnStarted(): void {
+    add(this.#activeTurns, {}, 1);
+  }
+
+  /** A turn stopped running in this process. */
+  turnStopped(): void {
+    add(this.#activeTurns, {}, -1);
+  }
+
+  /** A turn ended, wherever it ran (a watchdog may end one that ran elsewhere). */
+  turnEnded(options: {
+    status: string;
+    errorCode: string | null;
+    durationMs: number;
+    tokens: { input: number; output: number; cacheRead: number; cacheWrite: number };
+  }): void {
+    add(this.#turns, { status: options.status }, 1);
+    if (options.errorCode) add(this.#errors, { code: options.errorCode }, 1);
+    const seconds = options.durationMs / 1000;
+    for (const bucket of this.#duration.buckets ?? []) {
+      add(this.#duration, { [suffixLabel]: '_bucket', le: String(bucket) }, seconds <= bucket ? 1 : 0);
+    }
+    add(this.#duration, { [suffixLabel]: '_bucket', le: '+Inf' }, 1);
+    add(this.#duration, { [suffixLabel]: '_sum' }, seconds);
+    add(this.#duration, { [suffixLabel]: '_count' }, 1);
+    for (const [kind, value] of Object.entries(options.tokens))
+      if (value > 0) add(this.#tokens, { kind }, value);
+  }
+
+  toolCalled(tool: string): void {
+    add(this.#toolCalls, { tool }, 1);
+  }
+
+  render(): string {
+    return this.#registry.render();
+  }
+}
