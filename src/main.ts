@@ -99,6 +99,11 @@ export async function startAutopilot(options: {
   const url = `http://${hostForUrl}:${port}`;
   logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');
   if (!config.model) logger.warn(modelSetupHint);
+  else if (config.runtime === 'claude' && config.model.provider !== 'anthropic') {
+    logger.warn(
+      'The claude runtime needs an Anthropic model; this OpenAI-compatible model runs on the baseline runtime.',
+    );
+  }
 
   return {
     url,
