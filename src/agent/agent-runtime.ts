@@ -35,11 +35,18 @@ export interface RuntimeTranscript {
   metadata: Record<string, unknown>;
 }
 
+export interface PromptImage {
+  mediaType: string;
+  data: Uint8Array;
+}
+
 export interface AgentRunInput {
   sessionId: string;
   turnId: string;
   /** The user's new message. */
   prompt: string;
+  /** Images attached to the new message, sent to the model as image content. */
+  images: PromptImage[];
   /** The stored conversation before the new message, oldest first. */
   history: StoredMessage[];
   /** The runtime's stored transcript of this session, if any (it may cover only part of `history`). */

@@ -11,6 +11,7 @@ import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import { modelRelevant } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
+import { loadPromptImages } from './load-prompt-images.ts';
 import { type RetryPolicy, runAttempts } from './run-attempts.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
@@ -76,6 +77,7 @@ export async function runTurn(options: {
       deps.store.listMessages({ ...scope, beforeSeq: firstSeq }),
       runtime.usesTranscript ? deps.transcripts.loadTranscript(scope) : null,
     ]);
+    const images = await loadPromptImages({ messages: userMessages, workspaceDir, logger });
     const tools = new ToolExecutor({
       tools: deps.createTools(),
       context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
@@ -86,6 +88,7 @@ export async function runTurn(options: {
         sessionId: turn.sessionId,
         turnId: turn.id,
         prompt: userMessages.map(userMessageText).join('\n\n'),
+        images,
         history: modelRelevant(history),
         transcript,
         workspaceDir,

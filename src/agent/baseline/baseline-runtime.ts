@@ -46,7 +46,20 @@ export class BaselineRuntime implements AgentRuntime {
     const result = streamText({
       model: this.#model,
       instructions: systemPrompt(),
-      messages: [...toModelMessages(input.history), { role: 'user', content: input.prompt }],
+      messages: [
+        ...toModelMessages(input.history),
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: input.prompt },
+            ...input.images.map((image) => ({
+              type: 'image' as const,
+              image: image.data,
+              mediaType: image.mediaType,
+            })),
+          ],
+        },
+      ],
       tools: toAiTools(input.tools),
       stopWhen: isStepCount(this.#maxSteps),
       abortSignal: input.signal,

@@ -7,6 +7,7 @@ import {
   type SDKUserMessage,
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Usage } from '../../protocol/index.ts';
+import type { PromptImage } from '../agent-runtime.ts';
 import { TurnBinding } from './turn-binding.ts';
 
 /** An async iterable fed by `push`: the CLI's stdin in streaming-input mode. */
@@ -101,8 +102,22 @@ export class ClaudeSession {
     return this.#closed;
   }
 
-  send(text: string): void {
-    this.#input.push({ type: 'user', message: { role: 'user', content: text }, parent_tool_use_id: null });
+  send(options: { text: string; images: PromptImage[] }): void {
+    const content =
+      options.images.length === 0
+        ? options.text
+        : [
+            { type: 'text' as const, text: options.text },
+            ...options.images.map((image) => ({
+              type: 'image' as const,
+              source: {
+                type: 'base64' as const,
+                media_type: image.mediaType as 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp',
+                data: Buffer.from(image.data).toString('base64'),
+              },
+            })),
+          ];
+    this.#input.push({ type: 'user', message: { role: 'user', content }, parent_tool_use_id: null });
   }
 
   /** The next message from the CLI; null once the process has ended. */

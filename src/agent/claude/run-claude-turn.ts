@@ -35,7 +35,7 @@ export async function* runClaudeTurn(options: {
   input.signal.addEventListener('abort', onAbort, { once: true });
   const adapter = new SdkMessageAdapter({ stash });
   try {
-    session.send(options.prompt);
+    session.send({ text: options.prompt, images: input.images });
     for (;;) {
       const message = await nextMessage(session);
       if (!message) {
