@@ -3,7 +3,6 @@ import type { NewMessage } from '../store/session-store.ts';
 import { createId } from '../util/ids.ts';
 
 export const stoppedByUserText = 'Execution stopped by user';
-export const interruptedText = 'The server stopped before this turn finished. Send a message to continue.';
 
 export type Marker = { kind: 'error'; error: ErrorData } | { kind: 'system'; message: string };
 

@@ -184,10 +184,6 @@ export class TurnService {
 
   #watchdog: NodeJS.Timeout | undefined;
 
-  isRunning(turnId: string): boolean {
-    return this.#runner.has(turnId);
-  }
-
   /**
    * Stops taking turns, lets running ones finish for up to `graceMs`, ends the rest as
    * interrupted, waits for background work, then closes the runtime.

@@ -53,14 +53,7 @@ export async function sendAnthropicReply(options: {
   const frames = toStreamEvents({ message, messageId, model: request.model }).map(
     (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
   );
-  const delayMs =
-    reply.kind === 'message' ? (reply.chunkDelayMs ?? options.chunkDelayMs) : options.chunkDelayMs;
-  await writeEventStream({
-    response,
-    frames,
-    delayMs,
-    ...(reply.kind === 'reset' ? { resetAfter: reply.afterEvents } : {}),
-  });
+  await writeEventStream({ response, frames, reply, defaultDelayMs: options.chunkDelayMs });
 }
 
 /** The real API's error body; `request-id` mirrors the header clients quote in their errors. */

@@ -44,14 +44,7 @@ export async function sendOpenAIReply(options: {
     ...toChunks({ context, includeUsage }).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`),
     'data: [DONE]\n\n',
   ];
-  const delayMs =
-    reply.kind === 'message' ? (reply.chunkDelayMs ?? options.chunkDelayMs) : options.chunkDelayMs;
-  await writeEventStream({
-    response,
-    frames,
-    delayMs,
-    ...(reply.kind === 'reset' ? { resetAfter: reply.afterEvents } : {}),
-  });
+  await writeEventStream({ response, frames, reply, defaultDelayMs: options.chunkDelayMs });
 }
 
 export function sendOpenAIError(options: {

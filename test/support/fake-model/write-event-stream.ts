@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FakeReply } from './script.ts';
 
 /**
  * Writes pre-formatted SSE frames. With `delayMs` 0 it sets no timers, so tests
@@ -10,10 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export async function writeEventStream(options: {
   response: ServerResponse;
   frames: string[];
-  delayMs: number;
-  resetAfter?: number;
+  /** Its own pacing wins over the server's; a `reset` reply sets where the socket breaks. */
+  reply: Exclude<FakeReply, { kind: 'error' }>;
+  defaultDelayMs: number;
 }): Promise<void> {
-  const { response, frames, delayMs, resetAfter } = options;
+  const { response, frames, reply } = options;
+  const delayMs =
+    reply.kind === 'message' ? (reply.chunkDelayMs ?? options.defaultDelayMs) : options.defaultDelayMs;
+  const resetAfter = reply.kind === 'reset' ? reply.afterEvents : undefined;
   response.flushHeaders();
   const count = Math.min(resetAfter ?? frames.length, frames.length);
   for (let index = 0; index < count; index++) {
