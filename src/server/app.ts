@@ -5,6 +5,7 @@ import type { AppDeps, AppEnv } from './app-deps.ts';
 import { closeConnectionAfterResponse } from './close-connection.ts';
 import { toErrorResponse } from './error-response.ts';
 import { authMiddleware } from './middleware/auth.ts';
+import { registerEventRoutes } from './routes/events.ts';
 import { registerFileRoutes, uploadPath } from './routes/files.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.use('/api/*', authMiddleware({ tokens: deps.config.auth.tokens, store: deps.store }));
   registerSessionRoutes(app, deps);
+  registerEventRoutes(app, deps);
   registerTurnRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
   registerFileRoutes(app, deps);
