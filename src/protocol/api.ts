@@ -20,6 +20,18 @@ export const postMessageBodySchema = z.strictObject({
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
+/** `GET /api/sessions`. */
+export const listSessionsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+/** `GET /api/sessions/:id`: the newest `limit` rows, or those before the row `before`. */
+export const sessionDetailQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  before: z.coerce.number().int().min(1).optional(),
+});
+
 /** Response bodies below are strict: a field the document does not describe is a defect. */
 const timestampSchema = z.iso.datetime();
 
