@@ -91,10 +91,23 @@ export async function startAutopilot(options: {
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
 
-  const app = createApp({ config, metrics, store, files, fileBlobs, registry, turns, workspaces, logger });
+  let port = config.server.port;
+  const listenPort = () => port;
+  const app = createApp({
+    config,
+    metrics,
+    store,
+    files,
+    fileBlobs,
+    registry,
+    turns,
+    workspaces,
+    logger,
+    listenPort,
+  });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  if (typeof address === 'object' && address) port = address.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
   logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');

@@ -6,6 +6,7 @@ export const errorCodes = [
   'message_too_long',
   'too_many_files',
   'payload_too_large',
+  'unsupported_media_type',
   'unauthorized',
   'forbidden',
   'not_found',

@@ -19,6 +19,8 @@ export interface AppDeps {
   workspaces: Workspaces;
   metrics: Metrics;
   logger: Logger;
+  /** The port the server listens on (known only once it listens). */
+  listenPort: () => number;
 }
 
 export type AppEnv = { Variables: AuthVariables };

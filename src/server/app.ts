@@ -5,6 +5,8 @@ import type { AppDeps, AppEnv } from './app-deps.ts';
 import { closeConnectionAfterResponse } from './close-connection.ts';
 import { toErrorResponse } from './error-response.ts';
 import { authMiddleware } from './middleware/auth.ts';
+import { localOriginGuard } from './middleware/local-origin-guard.ts';
+import { requireJson } from './middleware/require-json.ts';
 import { registerFileRoutes, uploadPath } from './routes/files.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -19,6 +21,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     toErrorResponse(new AppError('not_found', 'No such route.', { status: 404 }), deps.logger),
   );
 
+  if (deps.config.auth.tokens.length === 0) {
+    app.use('*', localOriginGuard({ host: deps.config.server.host, port: deps.listenPort }));
+  }
   registerSystemRoutes(app, deps);
   const jsonBodyLimit = bodyLimit({
     maxSize: deps.config.limits.bodyBytes,
@@ -35,6 +40,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('/api/*', (context, next) =>
     context.req.method === 'POST' && context.req.path === uploadPath ? next() : jsonBodyLimit(context, next),
   );
+  app.use('/api/*', requireJson({ except: (path) => path === uploadPath }));
   app.use('/api/*', authMiddleware({ tokens: deps.config.auth.tokens, store: deps.store }));
   registerSessionRoutes(app, deps);
   registerTurnRoutes(app, deps);
