@@ -49,6 +49,8 @@ export function buildClaudeEnvironment(options: {
     CLAUDE_CODE_DISABLE_CLAUDE_MDS: '1',
     CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
     CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK: '1',
+    // `@path` mentions would read files past the tool policy; off wherever text reaches the CLI.
+    CLAUDE_CODE_DISABLE_FILE_MENTIONS: '1',
     // The turn engine owns retries; the CLI's own would hide failures for minutes.
     CLAUDE_CODE_MAX_RETRIES: '0',
   };

@@ -113,6 +113,8 @@ export class ClaudeAgentRuntime implements AgentRuntime {
         apiKey: this.#options.model.apiKey,
       }),
       settingSources: [],
+      // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
+      verbatimPrompts: true,
       includePartialMessages: true,
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
