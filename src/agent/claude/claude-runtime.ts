@@ -7,7 +7,12 @@ import type { AnyToolDefinition } from '../../tools/tool.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
-import { buildClaudeEnvironment, type ClaudeFolders, prepareClaudeFolders } from './claude-environment.ts';
+import {
+  buildClaudeEnvironment,
+  type ClaudeFolders,
+  prepareClaudeFolders,
+  removeClaudeFolders,
+} from './claude-environment.ts';
 import { createClaudeHooks } from './claude-hooks.ts';
 import { ClaudeSession } from './claude-session.ts';
 import { ClaudeSessionPool } from './claude-session-pool.ts';
@@ -63,8 +68,10 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     await this.#pool.closeAll();
   }
 
+  /** Ends the conversation's live process and removes its private folder (its copy of the transcript). */
   async forget(sessionId: string): Promise<void> {
     await this.#pool.discard(sessionId);
+    await removeClaudeFolders({ stateDir: this.#options.stateDir, sessionId });
   }
 
   /** The warm process if it saw exactly the stored conversation; otherwise a fresh one. */
