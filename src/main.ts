@@ -9,6 +9,7 @@ import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
+import { answerClientError } from './server/client-error.ts';
 import { DiskFileBlobs } from './store/disk/disk-file-blobs.ts';
 import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
 import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
@@ -144,5 +145,6 @@ function listen(options: {
       resolve(server),
     );
     server.once('error', reject);
+    server.on('clientError', answerClientError);
   });
 }

@@ -7,6 +7,7 @@ export const errorCodes = [
   'too_many_files',
   'payload_too_large',
   'unsupported_media_type',
+  'request_timeout',
   'unauthorized',
   'forbidden',
   'not_found',
