@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.ts';
 import { modelRelevant } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { loadPromptImages } from './load-prompt-images.ts';
+import { logTurnFailure } from './log-turn-failure.ts';
 import { type RetryPolicy, runAttempts } from './run-attempts.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
@@ -112,7 +113,7 @@ export async function runTurn(options: {
     outcome = abortedOutcome(signal) ?? { status: 'completed' };
   } catch (error) {
     outcome = abortedOutcome(signal) ?? { status: 'failed', error: toTurnError(error) };
-    if (outcome.status === 'failed') logger.error({ err: error, code: outcome.error.code }, 'turn failed');
+    if (outcome.status === 'failed') logTurnFailure({ logger, error: outcome.error, cause: error });
   } finally {
     clearInterval(refresh);
   }
