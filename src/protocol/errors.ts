@@ -27,6 +27,7 @@ export const errorCodes = [
   'sandbox_unavailable',
   'turn_interrupted',
   'turn_timeout',
+  'storage_error',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

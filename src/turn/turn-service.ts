@@ -161,10 +161,15 @@ export class TurnService {
     this.#runner.stopOverdue(this.#options.maxTurnMs);
     let interrupted = 0;
     for (const turn of await store.listRunningTurns()) {
-      if (this.#runner.has(turn.id)) continue;
-      const holder = await lock.holder(lockKeyOf(turn.sessionId));
-      if (holder?.owner === turn.id) continue;
-      if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
+      // Each turn on its own: one that cannot be settled now must not keep the others running.
+      try {
+        if (this.#runner.has(turn.id)) continue;
+        const holder = await lock.holder(lockKeyOf(turn.sessionId));
+        if (holder?.owner === turn.id) continue;
+        if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
+      } catch (error) {
+        this.#options.logger.error({ err: error, turn: turn.id }, 'settling a turn without a runner failed');
+      }
     }
     return interrupted;
   }

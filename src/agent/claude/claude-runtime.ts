@@ -5,6 +5,7 @@ import type { StoredMessage } from '../../store/session-store.ts';
 import type { StoredTranscript } from '../../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import { hostOf } from '../classify-model-error.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
 import {
@@ -54,7 +55,13 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     const { session, prompt } = await this.#acquire(input);
     let succeeded = false;
     try {
-      yield* runClaudeTurn({ session, prompt, input, maxSubagents: this.#options.maxSubagents });
+      yield* runClaudeTurn({
+        session,
+        prompt,
+        input,
+        maxSubagents: this.#options.maxSubagents,
+        providerHost: hostOf(this.#options.model.baseUrl),
+      });
       succeeded = !input.signal.aborted;
     } finally {
       session.lastTurnId = input.turnId;
