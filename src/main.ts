@@ -16,6 +16,7 @@ import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
+import { createWebFetchTool } from './tools/web-fetch.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
@@ -54,7 +55,13 @@ export async function startAutopilot(options: {
   }
 
   const metrics = new Metrics();
-  const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
+  // Made once: it holds the connection pool of its guarded dispatcher.
+  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  const createTools = () => [
+    ...createDefaultTools(),
+    ...(webFetch ? [webFetch] : []),
+    ...(options.extraTools?.() ?? []),
+  ];
   const database = await openSqliteDatabase({ path: config.store.path });
   const store = new SqliteSessionStore(database);
   const transcripts = new SqliteTranscriptStore(database);

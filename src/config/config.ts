@@ -32,6 +32,8 @@ export interface Config {
   auth: { tokens: ApiToken[] };
   /** Sub-agents the main agent may delegate to (claude runtime), by name. */
   subagents: Record<string, SubagentConfig>;
+  /** The `web_fetch` tool: on unless `AUTOPILOT_WEB_FETCH=off` (SPEC §6 lists it as a default tool). */
+  webFetch: { enabled: boolean; maxBytes: number; timeoutMs: number };
   limits: {
     /** The largest JSON request body. */
     bodyBytes: number;
@@ -106,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     model,
     auth: { tokens },
     subagents,
+    webFetch: { enabled: values.AUTOPILOT_WEB_FETCH !== 'off', maxBytes: 5 * 1024 * 1024, timeoutMs: 30_000 },
     limits: {
       bodyBytes: values.AUTOPILOT_MAX_BODY_BYTES ?? 1024 * 1024,
       fileBytes: values.AUTOPILOT_MAX_FILE_BYTES ?? 20 * 1024 * 1024,
