@@ -15,6 +15,7 @@ import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
+import { McpServers } from './tools/mcp/mcp-servers.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
 import { createWebFetchTool } from './tools/web-fetch.ts';
 import { TurnService } from './turn/turn-service.ts';
@@ -57,9 +58,12 @@ export async function startAutopilot(options: {
   const metrics = new Metrics();
   // Made once: it holds the connection pool of its guarded dispatcher.
   const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
+  const mcp = await McpServers.connect({ ...config.mcp, logger });
   const createTools = () => [
     ...createDefaultTools(),
     ...(webFetch ? [webFetch] : []),
+    ...mcp.tools,
     ...(options.extraTools?.() ?? []),
   ];
   const database = await openSqliteDatabase({ path: config.store.path });
@@ -98,7 +102,18 @@ export async function startAutopilot(options: {
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
 
-  const app = createApp({ config, metrics, store, files, fileBlobs, registry, turns, workspaces, logger });
+  const app = createApp({
+    config,
+    metrics,
+    store,
+    files,
+    fileBlobs,
+    registry,
+    turns,
+    workspaces,
+    mcpStatuses: () => mcp.statuses(),
+    logger,
+  });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -123,6 +138,7 @@ export async function startAutopilot(options: {
         // Idle keep-alive connections would keep close() waiting.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
+      await mcp.close();
       await store.close();
     },
   };

@@ -64,6 +64,7 @@ const envSchema = z.object({
     (value) => (value === '' ? undefined : value),
     z.enum(['on', 'off']).optional(),
   ),
+  AUTOPILOT_MCP_CONFIG: optionalString,
   AUTOPILOT_LOG_LEVEL: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),

@@ -4,6 +4,7 @@ import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileStore } from '../store/file-store.ts';
 import type { SessionStore } from '../store/session-store.ts';
+import type { McpServerStatus } from '../tools/mcp/mcp-servers.ts';
 import type { TurnService } from '../turn/turn-service.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
@@ -17,6 +18,8 @@ export interface AppDeps {
   registry: StreamRegistry;
   turns: TurnService;
   workspaces: Workspaces;
+  /** Each operator MCP server's state, for `/readyz`. */
+  mcpStatuses: () => Record<string, McpServerStatus>;
   metrics: Metrics;
   logger: Logger;
 }
