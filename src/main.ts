@@ -18,7 +18,9 @@ import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
+import { McpServers } from './tools/mcp/mcp-servers.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
+import { createWebFetchTool } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -60,7 +62,16 @@ export async function startAutopilot(options: {
   }
 
   const metrics = new Metrics();
-  const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
+  // Made once: it holds the connection pool of its guarded dispatcher.
+  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
+  const mcp = await McpServers.connect({ ...config.mcp, logger });
+  const createTools = () => [
+    ...createDefaultTools(),
+    ...(webFetch ? [webFetch] : []),
+    ...mcp.tools,
+    ...(options.extraTools?.() ?? []),
+  ];
   const database = await openSqliteDatabase({ path: config.store.path });
   const sqliteStore = new SqliteSessionStore(database);
   const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;
@@ -116,6 +127,7 @@ export async function startAutopilot(options: {
     listenPort,
     sessionEvents,
     notifier,
+    mcpStatuses: () => mcp.statuses(),
   });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
@@ -141,6 +153,7 @@ export async function startAutopilot(options: {
         // Idle keep-alive connections would keep close() waiting.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
+      await mcp.close();
       await store.close();
     },
   };
