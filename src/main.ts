@@ -7,6 +7,7 @@ import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
+import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { DiskFileBlobs } from './store/disk/disk-file-blobs.ts';
@@ -54,7 +55,8 @@ export async function startAutopilot(options: {
   }
 
   const metrics = new Metrics();
-  const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
+  const sandbox = new BubblewrapSandbox({ logger });
+  const createTools = () => [...createDefaultTools({ sandbox }), ...(options.extraTools?.() ?? [])];
   const database = await openSqliteDatabase({ path: config.store.path });
   const store = new SqliteSessionStore(database);
   const transcripts = new SqliteTranscriptStore(database);

@@ -101,7 +101,14 @@ export class BubblewrapSandbox implements Sandbox {
             '--',
           ];
     // The first shell reports that setup succeeded on fd 3, closes it, and hands over to the command.
-    const starter = ['/bin/sh', '-c', `printf '${startedMarker}' >&3; exec 3>&-; exec /bin/sh -c "$1"`, 'sh'];
+    // It enters the workspace itself: bwrap's own chdir runs before the drop to the session's uid,
+    // without the capabilities to enter a folder that uid owns.
+    const starter = [
+      '/bin/sh',
+      '-c',
+      `printf '${startedMarker}' >&3; exec 3>&-; cd ${sandboxWorkspace} && exec /bin/sh -c "$1"`,
+      'sh',
+    ];
     return [
       ...isolationArguments({ network: false, userNamespace: uid === null }),
       '--cap-drop',
@@ -122,8 +129,6 @@ export class BubblewrapSandbox implements Sandbox {
       '/tmp',
       '--bind',
       workspace,
-      sandboxWorkspace,
-      '--chdir',
       sandboxWorkspace,
       '--',
       ...prlimit,

@@ -23,7 +23,8 @@ export function describeSandboxConformance(name: string, makeSandbox: SandboxFac
     beforeEach(async () => {
       base = await mkdtemp(join(tmpdir(), 'autopilot-sandbox-'));
       workspaceDir = join(base, 'workspace');
-      await mkdir(workspaceDir);
+      // Private, as the server makes workspaces.
+      await mkdir(workspaceDir, { mode: 0o700 });
       current = await makeSandbox({ maxOutputBytes });
     });
 
