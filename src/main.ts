@@ -7,6 +7,7 @@ import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
+import { resolveAgentConfinement } from './sandbox/agent-confinement.ts';
 import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
@@ -40,6 +41,8 @@ export async function startAutopilot(options: {
   logger: Logger;
   /** Tools added to the defaults (tests use this for tools with controllable timing). */
   extraTools?: () => AnyToolDefinition[];
+  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -54,6 +57,14 @@ export async function startAutopilot(options: {
     );
   }
 
+  const usesClaude = config.runtime === 'claude' && config.model?.provider === 'anthropic';
+  const agentConfinement = usesClaude
+    ? await resolveAgentConfinement({
+        mode: config.agentSandbox,
+        bwrapPath: 'bwrap',
+        warn: (details, message) => logger.warn(details, message),
+      })
+    : null;
   const metrics = new Metrics();
   const sandbox = new BubblewrapSandbox({ logger });
   const createTools = () => [...createDefaultTools({ sandbox }), ...(options.extraTools?.() ?? [])];
@@ -77,7 +88,12 @@ export async function startAutopilot(options: {
     transcripts,
     files,
     fileBlobs,
-    runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
+    runtime: createRuntime({
+      config,
+      toolNames: createTools().map((tool) => tool.name),
+      agentConfinement,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,

@@ -1,18 +1,21 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
-import { environmentArguments, isolationArguments, sandboxPath, systemArguments } from './bwrap-arguments.ts';
+import {
+  environmentArguments,
+  isolationArguments,
+  sandboxPath,
+  systemArguments,
+  userDropArguments,
+} from './bwrap-arguments.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
   type SandboxExecResult,
   SandboxUnavailableError,
 } from './sandbox.ts';
-import { sandboxUidOf } from './sandbox-user.ts';
-
-const runFile = promisify(execFile);
+import { handOver, runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
 
 export interface BubblewrapLimits {
   processes: number;
@@ -47,7 +50,7 @@ export class BubblewrapSandbox implements Sandbox {
   readonly #limits: BubblewrapLimits;
   readonly #maxOutputBytes: number;
   /** As root, bwrap runs privileged and the command drops to a per-session uid (see sandbox-user.ts). */
-  readonly #asRoot = process.getuid?.() === 0;
+  readonly #asRoot = runsAsRoot();
 
   constructor(options: {
     logger: Logger;
@@ -65,7 +68,7 @@ export class BubblewrapSandbox implements Sandbox {
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
     const workspace = await realpath(request.workspaceDir);
     const uid = this.#asRoot ? sandboxUidOf(request.sessionId) : null;
-    if (uid !== null) await handOver({ workspace, uid });
+    if (uid !== null) await handOver({ folders: [workspace], uid });
     return this.#run({ request, args: this.#arguments({ request, workspace, uid }) });
   }
 
@@ -87,19 +90,7 @@ export class BubblewrapSandbox implements Sandbox {
       '--core=0',
       '--',
     ];
-    const dropToUser =
-      uid === null
-        ? []
-        : [
-            '/usr/bin/setpriv',
-            `--reuid=${uid}`,
-            `--regid=${uid}`,
-            '--clear-groups',
-            '--inh-caps=-all',
-            '--bounding-set=-all',
-            '--no-new-privs',
-            '--',
-          ];
+    const drop = userDropArguments(uid);
     // The first shell reports that setup succeeded on fd 3, closes it, and hands over to the command.
     // It enters the workspace itself: bwrap's own chdir runs before the drop to the session's uid,
     // without the capabilities to enter a folder that uid owns.
@@ -111,10 +102,7 @@ export class BubblewrapSandbox implements Sandbox {
     ];
     return [
       ...isolationArguments({ network: false, userNamespace: uid === null }),
-      '--cap-drop',
-      'ALL',
-      // Only to reach the per-session uid; setpriv drops them (and the bounding set) before the command.
-      ...(uid === null ? [] : ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']),
+      ...drop.bwrap,
       ...environmentArguments({
         PATH: sandboxPath,
         HOME: sandboxWorkspace,
@@ -132,7 +120,7 @@ export class BubblewrapSandbox implements Sandbox {
       sandboxWorkspace,
       '--',
       ...prlimit,
-      ...dropToUser,
+      ...drop.command,
       ...starter,
       request.command,
     ];
@@ -213,13 +201,4 @@ export class BubblewrapSandbox implements Sandbox {
       });
     });
   }
-}
-
-/**
- * Gives the workspace to the session's uid. `chown -R -P` works relative to open folders and
- * never follows a symlink, so a link swapped in while it walks cannot redirect it to the host.
- */
-async function handOver(options: { workspace: string; uid: number }): Promise<void> {
-  const owner = `${options.uid}:${options.uid}`;
-  await runFile('/bin/chown', ['-R', '-P', '--no-dereference', owner, options.workspace]);
 }

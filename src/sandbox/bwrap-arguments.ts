@@ -60,6 +60,27 @@ export function isolationArguments(options: { network: boolean; userNamespace: b
   ];
 }
 
+/**
+ * As root, bwrap runs privileged and the command drops to `uid` itself: capabilities for that
+ * switch only, then setpriv clears every capability, the bounding set, and new privileges.
+ */
+export function userDropArguments(uid: number | null): { bwrap: string[]; command: string[] } {
+  if (uid === null) return { bwrap: ['--cap-drop', 'ALL'], command: [] };
+  return {
+    bwrap: ['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID'],
+    command: [
+      '/usr/bin/setpriv',
+      `--reuid=${uid}`,
+      `--regid=${uid}`,
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--no-new-privs',
+      '--',
+    ],
+  };
+}
+
 export function environmentArguments(env: Record<string, string>): string[] {
   return Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]);
 }

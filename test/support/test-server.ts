@@ -33,6 +33,8 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   noModel?: boolean;
   extraTools?: () => AnyToolDefinition[];
+  /** Entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -62,7 +64,13 @@ export async function startTestServer(options: {
     { host: '127.0.0.1', port: 0, dataDir },
   );
   const logger = createLogger({ level: config.logLevel });
-  const start = () => startAutopilot({ config, logger, extraTools: options.extraTools });
+  const start = () =>
+    startAutopilot({
+      config,
+      logger,
+      extraTools: options.extraTools,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    });
   let server: RunningAutopilot = await start();
 
   const testServer: TestServer = {
