@@ -8,6 +8,8 @@ import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts
 import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
+import { resolveAgentConfinement } from './sandbox/agent-confinement.ts';
+import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { answerClientError } from './server/client-error.ts';
@@ -47,6 +49,8 @@ export async function startAutopilot(options: {
   extraTools?: () => AnyToolDefinition[];
   /** Wraps the session store (tests use this to count what reaches the database). */
   wrapStore?: (store: SessionStore) => SessionStore;
+  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -61,13 +65,22 @@ export async function startAutopilot(options: {
     );
   }
 
+  const usesClaude = config.runtime === 'claude' && config.model?.provider === 'anthropic';
+  const agentConfinement = usesClaude
+    ? await resolveAgentConfinement({
+        mode: config.agentSandbox,
+        bwrapPath: 'bwrap',
+        warn: (details, message) => logger.warn(details, message),
+      })
+    : null;
   const metrics = new Metrics();
+  const sandbox = new BubblewrapSandbox({ logger });
   // Made once: it holds the connection pool of its guarded dispatcher.
   const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
   // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
   const mcp = await McpServers.connect({ ...config.mcp, logger });
   const createTools = () => [
-    ...createDefaultTools(),
+    ...createDefaultTools({ sandbox }),
     ...(webFetch ? [webFetch] : []),
     ...mcp.tools,
     ...(options.extraTools?.() ?? []),
@@ -95,7 +108,12 @@ export async function startAutopilot(options: {
     transcripts,
     files,
     fileBlobs,
-    runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
+    runtime: createRuntime({
+      config,
+      toolNames: createTools().map((tool) => tool.name),
+      agentConfinement,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,

@@ -64,6 +64,11 @@ export interface Config {
     contextBudgetTokens: number;
     summaryTimeoutMs: number;
   };
+  /**
+   * Whether the Claude Code process runs under bubblewrap: `auto` where it works, `required`
+   * (refuse to run it unconfined; the default with API tokens, that is, several users) or `off`.
+   */
+  agentSandbox: 'auto' | 'required' | 'off';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -134,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       contextBudgetTokens: values.AUTOPILOT_CONTEXT_BUDGET_TOKENS ?? 140_000,
       summaryTimeoutMs: 60_000,
     },
+    agentSandbox: values.AUTOPILOT_AGENT_SANDBOX ?? (tokens.length > 0 ? 'required' : 'auto'),
     logLevel: values.AUTOPILOT_LOG_LEVEL ?? 'info',
   };
   return deepFreeze(config);

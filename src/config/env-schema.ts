@@ -65,6 +65,10 @@ const envSchema = z.object({
     z.enum(['on', 'off']).optional(),
   ),
   AUTOPILOT_MCP_CONFIG: optionalString,
+  AUTOPILOT_AGENT_SANDBOX: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['auto', 'required', 'off']).optional(),
+  ),
   AUTOPILOT_LOG_LEVEL: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
