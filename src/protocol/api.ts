@@ -7,15 +7,32 @@ export const maxMessageChars = 64_000;
 /** Maximum attached files per message (SPEC §4.1). */
 export const maxFilesPerMessage = 20;
 
-export const createSessionBodySchema = z.strictObject({ title: z.string().max(200).optional() });
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text a user typed, as stored and shown: a NUL character is refused (it truncates text in C
+ * libraries and some databases), and a lone UTF-16 surrogate (half an emoji, from a cut string)
+ * becomes U+FFFD, so every stored string is valid Unicode.
+ */
+export function userText(schema: z.ZodString = z.string()) {
+  return schema
+    .refine((text) => !text.includes('\0'), 'must not contain NUL characters')
+    .transform((text) => text.replace(loneSurrogate, '\uFFFD'));
+}
+
+export const createSessionBodySchema = z.strictObject({
+  title: userText(z.string().max(200)).optional(),
+});
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
-export const patchSessionBodySchema = z.strictObject({ title: z.string().trim().min(1).max(200) });
+export const patchSessionBodySchema = z.strictObject({
+  title: userText(z.string().trim().min(1).max(200)),
+});
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
 export const postMessageBodySchema = z.strictObject({
-  text: z.string(),
-  messageId: z.string().min(1).max(128).optional(),
+  text: userText(),
+  messageId: userText(z.string().min(1).max(128)).optional(),
   fileIds: z.array(z.string().max(128)).optional(),
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
@@ -108,3 +125,16 @@ export const usageReportSchema = z.strictObject({
   limits: z.strictObject({ dailyUsd: z.number().nullable(), weeklyUsd: z.number().nullable() }),
 });
 export type UsageReport = z.infer<typeof usageReportSchema>;
+
+/** `GET /readyz`: ready, with each configured MCP server's state (one that failed does not make it unready). */
+export const readinessSchema = z.strictObject({
+  ok: z.literal(true),
+  mcpServers: z.record(
+    z.string(),
+    z.discriminatedUnion('status', [
+      z.strictObject({ status: z.literal('connected'), tools: z.number().int().nonnegative() }),
+      z.strictObject({ status: z.enum(['failed', 'closed']), tools: z.literal(0) }),
+    ]),
+  ),
+});
+export type Readiness = z.infer<typeof readinessSchema>;

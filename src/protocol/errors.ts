@@ -8,6 +8,8 @@ export const errorCodes = [
   'message_too_long',
   'too_many_files',
   'payload_too_large',
+  'unsupported_media_type',
+  'request_timeout',
   'unauthorized',
   'forbidden',
   'not_found',
@@ -27,6 +29,7 @@ export const errorCodes = [
   'sandbox_unavailable',
   'turn_interrupted',
   'turn_timeout',
+  'storage_error',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -3,6 +3,7 @@ import {
   cancelResultSchema,
   errorBodySchema,
   queuedMessageSchema,
+  readinessSchema,
   sessionDetailSchema,
   sessionEventSchema,
   sessionListSchema,
@@ -31,6 +32,7 @@ const named = {
   UsageReport: usageReportSchema,
   SessionEvent: sessionEventSchema,
   Health: z.strictObject({ ok: z.literal(true) }),
+  Ready: readinessSchema,
   NotReady: z.strictObject({ ok: z.literal(false), ...errorBodySchema.shape }),
 } satisfies Record<string, z.ZodType>;
 

@@ -22,6 +22,7 @@ const errorDescriptions: Record<number, string> = {
   403: 'Refused: a foreign Host or Origin in local mode',
   404: '`not_found`, also for another user’s session or file',
   409: '`turn_in_progress`',
+  408: 'The request body did not arrive in time',
   413: 'The body or file is too large',
   415: 'JSON routes accept only `application/json`',
   429: 'A quota or the waiting-message limit; see `Retry-After`',
@@ -208,7 +209,10 @@ export function createOpenApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Readiness: the database (and Redis, when used) answer',
           security: [],
-          responses: { 200: json('Ready', 'Health'), 503: json('Not ready', 'NotReady') },
+          responses: {
+            200: json('Ready, with the state of each configured MCP server', 'Ready'),
+            503: json('Not ready', 'NotReady'),
+          },
         },
       },
       '/metrics': {

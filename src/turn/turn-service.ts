@@ -165,12 +165,17 @@ export class TurnService {
     this.#runner.stopOverdue(this.#options.maxTurnMs);
     let interrupted = 0;
     for (const turn of await store.listRunningTurns()) {
-      if (this.#runner.has(turn.id)) continue;
-      const holder = await lock.holder(lockKeyOf(turn.sessionId));
-      if (holder?.owner === turn.id) continue;
-      if (!(await interruptTurn({ deps: this.#options, turn }))) continue;
-      interrupted += 1;
-      await this.#options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+      // Each turn on its own: one that cannot be settled now must not keep the others running.
+      try {
+        if (this.#runner.has(turn.id)) continue;
+        const holder = await lock.holder(lockKeyOf(turn.sessionId));
+        if (holder?.owner === turn.id) continue;
+        if (!(await interruptTurn({ deps: this.#options, turn }))) continue;
+        interrupted += 1;
+        await this.#options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+      } catch (error) {
+        this.#options.logger.error({ err: error, turn: turn.id }, 'settling a turn without a runner failed');
+      }
     }
     return interrupted;
   }

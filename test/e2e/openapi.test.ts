@@ -101,6 +101,11 @@ describe('the OpenAPI document', () => {
       400,
     );
     await api.check('POST /api/sessions', await post({ json: {}, token: 'wrong-token-0123456789' }), 401);
+    await api.check(
+      'POST /api/sessions',
+      await post({ body: '{}', headers: { 'content-type': 'text/plain' } }),
+      415,
+    );
     await api.check('POST /api/sessions', await post({ json: { title: 'x'.repeat(400_000) } }), 413);
     await api.check('GET /api/sessions', await call('/api/sessions'), 200);
     await api.check('GET /api/sessions', await call('/api/sessions?limit=0'), 400);
