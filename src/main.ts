@@ -16,6 +16,7 @@ import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
+import { subagentToolNames } from './tools/policy.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -54,8 +55,10 @@ export async function startAutopilot(options: {
     );
   }
 
-  const metrics = new Metrics();
   const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
+  const metrics = new Metrics({
+    toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
+  });
   const database = await openSqliteDatabase({ path: config.store.path });
   const store = new SqliteSessionStore(database);
   const transcripts = new SqliteTranscriptStore(database);
