@@ -93,7 +93,11 @@ export class Metrics {
     type: 'gauge',
   });
 
-  constructor() {
+  /** Tool calls are counted by name only for these; any other name is `other`, so labels stay bounded. */
+  readonly #toolNames: ReadonlySet<string>;
+
+  constructor(options: { toolNames?: Iterable<string> } = {}) {
+    this.#toolNames = new Set(options.toolNames);
     add(this.#activeTurns, {}, 0);
     add(this.#eventStreams, {}, 0);
   }
@@ -133,8 +137,9 @@ export class Metrics {
       if (value > 0) add(this.#tokens, { kind }, value);
   }
 
+  /** A model picks tool names freely: an unknown one must not create a new series. */
   toolCalled(tool: string): void {
-    add(this.#toolCalls, { tool }, 1);
+    add(this.#toolCalls, { tool: this.#toolNames.has(tool) ? tool : 'other' }, 1);
   }
 
   render(): string {
