@@ -10,7 +10,26 @@ export const maxFilesPerMessage = 20;
 export const createSessionBodySchema = z.strictObject({ title: z.string().max(200).optional() });
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
-export const patchSessionBodySchema = z.strictObject({ title: z.string().trim().min(1).max(200) });
+const toolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'tool names are letters, digits, _ and -');
+
+/**
+ * Which tools a session's agent gets: with `allow`, only those; never those in `deny`. A tool
+ * left out is not offered to the model at all, and refused if called.
+ */
+export const toolPermissionsSchema = z.strictObject({
+  allow: z.array(toolNameSchema).max(500).nullable().default(null),
+  deny: z.array(toolNameSchema).max(500).default([]),
+});
+export type ToolPermissions = z.infer<typeof toolPermissionsSchema>;
+
+export const patchSessionBodySchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    permissions: toolPermissionsSchema.optional(),
+  })
+  .refine((body) => body.title !== undefined || body.permissions !== undefined, {
+    message: 'Send a title, permissions, or both.',
+  });
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
 export const postMessageBodySchema = z.strictObject({
@@ -36,6 +55,7 @@ export interface SessionList {
 }
 
 export interface SessionDetail extends SessionSummary {
+  permissions: ToolPermissions;
   messages: UIMessage[];
   hasMore: boolean;
   activeTurn: { id: string; startedAt: string } | null;

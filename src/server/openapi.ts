@@ -74,7 +74,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
           responses: { 200: json('The session detail'), ...errors(400, 401, 404) },
         },
         patch: {
-          summary: 'Rename a session',
+          summary: 'Rename a session and/or set which tools its agent gets',
           requestBody: jsonBody(patchSessionBodySchema),
           responses: { 200: json('The session'), ...errors(400, 401, 404) },
         },

@@ -54,6 +54,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const hasMore = rows.length > query.limit;
     const detail: SessionDetail = {
       ...toSummary(session),
+      permissions: session.permissions,
       messages: toUIMessages(hasMore ? rows.slice(1) : rows),
       hasMore,
       activeTurn: activeTurn ? { id: activeTurn.id, startedAt: activeTurn.startedAt } : null,
@@ -64,13 +65,16 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.patch('/api/sessions/:id', async (context) => {
     const body = await readJsonBody(context, patchSessionBodySchema);
-    const session = await store.renameSession({
-      ownerId: context.get('userId'),
-      sessionId: context.req.param('id'),
-      title: body.title,
-    });
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    if (!(await store.getSession(scope))) throw notFound();
+    // Both are checked before either is written. The next turn reads the new permissions.
+    let session =
+      body.title === undefined ? null : await store.renameSession({ ...scope, title: body.title });
+    if (body.permissions) {
+      session = await store.setSessionPermissions({ ...scope, permissions: body.permissions });
+    }
     if (!session) throw notFound();
-    return context.json(toSummary(session));
+    return context.json({ ...toSummary(session), permissions: session.permissions });
   });
 
   app.delete('/api/sessions/:id', async (context) => {
