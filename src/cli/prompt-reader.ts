@@ -7,68 +7,79 @@ export interface PromptReader {
   close(): void;
 }
 
+type PromptInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+
 /**
- * On a terminal, a fresh readline serves each prompt and is closed while a turn runs: the terminal
- * then leaves raw mode, so Ctrl-C arrives as SIGINT and stops the turn. History carries over.
- * From a pipe, one reader serves every line, so that no buffered line is lost between prompts.
+ * One readline serves every prompt, so lines that arrive together (a paste, a pipe, typing ahead)
+ * are queued, never lost. Between prompts it is paused and, on a terminal, raw mode is off: Ctrl-C
+ * then arrives as SIGINT, which stops the running turn.
  */
 export function createPromptReader(options: {
-  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  input: PromptInput;
   output: NodeJS.WritableStream;
   prompt: string;
 }): PromptReader {
-  if (options.input.isTTY !== true) {
-    const lines = createInterface({ input: options.input, terminal: false });
-    const iterator = lines[Symbol.asyncIterator]();
-    return {
-      async read() {
-        const next = await iterator.next();
-        if (next.done) return null;
-        // Nothing echoes piped input: show what is sent, so the transcript reads as a conversation.
-        options.output.write(`${options.prompt}${next.value}\n`);
-        return next.value;
-      },
-      close: () => lines.close(),
-    };
-  }
-  let history: string[] = [];
+  const { input, output, prompt } = options;
+  const terminal = input.isTTY === true;
+  const line = createInterface({
+    input,
+    output: terminal ? output : undefined,
+    terminal,
+    historySize: 200,
+    removeHistoryDuplicates: true,
+  });
+  const queued: string[] = [];
+  let ended = false;
+  let waiting: ((text: string | null) => void) | null = null;
+  const idle = () => {
+    line.pause();
+    if (terminal && !ended) input.setRawMode?.(false);
+  };
+  const deliver = (text: string | null) => {
+    const resolve = waiting;
+    waiting = null;
+    idle();
+    resolve?.(text);
+  };
+  line.on('line', (text) => {
+    if (waiting) deliver(text);
+    else queued.push(text);
+  });
+  line.on('close', () => {
+    ended = true;
+    if (waiting) {
+      if (terminal) output.write('\n');
+      deliver(null);
+    }
+  });
+  // Ctrl-C at the prompt clears a half-typed line, and quits from an empty one.
+  line.on('SIGINT', () => {
+    if (line.line === '') return line.close();
+    line.write(null, { ctrl: true, name: 'e' });
+    line.write(null, { ctrl: true, name: 'u' });
+  });
+  idle();
+
   return {
-    read(readOptions = {}) {
+    async read(readOptions = {}) {
+      const next = queued.shift();
+      if (next !== undefined) {
+        // Typed ahead or piped: show it at a prompt, so the conversation reads in order.
+        output.write(`${prompt}${next}\n`);
+        return next;
+      }
+      if (ended) return null;
       return new Promise((resolve) => {
-        const line = createInterface({
-          input: options.input,
-          output: options.output,
-          terminal: true,
-          history,
-          historySize: 200,
-          removeHistoryDuplicates: true,
-        });
-        let settled = false;
-        const settle = (value: string | null) => {
-          if (settled) return;
-          settled = true;
-          line.close();
-          resolve(value);
-        };
-        line.on('history', (updated: string[]) => {
-          history = updated;
-        });
-        line.on('line', (text) => settle(text));
-        line.on('close', () => {
-          if (!settled) options.output.write('\n');
-          settle(null);
-        });
-        // Ctrl-C clears a half-typed line, and quits from an empty one.
-        line.on('SIGINT', () => {
-          if (line.line === '') return line.close();
-          line.write(null, { ctrl: true, name: 'e' });
-          line.write(null, { ctrl: true, name: 'u' });
-        });
-        line.setPrompt(options.prompt);
-        line.prompt();
-        if (readOptions.prefill) line.write(readOptions.prefill);
+        waiting = resolve;
+        if (terminal) input.setRawMode?.(true);
+        line.resume();
+        if (terminal) {
+          line.setPrompt(prompt);
+          line.prompt();
+          if (readOptions.prefill) line.write(readOptions.prefill);
+        }
       });
     },
-    close() {},
+    close: () => line.close(),
   };
 }

@@ -89,12 +89,13 @@ describe('autopilot chat in a terminal', () => {
     expect(JSON.stringify(stored.messages)).not.toContain('should not be reached');
   });
 
-  test('the interactive prompt answers one message after another in the same session', async () => {
+  test('the interactive prompt answers one message after another, pasted lines included', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
         title,
         { when: asks('first question'), reply: textReply('Answer one.') },
         { when: asks('second question'), reply: textReply('Answer two.') },
+        { when: asks('third question'), reply: textReply('Answer three.') },
       ]),
     });
     pty = runInPty({ args: ['chat', '--url', server.url] });
@@ -102,8 +103,10 @@ describe('autopilot chat in a terminal', () => {
     pty.type('first question\r');
     seen = await pty.waitFor('Answer one.', { from: seen });
     seen = await pty.waitFor('› ', { from: seen });
-    pty.type('second question\r');
+    // Two lines at once, as a paste: the second waits for its turn instead of being lost.
+    pty.type('second question\rthird question\r');
     seen = await pty.waitFor('Answer two.', { from: seen });
+    seen = await pty.waitFor('Answer three.', { from: seen });
     await pty.waitFor('› ', { from: seen });
     pty.type('\x04');
 
@@ -115,6 +118,13 @@ describe('autopilot chat in a terminal', () => {
         .map((part) => part.text)
         .join(''),
     );
-    expect(texts).toEqual(['first question', 'Answer one.', 'second question', 'Answer two.']);
+    expect(texts).toEqual([
+      'first question',
+      'Answer one.',
+      'second question',
+      'Answer two.',
+      'third question',
+      'Answer three.',
+    ]);
   });
 });

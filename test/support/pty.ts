@@ -74,7 +74,7 @@ function shellQuote(value: string): string {
  * Replays terminal output onto lines, as far as the chat client and readline use it: `\r`,
  * erase line (`ESC[2K`, `ESC[K`, `ESC[0J`), cursor to column (`ESC[nG`); styling is dropped.
  */
-function screenText(output: string): string {
+export function screenText(output: string): string {
   const lines: string[] = [];
   let line: string[] = [];
   let column = 0;
