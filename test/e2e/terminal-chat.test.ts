@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ApiClient } from '../../src/cli/api-client.ts';
@@ -24,15 +26,19 @@ const asks = (text: string) => (request: FakeRequest) =>
 const title = { when: isTitleCall, reply: textReply('A title') };
 
 let server: TestServer | undefined;
+let proxy: Server | undefined;
 
 afterEach(async () => {
+  proxy?.closeAllConnections();
+  await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+  proxy = undefined;
   await server?.close();
   server = undefined;
 });
 
-function chatOptions(sessionId: string, terminal = recordingTerminal()) {
+function chatOptions(sessionId: string, terminal = recordingTerminal(), url = server!.url) {
   const interrupts = pressableInterrupts();
-  const client = new ApiClient({ url: server!.url, token: null });
+  const client = new ApiClient({ url, token: null });
   return { client, terminal, interrupts, sessionId };
 }
 
@@ -211,4 +217,78 @@ describe('the terminal chat client', () => {
     expect([...output].filter((character) => ['\x07', '\x9b', '\r'].includes(character))).toEqual([]);
     expect(output).not.toContain('\x1b[31m');
   });
+
+  test('a stream that drops mid-turn is rejoined from its start, and nothing is printed twice', async () => {
+    const answer = 'The first line of the answer.\nThe second line, after the cut.';
+    server = await startTestServer({
+      brain: scriptedBrain([
+        title,
+        {
+          when: asks('tell me'),
+          reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 40 },
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const seen: string[] = [];
+    proxy = await startCuttingProxy({ target: server.url, cutAfter: 'first line', seen });
+    const options = chatOptions(
+      sessionId,
+      recordingTerminal(),
+      `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    );
+
+    const outcome = await sendMessage({ ...options, text: 'tell me' });
+
+    expect(outcome.status).toBe('completed');
+    expect(seen).toEqual(['POST /messages (cut)', 'GET /stream']);
+    expect(options.terminal.output).toBe(`${answer}\n`);
+  });
 });
+
+/**
+ * Forwards to the server, but cuts the first POST /messages response as soon as its body has
+ * carried `cutAfter`: the connection drops in the middle of a turn, which runs on.
+ */
+async function startCuttingProxy(options: {
+  target: string;
+  cutAfter: string;
+  seen: string[];
+}): Promise<Server> {
+  const target = new URL(options.target);
+  let cut = false;
+  const proxyServer = createServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        const cutThis = !cut && incoming.method === 'POST' && incoming.url?.endsWith('/messages') === true;
+        if (!cutThis) {
+          if (incoming.url?.endsWith('/stream')) options.seen.push('GET /stream');
+          response.pipe(outgoing);
+          return;
+        }
+        cut = true;
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+          outgoing.write(chunk);
+          if (body.includes(options.cutAfter)) {
+            options.seen.push('POST /messages (cut)');
+            response.destroy();
+            outgoing.socket?.destroy();
+          }
+        });
+      },
+    );
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxyServer.listen(0, '127.0.0.1', resolve));
+  return proxyServer;
+}
