@@ -27,11 +27,13 @@ const cancelResultSchema = z.object({
   cancelled: z.boolean(),
   unsent: z.array(z.object({ text: z.string() })).optional(),
 });
-const sessionMessagesSchema = z.object({
+const sessionDetailSchema = z.object({
   messages: z.array(
     z.looseObject({ id: z.string(), role: z.string(), parts: z.array(z.looseObject({ type: z.string() })) }),
   ),
+  activeTurn: z.object({ id: z.string() }).nullable(),
 });
+type StoredMessage = z.infer<typeof sessionDetailSchema>['messages'][number];
 /** A turn whose stream drops is rejoined from its start; the view prints only what it has not. */
 const rejoinDelaysMs = [250, 1_000, 3_000];
 /** How long (in 100 ms polls) a waiting message's turn may take to start once the running one ends. */
@@ -113,7 +115,11 @@ class ActiveTurn {
       if (this.view.ended) return;
       await new Promise((resolve) => setTimeout(resolve, delay));
       try {
-        const again = await this.#requestStream();
+        // Rejoin only our turn: if it has ended meanwhile, its stored message shows how.
+        const { activeTurn } = await this.#sessionDetail();
+        const ours = this.view.messageId;
+        const again =
+          activeTurn && (ours === null || activeTurn.id === ours) ? await this.#requestStream() : null;
         if (!again) return await this.#showStoredAnswer();
         await renderTurnStream({ body: again, view: this.view });
       } catch (error) {
@@ -134,25 +140,23 @@ class ActiveTurn {
    * from the stored conversation: the answer that follows the message, once it is stored.
    */
   async followSession(text: string): Promise<void> {
-    const known = new Set((await this.#storedMessages()).map((message) => message.id));
-    for (let polls = 0; polls < maxPollsForNextTurn; ) {
+    const known = new Set((await this.#sessionDetail()).messages.map((message) => message.id));
+    for (let polls = 0; polls < maxPollsForNextTurn; polls++) {
+      const shown = this.view.messageId;
       const body = await this.#requestStream();
       if (body) {
         await renderTurnStream({ body, view: this.view });
-        continue;
+        // A new turn resets the wait; the one just shown can still look active for a moment.
+        if (this.view.messageId !== shown) polls = 0;
+      } else {
+        const { messages } = await this.#sessionDetail();
+        const answer = answerTo({ messages, text, known });
+        if (answer) {
+          this.view.onMessage(answer as unknown as UIMessage);
+          this.view.onChunk({ type: 'finish' });
+          return;
+        }
       }
-      const messages = await this.#storedMessages();
-      const asked = messages.findIndex(
-        (message) => !known.has(message.id) && message.role === 'user' && textOf(message) === text,
-      );
-      const answer =
-        asked === -1 ? undefined : messages.slice(asked + 1).find((message) => message.role === 'assistant');
-      if (answer) {
-        this.view.onMessage(answer as unknown as UIMessage);
-        this.view.onChunk({ type: 'finish' });
-        return;
-      }
-      polls++;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.view.failed({
@@ -161,12 +165,12 @@ class ActiveTurn {
     });
   }
 
-  async #storedMessages(): Promise<z.infer<typeof sessionMessagesSchema>['messages']> {
+  async #sessionDetail(): Promise<z.infer<typeof sessionDetailSchema>> {
     const detail = await this.#options.client.json<unknown>({
       method: 'GET',
       path: sessionPath(this.#options.sessionId),
     });
-    return sessionMessagesSchema.parse(detail).messages;
+    return sessionDetailSchema.parse(detail);
   }
 
   async #requestStream(): Promise<ReadableStream<Uint8Array> | null> {
@@ -179,8 +183,10 @@ class ActiveTurn {
 
   /** The turn ended while we were away: its stored message shows how. */
   async #showStoredAnswer(): Promise<void> {
-    const last = (await this.#storedMessages()).at(-1);
-    if (last?.role === 'assistant') this.view.onMessage(last as unknown as UIMessage);
+    const last = (await this.#sessionDetail()).messages.at(-1);
+    if (last?.role === 'assistant' && last.id === this.view.messageId) {
+      this.view.onMessage(last as unknown as UIMessage);
+    }
     this.view.onChunk({ type: 'finish' });
   }
 
@@ -208,6 +214,19 @@ class ActiveTurn {
       this.view.notice(`Could not stop the turn: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+/** The stored answer to a message that waited: the assistant message after it, once both are stored. */
+function answerTo(options: {
+  messages: StoredMessage[];
+  text: string;
+  known: Set<string>;
+}): StoredMessage | undefined {
+  const { messages, text, known } = options;
+  const asked = messages.findIndex(
+    (message) => !known.has(message.id) && message.role === 'user' && textOf(message) === text,
+  );
+  return asked === -1 ? undefined : messages.slice(asked + 1).find((message) => message.role === 'assistant');
 }
 
 function textOf(message: { parts: { type: string; text?: unknown }[] }): string {

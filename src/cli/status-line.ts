@@ -52,7 +52,7 @@ export class StatusLine {
     const width = Math.max(10, this.#terminal.columns() - 4 - elapsed.length);
     const frame = frames[this.#frame++ % frames.length];
     this.#terminal.write(
-      `\r\x1b[2K${style.accent(frame ?? '')} ${truncate(oneLine(this.#label), width)}${shownElapsed}`,
+      `\r\x1b[2K${style.accent(frame ?? '')} ${truncate({ text: oneLine(this.#label), max: width })}${shownElapsed}`,
     );
     this.#drawn = true;
   }

@@ -16,7 +16,7 @@ describe('sanitizeForTerminal', () => {
 
   test('oneLine and truncate', () => {
     expect(oneLine('  a\n\tb  ')).toBe('a b');
-    expect(truncate('abcdef', 4)).toBe('abc…');
-    expect(truncate('👋👋👋', 3)).toBe('👋👋👋');
+    expect(truncate({ text: 'abcdef', max: 4 })).toBe('abc…');
+    expect(truncate({ text: '👋👋👋', max: 3 })).toBe('👋👋👋');
   });
 });

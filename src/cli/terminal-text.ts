@@ -25,7 +25,8 @@ export function oneLine(text: string): string {
 }
 
 /** `text` cut to `max` characters (code points), with an ellipsis when cut. */
-export function truncate(text: string, max: number): string {
+export function truncate(options: { text: string; max: number }): string {
+  const { text, max } = options;
   const characters = Array.from(text);
   if (characters.length <= max) return text;
   return `${characters.slice(0, Math.max(0, max - 1)).join('')}…`;
@@ -57,19 +58,23 @@ const plainStyle: Style = {
   accent: (text) => text,
 };
 
-const sgr = (open: number, close: number) => (text: string) => `\x1b[${open}m${text}\x1b[${close}m`;
+/** An SGR style: the code that starts it and the one that ends only that attribute, not every style. */
+const sgr =
+  ([open, close]: [number, number]) =>
+  (text: string) =>
+    `\x1b[${open}m${text}\x1b[${close}m`;
 
 const ansiStyle: Style = {
-  bold: sgr(1, 22),
-  dim: sgr(2, 22),
-  italic: sgr(3, 23),
-  underline: sgr(4, 24),
-  strike: sgr(9, 29),
-  code: sgr(36, 39),
+  bold: sgr([1, 22]),
+  dim: sgr([2, 22]),
+  italic: sgr([3, 23]),
+  underline: sgr([4, 24]),
+  strike: sgr([9, 29]),
+  code: sgr([36, 39]),
   heading: (text) => `\x1b[1;35m${text}\x1b[22;39m`,
-  success: sgr(32, 39),
-  failure: sgr(31, 39),
-  accent: sgr(33, 39),
+  success: sgr([32, 39]),
+  failure: sgr([31, 39]),
+  accent: sgr([33, 39]),
 };
 
 /** ANSI styles, or the identity when output is not a terminal or NO_COLOR is set. */

@@ -26,7 +26,7 @@ export function describeToolPart(part: ToolPartView): ToolRow {
   const name = oneLine(part.toolName);
   const done = part.state === 'output-available' || part.state === 'output-error';
   const failed = part.state === 'output-error';
-  const error = truncate(oneLine(part.errorText ?? 'failed'), 200);
+  const error = truncate({ text: oneLine(part.errorText ?? 'failed'), max: 200 });
   if (agentTools.has(part.toolName)) {
     const what = agentSummary(part.input);
     const background =
@@ -131,7 +131,7 @@ function formatTokens(count: number): string {
 }
 
 function clip(text: string): string {
-  return truncate(oneLine(text), 60);
+  return truncate({ text: oneLine(text), max: 60 });
 }
 
 function stringField(value: unknown, keys: string[]): string {

@@ -219,7 +219,8 @@ describe('the terminal chat client', () => {
   });
 
   test('a stream that drops mid-turn is rejoined from its start, and nothing is printed twice', async () => {
-    const answer = 'The first line of the answer.\nThe second line, after the cut.';
+    // Long enough (about 1 s at this pace) that the turn still runs when the client rejoins.
+    const answer = `The first line of the answer.\nThe second line, after the cut, ${'goes on and on '.repeat(40).trim()}.`;
     server = await startTestServer({
       brain: scriptedBrain([
         title,
@@ -242,6 +243,30 @@ describe('the terminal chat client', () => {
 
     expect(outcome.status).toBe('completed');
     expect(seen).toEqual(['POST /messages (cut)', 'GET /stream']);
+    expect(options.terminal.output).toBe(`${answer}\n`);
+  });
+
+  test('a turn that ended while the connection was down is shown from the stored conversation', async () => {
+    const answer = 'The first line of the answer.\nA short end.';
+    server = await startTestServer({
+      brain: scriptedBrain([
+        title,
+        {
+          when: asks('tell me'),
+          reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 20 },
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const seen: string[] = [];
+    proxy = await startCuttingProxy({ target: server.url, cutAfter: 'first line', seen });
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const options = chatOptions(sessionId, recordingTerminal(), url);
+
+    const outcome = await sendMessage({ ...options, text: 'tell me' });
+
+    // Usually the turn has ended by the time the client looks again; if not, it rejoins: both show it whole.
+    expect(outcome.status).toBe('completed');
     expect(options.terminal.output).toBe(`${answer}\n`);
   });
 });
