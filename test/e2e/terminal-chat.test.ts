@@ -1,16 +1,9 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ApiClient } from '../../src/cli/api-client.ts';
 import { joinRunningTurn, sendMessage } from '../../src/cli/chat-turn.ts';
-import {
-  type FakeRequest,
-  overloaded,
-  scriptedBrain,
-  textReply,
-  toolReply,
-} from '../support/fake-model/index.ts';
+import { asks, titleRule } from '../support/chat-rules.ts';
+import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { pressableInterrupts, recordingTerminal } from '../support/recording-terminal.ts';
 import { slowTool } from '../support/slow-tool.ts';
 import {
@@ -20,25 +13,16 @@ import {
   type TestServer,
 } from '../support/test-server.ts';
 
-const isTitleCall = (request: FakeRequest) => request.system.includes('Generate a very short title');
-const asks = (text: string) => (request: FakeRequest) =>
-  !isTitleCall(request) && request.lastUserText === text;
-const title = { when: isTitleCall, reply: textReply('A title') };
-
 let server: TestServer | undefined;
-let proxy: Server | undefined;
 
 afterEach(async () => {
-  proxy?.closeAllConnections();
-  await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
-  proxy = undefined;
   await server?.close();
   server = undefined;
 });
 
-function chatOptions(sessionId: string, terminal = recordingTerminal(), url = server!.url) {
+function chatOptions(sessionId: string, terminal = recordingTerminal()) {
   const interrupts = pressableInterrupts();
-  const client = new ApiClient({ url, token: null });
+  const client = new ApiClient({ url: server!.url, token: null });
   return { client, terminal, interrupts, sessionId };
 }
 
@@ -58,7 +42,7 @@ describe('the terminal chat client', () => {
   test('streams one turn as plain text when the output is not a terminal: text, a tool row, the answer', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: (request) => request.toolResults.length > 0, reply: textReply('All **written**.') },
         {
           when: asks('write it'),
@@ -80,7 +64,7 @@ describe('the terminal chat client', () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: (request) => request.toolResults.length > 0, reply: textReply('Finished after the wait.') },
         {
           when: asks('slow work'),
@@ -107,7 +91,7 @@ describe('the terminal chat client', () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: asks('and also this'), reply: textReply('Here is your later answer.') },
         { when: (request) => request.toolResults.length > 0, reply: textReply('First turn done.') },
         { when: asks('first'), reply: toolReply({ name: 'slow_tool', input: { ms: 800 } }) },
@@ -131,7 +115,7 @@ describe('the terminal chat client', () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: () => true, reply: toolReply({ name: 'slow_tool', input: { ms: 30_000 } }) },
       ]),
     });
@@ -153,7 +137,7 @@ describe('the terminal chat client', () => {
 
   test('a retryable model failure shows its message and says to try again', async () => {
     server = await startTestServer({
-      brain: scriptedBrain([title, { when: () => true, reply: overloaded() }]),
+      brain: scriptedBrain([titleRule, { when: () => true, reply: overloaded() }]),
     });
     const sessionId = await createSession(server);
     const options = chatOptions(sessionId);
@@ -170,7 +154,7 @@ describe('the terminal chat client', () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: asks('slow'), reply: toolReply({ name: 'slow_tool', input: { ms: 30_000 } }) },
       ]),
     });
@@ -192,7 +176,7 @@ describe('the terminal chat client', () => {
     const hostile = 'Look\x1b]52;c;ZXZpbA==\x07 here\x1b[2J\x1b[31m red\x9b1m\r overwritten';
     server = await startTestServer({
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: (request) => request.toolResults.length > 0, reply: textReply(`# ${hostile}\n\n${hostile}`) },
         {
           when: asks('go'),
@@ -217,103 +201,4 @@ describe('the terminal chat client', () => {
     expect([...output].filter((character) => ['\x07', '\x9b', '\r'].includes(character))).toEqual([]);
     expect(output).not.toContain('\x1b[31m');
   });
-
-  test('a stream that drops mid-turn is rejoined from its start, and nothing is printed twice', async () => {
-    // Long enough (about 1 s at this pace) that the turn still runs when the client rejoins.
-    const answer = `The first line of the answer.\nThe second line, after the cut, ${'goes on and on '.repeat(40).trim()}.`;
-    server = await startTestServer({
-      brain: scriptedBrain([
-        title,
-        {
-          when: asks('tell me'),
-          reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 40 },
-        },
-      ]),
-    });
-    const sessionId = await createSession(server);
-    const seen: string[] = [];
-    proxy = await startCuttingProxy({ target: server.url, cutAfter: 'first line', seen });
-    const options = chatOptions(
-      sessionId,
-      recordingTerminal(),
-      `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    );
-
-    const outcome = await sendMessage({ ...options, text: 'tell me' });
-
-    expect(outcome.status).toBe('completed');
-    expect(seen).toEqual(['POST /messages (cut)', 'GET /stream']);
-    expect(options.terminal.output).toBe(`${answer}\n`);
-  });
-
-  test('a turn that ended while the connection was down is shown from the stored conversation', async () => {
-    const answer = 'The first line of the answer.\nA short end.';
-    server = await startTestServer({
-      brain: scriptedBrain([
-        title,
-        {
-          when: asks('tell me'),
-          reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 20 },
-        },
-      ]),
-    });
-    const sessionId = await createSession(server);
-    const seen: string[] = [];
-    proxy = await startCuttingProxy({ target: server.url, cutAfter: 'first line', seen });
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const options = chatOptions(sessionId, recordingTerminal(), url);
-
-    const outcome = await sendMessage({ ...options, text: 'tell me' });
-
-    // Usually the turn has ended by the time the client looks again; if not, it rejoins: both show it whole.
-    expect(outcome.status).toBe('completed');
-    expect(options.terminal.output).toBe(`${answer}\n`);
-  });
 });
-
-/**
- * Forwards to the server, but cuts the first POST /messages response as soon as its body has
- * carried `cutAfter`: the connection drops in the middle of a turn, which runs on.
- */
-async function startCuttingProxy(options: {
-  target: string;
-  cutAfter: string;
-  seen: string[];
-}): Promise<Server> {
-  const target = new URL(options.target);
-  let cut = false;
-  const proxyServer = createServer((incoming, outgoing) => {
-    const upstream = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: incoming.url,
-        method: incoming.method,
-        headers: incoming.headers,
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        const cutThis = !cut && incoming.method === 'POST' && incoming.url?.endsWith('/messages') === true;
-        if (!cutThis) {
-          if (incoming.url?.endsWith('/stream')) options.seen.push('GET /stream');
-          response.pipe(outgoing);
-          return;
-        }
-        cut = true;
-        let body = '';
-        response.on('data', (chunk: Buffer) => {
-          body += chunk.toString('utf8');
-          outgoing.write(chunk);
-          if (body.includes(options.cutAfter)) {
-            options.seen.push('POST /messages (cut)');
-            response.destroy();
-            outgoing.socket?.destroy();
-          }
-        });
-      },
-    );
-    incoming.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxyServer.listen(0, '127.0.0.1', resolve));
-  return proxyServer;
-}

@@ -1,14 +1,10 @@
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type FakeRequest, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { asks, titleRule } from '../support/chat-rules.ts';
+import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { type PtyProcess, runInPty } from '../support/pty.ts';
 import { slowTool } from '../support/slow-tool.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-
-const isTitleCall = (request: FakeRequest) => request.system.includes('Generate a very short title');
-const asks = (text: string) => (request: FakeRequest) =>
-  !isTitleCall(request) && request.lastUserText === text;
-const title = { when: isTitleCall, reply: textReply('A title') };
 
 let server: TestServer | undefined;
 let pty: PtyProcess | undefined;
@@ -34,7 +30,7 @@ describe('autopilot chat in a terminal', () => {
   test('streams a turn: a spinner while waiting, the tool row, and the reply rendered as markdown', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
-        title,
+        titleRule,
         {
           when: (request) => request.toolResults.length > 0,
           reply: textReply('# Notes ready\n\nI **wrote** the file:\n\n- `notes.txt` with hello\n'),
@@ -69,7 +65,7 @@ describe('autopilot chat in a terminal', () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: (request) => request.toolResults.length > 0, reply: textReply('should not be reached') },
         { when: asks('take your time'), reply: toolReply({ name: 'slow_tool', input: { ms: 30_000 } }) },
       ]),
@@ -92,7 +88,7 @@ describe('autopilot chat in a terminal', () => {
   test('the interactive prompt answers one message after another, pasted lines included', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
-        title,
+        titleRule,
         { when: asks('first question'), reply: textReply('Answer one.') },
         { when: asks('second question'), reply: textReply('Answer two.') },
         { when: asks('third question'), reply: textReply('Answer three.') },
