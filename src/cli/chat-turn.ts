@@ -31,7 +31,6 @@ const sessionDetailSchema = z.object({
   messages: z.array(
     z.looseObject({ id: z.string(), role: z.string(), parts: z.array(z.looseObject({ type: z.string() })) }),
   ),
-  activeTurn: z.object({ id: z.string() }).nullable(),
 });
 type StoredMessage = z.infer<typeof sessionDetailSchema>['messages'][number];
 /** A turn whose stream drops is rejoined from its start; the view prints only what it has not. */
@@ -111,17 +110,16 @@ class ActiveTurn {
 
   async follow(response: Response): Promise<void> {
     if (response.body) await renderTurnStream({ body: response.body, view: this.view });
+    // From here on only this turn is shown: a rejoin may find another turn running already.
+    this.view.pin();
     for (const delay of rejoinDelaysMs) {
       if (this.view.ended) return;
       await new Promise((resolve) => setTimeout(resolve, delay));
       try {
-        // Rejoin only our turn: if it has ended meanwhile, its stored message shows how.
-        const { activeTurn } = await this.#sessionDetail();
-        const ours = this.view.messageId;
-        const again =
-          activeTurn && (ours === null || activeTurn.id === ours) ? await this.#requestStream() : null;
-        if (!again) return await this.#showStoredAnswer();
-        await renderTurnStream({ body: again, view: this.view });
+        const again = await this.#requestStream();
+        if (again) await renderTurnStream({ body: again, view: this.view });
+        // Our turn has ended meanwhile: its stored message shows how.
+        if (!again || this.view.sawOtherTurn) return await this.#showStoredAnswer();
       } catch (error) {
         if (!isAppError(error)) throw error;
       }
@@ -153,7 +151,7 @@ class ActiveTurn {
         const answer = answerTo({ messages, text, known });
         if (answer) {
           this.view.onMessage(answer as unknown as UIMessage);
-          this.view.onChunk({ type: 'finish' });
+          this.view.endedElsewhere();
           return;
         }
       }
@@ -183,11 +181,12 @@ class ActiveTurn {
 
   /** The turn ended while we were away: its stored message shows how. */
   async #showStoredAnswer(): Promise<void> {
-    const last = (await this.#sessionDetail()).messages.at(-1);
-    if (last?.role === 'assistant' && last.id === this.view.messageId) {
-      this.view.onMessage(last as unknown as UIMessage);
-    }
-    this.view.onChunk({ type: 'finish' });
+    const { messages } = await this.#sessionDetail();
+    const ours = messages.find(
+      (message) => message.role === 'assistant' && message.id === this.view.messageId,
+    );
+    if (ours) this.view.onMessage(ours as unknown as UIMessage);
+    this.view.endedElsewhere();
   }
 
   #interrupt(): void {

@@ -75,4 +75,18 @@ describe('renderTurnStream', () => {
     expect(view.finish().status).toBe('incomplete');
     expect(terminal.output).toBe('Hello **world**\nsecond \n');
   });
+
+  test('pinned to its turn, a view ignores another turn: its text, its error and its end', async () => {
+    const { terminal, view } = recordingView();
+    await renderTurnStream({ body: bodyOf(chunks.slice(0, 5)), view });
+    view.pin();
+    const other = chunks.map((chunk) => (chunk.type === 'start' ? { ...chunk, messageId: 'turn-2' } : chunk));
+    await renderTurnStream({ body: bodyOf(other), view });
+
+    expect(view.sawOtherTurn).toBe(true);
+    expect(view.ended).toBe(false);
+    expect(terminal.output).toBe('Hello **world**\n');
+    view.endedElsewhere();
+    expect(view.finish()).toEqual({ status: 'completed', error: null });
+  });
 });

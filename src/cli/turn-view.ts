@@ -49,6 +49,10 @@ export class TurnView {
   #finished = false;
   #stopping = false;
   #usage: z.infer<typeof usageSchema> | null = null;
+  #pinned = false;
+  /** The turn of the stream being read, from its `start` chunk. */
+  #streamTurnId: string | null = null;
+  #sawOtherTurn = false;
 
   constructor(terminal: Terminal) {
     this.#terminal = terminal;
@@ -63,6 +67,21 @@ export class TurnView {
   /** The turn being shown (its assistant message id), once its stream has started. */
   get messageId(): string | null {
     return this.#messageId;
+  }
+
+  /** From now on, snapshots of any other turn are ignored (and noted): a rejoin shows only this turn. */
+  pin(): void {
+    this.#pinned = this.#messageId !== null;
+  }
+
+  /** The turn was shown from the stored conversation, not its stream: it has ended. */
+  endedElsewhere(): void {
+    this.#finished = true;
+  }
+
+  /** A snapshot of another turn arrived after `pin`. */
+  get sawOtherTurn(): boolean {
+    return this.#sawOtherTurn;
   }
 
   /** The stream said how the turn ended; a stream that stopped short of this was cut. */
@@ -90,6 +109,12 @@ export class TurnView {
 
   /** Chunks that leave no trace in the message: the transient status, the stream's error, the end. */
   onChunk(chunk: UIMessageChunk): void {
+    if (chunk.type === 'start' && chunk.messageId !== undefined) this.#streamTurnId = chunk.messageId;
+    if (this.#pinned && this.#streamTurnId !== this.#messageId) {
+      // Another turn's stream: its end or its error is not ours.
+      this.#sawOtherTurn = true;
+      return;
+    }
     if (chunk.type === 'data-status') {
       const parsed = messageDataSchema.safeParse(chunk.data);
       if (parsed.success) this.#statusMessage = { text: parsed.data.message, partCount: this.#partCount };
@@ -103,6 +128,10 @@ export class TurnView {
   }
 
   onMessage(message: UIMessage): void {
+    if (message.id !== this.#messageId && this.#pinned) {
+      this.#sawOtherTurn = true;
+      return;
+    }
     if (message.id !== this.#messageId) {
       // Another turn's message (a stream that carries the turn answering a queued message).
       this.#finishText();
