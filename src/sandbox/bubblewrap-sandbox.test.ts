@@ -125,9 +125,9 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
   });
 
   test('a 200 s sleep is killed at the timeout, background children included', async () => {
-    const result = await exec('(sleep 200; touch late.txt) & sleep 200', { timeoutMs: 1_500 });
+    const result = await exec('(sleep 200.7; touch late.txt) & sleep 200.7', { timeoutMs: 1_500 });
     expect(result.timedOut).toBe(true);
-    expect(await processesNamed('sleep 200')).toEqual([]);
+    expect(await processesNamed('sleep 200.7')).toEqual([]);
   });
 
   test('a background process does not outlive its command', async () => {
