@@ -26,7 +26,8 @@ export async function startCuttingProxy(options: {
         port: target.port,
         path: incoming.url,
         method: incoming.method,
-        headers: incoming.headers,
+        // The server answers only to its own address: the proxy speaks as its client.
+        headers: { ...incoming.headers, host: target.host },
       },
       (response) => {
         outgoing.writeHead(response.statusCode ?? 502, response.headers);
