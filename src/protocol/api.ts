@@ -13,12 +13,36 @@ export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 export const patchSessionBodySchema = z.strictObject({ title: z.string().trim().min(1).max(200) });
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
+/** How a message sent while a turn runs is delivered (SPEC §4.14). */
+export const deliveries = ['next-turn', 'steer'] as const;
+export type Delivery = (typeof deliveries)[number];
+
+/**
+ * `text` may be left out only with `regenerate`. `trigger` is what `useChat`'s transport sends:
+ * `"regenerate-message"` means `regenerate: true`; with it, `messageId` names the message being
+ * regenerated (useChat's meaning), so it is not an idempotency key.
+ */
 export const postMessageBodySchema = z.strictObject({
-  text: z.string(),
+  text: z.string().optional(),
   messageId: z.string().min(1).max(128).optional(),
   fileIds: z.array(z.string().max(128)).optional(),
+  delivery: z.enum(deliveries).optional(),
+  regenerate: z.boolean().optional(),
+  trigger: z.enum(['submit-message', 'regenerate-message']).optional(),
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
+
+/** The 202 answer to a steered message: it goes into the running turn (or the next one). */
+export interface QueuedResult {
+  queued: true;
+  messageId: string;
+}
+
+/** A message still waiting for a turn. */
+export interface WaitingMessageSummary {
+  messageId: string;
+  text: string;
+}
 
 export type SessionStatus = 'idle' | 'running' | 'queued';
 
@@ -36,9 +60,14 @@ export interface SessionList {
 }
 
 export interface SessionDetail extends SessionSummary {
+  /** User messages' ids are the client's messageIds; assistant messages carry `AssistantMetadata`. */
   messages: UIMessage[];
   hasMore: boolean;
+  /** `before` for the older page (pages are cut at turn boundaries); null on the oldest page. */
+  nextBefore: number | null;
   activeTurn: { id: string; startedAt: string } | null;
+  /** Messages sent while a turn runs, not yet in the conversation, oldest first. */
+  waiting: WaitingMessageSummary[];
   usage: Usage;
 }
 
@@ -52,4 +81,6 @@ export interface UploadedFile {
 
 export interface CancelResult {
   cancelled: boolean;
+  /** Messages that were waiting: not run and not stored, so a client can put them back. */
+  unsent: WaitingMessageSummary[];
 }

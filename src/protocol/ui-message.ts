@@ -1,3 +1,5 @@
+import type { TurnMetadata } from './stream-chunks.ts';
+
 /**
  * The UIMessage shape returned by `GET /api/sessions/:id`, structurally compatible with
  * the AI SDK's `UIMessage`, so a web client can hydrate from it directly.
@@ -22,5 +24,6 @@ export interface UIMessage {
   id: string;
   role: 'user' | 'assistant' | 'system';
   parts: UIPart[];
-  metadata?: Record<string, unknown>;
+  /** An assistant message's turn: id, status, timing and usage. */
+  metadata?: TurnMetadata;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Usage } from '../protocol/index.ts';
-import type { SessionRecord, StoredMessage, TurnRecord } from './session-store.ts';
+import { deliveries, type Usage } from '../protocol/index.ts';
+import type { SessionRecord, StoredMessage, TurnRecord, WaitingMessage } from './session-store.ts';
 
 /*
  * Database rows are a boundary: drivers differ (Postgres returns `bigint` and `sum` as strings and
@@ -44,6 +44,19 @@ const messageRowSchema = z.object({
   tool_call: jsonTextColumn.pipe(toolCallSchema).nullable(),
   tool_call_id: z.string().nullable(),
   metadata: jsonTextColumn.pipe(metadataSchema),
+  client_message_id: z.string().nullable(),
+  created_at: z.string(),
+});
+
+const waitingRowSchema = z.object({
+  id: z.string(),
+  session_id: z.string(),
+  owner_id: z.string(),
+  client_message_id: z.string(),
+  turn_id: z.string(),
+  delivery: z.enum(deliveries),
+  text: z.string(),
+  claimed_by: z.string().nullable(),
   created_at: z.string(),
 });
 
@@ -95,6 +108,22 @@ export function toStoredMessage(row: unknown): StoredMessage {
     toolCall: parsed.tool_call,
     toolCallId: parsed.tool_call_id,
     metadata: parsed.metadata,
+    clientMessageId: parsed.client_message_id,
+    createdAt: parsed.created_at,
+  };
+}
+
+export function toWaitingMessage(row: unknown): WaitingMessage {
+  const parsed = waitingRowSchema.parse(row);
+  return {
+    id: parsed.id,
+    sessionId: parsed.session_id,
+    ownerId: parsed.owner_id,
+    clientMessageId: parsed.client_message_id,
+    turnId: parsed.turn_id,
+    delivery: parsed.delivery,
+    text: parsed.text,
+    claimedBy: parsed.claimed_by,
     createdAt: parsed.created_at,
   };
 }

@@ -5,6 +5,15 @@ import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts'
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 
+/** A steered message a running turn took: stored (and shown) once the tool calls in flight end. */
+export interface FollowUp {
+  /** The waiting message's id. */
+  id: string;
+  /** The client's messageId. */
+  messageId: string;
+  text: string;
+}
+
 interface OpenBlock {
   streamId: string;
   role: 'assistant' | 'reasoning';
@@ -35,7 +44,7 @@ export class TurnRecorder {
   #visibleOutput = false;
   #lastSeq = 0;
   #transcript: RuntimeTranscript | null = null;
-  readonly #followUps: string[] = [];
+  readonly #followUps: FollowUp[] = [];
 
   constructor(options: {
     registry: StreamRegistry;
@@ -89,18 +98,35 @@ export class TurnRecorder {
    * have their results, so the stored order stays valid for every provider (a tool result must
    * follow its call).
    */
-  recordFollowUp(text: string): void {
-    this.#followUps.push(text);
+  recordFollowUp(followUp: FollowUp): void {
+    this.#followUps.push(followUp);
     if (this.#pendingTools.size === 0) this.#flushFollowUps();
   }
 
   #flushFollowUps(): void {
     if (this.#followUps.length === 0) return;
     this.#closeStep();
-    for (const text of this.#followUps.splice(0)) {
-      this.publish({ type: 'data-followup', data: { text } });
-      this.#persist({ id: createId(), role: 'user', content: text });
+    const followUps = this.#followUps.splice(0);
+    for (const { messageId, text } of followUps) {
+      this.publish({ type: 'data-follow-up', data: { messageId, text } });
     }
+    // They stop waiting in the transaction that stores them, so a crash can lose neither.
+    const step = Math.max(this.#step, 0);
+    const ids = followUps.map((followUp) => followUp.id);
+    this.#persisting = this.#persisting
+      .then(async () => {
+        const stored = await this.#store.deliverWaitingMessages({
+          ...this.#scope,
+          turnId: this.#turnId,
+          step,
+          ids,
+        });
+        for (const row of stored) this.#lastSeq = Math.max(this.#lastSeq, row.seq);
+      })
+      .catch((error: unknown) => {
+        this.#persistError ??= error;
+        this.#logger.error({ err: error }, 'storing a steered message failed');
+      });
   }
 
   /** Starts a retry attempt: a failed attempt's usage and transcript do not count. */

@@ -1,13 +1,13 @@
 import type { LanguageModel } from 'ai';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import type { Lock, LockLease } from '../coord/lock.ts';
-import type { PendingMessages } from '../coord/pending-messages.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
+import type { CancelResult } from '../protocol/index.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord, FileStore } from '../store/file-store.ts';
-import type { Scope, SessionStore, StoredMessage, TurnRecord } from '../store/session-store.ts';
+import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { AppError } from '../util/app-error.ts';
@@ -17,19 +17,22 @@ import type { Metrics } from '../util/metrics.ts';
 import {
   assertSessionExists,
   beginTurn,
-  findDuplicateTurn,
+  findKnownMessage,
   type IncomingMessage,
   lockKeyOf,
   type TurnRequest,
   validateRequest,
 } from './admit-turn.ts';
+import { AdmittedTurns } from './admitted-turns.ts';
 import { findAttachedFiles } from './attach-files.ts';
 import type { RetryPolicy } from './run-attempts.ts';
+import { SessionMutex } from './session-mutex.ts';
 import { generateSessionTitle } from './session-title.ts';
 import { TurnRunner } from './turn-runner.ts';
-import { interruptTurn } from './turn-watchdog.ts';
+import { endWaitingStream, openTurnStream } from './turn-streams.ts';
+import { cancelQueuedTurn, interruptTurn } from './turn-watchdog.ts';
 
-/** Follow-ups waiting per session; beyond this a send is answered 429. */
+/** Messages waiting per session; beyond this a send is answered 429. */
 export const maxPendingMessages = 10;
 
 export interface TurnServiceOptions {
@@ -40,7 +43,6 @@ export interface TurnServiceOptions {
   lock: Lock;
   registry: StreamRegistry;
   queue: TurnQueue;
-  pending: PendingMessages;
   runtime: AgentRuntime | null;
   /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
   utilityModel: LanguageModel | null;
@@ -56,31 +58,38 @@ export interface TurnServiceOptions {
   logger: Logger;
 }
 
-export type SubmitResult =
-  | { kind: 'started' | 'duplicate'; turnId: string }
-  | { kind: 'queued'; count: number };
+/**
+ * `stream`: answer with the stream of the turn that answers the message (started now, already
+ * started, or waiting for the running turn to end). `queued`: a steered message, answered 202.
+ */
+export type SubmitResult = { kind: 'stream'; turnId: string } | { kind: 'queued'; messageId: string };
 
 /**
- * Admits messages and runs turns detached from any request: a turn belongs to the server.
- * A message that arrives while its session's turn runs waits in a bounded queue and is
- * delivered into that turn (when the runtime can) or starts the next one.
+ * Admits messages and runs turns detached from any request: a turn belongs to the server. A
+ * message that arrives while its session's turn runs waits durably in the store, and starts the
+ * next turn together with the others waiting (or, steered, goes into the running turn).
  */
 export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #runner: TurnRunner;
   readonly #background = new Set<Promise<unknown>>();
+  readonly #mutex = new SessionMutex();
+  /** Turns this process admitted: its runner takes them from here instead of reading them back. */
+  readonly #admitted: AdmittedTurns;
+  /** Admitted turns a cancel ended before a runner took them: the runner skips them. */
+  readonly #cancelledWhileQueued = new Set<string>();
   #closing = false;
-  /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
-  readonly #admitted = new Map<string, { turn: TurnRecord; userMessages: StoredMessage[] }>();
+  #watchdog: NodeJS.Timeout | undefined;
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
     this.#runner = new TurnRunner(options);
+    this.#admitted = new AdmittedTurns(options);
     options.queue.consume({ handler: (job) => this.#run(job), concurrency: 64 });
   }
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
-    const { store, lock, pending } = this.#options;
+    const { store } = this.#options;
     if (this.#closing) {
       throw new AppError('service_unavailable', 'The server is shutting down. Try again in a moment.', {
         status: 503,
@@ -90,34 +99,43 @@ export class TurnService {
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
-    const lastUser = await store.getLastUserMessage(scope);
-    const duplicate = await findDuplicateTurn({ store, request, lastUser });
-    if (duplicate) return { kind: 'duplicate', turnId: duplicate.id };
+    const { result, waits } = await this.#mutex.run(scope.sessionId, () => this.#admit(scope, request));
+    // The running turn may have ended while the message was being stored: then nobody else starts it.
+    if (waits) await this.#startNextLogged(scope);
+    return result;
+  }
+
+  /** Under the session's mutex: a repeat, a new turn, or a waiting message. */
+  async #admit(scope: Scope, request: TurnRequest): Promise<{ result: SubmitResult; waits: boolean }> {
+    const { store, lock, registry } = this.#options;
+    const steer = request.delivery === 'steer';
+    const known = await findKnownMessage({ store, scope, request });
+    if (known) {
+      if (steer) return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
+      if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
+      return { result: { kind: 'stream', turnId: known.turnId }, waits: false };
+    }
     const files = await findAttachedFiles({
       files: this.#options.files,
       scope,
       fileIds: request.fileIds ?? [],
     });
+    const message: IncomingMessage = {
+      text: request.text,
+      clientMessageId: request.clientMessageId ?? createId(),
+    };
 
-    const message: IncomingMessage = { text: request.text, clientMessageId: request.clientMessageId ?? null };
     // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
-    if ((await pending.count(request.sessionId)) === 0) {
+    if ((await store.listWaitingMessages(scope)).length === 0) {
       const turnId = createId();
       const lease = await lock.acquire({
-        key: lockKeyOf(request.sessionId),
+        key: lockKeyOf(scope.sessionId),
         owner: turnId,
         ttlMs: this.#options.lockTtlMs,
       });
       if (lease) {
-        await this.#start({
-          scope,
-          lease,
-          turnId,
-          messages: [message],
-          isFirstMessage: lastUser === null,
-          files,
-        });
-        return { kind: 'started', turnId };
+        await this.#start({ scope, lease, turnId, messages: [message], files });
+        return { result: { kind: 'stream', turnId }, waits: false };
       }
     }
     // Waiting messages carry text only: their attachments would have nowhere to go yet.
@@ -128,44 +146,86 @@ export class TurnService {
         { status: 409 },
       );
     }
-    const pushed = await pending.push({
-      sessionId: request.sessionId,
+    const added = await store.addWaitingMessage({
+      ...scope,
+      message: {
+        id: createId(),
+        clientMessageId: message.clientMessageId,
+        delivery: request.delivery ?? 'next-turn',
+        text: message.text,
+      },
+      newTurnId: createId(),
       max: maxPendingMessages,
-      message: { id: createId(), ownerId: request.ownerId, ...message, enqueuedAt: new Date().toISOString() },
     });
-    if (!pushed.accepted) {
+    if (added.kind === 'full') {
       throw new AppError('queue_full', `At most ${maxPendingMessages} messages can wait while a turn runs.`, {
         status: 429,
         headers: { 'retry-after': '5' },
       });
     }
-    // The running turn may have ended between our lock attempt and the push: then nobody else would start it.
-    await this.#startNext(scope);
-    return { kind: 'queued', count: pushed.count };
+    if (added.kind === 'duplicate') {
+      // Another process stored the same key between our check and our write.
+      throw new AppError('turn_in_progress', 'This message is already being answered.', { status: 409 });
+    }
+    if (steer) return { result: { kind: 'queued', messageId: message.clientMessageId }, waits: true };
+    await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
+    return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
   }
 
-  /** Stops the session's running turn and waits until it has ended. Waiting follow-ups are dropped. */
-  async cancel(scope: Scope): Promise<boolean> {
-    const { store, pending } = this.#options;
+  /**
+   * Stops the session's running turn (or the admitted one waiting for a runner) and waits until
+   * it has ended. Waiting messages are taken back, not run and not stored, and returned.
+   */
+  async cancel(scope: Scope): Promise<CancelResult> {
+    const { store, registry } = this.#options;
     await assertSessionExists({ store, scope });
-    await pending.clear(scope.sessionId);
+    const unsent = await this.#mutex.run(scope.sessionId, async () => {
+      const active = await store.getActiveTurn(scope);
+      // A steered message the running turn took is stored by that turn, even when it stops.
+      const taken = await store.takeWaitingMessages({ ...scope, keepClaimedBy: active?.id ?? null });
+      for (const turnId of new Set(taken.map((message) => message.turnId))) {
+        await endWaitingStream({ registry, turnId });
+      }
+      return taken;
+    });
     const turn = await store.getActiveTurn(scope);
-    if (!turn || !(await this.#runner.stop(turn.id))) return false;
-    await pending.clear(scope.sessionId);
-    return true;
+    let stopped = false;
+    if (turn) {
+      stopped = await this.#runner.stop(turn.id);
+      const admitted = stopped ? undefined : this.#admitted.take(turn.id);
+      if (admitted) {
+        this.#cancelledWhileQueued.add(turn.id);
+        stopped = await cancelQueuedTurn({ deps: this.#options, turn: admitted.turn, lease: admitted.lease });
+      }
+    }
+    return {
+      cancelled: stopped || unsent.length > 0,
+      unsent: unsent.map((message) => ({ messageId: message.clientMessageId, text: message.text })),
+    };
   }
 
-  /** Marks turns nobody runs any more as interrupted, and ends turns past their lifetime. */
+  /**
+   * Marks turns nobody runs any more as interrupted, ends turns past their lifetime, and starts
+   * the turns of messages left waiting (after a restart, or a start that failed).
+   */
   async checkTurns(): Promise<number> {
-    const { store, lock } = this.#options;
+    const { store, lock, logger } = this.#options;
     this.#runner.stopOverdue(this.#options.maxTurnMs);
     let interrupted = 0;
     for (const turn of await store.listRunningTurns()) {
-      if (this.#runner.has(turn.id)) continue;
-      const holder = await lock.holder(lockKeyOf(turn.sessionId));
-      if (holder?.owner === turn.id) continue;
-      if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
+      if (this.#runner.has(turn.id) || this.#admitted.has(turn.id)) continue;
+      try {
+        const holder = await lock.holder(lockKeyOf(turn.sessionId));
+        if (holder?.owner === turn.id) continue;
+        if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
+      } catch (error) {
+        logger.error(
+          { err: error, session: turn.sessionId, turn: turn.id },
+          'ending a turn without a runner failed',
+        );
+      }
     }
+    for (const scope of await store.listSessionsWithWaiting()) await this.#startNextLogged(scope);
     return interrupted;
   }
 
@@ -182,24 +242,23 @@ export class TurnService {
     this.#watchdog = timer;
   }
 
-  #watchdog: NodeJS.Timeout | undefined;
-
   /**
    * Stops taking turns, lets running ones finish for up to `graceMs`, ends the rest as
-   * interrupted, waits for background work, then closes the runtime.
+   * interrupted, waits for background work, then closes the runtime. Waiting messages stay
+   * stored: the next start runs them.
    */
   async shutdown(options: { graceMs: number } = { graceMs: 0 }): Promise<void> {
     this.#closing = true;
     clearInterval(this.#watchdog);
     await this.#runner.stopAll({ graceMs: options.graceMs });
     await this.#options.queue.close();
+    this.#admitted.close();
     await Promise.allSettled([...this.#background]);
     await this.#options.runtime?.close();
   }
 
   /** Drops what is kept for a deleted session. */
   async forgetSession(sessionId: string): Promise<void> {
-    await this.#options.pending.clear(sessionId);
     await this.#options.runtime?.forget(sessionId);
   }
 
@@ -209,7 +268,7 @@ export class TurnService {
     lease: LockLease;
     turnId: string;
     messages: IncomingMessage[];
-    isFirstMessage?: boolean;
+    takeWaiting?: boolean;
     /** Files attached to the first message. */
     files?: FileRecord[];
   }): Promise<void> {
@@ -221,66 +280,64 @@ export class TurnService {
         ...rest,
         attach: files?.length ? { files, blobs: fileBlobs, workspaces, logger } : undefined,
       });
-      this.#admitted.set(turn.id, { turn, userMessages });
-      await registry.open(turn.id);
+      this.#admitted.add({ turn, userMessages, lease: options.lease });
+      await openTurnStream({ registry, turnId: turn.id });
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
       if (isFirstMessage && this.#options.utilityModel) {
-        const text = userMessages[0]?.content ?? '';
         this.#track(
           generateSessionTitle({
             store,
             model: this.#options.utilityModel,
             scope: options.scope,
-            text,
+            text: userMessages[0]?.content ?? '',
             logger: this.#options.logger.child({ session: turn.sessionId }),
           }),
         );
       }
     } catch (error) {
-      this.#admitted.delete(options.turnId);
+      this.#admitted.take(options.turnId);
       await lock.release(options.lease);
       throw error;
     }
   }
 
-  /** Starts a turn for the waiting messages, unless a turn holds the session. */
+  /**
+   * Starts one turn for every message waiting, in order, unless a turn holds the session. The
+   * messages stop waiting in the transaction that stores them with the turn; if it fails they
+   * stay waiting, and the watchdog tries again.
+   */
   async #startNext(scope: Scope): Promise<void> {
-    const { lock, pending } = this.#options;
+    const { store, lock } = this.#options;
     if (this.#closing) return;
-    if ((await pending.count(scope.sessionId)) === 0) return;
-    const turnId = createId();
-    const lease = await lock.acquire({
-      key: lockKeyOf(scope.sessionId),
-      owner: turnId,
-      ttlMs: this.#options.lockTtlMs,
+    await this.#mutex.run(scope.sessionId, async () => {
+      const waiting = await store.listWaitingMessages(scope);
+      const turnId = waiting[0]?.turnId;
+      if (!turnId) return;
+      const lease = await lock.acquire({
+        key: lockKeyOf(scope.sessionId),
+        owner: turnId,
+        ttlMs: this.#options.lockTtlMs,
+      });
+      if (!lease) return;
+      await this.#start({ scope, lease, turnId, messages: [], takeWaiting: true });
     });
-    if (!lease) return;
-    const waiting = await pending.take({ sessionId: scope.sessionId, max: maxPendingMessages });
-    if (waiting.length === 0) {
-      await lock.release(lease);
-      return;
-    }
-    const ownerScope = { ownerId: waiting[0]!.ownerId, sessionId: scope.sessionId };
-    await this.#start({
-      scope: ownerScope,
-      lease,
-      turnId,
-      messages: waiting.map((message) => ({ text: message.text, clientMessageId: message.clientMessageId })),
+  }
+
+  async #startNextLogged(scope: Scope): Promise<void> {
+    await this.#startNext(scope).catch((error: unknown) => {
+      this.#options.logger.error(
+        { err: error, session: scope.sessionId },
+        'starting the next waiting turn failed',
+      );
     });
   }
 
   /** Runs one admitted turn to its end, then starts whatever waits. */
   async #run(job: TurnJob): Promise<void> {
-    const admitted = this.#admitted.get(job.turnId);
-    this.#admitted.delete(job.turnId);
+    const admitted = this.#admitted.take(job.turnId);
+    if (this.#cancelledWhileQueued.delete(job.turnId)) return;
     await this.#runner.run(job, admitted);
-    const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
-    await this.#startNext(scope).catch((error: unknown) => {
-      this.#options.logger.error(
-        { err: error, session: job.sessionId },
-        'starting the next queued turn failed',
-      );
-    });
+    await this.#startNextLogged({ ownerId: job.ownerId, sessionId: job.sessionId });
   }
 
   #track(work: Promise<unknown>): void {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
-import { MemoryPendingMessages } from '../coord/memory/memory-pending-messages.ts';
 import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
 import type { StreamEvent } from '../protocol/index.ts';
@@ -61,7 +60,6 @@ describe('the turn watchdog', () => {
       lock,
       registry,
       queue: new MemoryTurnQueue(),
-      pending: new MemoryPendingMessages(),
       runtime: new HangingRuntime(),
       utilityModel: null,
       retryPolicy: {
@@ -127,14 +125,14 @@ describe('the turn watchdog', () => {
       sessionId: (await store.createSession({ ownerId: 'u' })).id,
       text: 'hi',
     });
-    expect(result.kind).toBe('started');
+    expect(result.kind).toBe('stream');
     expect(await service.checkTurns()).toBe(0);
   });
 
   test('a turn past its maximum lifetime is ended with turn_timeout', async () => {
     const session = await store.createSession({ ownerId: 'u' });
     const result = await service.submit({ ownerId: 'u', sessionId: session.id, text: 'take forever' });
-    if (result.kind !== 'started') throw new Error('expected a started turn');
+    if (result.kind !== 'stream') throw new Error('expected a started turn');
     const subscriber = collect(await registry.subscribe({ streamId: result.turnId, after: 0 }));
     service.startWatchdog(50);
     const events = await subscriber;

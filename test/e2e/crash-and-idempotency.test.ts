@@ -175,10 +175,12 @@ describe('idempotency', () => {
         sendMessage(server, { sessionId, text: 'double click' }),
         sendMessage(server, { sessionId, text: 'double click' }),
       ]);
+      const streams = [];
       for (const response of responses) {
-        if (response.status === 200) await parseUIStream(response.body!);
-        else expect(response.status).toBe(202);
+        expect(response.status).toBe(200);
+        streams.push(await parseUIStream(response.body!));
       }
+      expect(streams[1]?.message?.id).toBe(streams[0]?.message?.id);
       const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
       expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
     }

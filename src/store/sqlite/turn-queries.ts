@@ -1,8 +1,10 @@
+import { notFound } from '../../util/app-error.ts';
 import { toTurnRecord } from '../session-row-mappers.ts';
 import type { NewMessage, NewTurn, Scope, StoredMessage, TurnRecord, TurnStatus } from '../session-store.ts';
 import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { now, type WithDatabase, type WithTransaction } from './query-support.ts';
+import { lockSession, removeWaiting } from './waiting-queries.ts';
 
 export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
   const { turn } = options;
@@ -22,18 +24,31 @@ export async function beginTurn(
     Scope & {
       turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
       messages: NewMessage[];
+      takeWaiting?: boolean;
     },
 ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
   const { database, turn } = options;
   const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
-  if (options.messages.length === 0) throw new Error('A turn starts with at least one user message.');
   return database.transaction().execute(async (transaction) => {
+    if (!(await lockSession({ transaction, ...scope }))) throw notFound('Session');
+    const waiting = options.takeWaiting
+      ? await removeWaiting({ transaction, ...scope, keepClaimedBy: null })
+      : [];
+    const incoming: NewMessage[] = [
+      ...options.messages,
+      ...waiting.map((message) => ({
+        id: message.id,
+        role: 'user' as const,
+        content: message.text,
+        clientMessageId: message.clientMessageId,
+      })),
+    ];
+    if (incoming.length === 0) throw new Error('A turn starts with at least one user message.');
     await deleteTrailingMarkers({ database: transaction, ...scope });
-    // Appending checks that the owner has the session, so the turn needs no separate check.
     const messages = await insertMessages({
       transaction,
       ...scope,
-      messages: options.messages.map((message) => ({ ...message, turnId: turn.id })),
+      messages: incoming.map((message) => ({ ...message, turnId: turn.id })),
     });
     const record = await insertTurn({
       transaction,
@@ -93,6 +108,14 @@ export async function listRunningTurns(options: WithDatabase): Promise<TurnRecor
     .orderBy('started_at', 'asc')
     .orderBy('id', 'asc')
     .execute();
+  return rows.map(toTurnRecord);
+}
+
+export async function listTurns(
+  options: WithDatabase & Scope & { turnIds: string[] },
+): Promise<TurnRecord[]> {
+  if (options.turnIds.length === 0) return [];
+  const rows = await selectTurns(options).where('id', 'in', options.turnIds).execute();
   return rows.map(toTurnRecord);
 }
 
