@@ -170,12 +170,18 @@ export interface SessionStore {
    * follows `messages`, in order, and stops waiting. Nothing is stored if any part fails (e.g. a
    * duplicate clientMessageId), and a turn without any user message is refused. Throws not_found
    * for a session the owner does not have.
+   *
+   * With `regenerate`, no message is added: the user messages of the session's last turn become
+   * this turn's, and every other row after the first of them (the answer, markers) is marked
+   * superseded by this turn (kept, never listed again). Throws bad_request when there is no user
+   * message to run again.
    */
   beginTurn(
     options: Scope & {
       turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
       messages: NewMessage[];
       takeWaiting?: boolean;
+      regenerate?: boolean;
     },
   ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }>;
   createTurn(turn: NewTurn): Promise<TurnRecord>;

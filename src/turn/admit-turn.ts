@@ -117,6 +117,8 @@ export async function beginTurn(options: {
   messages: IncomingMessage[];
   /** The session's waiting messages follow `messages` and stop waiting, in the same transaction. */
   takeWaiting?: boolean;
+  /** Runs the last turn's user messages again instead of storing new ones. */
+  regenerate?: boolean;
   /** Whether the session had no user message before these; read here when the caller does not know. */
   isFirstMessage?: boolean;
   attach?: TurnAttachments;
@@ -145,6 +147,7 @@ export async function beginTurn(options: {
         ...(index === 0 && attachments.length > 0 ? { metadata: { attachments } } : {}),
       })),
       takeWaiting: options.takeWaiting,
+      regenerate: options.regenerate,
     });
     return { turn, userMessages, isFirstMessage };
   } catch (error) {

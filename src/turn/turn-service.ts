@@ -99,6 +99,7 @@ export class TurnService {
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
+    if (request.regenerate) return this.#mutex.run(scope.sessionId, () => this.#regenerate(scope));
     const { result, waits } = await this.#mutex.run(scope.sessionId, () => this.#admit(scope, request));
     // The running turn may have ended while the message was being stored: then nobody else starts it.
     if (waits) await this.#startNextLogged(scope);
@@ -170,6 +171,29 @@ export class TurnService {
     if (steer) return { result: { kind: 'queued', messageId: message.clientMessageId }, waits: true };
     await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
     return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
+  }
+
+  /**
+   * Runs the last user message(s) again as a new turn, only while nothing runs or waits: the
+   * answer or error it replaces is kept in the store, superseded, and no longer shown.
+   */
+  async #regenerate(scope: Scope): Promise<SubmitResult> {
+    const { store, lock } = this.#options;
+    const busy = new AppError(
+      'turn_in_progress',
+      'A reply is still running. Wait for it to finish, or stop it first.',
+      { status: 409 },
+    );
+    if ((await store.listWaitingMessages(scope)).length > 0) throw busy;
+    const turnId = createId();
+    const lease = await lock.acquire({
+      key: lockKeyOf(scope.sessionId),
+      owner: turnId,
+      ttlMs: this.#options.lockTtlMs,
+    });
+    if (!lease) throw busy;
+    await this.#start({ scope, lease, turnId, messages: [], regenerate: true });
+    return { kind: 'stream', turnId };
   }
 
   /**
@@ -269,6 +293,7 @@ export class TurnService {
     turnId: string;
     messages: IncomingMessage[];
     takeWaiting?: boolean;
+    regenerate?: boolean;
     /** Files attached to the first message. */
     files?: FileRecord[];
   }): Promise<void> {

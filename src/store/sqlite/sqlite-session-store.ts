@@ -119,6 +119,7 @@ export class SqliteSessionStore implements SessionStore {
       turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
       messages: NewMessage[];
       takeWaiting?: boolean;
+      regenerate?: boolean;
     },
   ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
     return turnQueries.beginTurn({ database: this.#database, ...options });
