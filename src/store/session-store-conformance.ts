@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { describeMessageConformance } from './conformance/message-conformance.ts';
+import { describeRegenerateConformance } from './conformance/regenerate-conformance.ts';
 import { describeSessionConformance } from './conformance/session-conformance.ts';
 import { describeTurnConformance } from './conformance/turn-conformance.ts';
 import { describeUsageConformance } from './conformance/usage-conformance.ts';
@@ -37,5 +38,6 @@ export function describeSessionStoreConformance(name: string, makeStore: Session
     describeTurnConformance(getStore);
     describeUsageConformance(getStore);
     describeWaitingConformance(getStore);
+    describeRegenerateConformance(getStore);
   });
 }
