@@ -29,6 +29,7 @@ const sessionRowSchema = z.object({
   owner_id: z.string(),
   title: z.string().nullable(),
   running: flagColumn,
+  waiting: flagColumn,
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -82,14 +83,14 @@ const usageRowSchema = z.object({
   cost_usd: numberColumn,
 });
 
-/** Expects the session's columns plus `running`: whether the session has a running turn. */
+/** Expects the session's columns plus `running` (a turn runs) and `waiting` (messages wait for a turn). */
 export function toSessionRecord(row: unknown): SessionRecord {
   const parsed = sessionRowSchema.parse(row);
   return {
     id: parsed.id,
     ownerId: parsed.owner_id,
     title: parsed.title,
-    status: parsed.running ? 'running' : 'idle',
+    status: parsed.running ? 'running' : parsed.waiting ? 'queued' : 'idle',
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,
   };

@@ -46,6 +46,9 @@ export function describeWaitingConformance(getStore: () => SessionStore): void {
       ]);
       expect(await store.listWaitingMessages({ ownerId: bob, sessionId: scope.sessionId })).toEqual([]);
       expect(await store.listSessionsWithWaiting()).toEqual([scope]);
+      // Nothing runs, yet messages wait: the session is queued.
+      expect((await store.getSession(scope))?.status).toBe('queued');
+      expect((await store.listSessions({ ownerId: alice, limit: 5 })).sessions[0]?.status).toBe('queued');
     });
 
     test('a key already waiting or stored is a duplicate; another owner’s session is not found', async () => {
