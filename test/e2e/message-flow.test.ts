@@ -87,6 +87,67 @@ describe.each(['baseline', 'claude'] as const)('two clients on one session (%s r
   }, 60_000);
 });
 
+describe.each(['baseline', 'claude'] as const)('history after a reload (%s runtime)', (runtime) => {
+  let server: TestServer;
+  afterEach(async () => server?.close());
+
+  test('reload hydration: client message ids and per-turn usage survive GET /api/sessions/:id', async () => {
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        { when: isMainCall, reply: textReply('Counted.', { inputTokens: 11, outputTokens: 7 }) },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const live = await chat({ url: server.url, sessionId, text: 'count me', messageId: 'hydrate-1' });
+    const detail = await detailOf(server, sessionId);
+    expect(detail.messages[0].id).toBe('hydrate-1');
+    const assistant = detail.messages[1];
+    expect(assistant.id).toBe(live.message?.id);
+    expect(assistant.metadata).toEqual({
+      turnId: live.message?.id,
+      status: 'completed',
+      startedAt: expect.stringMatching(/Z$/),
+      durationMs: expect.any(Number),
+      usage: expect.objectContaining({ inputTokens: 11, outputTokens: 7 }),
+    });
+    expect(live.message?.metadata).toMatchObject({
+      turnId: assistant.id,
+      status: 'completed',
+      usage: assistant.metadata.usage,
+    });
+  });
+
+  test('regenerate after a completed answer: the old answer is gone from history and from what the model sees', async () => {
+    let attempt = 0;
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        {
+          when: (request) => isMainCall(request) && request.lastUserText === 'tell me',
+          reply: () => textReply(`Answer number ${++attempt}.`),
+        },
+        { when: isMainCall, reply: textReply('Follow-up answered.') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    await chat({ url: server.url, sessionId, text: 'tell me', messageId: 'r1' });
+    const again = await chat({ url: server.url, sessionId, regenerate: true });
+    expect(textOf(again.message)).toBe('Answer number 2.');
+    await chat({ url: server.url, sessionId, text: 'and then?', messageId: 'r2' });
+    const detail = await detailOf(server, sessionId);
+    expect(detail.messages.map(roleAndText)).toEqual([
+      ['user', 'tell me'],
+      ['assistant', 'Answer number 2.'],
+      ['user', 'and then?'],
+      ['assistant', 'Follow-up answered.'],
+    ]);
+    const last = server.fake.requests.filter(isMainCall).at(-1);
+    expect(last?.allText).toContain('Answer number 2.');
+    expect(last?.allText).not.toContain('Answer number 1.');
+  }, 60_000);
+});
+
 describe('the message flow', () => {
   let server: TestServer;
   afterEach(async () => server?.close());
@@ -220,32 +281,6 @@ describe('the message flow', () => {
     } finally {
       database.close();
     }
-  });
-
-  test('reload hydration: client message ids and per-turn usage survive GET /api/sessions/:id', async () => {
-    server = await startTestServer({
-      brain: scriptedBrain([
-        { when: isMainCall, reply: textReply('Counted.', { inputTokens: 11, outputTokens: 7 }) },
-      ]),
-    });
-    const sessionId = await createSession(server);
-    const live = await chat({ url: server.url, sessionId, text: 'count me', messageId: 'hydrate-1' });
-    const detail = await detailOf(server, sessionId);
-    expect(detail.messages[0].id).toBe('hydrate-1');
-    const assistant = detail.messages[1];
-    expect(assistant.id).toBe(live.message?.id);
-    expect(assistant.metadata).toEqual({
-      turnId: live.message?.id,
-      status: 'completed',
-      startedAt: expect.stringMatching(/Z$/),
-      durationMs: expect.any(Number),
-      usage: expect.objectContaining({ inputTokens: 11, outputTokens: 7 }),
-    });
-    expect(live.message?.metadata).toMatchObject({
-      turnId: assistant.id,
-      status: 'completed',
-      usage: assistant.metadata.usage,
-    });
   });
 
   test('with a messageId the same text is never a double submit: a new key after a fast failure runs a new turn', async () => {
