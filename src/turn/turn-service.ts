@@ -184,7 +184,8 @@ export class TurnService {
       'A reply is still running. Wait for it to finish, or stop it first.',
       { status: 409 },
     );
-    if ((await store.listWaitingMessages(scope)).length > 0) throw busy;
+    // A turn still recorded as running (even one whose runner died and awaits the watchdog) counts.
+    if ((await store.getActiveTurn(scope)) || (await store.listWaitingMessages(scope)).length > 0) throw busy;
     const turnId = createId();
     const lease = await lock.acquire({
       key: lockKeyOf(scope.sessionId),
