@@ -14,17 +14,16 @@ import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
+import { admitMessage, type SubmitResult } from './admit-message.ts';
 import {
   assertSessionExists,
   beginTurn,
-  findKnownMessage,
   type IncomingMessage,
   lockKeyOf,
   type TurnRequest,
   validateRequest,
 } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
-import { findAttachedFiles } from './attach-files.ts';
 import type { RetryPolicy } from './run-attempts.ts';
 import { SessionMutex } from './session-mutex.ts';
 import { generateSessionTitle } from './session-title.ts';
@@ -32,8 +31,7 @@ import { TurnRunner } from './turn-runner.ts';
 import { endWaitingStream, openTurnStream } from './turn-streams.ts';
 import { cancelQueuedTurn, interruptTurn } from './turn-watchdog.ts';
 
-/** Messages waiting per session; beyond this a send is answered 429. */
-export const maxPendingMessages = 10;
+export type { SubmitResult };
 
 export interface TurnServiceOptions {
   store: SessionStore;
@@ -57,12 +55,6 @@ export interface TurnServiceOptions {
   metrics: Metrics;
   logger: Logger;
 }
-
-/**
- * `stream`: answer with the stream of the turn that answers the message (started now, already
- * started, or waiting for the running turn to end). `queued`: a steered message, answered 202.
- */
-export type SubmitResult = { kind: 'stream'; turnId: string } | { kind: 'queued'; messageId: string };
 
 /**
  * Admits messages and runs turns detached from any request: a turn belongs to the server. A
@@ -100,77 +92,12 @@ export class TurnService {
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
     if (request.regenerate) return this.#mutex.run(scope.sessionId, () => this.#regenerate(scope));
-    const { result, waits } = await this.#mutex.run(scope.sessionId, () => this.#admit(scope, request));
+    const { result, waits } = await this.#mutex.run(scope.sessionId, () =>
+      admitMessage({ deps: this.#options, scope, request, start: (options) => this.#start(options) }),
+    );
     // The running turn may have ended while the message was being stored: then nobody else starts it.
     if (waits) await this.#startNextLogged(scope);
     return result;
-  }
-
-  /** Under the session's mutex: a repeat, a new turn, or a waiting message. */
-  async #admit(scope: Scope, request: TurnRequest): Promise<{ result: SubmitResult; waits: boolean }> {
-    const { store, lock, registry } = this.#options;
-    const steer = request.delivery === 'steer';
-    const known = await findKnownMessage({ store, scope, request });
-    if (known) {
-      if (steer) return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
-      if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
-      return { result: { kind: 'stream', turnId: known.turnId }, waits: false };
-    }
-    const files = await findAttachedFiles({
-      files: this.#options.files,
-      scope,
-      fileIds: request.fileIds ?? [],
-    });
-    const message: IncomingMessage = {
-      text: request.text,
-      clientMessageId: request.clientMessageId ?? createId(),
-    };
-
-    // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
-    if ((await store.listWaitingMessages(scope)).length === 0) {
-      const turnId = createId();
-      const lease = await lock.acquire({
-        key: lockKeyOf(scope.sessionId),
-        owner: turnId,
-        ttlMs: this.#options.lockTtlMs,
-      });
-      if (lease) {
-        await this.#start({ scope, lease, turnId, messages: [message], files });
-        return { result: { kind: 'stream', turnId }, waits: false };
-      }
-    }
-    // Waiting messages carry text only: their attachments would have nowhere to go yet.
-    if (files.length > 0) {
-      throw new AppError(
-        'turn_in_progress',
-        'A reply is still running. Send files once it has finished, or stop it first.',
-        { status: 409 },
-      );
-    }
-    const added = await store.addWaitingMessage({
-      ...scope,
-      message: {
-        id: createId(),
-        clientMessageId: message.clientMessageId,
-        delivery: request.delivery ?? 'next-turn',
-        text: message.text,
-      },
-      newTurnId: createId(),
-      max: maxPendingMessages,
-    });
-    if (added.kind === 'full') {
-      throw new AppError('queue_full', `At most ${maxPendingMessages} messages can wait while a turn runs.`, {
-        status: 429,
-        headers: { 'retry-after': '5' },
-      });
-    }
-    if (added.kind === 'duplicate') {
-      // Another process stored the same key between our check and our write.
-      throw new AppError('turn_in_progress', 'This message is already being answered.', { status: 409 });
-    }
-    if (steer) return { result: { kind: 'queued', messageId: message.clientMessageId }, waits: true };
-    await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
-    return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
   }
 
   /**
