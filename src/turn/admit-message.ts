@@ -40,7 +40,9 @@ export async function admitMessage(options: {
   const steer = request.delivery === 'steer';
   const known = await findKnownMessage({ store, scope, request });
   if (known) {
-    if (steer) return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
+    if (steer || known.steered) {
+      return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
+    }
     if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
     return { result: { kind: 'stream', turnId: known.turnId }, waits: false };
   }

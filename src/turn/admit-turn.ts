@@ -51,6 +51,8 @@ export interface KnownMessage {
   turnId: string;
   /** Whether it still waits for its turn (whose stream may need opening again after a restart). */
   waiting: boolean;
+  /** A waiting steered message may go into the running turn: no stream of its own to answer with. */
+  steered?: boolean;
 }
 
 /**
@@ -68,7 +70,14 @@ export async function findKnownMessage(options: {
   const key = request.clientMessageId;
   if (key) {
     const queued = waiting.find((message) => message.clientMessageId === key);
-    if (queued) return { clientMessageId: key, turnId: queued.turnId, waiting: true };
+    if (queued) {
+      return {
+        clientMessageId: key,
+        turnId: queued.turnId,
+        waiting: true,
+        steered: queued.delivery === 'steer',
+      };
+    }
     const stored = await store.findUserMessage({ ...scope, clientMessageId: key });
     return stored?.turnId ? { clientMessageId: key, turnId: stored.turnId, waiting: false } : null;
   }
