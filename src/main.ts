@@ -4,7 +4,6 @@ import { createRuntime } from './agent/create-runtime.ts';
 import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
-import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
 import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
@@ -107,7 +106,6 @@ export async function startAutopilot(options: {
     store,
     lock: new MemoryLock(),
     queue: new MemoryTurnQueue(),
-    pending: new MemoryPendingMessages(),
     maxTurnMs: config.limits.maxTurnMs,
     registry,
     transcripts,

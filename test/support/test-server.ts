@@ -118,7 +118,14 @@ export async function createSession(server: TestServer, token?: string): Promise
 
 export function sendMessage(
   server: TestServer,
-  options: { sessionId: string; text: string; messageId?: string; fileIds?: string[]; token?: string },
+  options: {
+    sessionId: string;
+    text: string;
+    messageId?: string;
+    fileIds?: string[];
+    delivery?: 'next-turn' | 'steer';
+    token?: string;
+  },
 ): Promise<Response> {
   return server.api(`/api/sessions/${options.sessionId}/messages`, {
     method: 'POST',
@@ -126,6 +133,7 @@ export function sendMessage(
       text: options.text,
       ...(options.messageId ? { messageId: options.messageId } : {}),
       ...(options.fileIds ? { fileIds: options.fileIds } : {}),
+      ...(options.delivery ? { delivery: options.delivery } : {}),
     },
     token: options.token,
   });
