@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai';
-import { type AgentRunInput, type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
+import { type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
