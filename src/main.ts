@@ -41,6 +41,12 @@ export async function startAutopilot(options: {
   logger: Logger;
   /** Tools added to the defaults (tests use this for tools with controllable timing). */
   extraTools?: () => AnyToolDefinition[];
+  /**
+   * Tests only, never from configuration: Claude Code built-in tools to offer the model besides
+   * `Agent`, so that the tool policy hook is the only thing between them and the machine. A test
+   * of the policy must be able to fail.
+   */
+  unguardedCliTools?: string[];
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -79,7 +85,11 @@ export async function startAutopilot(options: {
     transcripts,
     files,
     fileBlobs,
-    runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
+    runtime: createRuntime({
+      config,
+      toolNames: createTools().map((tool) => tool.name),
+      unguardedCliTools: options.unguardedCliTools,
+    }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,

@@ -7,7 +7,13 @@ import { ClaudeAgentRuntime } from './claude/claude-runtime.ts';
 import { mcpServerName } from './claude/sdk-message-adapter.ts';
 
 /** The configured runtime, or null when no model is configured. */
-export function createRuntime(options: { config: Config; toolNames: string[] }): AgentRuntime | null {
+export function createRuntime(options: {
+  config: Config;
+  toolNames: string[];
+  /** Tests only (see `startAutopilot`): built-ins offered to the CLI and its sub-agents, left to the policy. */
+  unguardedCliTools?: string[];
+}): AgentRuntime | null {
+  const unguarded = options.unguardedCliTools ?? [];
   const { config } = options;
   const model = config.model;
   if (!model) return null;
@@ -17,7 +23,8 @@ export function createRuntime(options: { config: Config; toolNames: string[] }):
       stateDir: join(config.dataDir, 'claude'),
       maxSubagents: config.limits.maxSubagents,
       maxTurns: config.limits.maxTurns,
-      agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames }),
+      agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames, unguarded }),
+      unguardedCliTools: unguarded,
       maxLiveProcesses: config.limits.maxLiveProcesses,
       processIdleMs: config.limits.processIdleMs,
     });
@@ -28,6 +35,7 @@ export function createRuntime(options: { config: Config; toolNames: string[] }):
 function toAgentDefinitions(options: {
   subagents: Record<string, SubagentConfig>;
   toolNames: string[];
+  unguarded: string[];
 }): Record<string, AgentDefinition> {
   return Object.fromEntries(
     Object.entries(options.subagents).map(([name, subagent]) => [
@@ -35,7 +43,10 @@ function toAgentDefinitions(options: {
       {
         description: subagent.description,
         prompt: subagent.prompt,
-        tools: (subagent.tools ?? options.toolNames).map((tool) => `mcp__${mcpServerName}__${tool}`),
+        tools: [
+          ...(subagent.tools ?? options.toolNames).map((tool) => `mcp__${mcpServerName}__${tool}`),
+          ...options.unguarded,
+        ],
         model: 'inherit',
         ...(subagent.maxTurns ? { maxTurns: subagent.maxTurns } : {}),
       },

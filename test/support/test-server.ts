@@ -33,6 +33,8 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   noModel?: boolean;
   extraTools?: () => AnyToolDefinition[];
+  /** Claude Code built-ins offered to the model, so that only the tool policy refuses them. */
+  unguardedCliTools?: string[];
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -62,7 +64,13 @@ export async function startTestServer(options: {
     { host: '127.0.0.1', port: 0, dataDir },
   );
   const logger = createLogger({ level: config.logLevel });
-  const start = () => startAutopilot({ config, logger, extraTools: options.extraTools });
+  const start = () =>
+    startAutopilot({
+      config,
+      logger,
+      extraTools: options.extraTools,
+      unguardedCliTools: options.unguardedCliTools,
+    });
   let server: RunningAutopilot = await start();
 
   const testServer: TestServer = {

@@ -32,6 +32,8 @@ export interface ClaudeRuntimeOptions {
   maxLiveProcesses: number;
   /** A kept process is closed after this long without a turn. */
   processIdleMs: number;
+  /** Tests only: built-ins offered besides `Agent`, so the policy hook alone must refuse them. */
+  unguardedCliTools?: string[];
 }
 
 /**
@@ -126,7 +128,10 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
-      tools: this.#options.maxSubagents > 0 ? ['Agent'] : [],
+      tools: [
+        ...(this.#options.maxSubagents > 0 ? ['Agent'] : []),
+        ...(this.#options.unguardedCliTools ?? []),
+      ],
       mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
       canUseTool,
