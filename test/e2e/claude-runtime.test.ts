@@ -56,7 +56,7 @@ describe('claude runtime', () => {
     expect(
       third.messages.some((message) => message.toolUses.some((use) => use.name.endsWith('write_file'))),
     ).toBe(true);
-  });
+  }, 90_000);
 
   test('an unusable transcript is not used: the history is replayed as <conversation_history>', async () => {
     server = await startTestServer({ runtime: 'claude', brain: conversationBrain });
