@@ -10,6 +10,10 @@ import { mcpServerName } from './claude/sdk-message-adapter.ts';
 export function createRuntime(options: {
   config: Config;
   toolNames: string[];
+  /** Set when the Claude Code process is to run under bubblewrap. */
+  agentConfinement?: { bwrapPath: string } | null;
+  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
   /** Tests only (see `startAutopilot`): built-ins offered to the CLI and its sub-agents, left to the policy. */
   unguardedCliTools?: string[];
 }): AgentRuntime | null {
@@ -27,6 +31,8 @@ export function createRuntime(options: {
       unguardedCliTools: unguarded,
       maxLiveProcesses: config.limits.maxLiveProcesses,
       processIdleMs: config.limits.processIdleMs,
+      confinement: options.agentConfinement ?? null,
+      environmentOverrides: options.claudeEnvironmentOverrides,
     });
   }
   return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });

@@ -7,6 +7,7 @@ import { toErrorResponse } from './error-response.ts';
 import { authMiddleware } from './middleware/auth.ts';
 import { localOriginGuard } from './middleware/local-origin-guard.ts';
 import { requireJson } from './middleware/require-json.ts';
+import { registerEventRoutes } from './routes/events.ts';
 import { registerFileRoutes, uploadPath } from './routes/files.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.use('/api/*', authMiddleware({ tokens: deps.config.auth.tokens, store: deps.store }));
   registerSessionRoutes(app, deps);
+  registerEventRoutes(app, deps);
   registerTurnRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
   registerFileRoutes(app, deps);

@@ -3,13 +3,17 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { FileBlobs, StoredBlob } from '../store/file-blobs.ts';
 import { AppError } from '../util/app-error.ts';
+import { HeadCapture } from './head-capture.ts';
 import { stripTransportPadding } from './strip-transport-padding.ts';
+import { sniffBytes } from './upload-media-type.ts';
 
 export interface ReceivedUpload {
   blob: StoredBlob;
   /** As the client sent them: not yet sanitised or checked. */
   filename: string;
   contentType: string | null;
+  /** The file's leading bytes (up to `sniffBytes`), to recognise its format by content. */
+  head: Uint8Array;
   sessionId: string | null;
 }
 
@@ -40,6 +44,7 @@ export async function receiveUpload(options: {
       stream: Readable;
       filename: string;
       contentType: string | null;
+      head: HeadCapture;
     } | null;
     sessionId: string | null;
   } = { failure: null, file: null, sessionId: null };
@@ -66,11 +71,12 @@ export async function receiveUpload(options: {
     }
     // Its errors reach us as the write's failure.
     stream.on('error', () => undefined);
-    const write = options.blobs.write(stream);
+    const head = new HeadCapture(sniffBytes);
+    const write = options.blobs.write(head.pass(stream));
     write.catch(fail);
     // Browsers write a `"` in a file name as %22.
     const filename = (info.filename ?? '').replaceAll('%22', '"');
-    state.file = { write, stream, filename, contentType: info.mimeType || null };
+    state.file = { write, stream, filename, contentType: info.mimeType || null, head };
   });
   parser.on('field', (name, value, info) => {
     if (name === 'file') fail(badUpload('The file field must carry a file, with a file name.'));
@@ -93,7 +99,13 @@ export async function receiveUpload(options: {
     if (stored) await options.blobs.remove(stored.storageKey);
     throw state.failure ?? badUpload('The form has no file field.');
   }
-  return { blob: stored, filename: file.filename, contentType: file.contentType, sessionId: state.sessionId };
+  return {
+    blob: stored,
+    filename: file.filename,
+    contentType: file.contentType,
+    head: file.head.bytes(),
+    sessionId: state.sessionId,
+  };
 }
 
 function createParser(contentType: string | undefined): busboy.Busboy {

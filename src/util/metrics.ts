@@ -87,12 +87,24 @@ export class Metrics {
     type: 'counter',
   });
 
+  readonly #eventStreams = this.#registry.define({
+    name: 'autopilot_event_streams',
+    help: 'Open GET /api/events connections.',
+    type: 'gauge',
+  });
+
   /** Tool calls are counted by name only for these; any other name is `other`, so labels stay bounded. */
   readonly #toolNames: ReadonlySet<string>;
 
   constructor(options: { toolNames?: Iterable<string> } = {}) {
     this.#toolNames = new Set(options.toolNames);
     add(this.#activeTurns, {}, 0);
+    add(this.#eventStreams, {}, 0);
+  }
+
+  /** A `GET /api/events` connection opened (+1) or closed (-1) in this process. */
+  eventStreamsChanged(delta: 1 | -1): void {
+    add(this.#eventStreams, {}, delta);
   }
 
   /** A turn started running in this process. */
