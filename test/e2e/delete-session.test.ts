@@ -12,6 +12,12 @@ async function filesUnder(root: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
+/** The CLI processes this test started: `claude` itself, or the `bwrap` that confines it. */
+const cliPids = async () => [
+  ...(await childPids({ nameIncludes: 'claude' })),
+  ...(await childPids({ nameIncludes: 'bwrap' })),
+];
+
 async function filesContaining(root: string, needle: string): Promise<string[]> {
   const found: string[] = [];
   for (const file of await filesUnder(root)) {
@@ -48,12 +54,12 @@ describe('DELETE /api/sessions/:id leaves nothing behind', () => {
     expect(parsed.errors).toEqual([]);
     // The precondition: the text is on disk (database, CLI transcript, workspace) and a warm CLI process lives.
     expect((await filesContaining(server.dataDir, canary)).length).toBeGreaterThan(1);
-    expect(await childPids({ nameIncludes: 'claude' })).not.toEqual([]);
+    expect(await cliPids()).not.toEqual([]);
 
     expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
 
     expect(await filesContaining(server.dataDir, canary)).toEqual([]);
-    expect(await childPids({ nameIncludes: 'claude' })).toEqual([]);
+    expect(await cliPids()).toEqual([]);
     // Other sessions are untouched, and the deleted one is gone.
     expect((await server.api(`/api/sessions/${keep}`)).status).toBe(200);
     expect((await server.api(`/api/sessions/${sessionId}`)).status).toBe(404);
