@@ -179,7 +179,11 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       canUseTool,
       agents:
         this.#maxSubagents(input) > 0
-          ? narrowAgents({ agents: this.#options.agents, tools: options.tools })
+          ? narrowAgents({
+              agents: this.#options.agents,
+              tools: options.tools,
+              unguardedCliTools: this.#options.unguardedCliTools ?? [],
+            })
           : {},
       maxTurns: this.#options.maxTurns,
       abortController: new AbortController(),
@@ -240,8 +244,9 @@ function lastTurnIdOf(history: StoredMessage[]): string | null {
 function narrowAgents(options: {
   agents: Record<string, AgentDefinition> | undefined;
   tools: AnyToolDefinition[];
+  unguardedCliTools: string[];
 }): Record<string, AgentDefinition> {
-  const parentTools = new Set(mcpToolNames(options.tools));
+  const parentTools = new Set([...mcpToolNames(options.tools), ...options.unguardedCliTools]);
   return Object.fromEntries(
     Object.entries(options.agents ?? {}).map(([name, agent]) => [
       name,
