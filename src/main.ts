@@ -53,6 +53,12 @@ export async function startAutopilot(options: {
   claudeEnvironmentOverrides?: Record<string, string | null>;
   /** Tests only: the CLI reads user text as it would by default (file mentions…), to prove confinement. */
   claudeInterpretsUserText?: boolean;
+  /**
+   * Tests only, never from configuration: Claude Code built-in tools to offer the model besides
+   * `Agent`, so that the tool policy hook is the only thing between them and the machine. A test
+   * of the policy must be able to fail.
+   */
+  unguardedCliTools?: string[];
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -117,6 +123,7 @@ export async function startAutopilot(options: {
       agentConfinement,
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
       claudeInterpretsUserText: options.claudeInterpretsUserText,
+      unguardedCliTools: options.unguardedCliTools,
     }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,

@@ -39,6 +39,8 @@ export async function startTestServer(options: {
   claudeEnvironmentOverrides?: Record<string, string | null>;
   /** The CLI reads user text as it would by default (file mentions…): only to prove confinement. */
   claudeInterpretsUserText?: boolean;
+  /** Claude Code built-ins offered to the model, so that only the tool policy refuses them. */
+  unguardedCliTools?: string[];
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -76,6 +78,7 @@ export async function startTestServer(options: {
       wrapStore: options.wrapStore,
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
       claudeInterpretsUserText: options.claudeInterpretsUserText,
+      unguardedCliTools: options.unguardedCliTools,
     });
   let server: RunningAutopilot = await start();
 
