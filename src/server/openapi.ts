@@ -95,7 +95,10 @@ export function createOpenApiDocument(): Record<string, unknown> {
           requestBody: jsonBody(postMessageBodySchema),
           responses: {
             200: uiMessageStream,
-            202: json('The message waits for, or is steered into, the running turn', 'QueuedMessage'),
+            202: json(
+              'A steered message: it goes into the running turn, or waits for the next',
+              'QueuedMessage',
+            ),
             ...errors(...jsonRoute, 404, 409, 429, 503),
           },
         },

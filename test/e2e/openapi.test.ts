@@ -131,7 +131,7 @@ describe('the OpenAPI document', () => {
     await api.check('GET /api/files/{id}', await call(`/api/files/${fileId}`), 200);
     await api.check('GET /api/files/{id}', await call(`/api/files/${fileId}`, { token: bobToken }), 404);
 
-    const send = (options: { text: string; fileIds?: string[]; token?: string }) =>
+    const send = (options: { text: string; fileIds?: string[]; token?: string; delivery?: 'steer' }) =>
       sendMessage(server, { sessionId, token: aliceToken, ...options });
     const messages = 'POST /api/sessions/{id}/messages';
     await api.check(messages, await send({ text: 'write notes.txt from the agent', fileIds: [fileId] }), 200);
@@ -160,7 +160,9 @@ describe('the OpenAPI document', () => {
     // A running turn: a waiting message, a refused attachment, a resumed stream, a cancel.
     const running = await send({ text: 'slow answer please' });
     api.checkHead(messages, running, 200);
-    await api.check(messages, await send({ text: 'while it runs' }), 202);
+    const waiting = await send({ text: 'while it runs' });
+    api.checkHead(messages, waiting, 200);
+    await api.check(messages, await send({ text: 'steered in', delivery: 'steer' }), 202);
     await api.check(messages, await send({ text: 'with a file', fileIds: [fileId] }), 409);
     const stream = 'GET /api/sessions/{id}/stream';
     const resumed = await call(`${base}/stream`);
@@ -170,6 +172,7 @@ describe('the OpenAPI document', () => {
     const cancel = (token = aliceToken) => call(`${base}/cancel`, { method: 'POST', token });
     await api.check('POST /api/sessions/{id}/cancel', await cancel(), 200);
     await running.text();
+    await waiting.text();
     await api.check(stream, await call(`${base}/stream`), 204);
     await api.check(stream, await call('/api/sessions/no-such-session/stream'), 404);
     await api.check('POST /api/sessions/{id}/cancel', await cancel(), 200);

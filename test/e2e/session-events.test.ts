@@ -95,10 +95,12 @@ describe('GET /api/events', () => {
     await tab.waitFor(sessionState(sessionId, { status: 'running' }));
     const countBefore = tab.received.length;
     const second = await sendMessage(server, { sessionId, text: 'second, while the first runs' });
-    expect(second.status).toBe(202);
+    // A waiting message answers with the stream of the turn that will answer it.
+    expect(second.status).toBe(200);
     // The waiting message touched the session while it runs: the sidebar hears of it.
     await tab.waitFor(sessionState(sessionId, { status: 'running' }), { since: countBefore });
     await first.text();
+    await second.text();
 
     await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' });
     await tab.waitFor((event) => event.type === 'session-deleted' && event.id === sessionId);
