@@ -71,6 +71,8 @@ export async function chatLoop(
   let sessionId = options.sessionId;
   if (sessionId) await joinRunningTurn({ ...options, sessionId });
   let prefill: string | undefined;
+  /** The stored message whose turn failed: sending it unchanged runs it again instead of storing it twice. */
+  let failedMessage: string | undefined;
   for (;;) {
     const line = await reader.read({ prefill });
     if (line === null) return 0;
@@ -79,9 +81,11 @@ export async function chatLoop(
       sessionId = await createSession(client);
       options.onSession(sessionId);
     }
-    const outcome = await sendMessage({ ...options, sessionId, text: line });
+    const regenerate = line === failedMessage;
+    const outcome = await sendMessage({ ...options, sessionId, text: line, regenerate });
     // A temporary failure: the same message waits at the prompt, Enter sends it again.
     prefill = outcome.error?.retryable ? line : undefined;
+    failedMessage = outcome.error?.retryable && outcome.accepted ? line : undefined;
   }
 }
 

@@ -39,14 +39,22 @@ const rejoinDelaysMs = [250, 1_000, 3_000];
 const maxPollsForNextTurn = 30;
 
 /** Sends one message and renders the turn that answers it, from the moment of sending. */
-export async function sendMessage(options: ChatTurnOptions & { text: string }): Promise<TurnOutcome> {
+export async function sendMessage(
+  options: ChatTurnOptions & {
+    text: string;
+    /** Runs the last message again (its turn failed) instead of storing it a second time. */
+    regenerate?: boolean;
+  },
+): Promise<TurnOutcome & { accepted: boolean }> {
   const turn = new ActiveTurn(options);
-  return turn.run(async () => {
+  const outcome = await turn.run(async () => {
     const response = await options.client.request({
       method: 'POST',
       path: `${sessionPath(options.sessionId)}/messages`,
-      // A fresh id makes the send idempotent: a retried request cannot store the message twice.
-      body: { text: options.text, messageId: randomUUID() },
+      body: options.regenerate
+        ? { regenerate: true }
+        : // A fresh id makes the send idempotent: a retried request cannot store the message twice.
+          { text: options.text, messageId: randomUUID() },
     });
     turn.started();
     if (response.status === 202) {
@@ -57,6 +65,7 @@ export async function sendMessage(options: ChatTurnOptions & { text: string }): 
     }
     await turn.follow(response);
   });
+  return { ...outcome, accepted: turn.accepted };
 }
 
 /** Renders the session's running turn from its start; null when no turn is running. */
@@ -100,6 +109,11 @@ class ActiveTurn {
       release();
     }
     return this.view.finish();
+  }
+
+  /** The server took the message: it is stored (or waiting), whatever became of its turn. */
+  get accepted(): boolean {
+    return this.#started;
   }
 
   started(): void {

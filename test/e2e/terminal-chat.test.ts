@@ -1,6 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ApiClient } from '../../src/cli/api-client.ts';
+import { chatLoop } from '../../src/cli/chat-command.ts';
 import { joinRunningTurn, sendMessage } from '../../src/cli/chat-turn.ts';
 import { asks, titleRule } from '../support/chat-rules.ts';
 import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
@@ -55,7 +56,7 @@ describe('the terminal chat client', () => {
 
     const outcome = await sendMessage({ ...options, text: 'write it' });
 
-    expect(outcome).toEqual({ status: 'completed', error: null });
+    expect(outcome).toEqual({ status: 'completed', error: null, accepted: true });
     expect(options.terminal.output).toBe('Writing.\n\n✓ write_file a.txt\n\nAll **written**.\n');
     expect((await detail(sessionId)).messages).toHaveLength(2);
   });
@@ -148,6 +149,46 @@ describe('the terminal chat client', () => {
     expect(outcome.error?.retryable).toBe(true);
     const stored = (await detail(sessionId)).messages.at(-1).parts.at(-1);
     expect(options.terminal.output).toBe(`✗ ${stored.data.message} This is temporary: try again.\n`);
+  });
+
+  test('sending a failed message again runs it again without storing it twice', async () => {
+    let calls = 0;
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        {
+          when: () => true,
+          reply: () => {
+            calls += 1;
+            return calls <= 4 ? overloaded() : textReply('Answered on the second try.');
+          },
+        },
+      ]),
+      env: { AUTOPILOT_MAX_TRANSIENT_RETRIES: '3' },
+    });
+    const sessionId = await createSession(server);
+    const options = chatOptions(sessionId);
+    const lines = ['hello there', 'hello there'];
+    const prefills: (string | undefined)[] = [];
+    const reader = {
+      read: async (readOptions?: { prefill?: string }) => {
+        prefills.push(readOptions?.prefill);
+        return lines.shift() ?? null;
+      },
+      close: () => undefined,
+    };
+
+    expect(await chatLoop({ ...options, reader, onSession: () => undefined })).toBe(0);
+
+    // The failed message came back at the prompt, and Enter ran it again.
+    expect(prefills).toEqual([undefined, 'hello there', undefined]);
+    const messages = (await detail(sessionId)).messages as {
+      role: string;
+      parts: { type: string; text?: string }[];
+    }[];
+    expect(messages.filter((message) => message.role === 'user')).toHaveLength(1);
+    expect(JSON.stringify(messages.at(-1))).toContain('Answered on the second try.');
+    expect(JSON.stringify(messages)).not.toContain('data-error');
   });
 
   test('Ctrl-C asks the server to stop the turn; a second Ctrl-C while it stops leaves at once', async () => {
