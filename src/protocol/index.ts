@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './stream-chunks.ts';
 export * from './ui-message.ts';
 export * from './usage.ts';
+export * from './web-bootstrap.ts';
