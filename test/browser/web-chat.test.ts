@@ -27,7 +27,7 @@ const brain = scriptedBrain([
   },
   {
     when: (request) => request.lastUserText.startsWith('take your time') && request.toolResults.length === 0,
-    reply: toolReply({ name: 'slow_tool', input: { ms: 4000 }, text: 'Starting the long job.' }),
+    reply: toolReply({ name: 'slow_tool', input: { ms: 8000 }, text: 'Starting the long job.' }),
   },
   {
     when: (request) => request.lastUserText.startsWith('take your time'),
@@ -69,7 +69,7 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Send' }).click();
 }
 
-describe('web chat', () => {
+describe('web chat', { timeout: 60_000 }, () => {
   test('send, see the streamed markdown and a tool row reach its finished state', async () => {
     const page = await openPage();
     await send(page, 'plan it');

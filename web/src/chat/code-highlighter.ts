@@ -104,15 +104,15 @@ export const codeHighlighter = {
         }).tokens;
       let loading = loaded.get(language);
       if (!loading) {
-        loading = languages[language]!().then(async (module) => {
-          await instance.loadLanguage((module as { default: never }).default);
-          // Shiki 4 colours the first tokenization of a freshly loaded grammar in one colour
-          // (with either regex engine): a throwaway pass makes the real one right.
-          tokenize('let warm = "up"; // 1');
-        });
+        loading = languages[language]!().then((module) =>
+          instance.loadLanguage((module as { default: never }).default),
+        );
         loaded.set(language, loading);
       }
       await loading;
+      // Shiki 4 mis-tokenizes text whose patterns a grammar meets for the first time (everything in
+      // one colour; seen with both regex engines): the first pass primes them, the second is right.
+      tokenize(options.code);
       const tokens = tokenize(options.code);
       const result = toResult(tokens);
       if (!options.isIncomplete) {
@@ -120,7 +120,7 @@ export const codeHighlighter = {
         cache.set(key, result);
       }
       callback?.(result);
-    })().catch(() => {});
+    })().catch((error: unknown) => console.warn('highlight failed', error));
     return null;
   },
 };

@@ -119,6 +119,7 @@ function UsageLine(props: { message: ChatMessage }) {
   const usage = metadata?.usage;
   if (!usage) return null;
   const tokens = usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  if (tokens === 0) return null;
   const parts = [
     `${tokenCount(tokens)} tokens`,
     `${tokenCount(usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens)} in · ${tokenCount(usage.outputTokens)} out`,
