@@ -5,17 +5,21 @@ import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
+import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
+import { answerClientError } from './server/client-error.ts';
 import { DiskFileBlobs } from './store/disk/disk-file-blobs.ts';
+import type { SessionStore } from './store/session-store.ts';
 import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
 import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
+import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
@@ -39,6 +43,8 @@ export async function startAutopilot(options: {
   logger: Logger;
   /** Tools added to the defaults (tests use this for tools with controllable timing). */
   extraTools?: () => AnyToolDefinition[];
+  /** Wraps the session store (tests use this to count what reaches the database). */
+  wrapStore?: (store: SessionStore) => SessionStore;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -56,7 +62,8 @@ export async function startAutopilot(options: {
   const metrics = new Metrics();
   const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
   const database = await openSqliteDatabase({ path: config.store.path });
-  const store = new SqliteSessionStore(database);
+  const sqliteStore = new SqliteSessionStore(database);
+  const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;
   const transcripts = new SqliteTranscriptStore(database);
   const files = new SqliteFileStore(database);
   const fileBlobs = new DiskFileBlobs({
@@ -65,6 +72,8 @@ export async function startAutopilot(options: {
   });
   const registry = new MemoryStreamRegistry();
   const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
+  const sessionEvents = new MemorySessionEvents();
+  const notifier = new SessionNotifier({ store, events: sessionEvents, logger });
   const turns = new TurnService({
     store,
     lock: new MemoryLock(),
@@ -83,6 +92,7 @@ export async function startAutopilot(options: {
     modelName: config.model?.model ?? 'none',
     lockTtlMs: config.limits.lockTtlMs,
     modelSetupHint,
+    notifier,
     metrics,
     logger,
   });
@@ -91,10 +101,25 @@ export async function startAutopilot(options: {
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
 
-  const app = createApp({ config, metrics, store, files, fileBlobs, registry, turns, workspaces, logger });
+  let port = config.server.port;
+  const listenPort = () => port;
+  const app = createApp({
+    config,
+    metrics,
+    store,
+    files,
+    fileBlobs,
+    registry,
+    turns,
+    workspaces,
+    logger,
+    listenPort,
+    sessionEvents,
+    notifier,
+  });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  if (typeof address === 'object' && address) port = address.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
   logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');
@@ -131,5 +156,6 @@ function listen(options: {
       resolve(server),
     );
     server.once('error', reject);
+    server.on('clientError', answerClientError);
   });
 }

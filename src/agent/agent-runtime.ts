@@ -70,6 +70,9 @@ export interface AgentRuntime {
   run(input: AgentRunInput): AsyncIterable<AgentEvent>;
   /** Releases what the runtime keeps between turns (live CLI processes); called at shutdown. */
   close(): Promise<void>;
-  /** Forgets what it keeps for one conversation (the session was deleted). */
+  /**
+   * Forgets everything it keeps for one conversation (the session was deleted): live processes
+   * and any state on disk. Called after the session's turn has stopped.
+   */
   forget(sessionId: string): Promise<void>;
 }

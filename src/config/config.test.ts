@@ -106,10 +106,14 @@ describe('loadConfig', () => {
     expect(config.runtime).toBe('baseline');
   });
 
-  test('openai-compatible without OPENAI_BASE_URL starts with no model', () => {
-    const config = loadConfig({ AUTOPILOT_PROVIDER: 'openai-compatible', AUTOPILOT_MODEL: 'qwen3' });
-
-    expect(config.model).toBeNull();
+  test('openai-compatible without OPENAI_BASE_URL is an error that names the variable', () => {
+    expect(
+      problemsOf(() => loadConfig({ AUTOPILOT_PROVIDER: 'openai-compatible', AUTOPILOT_MODEL: 'qwen3' })),
+    ).toEqual([expect.stringMatching(/^OPENAI_BASE_URL: required/)]);
+    expect(problemsOf(() => loadConfig({ AUTOPILOT_PROVIDER: 'openai-compatible' }))).toEqual([
+      expect.stringMatching(/^OPENAI_BASE_URL: required/),
+      expect.stringMatching(/^AUTOPILOT_MODEL: required/),
+    ]);
   });
 
   test('openai-compatible without AUTOPILOT_MODEL is an error that names the variable', () => {

@@ -144,13 +144,18 @@ function resolveModel(values: EnvValues, problems: string[]): ModelConfig | null
       model: values.AUTOPILOT_MODEL ?? defaultAnthropicModel,
     };
   }
-  if (!values.OPENAI_BASE_URL) return null;
+  // Chosen explicitly, the provider cannot work without its address: say so now, not at the first turn.
+  if (!values.OPENAI_BASE_URL) {
+    problems.push(
+      'OPENAI_BASE_URL: required with AUTOPILOT_PROVIDER=openai-compatible (the endpoint, e.g. http://localhost:11434/v1)',
+    );
+  }
   if (!values.AUTOPILOT_MODEL) {
     problems.push(
       'AUTOPILOT_MODEL: required with AUTOPILOT_PROVIDER=openai-compatible (the model name to request)',
     );
-    return null;
   }
+  if (!values.OPENAI_BASE_URL || !values.AUTOPILOT_MODEL) return null;
   return {
     provider,
     apiKey: values.OPENAI_API_KEY ?? null,

@@ -109,10 +109,14 @@ export class ToolExecutor {
       );
       return failure(`Invalid input for ${call.toolName}: ${problems.join('; ')}`);
     }
+    const { signal } = this.#context;
+    // A stopped turn runs no further tool, and does not wait for one that ignores the signal.
+    if (signal.aborted) return failure(stoppedText);
     try {
-      const result = await tool.execute(parsed.data, this.#context);
+      const result = await abortable({ work: tool.execute(parsed.data, this.#context), signal });
       return { output: result.output, isError: result.isError === true };
     } catch (error) {
+      if (signal.aborted) return failure(stoppedText);
       if (error instanceof ToolError || error instanceof PathError) return failure(error.message);
       this.#context.logger.error(
         { err: error, tool: call.toolName, toolCallId: call.toolCallId },
@@ -121,6 +125,18 @@ export class ToolExecutor {
       return failure(`${call.toolName} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+const stoppedText = 'The turn was stopped; the tool did not finish.';
+
+/** `work`, or a rejection as soon as `signal` aborts. */
+function abortable<T>(options: { work: Promise<T>; signal: AbortSignal }): Promise<T> {
+  const { work, signal } = options;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function failure(message: string): { output: string; isError: true } {

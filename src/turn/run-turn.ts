@@ -12,6 +12,7 @@ import type { Logger } from '../util/logger.ts';
 import { modelRelevant } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { loadPromptImages } from './load-prompt-images.ts';
+import { logTurnFailure } from './log-turn-failure.ts';
 import { type RetryPolicy, runAttempts } from './run-attempts.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
@@ -43,15 +44,19 @@ export async function runTurn(options: {
   /** Delivers messages that arrive while the turn runs, for runtimes that can take them mid-turn. */
   takeFollowUps?: AgentRunInput['takeFollowUps'];
 }): Promise<void> {
-  const { deps, turn, lease, userMessages, signal, logger } = options;
+  const { deps, turn, lease, userMessages, logger } = options;
   const firstSeq = userMessages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
   const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
+  // A failed write stops the turn like a cancel would, but ends it as failed with storage_error.
+  const storageFailure = new AbortController();
+  const signal = AbortSignal.any([options.signal, storageFailure.signal]);
   const recorder = new TurnRecorder({
     registry: deps.registry,
     store: deps.store,
     scope,
     turnId: turn.id,
     logger,
+    onStorageFailure: (error) => storageFailure.abort(error),
   });
   const refresh = setInterval(() => {
     deps.lock.refresh({ lease, ttlMs: deps.lockTtlMs }).catch((error: unknown) => {
@@ -112,7 +117,7 @@ export async function runTurn(options: {
     outcome = abortedOutcome(signal) ?? { status: 'completed' };
   } catch (error) {
     outcome = abortedOutcome(signal) ?? { status: 'failed', error: toTurnError(error) };
-    if (outcome.status === 'failed') logger.error({ err: error, code: outcome.error.code }, 'turn failed');
+    if (outcome.status === 'failed') logTurnFailure({ logger, error: outcome.error, cause: error });
   } finally {
     clearInterval(refresh);
   }
@@ -124,8 +129,10 @@ export async function runTurn(options: {
   try {
     await recorder.flush();
   } catch (error) {
-    if (outcome.status === 'completed') {
+    // What the user sees must not be "completed" or "stopped" when part of it was not kept.
+    if (outcome.status !== 'failed' || outcome.error.code !== 'storage_error') {
       outcome = { status: 'failed', error: toTurnError(error) };
+      logTurnFailure({ logger, error: outcome.error, cause: error });
     }
   }
   if (outcome.status === 'completed') await saveTranscript({ deps, turn, recorder, logger });

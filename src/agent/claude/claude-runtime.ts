@@ -5,9 +5,15 @@ import type { StoredMessage } from '../../store/session-store.ts';
 import type { StoredTranscript } from '../../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import { hostOf } from '../classify-model-error.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
-import { buildClaudeEnvironment, type ClaudeFolders, prepareClaudeFolders } from './claude-environment.ts';
+import {
+  buildClaudeEnvironment,
+  type ClaudeFolders,
+  prepareClaudeFolders,
+  removeClaudeFolders,
+} from './claude-environment.ts';
 import { createClaudeHooks } from './claude-hooks.ts';
 import { ClaudeSession } from './claude-session.ts';
 import { ClaudeSessionPool } from './claude-session-pool.ts';
@@ -49,7 +55,13 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     const { session, prompt } = await this.#acquire(input);
     let succeeded = false;
     try {
-      yield* runClaudeTurn({ session, prompt, input, maxSubagents: this.#options.maxSubagents });
+      yield* runClaudeTurn({
+        session,
+        prompt,
+        input,
+        maxSubagents: this.#options.maxSubagents,
+        providerHost: hostOf(this.#options.model.baseUrl),
+      });
       succeeded = !input.signal.aborted;
     } finally {
       session.lastTurnId = input.turnId;
@@ -63,8 +75,10 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     await this.#pool.closeAll();
   }
 
+  /** Ends the conversation's live process and removes its private folder (its copy of the transcript). */
   async forget(sessionId: string): Promise<void> {
     await this.#pool.discard(sessionId);
+    await removeClaudeFolders({ stateDir: this.#options.stateDir, sessionId });
   }
 
   /** The warm process if it saw exactly the stored conversation; otherwise a fresh one. */
@@ -113,6 +127,8 @@ export class ClaudeAgentRuntime implements AgentRuntime {
         apiKey: this.#options.model.apiKey,
       }),
       settingSources: [],
+      // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
+      verbatimPrompts: true,
       includePartialMessages: true,
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),

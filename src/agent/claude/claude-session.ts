@@ -117,7 +117,13 @@ export class ClaudeSession {
               },
             })),
           ];
-    this.#input.push({ type: 'user', message: { role: 'user', content }, parent_tool_use_id: null });
+    // The text is the user's (SPEC §4.0): no `@path` expansion, no slash commands (`verbatimPrompts` too).
+    this.#input.push({
+      type: 'user',
+      message: { role: 'user', content },
+      parent_tool_use_id: null,
+      client_composed: true,
+    });
   }
 
   /** The next message from the CLI; null once the process has ended. */

@@ -28,6 +28,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const body = await readJsonBody(context, createSessionBodySchema);
     const title = body.title?.trim() || null;
     const session = await store.createSession({ ownerId: context.get('userId'), title });
+    await deps.notifier.changed({ ownerId: session.ownerId, sessionId: session.id });
     return context.json(toSummary(session), 201);
   });
 
@@ -70,6 +71,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       title: body.title,
     });
     if (!session) throw notFound();
+    await deps.notifier.changed({ ownerId: session.ownerId, sessionId: session.id });
     return context.json(toSummary(session));
   });
 
@@ -80,6 +82,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     // Read before the session goes: its file records go with it.
     const storageKeys = await deps.files.deleteSessionFiles(scope);
     await store.deleteSession(scope);
+    await deps.notifier.deleted(scope);
     await deps.turns.forgetSession(scope.sessionId);
     await deps.workspaces.remove(scope.sessionId);
     await Promise.all(storageKeys.map((storageKey) => deps.fileBlobs.remove(storageKey)));

@@ -23,8 +23,8 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
   app.get('/api/sessions/:id/workspace/*', async (context) => {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await deps.store.getSession(scope))) throw notFound();
-    const prefix = `/api/sessions/${encodeURIComponent(scope.sessionId)}/workspace/`;
-    const rawPath = new URL(context.req.url).pathname.slice(prefix.length);
+    // Taken from the raw path by segment: the id may arrive percent-encoded in any of several ways.
+    const rawPath = new URL(context.req.url).pathname.split('/').slice(5).join('/');
     let path: string;
     try {
       path = decodeURIComponent(rawPath);
