@@ -23,7 +23,7 @@ const brain = scriptedBrain([
   },
   {
     when: (request) => request.lastUserText === 'plan it',
-    reply: { ...textReply(answer), chunkDelayMs: 15 },
+    reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 15 },
   },
   {
     when: (request) => request.lastUserText.startsWith('take your time') && request.toolResults.length === 0,

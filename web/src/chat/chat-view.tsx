@@ -27,6 +27,8 @@ export function ChatView(props: {
   onCloseWorkspace: () => void;
 }) {
   const [detail, setDetail] = useState<SessionView | null>(null);
+  // Kept from the first render: the parent hands the first message over only once.
+  const firstMessage = useRef(props.firstMessage);
   const [failure, setFailure] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -63,7 +65,7 @@ export function ChatView(props: {
       </main>
     );
   }
-  return <ChatBody {...props} initial={detail} />;
+  return <ChatBody {...props} firstMessage={firstMessage.current} initial={detail} />;
 }
 
 function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView }) {

@@ -100,11 +100,7 @@ export function useSessionChat(options: {
     }
     current.setMessages(keepMetadata(detail.messages as unknown as ChatMessage[], current.messages));
     setTotals(detail.usage);
-    setWaiting(
-      (local) =>
-        detail.waiting ??
-        local.filter((chip) => !detail.messages.some((message) => message.id === chip.messageId)),
-    );
+    setWaiting((local) => detail.waiting ?? stillWaiting({ chips: local, detail }));
     if (detail.activeTurn) {
       turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
       lastActivity.current = Date.now();
@@ -308,6 +304,24 @@ export function useSessionChat(options: {
     deliver,
     refresh,
   };
+}
+
+/**
+ * Chips the session does not show yet, for servers that do not list `waiting`: nothing waits once no
+ * turn is active, and a chip whose message (by id or, failing that, by text) is now in the history went in.
+ */
+function stillWaiting(options: { chips: WaitingMessage[]; detail: SessionView }): WaitingMessage[] {
+  const { detail } = options;
+  if (!detail.activeTurn) return [];
+  const users = detail.messages.filter((message) => message.role === 'user');
+  return options.chips.filter(
+    (chip) =>
+      !users.some(
+        (message) =>
+          message.id === chip.messageId ||
+          message.parts.some((part) => part.type === 'text' && part.text === chip.text),
+      ),
+  );
 }
 
 /** Usage seen live stays on a message whose stored copy carries none (older servers). */
