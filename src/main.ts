@@ -8,6 +8,8 @@ import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts
 import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
+import { resolveAgentConfinement } from './sandbox/agent-confinement.ts';
+import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { answerClientError } from './server/client-error.ts';
@@ -18,7 +20,9 @@ import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
+import { McpServers } from './tools/mcp/mcp-servers.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
+import { createWebFetchTool } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -45,6 +49,8 @@ export async function startAutopilot(options: {
   extraTools?: () => AnyToolDefinition[];
   /** Wraps the session store (tests use this to count what reaches the database). */
   wrapStore?: (store: SessionStore) => SessionStore;
+  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -59,8 +65,26 @@ export async function startAutopilot(options: {
     );
   }
 
+  const usesClaude = config.runtime === 'claude' && config.model?.provider === 'anthropic';
+  const agentConfinement = usesClaude
+    ? await resolveAgentConfinement({
+        mode: config.agentSandbox,
+        bwrapPath: 'bwrap',
+        warn: (details, message) => logger.warn(details, message),
+      })
+    : null;
   const metrics = new Metrics();
-  const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
+  const sandbox = new BubblewrapSandbox({ logger });
+  // Made once: it holds the connection pool of its guarded dispatcher.
+  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
+  const mcp = await McpServers.connect({ ...config.mcp, logger });
+  const createTools = () => [
+    ...createDefaultTools({ sandbox }),
+    ...(webFetch ? [webFetch] : []),
+    ...mcp.tools,
+    ...(options.extraTools?.() ?? []),
+  ];
   const database = await openSqliteDatabase({ path: config.store.path });
   const sqliteStore = new SqliteSessionStore(database);
   const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;
@@ -84,7 +108,12 @@ export async function startAutopilot(options: {
     transcripts,
     files,
     fileBlobs,
-    runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
+    runtime: createRuntime({
+      config,
+      toolNames: createTools().map((tool) => tool.name),
+      agentConfinement,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,
@@ -116,6 +145,7 @@ export async function startAutopilot(options: {
     listenPort,
     sessionEvents,
     notifier,
+    mcpStatuses: () => mcp.statuses(),
   });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
@@ -141,6 +171,7 @@ export async function startAutopilot(options: {
         // Idle keep-alive connections would keep close() waiting.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
+      await mcp.close();
       await store.close();
     },
   };

@@ -60,6 +60,15 @@ const envSchema = z.object({
   AUTOPILOT_CONTEXT_BUDGET_TOKENS: optionalInt(1_000, 10_000_000),
   AUTOPILOT_PROCESS_IDLE_MS: optionalInt(100, 24 * 3_600_000),
   AUTOPILOT_SUBAGENTS: optionalString,
+  AUTOPILOT_WEB_FETCH: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['on', 'off']).optional(),
+  ),
+  AUTOPILOT_MCP_CONFIG: optionalString,
+  AUTOPILOT_AGENT_SANDBOX: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['auto', 'required', 'off']).optional(),
+  ),
   AUTOPILOT_LOG_LEVEL: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),

@@ -5,6 +5,7 @@ import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileStore } from '../store/file-store.ts';
 import type { SessionStore } from '../store/session-store.ts';
+import type { McpServerStatus } from '../tools/mcp/mcp-servers.ts';
 import type { SessionNotifier } from '../turn/session-notifier.ts';
 import type { TurnService } from '../turn/turn-service.ts';
 import type { Logger } from '../util/logger.ts';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** Publishes what the session routes change (created, renamed, deleted). */
   notifier: SessionNotifier;
   workspaces: Workspaces;
+  /** Each operator MCP server's state, for `/readyz`. */
+  mcpStatuses: () => Record<string, McpServerStatus>;
   metrics: Metrics;
   logger: Logger;
   /** The port the server listens on (known only once it listens). */

@@ -209,7 +209,10 @@ export function createOpenApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Readiness',
           security: [],
-          responses: { 200: json('{ok:true}'), 503: json('Not ready') },
+          responses: {
+            200: json('{ok:true, mcpServers:{<name>:{status:"connected"|"failed"|"closed", tools}}}'),
+            503: json('Not ready'),
+          },
         },
       },
       '/api/openapi.json': {

@@ -1,12 +1,15 @@
 import type { FileBlobs, StoredBlob } from '../store/file-blobs.ts';
 import { AppError } from '../util/app-error.ts';
 import { malformedMultipart, readMultipart } from './read-multipart.ts';
+import { sniffBytes } from './upload-media-type.ts';
 
 export interface ReceivedUpload {
   blob: StoredBlob;
   /** As the client sent them: not yet sanitised or checked. */
   filename: string;
   contentType: string | null;
+  /** The file's leading bytes (up to `sniffBytes`), to recognise its format by content. */
+  head: Uint8Array;
   sessionId: string | null;
 }
 
@@ -34,8 +37,9 @@ export async function receiveUpload(options: {
       if (part.name === 'file') {
         if (file) throw badUpload('Send one file per request.');
         if (part.filename === null) throw badUpload('The file field must carry a file, with a file name.');
-        const blob = await blobs.write(part.content);
-        file = { blob, filename: part.filename, contentType: part.contentType };
+        const head = new HeadCapture(sniffBytes);
+        const blob = await blobs.write(head.pass(part.content));
+        file = { blob, filename: part.filename, contentType: part.contentType, head: head.bytes() };
       } else if (part.name === 'sessionId') {
         sessionId = (await readTextField(part.content)) || null;
       }
@@ -45,6 +49,29 @@ export async function receiveUpload(options: {
   } catch (error) {
     if (file) await blobs.remove(file.blob.storageKey);
     throw error;
+  }
+}
+
+/** Keeps the first bytes of a stream as it passes through, so the upload is read only once. */
+class HeadCapture {
+  readonly #chunks: Uint8Array[] = [];
+  #size = 0;
+
+  constructor(readonly limit: number) {}
+
+  async *pass(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of source) {
+      if (this.#size < this.limit) {
+        const kept = chunk.subarray(0, this.limit - this.#size);
+        this.#chunks.push(Uint8Array.from(kept));
+        this.#size += kept.byteLength;
+      }
+      yield chunk;
+    }
+  }
+
+  bytes(): Uint8Array {
+    return Buffer.concat(this.#chunks);
   }
 }
 

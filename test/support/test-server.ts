@@ -35,6 +35,8 @@ export async function startTestServer(options: {
   noModel?: boolean;
   extraTools?: () => AnyToolDefinition[];
   wrapStore?: (store: SessionStore) => SessionStore;
+  /** Entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -65,7 +67,13 @@ export async function startTestServer(options: {
   );
   const logger = createLogger({ level: config.logLevel });
   const start = () =>
-    startAutopilot({ config, logger, extraTools: options.extraTools, wrapStore: options.wrapStore });
+    startAutopilot({
+      config,
+      logger,
+      extraTools: options.extraTools,
+      wrapStore: options.wrapStore,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    });
   let server: RunningAutopilot = await start();
 
   const testServer: TestServer = {

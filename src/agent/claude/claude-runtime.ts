@@ -1,6 +1,9 @@
+import { realpath } from 'node:fs/promises';
 import type { AgentDefinition, Options } from '@anthropic-ai/claude-agent-sdk';
 import type { ModelConfig } from '../../config/config.ts';
 import { emptyUsage, type Usage } from '../../protocol/index.ts';
+import { confineProcess, type ProcessSpec } from '../../sandbox/agent-confinement.ts';
+import { handOver, runsAsRoot, sandboxUidOf } from '../../sandbox/sandbox-user.ts';
 import type { StoredMessage } from '../../store/session-store.ts';
 import type { StoredTranscript } from '../../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
@@ -33,6 +36,10 @@ export interface ClaudeRuntimeOptions {
   maxLiveProcesses: number;
   /** A kept process is closed after this long without a turn. */
   processIdleMs: number;
+  /** When set, the CLI itself runs under bubblewrap (SPEC §6, "The agent process is confined too"). */
+  confinement?: { bwrapPath: string } | null;
+  /** Tests only: entries laid over the CLI's environment; null removes one. */
+  environmentOverrides?: Record<string, string | null>;
 }
 
 /**
@@ -105,9 +112,24 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       toolNames: tools.map((tool) => tool.name),
       configDir: folders.config,
       usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
+      wrapSpawn: await this.#confinement({ input, folders }),
       options: (binding) => this.#queryOptions({ input, folders, tools, binding, resume }),
     });
     return { session, prompt };
+  }
+
+  /** How to confine this session's CLI, after giving its folders to the session's uid (as root). */
+  async #confinement(options: {
+    input: AgentRunInput;
+    folders: ClaudeFolders;
+  }): Promise<((spec: ProcessSpec) => ProcessSpec) | undefined> {
+    const confinement = this.#options.confinement;
+    if (!confinement) return undefined;
+    const cwd = await realpath(options.input.workspaceDir);
+    const writable = [await realpath(options.folders.root), cwd];
+    const uid = runsAsRoot() ? sandboxUidOf(options.input.sessionId) : null;
+    if (uid !== null) await handOver({ folders: writable, uid });
+    return (spec) => confineProcess({ spec, writable, cwd, uid, bwrapPath: confinement.bwrapPath });
   }
 
   #queryOptions(options: {
@@ -121,10 +143,13 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     const { hooks, canUseTool } = createClaudeHooks(binding);
     return {
       cwd: input.workspaceDir,
-      env: buildClaudeEnvironment({
-        folders,
-        baseUrl: this.#options.model.baseUrl,
-        apiKey: this.#options.model.apiKey,
+      env: withOverrides({
+        env: buildClaudeEnvironment({
+          folders,
+          baseUrl: this.#options.model.baseUrl,
+          apiKey: this.#options.model.apiKey,
+        }),
+        overrides: this.#options.environmentOverrides,
       }),
       settingSources: [],
       // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
@@ -171,6 +196,18 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     });
     return transcript;
   }
+}
+
+function withOverrides(options: {
+  env: Record<string, string>;
+  overrides: Record<string, string | null> | undefined;
+}): Record<string, string> {
+  const env = { ...options.env };
+  for (const [name, value] of Object.entries(options.overrides ?? {})) {
+    if (value === null) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }
 
 function lastTurnIdOf(history: StoredMessage[]): string | null {

@@ -8,7 +8,7 @@ import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { attachmentHeaders } from '../attachment-headers.ts';
 import { multipartBoundaryOf } from '../read-multipart.ts';
 import { receiveUpload } from '../receive-upload.ts';
-import { toTrustedMediaType } from '../upload-media-type.ts';
+import { decideUploadMediaType } from '../upload-media-type.ts';
 
 export const uploadPath = '/api/files';
 
@@ -37,7 +37,11 @@ export function registerFileRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         ownerId,
         sessionId: upload.sessionId,
         name: toSafeFileName(upload.filename),
-        mediaType: toTrustedMediaType(upload.contentType),
+        mediaType: await decideUploadMediaType({
+          declared: upload.contentType,
+          filename: upload.filename,
+          head: upload.head,
+        }),
         size: upload.blob.size,
         sha256: upload.blob.sha256,
         storageKey: upload.blob.storageKey,

@@ -9,7 +9,8 @@ export function registerSystemRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/readyz', async (context) => {
     try {
       await deps.store.listRunningTurns();
-      return context.json({ ok: true });
+      // MCP servers are detail, not readiness: one that failed leaves the rest of the service working.
+      return context.json({ ok: true, mcpServers: deps.mcpStatuses() });
     } catch (error) {
       deps.logger.error({ err: error }, 'readiness check failed');
       return context.json(
