@@ -176,7 +176,7 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
               ))}
             </ul>
           ) : null}
-          <TodoPanel messages={chat.messages} />
+          <TodoPanel messages={chat.messages} running={running} />
           {session.notice ? (
             <div
               className={`notice ${session.notice.tone}`}

@@ -14,10 +14,19 @@ export function ConversationLog(props: {
   const pinned = useRef(true);
   const last = props.messages.at(-1);
 
+  // Follows the bottom while pinned, also when content grows by itself (highlighting, images).
   useEffect(() => {
     const element = scroller.current;
-    if (element && pinned.current) element.scrollTop = element.scrollHeight;
-  });
+    const content = element?.firstElementChild;
+    if (!element || !content) return;
+    const follow = () => {
+      if (pinned.current) element.scrollTop = element.scrollHeight;
+    };
+    follow();
+    const observer = new ResizeObserver(follow);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
 
   const waitingForFirstOutput = props.running && (last?.role !== 'assistant' || !hasVisibleContent(last));
   return (

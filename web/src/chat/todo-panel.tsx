@@ -4,13 +4,13 @@ import { toToolView } from './segments.ts';
 import { asRecord, toolCategory } from './tool-describe.ts';
 import { TodoList } from './tool-row.tsx';
 
-/** The session's latest todo list, pinned above the composer while it has items. */
-export function TodoPanel(props: { messages: ChatMessage[] }) {
+/** The session's latest todo list, pinned above the composer while it has items; open while a turn works on it. */
+export function TodoPanel(props: { messages: ChatMessage[]; running: boolean }) {
   const todos = useMemo(() => latestTodos(props.messages), [props.messages]);
   if (todos.length === 0) return null;
   const done = todos.filter((todo) => asRecord(todo).status === 'completed').length;
   return (
-    <details className="todo-panel" open={done < todos.length}>
+    <details className="todo-panel" open={props.running && done < todos.length}>
       <summary>
         Todos <span className="todo-count">{`${done}/${todos.length} done`}</span>
       </summary>
