@@ -21,6 +21,7 @@ import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
 import { McpServers } from './tools/mcp/mcp-servers.ts';
+import { subagentToolNames } from './tools/policy.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
 import { createWebFetchTool } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
@@ -73,7 +74,6 @@ export async function startAutopilot(options: {
         warn: (details, message) => logger.warn(details, message),
       })
     : null;
-  const metrics = new Metrics();
   const sandbox = new BubblewrapSandbox({ logger });
   // Made once: it holds the connection pool of its guarded dispatcher.
   const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
@@ -85,6 +85,9 @@ export async function startAutopilot(options: {
     ...mcp.tools,
     ...(options.extraTools?.() ?? []),
   ];
+  const metrics = new Metrics({
+    toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
+  });
   const database = await openSqliteDatabase({ path: config.store.path });
   const sqliteStore = new SqliteSessionStore(database);
   const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;

@@ -42,6 +42,8 @@ export interface Config {
     bodyBytes: number;
     /** The largest uploaded file (`POST /api/files`). */
     fileBytes: number;
+    /** An upload that sends nothing for this long is abandoned, and nothing of it is kept. */
+    uploadStallMs: number;
     maxSteps: number;
     maxSubagents: number;
     /** A turn running longer than this is stopped. */
@@ -122,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     limits: {
       bodyBytes: values.AUTOPILOT_MAX_BODY_BYTES ?? 1024 * 1024,
       fileBytes: values.AUTOPILOT_MAX_FILE_BYTES ?? 20 * 1024 * 1024,
+      uploadStallMs: values.AUTOPILOT_UPLOAD_STALL_MS ?? 30_000,
       maxSteps: values.AUTOPILOT_MAX_STEPS ?? 50,
       maxSubagents: values.AUTOPILOT_MAX_SUBAGENTS ?? 3,
       heartbeatMs: values.AUTOPILOT_HEARTBEAT_MS ?? 10_000,

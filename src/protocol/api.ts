@@ -37,6 +37,18 @@ export const postMessageBodySchema = z.strictObject({
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
+/** `GET /api/sessions`. */
+export const listSessionsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+/** `GET /api/sessions/:id`: the newest `limit` rows, or those before the row `before`. */
+export const sessionDetailQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  before: z.coerce.number().int().min(1).optional(),
+});
+
 /** Response bodies below are strict: a field the document does not describe is a defect. */
 const timestampSchema = z.iso.datetime();
 
@@ -113,3 +125,16 @@ export const usageReportSchema = z.strictObject({
   limits: z.strictObject({ dailyUsd: z.number().nullable(), weeklyUsd: z.number().nullable() }),
 });
 export type UsageReport = z.infer<typeof usageReportSchema>;
+
+/** `GET /readyz`: ready, with each configured MCP server's state (one that failed does not make it unready). */
+export const readinessSchema = z.strictObject({
+  ok: z.literal(true),
+  mcpServers: z.record(
+    z.string(),
+    z.discriminatedUnion('status', [
+      z.strictObject({ status: z.literal('connected'), tools: z.number().int().nonnegative() }),
+      z.strictObject({ status: z.enum(['failed', 'closed']), tools: z.literal(0) }),
+    ]),
+  ),
+});
+export type Readiness = z.infer<typeof readinessSchema>;

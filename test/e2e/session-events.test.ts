@@ -169,6 +169,17 @@ describe('GET /api/events', () => {
     const withAllTabs = await rename('two hundred tabs', tabs);
     expect(withAllTabs).toEqual(withOneTab);
     expect(withAllTabs.filter((name) => name === 'getSession')).toHaveLength(1);
+
+    // Closed tabs release their subscriptions.
+    const openStreams = async () =>
+      Number(/^autopilot_event_streams (\d+)$/m.exec(await (await server!.api('/metrics')).text())?.[1]);
+    expect(await openStreams()).toBe(200);
+    for (const tab of clients.splice(0)) tab.close();
+    const deadline = Date.now() + 5_000;
+    while ((await openStreams()) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await openStreams()).toBe(0);
   });
 });
 

@@ -23,6 +23,9 @@ export function registerEventRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       ownerId: context.get('userId'),
       signal: subscription.signal,
     });
+    // The subscription ends when the client goes away (the body is cancelled).
+    deps.metrics.eventStreamsChanged(1);
+    subscription.signal.addEventListener('abort', () => deps.metrics.eventStreamsChanged(-1), { once: true });
     const body = sseBody({
       events,
       subscription,

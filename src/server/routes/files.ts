@@ -6,7 +6,6 @@ import { createId } from '../../util/ids.ts';
 import { toSafeFileName } from '../../util/safe-file-name.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { attachmentHeaders } from '../attachment-headers.ts';
-import { multipartBoundaryOf } from '../read-multipart.ts';
 import { receiveUpload } from '../receive-upload.ts';
 import { decideUploadMediaType } from '../upload-media-type.ts';
 
@@ -27,10 +26,15 @@ export function registerFileRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         status: 413,
       });
     }
-    const boundary = multipartBoundaryOf(context.req.header('content-type'));
     const body = context.req.raw.body;
     if (!body) throw new AppError('bad_request', 'The upload has no body.', { status: 400 });
-    const upload = await receiveUpload({ body, boundary, blobs: fileBlobs, maxBodyBytes });
+    const upload = await receiveUpload({
+      body,
+      contentType: context.req.header('content-type'),
+      blobs: fileBlobs,
+      maxBodyBytes,
+      stallMs: deps.config.limits.uploadStallMs,
+    });
     try {
       const file = await files.createFile({
         id: createId(),

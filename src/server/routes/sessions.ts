@@ -1,25 +1,18 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   createSessionBodySchema,
+  listSessionsQuerySchema,
   patchSessionBodySchema,
   type SessionDetail,
   type SessionSummary,
+  sessionDetailQuerySchema,
 } from '../../protocol/index.ts';
 import type { SessionRecord } from '../../store/session-store.ts';
 import { toUIMessages } from '../../turn/to-ui-messages.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { readJsonBody } from '../read-json-body.ts';
-
-const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
-const detailQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
-  before: z.coerce.number().int().min(1).optional(),
-});
 
 export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { store } = deps;
@@ -33,7 +26,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   });
 
   app.get('/api/sessions', async (context) => {
-    const query = parseQuery(listQuerySchema, context.req.query());
+    const query = parseQuery(listSessionsQuerySchema, context.req.query());
     const page = await store.listSessions({
       ownerId: context.get('userId'),
       limit: query.limit,
@@ -44,7 +37,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get('/api/sessions/:id', async (context) => {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
-    const query = parseQuery(detailQuerySchema, context.req.query());
+    const query = parseQuery(sessionDetailQuerySchema, context.req.query());
     const session = await store.getSession(scope);
     if (!session) throw notFound();
     const [rows, activeTurn, usage] = await Promise.all([

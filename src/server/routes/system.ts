@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { Readiness } from '../../protocol/index.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { createOpenApiDocument } from '../openapi.ts';
 
@@ -10,7 +11,8 @@ export function registerSystemRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     try {
       await deps.store.listRunningTurns();
       // MCP servers are detail, not readiness: one that failed leaves the rest of the service working.
-      return context.json({ ok: true, mcpServers: deps.mcpStatuses() });
+      const ready: Readiness = { ok: true, mcpServers: deps.mcpStatuses() };
+      return context.json(ready);
     } catch (error) {
       deps.logger.error({ err: error }, 'readiness check failed');
       return context.json(

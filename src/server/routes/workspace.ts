@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
+import type { WorkspaceListing } from '../../protocol/index.ts';
 import { PathError, resolveWorkspacePath } from '../../sandbox/workspace-path.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
@@ -16,8 +17,8 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await deps.store.getSession(scope))) throw notFound();
     const root = deps.workspaces.pathOf(scope.sessionId);
-    const files = await listFiles(root);
-    return context.json({ files });
+    const listing: WorkspaceListing = { files: await listFiles(root) };
+    return context.json(listing);
   });
 
   app.get('/api/sessions/:id/workspace/*', async (context) => {
@@ -53,8 +54,8 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
   });
 }
 
-async function listFiles(root: string): Promise<{ path: string; size: number; modifiedAt: string }[]> {
-  const files: { path: string; size: number; modifiedAt: string }[] = [];
+async function listFiles(root: string): Promise<WorkspaceListing['files']> {
+  const files: WorkspaceListing['files'] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
