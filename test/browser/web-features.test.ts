@@ -150,6 +150,41 @@ describe('web features', { timeout: 60_000 }, () => {
     await screenshot(second, 'second-tab');
   });
 
+  test('sessions: newest first, search, rename, delete with confirmation, each at its own URL', async () => {
+    const page = await openPage();
+    await send(page, 'what is in this picture?');
+    await page.getByRole('log', { name: 'Conversation' }).getByText('A single dot.').waitFor();
+    const firstUrl = page.url();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await send(page, 'survey in the foreground');
+    await page.getByRole('log', { name: 'Conversation' }).getByText('Sub-agents reported back.').waitFor();
+    const sessions = page.getByRole('navigation', { name: 'Sessions' });
+    const current = await page
+      .getByRole('link', { name: /./ })
+      .and(sessions.locator('[aria-current="page"]'))
+      .textContent();
+
+    await sessions.getByRole('link').first().waitFor();
+    expect((await sessions.getByRole('link').first().textContent())?.trim()).toBe(current?.trim());
+    await page.getByRole('button', { name: `Rename ${current?.trim()}` }).click();
+    await page.getByRole('textbox', { name: 'Conversation title' }).fill('Module survey');
+    await page.getByRole('textbox', { name: 'Conversation title' }).press('Enter');
+    await sessions.getByRole('link', { name: 'Module survey' }).waitFor();
+
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('survey');
+    await expect.poll(() => sessions.getByRole('link').count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
+
+    await page.goto(firstUrl);
+    await page.getByRole('log', { name: 'Conversation' }).getByText('A single dot.').waitFor();
+    await page.getByRole('button', { name: 'Delete Module survey' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => sessions.getByRole('link', { name: 'Module survey' }).count()).toBe(0);
+    const detail = await server.api(`/api/sessions/${firstUrl.split('/s/')[1]}`);
+    expect(detail.status).toBe(200);
+    await screenshot(page, 'sessions-sidebar');
+  });
+
   test('at 360 px wide: no horizontal scroll, and the sessions sit behind a button', async () => {
     const page = await openPage({ width: 360 });
     await send(page, 'survey in the foreground');
