@@ -14,7 +14,7 @@ function sessionIdOf(path: string): string | null {
   return match?.[1] ? decodeURIComponent(match[1]) : null;
 }
 
-export function App(props: { bootstrap: WebBootstrap }) {
+export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void }) {
   const [path, setPath] = useState(location.pathname);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [workspaceOpen, setWorkspaceOpen] = useState(false);
@@ -23,7 +23,7 @@ export function App(props: { bootstrap: WebBootstrap }) {
   );
   const [error, setError] = useState<string | null>(null);
   const firstMessage = useRef<{ sessionId: string; message: FirstMessage } | null>(null);
-  const sessions = useSessions();
+  const sessions = useSessions({ onUnauthorized: props.onUnauthorized });
   const sessionId = sessionIdOf(path);
   const current = sessions.sessions.find((session) => session.id === sessionId);
 

@@ -13,7 +13,9 @@ const pollMs = 5000;
  * The caller's sessions, newest first, kept live by `GET /api/events` (titles as they are
  * generated, running marks, other tabs' changes). A server without the events route is polled.
  */
-export function useSessions() {
+export function useSessions(options: { onUnauthorized: () => void }) {
+  const unauthorized = useRef(options.onUnauthorized);
+  unauthorized.current = options.onUnauthorized;
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const [loaded, setLoaded] = useState(false);
   const mounted = useRef(true);
@@ -74,8 +76,12 @@ export function useSessions() {
             if (event?.type === 'session') upsert(event.session);
             else if (event?.type === 'session-deleted') remove(event.id);
           }
-        } catch {
+        } catch (error) {
           if (controller.signal.aborted) return;
+          if (error instanceof ApiError && error.status === 401) {
+            unauthorized.current();
+            return;
+          }
         }
         // Dropped (or refused): come back with backoff, and reload what was missed.
         await new Promise((resolve) => setTimeout(resolve, delay));
