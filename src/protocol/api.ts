@@ -25,9 +25,26 @@ export const createSessionBodySchema = z.strictObject({
 });
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
-export const patchSessionBodySchema = z.strictObject({
-  title: userText(z.string().trim().min(1).max(200)),
+const toolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'tool names are letters, digits, _ and -');
+
+/**
+ * Which tools a session's agent gets: with `allow`, only those; never those in `deny`. A tool
+ * left out is not offered to the model at all, and refused if called.
+ */
+export const toolPermissionsSchema = z.strictObject({
+  allow: z.array(toolNameSchema).max(500).nullable().default(null),
+  deny: z.array(toolNameSchema).max(500).default([]),
 });
+export type ToolPermissions = z.infer<typeof toolPermissionsSchema>;
+
+export const patchSessionBodySchema = z
+  .strictObject({
+    title: userText(z.string().trim().min(1).max(200)).optional(),
+    permissions: toolPermissionsSchema.optional(),
+  })
+  .refine((body) => body.title !== undefined || body.permissions !== undefined, {
+    message: 'Send a title, permissions, or both.',
+  });
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
 export const postMessageBodySchema = z.strictObject({
@@ -74,7 +91,18 @@ export type SessionList = z.infer<typeof sessionListSchema>;
 export const waitingMessageSchema = z.strictObject({ messageId: z.string(), text: z.string() });
 export type WaitingMessage = z.infer<typeof waitingMessageSchema>;
 
+/** A session's tool permissions as stored and shown (the PATCH body's defaults filled in). */
+export const storedToolPermissionsSchema = z.strictObject({
+  allow: z.array(z.string()).nullable(),
+  deny: z.array(z.string()),
+});
+
+/** The answer to `PATCH /api/sessions/:id`. */
+export const patchedSessionSchema = sessionSummarySchema.extend({ permissions: storedToolPermissionsSchema });
+export type PatchedSession = z.infer<typeof patchedSessionSchema>;
+
 export const sessionDetailSchema = sessionSummarySchema.extend({
+  permissions: storedToolPermissionsSchema,
   messages: z.array(uiMessageSchema),
   hasMore: z.boolean(),
   // SPEC §2 requires `nextBefore` and `waiting`; optional until the server sends them (issue 9.5).

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   cancelResultSchema,
   errorBodySchema,
+  patchedSessionSchema,
   queuedMessageSchema,
   readinessSchema,
   sessionDetailSchema,
@@ -23,6 +24,7 @@ const named = {
   Usage: usageSchema,
   UIMessage: uiMessageSchema,
   SessionSummary: sessionSummarySchema,
+  PatchedSession: patchedSessionSchema,
   SessionList: sessionListSchema,
   SessionDetail: sessionDetailSchema,
   QueuedMessage: queuedMessageSchema,

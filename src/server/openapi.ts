@@ -79,9 +79,9 @@ export function createOpenApiDocument(): Record<string, unknown> {
           responses: { 200: json('The session', 'SessionDetail'), ...errors(400, 401, 403, 404) },
         },
         patch: {
-          summary: 'Rename a session',
+          summary: 'Rename a session and/or set which tools its agent gets',
           requestBody: jsonBody(patchSessionBodySchema),
-          responses: { 200: json('The session', 'SessionSummary'), ...errors(...jsonRoute, 404) },
+          responses: { 200: json('The session', 'PatchedSession'), ...errors(...jsonRoute, 404) },
         },
         delete: {
           summary: 'Stop its turn and delete the session with every trace of it',

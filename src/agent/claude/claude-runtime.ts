@@ -20,7 +20,7 @@ import {
 import { createClaudeHooks } from './claude-hooks.ts';
 import { ClaudeSession } from './claude-session.ts';
 import { ClaudeSessionPool } from './claude-session-pool.ts';
-import { createToolServer } from './claude-tools.ts';
+import { createToolServer, mcpToolNames } from './claude-tools.ts';
 import { isValidTranscript, restoreTranscript } from './cli-transcript.ts';
 import { runClaudeTurn } from './run-claude-turn.ts';
 
@@ -66,7 +66,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
         session,
         prompt,
         input,
-        maxSubagents: this.#options.maxSubagents,
+        maxSubagents: this.#maxSubagents(input),
         providerHost: hostOf(this.#options.model.baseUrl),
       });
       succeeded = !input.signal.aborted;
@@ -82,6 +82,11 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     await this.#pool.closeAll();
   }
 
+  /** 0 when the session's permissions take the sub-agent tool away. */
+  #maxSubagents(input: AgentRunInput): number {
+    return input.allowSubagents === false ? 0 : this.#options.maxSubagents;
+  }
+
   /** Ends the conversation's live process and removes its private folder (its copy of the transcript). */
   async forget(sessionId: string): Promise<void> {
     await this.#pool.discard(sessionId);
@@ -91,8 +96,13 @@ export class ClaudeAgentRuntime implements AgentRuntime {
   /** The warm process if it saw exactly the stored conversation; otherwise a fresh one. */
   async #acquire(input: AgentRunInput): Promise<{ session: ClaudeSession; prompt: string }> {
     const tools = input.tools.tools;
+    // The process was started with a tool set; one with another set (permissions changed) is not reused.
+    const toolNames = [
+      ...tools.map((tool) => tool.name),
+      ...(this.#maxSubagents(input) > 0 ? ['Agent'] : []),
+    ];
     const warm = this.#pool.take(input.sessionId);
-    if (warm && warm.lastTurnId === lastTurnIdOf(input.history) && warm.toolNames === toolNamesOf(tools)) {
+    if (warm && warm.lastTurnId === lastTurnIdOf(input.history) && warm.toolNames === toolNames.join(',')) {
       input.logger.debug('reusing the warm CLI process');
       return { session: warm, prompt: input.prompt };
     }
@@ -109,7 +119,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       history: formatConversationHistory({ messages: gap }),
     });
     const session = new ClaudeSession({
-      toolNames: tools.map((tool) => tool.name),
+      toolNames,
       configDir: folders.config,
       usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
       wrapSpawn: await this.#confinement({ input, folders }),
@@ -158,11 +168,14 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
-      tools: this.#options.maxSubagents > 0 ? ['Agent'] : [],
+      tools: this.#maxSubagents(input) > 0 ? ['Agent'] : [],
       mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
       canUseTool,
-      agents: this.#options.agents,
+      agents:
+        this.#maxSubagents(input) > 0
+          ? narrowAgents({ agents: this.#options.agents, tools: options.tools })
+          : {},
       maxTurns: this.#options.maxTurns,
       abortController: new AbortController(),
       ...(resume ? { resume: resume.cliSessionId } : {}),
@@ -218,8 +231,18 @@ function lastTurnIdOf(history: StoredMessage[]): string | null {
   return null;
 }
 
-function toolNamesOf(tools: AnyToolDefinition[]): string {
-  return tools.map((tool) => tool.name).join(',');
+/** Sub-agents only ever get tools their parent has in this turn: narrower, never wider. */
+function narrowAgents(options: {
+  agents: Record<string, AgentDefinition> | undefined;
+  tools: AnyToolDefinition[];
+}): Record<string, AgentDefinition> {
+  const parentTools = new Set(mcpToolNames(options.tools));
+  return Object.fromEntries(
+    Object.entries(options.agents ?? {}).map(([name, agent]) => [
+      name,
+      { ...agent, tools: (agent.tools ?? [...parentTools]).filter((tool) => parentTools.has(tool)) },
+    ]),
+  );
 }
 
 function usageBaselineOf(transcript: StoredTranscript): Usage {

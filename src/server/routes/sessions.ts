@@ -48,6 +48,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const hasMore = rows.length > query.limit;
     const detail: SessionDetail = {
       ...toSummary(session),
+      permissions: session.permissions,
       messages: toUIMessages(hasMore ? rows.slice(1) : rows),
       hasMore,
       activeTurn: activeTurn ? { id: activeTurn.id, startedAt: activeTurn.startedAt } : null,
@@ -58,14 +59,17 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.patch('/api/sessions/:id', async (context) => {
     const body = await readJsonBody(context, patchSessionBodySchema);
-    const session = await store.renameSession({
-      ownerId: context.get('userId'),
-      sessionId: context.req.param('id'),
-      title: body.title,
-    });
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    // The body was checked before anything is written; a foreign or unknown session writes nothing.
+    // The next turn reads the new permissions.
+    let session =
+      body.title === undefined ? null : await store.renameSession({ ...scope, title: body.title });
+    if (body.permissions) {
+      session = await store.setSessionPermissions({ ...scope, permissions: body.permissions });
+    }
     if (!session) throw notFound();
     await deps.notifier.changed({ ownerId: session.ownerId, sessionId: session.id });
-    return context.json(toSummary(session));
+    return context.json({ ...toSummary(session), permissions: session.permissions });
   });
 
   app.delete('/api/sessions/:id', async (context) => {

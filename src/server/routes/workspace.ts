@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import type { WorkspaceListing } from '../../protocol/index.ts';
-import { PathError, resolveWorkspacePath } from '../../sandbox/workspace-path.ts';
+import { NotAFileError, openWorkspaceFile } from '../../sandbox/open-workspace-file.ts';
+import { PathError } from '../../sandbox/workspace-path.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
+import { isMissing } from '../../util/error-code.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { attachmentHeaders } from '../attachment-headers.ts';
 
@@ -33,22 +34,21 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
       throw new AppError('bad_request', 'The file path is not valid URL encoding.', { status: 400 });
     }
     const root = deps.workspaces.pathOf(scope.sessionId);
-    let file: string;
+    let opened: Awaited<ReturnType<typeof openWorkspaceFile>>;
     try {
-      file = await resolveWorkspacePath({ workspaceDir: root, path });
+      opened = await openWorkspaceFile({ workspaceDir: root, path, mode: 'read' });
     } catch (error) {
+      if (error instanceof NotAFileError) throw notFound('File');
       if (error instanceof PathError) throw new AppError('bad_request', error.message, { status: 400 });
-      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw notFound('File');
+      if (isMissing(error)) throw notFound('File');
       throw error;
     }
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) throw notFound('File');
-    const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+    const body = Readable.toWeb(opened.handle.createReadStream()) as ReadableStream<Uint8Array>;
     return new Response(body, {
       headers: attachmentHeaders({
-        name: file.split('/').at(-1) ?? 'file',
+        name: path.split('/').at(-1) || 'file',
         mediaType: 'application/octet-stream',
-        size: info.size,
+        size: opened.size,
       }),
     });
   });

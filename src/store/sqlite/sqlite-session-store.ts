@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Usage } from '../../protocol/index.ts';
+import type { ToolPermissions, Usage } from '../../protocol/index.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import type {
   NewMessage,
@@ -51,6 +51,10 @@ export class SqliteSessionStore implements SessionStore {
 
   renameSession(options: Scope & { title: string }): Promise<SessionRecord | null> {
     return sessionQueries.renameSession({ database: this.#database, ...options });
+  }
+
+  setSessionPermissions(options: Scope & { permissions: ToolPermissions }): Promise<SessionRecord | null> {
+    return sessionQueries.setSessionPermissions({ database: this.#database, ...options });
   }
 
   setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean> {
