@@ -159,20 +159,21 @@ describe('web features', { timeout: 60_000 }, () => {
     await send(page, 'survey in the foreground');
     await page.getByRole('log', { name: 'Conversation' }).getByText('Sub-agents reported back.').waitFor();
     const sessions = page.getByRole('navigation', { name: 'Sessions' });
-    const current = await page
-      .getByRole('link', { name: /./ })
-      .and(sessions.locator('[aria-current="page"]'))
-      .textContent();
-
-    await sessions.getByRole('link').first().waitFor();
-    expect((await sessions.getByRole('link').first().textContent())?.trim()).toBe(current?.trim());
-    await page.getByRole('button', { name: `Rename ${current?.trim()}` }).click();
+    const currentItem = sessions
+      .getByRole('listitem')
+      .filter({ has: page.locator('a[aria-current="page"]') });
+    // Newest first: the conversation just started heads the list.
+    await expect
+      .poll(() => sessions.getByRole('listitem').first().locator('a[aria-current="page"]').count())
+      .toBe(1);
+    await currentItem.getByRole('button', { name: /^Rename / }).click();
     await page.getByRole('textbox', { name: 'Conversation title' }).fill('Module survey');
     await page.getByRole('textbox', { name: 'Conversation title' }).press('Enter');
     await sessions.getByRole('link', { name: 'Module survey' }).waitFor();
 
-    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('survey');
+    await page.getByRole('searchbox', { name: 'Search conversations' }).fill('module surv');
     await expect.poll(() => sessions.getByRole('link').count()).toBe(1);
+    expect(await sessions.getByRole('link', { name: 'Module survey' }).count()).toBe(1);
     await page.getByRole('searchbox', { name: 'Search conversations' }).fill('');
 
     await page.goto(firstUrl);
