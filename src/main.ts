@@ -52,6 +52,8 @@ export async function startAutopilot(options: {
   wrapStore?: (store: SessionStore) => SessionStore;
   /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
   claudeEnvironmentOverrides?: Record<string, string | null>;
+  /** Tests only: the CLI reads user text as it would by default (file mentions…), to prove confinement. */
+  claudeInterpretsUserText?: boolean;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -116,6 +118,7 @@ export async function startAutopilot(options: {
       toolNames: createTools().map((tool) => tool.name),
       agentConfinement,
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+      claudeInterpretsUserText: options.claudeInterpretsUserText,
     }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,

@@ -14,6 +14,8 @@ export function createRuntime(options: {
   agentConfinement?: { bwrapPath: string } | null;
   /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
   claudeEnvironmentOverrides?: Record<string, string | null>;
+  /** Tests only: let the CLI read user text as it would (file mentions, slash commands), to prove confinement. */
+  claudeInterpretsUserText?: boolean;
 }): AgentRuntime | null {
   const { config } = options;
   const model = config.model;
@@ -29,6 +31,7 @@ export function createRuntime(options: {
       processIdleMs: config.limits.processIdleMs,
       confinement: options.agentConfinement ?? null,
       environmentOverrides: options.claudeEnvironmentOverrides,
+      interpretsUserText: options.claudeInterpretsUserText === true,
     });
   }
   return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });

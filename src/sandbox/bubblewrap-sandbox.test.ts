@@ -125,9 +125,9 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
   });
 
   test('a 200 s sleep is killed at the timeout, background children included', async () => {
-    const result = await exec('(sleep 200; touch late.txt) & sleep 200', { timeoutMs: 1_500 });
+    const result = await exec('(sleep 200.7; touch late.txt) & sleep 200.7', { timeoutMs: 1_500 });
     expect(result.timedOut).toBe(true);
-    expect(await processesNamed('sleep 200')).toEqual([]);
+    expect(await processesNamed('sleep 200.7')).toEqual([]);
   });
 
   test('a background process does not outlive its command', async () => {
@@ -153,39 +153,29 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
     await expectOutsideUntouched();
   });
 
+  const execWithBwrap = (options: { bwrapPath: string; command: string }) =>
+    new BubblewrapSandbox({ logger, bwrapPath: options.bwrapPath }).exec({
+      sessionId,
+      workspaceDir,
+      command: options.command,
+      timeoutMs: 5_000,
+      signal: new AbortController().signal,
+    });
+
   test('without a working bwrap it refuses and runs nothing', async () => {
-    const sandbox = new BubblewrapSandbox({ logger, bwrapPath: '/nonexistent/bwrap' });
     await expect(
-      sandbox.exec({
-        sessionId,
-        workspaceDir,
-        command: 'touch ran.txt',
-        timeoutMs: 5_000,
-        signal: new AbortController().signal,
-      }),
+      execWithBwrap({ bwrapPath: '/nonexistent/bwrap', command: 'touch ran.txt' }),
     ).rejects.toBeInstanceOf(SandboxUnavailableError);
     await expect(readFile(join(workspaceDir, 'ran.txt'))).rejects.toThrow();
   });
 
   test('a bwrap that cannot set up the sandbox counts as unavailable, not as a failed command', async () => {
     const fakeBwrap = join(base, 'broken-bwrap');
-    await writeFile(
-      fakeBwrap,
-      '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n',
-      {
-        mode: 0o755,
-      },
+    const script = '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n';
+    await writeFile(fakeBwrap, script, { mode: 0o755 });
+    await expect(execWithBwrap({ bwrapPath: fakeBwrap, command: 'true' })).rejects.toBeInstanceOf(
+      SandboxUnavailableError,
     );
-    const sandbox = new BubblewrapSandbox({ logger, bwrapPath: fakeBwrap });
-    await expect(
-      sandbox.exec({
-        sessionId,
-        workspaceDir,
-        command: 'true',
-        timeoutMs: 5_000,
-        signal: new AbortController().signal,
-      }),
-    ).rejects.toBeInstanceOf(SandboxUnavailableError);
   });
 });
 

@@ -29,7 +29,13 @@ describe('the Claude Code process under bubblewrap', () => {
   });
 
   const mentionBoth = async (env: Record<string, string>) => {
-    server = await startTestServer({ runtime: 'claude', brain, env, claudeEnvironmentOverrides: mentionsOn });
+    server = await startTestServer({
+      runtime: 'claude',
+      brain,
+      env,
+      claudeEnvironmentOverrides: mentionsOn,
+      claudeInterpretsUserText: true,
+    });
     const inDataDir = join(server.dataDir, 'planted');
     await mkdir(inDataDir);
     await writeFile(join(inDataDir, 'canary.txt'), `${dataDirCanary}\n`);

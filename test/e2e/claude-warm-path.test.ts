@@ -1,12 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { childPids } from '../support/child-processes.ts';
-
-/** The CLI processes this test started: `claude` itself, or the `bwrap` that confines it. */
-const cliPids = async () => [
-  ...(await childPids({ nameIncludes: 'claude' })),
-  ...(await childPids({ nameIncludes: 'bwrap' })),
-];
-
+import { cliPids } from '../support/child-processes.ts';
 import { scriptedBrain, textReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';

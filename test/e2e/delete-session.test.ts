@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { childPids } from '../support/child-processes.ts';
+import { cliPids } from '../support/child-processes.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
@@ -48,12 +48,12 @@ describe('DELETE /api/sessions/:id leaves nothing behind', () => {
     expect(parsed.errors).toEqual([]);
     // The precondition: the text is on disk (database, CLI transcript, workspace) and a warm CLI process lives.
     expect((await filesContaining(server.dataDir, canary)).length).toBeGreaterThan(1);
-    expect(await childPids({ nameIncludes: 'claude' })).not.toEqual([]);
+    expect(await cliPids()).not.toEqual([]);
 
     expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
 
     expect(await filesContaining(server.dataDir, canary)).toEqual([]);
-    expect(await childPids({ nameIncludes: 'claude' })).toEqual([]);
+    expect(await cliPids()).toEqual([]);
     // Other sessions are untouched, and the deleted one is gone.
     expect((await server.api(`/api/sessions/${keep}`)).status).toBe(200);
     expect((await server.api(`/api/sessions/${sessionId}`)).status).toBe(404);

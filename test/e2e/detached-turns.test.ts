@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { childPids } from '../support/child-processes.ts';
+import { cliPids } from '../support/child-processes.ts';
 import { type FakeRequest, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { slowTool } from '../support/slow-tool.ts';
 import { framesToBody, readFrames } from '../support/sse-capture.ts';
@@ -183,7 +183,7 @@ describe.each(['baseline', 'claude'] as const)('stop and follow-ups on the %s ru
       expect(chunks.some((chunk) => chunk.type === 'error')).toBe(false);
       expect(chunks.at(-1)?.type).toBe('finish');
     }
-    expect(await childPids({ nameIncludes: 'claude' })).toEqual([]);
+    expect(await cliPids()).toEqual([]);
     const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
     expect(detail.messages.at(-1).parts.at(-1)).toEqual({
       type: 'data-system',

@@ -23,3 +23,8 @@ export async function childPids(
   }
   return pids;
 }
+
+/** The Claude Code processes this test process started: `claude` itself, or the `bwrap` confining it. */
+export async function cliPids(): Promise<number[]> {
+  return [...(await childPids({ nameIncludes: 'claude' })), ...(await childPids({ nameIncludes: 'bwrap' }))];
+}

@@ -37,6 +37,8 @@ export async function startTestServer(options: {
   wrapStore?: (store: SessionStore) => SessionStore;
   /** Entries laid over the Claude Code process's environment; null removes one. */
   claudeEnvironmentOverrides?: Record<string, string | null>;
+  /** The CLI reads user text as it would by default (file mentions…): only to prove confinement. */
+  claudeInterpretsUserText?: boolean;
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -73,6 +75,7 @@ export async function startTestServer(options: {
       extraTools: options.extraTools,
       wrapStore: options.wrapStore,
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+      claudeInterpretsUserText: options.claudeInterpretsUserText,
     });
   let server: RunningAutopilot = await start();
 

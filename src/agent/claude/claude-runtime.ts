@@ -40,6 +40,8 @@ export interface ClaudeRuntimeOptions {
   confinement?: { bwrapPath: string } | null;
   /** Tests only: entries laid over the CLI's environment; null removes one. */
   environmentOverrides?: Record<string, string | null>;
+  /** Tests only: the CLI's own reading of user text (file mentions, slash commands) stays on. */
+  interpretsUserText?: boolean;
 }
 
 /**
@@ -123,6 +125,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       configDir: folders.config,
       usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
       wrapSpawn: await this.#confinement({ input, folders }),
+      composedInput: this.#options.interpretsUserText !== true,
       options: (binding) => this.#queryOptions({ input, folders, tools, binding, resume }),
     });
     return { session, prompt };
@@ -163,7 +166,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       }),
       settingSources: [],
       // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
-      verbatimPrompts: true,
+      verbatimPrompts: this.#options.interpretsUserText !== true,
       includePartialMessages: true,
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),

@@ -59,6 +59,7 @@ export class ClaudeSession {
   #closed = false;
   #exited: Promise<void> = Promise.resolve();
   #child: ChildProcess | undefined;
+  readonly #composedInput: boolean;
   /** The conversation's turn this process last completed; the process is stale if another turn ran since. */
   lastTurnId: string | null = null;
   cliSessionId: string | null = null;
@@ -74,7 +75,10 @@ export class ClaudeSession {
     usageBaseline: Usage;
     /** Turns the CLI's command line into a confined one (bubblewrap); absent: the CLI runs as is. */
     wrapSpawn?: (spec: ProcessSpec) => ProcessSpec;
+    /** Marks pushed messages as composed by the client, so the CLI takes them literally (false only in tests). */
+    composedInput?: boolean;
   }) {
+    this.#composedInput = options.composedInput !== false;
     const wrapSpawn = options.wrapSpawn ?? ((spec: ProcessSpec) => spec);
     this.toolNames = options.toolNames.join(',');
     this.configDir = options.configDir;
@@ -127,7 +131,7 @@ export class ClaudeSession {
       type: 'user',
       message: { role: 'user', content },
       parent_tool_use_id: null,
-      client_composed: true,
+      ...(this.#composedInput ? { client_composed: true } : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { decideAddress } from './address-policy.ts';
 import type { HostResolver } from './host-resolver.ts';
@@ -61,5 +61,6 @@ async function pickAddress(options: {
       );
     }
   }
-  return addresses[0]!;
+  // IPv4 first: many hosts have no IPv6 route, and there is no fallback to a second address.
+  return addresses.find((address) => isIPv4(address)) ?? addresses[0]!;
 }
