@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CancelResult, SessionDetail, Usage } from '../../../src/protocol/index.ts';
 import { ApiError, apiFetch, apiJson } from '../api.ts';
 import { notifyTurnEnded } from '../notify.ts';
-import type { ChatMessage, WaitingMessage } from './chat-types.ts';
+import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
 import { createTransport } from './transport.ts';
 
 /** The stall watchdog: nothing at all (not even a heartbeat) for this long means the stream is dead. */
@@ -73,6 +73,10 @@ export function useSessionChat(options: {
   });
   const chatRef = useRef(chat);
   chatRef.current = chat;
+  // Usage seen live, by message id: a re-read from an older server (no stored metadata) keeps it.
+  const knownMetadata = useRef(new Map<string, MessageMetadata>());
+  for (const message of chat.messages)
+    if (message.metadata?.usage) knownMetadata.current.set(message.id, message.metadata);
   const running = chat.status === 'submitted' || chat.status === 'streaming';
   useEffect(() => {
     if (running && turnStartedAt.current === null) turnStartedAt.current = Date.now();
@@ -98,7 +102,7 @@ export function useSessionChat(options: {
       callbacks.current.onComposerRestore(textOf(lastLocal));
       setNotice({ text: 'Your last message was not sent. It is back in the composer.', tone: 'error' });
     }
-    current.setMessages(keepMetadata(detail.messages as unknown as ChatMessage[], current.messages));
+    current.setMessages(keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current));
     setTotals(detail.usage);
     setWaiting((local) => detail.waiting ?? stillWaiting({ chips: local, detail }));
     if (detail.activeTurn) {
@@ -133,7 +137,12 @@ export function useSessionChat(options: {
 
   const handlers = useRef({
     onError: (_error: Error) => {},
-    onFinish: (_event: { isAbort: boolean; isDisconnect: boolean; isError: boolean }) => {},
+    onFinish: (_event: {
+      message: ChatMessage;
+      isAbort: boolean;
+      isDisconnect: boolean;
+      isError: boolean;
+    }) => {},
   });
   handlers.current = {
     onError: (error) => {
@@ -148,7 +157,8 @@ export function useSessionChat(options: {
       setNotice({ text: refusalText(error), tone: 'error' });
       current.clearError();
     },
-    onFinish: ({ isAbort, isDisconnect }) => {
+    onFinish: ({ message, isAbort, isDisconnect }) => {
+      if (message.metadata?.usage) knownMetadata.current.set(message.id, message.metadata);
       if (isAbort) return;
       if (isDisconnect) {
         void recover();
@@ -325,11 +335,10 @@ function stillWaiting(options: { chips: WaitingMessage[]; detail: SessionView })
 }
 
 /** Usage seen live stays on a message whose stored copy carries none (older servers). */
-function keepMetadata(hydrated: ChatMessage[], live: ChatMessage[]): ChatMessage[] {
-  const liveMetadata = new Map(live.map((message) => [message.id, message.metadata]));
+function keepMetadata(hydrated: ChatMessage[], known: Map<string, MessageMetadata>): ChatMessage[] {
   return hydrated.map((message) => {
-    const metadata = liveMetadata.get(message.id);
-    return message.metadata?.usage || !metadata?.usage
+    const metadata = known.get(message.id);
+    return message.metadata?.usage || !metadata
       ? message
       : { ...message, metadata: { ...metadata, ...message.metadata } };
   });
