@@ -4,7 +4,6 @@ import { createRuntime } from './agent/create-runtime.ts';
 import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
-import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
 import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
@@ -54,6 +53,12 @@ export async function startAutopilot(options: {
   claudeEnvironmentOverrides?: Record<string, string | null>;
   /** Tests only: the CLI reads user text as it would by default (file mentions…), to prove confinement. */
   claudeInterpretsUserText?: boolean;
+  /**
+   * Tests only, never from configuration: Claude Code built-in tools to offer the model besides
+   * `Agent`, so that the tool policy hook is the only thing between them and the machine. A test
+   * of the policy must be able to fail.
+   */
+  unguardedCliTools?: string[];
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -107,7 +112,6 @@ export async function startAutopilot(options: {
     store,
     lock: new MemoryLock(),
     queue: new MemoryTurnQueue(),
-    pending: new MemoryPendingMessages(),
     maxTurnMs: config.limits.maxTurnMs,
     registry,
     transcripts,
@@ -119,6 +123,7 @@ export async function startAutopilot(options: {
       agentConfinement,
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
       claudeInterpretsUserText: options.claudeInterpretsUserText,
+      unguardedCliTools: options.unguardedCliTools,
     }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,

@@ -16,7 +16,10 @@ export function createRuntime(options: {
   claudeEnvironmentOverrides?: Record<string, string | null>;
   /** Tests only: let the CLI read user text as it would (file mentions, slash commands), to prove confinement. */
   claudeInterpretsUserText?: boolean;
+  /** Tests only (see `startAutopilot`): built-ins offered to the CLI and its sub-agents, left to the policy. */
+  unguardedCliTools?: string[];
 }): AgentRuntime | null {
+  const unguarded = options.unguardedCliTools ?? [];
   const { config } = options;
   const model = config.model;
   if (!model) return null;
@@ -26,7 +29,8 @@ export function createRuntime(options: {
       stateDir: join(config.dataDir, 'claude'),
       maxSubagents: config.limits.maxSubagents,
       maxTurns: config.limits.maxTurns,
-      agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames }),
+      agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames, unguarded }),
+      unguardedCliTools: unguarded,
       maxLiveProcesses: config.limits.maxLiveProcesses,
       processIdleMs: config.limits.processIdleMs,
       confinement: options.agentConfinement ?? null,
@@ -40,6 +44,7 @@ export function createRuntime(options: {
 function toAgentDefinitions(options: {
   subagents: Record<string, SubagentConfig>;
   toolNames: string[];
+  unguarded: string[];
 }): Record<string, AgentDefinition> {
   return Object.fromEntries(
     Object.entries(options.subagents).map(([name, subagent]) => [
@@ -47,7 +52,10 @@ function toAgentDefinitions(options: {
       {
         description: subagent.description,
         prompt: subagent.prompt,
-        tools: (subagent.tools ?? options.toolNames).map((tool) => `mcp__${mcpServerName}__${tool}`),
+        tools: [
+          ...(subagent.tools ?? options.toolNames).map((tool) => `mcp__${mcpServerName}__${tool}`),
+          ...options.unguarded,
+        ],
         model: 'inherit',
         ...(subagent.maxTurns ? { maxTurns: subagent.maxTurns } : {}),
       },

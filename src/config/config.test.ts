@@ -220,6 +220,7 @@ describe('loadConfig', () => {
       AUTOPILOT_DATA_DIR: '/srv/autopilot',
       AUTOPILOT_MAX_STEPS: '7',
       AUTOPILOT_MAX_FILE_BYTES: '5000',
+      AUTOPILOT_UPLOAD_STALL_MS: '2500',
       AUTOPILOT_LOG_LEVEL: 'debug',
     });
 
@@ -227,6 +228,7 @@ describe('loadConfig', () => {
     expect(config.store).toEqual({ kind: 'sqlite', path: resolve('/srv/autopilot', 'autopilot.db') });
     expect(config.limits.maxSteps).toBe(7);
     expect(config.limits.fileBytes).toBe(5000);
+    expect(config.limits.uploadStallMs).toBe(2500);
     expect(config.logLevel).toBe('debug');
   });
 

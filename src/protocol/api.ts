@@ -47,10 +47,22 @@ export const patchSessionBodySchema = z
   });
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
+/** How a message sent while a turn runs is delivered (SPEC §4.14). */
+export const deliveries = ['next-turn', 'steer'] as const;
+export type Delivery = (typeof deliveries)[number];
+
+/**
+ * `text` may be left out only with `regenerate`. `trigger` is what `useChat`'s transport sends:
+ * `"regenerate-message"` means `regenerate: true`; with it, `messageId` names the message being
+ * regenerated (useChat's meaning), so it is not an idempotency key.
+ */
 export const postMessageBodySchema = z.strictObject({
-  text: userText(),
+  text: userText().optional(),
   messageId: userText(z.string().min(1).max(128)).optional(),
   fileIds: z.array(z.string().max(128)).optional(),
+  delivery: z.enum(deliveries).optional(),
+  regenerate: z.boolean().optional(),
+  trigger: z.enum(['submit-message', 'regenerate-message']).optional(),
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
@@ -105,26 +117,26 @@ export const sessionDetailSchema = sessionSummarySchema.extend({
   permissions: storedToolPermissionsSchema,
   messages: z.array(uiMessageSchema),
   hasMore: z.boolean(),
-  // SPEC §2 requires `nextBefore` and `waiting`; optional until the server sends them (issue 9.5).
-  nextBefore: z.number().int().positive().nullable().optional(),
+  /** `before` for the older page (pages are cut at turn boundaries); null on the oldest page. */
+  nextBefore: z.number().int().positive().nullable(),
   activeTurn: z.strictObject({ id: z.string(), startedAt: timestampSchema }).nullable(),
-  waiting: z.array(waitingMessageSchema).optional(),
+  /** Messages sent while a turn runs, not yet in the conversation, oldest first. */
+  waiting: z.array(waitingMessageSchema),
   usage: usageSchema,
 });
 export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
-/** The answer to a message that waits for, or is steered into, the running turn. */
-export const queuedMessageSchema = z.strictObject({
-  queued: z.literal(true),
-  // SPEC §2 requires it; optional until the server sends it (issue 9.2).
-  messageId: z.string().optional(),
-});
+/** The 202 answer to a steered message: it goes into the running turn (or the next one). */
+export const queuedMessageSchema = z.strictObject({ queued: z.literal(true), messageId: z.string() });
 export type QueuedMessage = z.infer<typeof queuedMessageSchema>;
+export type QueuedResult = QueuedMessage;
+/** A message still waiting for a turn. */
+export type WaitingMessageSummary = WaitingMessage;
 
 export const cancelResultSchema = z.strictObject({
   cancelled: z.boolean(),
-  // SPEC §2 requires it; optional until the server sends it (issue 9.6).
-  unsent: z.array(waitingMessageSchema).optional(),
+  /** Messages that were waiting: not run and not stored, so a client can put them back. */
+  unsent: z.array(waitingMessageSchema),
 });
 export type CancelResult = z.infer<typeof cancelResultSchema>;
 

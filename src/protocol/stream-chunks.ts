@@ -23,7 +23,7 @@ export type StreamChunk =
   | { type: 'data-compaction'; id: string; data: CompactionData }
   | { type: 'data-error'; data: ErrorData }
   | { type: 'data-system'; data: SystemData }
-  | { type: 'data-followup'; data: { text: string } }
+  | { type: 'data-follow-up'; data: FollowUpData }
   | { type: 'message-metadata'; messageMetadata: TurnMetadata }
   | { type: 'error'; errorText: string }
   | { type: 'finish'; finishReason?: 'stop' | 'error' | 'other' };
@@ -51,8 +51,25 @@ export interface SystemData {
   message: string;
 }
 
+/** A steered message, where it went into the running turn. */
+export interface FollowUpData {
+  messageId: string;
+  text: string;
+}
+
+export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+/**
+ * An assistant message's metadata: sent in the turn's last `message-metadata` chunk and stored,
+ * so `GET /api/sessions/:id` returns the same after a reload. `durationMs` and `usage` are null
+ * while the turn runs.
+ */
 export interface TurnMetadata {
-  usage: Usage;
+  turnId: string;
+  status: TurnStatus;
+  startedAt: string;
+  durationMs: number | null;
+  usage: Usage | null;
 }
 
 /** A chunk as published to subscribers: numbered from 1 within its turn. */

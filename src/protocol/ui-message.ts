@@ -42,7 +42,8 @@ export const turnMessageMetadataSchema = z.strictObject({
   startedAt: z.iso.datetime(),
   /** Null while the turn runs. */
   durationMs: z.number().int().nonnegative().nullable(),
-  usage: usageSchema,
+  /** Null while the turn runs. */
+  usage: usageSchema.nullable(),
 });
 export type TurnMessageMetadata = z.infer<typeof turnMessageMetadataSchema>;
 

@@ -39,6 +39,24 @@ export interface MessagesTable {
   /** JSON text of an object. */
   metadata: string;
   created_at: string;
+  /** The client's idempotency key of a user message; unique per session. */
+  client_message_id: Generated<string | null>;
+  /** The turn that replaced this row (a regenerate): kept, never shown or sent to a model. */
+  superseded_by: Generated<string | null>;
+}
+
+export interface WaitingMessagesTable {
+  id: string;
+  session_id: string;
+  owner_id: string;
+  client_message_id: string;
+  /** The turn that will answer it (all of a session's waiting messages share it). */
+  turn_id: string;
+  delivery: string;
+  text: string;
+  position: number;
+  claimed_by: string | null;
+  created_at: string;
 }
 
 export interface TurnsTable {
@@ -100,4 +118,5 @@ export interface StoreDatabase {
   usage: UsageTable;
   transcripts: TranscriptsTable;
   files: FilesTable;
+  waiting_messages: WaitingMessagesTable;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { toolPermissionsSchema, type Usage } from '../protocol/index.ts';
-import type { SessionRecord, StoredMessage, TurnRecord } from './session-store.ts';
+import { deliveries, toolPermissionsSchema, type Usage } from '../protocol/index.ts';
+import type { SessionRecord, StoredMessage, TurnRecord, WaitingMessage } from './session-store.ts';
 
 /*
  * Database rows are a boundary: drivers differ (Postgres returns `bigint` and `sum` as strings and
@@ -30,6 +30,7 @@ const sessionRowSchema = z.object({
   title: z.string().nullable(),
   permissions: jsonTextColumn.pipe(toolPermissionsSchema).nullable(),
   running: flagColumn,
+  waiting: flagColumn,
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -45,6 +46,19 @@ const messageRowSchema = z.object({
   tool_call: jsonTextColumn.pipe(toolCallSchema).nullable(),
   tool_call_id: z.string().nullable(),
   metadata: jsonTextColumn.pipe(metadataSchema),
+  client_message_id: z.string().nullable(),
+  created_at: z.string(),
+});
+
+const waitingRowSchema = z.object({
+  id: z.string(),
+  session_id: z.string(),
+  owner_id: z.string(),
+  client_message_id: z.string(),
+  turn_id: z.string(),
+  delivery: z.enum(deliveries),
+  text: z.string(),
+  claimed_by: z.string().nullable(),
   created_at: z.string(),
 });
 
@@ -70,7 +84,7 @@ const usageRowSchema = z.object({
   cost_usd: numberColumn,
 });
 
-/** Expects the session's columns plus `running`: whether the session has a running turn. */
+/** Expects the session's columns plus `running` (a turn runs) and `waiting` (messages wait for a turn). */
 export function toSessionRecord(row: unknown): SessionRecord {
   const parsed = sessionRowSchema.parse(row);
   return {
@@ -78,7 +92,7 @@ export function toSessionRecord(row: unknown): SessionRecord {
     ownerId: parsed.owner_id,
     title: parsed.title,
     permissions: parsed.permissions ?? { allow: null, deny: [] },
-    status: parsed.running ? 'running' : 'idle',
+    status: parsed.running ? 'running' : parsed.waiting ? 'queued' : 'idle',
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,
   };
@@ -97,6 +111,22 @@ export function toStoredMessage(row: unknown): StoredMessage {
     toolCall: parsed.tool_call,
     toolCallId: parsed.tool_call_id,
     metadata: parsed.metadata,
+    clientMessageId: parsed.client_message_id,
+    createdAt: parsed.created_at,
+  };
+}
+
+export function toWaitingMessage(row: unknown): WaitingMessage {
+  const parsed = waitingRowSchema.parse(row);
+  return {
+    id: parsed.id,
+    sessionId: parsed.session_id,
+    ownerId: parsed.owner_id,
+    clientMessageId: parsed.client_message_id,
+    turnId: parsed.turn_id,
+    delivery: parsed.delivery,
+    text: parsed.text,
+    claimedBy: parsed.claimed_by,
     createdAt: parsed.created_at,
   };
 }

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { describeMessageConformance } from './conformance/message-conformance.ts';
+import { describeRegenerateConformance } from './conformance/regenerate-conformance.ts';
 import { describeSessionConformance } from './conformance/session-conformance.ts';
 import { describeTurnConformance } from './conformance/turn-conformance.ts';
 import { describeUsageConformance } from './conformance/usage-conformance.ts';
+import { describeWaitingConformance } from './conformance/waiting-conformance.ts';
 import type { SessionStore } from './session-store.ts';
 
 export type SessionStoreFactory = () => Promise<{ store: SessionStore; cleanup: () => Promise<void> }>;
@@ -35,5 +37,7 @@ export function describeSessionStoreConformance(name: string, makeStore: Session
     describeMessageConformance(getStore);
     describeTurnConformance(getStore);
     describeUsageConformance(getStore);
+    describeWaitingConformance(getStore);
+    describeRegenerateConformance(getStore);
   });
 }

@@ -1,4 +1,4 @@
-import type { SessionStatus, ToolPermissions, Usage } from '../protocol/index.ts';
+import type { Delivery, SessionStatus, ToolPermissions, TurnStatus, Usage } from '../protocol/index.ts';
 
 export interface UserRecord {
   id: string;
@@ -44,13 +44,37 @@ export interface StoredMessage {
   toolCall: ToolCallRecord | null;
   toolCallId: string | null;
   metadata: Record<string, unknown>;
+  /** A user message's idempotency key (the client's messageId, or its own id); unique per session. */
+  clientMessageId?: string | null;
   createdAt: string;
 }
 
 export type NewMessage = Pick<StoredMessage, 'id' | 'role' | 'content'> &
-  Partial<Pick<StoredMessage, 'turnId' | 'step' | 'toolCall' | 'toolCallId' | 'metadata'>>;
+  Partial<
+    Pick<StoredMessage, 'turnId' | 'step' | 'toolCall' | 'toolCallId' | 'metadata' | 'clientMessageId'>
+  >;
 
-export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type { TurnStatus };
+
+/**
+ * A message sent while its session's turn runs. It is not part of the conversation yet: a turn
+ * stores it when it takes it (the next turn, or the running one for a steered message).
+ */
+export interface WaitingMessage {
+  id: string;
+  sessionId: string;
+  ownerId: string;
+  clientMessageId: string;
+  /** The turn that will answer it; every waiting message of a session has the same one. */
+  turnId: string;
+  delivery: Delivery;
+  text: string;
+  /** The running turn that took this steered message and will store it; null while it waits. */
+  claimedBy: string | null;
+  createdAt: string;
+}
+
+export type NewWaitingMessage = Pick<WaitingMessage, 'id' | 'clientMessageId' | 'delivery' | 'text'>;
 
 export interface TurnRecord {
   id: string;
@@ -110,17 +134,58 @@ export interface SessionStore {
   getLastUserMessage(scope: Scope): Promise<StoredMessage | null>;
   /** Removes marker rows at the end of the session (after its last non-marker row); returns how many. */
   deleteTrailingMarkers(scope: Scope): Promise<number>;
+  /** The stored user message with this idempotency key, if any. */
+  findUserMessage(options: Scope & { clientMessageId: string }): Promise<StoredMessage | null>;
+
+  /**
+   * Adds a waiting message at the end of the session's queue. Its turn is the queue's turn, or
+   * `newTurnId` when the queue is empty. Refused (`full`) when `max` already wait, and
+   * (`duplicate`) when its clientMessageId is already stored or waiting. Throws not_found for a
+   * session the owner does not have.
+   */
+  addWaitingMessage(
+    options: Scope & { message: NewWaitingMessage; newTurnId: string; max: number },
+  ): Promise<
+    { kind: 'added'; message: WaitingMessage } | { kind: 'full'; count: number } | { kind: 'duplicate' }
+  >;
+  /** Oldest first. */
+  listWaitingMessages(scope: Scope): Promise<WaitingMessage[]>;
+  /**
+   * Removes and returns (oldest first) the waiting messages, except those claimed by `keepClaimedBy`
+   * (a running turn that will store them).
+   */
+  takeWaitingMessages(options: Scope & { keepClaimedBy: string | null }): Promise<WaitingMessage[]>;
+  /** Marks the unclaimed steered messages as taken by the running turn `turnId` and returns them, oldest first. */
+  claimSteeredMessages(options: Scope & { turnId: string }): Promise<WaitingMessage[]>;
+  /**
+   * In one transaction: the messages `ids` claimed by `turnId` stop waiting and are appended as
+   * user rows of that turn (at `step`), in order. Returns the rows stored.
+   */
+  deliverWaitingMessages(
+    options: Scope & { turnId: string; step: number; ids: string[] },
+  ): Promise<StoredMessage[]>;
+  /** Every session with waiting messages: used to start their turns after a restart or a failed start. */
+  listSessionsWithWaiting(): Promise<Scope[]>;
 
   /**
    * Starts a turn in one transaction: removes trailing markers, appends the user messages (in order,
    * with the next seqs, turnId set to the turn's id), and inserts the `running` turn record whose
-   * userMessageId is the first of them. Nothing is stored if any part fails (e.g. a duplicate
-   * clientMessageId). Throws not_found for a session the owner does not have.
+   * userMessageId is the first of them. With `takeWaiting`, every waiting message of the session
+   * follows `messages`, in order, and stops waiting. Nothing is stored if any part fails (e.g. a
+   * duplicate clientMessageId), and a turn without any user message is refused. Throws not_found
+   * for a session the owner does not have.
+   *
+   * With `regenerate`, no message is added: the user messages of the session's last turn become
+   * this turn's, and every other row after the first of them (the answer, markers) is marked
+   * superseded by this turn (kept, never listed again). Throws bad_request when there is no user
+   * message to run again.
    */
   beginTurn(
     options: Scope & {
       turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
       messages: NewMessage[];
+      takeWaiting?: boolean;
+      regenerate?: boolean;
     },
   ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }>;
   createTurn(turn: NewTurn): Promise<TurnRecord>;
@@ -136,9 +201,13 @@ export interface SessionStore {
   }): Promise<boolean>;
   /** Every running turn of every owner: used at start-up to mark orphans as interrupted. */
   listRunningTurns(): Promise<TurnRecord[]>;
+  /** The turns with these ids, in no particular order. */
+  listTurns(options: Scope & { turnIds: string[] }): Promise<TurnRecord[]>;
 
   recordUsage(options: Scope & { turnId: string; model: string; usage: Usage }): Promise<void>;
   getSessionUsage(scope: Scope): Promise<Usage>;
+  /** Usage recorded for each of these turns, summed per turn; turns without any are absent. */
+  getTurnUsage(options: Scope & { turnIds: string[] }): Promise<Map<string, Usage>>;
   /** Sums of everything the owner used since `since` (ISO time), deleted sessions included. */
   getOwnerUsage(options: { ownerId: string; since: string }): Promise<Usage>;
 

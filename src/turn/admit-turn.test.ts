@@ -43,7 +43,7 @@ describe('beginTurn with attachments', () => {
   });
 
   const lease = { key: 'session', owner: 'turn-1', fencingToken: 1 };
-  const messages = [{ text: 'plot it', clientMessageId: null }];
+  const messages = [{ text: 'plot it', clientMessageId: 'key-1' }];
 
   test('the copies are in the workspace and listed in the first message’s metadata', async () => {
     const session = await store.createSession({ ownerId: 'alice' });

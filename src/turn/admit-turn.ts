@@ -1,5 +1,5 @@
 import type { LockLease } from '../coord/lock.ts';
-import { maxFilesPerMessage, maxMessageChars } from '../protocol/index.ts';
+import { type Delivery, maxFilesPerMessage, maxMessageChars } from '../protocol/index.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
@@ -12,9 +12,14 @@ import { copyAttachments, removeAttachments } from './attach-files.ts';
 export interface TurnRequest {
   ownerId: string;
   sessionId: string;
+  /** Ignored with `regenerate`. */
   text: string;
   clientMessageId?: string;
   fileIds?: string[];
+  /** How the message is delivered if a turn is running; `next-turn` when absent. */
+  delivery?: Delivery;
+  /** Runs the last user message again instead of storing a new one. */
+  regenerate?: boolean;
 }
 
 /** The same text sent again this soon is a double submit (a double click, a client retry), not a new message. */
@@ -26,6 +31,7 @@ export function lockKeyOf(sessionId: string): string {
 
 /** Blank, over-long and over-attached messages are refused before anything is stored. */
 export function validateRequest(request: TurnRequest): void {
+  if (request.regenerate) return;
   if (request.text.trim() === '') throw badRequest('empty_prompt', 'The message is empty.');
   if (request.text.length > maxMessageChars) {
     throw badRequest('message_too_long', `The message is longer than ${maxMessageChars} characters.`);
@@ -39,30 +45,63 @@ export async function assertSessionExists(options: { store: SessionStore; scope:
   if (!(await options.store.getSession(options.scope))) throw notFound();
 }
 
-/** The turn this request already started: same idempotency key, or the same text within a second. */
-export async function findDuplicateTurn(options: {
+/** A message this request repeats: stored, or still waiting, with the turn that answers it. */
+export interface KnownMessage {
+  clientMessageId: string;
+  turnId: string;
+  /** Whether it still waits for its turn (whose stream may need opening again after a restart). */
+  waiting: boolean;
+  /** A waiting steered message may go into the running turn: no stream of its own to answer with. */
+  steered?: boolean;
+}
+
+/**
+ * The message this request already sent: the same idempotency key (stored or waiting), or,
+ * without a key, the same text as the previous user message within a second (a double submit).
+ * Waiting messages are looked at first: one may be stored between the two reads, never the reverse.
+ */
+export async function findKnownMessage(options: {
   store: SessionStore;
+  scope: Scope;
   request: TurnRequest;
-  /** The session's newest user message: the caller reads it once for several checks. */
-  lastUser: StoredMessage | null;
-}): Promise<TurnRecord | null> {
-  const { store, request, lastUser } = options;
-  const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
-  if (request.clientMessageId) {
-    const existing = await store.findTurnByClientMessageId({
-      ...scope,
-      clientMessageId: request.clientMessageId,
-    });
-    if (existing) return existing;
+}): Promise<KnownMessage | null> {
+  const { store, scope, request } = options;
+  const waiting = await store.listWaitingMessages(scope);
+  const key = request.clientMessageId;
+  if (key) {
+    const queued = waiting.find((message) => message.clientMessageId === key);
+    if (queued) {
+      return {
+        clientMessageId: key,
+        turnId: queued.turnId,
+        waiting: true,
+        steered: queued.delivery === 'steer',
+      };
+    }
+    const stored = await store.findUserMessage({ ...scope, clientMessageId: key });
+    return stored?.turnId ? { clientMessageId: key, turnId: stored.turnId, waiting: false } : null;
   }
-  if (!lastUser?.turnId || lastUser.content !== request.text) return null;
-  if (Date.now() - Date.parse(lastUser.createdAt) > repeatWindowMs) return null;
-  return store.getTurn({ ...scope, turnId: lastUser.turnId });
+  const isRepeat = (text: string, createdAt: string) =>
+    text === request.text && Date.now() - Date.parse(createdAt) <= repeatWindowMs;
+  const lastWaiting = waiting.at(-1);
+  if (lastWaiting) {
+    return isRepeat(lastWaiting.text, lastWaiting.createdAt)
+      ? { clientMessageId: lastWaiting.clientMessageId, turnId: lastWaiting.turnId, waiting: true }
+      : null;
+  }
+  const lastUser = await store.getLastUserMessage(scope);
+  if (!lastUser?.turnId || !isRepeat(lastUser.content, lastUser.createdAt)) return null;
+  return {
+    clientMessageId: lastUser.clientMessageId ?? lastUser.id,
+    turnId: lastUser.turnId,
+    waiting: false,
+  };
 }
 
 export interface IncomingMessage {
   text: string;
-  clientMessageId: string | null;
+  /** The client's messageId, or a generated one: every user message has a key. */
+  clientMessageId: string;
 }
 
 /** Files for the turn's first message, and what copying them into the workspace needs. */
@@ -85,6 +124,10 @@ export async function beginTurn(options: {
   lease: LockLease;
   turnId: string;
   messages: IncomingMessage[];
+  /** The session's waiting messages follow `messages` and stop waiting, in the same transaction. */
+  takeWaiting?: boolean;
+  /** Runs the last turn's user messages again instead of storing new ones. */
+  regenerate?: boolean;
   /** Whether the session had no user message before these; read here when the caller does not know. */
   isFirstMessage?: boolean;
   attach?: TurnAttachments;
@@ -109,8 +152,11 @@ export async function beginTurn(options: {
         id: createId(),
         role: 'user',
         content: message.text,
+        clientMessageId: message.clientMessageId,
         ...(index === 0 && attachments.length > 0 ? { metadata: { attachments } } : {}),
       })),
+      takeWaiting: options.takeWaiting,
+      regenerate: options.regenerate,
     });
     return { turn, userMessages, isFirstMessage };
   } catch (error) {

@@ -59,10 +59,11 @@ export async function completeTurn(options: {
     .recordUsage({ ...scope, turnId: turn.id, model: recorder.model ?? options.fallbackModel, usage })
     .catch((error: unknown) => deps.logger.error({ err: error }, 'recording usage failed'));
   if (options.lease) await deps.lock.release(options.lease);
+  const durationMs = Date.now() - Date.parse(turn.startedAt);
   deps.metrics.turnEnded({
     status,
     errorCode,
-    durationMs: Date.now() - Date.parse(turn.startedAt),
+    durationMs,
     tokens: {
       input: usage.inputTokens,
       output: usage.outputTokens,
@@ -77,7 +78,10 @@ export async function completeTurn(options: {
   } else if (marker?.kind === 'system') {
     recorder.publish({ type: 'data-system', data: { message: marker.message } });
   }
-  recorder.publish({ type: 'message-metadata', messageMetadata: { usage } });
+  recorder.publish({
+    type: 'message-metadata',
+    messageMetadata: { turnId: turn.id, status, startedAt: turn.startedAt, durationMs, usage },
+  });
   recorder.publish({ type: 'finish', finishReason: finishReasonOf(outcome) });
   await recorder.flush().catch(() => undefined);
   await deps.registry.close(turn.id);

@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai';
-import { type AgentRunInput, type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
+import { type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
@@ -15,7 +15,7 @@ import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complet
 import { loadPromptImages } from './load-prompt-images.ts';
 import { logTurnFailure } from './log-turn-failure.ts';
 import { type RetryPolicy, runAttempts } from './run-attempts.ts';
-import { TurnRecorder } from './turn-recorder.ts';
+import { type FollowUp, TurnRecorder } from './turn-recorder.ts';
 
 export interface RunTurnDeps extends CompleteTurnDeps {
   retryPolicy: RetryPolicy;
@@ -42,8 +42,8 @@ export async function runTurn(options: {
   userMessages: StoredMessage[];
   signal: AbortSignal;
   logger: Logger;
-  /** Delivers messages that arrive while the turn runs, for runtimes that can take them mid-turn. */
-  takeFollowUps?: AgentRunInput['takeFollowUps'];
+  /** Takes the steered messages that arrived while the turn runs, for runtimes that can take them mid-turn. */
+  takeFollowUps?: () => Promise<FollowUp[]>;
 }): Promise<void> {
   const { deps, turn, lease, userMessages, logger } = options;
   const firstSeq = userMessages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
@@ -66,7 +66,7 @@ export async function runTurn(options: {
   }, deps.lockTtlMs / 3);
   refresh.unref();
 
-  recorder.publish({ type: 'start', messageId: turn.messageId });
+  // The stream opened with the turn's `start` at admission.
   let outcome: TurnOutcome;
   try {
     const runtime = deps.runtime;
@@ -106,9 +106,9 @@ export async function runTurn(options: {
         logger,
         takeFollowUps: options.takeFollowUps
           ? async () => {
-              const texts = await options.takeFollowUps!();
-              for (const text of texts) recorder.recordFollowUp(text);
-              return texts;
+              const followUps = await options.takeFollowUps!();
+              for (const followUp of followUps) recorder.recordFollowUp(followUp);
+              return followUps.map((followUp) => followUp.text);
             }
           : undefined,
       },

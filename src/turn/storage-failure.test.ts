@@ -75,7 +75,7 @@ test('the first failed write stops the turn with storage_error; nothing more is 
   store.failAppends = true;
 
   const result = await harness.service.submit({ ...scope, text: 'talk to me' });
-  if (result.kind !== 'started') throw new Error('expected a started turn');
+  if (result.kind !== 'stream') throw new Error('expected a started turn');
   const events = await readWholeStream({ registry: harness.registry, streamId: result.turnId });
 
   expect(events.find((event) => event.chunk.type === 'data-error')?.chunk).toMatchObject({
@@ -99,7 +99,7 @@ test('a turn whose end could not be stored frees its session at once and is sett
   store.failEndTurn = true;
 
   const result = await harness.service.submit({ ...scope, text: 'talk to me' });
-  if (result.kind !== 'started') throw new Error('expected a started turn');
+  if (result.kind !== 'stream') throw new Error('expected a started turn');
   const events = await readWholeStream({ registry: harness.registry, streamId: result.turnId });
   expect(events.find((event) => event.chunk.type === 'data-error')?.chunk).toMatchObject({
     data: { code: 'storage_error' },

@@ -191,4 +191,46 @@ describe('toUIMessages', () => {
       },
     ]);
   });
+
+  test('user messages carry the client’s messageId; a steered one is a data-follow-up part inside its turn; turns get their metadata', () => {
+    const metadata = {
+      turnId: 't1',
+      status: 'completed' as const,
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1200,
+      usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+    };
+    const messages = toUIMessages(
+      [
+        row({ id: 'row-a', role: 'user', content: 'start', turnId: 't1', clientMessageId: 'client-a' }),
+        text('t1', 0, 'Working.'),
+        row({
+          id: 'row-b',
+          role: 'user',
+          content: 'also this',
+          turnId: 't1',
+          step: 0,
+          clientMessageId: 'client-b',
+        }),
+        text('t1', 1, 'Done, with that too.'),
+      ],
+      { turns: new Map([['t1', metadata]]) },
+    );
+
+    expect(messages).toEqual([
+      { id: 'client-a', role: 'user', parts: [{ type: 'text', text: 'start', state: 'done' }] },
+      {
+        id: 't1',
+        role: 'assistant',
+        metadata,
+        parts: [
+          { type: 'step-start' },
+          { type: 'text', text: 'Working.', state: 'done' },
+          { type: 'data-follow-up', data: { messageId: 'client-b', text: 'also this' } },
+          { type: 'step-start' },
+          { type: 'text', text: 'Done, with that too.', state: 'done' },
+        ],
+      },
+    ]);
+  });
 });

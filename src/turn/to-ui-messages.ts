@@ -1,4 +1,4 @@
-import type { UIMessage, UIPart } from '../protocol/index.ts';
+import type { TurnMetadata, UIMessage, UIPart } from '../protocol/index.ts';
 import { attachmentsOf } from '../store/message-attachments.ts';
 import type { StoredMessage } from '../store/session-store.ts';
 
@@ -6,19 +6,29 @@ type ToolPart = Extract<UIPart, { toolCallId: string }>;
 
 /**
  * Stored rows → AI SDK UIMessages, shaped like what the turn's stream produced: one user message
- * per user row, and one assistant message per turn (id = the turn's message id), with a
- * `step-start` part before each model call's parts.
+ * per user row (id = the client's messageId), and one assistant message per turn (id = the turn's
+ * message id, metadata = the turn's `TurnMetadata` when `turns` has it), with a `step-start` part
+ * before each model call's parts. A user row stored inside its turn's answer (a steered message)
+ * is a `data-follow-up` part there, as the stream showed it.
  */
-export function toUIMessages(rows: StoredMessage[]): UIMessage[] {
+export function toUIMessages(
+  rows: StoredMessage[],
+  options: { turns?: Map<string, TurnMetadata> } = {},
+): UIMessage[] {
   const messages: UIMessage[] = [];
   let assistant: { turnId: string | null; message: UIMessage; step: number | null } | null = null;
   const toolParts = new Map<string, ToolPart>();
 
   for (const row of rows) {
+    if (row.role === 'user' && assistant && assistant.turnId !== null && assistant.turnId === row.turnId) {
+      const messageId = row.clientMessageId ?? row.id;
+      assistant.message.parts.push({ type: 'data-follow-up', data: { messageId, text: row.content } });
+      continue;
+    }
     if (row.role === 'user') {
       assistant = null;
       messages.push({
-        id: row.id,
+        id: row.clientMessageId ?? row.id,
         role: 'user',
         parts: [
           { type: 'text', text: row.content, state: 'done' },
@@ -35,9 +45,15 @@ export function toUIMessages(rows: StoredMessage[]): UIMessage[] {
       continue;
     }
     if (!assistant || assistant.turnId !== row.turnId) {
+      const metadata = row.turnId ? options.turns?.get(row.turnId) : undefined;
       assistant = {
         turnId: row.turnId,
-        message: { id: row.turnId ?? row.id, role: 'assistant', parts: [] },
+        message: {
+          id: row.turnId ?? row.id,
+          role: 'assistant',
+          parts: [],
+          ...(metadata ? { metadata } : {}),
+        },
         step: null,
       };
       messages.push(assistant.message);

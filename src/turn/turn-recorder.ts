@@ -6,6 +6,15 @@ import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 
+/** A steered message a running turn took: stored (and shown) once the tool calls in flight end. */
+export interface FollowUp {
+  /** The waiting message's id. */
+  id: string;
+  /** The client's messageId. */
+  messageId: string;
+  text: string;
+}
+
 interface OpenBlock {
   streamId: string;
   role: 'assistant' | 'reasoning';
@@ -37,7 +46,7 @@ export class TurnRecorder {
   #visibleOutput = false;
   #lastSeq = 0;
   #transcript: RuntimeTranscript | null = null;
-  readonly #followUps: string[] = [];
+  readonly #followUps: FollowUp[] = [];
 
   constructor(options: {
     registry: StreamRegistry;
@@ -94,18 +103,33 @@ export class TurnRecorder {
    * have their results, so the stored order stays valid for every provider (a tool result must
    * follow its call).
    */
-  recordFollowUp(text: string): void {
-    this.#followUps.push(text);
+  recordFollowUp(followUp: FollowUp): void {
+    this.#followUps.push(followUp);
     if (this.#pendingTools.size === 0) this.#flushFollowUps();
   }
 
   #flushFollowUps(): void {
     if (this.#followUps.length === 0) return;
     this.#closeStep();
-    for (const text of this.#followUps.splice(0)) {
-      this.publish({ type: 'data-followup', data: { text } });
-      this.#persist({ id: createId(), role: 'user', content: text });
+    const followUps = this.#followUps.splice(0);
+    for (const { messageId, text } of followUps) {
+      this.publish({ type: 'data-follow-up', data: { messageId, text } });
     }
+    // They stop waiting in the transaction that stores them, so a crash can lose neither.
+    const step = Math.max(this.#step, 0);
+    const ids = followUps.map((followUp) => followUp.id);
+    this.#persisting = this.#persisting
+      .then(async () => {
+        if (this.#persistError) return;
+        const stored = await this.#store.deliverWaitingMessages({
+          ...this.#scope,
+          turnId: this.#turnId,
+          step,
+          ids,
+        });
+        for (const row of stored) this.#lastSeq = Math.max(this.#lastSeq, row.seq);
+      })
+      .catch((error: unknown) => this.#failStorage({ error, what: 'a steered message' }));
   }
 
   /** Starts a retry attempt: a failed attempt's usage and transcript do not count. */
@@ -274,15 +298,18 @@ export class TurnRecorder {
         const stored = await this.#store.appendMessage({ ...this.#scope, message: row });
         this.#lastSeq = Math.max(this.#lastSeq, stored.seq);
       })
-      .catch((error: unknown) => {
-        this.#logger.error({ err: error, role: row.role }, 'storing a message failed; stopping the turn');
-        if (this.#persistError) return;
-        this.#persistError = new AppError(
-          'storage_error',
-          'Autopilot could not save this conversation, so the reply was stopped. Please try again.',
-          { cause: error, retryable: true },
-        );
-        this.#onStorageFailure(this.#persistError);
-      });
+      .catch((error: unknown) => this.#failStorage({ error, what: `a ${row.role} message` }));
+  }
+
+  /** The first failed write stops the turn with `storage_error`; nothing after it is stored. */
+  #failStorage(options: { error: unknown; what: string }): void {
+    this.#logger.error({ err: options.error }, `storing ${options.what} failed; stopping the turn`);
+    if (this.#persistError) return;
+    this.#persistError = new AppError(
+      'storage_error',
+      'Autopilot could not save this conversation, so the reply was stopped. Please try again.',
+      { cause: options.error, retryable: true },
+    );
+    this.#onStorageFailure(this.#persistError);
   }
 }

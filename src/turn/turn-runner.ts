@@ -1,9 +1,9 @@
-import type { PendingMessages } from '../coord/pending-messages.ts';
 import type { TurnJob } from '../coord/turn-queue.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { type RunTurnDeps, runTurn } from './run-turn.ts';
+import { interruptTurn } from './turn-watchdog.ts';
 
 interface RunningTurn {
   startedAt: number;
@@ -11,18 +11,18 @@ interface RunningTurn {
   done: Promise<void>;
 }
 
-/** Follow-ups taken into a running turn at once, at most. */
-const maxFollowUps = 10;
+/** User messages of one turn read back at most (a batch of waiting ones, plus the slack of steered ones). */
+const maxTurnUserMessages = 25;
 
 /**
  * The runner's side of turns: runs each admitted turn to its end, and stops running turns on
  * demand (cancel, lifetime, shutdown). It knows only the turns running in this process.
  */
 export class TurnRunner {
-  readonly #deps: RunTurnDeps & { pending: PendingMessages };
+  readonly #deps: RunTurnDeps;
   readonly #running = new Map<string, RunningTurn>();
 
-  constructor(deps: RunTurnDeps & { pending: PendingMessages }) {
+  constructor(deps: RunTurnDeps) {
     this.#deps = deps;
   }
 
@@ -31,18 +31,25 @@ export class TurnRunner {
   }
 
   /**
-   * Runs one admitted turn. `admitted` is the turn as this process just stored it; without it
-   * (another process admitted the turn) the records are read back.
+   * Runs one admitted turn. `admitted` holds the user messages as this process just stored them;
+   * without it (another process admitted the turn) they are read back. The turn and its lease are
+   * checked again first: a turn that waited for a slot may have been ended meanwhile, and one
+   * whose lock expired must not run beside the turn that may hold the session now.
    */
-  async run(job: TurnJob, admitted?: { turn: TurnRecord; userMessages: StoredMessage[] }): Promise<void> {
-    const { store, logger, pending } = this.#deps;
+  async run(job: TurnJob, admitted?: { userMessages: StoredMessage[] }): Promise<void> {
+    const { store, logger, lock } = this.#deps;
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
-    const turn = admitted?.turn ?? (await store.getTurn({ ...scope, turnId: job.turnId }));
+    const turn = await store.getTurn({ ...scope, turnId: job.turnId });
     if (turn?.status !== 'running') return;
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
+    if (!(await lock.refresh({ lease, ttlMs: this.#deps.lockTtlMs }))) {
+      logger.warn({ session: turn.sessionId, turn: turn.id }, 'a turn lost its lock before it started');
+      await interruptTurn({ deps: this.#deps, turn });
+      return;
+    }
     const userMessages =
       admitted?.userMessages ??
-      (await store.listMessages({ ...scope, limit: maxFollowUps + 5 })).filter(
+      (await store.listMessages({ ...scope, limit: maxTurnUserMessages })).filter(
         (message) => message.turnId === turn.id && message.role === 'user',
       );
     const turnLogger = logger.child({
@@ -59,7 +66,11 @@ export class TurnRunner {
       signal: controller.signal,
       logger: turnLogger,
       takeFollowUps: async () =>
-        (await pending.take({ sessionId: turn.sessionId, max: maxFollowUps })).map((message) => message.text),
+        (await store.claimSteeredMessages({ ...scope, turnId: turn.id })).map((message) => ({
+          id: message.id,
+          messageId: message.clientMessageId,
+          text: message.text,
+        })),
     }).catch(async (error: unknown) => {
       turnLogger.error({ err: error }, 'ending the turn failed');
       await this.#endWithoutStore({ turn, lease });

@@ -1,37 +1,38 @@
 import type { LanguageModel } from 'ai';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import type { Lock, LockLease } from '../coord/lock.ts';
-import type { PendingMessages } from '../coord/pending-messages.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
+import type { CancelResult } from '../protocol/index.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord, FileStore } from '../store/file-store.ts';
-import type { Scope, SessionStore, StoredMessage, TurnRecord } from '../store/session-store.ts';
+import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
+import { admitMessage, type SubmitResult } from './admit-message.ts';
 import {
   assertSessionExists,
   beginTurn,
-  findDuplicateTurn,
   type IncomingMessage,
   lockKeyOf,
   type TurnRequest,
   validateRequest,
 } from './admit-turn.ts';
-import { findAttachedFiles } from './attach-files.ts';
+import { AdmittedTurns } from './admitted-turns.ts';
 import type { RetryPolicy } from './run-attempts.ts';
+import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
 import { generateSessionTitle } from './session-title.ts';
 import { TurnRunner } from './turn-runner.ts';
-import { interruptTurn } from './turn-watchdog.ts';
+import { endWaitingStream, openTurnStream } from './turn-streams.ts';
+import { cancelQueuedTurn, interruptTurn } from './turn-watchdog.ts';
 
-/** Follow-ups waiting per session; beyond this a send is answered 429. */
-export const maxPendingMessages = 10;
+export type { SubmitResult };
 
 export interface TurnServiceOptions {
   store: SessionStore;
@@ -41,7 +42,6 @@ export interface TurnServiceOptions {
   lock: Lock;
   registry: StreamRegistry;
   queue: TurnQueue;
-  pending: PendingMessages;
   runtime: AgentRuntime | null;
   /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
   utilityModel: LanguageModel | null;
@@ -59,31 +59,32 @@ export interface TurnServiceOptions {
   logger: Logger;
 }
 
-export type SubmitResult =
-  | { kind: 'started' | 'duplicate'; turnId: string }
-  | { kind: 'queued'; count: number };
-
 /**
- * Admits messages and runs turns detached from any request: a turn belongs to the server.
- * A message that arrives while its session's turn runs waits in a bounded queue and is
- * delivered into that turn (when the runtime can) or starts the next one.
+ * Admits messages and runs turns detached from any request: a turn belongs to the server. A
+ * message that arrives while its session's turn runs waits durably in the store, and starts the
+ * next turn together with the others waiting (or, steered, goes into the running turn).
  */
 export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #runner: TurnRunner;
   readonly #background = new Set<Promise<unknown>>();
+  readonly #mutex = new SessionMutex();
+  /** Turns this process admitted: its runner takes them from here instead of reading them back. */
+  readonly #admitted: AdmittedTurns;
+  /** Admitted turns a cancel ended before a runner took them: the runner skips them. */
+  readonly #cancelledWhileQueued = new Set<string>();
   #closing = false;
-  /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
-  readonly #admitted = new Map<string, { turn: TurnRecord; userMessages: StoredMessage[] }>();
+  #watchdog: NodeJS.Timeout | undefined;
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
     this.#runner = new TurnRunner(options);
+    this.#admitted = new AdmittedTurns(options);
     options.queue.consume({ handler: (job) => this.#run(job), concurrency: 64 });
   }
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
-    const { store, lock, pending } = this.#options;
+    const { store } = this.#options;
     if (this.#closing) {
       throw new AppError('service_unavailable', 'The server is shutting down. Try again in a moment.', {
         status: 503,
@@ -93,90 +94,100 @@ export class TurnService {
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
-    const lastUser = await store.getLastUserMessage(scope);
-    const duplicate = await findDuplicateTurn({ store, request, lastUser });
-    if (duplicate) return { kind: 'duplicate', turnId: duplicate.id };
-    const files = await findAttachedFiles({
-      files: this.#options.files,
-      scope,
-      fileIds: request.fileIds ?? [],
-    });
+    if (request.regenerate) return this.#mutex.run(scope.sessionId, () => this.#regenerate(scope));
+    const { result, waits } = await this.#mutex.run(scope.sessionId, () =>
+      admitMessage({ deps: this.#options, scope, request, start: (options) => this.#start(options) }),
+    );
+    if (waits) {
+      await this.#options.notifier.changed(scope);
+      // The running turn may have ended while the message was being stored: then nobody else starts it.
+      await this.#startNextLogged(scope);
+    }
+    return result;
+  }
 
-    const message: IncomingMessage = { text: request.text, clientMessageId: request.clientMessageId ?? null };
-    // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
-    if ((await pending.count(request.sessionId)) === 0) {
-      const turnId = createId();
-      const lease = await lock.acquire({
-        key: lockKeyOf(request.sessionId),
-        owner: turnId,
-        ttlMs: this.#options.lockTtlMs,
-      });
-      if (lease) {
-        await this.#start({
-          scope,
-          lease,
-          turnId,
-          messages: [message],
-          isFirstMessage: lastUser === null,
-          files,
-        });
-        return { kind: 'started', turnId };
+  /**
+   * Runs the last user message(s) again as a new turn, only while nothing runs or waits: the
+   * answer or error it replaces is kept in the store, superseded, and no longer shown.
+   */
+  async #regenerate(scope: Scope): Promise<SubmitResult> {
+    const { store, lock } = this.#options;
+    const busy = new AppError(
+      'turn_in_progress',
+      'A reply is still running. Wait for it to finish, or stop it first.',
+      { status: 409 },
+    );
+    // A turn still recorded as running (even one whose runner died and awaits the watchdog) counts.
+    if ((await store.getActiveTurn(scope)) || (await store.listWaitingMessages(scope)).length > 0) throw busy;
+    const turnId = createId();
+    const lease = await lock.acquire({
+      key: lockKeyOf(scope.sessionId),
+      owner: turnId,
+      ttlMs: this.#options.lockTtlMs,
+    });
+    if (!lease) throw busy;
+    await this.#start({ scope, lease, turnId, messages: [], regenerate: true });
+    return { kind: 'stream', turnId };
+  }
+
+  /**
+   * Stops the session's running turn (or the admitted one waiting for a runner) and waits until
+   * it has ended. Waiting messages are taken back, not run and not stored, and returned.
+   */
+  async cancel(scope: Scope): Promise<CancelResult> {
+    const { store, registry } = this.#options;
+    await assertSessionExists({ store, scope });
+    const unsent = await this.#mutex.run(scope.sessionId, async () => {
+      const active = await store.getActiveTurn(scope);
+      // A steered message the running turn took is stored by that turn, even when it stops.
+      const taken = await store.takeWaitingMessages({ ...scope, keepClaimedBy: active?.id ?? null });
+      for (const turnId of new Set(taken.map((message) => message.turnId))) {
+        await endWaitingStream({ registry, turnId });
+      }
+      return taken;
+    });
+    const turn = await store.getActiveTurn(scope);
+    let stopped = false;
+    if (turn) {
+      stopped = await this.#runner.stop(turn.id);
+      const admitted = stopped ? undefined : this.#admitted.take(turn.id);
+      if (admitted) {
+        this.#cancelledWhileQueued.add(turn.id);
+        stopped = await cancelQueuedTurn({ deps: this.#options, turn: admitted.turn, lease: admitted.lease });
       }
     }
-    // Waiting messages carry text only: their attachments would have nowhere to go yet.
-    if (files.length > 0) {
-      throw new AppError(
-        'turn_in_progress',
-        'A reply is still running. Send files once it has finished, or stop it first.',
-        { status: 409 },
-      );
-    }
-    const pushed = await pending.push({
-      sessionId: request.sessionId,
-      max: maxPendingMessages,
-      message: { id: createId(), ownerId: request.ownerId, ...message, enqueuedAt: new Date().toISOString() },
-    });
-    if (!pushed.accepted) {
-      throw new AppError('queue_full', `At most ${maxPendingMessages} messages can wait while a turn runs.`, {
-        status: 429,
-        headers: { 'retry-after': '5' },
-      });
-    }
-    await this.#options.notifier.changed(scope);
-    // The running turn may have ended between our lock attempt and the push: then nobody else would start it.
-    await this.#startNext(scope);
-    return { kind: 'queued', count: pushed.count };
+    // A stopped turn is published when its run ends; messages taken back change the status too.
+    if (unsent.length > 0) await this.#options.notifier.changed(scope);
+    return {
+      cancelled: stopped || unsent.length > 0,
+      unsent: unsent.map((message) => ({ messageId: message.clientMessageId, text: message.text })),
+    };
   }
 
-  /** Stops the session's running turn and waits until it has ended. Waiting follow-ups are dropped. */
-  async cancel(scope: Scope): Promise<boolean> {
-    const { store, pending } = this.#options;
-    await assertSessionExists({ store, scope });
-    await pending.clear(scope.sessionId);
-    const turn = await store.getActiveTurn(scope);
-    if (!turn || !(await this.#runner.stop(turn.id))) return false;
-    await pending.clear(scope.sessionId);
-    return true;
-  }
-
-  /** Marks turns nobody runs any more as interrupted, and ends turns past their lifetime. */
+  /**
+   * Marks turns nobody runs any more as interrupted, ends turns past their lifetime, and starts
+   * the turns of messages left waiting (after a restart, or a start that failed).
+   */
   async checkTurns(): Promise<number> {
-    const { store, lock } = this.#options;
+    const { store, lock, logger } = this.#options;
     this.#runner.stopOverdue(this.#options.maxTurnMs);
     let interrupted = 0;
     for (const turn of await store.listRunningTurns()) {
-      // Each turn on its own: one that cannot be settled now must not keep the others running.
+      if (this.#runner.has(turn.id) || this.#admitted.has(turn.id)) continue;
       try {
-        if (this.#runner.has(turn.id)) continue;
         const holder = await lock.holder(lockKeyOf(turn.sessionId));
         if (holder?.owner === turn.id) continue;
         if (!(await interruptTurn({ deps: this.#options, turn }))) continue;
         interrupted += 1;
         await this.#options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
       } catch (error) {
-        this.#options.logger.error({ err: error, turn: turn.id }, 'settling a turn without a runner failed');
+        logger.error(
+          { err: error, session: turn.sessionId, turn: turn.id },
+          'ending a turn without a runner failed',
+        );
       }
     }
+    for (const scope of await store.listSessionsWithWaiting()) await this.#startNextLogged(scope);
     return interrupted;
   }
 
@@ -193,24 +204,23 @@ export class TurnService {
     this.#watchdog = timer;
   }
 
-  #watchdog: NodeJS.Timeout | undefined;
-
   /**
    * Stops taking turns, lets running ones finish for up to `graceMs`, ends the rest as
-   * interrupted, waits for background work, then closes the runtime.
+   * interrupted, waits for background work, then closes the runtime. Waiting messages stay
+   * stored: the next start runs them.
    */
   async shutdown(options: { graceMs: number } = { graceMs: 0 }): Promise<void> {
     this.#closing = true;
     clearInterval(this.#watchdog);
     await this.#runner.stopAll({ graceMs: options.graceMs });
     await this.#options.queue.close();
+    this.#admitted.close();
     await Promise.allSettled([...this.#background]);
     await this.#options.runtime?.close();
   }
 
   /** Drops what is kept for a deleted session. */
   async forgetSession(sessionId: string): Promise<void> {
-    await this.#options.pending.clear(sessionId);
     await this.#options.runtime?.forget(sessionId);
   }
 
@@ -220,7 +230,8 @@ export class TurnService {
     lease: LockLease;
     turnId: string;
     messages: IncomingMessage[];
-    isFirstMessage?: boolean;
+    takeWaiting?: boolean;
+    regenerate?: boolean;
     /** Files attached to the first message. */
     files?: FileRecord[];
   }): Promise<void> {
@@ -232,19 +243,18 @@ export class TurnService {
         ...rest,
         attach: files?.length ? { files, blobs: fileBlobs, workspaces, logger } : undefined,
       });
-      this.#admitted.set(turn.id, { turn, userMessages });
-      await registry.open(turn.id);
+      this.#admitted.add({ turn, userMessages, lease: options.lease });
+      await openTurnStream({ registry, turnId: turn.id });
       // Before the runner gets it: an idle tab can follow the turn from here (its stream is open).
       await notifier.changed(options.scope);
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
       if (isFirstMessage && this.#options.utilityModel) {
-        const text = userMessages[0]?.content ?? '';
         this.#track(
           generateSessionTitle({
             store,
             model: this.#options.utilityModel,
             scope: options.scope,
-            text,
+            text: userMessages[0]?.content ?? '',
             logger: this.#options.logger.child({ session: turn.sessionId }),
           }).then(async (named) => {
             if (named) await notifier.changed(options.scope);
@@ -252,51 +262,50 @@ export class TurnService {
         );
       }
     } catch (error) {
-      this.#admitted.delete(options.turnId);
+      this.#admitted.take(options.turnId);
       await lock.release(options.lease);
       throw error;
     }
   }
 
-  /** Starts a turn for the waiting messages, unless a turn holds the session. */
+  /**
+   * Starts one turn for every message waiting, in order, unless a turn holds the session. The
+   * messages stop waiting in the transaction that stores them with the turn; if it fails they
+   * stay waiting, and the watchdog tries again.
+   */
   async #startNext(scope: Scope): Promise<void> {
-    const { lock, pending } = this.#options;
+    const { store, lock } = this.#options;
     if (this.#closing) return;
-    if ((await pending.count(scope.sessionId)) === 0) return;
-    const turnId = createId();
-    const lease = await lock.acquire({
-      key: lockKeyOf(scope.sessionId),
-      owner: turnId,
-      ttlMs: this.#options.lockTtlMs,
+    await this.#mutex.run(scope.sessionId, async () => {
+      const waiting = await store.listWaitingMessages(scope);
+      const turnId = waiting[0]?.turnId;
+      if (!turnId) return;
+      const lease = await lock.acquire({
+        key: lockKeyOf(scope.sessionId),
+        owner: turnId,
+        ttlMs: this.#options.lockTtlMs,
+      });
+      if (!lease) return;
+      await this.#start({ scope, lease, turnId, messages: [], takeWaiting: true });
     });
-    if (!lease) return;
-    const waiting = await pending.take({ sessionId: scope.sessionId, max: maxPendingMessages });
-    if (waiting.length === 0) {
-      await lock.release(lease);
-      return;
-    }
-    const ownerScope = { ownerId: waiting[0]!.ownerId, sessionId: scope.sessionId };
-    await this.#start({
-      scope: ownerScope,
-      lease,
-      turnId,
-      messages: waiting.map((message) => ({ text: message.text, clientMessageId: message.clientMessageId })),
+  }
+
+  async #startNextLogged(scope: Scope): Promise<void> {
+    await this.#startNext(scope).catch((error: unknown) => {
+      this.#options.logger.error(
+        { err: error, session: scope.sessionId },
+        'starting the next waiting turn failed',
+      );
     });
   }
 
   /** Runs one admitted turn to its end, then starts whatever waits. */
   async #run(job: TurnJob): Promise<void> {
-    const admitted = this.#admitted.get(job.turnId);
-    this.#admitted.delete(job.turnId);
+    const admitted = this.#admitted.take(job.turnId);
+    if (this.#cancelledWhileQueued.delete(job.turnId)) return;
     await this.#runner.run(job, admitted);
-    const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
-    await this.#options.notifier.changed(scope);
-    await this.#startNext(scope).catch((error: unknown) => {
-      this.#options.logger.error(
-        { err: error, session: job.sessionId },
-        'starting the next queued turn failed',
-      );
-    });
+    await this.#options.notifier.changed({ ownerId: job.ownerId, sessionId: job.sessionId });
+    await this.#startNextLogged({ ownerId: job.ownerId, sessionId: job.sessionId });
   }
 
   #track(work: Promise<unknown>): void {

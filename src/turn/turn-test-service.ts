@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
-import { MemoryPendingMessages } from '../coord/memory/memory-pending-messages.ts';
 import { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
@@ -58,7 +57,6 @@ export async function startTurnTestService(options: {
       lock,
       registry,
       queue: new MemoryTurnQueue(),
-      pending: new MemoryPendingMessages(),
       runtime: options.runtime,
       utilityModel: null,
       notifier,

@@ -1,49 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
-import { MemoryLock } from '../coord/memory/memory-lock.ts';
-import { MemoryPendingMessages } from '../coord/memory/memory-pending-messages.ts';
-import { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
-import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
-import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
-import type { SessionEvent, StreamEvent } from '../protocol/index.ts';
-import { Workspaces } from '../sandbox/workspaces.ts';
-import { DiskFileBlobs } from '../store/disk/disk-file-blobs.ts';
-import { openSqliteDatabase } from '../store/sqlite/open-sqlite-database.ts';
-import { SqliteFileStore } from '../store/sqlite/sqlite-file-store.ts';
-import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
-import { SqliteTranscriptStore } from '../store/sqlite/sqlite-transcript-store.ts';
-import { createLogger } from '../util/logger.ts';
-import { Metrics } from '../util/metrics.ts';
+import type { MemoryLock } from '../coord/memory/memory-lock.ts';
+import type { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
+import type { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
+import type { SessionEvent } from '../protocol/index.ts';
+import type { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
 import { lockKeyOf } from './admit-turn.ts';
-import { SessionNotifier } from './session-notifier.ts';
-import { TurnService } from './turn-service.ts';
-
-/** A runtime that says a word, then waits until it is stopped. */
-class HangingRuntime implements AgentRuntime {
-  readonly kind = 'baseline' as const;
-  readonly usesTranscript = false;
-  async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
-    yield { type: 'text-start', id: 't' };
-    yield { type: 'text-delta', id: 't', delta: 'thinking…' };
-    await new Promise<void>((resolve) =>
-      input.signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
-  }
-  async close(): Promise<void> {}
-  async forget(): Promise<void> {}
-}
-
-async function collect(batches: AsyncIterable<StreamEvent[]> | null): Promise<StreamEvent[]> {
-  const all: StreamEvent[] = [];
-  for await (const batch of batches ?? []) all.push(...batch);
-  return all;
-}
+import type { TurnService } from './turn-service.ts';
+import { collect, createTestTurnService } from './turn-service-fixture.ts';
 
 describe('the turn watchdog', () => {
-  let dir: string;
+  let fixture: Awaited<ReturnType<typeof createTestTurnService>>;
   let store: SqliteSessionStore;
   let service: TurnService;
   let registry: MemoryStreamRegistry;
@@ -51,47 +17,10 @@ describe('the turn watchdog', () => {
   let sessionEvents: MemorySessionEvents;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'autopilot-watchdog-'));
-    const database = await openSqliteDatabase({ path: ':memory:' });
-    store = new SqliteSessionStore(database);
-    registry = new MemoryStreamRegistry();
-    lock = new MemoryLock();
-    sessionEvents = new MemorySessionEvents();
-    const logger = createLogger({ level: 'silent' });
-    service = new TurnService({
-      store,
-      transcripts: new SqliteTranscriptStore(database),
-      files: new SqliteFileStore(database),
-      fileBlobs: new DiskFileBlobs({ root: join(dir, 'files'), maxBytes: 1024 }),
-      lock,
-      registry,
-      queue: new MemoryTurnQueue(),
-      pending: new MemoryPendingMessages(),
-      runtime: new HangingRuntime(),
-      utilityModel: null,
-      retryPolicy: {
-        maxTransientRetries: 0,
-        retryBaseMs: 1,
-        contextBudgetTokens: 10_000,
-        summaryTimeoutMs: 100,
-      },
-      workspaces: new Workspaces({ root: dir }),
-      createTools: () => [],
-      modelName: 'test',
-      lockTtlMs: 60_000,
-      maxTurnMs: 300,
-      modelSetupHint: 'configure a model',
-      notifier: new SessionNotifier({ store, events: sessionEvents, logger }),
-      metrics: new Metrics(),
-      logger,
-    });
-    await store.ensureUser({ id: 'u', name: 'u' });
+    fixture = await createTestTurnService();
+    ({ store, service, registry, lock, sessionEvents } = fixture);
   });
-  afterEach(async () => {
-    await service.shutdown();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(async () => fixture.close());
 
   test('a running turn without a runner is marked interrupted and its subscribers are released', async () => {
     const session = await store.createSession({ ownerId: 'u' });
@@ -146,14 +75,14 @@ describe('the turn watchdog', () => {
       sessionId: (await store.createSession({ ownerId: 'u' })).id,
       text: 'hi',
     });
-    expect(result.kind).toBe('started');
+    expect(result.kind).toBe('stream');
     expect(await service.checkTurns()).toBe(0);
   });
 
   test('a turn past its maximum lifetime is ended with turn_timeout', async () => {
     const session = await store.createSession({ ownerId: 'u' });
     const result = await service.submit({ ownerId: 'u', sessionId: session.id, text: 'take forever' });
-    if (result.kind !== 'started') throw new Error('expected a started turn');
+    if (result.kind !== 'stream') throw new Error('expected a started turn');
     const subscriber = collect(await registry.subscribe({ streamId: result.turnId, after: 0 }));
     service.startWatchdog(50);
     const events = await subscriber;

@@ -1,15 +1,57 @@
+import type { LockLease } from '../coord/lock.ts';
 import type { TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
-import { type CompleteTurnDeps, completeTurn } from './complete-turn.ts';
+import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { TurnRecorder } from './turn-recorder.ts';
+
+type EndDeps = CompleteTurnDeps & { modelName: string };
 
 /**
  * Ends a turn whose runner is gone (the process died, or its lock expired), so its session is
  * free and its subscribers get the terminal events. Safe to race: completeTurn is a CAS.
  */
-export async function interruptTurn(options: {
-  deps: CompleteTurnDeps & { modelName: string };
+export async function interruptTurn(options: { deps: EndDeps; turn: TurnRecord }): Promise<boolean> {
+  const ended = await endTurnWithoutRunner({
+    ...options,
+    lease: null,
+    outcome: {
+      status: 'interrupted',
+      error: new AppError(
+        'turn_interrupted',
+        'This reply was interrupted before it finished. Send your message again to continue.',
+        { retryable: true },
+      ),
+    },
+    unresolvedToolOutput: 'The tool did not finish (the turn was interrupted).',
+  });
+  if (ended) {
+    options.deps.logger.warn(
+      { session: options.turn.sessionId, turn: options.turn.id },
+      'marked a turn without a runner as interrupted',
+    );
+  }
+  return ended;
+}
+
+/** Ends, as stopped by the user, an admitted turn that no runner has started yet. */
+export function cancelQueuedTurn(options: {
+  deps: EndDeps;
   turn: TurnRecord;
+  lease: LockLease;
+}): Promise<boolean> {
+  return endTurnWithoutRunner({
+    ...options,
+    outcome: { status: 'cancelled' },
+    unresolvedToolOutput: 'Stopped by the user.',
+  });
+}
+
+async function endTurnWithoutRunner(options: {
+  deps: EndDeps;
+  turn: TurnRecord;
+  lease: LockLease | null;
+  outcome: TurnOutcome;
+  unresolvedToolOutput: string;
 }): Promise<boolean> {
   const { deps, turn } = options;
   const logger = deps.logger.child({ session: turn.sessionId, turn: turn.id });
@@ -23,24 +65,13 @@ export async function interruptTurn(options: {
     logger,
   });
   if (!streamExists) recorder.publish({ type: 'start', messageId: turn.messageId });
-  recorder.finalize({ unresolvedToolOutput: 'The tool did not finish (the turn was interrupted).' });
-  const ended = await completeTurn({
+  recorder.finalize({ unresolvedToolOutput: options.unresolvedToolOutput });
+  return completeTurn({
     deps,
     turn,
-    outcome: {
-      status: 'interrupted',
-      error: new AppError(
-        'turn_interrupted',
-        'This reply was interrupted before it finished. Send your message again to continue.',
-        {
-          retryable: true,
-        },
-      ),
-    },
+    outcome: options.outcome,
     recorder,
-    lease: null,
+    lease: options.lease,
     fallbackModel: deps.modelName,
   });
-  if (ended) logger.warn('marked a turn without a runner as interrupted');
-  return ended;
 }

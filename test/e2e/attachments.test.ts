@@ -148,8 +148,9 @@ describe('attachments that cannot be attached', () => {
     expect(withFile.status).toBe(409);
     expect((await withFile.json()).error.code).toBe('turn_in_progress');
     const textOnly = await sendMessage(server, { sessionId, text: 'and this', token: alice });
-    expect(textOnly.status).toBe(202);
+    expect(textOnly.status).toBe(200);
 
     await parseUIStream(running.body!);
+    await parseUIStream(textOnly.body!);
   });
 });

@@ -56,7 +56,7 @@ describe('claude runtime', () => {
     expect(
       third.messages.some((message) => message.toolUses.some((use) => use.name.endsWith('write_file'))),
     ).toBe(true);
-  });
+  }, 90_000);
 
   test('an unusable transcript is not used: the history is replayed as <conversation_history>', async () => {
     server = await startTestServer({ runtime: 'claude', brain: conversationBrain });
@@ -76,10 +76,12 @@ describe('claude runtime', () => {
     expect(call.allText).toContain('Assistant: Saved.');
   });
 
-  test('Bash, an unknown future tool and a sub-agent asking for Write are all denied; the turn ends normally', async () => {
+  test('Bash, unknown built-ins and a sub-agent asking for Write are all denied by the policy; the turn ends normally', async () => {
     const seen: FakeRequest['toolResults'] = [];
     server = await startTestServer({
       runtime: 'claude',
+      // The CLI offers these (to the sub-agent too): only the policy hook stands between them and the machine.
+      unguardedCliTools: ['Bash', 'Write', 'Read'],
       brain: scriptedBrain([
         {
           when: (request) => isSubagent(request) && request.toolResults.length > 0,
@@ -119,6 +121,9 @@ describe('claude runtime', () => {
             kind: 'message',
             blocks: [
               { type: 'tool_use', name: 'Bash', input: { command: 'touch /tmp/autopilot-pwned-bash' } },
+              // A built-in the policy has never heard of, as a future CLI version would add one.
+              { type: 'tool_use', name: 'Read', input: { file_path: '/etc/passwd' } },
+              // A name the CLI itself does not know.
               { type: 'tool_use', name: 'FutureBuiltin', input: {} },
             ],
           },
@@ -131,8 +136,13 @@ describe('claude runtime', () => {
     );
     expect(chunks.at(-1)?.type).toBe('finish');
     expect(chunks.some((chunk) => chunk.type === 'error')).toBe(false);
-    expect(seen.filter((result) => result.isError)).toHaveLength(3);
-    expect(seen.map((result) => result.content).join('\n')).toMatch(/Bash[\s\S]*FutureBuiltin[\s\S]*Write/);
+    expect(seen.filter((result) => result.isError)).toHaveLength(4);
+    const results = seen.map((result) => result.content).join('\n');
+    for (const name of ['Bash', 'Read', 'Write']) {
+      expect(results).toContain(`Tool "${name}" is not available here`);
+    }
+    expect(results).toContain('FutureBuiltin');
+    expect(results).not.toContain('root:');
     const parts = message?.parts ?? [];
     expect(parts.find((part) => part.type === 'tool-Bash')).toMatchObject({ state: 'output-error' });
     expect(parts.find((part) => part.type === 'tool-Agent')).toMatchObject({ state: 'output-available' });

@@ -16,6 +16,31 @@ import {
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
 
+/** The URL a spawned `autopilot serve` prints once it listens. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (data: Buffer) => {
+      output += data.toString();
+      const match = /listening on (http:\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
+  });
+}
+
+/** Reads an SSE response until `marker` has appeared in it. */
+async function readUntil(response: Response, marker: string): Promise<void> {
+  const reader = response.body!.getReader();
+  let seen = '';
+  while (!seen.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  void reader.cancel().catch(() => undefined);
+}
+
 describe('crash safety', () => {
   let fake: FakeModelServer | undefined;
   let child: ChildProcess | undefined;
@@ -62,15 +87,7 @@ describe('crash safety', () => {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child!.stdout!.on('data', (data: Buffer) => {
-        output += data.toString();
-        const match = /listening on (http:\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child!.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-    });
+    const url = await listeningUrl(child);
     const session = await (
       await fetch(`${url}/api/sessions`, {
         method: 'POST',
@@ -131,6 +148,100 @@ describe('crash safety', () => {
   });
 });
 
+test('kill -9 with two messages waiting: after the restart both are answered, once each, in order', async () => {
+  const fake = await startFakeAnthropicServer({
+    brain: scriptedBrain([
+      {
+        when: (request) => request.lastUserText.includes('second waiting'),
+        reply: textReply('Answered both.'),
+      },
+      {
+        when: (request) => request.lastUserText === 'work',
+        reply: {
+          kind: 'message',
+          blocks: [{ type: 'text', text: 'slow and never finished' }],
+          chunkDelayMs: 2_000,
+        },
+      },
+      { when: () => true, reply: textReply('Title') },
+    ]),
+  });
+  const dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ANTHROPIC_API_KEY: 'test-key',
+    ANTHROPIC_BASE_URL: fake.url,
+    AUTOPILOT_MODEL: 'claude-test',
+    AUTOPILOT_RUNTIME: 'baseline',
+    AUTOPILOT_LOG_LEVEL: 'silent',
+  };
+  const child = spawn(
+    process.execPath,
+    ['bin/autopilot.mjs', 'serve', '--port', '0', '--data-dir', dataDir],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  try {
+    const url = await listeningUrl(child);
+    const post = (body: unknown, path = '') =>
+      fetch(`${url}/api/sessions${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const session = await (await post({})).json();
+    await readUntil(await post({ text: 'work' }, `/${session.id}/messages`), 'text-start');
+    for (const [index, text] of ['first waiting', 'second waiting'].entries()) {
+      await readUntil(
+        await post({ text, messageId: `wait-${index}` }, `/${session.id}/messages`),
+        'data-status',
+      );
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    const config = loadConfig(
+      { ...env, AUTOPILOT_RETRY_BASE_MS: '10' },
+      { host: '127.0.0.1', port: 0, dataDir },
+    );
+    const server = await startAutopilot({ config, logger: createLogger({ level: 'silent' }) });
+    try {
+      let detail = await (await fetch(`${server.url}/api/sessions/${session.id}`)).json();
+      for (let wait = 0; wait < 200 && (detail.activeTurn || detail.waiting.length > 0); wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        detail = await (await fetch(`${server.url}/api/sessions/${session.id}`)).json();
+      }
+      const shape = detail.messages.map(
+        (message: { id: string; role: string; parts: { type: string; text?: string }[] }) =>
+          message.role === 'user'
+            ? [message.id, message.parts[0]?.text]
+            : [message.role, message.parts.at(-1)?.type],
+      );
+      expect(shape).toEqual([
+        // The interrupted turn left only its error marker, which the next turn clears (SPEC §4.1).
+        [expect.any(String), 'work'],
+        ['wait-0', 'first waiting'],
+        ['wait-1', 'second waiting'],
+        ['assistant', 'text'],
+      ]);
+      expect(detail.messages.at(-1).parts.at(-1).text).toBe('Answered both.');
+      const answering = fake.requests.filter((request) => request.lastUserText.includes('second waiting'));
+      expect(answering).toHaveLength(1);
+      expect(answering[0]?.lastUserText.indexOf('first waiting')).toBeLessThan(
+        answering[0]?.lastUserText.indexOf('second waiting') ?? -1,
+      );
+    } finally {
+      await server.close();
+    }
+  } finally {
+    child.kill('SIGKILL');
+    await fake.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
 describe('idempotency', () => {
   let server: TestServer;
   afterEach(async () => server?.close());
@@ -175,10 +286,12 @@ describe('idempotency', () => {
         sendMessage(server, { sessionId, text: 'double click' }),
         sendMessage(server, { sessionId, text: 'double click' }),
       ]);
+      const streams = [];
       for (const response of responses) {
-        if (response.status === 200) await parseUIStream(response.body!);
-        else expect(response.status).toBe(202);
+        expect(response.status).toBe(200);
+        streams.push(await parseUIStream(response.body!));
       }
+      expect(streams[1]?.message?.id).toBe(streams[0]?.message?.id);
       const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
       expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
     }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { cliPids } from '../support/child-processes.ts';
+import { childPids } from '../support/child-processes.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
@@ -11,6 +11,12 @@ async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true, recursive: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
+
+/** The CLI processes this test started: `claude` itself, or the `bwrap` that confines it. */
+const cliPids = async () => [
+  ...(await childPids({ nameIncludes: 'claude' })),
+  ...(await childPids({ nameIncludes: 'bwrap' })),
+];
 
 async function filesContaining(root: string, needle: string): Promise<string[]> {
   const found: string[] = [];

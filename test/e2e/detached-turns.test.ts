@@ -60,7 +60,7 @@ describe('detached turns', () => {
       expect(errors).toEqual([]);
       const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
       expect(detail.activeTurn).toBeNull();
-      expect(detail.messages.at(-1)).toEqual(withoutStreamState(message!));
+      expect(withoutStreamState(detail.messages.at(-1))).toEqual(withoutStreamState(message!));
     }
   }, 120_000);
 
@@ -81,33 +81,26 @@ describe('detached turns', () => {
     expect((await server.api(`/api/sessions/${sessionId}/stream`)).status).toBe(204);
   });
 
-  test('two senders at the same moment: one turn runs, the other message is queued and answered next (100 trials)', async () => {
+  test('two senders at the same moment: each gets the stream of the turn that answers it, in order (100 trials)', async () => {
     for (let trial = 0; trial < 100; trial++) {
       const sessionId = await createSession(server);
       const [a, b] = await Promise.all([
         sendMessage(server, { sessionId, text: `first ${trial}` }),
         sendMessage(server, { sessionId, text: `second ${trial}` }),
       ]);
-      const statuses = [a.status, b.status].sort();
-      expect(statuses).toEqual([200, 202]);
-      const streamed = a.status === 200 ? a : b;
-      const queued = a.status === 202 ? a : b;
-      expect(await queued.json()).toEqual({ queued: true });
-      await readFrames({ response: streamed });
-      // The queued message's turn: follow it until the session is idle.
-      for (let wait = 0; wait < 200; wait++) {
-        const follow = await server.api(`/api/sessions/${sessionId}/stream`);
-        if (follow.status === 204) {
-          const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
-          if (detail.messages.length >= 4 && detail.activeTurn === null) break;
-        } else {
-          await readFrames({ response: follow });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      expect([a.status, b.status]).toEqual([200, 200]);
+      const [streamA, streamB] = await Promise.all([parseUIStream(a.body!), parseUIStream(b.body!)]);
+      expect([streamA.errors, streamB.errors]).toEqual([[], []]);
+      expect(streamA.message?.id).not.toBe(streamB.message?.id);
+      for (const { chunks } of [streamA, streamB]) expect(chunks.at(-1)?.type).toBe('finish');
+
       const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
       const roles = detail.messages.map((message: { role: string }) => message.role);
       expect(roles).toEqual(['user', 'assistant', 'user', 'assistant']);
+      const answerIds = detail.messages
+        .filter((message: { role: string }) => message.role === 'assistant')
+        .map((message: { id: string }) => message.id);
+      expect(answerIds.sort()).toEqual([streamA.message?.id, streamB.message?.id].sort());
       const userTexts = detail.messages
         .filter((message: { role: string }) => message.role === 'user')
         .map((message: { parts: { text: string }[] }) => message.parts[0]?.text);
@@ -128,7 +121,9 @@ describe('detached turns', () => {
       const running = await sendMessage(server, { sessionId, text: 'long answer' });
       expect(running.status).toBe(200);
       for (let index = 0; index < 10; index++) {
-        expect((await sendMessage(server, { sessionId, text: `follow-up ${index}` })).status).toBe(202);
+        const waiting = await sendMessage(server, { sessionId, text: `follow-up ${index}` });
+        expect(waiting.status).toBe(200);
+        await waiting.body?.cancel();
       }
       const refused = await sendMessage(server, { sessionId, text: 'one too many' });
       expect(refused.status).toBe(429);
@@ -173,7 +168,7 @@ describe.each(['baseline', 'claude'] as const)('stop and follow-ups on the %s ru
     const viewer = await server.api(`/api/sessions/${sessionId}/stream`);
     const started = Date.now();
     const cancel = await server.api(`/api/sessions/${sessionId}/cancel`, { method: 'POST' });
-    expect(await cancel.json()).toEqual({ cancelled: true });
+    expect(await cancel.json()).toEqual({ cancelled: true, unsent: [] });
     expect(Date.now() - started).toBeLessThan(2_000);
     for (const response of [post, viewer]) {
       const { chunks } = await parseUIStream(response.body!);
@@ -194,7 +189,7 @@ describe.each(['baseline', 'claude'] as const)('stop and follow-ups on the %s ru
     ).toBe(false);
   });
 
-  test('a follow-up sent during a tool call is answered (claude: in the same turn; baseline: by the next turn)', async () => {
+  test('a steered message goes into the running turn at the next tool boundary (claude), or waits for the next turn (baseline)', async () => {
     server = await startTestServer({
       runtime,
       extraTools: () => [slowTool],
@@ -215,25 +210,51 @@ describe.each(['baseline', 'claude'] as const)('stop and follow-ups on the %s ru
     const sessionId = await createSession(server);
     const post = await sendMessage(server, { sessionId, text: 'start working' });
     await waitForTool(sessionId, 'slow_tool');
-    const followUp = await sendMessage(server, { sessionId, text: 'ALSO-CHECK-THIS please' });
+    const followUp = await sendMessage(server, {
+      sessionId,
+      text: 'ALSO-CHECK-THIS please',
+      messageId: 'steer-1',
+      delivery: 'steer',
+    });
     expect(followUp.status).toBe(202);
+    expect(await followUp.json()).toEqual({ queued: true, messageId: 'steer-1' });
     const first = await parseUIStream(post.body!);
     expect(first.errors).toEqual([]);
 
     let detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
-    for (let wait = 0; wait < 200 && (detail.activeTurn || detail.messages.length < 3); wait++) {
+    for (let wait = 0; wait < 200 && (detail.activeTurn || detail.waiting.length > 0); wait++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
     }
     const text = JSON.stringify(detail.messages);
-    const userTexts = detail.messages
-      .filter((message: { role: string }) => message.role === 'user')
-      .map((message: { parts: { text: string }[] }) => message.parts[0]?.text);
-    expect(userTexts).toEqual(['start working', 'ALSO-CHECK-THIS please']);
+    expect(text.split('ALSO-CHECK-THIS please')).toHaveLength(2);
     if (runtime === 'claude') {
+      const followUpPart = {
+        type: 'data-follow-up',
+        data: { messageId: 'steer-1', text: 'ALSO-CHECK-THIS please' },
+      };
+      expect(first.chunks).toContainEqual(followUpPart);
+      expect(first.message?.parts).toContainEqual(followUpPart);
+      expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+      expect(withoutStreamState(detail.messages[1])).toEqual(withoutStreamState(first.message!));
       expect(text).toContain('Saw the follow-up within the turn.');
-      expect(first.chunks).toContainEqual(expect.objectContaining({ type: 'data-followup' }));
+      const afterTool = server.fake.requests.find(
+        (request) => request.toolResults.length > 0 && isMainCall(request),
+      );
+      expect(afterTool?.allText).toContain('ALSO-CHECK-THIS please');
     } else {
+      expect(first.chunks.some((chunk) => chunk.type === 'data-follow-up')).toBe(false);
+      expect(
+        detail.messages.map((message: { role: string; id: string }) => [
+          message.role,
+          message.role === 'user' ? message.id : '',
+        ]),
+      ).toEqual([
+        ['user', expect.any(String)],
+        ['assistant', ''],
+        ['user', 'steer-1'],
+        ['assistant', ''],
+      ]);
       expect(text).toContain('Answering the follow-up in a new turn.');
     }
   });

@@ -239,7 +239,7 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     }
     const started = Date.now();
     const cancel = await server.api(`/api/sessions/${sessionId}/cancel`, { method: 'POST' });
-    expect(await cancel.json()).toEqual({ cancelled: true });
+    expect(await cancel.json()).toEqual({ cancelled: true, unsent: [] });
     expect(Date.now() - started).toBeLessThan(2_000);
     const { chunks } = await parsing;
     expect(chunks.some((chunk) => chunk.type === 'error' || chunk.type === 'data-error')).toBe(false);

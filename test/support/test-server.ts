@@ -39,6 +39,8 @@ export async function startTestServer(options: {
   claudeEnvironmentOverrides?: Record<string, string | null>;
   /** The CLI reads user text as it would by default (file mentions…): only to prove confinement. */
   claudeInterpretsUserText?: boolean;
+  /** Claude Code built-ins offered to the model, so that only the tool policy refuses them. */
+  unguardedCliTools?: string[];
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -76,6 +78,7 @@ export async function startTestServer(options: {
       wrapStore: options.wrapStore,
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
       claudeInterpretsUserText: options.claudeInterpretsUserText,
+      unguardedCliTools: options.unguardedCliTools,
     });
   let server: RunningAutopilot = await start();
 
@@ -118,7 +121,14 @@ export async function createSession(server: TestServer, token?: string): Promise
 
 export function sendMessage(
   server: TestServer,
-  options: { sessionId: string; text: string; messageId?: string; fileIds?: string[]; token?: string },
+  options: {
+    sessionId: string;
+    text: string;
+    messageId?: string;
+    fileIds?: string[];
+    delivery?: 'next-turn' | 'steer';
+    token?: string;
+  },
 ): Promise<Response> {
   return server.api(`/api/sessions/${options.sessionId}/messages`, {
     method: 'POST',
@@ -126,6 +136,7 @@ export function sendMessage(
       text: options.text,
       ...(options.messageId ? { messageId: options.messageId } : {}),
       ...(options.fileIds ? { fileIds: options.fileIds } : {}),
+      ...(options.delivery ? { delivery: options.delivery } : {}),
     },
     token: options.token,
   });

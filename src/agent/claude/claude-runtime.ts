@@ -42,6 +42,8 @@ export interface ClaudeRuntimeOptions {
   environmentOverrides?: Record<string, string | null>;
   /** Tests only: the CLI's own reading of user text (file mentions, slash commands) stays on. */
   interpretsUserText?: boolean;
+  /** Tests only: built-ins offered besides `Agent`, so the policy hook alone must refuse them. */
+  unguardedCliTools?: string[];
 }
 
 /**
@@ -171,13 +173,20 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
-      tools: this.#maxSubagents(input) > 0 ? ['Agent'] : [],
+      tools: [
+        ...(this.#maxSubagents(input) > 0 ? ['Agent'] : []),
+        ...(this.#options.unguardedCliTools ?? []),
+      ],
       mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
       canUseTool,
       agents:
         this.#maxSubagents(input) > 0
-          ? narrowAgents({ agents: this.#options.agents, tools: options.tools })
+          ? narrowAgents({
+              agents: this.#options.agents,
+              tools: options.tools,
+              unguardedCliTools: this.#options.unguardedCliTools ?? [],
+            })
           : {},
       maxTurns: this.#options.maxTurns,
       abortController: new AbortController(),
@@ -238,8 +247,9 @@ function lastTurnIdOf(history: StoredMessage[]): string | null {
 function narrowAgents(options: {
   agents: Record<string, AgentDefinition> | undefined;
   tools: AnyToolDefinition[];
+  unguardedCliTools: string[];
 }): Record<string, AgentDefinition> {
-  const parentTools = new Set(mcpToolNames(options.tools));
+  const parentTools = new Set([...mcpToolNames(options.tools), ...options.unguardedCliTools]);
   return Object.fromEntries(
     Object.entries(options.agents ?? {}).map(([name, agent]) => [
       name,

@@ -9,7 +9,7 @@ import {
   sessionDetailQuerySchema,
 } from '../../protocol/index.ts';
 import type { SessionRecord } from '../../store/session-store.ts';
-import { toUIMessages } from '../../turn/to-ui-messages.ts';
+import { readSessionPage } from '../../turn/session-history.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { readJsonBody } from '../read-json-body.ts';
@@ -40,18 +40,18 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const query = parseQuery(sessionDetailQuerySchema, context.req.query());
     const session = await store.getSession(scope);
     if (!session) throw notFound();
-    const [rows, activeTurn, usage] = await Promise.all([
-      store.listMessages({ ...scope, limit: query.limit + 1, beforeSeq: query.before }),
+    const [page, activeTurn, waiting, usage] = await Promise.all([
+      readSessionPage({ store, scope, limit: query.limit, before: query.before }),
       store.getActiveTurn(scope),
+      store.listWaitingMessages(scope),
       store.getSessionUsage(scope),
     ]);
-    const hasMore = rows.length > query.limit;
     const detail: SessionDetail = {
       ...toSummary(session),
       permissions: session.permissions,
-      messages: toUIMessages(hasMore ? rows.slice(1) : rows),
-      hasMore,
+      ...page,
       activeTurn: activeTurn ? { id: activeTurn.id, startedAt: activeTurn.startedAt } : null,
+      waiting: waiting.map((message) => ({ messageId: message.clientMessageId, text: message.text })),
       usage,
     };
     return context.json(detail);

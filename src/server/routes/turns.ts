@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { postMessageBodySchema } from '../../protocol/index.ts';
+import { postMessageBodySchema, type QueuedResult } from '../../protocol/index.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { readJsonBody } from '../read-json-body.ts';
@@ -11,15 +11,22 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.post('/api/sessions/:id/messages', async (context) => {
     const body = await readJsonBody(context, postMessageBodySchema);
+    // useChat's regenerate() sends `trigger: "regenerate-message"` with the id of the message it
+    // replaces as `messageId`: that id is not an idempotency key.
+    const regenerate = body.regenerate === true || body.trigger === 'regenerate-message';
     const result = await turns.submit({
       ownerId: context.get('userId'),
       sessionId: context.req.param('id'),
-      text: body.text,
-      clientMessageId: body.messageId,
+      text: body.text ?? '',
+      clientMessageId: regenerate ? undefined : body.messageId,
       fileIds: body.fileIds,
+      delivery: body.delivery,
+      regenerate,
     });
-    // Queued behind the running turn: it is answered in that turn or the next; follow it with GET /stream.
-    if (result.kind === 'queued') return context.json({ queued: true }, 202);
+    // A steered message: it goes into the running turn (or waits for the next); follow it there.
+    if (result.kind === 'queued') {
+      return context.json({ queued: true, messageId: result.messageId } satisfies QueuedResult, 202);
+    }
     const response = await subscribeResponse({ registry, streamId: result.turnId, after: 0, heartbeatMs });
     return response ?? emptyTurnResponse(result.turnId);
   });
@@ -28,18 +35,21 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     const after = parseCursor(context.req.header('last-event-id') ?? context.req.query('after'));
     if (!(await store.getSession(scope))) throw notFound();
-    const turn = await store.getActiveTurn(scope);
-    if (!turn) return context.body(null, 204);
-    const response = await subscribeResponse({ registry, streamId: turn.id, after, heartbeatMs });
+    // The running turn, or else the turn that waiting messages will start (its stream is open already).
+    const turnId =
+      (await store.getActiveTurn(scope))?.id ??
+      (await store.listWaitingMessages(scope)).find((message) => message.delivery === 'next-turn')?.turnId;
+    if (!turnId) return context.body(null, 204);
+    const response = await subscribeResponse({ registry, streamId: turnId, after, heartbeatMs });
     return response ?? context.body(null, 204);
   });
 
   app.post('/api/sessions/:id/cancel', async (context) => {
-    const cancelled = await turns.cancel({
+    const result = await turns.cancel({
       ownerId: context.get('userId'),
       sessionId: context.req.param('id'),
     });
-    return context.json({ cancelled });
+    return context.json(result);
   });
 }
 

@@ -38,6 +38,7 @@ export function describeMessageConformance(getStore: () => SessionStore): void {
         toolCall: null,
         toolCallId: null,
         metadata: {},
+        clientMessageId: null,
         createdAt: expect.stringMatching(/Z$/),
       });
       expect(second).toMatchObject({ seq: 2, turnId: 'turn', step: 0 });

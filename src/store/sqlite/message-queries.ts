@@ -49,6 +49,7 @@ export async function insertMessages(
     tool_call: message.toolCall ? JSON.stringify(message.toolCall) : null,
     tool_call_id: message.toolCallId ?? null,
     metadata: JSON.stringify(message.metadata ?? {}),
+    client_message_id: message.clientMessageId ?? null,
     created_at: createdAt,
   }));
   await transaction.insertInto('messages').values(rows).execute();
@@ -62,6 +63,7 @@ export async function listMessages(
     .selectFrom('messages')
     .selectAll('messages')
     .where('messages.session_id', '=', options.sessionId)
+    .where('messages.superseded_by', 'is', null)
     .where(ownsSession(options));
   if (options.beforeSeq !== undefined) query = query.where('messages.seq', '<', options.beforeSeq);
   if (options.limit === undefined) {
@@ -110,4 +112,17 @@ export async function deleteTrailingMarkers(options: WithDatabase & Scope): Prom
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export async function findUserMessage(
+  options: WithDatabase & Scope & { clientMessageId: string },
+): Promise<StoredMessage | null> {
+  const row = await options.database
+    .selectFrom('messages')
+    .selectAll('messages')
+    .where('messages.session_id', '=', options.sessionId)
+    .where('messages.client_message_id', '=', options.clientMessageId)
+    .where(ownsSession(options))
+    .executeTakeFirst();
+  return row ? toStoredMessage(row) : null;
 }

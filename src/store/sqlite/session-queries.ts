@@ -29,7 +29,7 @@ export async function createSession(
     updated_at: createdAt,
   };
   await options.database.insertInto('sessions').values(row).execute();
-  return toSessionRecord({ ...row, running: false });
+  return toSessionRecord({ ...row, running: false, waiting: false });
 }
 
 export async function getSession(options: WithDatabase & Scope): Promise<SessionRecord | null> {
@@ -115,7 +115,10 @@ export async function deleteSession(options: WithDatabase & Scope): Promise<bool
   return result.numDeletedRows > 0n;
 }
 
-/** Sessions with `running`: whether a turn of theirs is running, computed in the same query. */
+/**
+ * Sessions with `running` (a turn of theirs is running) and `waiting` (messages wait for a turn),
+ * computed in the same query.
+ */
 function selectSessions(database: Kysely<StoreDatabase>) {
   return database
     .selectFrom('sessions')
@@ -135,5 +138,13 @@ function selectSessions(database: Kysely<StoreDatabase>) {
             .where('turns.status', '=', 'running'),
         )
         .as('running'),
+      expression
+        .exists(
+          expression
+            .selectFrom('waiting_messages')
+            .select(expression.lit(1).as('one'))
+            .whereRef('waiting_messages.session_id', '=', 'sessions.id'),
+        )
+        .as('waiting'),
     ]);
 }

@@ -4,6 +4,7 @@ import type { StoreDatabase } from '../database-schema.ts';
 import type {
   NewMessage,
   NewTurn,
+  NewWaitingMessage,
   Scope,
   SessionRecord,
   SessionStore,
@@ -11,12 +12,14 @@ import type {
   TurnRecord,
   TurnStatus,
   UserRecord,
+  WaitingMessage,
 } from '../session-store.ts';
 import * as messageQueries from './message-queries.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import * as sessionQueries from './session-queries.ts';
 import * as turnQueries from './turn-queries.ts';
 import * as usageQueries from './usage-queries.ts';
+import * as waitingQueries from './waiting-queries.ts';
 
 /**
  * SessionStore on SQLite through Kysely. The query modules it delegates to are dialect-neutral on
@@ -84,10 +87,46 @@ export class SqliteSessionStore implements SessionStore {
     return messageQueries.deleteTrailingMarkers({ database: this.#database, ...scope });
   }
 
+  findUserMessage(options: Scope & { clientMessageId: string }): Promise<StoredMessage | null> {
+    return messageQueries.findUserMessage({ database: this.#database, ...options });
+  }
+
+  addWaitingMessage(
+    options: Scope & { message: NewWaitingMessage; newTurnId: string; max: number },
+  ): Promise<
+    { kind: 'added'; message: WaitingMessage } | { kind: 'full'; count: number } | { kind: 'duplicate' }
+  > {
+    return waitingQueries.addWaitingMessage({ database: this.#database, ...options });
+  }
+
+  listWaitingMessages(scope: Scope): Promise<WaitingMessage[]> {
+    return waitingQueries.listWaitingMessages({ database: this.#database, ...scope });
+  }
+
+  takeWaitingMessages(options: Scope & { keepClaimedBy: string | null }): Promise<WaitingMessage[]> {
+    return waitingQueries.takeWaitingMessages({ database: this.#database, ...options });
+  }
+
+  claimSteeredMessages(options: Scope & { turnId: string }): Promise<WaitingMessage[]> {
+    return waitingQueries.claimSteeredMessages({ database: this.#database, ...options });
+  }
+
+  deliverWaitingMessages(
+    options: Scope & { turnId: string; step: number; ids: string[] },
+  ): Promise<StoredMessage[]> {
+    return waitingQueries.deliverWaitingMessages({ database: this.#database, ...options });
+  }
+
+  listSessionsWithWaiting(): Promise<Scope[]> {
+    return waitingQueries.listSessionsWithWaiting({ database: this.#database });
+  }
+
   beginTurn(
     options: Scope & {
       turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
       messages: NewMessage[];
+      takeWaiting?: boolean;
+      regenerate?: boolean;
     },
   ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
     return turnQueries.beginTurn({ database: this.#database, ...options });
@@ -121,12 +160,20 @@ export class SqliteSessionStore implements SessionStore {
     return turnQueries.listRunningTurns({ database: this.#database });
   }
 
+  listTurns(options: Scope & { turnIds: string[] }): Promise<TurnRecord[]> {
+    return turnQueries.listTurns({ database: this.#database, ...options });
+  }
+
   recordUsage(options: Scope & { turnId: string; model: string; usage: Usage }): Promise<void> {
     return usageQueries.recordUsage({ database: this.#database, ...options });
   }
 
   getSessionUsage(scope: Scope): Promise<Usage> {
     return usageQueries.getSessionUsage({ database: this.#database, ...scope });
+  }
+
+  getTurnUsage(options: Scope & { turnIds: string[] }): Promise<Map<string, Usage>> {
+    return usageQueries.getTurnUsage({ database: this.#database, ...options });
   }
 
   getOwnerUsage(options: { ownerId: string; since: string }): Promise<Usage> {

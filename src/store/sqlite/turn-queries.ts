@@ -1,8 +1,10 @@
-import { toTurnRecord } from '../session-row-mappers.ts';
+import { badRequest, notFound } from '../../util/app-error.ts';
+import { toStoredMessage, toTurnRecord } from '../session-row-mappers.ts';
 import type { NewMessage, NewTurn, Scope, StoredMessage, TurnRecord, TurnStatus } from '../session-store.ts';
 import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { now, type WithDatabase, type WithTransaction } from './query-support.ts';
+import { lockSession, removeWaiting } from './waiting-queries.ts';
 
 export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
   const { turn } = options;
@@ -22,18 +24,40 @@ export async function beginTurn(
     Scope & {
       turn: Omit<NewTurn, 'sessionId' | 'ownerId' | 'userMessageId'>;
       messages: NewMessage[];
+      takeWaiting?: boolean;
+      regenerate?: boolean;
     },
 ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
   const { database, turn } = options;
   const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
-  if (options.messages.length === 0) throw new Error('A turn starts with at least one user message.');
   return database.transaction().execute(async (transaction) => {
+    if (!(await lockSession({ transaction, ...scope }))) throw notFound('Session');
+    if (options.regenerate) {
+      const messages = await takeOverLastTurn({ transaction, ...scope, turnId: turn.id });
+      const record = await insertTurn({
+        transaction,
+        turn: { ...turn, ...scope, userMessageId: messages[0]!.id },
+      });
+      return { turn: record, messages };
+    }
+    const waiting = options.takeWaiting
+      ? await removeWaiting({ transaction, ...scope, keepClaimedBy: null })
+      : [];
+    const incoming: NewMessage[] = [
+      ...options.messages,
+      ...waiting.map((message) => ({
+        id: message.id,
+        role: 'user' as const,
+        content: message.text,
+        clientMessageId: message.clientMessageId,
+      })),
+    ];
+    if (incoming.length === 0) throw new Error('A turn starts with at least one user message.');
     await deleteTrailingMarkers({ database: transaction, ...scope });
-    // Appending checks that the owner has the session, so the turn needs no separate check.
     const messages = await insertMessages({
       transaction,
       ...scope,
-      messages: options.messages.map((message) => ({ ...message, turnId: turn.id })),
+      messages: incoming.map((message) => ({ ...message, turnId: turn.id })),
     });
     const record = await insertTurn({
       transaction,
@@ -41,6 +65,52 @@ export async function beginTurn(
     });
     return { turn: record, messages };
   });
+}
+
+/**
+ * For a regenerate: the last turn's user messages become `turnId`'s, and every other row from the
+ * first of them on is superseded by it. Returns those user messages, in order.
+ */
+async function takeOverLastTurn(
+  options: WithTransaction & Scope & { turnId: string },
+): Promise<StoredMessage[]> {
+  const { transaction, sessionId, turnId } = options;
+  const visible = () =>
+    transaction
+      .selectFrom('messages')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .where('superseded_by', 'is', null);
+  const lastUser = await visible()
+    .where('role', '=', 'user')
+    .where('turn_id', 'is not', null)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!lastUser?.turn_id) throw badRequest('bad_request', 'There is no message to run again.');
+  const first = await visible()
+    .where('role', '=', 'user')
+    .where('turn_id', '=', lastUser.turn_id)
+    .orderBy('seq', 'asc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  await transaction
+    .updateTable('messages')
+    .set({ superseded_by: turnId })
+    .where('session_id', '=', sessionId)
+    .where('seq', '>=', first.seq)
+    .where('role', '!=', 'user')
+    .where('superseded_by', 'is', null)
+    .execute();
+  await transaction
+    .updateTable('messages')
+    .set({ turn_id: turnId })
+    .where('session_id', '=', sessionId)
+    .where('seq', '>=', first.seq)
+    .where('role', '=', 'user')
+    .execute();
+  const rows = await visible().where('turn_id', '=', turnId).orderBy('seq', 'asc').execute();
+  return rows.map(toStoredMessage);
 }
 
 export async function getTurn(
@@ -93,6 +163,14 @@ export async function listRunningTurns(options: WithDatabase): Promise<TurnRecor
     .orderBy('started_at', 'asc')
     .orderBy('id', 'asc')
     .execute();
+  return rows.map(toTurnRecord);
+}
+
+export async function listTurns(
+  options: WithDatabase & Scope & { turnIds: string[] },
+): Promise<TurnRecord[]> {
+  if (options.turnIds.length === 0) return [];
+  const rows = await selectTurns(options).where('id', 'in', options.turnIds).execute();
   return rows.map(toTurnRecord);
 }
 

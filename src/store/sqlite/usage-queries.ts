@@ -70,3 +70,22 @@ export async function getOwnerUsage(
     .executeTakeFirstOrThrow();
   return toUsage(row);
 }
+
+/** Per-turn sums for the given turns; turns without recorded usage are absent. */
+export async function getTurnUsage(
+  options: WithDatabase & Scope & { turnIds: string[] },
+): Promise<Map<string, Usage>> {
+  if (options.turnIds.length === 0) return new Map();
+  const rows = await options.database
+    .selectFrom('usage')
+    .select((expression) => [
+      'turn_id',
+      ...usageColumns.map((column) => expression.fn.sum(column).as(column)),
+    ])
+    .where('session_id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .where('turn_id', 'in', options.turnIds)
+    .groupBy('turn_id')
+    .execute();
+  return new Map(rows.map((row) => [row.turn_id, toUsage(row)]));
+}

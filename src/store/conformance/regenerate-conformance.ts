@@ -1,0 +1,92 @@
+import { describe, expect, test } from 'vitest';
+import { emptyUsage } from '../../protocol/index.ts';
+import type { SessionStore } from '../session-store.ts';
+import { alice, bob } from './conformance-support.ts';
+
+const newTurn = (id: string) => ({ id, messageId: id, clientMessageId: null, fencingToken: 1 });
+
+export function describeRegenerateConformance(getStore: () => SessionStore): void {
+  describe('regenerate and per-turn history', () => {
+    test('regenerate takes over the last turn’s user messages and supersedes the rest, which is kept but never listed', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      await store.beginTurn({
+        ...scope,
+        turn: newTurn('t1'),
+        messages: [{ id: 'u1', role: 'user', content: 'first', clientMessageId: 'k1' }],
+      });
+      await store.appendMessage({
+        ...scope,
+        message: { id: 'a1', role: 'assistant', content: 'one', turnId: 't1' },
+      });
+      await store.endTurn({ turnId: 't1', status: 'completed' });
+      await store.beginTurn({
+        ...scope,
+        turn: newTurn('t2'),
+        messages: [{ id: 'u2', role: 'user', content: 'second', clientMessageId: 'k2' }],
+      });
+      await store.appendMessage({
+        ...scope,
+        message: { id: 'a2', role: 'assistant', content: 'partial', turnId: 't2' },
+      });
+      await store.appendMessage({
+        ...scope,
+        message: { id: 'm2', role: 'marker', content: 'failed', turnId: 't2' },
+      });
+      await store.endTurn({ turnId: 't2', status: 'failed' });
+
+      const { turn, messages } = await store.beginTurn({
+        ...scope,
+        turn: newTurn('t3'),
+        messages: [],
+        regenerate: true,
+      });
+      expect(messages.map((row) => [row.id, row.turnId, row.clientMessageId])).toEqual([['u2', 't3', 'k2']]);
+      expect(turn).toMatchObject({ id: 't3', userMessageId: 'u2', status: 'running' });
+      expect((await store.listMessages(scope)).map((row) => row.id)).toEqual(['u1', 'a1', 'u2']);
+      await store.appendMessage({
+        ...scope,
+        message: { id: 'a3', role: 'assistant', content: 'better', turnId: 't3' },
+      });
+      expect((await store.listMessages(scope)).map((row) => row.id)).toEqual(['u1', 'a1', 'u2', 'a3']);
+      expect((await store.listMessages({ ...scope, limit: 2 })).map((row) => row.id)).toEqual(['u2', 'a3']);
+    });
+
+    test('regenerate with no user message is a bad request and stores nothing', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      await expect(
+        store.beginTurn({ ...scope, turn: newTurn('t1'), messages: [], regenerate: true }),
+      ).rejects.toMatchObject({ code: 'bad_request' });
+      expect(await store.listRunningTurns()).toEqual([]);
+    });
+
+    test('listTurns and getTurnUsage answer per turn, for the owner only', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      await store.beginTurn({
+        ...scope,
+        turn: newTurn('t1'),
+        messages: [{ id: 'u1', role: 'user', content: 'x' }],
+      });
+      const usage = { ...emptyUsage, inputTokens: 3, outputTokens: 4, costUsd: 0.5 };
+      await store.recordUsage({ ...scope, turnId: 't1', model: 'm', usage });
+      await store.recordUsage({ ...scope, turnId: 't1', model: 'm', usage });
+
+      expect(
+        (await store.listTurns({ ...scope, turnIds: ['t1', 'missing'] })).map((turn) => turn.id),
+      ).toEqual(['t1']);
+      expect(await store.listTurns({ ownerId: bob, sessionId: session.id, turnIds: ['t1'] })).toEqual([]);
+      const perTurn = await store.getTurnUsage({ ...scope, turnIds: ['t1', 'missing'] });
+      expect([...perTurn.entries()]).toEqual([
+        ['t1', { ...usage, inputTokens: 6, outputTokens: 8, costUsd: 1 }],
+      ]);
+      expect((await store.getTurnUsage({ ownerId: bob, sessionId: session.id, turnIds: ['t1'] })).size).toBe(
+        0,
+      );
+    });
+  });
+}

@@ -1,0 +1,182 @@
+import { notFound } from '../../util/app-error.ts';
+import { toWaitingMessage } from '../session-row-mappers.ts';
+import type { NewWaitingMessage, Scope, StoredMessage, WaitingMessage } from '../session-store.ts';
+import { insertMessages } from './message-queries.ts';
+import { now, type WithDatabase, type WithTransaction } from './query-support.ts';
+
+/**
+ * Takes the session row's write lock (and checks the owner), so that concurrent writers of one
+ * session's waiting messages run one after the other on every database.
+ */
+export async function lockSession(options: WithTransaction & Scope): Promise<boolean> {
+  const session = await options.transaction
+    .updateTable('sessions')
+    .set((expression) => ({ next_seq: expression.ref('next_seq') }))
+    .where('id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .returning('id')
+    .executeTakeFirst();
+  return session !== undefined;
+}
+
+function selectWaiting(options: WithTransaction & Scope) {
+  return options.transaction
+    .selectFrom('waiting_messages')
+    .selectAll()
+    .where('session_id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .orderBy('position', 'asc');
+}
+
+export async function addWaitingMessage(
+  options: WithDatabase & Scope & { message: NewWaitingMessage; newTurnId: string; max: number },
+): Promise<
+  { kind: 'added'; message: WaitingMessage } | { kind: 'full'; count: number } | { kind: 'duplicate' }
+> {
+  const { database, message, ...rest } = options;
+  const scope = { ownerId: rest.ownerId, sessionId: rest.sessionId };
+  return database.transaction().execute(async (transaction) => {
+    if (!(await lockSession({ transaction, ...scope }))) throw notFound('Session');
+    const stored = await transaction
+      .selectFrom('messages')
+      .select('id')
+      .where('session_id', '=', scope.sessionId)
+      .where('client_message_id', '=', message.clientMessageId)
+      .executeTakeFirst();
+    const waiting = (await selectWaiting({ transaction, ...scope }).execute()).map(toWaitingMessage);
+    if (stored || waiting.some((row) => row.clientMessageId === message.clientMessageId)) {
+      return { kind: 'duplicate' as const };
+    }
+    if (waiting.length >= options.max) return { kind: 'full' as const, count: waiting.length };
+    const row = {
+      id: message.id,
+      session_id: scope.sessionId,
+      owner_id: scope.ownerId,
+      client_message_id: message.clientMessageId,
+      turn_id: waiting[0]?.turnId ?? options.newTurnId,
+      delivery: message.delivery,
+      text: message.text,
+      position: await nextPosition({ transaction, ...scope }),
+      claimed_by: null,
+      created_at: now(),
+    };
+    await transaction.insertInto('waiting_messages').values(row).execute();
+    return { kind: 'added' as const, message: toWaitingMessage(row) };
+  });
+}
+
+async function nextPosition(options: WithTransaction & Scope): Promise<number> {
+  const row = await options.transaction
+    .selectFrom('waiting_messages')
+    .select((expression) => expression.fn.max('position').as('last'))
+    .where('session_id', '=', options.sessionId)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0) + 1;
+}
+
+export async function listWaitingMessages(options: WithDatabase & Scope): Promise<WaitingMessage[]> {
+  const rows = await options.database
+    .selectFrom('waiting_messages')
+    .selectAll()
+    .where('session_id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .orderBy('position', 'asc')
+    .execute();
+  return rows.map(toWaitingMessage);
+}
+
+/** Removes and returns the session's waiting messages inside the caller's transaction, oldest first. */
+export async function removeWaiting(
+  options: WithTransaction & Scope & { keepClaimedBy: string | null },
+): Promise<WaitingMessage[]> {
+  const rows = (await selectWaiting(options).execute())
+    .map(toWaitingMessage)
+    .filter((row) => options.keepClaimedBy === null || row.claimedBy !== options.keepClaimedBy);
+  if (rows.length === 0) return [];
+  await options.transaction
+    .deleteFrom('waiting_messages')
+    .where(
+      'id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
+  return rows;
+}
+
+export async function takeWaitingMessages(
+  options: WithDatabase & Scope & { keepClaimedBy: string | null },
+): Promise<WaitingMessage[]> {
+  const { database, ...rest } = options;
+  return database.transaction().execute((transaction) => removeWaiting({ transaction, ...rest }));
+}
+
+export async function claimSteeredMessages(
+  options: WithDatabase & Scope & { turnId: string },
+): Promise<WaitingMessage[]> {
+  const { database, turnId, ...scope } = options;
+  return database.transaction().execute(async (transaction) => {
+    const rows = (
+      await selectWaiting({ transaction, ...scope })
+        .where('delivery', '=', 'steer')
+        .where('claimed_by', 'is', null)
+        .execute()
+    ).map(toWaitingMessage);
+    if (rows.length === 0) return [];
+    await transaction
+      .updateTable('waiting_messages')
+      .set({ claimed_by: turnId })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    return rows.map((row) => ({ ...row, claimedBy: turnId }));
+  });
+}
+
+export async function deliverWaitingMessages(
+  options: WithDatabase & Scope & { turnId: string; step: number; ids: string[] },
+): Promise<StoredMessage[]> {
+  const { database, turnId, step, ids, ...scope } = options;
+  if (ids.length === 0) return [];
+  return database.transaction().execute(async (transaction) => {
+    const rows = (
+      await selectWaiting({ transaction, ...scope })
+        .where('claimed_by', '=', turnId)
+        .where('id', 'in', ids)
+        .execute()
+    ).map(toWaitingMessage);
+    if (rows.length === 0) return [];
+    await transaction
+      .deleteFrom('waiting_messages')
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    return insertMessages({
+      transaction,
+      ...scope,
+      messages: rows.map((row) => ({
+        id: row.id,
+        role: 'user' as const,
+        content: row.text,
+        clientMessageId: row.clientMessageId,
+        turnId,
+        step,
+      })),
+    });
+  });
+}
+
+export async function listSessionsWithWaiting(options: WithDatabase): Promise<Scope[]> {
+  const rows = await options.database
+    .selectFrom('waiting_messages')
+    .select(['session_id', 'owner_id'])
+    .distinct()
+    .execute();
+  return rows.map((row) => ({ sessionId: row.session_id, ownerId: row.owner_id }));
+}

@@ -1,0 +1,104 @@
+import type { Lock, LockLease } from '../coord/lock.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
+import type { FileRecord, FileStore } from '../store/file-store.ts';
+import type { Scope, SessionStore } from '../store/session-store.ts';
+import { AppError } from '../util/app-error.ts';
+import { createId } from '../util/ids.ts';
+import { findKnownMessage, type IncomingMessage, lockKeyOf, type TurnRequest } from './admit-turn.ts';
+import { findAttachedFiles } from './attach-files.ts';
+import { openTurnStream } from './turn-streams.ts';
+
+/** Messages waiting per session; beyond this a send is answered 429. */
+export const maxPendingMessages = 10;
+
+/**
+ * `stream`: answer with the stream of the turn that answers the message (started now, already
+ * started, or waiting for the running turn to end). `queued`: a steered message, answered 202.
+ */
+export type SubmitResult = { kind: 'stream'; turnId: string } | { kind: 'queued'; messageId: string };
+
+/**
+ * One message, under its session's mutex: a repeat of a known one, a new turn when the session
+ * is free and nothing waits, or else a waiting message (`waits`: the caller then tries to start
+ * the next turn, in case the running one ended meanwhile).
+ */
+export async function admitMessage(options: {
+  deps: { store: SessionStore; lock: Lock; registry: StreamRegistry; files: FileStore; lockTtlMs: number };
+  scope: Scope;
+  request: TurnRequest;
+  /** Stores the turn and queues it; the caller's `#start`. */
+  start: (options: {
+    scope: Scope;
+    lease: LockLease;
+    turnId: string;
+    messages: IncomingMessage[];
+    files: FileRecord[];
+  }) => Promise<void>;
+}): Promise<{ result: SubmitResult; waits: boolean }> {
+  const { deps, scope, request, start } = options;
+  const { store, lock, registry } = deps;
+  const steer = request.delivery === 'steer';
+  const known = await findKnownMessage({ store, scope, request });
+  if (known) {
+    if (steer || known.steered) {
+      return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
+    }
+    if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
+    return { result: { kind: 'stream', turnId: known.turnId }, waits: false };
+  }
+  const files = await findAttachedFiles({
+    files: deps.files,
+    scope,
+    fileIds: request.fileIds ?? [],
+  });
+  const message: IncomingMessage = {
+    text: request.text,
+    clientMessageId: request.clientMessageId ?? createId(),
+  };
+
+  // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
+  if ((await store.listWaitingMessages(scope)).length === 0) {
+    const turnId = createId();
+    const lease = await lock.acquire({
+      key: lockKeyOf(scope.sessionId),
+      owner: turnId,
+      ttlMs: deps.lockTtlMs,
+    });
+    if (lease) {
+      await start({ scope, lease, turnId, messages: [message], files });
+      return { result: { kind: 'stream', turnId }, waits: false };
+    }
+  }
+  // Waiting messages carry text only: their attachments would have nowhere to go yet.
+  if (files.length > 0) {
+    throw new AppError(
+      'turn_in_progress',
+      'A reply is still running. Send files once it has finished, or stop it first.',
+      { status: 409 },
+    );
+  }
+  const added = await store.addWaitingMessage({
+    ...scope,
+    message: {
+      id: createId(),
+      clientMessageId: message.clientMessageId,
+      delivery: request.delivery ?? 'next-turn',
+      text: message.text,
+    },
+    newTurnId: createId(),
+    max: maxPendingMessages,
+  });
+  if (added.kind === 'full') {
+    throw new AppError('queue_full', `At most ${maxPendingMessages} messages can wait while a turn runs.`, {
+      status: 429,
+      headers: { 'retry-after': '5' },
+    });
+  }
+  if (added.kind === 'duplicate') {
+    // Another process stored the same key between our check and our write.
+    throw new AppError('turn_in_progress', 'This message is already being answered.', { status: 409 });
+  }
+  if (steer) return { result: { kind: 'queued', messageId: message.clientMessageId }, waits: true };
+  await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
+  return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
+}

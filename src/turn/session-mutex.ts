@@ -1,0 +1,20 @@
+/**
+ * One admission at a time per session within this process: checking for a duplicate, taking the
+ * lock, storing and queueing happen as one step, so two requests cannot both pass a check that
+ * only the first one's write would have failed. Across processes, the store's unique keys decide.
+ */
+export class SessionMutex {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  async run<Result>(key: string, work: () => Promise<Result>): Promise<Result> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(work);
+    const tail = current.catch(() => undefined);
+    this.#tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    }
+  }
+}
