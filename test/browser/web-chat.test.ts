@@ -1,14 +1,21 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, screenshot } from '../support/browser.ts';
-import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { slowTool } from '../support/slow-tool.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const answer =
   'Here is **the plan**:\n\n1. Read the notes\n2. Write the summary\n\n```ts\nconst answer: number = 42;\n```\n\nAll done.';
 
+/** The model is busy until the test says otherwise. */
+let busy = true;
+
 const brain = scriptedBrain([
+  {
+    when: (request) => request.lastUserText === 'flaky question',
+    reply: () => (busy ? overloaded() : textReply('Answered on the second try.')),
+  },
   {
     when: (request) => request.lastUserText === 'write the notes' && request.toolResults.length === 0,
     reply: toolReply({
@@ -109,6 +116,24 @@ describe('web chat', { timeout: 60_000 }, () => {
     expect(await log.getByRole('group', { name: /slow_tool/ }).count()).toBe(1);
     expect(await log.getByText('take your time').count()).toBe(1);
     await screenshot(page, 'chat-after-reload');
+  });
+
+  test('a retryable error shows its card; Try again succeeds and the prompt is in history once', async () => {
+    const page = await openPage();
+    await send(page, 'flaky question');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    const card = log.getByRole('alert');
+    await card.getByRole('button', { name: 'Try again' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'retryable-error');
+    busy = false;
+    await card.getByRole('button', { name: 'Try again' }).click();
+    await log.getByText('Answered on the second try.').waitFor();
+    expect(await log.getByRole('alert').count()).toBe(0);
+    expect(await log.getByText('flaky question').count()).toBe(1);
+    const sessionId = new URL(page.url()).pathname.split('/').at(-1);
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    const prompts = detail.messages.filter((message: { role: string }) => message.role === 'user');
+    expect(prompts).toHaveLength(1);
   });
 
   test('stop: the turn shows "Stopped" and the next message goes at once', async () => {

@@ -105,12 +105,19 @@ export function useSessionChat(options: {
     current.setMessages(keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current));
     setTotals(detail.usage);
     setWaiting((local) => detail.waiting ?? stillWaiting({ chips: local, detail }));
+    // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
+    if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
+      setTimeout(() => void refreshRef.current().catch(() => {}), 500);
+    }
     if (detail.activeTurn) {
       turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
       lastActivity.current = Date.now();
       await current.resumeStream();
     }
   }, [sessionId]);
+
+  const refreshRef = useRef(refresh);
+  refreshRef.current = refresh;
 
   /** After a drop: retry with backoff (1 s doubling to 30 s) until the session reads back. */
   const recover = useCallback(async (): Promise<void> => {
