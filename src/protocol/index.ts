@@ -4,3 +4,4 @@ export * from './session-events.ts';
 export * from './stream-chunks.ts';
 export * from './ui-message.ts';
 export * from './usage.ts';
+export * from './web-bootstrap.ts';

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { modelSetupHint } from '../config/config.ts';
 import { AppError } from '../util/app-error.ts';
 import type { AppDeps, AppEnv } from './app-deps.ts';
 import { closeConnectionAfterResponse } from './close-connection.ts';
@@ -14,6 +16,7 @@ import { registerSystemRoutes } from './routes/system.ts';
 import { registerTurnRoutes } from './routes/turns.ts';
 import { registerUsageRoutes } from './routes/usage.ts';
 import { registerWorkspaceRoutes } from './routes/workspace.ts';
+import { registerWebUi } from './web-ui.ts';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -53,5 +56,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerWorkspaceRoutes(app, deps);
   registerFileRoutes(app, deps);
   registerUsageRoutes(app, deps);
+  registerWebUi(app, {
+    distDir: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+    bootstrap: {
+      modelConfigured: deps.config.model !== null,
+      setupHint: deps.config.model ? null : modelSetupHint,
+      steer: deps.config.runtime === 'claude' && deps.config.model?.provider === 'anthropic',
+      authRequired: deps.config.auth.tokens.length > 0,
+    },
+  });
   return app;
 }

@@ -1,0 +1,151 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { launchBrowser, screenshot } from '../support/browser.ts';
+import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { slowTool } from '../support/slow-tool.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+const answer =
+  'Here is **the plan**:\n\n1. Read the notes\n2. Write the summary\n\n```ts\nconst answer: number = 42;\n```\n\nAll done.';
+
+/** The model is busy until the test says otherwise. */
+let busy = true;
+
+const brain = scriptedBrain([
+  {
+    when: (request) => request.lastUserText === 'flaky question',
+    reply: () => (busy ? overloaded() : textReply('Answered on the second try.')),
+  },
+  {
+    when: (request) => request.lastUserText === 'write the notes' && request.toolResults.length === 0,
+    reply: toolReply({
+      name: 'write_file',
+      input: { path: 'notes/today.md', content: '# Notes\nShip it.\n' },
+      text: 'Writing the notes.',
+    }),
+  },
+  {
+    when: (request) => request.lastUserText === 'write the notes',
+    reply: textReply('The notes are in `notes/today.md`.'),
+  },
+  {
+    when: (request) => request.lastUserText === 'plan it',
+    reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 15 },
+  },
+  {
+    when: (request) => request.lastUserText.startsWith('take your time') && request.toolResults.length === 0,
+    reply: toolReply({ name: 'slow_tool', input: { ms: 8000 }, text: 'Starting the long job.' }),
+  },
+  {
+    when: (request) => request.lastUserText.startsWith('take your time'),
+    reply: textReply('The long job finished.'),
+  },
+]);
+
+let browser: Browser;
+let server: TestServer;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  [browser, server] = await Promise.all([
+    launchBrowser(),
+    startTestServer({ brain, extraTools: () => [slowTool] }),
+  ]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+afterEach(async (testContext) => {
+  if (testContext.task.result?.state === 'fail') {
+    const page = context?.pages()[0];
+    if (page) await screenshot(page, `failed-${testContext.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+  }
+  await context?.close();
+});
+
+async function openPage(path = '/'): Promise<Page> {
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}${path}`);
+  return page;
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Message' }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+describe('web chat', { timeout: 60_000 }, () => {
+  test('send, see the streamed markdown and a tool row reach its finished state', async () => {
+    const page = await openPage();
+    await send(page, 'plan it');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await expect.poll(() => log.getByRole('article').count()).toBe(2);
+    await log.getByText('All done.').waitFor();
+    await expect.poll(() => log.locator('code').filter({ hasText: 'const answer' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await expect.poll(() => page.url()).toMatch(/\/s\/[^/]+$/);
+
+    await send(page, 'write the notes');
+    const row = log.getByRole('group', { name: 'Wrote today.md' });
+    await row.waitFor();
+    await log.getByText('The notes are in').waitFor();
+    expect(await log.getByRole('article').count()).toBe(4);
+    await expect
+      .poll(() =>
+        page.getByRole('region', { name: 'Workspace' }).getByRole('link', { name: 'notes/today.md' }).count(),
+      )
+      .toBe(1);
+    await expect.poll(() => log.getByText(/tokens/).count()).toBe(2);
+    await screenshot(page, 'chat-streamed');
+  });
+
+  test('reload in the middle of a turn: the same turn finishes, with no text twice', async () => {
+    const page = await openPage();
+    await send(page, 'take your time');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByRole('group', { name: /^Running slow_tool/ }).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    await page.reload();
+
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    await log.getByText('The long job finished.').waitFor({ timeout: 15_000 });
+    expect(await log.getByText('Starting the long job.').count()).toBe(1);
+    expect(await log.getByText('The long job finished.').count()).toBe(1);
+    expect(await log.getByRole('group', { name: /slow_tool/ }).count()).toBe(1);
+    expect(await log.getByText('take your time').count()).toBe(1);
+    await screenshot(page, 'chat-after-reload');
+  });
+
+  test('a retryable error shows its card; Try again succeeds and the prompt is in history once', async () => {
+    const page = await openPage();
+    await send(page, 'flaky question');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    const card = log.getByRole('alert');
+    await card.getByRole('button', { name: 'Try again' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'retryable-error');
+    busy = false;
+    await card.getByRole('button', { name: 'Try again' }).click();
+    await log.getByText('Answered on the second try.').waitFor();
+    expect(await log.getByRole('alert').count()).toBe(0);
+    expect(await log.getByText('flaky question').count()).toBe(1);
+    const sessionId = new URL(page.url()).pathname.split('/').at(-1);
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    const prompts = detail.messages.filter((message: { role: string }) => message.role === 'user');
+    expect(prompts).toHaveLength(1);
+  });
+
+  test('stop: the turn shows "Stopped" and the next message goes at once', async () => {
+    const page = await openPage();
+    await send(page, 'take your time, then stop');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByRole('group', { name: /^Running slow_tool/ }).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await log.getByText('Stopped', { exact: true }).waitFor();
+    await send(page, 'plan it');
+    await log.getByText('All done.').waitFor();
+    expect(await log.getByText('The long job finished.').count()).toBe(0);
+    await screenshot(page, 'chat-stopped');
+  });
+});

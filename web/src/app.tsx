@@ -1,0 +1,143 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { WebBootstrap } from '../../src/protocol/index.ts';
+import { ApiError } from './api.ts';
+import { ChatView, type FirstMessage } from './chat/chat-view.tsx';
+import { NewChatView } from './chat/new-chat-view.tsx';
+import { Icon } from './icons.tsx';
+import { notificationsAvailable, requestNotifications } from './notify.ts';
+import { Sidebar, untitled } from './sessions/sidebar.tsx';
+import { useSessions } from './sessions/use-sessions.ts';
+import { SetupBanner } from './setup-banner.tsx';
+
+function sessionIdOf(path: string): string | null {
+  const match = /^\/s\/([^/]+)\/?$/.exec(path);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void }) {
+  const [path, setPath] = useState(location.pathname);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [workspaceOpen, setWorkspaceOpen] = useState(false);
+  const [notifications, setNotifications] = useState(
+    notificationsAvailable() ? Notification.permission : 'denied',
+  );
+  const [error, setError] = useState<string | null>(null);
+  const firstMessage = useRef<{ sessionId: string; message: FirstMessage } | null>(null);
+  const sessions = useSessions({ onUnauthorized: props.onUnauthorized });
+  const sessionId = sessionIdOf(path);
+  const current = sessions.sessions.find((session) => session.id === sessionId);
+
+  const navigate = useCallback((next: string) => {
+    if (next !== location.pathname) history.pushState(null, '', next);
+    setPath(next);
+    setSidebarOpen(false);
+  }, []);
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  useEffect(() => {
+    document.title = current?.title ? `${current.title} · Autopilot` : 'Autopilot';
+  }, [current?.title]);
+
+  const startChat = async (message: FirstMessage) => {
+    try {
+      const session = await sessions.create();
+      firstMessage.current = { sessionId: session.id, message };
+      navigate(`/s/${session.id}`);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Could not start a conversation.');
+      throw caught;
+    }
+  };
+  const pendingFirst = firstMessage.current?.sessionId === sessionId ? firstMessage.current.message : null;
+  if (pendingFirst) firstMessage.current = null;
+
+  return (
+    <div className={`app${sidebarOpen ? ' sidebar-open' : ''}`}>
+      <Sidebar
+        sessions={sessions.sessions}
+        loaded={sessions.loaded}
+        currentId={sessionId}
+        open={sidebarOpen}
+        onNavigate={navigate}
+        onNewChat={() => navigate('/')}
+        onRename={(id, title) =>
+          sessions.rename(id, title).catch((caught: Error) => setError(caught.message))
+        }
+        onDelete={async (id) => {
+          await sessions.destroy(id).catch((caught: Error) => setError(caught.message));
+          if (id === sessionId) navigate('/');
+        }}
+      />
+      {sidebarOpen ? (
+        <button
+          type="button"
+          className="scrim"
+          aria-label="Close the sidebar"
+          onClick={() => setSidebarOpen(false)}
+        />
+      ) : null}
+      <div className="main-column">
+        <header className="topbar">
+          <button
+            type="button"
+            className="icon-button menu"
+            aria-label="Conversations"
+            aria-expanded={sidebarOpen}
+            onClick={() => setSidebarOpen(!sidebarOpen)}
+          >
+            <Icon name="menu" size={18} />
+          </button>
+          <span className="topbar-title">{sessionId ? (current?.title ?? untitled) : 'New chat'}</span>
+          {notifications === 'default' ? (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Notify me when a long turn ends"
+              title="Notify me when a long turn ends"
+              onClick={() => void requestNotifications().then(setNotifications)}
+            >
+              <Icon name="bell" size={18} />
+            </button>
+          ) : null}
+          {sessionId ? (
+            <button
+              type="button"
+              className="icon-button workspace-toggle"
+              aria-label="Show workspace"
+              aria-pressed={workspaceOpen}
+              onClick={() => setWorkspaceOpen(!workspaceOpen)}
+            >
+              <Icon name="folder" size={18} />
+            </button>
+          ) : null}
+        </header>
+        {props.bootstrap.modelConfigured ? null : <SetupBanner hint={props.bootstrap.setupHint} />}
+        {error ? (
+          <div className="notice error app-error" role="alert">
+            <span>{error}</span>
+            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => setError(null)}>
+              ×
+            </button>
+          </div>
+        ) : null}
+        {sessionId ? (
+          <ChatView
+            key={sessionId}
+            sessionId={sessionId}
+            title={current?.title ?? untitled}
+            liveStatus={current?.status}
+            bootstrap={props.bootstrap}
+            firstMessage={pendingFirst}
+            workspaceOpen={workspaceOpen}
+            onCloseWorkspace={() => setWorkspaceOpen(false)}
+          />
+        ) : (
+          <NewChatView onStart={startChat} />
+        )}
+      </div>
+    </div>
+  );
+}

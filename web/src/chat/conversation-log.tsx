@@ -1,0 +1,78 @@
+import { useEffect, useRef } from 'react';
+import type { ChatMessage } from './chat-types.ts';
+import { ErrorCard, MessageView } from './message-view.tsx';
+
+/** The conversation: a `log` of `article`s that follows new content unless the reader scrolled up. */
+export function ConversationLog(props: {
+  messages: ChatMessage[];
+  running: boolean;
+  status: string | null;
+  error: Error | null;
+  onRetry: (() => void) | null;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  const last = props.messages.at(-1);
+
+  // Follows the bottom while pinned, also when content grows by itself (highlighting, images).
+  useEffect(() => {
+    const element = scroller.current;
+    const content = element?.firstElementChild;
+    if (!element || !content) return;
+    const follow = () => {
+      if (pinned.current) element.scrollTop = element.scrollHeight;
+    };
+    follow();
+    const observer = new ResizeObserver(follow);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
+  const waitingForFirstOutput = props.running && (last?.role !== 'assistant' || !hasVisibleContent(last));
+  return (
+    <div
+      className="log-scroller"
+      ref={scroller}
+      onScroll={(event) => {
+        const element = event.currentTarget;
+        pinned.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+      }}
+    >
+      <div className="log" role="log" aria-label="Conversation">
+        {props.messages.length === 0 && !props.running ? (
+          <div className="welcome">
+            <h2>What shall we work on?</h2>
+            <p>
+              Autopilot works in a private workspace for this conversation: it can read and write files, run
+              commands in a sandbox and fetch web pages.
+            </p>
+          </div>
+        ) : null}
+        {props.messages.map((message, index) => {
+          const isLast = index === props.messages.length - 1;
+          return (
+            <MessageView
+              key={message.id}
+              message={message}
+              streaming={props.running && isLast}
+              onRetry={isLast ? props.onRetry : null}
+            />
+          );
+        })}
+        {props.status || waitingForFirstOutput ? (
+          <p className="thinking">
+            <span className="dots" aria-hidden="true" />
+            {props.status ?? 'Thinking…'}
+          </p>
+        ) : null}
+        {props.error ? <ErrorCard error={{ message: props.error.message }} onRetry={null} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function hasVisibleContent(message: ChatMessage): boolean {
+  return message.parts.some(
+    (part) => part.type !== 'step-start' && !(part.type === 'text' && part.text.trim() === ''),
+  );
+}

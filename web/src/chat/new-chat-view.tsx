@@ -1,0 +1,46 @@
+import { useState } from 'react';
+import type { FirstMessage } from './chat-view.tsx';
+import { Composer } from './composer.tsx';
+import { ConversationLog } from './conversation-log.tsx';
+import { useAttachments } from './use-attachments.ts';
+
+/** A conversation that does not exist yet: the first send creates it. */
+export function NewChatView(props: { onStart: (message: FirstMessage) => Promise<void> }) {
+  const [draft, setDraft] = useState('');
+  const [starting, setStarting] = useState(false);
+  const attachments = useAttachments(null);
+  const send = () => {
+    const text = draft.trim();
+    const files = attachments.take();
+    setStarting(true);
+    setDraft('');
+    props.onStart({ text, files }).catch(() => {
+      setDraft(text);
+      setStarting(false);
+    });
+  };
+  return (
+    <div className="chat-layout">
+      <main className="chat">
+        <ConversationLog messages={[]} running={false} status={null} error={null} onRetry={null} />
+        <div className="composer-dock">
+          <Composer
+            value={draft}
+            onChange={setDraft}
+            running={false}
+            held={starting}
+            steerAvailable={false}
+            attachments={attachments.items}
+            uploading={attachments.busy}
+            onAttach={attachments.add}
+            onRemoveAttachment={attachments.remove}
+            onSend={send}
+            onQueue={send}
+            onSteer={send}
+            onStop={() => {}}
+          />
+        </div>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { DefaultChatTransport } from 'ai';
+import { authHeaders, toApiError } from '../api.ts';
+import type { ChatMessage } from './chat-types.ts';
+
+/**
+ * The chat's transport, aimed at our routes: a send posts `{text, messageId, fileIds?, regenerate?}`
+ * and a resume is `GET /stream`, which replays the turn from its first event. Every byte read
+ * (heartbeats included) counts as activity for the stall watchdog, and a non-2xx answer becomes an
+ * ApiError carrying the server's message and Retry-After.
+ */
+export function createTransport(options: {
+  sessionId: string;
+  onActivity: () => void;
+}): DefaultChatTransport<ChatMessage> {
+  const base = `/api/sessions/${encodeURIComponent(options.sessionId)}`;
+  const activityFetch: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    options.onActivity();
+    if (!response.ok) throw await toApiError(response);
+    if (!response.body) return response;
+    const watched = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          options.onActivity();
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(watched, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+
+  return new DefaultChatTransport<ChatMessage>({
+    api: `${base}/messages`,
+    fetch: activityFetch,
+    prepareSendMessagesRequest: ({ messages, trigger }) => {
+      const last = messages.findLast((message) => message.role === 'user');
+      const text = last?.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n') ?? '';
+      const fileIds = last?.parts.flatMap((part) => (part.type === 'file' ? fileIdOf(part.url) : [])) ?? [];
+      return {
+        api: `${base}/messages`,
+        headers: authHeaders(),
+        body: {
+          text,
+          ...(last ? { messageId: last.id } : {}),
+          ...(fileIds.length > 0 ? { fileIds } : {}),
+          ...(trigger === 'regenerate-message' ? { regenerate: true } : {}),
+        },
+      };
+    },
+    prepareReconnectToStreamRequest: () => ({ api: `${base}/stream`, headers: authHeaders() }),
+  });
+}
+
+/** `/api/files/<id>` → `<id>`: attachments travel as file parts and are sent as their ids. */
+function fileIdOf(url: string): string[] {
+  const match = /^\/api\/files\/([^/?#]+)$/.exec(url);
+  return match?.[1] ? [decodeURIComponent(match[1])] : [];
+}
