@@ -30,7 +30,9 @@ export class TurnRecorder {
   #step = -1;
   #stepOpen = false;
   readonly #blocks = new Map<string, OpenBlock>();
-  readonly #startedTools = new Set<string>();
+  /** Tool calls shown in the stream (tool-input-start), by id, with their tool's name. */
+  readonly #startedTools = new Map<string, string>();
+  readonly #calledTools = new Set<string>();
   readonly #pendingTools = new Map<string, string>();
   #usage: Usage = emptyUsage;
   #model: string | null = null;
@@ -165,20 +167,7 @@ export class TurnRecorder {
         this.#startTool(event.toolCallId, event.toolName);
         return;
       case 'tool-call':
-        this.#startTool(event.toolCallId, event.toolName);
-        this.#pendingTools.set(event.toolCallId, event.toolName);
-        this.publish({
-          type: 'tool-input-available',
-          toolCallId: event.toolCallId,
-          toolName: event.toolName,
-          input: event.input,
-        });
-        this.#persist({
-          id: createId(),
-          role: 'assistant',
-          content: '',
-          toolCall: { id: event.toolCallId, name: event.toolName, input: event.input },
-        });
+        this.#callTool(event);
         return;
       case 'tool-result':
         this.#resolveTool(event.toolCallId, event.output, event.isError);
@@ -194,9 +183,15 @@ export class TurnRecorder {
     }
   }
 
-  /** Closes open blocks, gives unresolved tool calls an output, and ends the open step. */
+  /**
+   * Closes open blocks, gives every tool call seen so far an end (one whose input was still
+   * streaming is stored and shown with empty input), and ends the open step.
+   */
   finalize(options: { unresolvedToolOutput: string }): void {
     for (const id of [...this.#blocks.keys()]) this.#endBlock(id);
+    for (const [toolCallId, toolName] of this.#startedTools) {
+      if (!this.#calledTools.has(toolCallId)) this.#callTool({ toolCallId, toolName, input: {} });
+    }
     for (const toolCallId of [...this.#pendingTools.keys()]) {
       this.#resolveTool(toolCallId, options.unresolvedToolOutput, true);
     }
@@ -236,10 +231,40 @@ export class TurnRecorder {
     if (block.text) this.#persist({ id: createId(), role: block.role, content: block.text });
   }
 
+  #callTool(call: { toolCallId: string; toolName: string; input: unknown }): void {
+    if (this.#calledTools.has(call.toolCallId)) return;
+    this.#startTool(call.toolCallId, call.toolName);
+    this.#calledTools.add(call.toolCallId);
+    this.#pendingTools.set(call.toolCallId, call.toolName);
+    this.publish({
+      type: 'tool-input-available',
+      toolCallId: call.toolCallId,
+      toolName: call.toolName,
+      input: call.input,
+    });
+    this.#persist({
+      id: createId(),
+      role: 'assistant',
+      content: '',
+      toolCall: { id: call.toolCallId, name: call.toolName, input: call.input },
+    });
+  }
+
+  /**
+   * Tool calls stored by an earlier runner of this turn that never got their result (the process
+   * died): each gets its error result stored, and shown when `show` (the viewers saw the call).
+   */
+  resolveOrphanedCalls(options: { toolCallIds: string[]; output: string; show: boolean }): void {
+    for (const toolCallId of options.toolCallIds) {
+      if (options.show) this.publish({ type: 'tool-output-error', toolCallId, errorText: options.output });
+      this.#persistResult({ toolCallId, output: options.output, isError: true });
+    }
+  }
+
   #startTool(toolCallId: string, toolName: string): void {
     if (this.#startedTools.has(toolCallId)) return;
     this.#ensureStep();
-    this.#startedTools.add(toolCallId);
+    this.#startedTools.set(toolCallId, toolName);
     this.#visibleOutput = true;
     this.publish({ type: 'tool-input-start', toolCallId, toolName });
   }
@@ -256,6 +281,11 @@ export class TurnRecorder {
         ? { type: 'tool-output-error', toolCallId, errorText }
         : { type: 'tool-output-available', toolCallId, output },
     );
+    this.#persistResult({ toolCallId, output, isError });
+  }
+
+  #persistResult(options: { toolCallId: string; output: unknown; isError: boolean }): void {
+    const { toolCallId, output, isError } = options;
     this.#persist({
       id: createId(),
       role: 'tool',

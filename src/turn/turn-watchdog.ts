@@ -23,7 +23,15 @@ export async function interruptTurn(options: {
     logger,
   });
   if (!streamExists) recorder.publish({ type: 'start', messageId: turn.messageId });
-  recorder.finalize({ unresolvedToolOutput: 'The tool did not finish (the turn was interrupted).' });
+  const unresolvedToolOutput = 'The tool did not finish (the turn was interrupted).';
+  // A call stored without its result would show as running forever: it ends here, stored. A new
+  // stream never showed the call, so only a stream that did gets its end.
+  recorder.resolveOrphanedCalls({
+    toolCallIds: await unresolvedToolCalls({ deps, turn }),
+    output: unresolvedToolOutput,
+    show: streamExists,
+  });
+  recorder.finalize({ unresolvedToolOutput });
   const ended = await completeTurn({
     deps,
     turn,
@@ -43,4 +51,15 @@ export async function interruptTurn(options: {
   });
   if (ended) logger.warn('marked a turn without a runner as interrupted');
   return ended;
+}
+
+/** Ids of the turn's stored tool calls that have no stored result. */
+async function unresolvedToolCalls(options: { deps: CompleteTurnDeps; turn: TurnRecord }): Promise<string[]> {
+  const { deps, turn } = options;
+  const rows = await deps.store.listMessages({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+  const ofTurn = rows.filter((row) => row.turnId === turn.id);
+  const resolved = new Set(
+    ofTurn.flatMap((row) => (row.role === 'tool' && row.toolCallId ? [row.toolCallId] : [])),
+  );
+  return ofTurn.flatMap((row) => (row.toolCall && !resolved.has(row.toolCall.id) ? [row.toolCall.id] : []));
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import {
   textReply,
   toolReply,
 } from '../support/fake-model/index.ts';
+import { readUntil, spawnServer } from '../support/spawn-server.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
 
@@ -58,19 +59,9 @@ describe('crash safety', () => {
       AUTOPILOT_RUNTIME: 'baseline',
       AUTOPILOT_LOG_LEVEL: 'silent',
     };
-    child = spawn(process.execPath, ['bin/autopilot.mjs', 'serve', '--port', '0', '--data-dir', dataDir], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child!.stdout!.on('data', (data: Buffer) => {
-        output += data.toString();
-        const match = /listening on (http:\S+)/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child!.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-    });
+    const spawned = await spawnServer({ env, dataDir });
+    child = spawned.child;
+    const url = spawned.url;
     const session = await (
       await fetch(`${url}/api/sessions`, {
         method: 'POST',
@@ -84,14 +75,10 @@ describe('crash safety', () => {
       body: JSON.stringify({ text: 'work' }),
     });
     // Read until the slow final answer has started, then kill the server outright.
-    const reader = response.body!.getReader();
-    let seen = '';
-    while (!seen.includes('never')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-      if ((seen.match(/text-start/g) ?? []).length >= 2) break;
-    }
+    const reader = await readUntil({
+      response,
+      until: (seen) => seen.includes('never') || (seen.match(/text-start/g) ?? []).length >= 2,
+    });
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     await reader.cancel().catch(() => undefined);
@@ -125,6 +112,91 @@ describe('crash safety', () => {
       expect(next.status).toBe(200);
       const { message } = await parseUIStream(next.body!);
       expect(message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Recovered.' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('crash safety of tool calls', () => {
+  let child: ChildProcess | undefined;
+  let fake: FakeModelServer | undefined;
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    await fake?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('after kill -9 between a stored tool call and its result, the call ends with an error on restart', async () => {
+    const slowGrep = { pattern: '^(a+)+$', path: 'evil.txt' };
+    fake = await startFakeAnthropicServer({
+      brain: scriptedBrain([
+        {
+          when: (request) =>
+            request.messages.some((message) => message.toolUses.some((use) => use.name.endsWith('grep'))),
+          reply: textReply('Searched.'),
+        },
+        {
+          when: (request) => request.toolResults.length > 0,
+          reply: toolReply({ name: 'grep', input: slowGrep }),
+        },
+        {
+          when: () => true,
+          reply: toolReply({
+            name: 'write_file',
+            input: { path: 'evil.txt', content: `${'a'.repeat(40)}!` },
+          }),
+        },
+      ]),
+    });
+    dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      AUTOPILOT_MODEL: 'claude-test',
+      AUTOPILOT_RUNTIME: 'baseline',
+      AUTOPILOT_LOG_LEVEL: 'silent',
+    };
+    const spawned = await spawnServer({ env, dataDir });
+    child = spawned.child;
+    const api = (path: string, init?: RequestInit) =>
+      fetch(`${spawned.url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
+    const session = await (await api('/api/sessions', { method: 'POST', body: '{}' })).json();
+    const response = await api(`/api/sessions/${session.id}/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'search it' }),
+    });
+    // The grep call is shown (and stored right after); its regular expression runs for 10 s.
+    const reader = await readUntil({
+      response,
+      until: (seen) => /"tool-input-available"[^\n]*"grep"/.test(seen),
+    });
+    let stored = false;
+    for (let attempt = 0; attempt < 50 && !stored; attempt++) {
+      const detail = await (await api(`/api/sessions/${session.id}`)).json();
+      stored = JSON.stringify(detail.messages).includes('tool-grep');
+      if (!stored) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(stored).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    await reader.cancel().catch(() => undefined);
+
+    const config = loadConfig(env, { host: '127.0.0.1', port: 0, dataDir });
+    const server = await startAutopilot({ config, logger: createLogger({ level: 'silent' }) });
+    try {
+      const detail = await (await fetch(`${server.url}/api/sessions/${session.id}`)).json();
+      const parts = detail.messages.at(-1).parts;
+      expect(parts.find((part: { type: string }) => part.type === 'tool-write_file')?.state).toBe(
+        'output-available',
+      );
+      expect(parts.find((part: { type: string }) => part.type === 'tool-grep')).toMatchObject({
+        state: 'output-error',
+        errorText: expect.stringMatching(/interrupted/),
+      });
+      expect(parts.at(-1)).toMatchObject({ type: 'data-error', data: { code: 'turn_interrupted' } });
     } finally {
       await server.close();
     }
