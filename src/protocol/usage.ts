@@ -5,6 +5,8 @@ export interface Usage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number;
+  /** False when some of it was used by a model without a known price: then `costUsd` counts only the rest. */
+  costKnown: boolean;
 }
 
 export const emptyUsage: Usage = Object.freeze({
@@ -13,6 +15,7 @@ export const emptyUsage: Usage = Object.freeze({
   cacheReadTokens: 0,
   cacheWriteTokens: 0,
   costUsd: 0,
+  costKnown: true,
 });
 
 export function addUsage(a: Usage, b: Usage): Usage {
@@ -22,5 +25,6 @@ export function addUsage(a: Usage, b: Usage): Usage {
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
     costUsd: a.costUsd + b.costUsd,
+    costKnown: a.costKnown && b.costKnown,
   };
 }

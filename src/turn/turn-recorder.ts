@@ -110,10 +110,14 @@ export class TurnRecorder {
     }
   }
 
-  /** Starts a retry attempt: a failed attempt's usage and transcript do not count. */
+  /** Starts a retry attempt: a failed attempt's transcript does not count; what it used does. */
   beginAttempt(): void {
-    this.#usage = emptyUsage;
     this.#transcript = null;
+  }
+
+  /** Usage of the engine's own model calls for this turn (a summary): charged, without changing the turn's model. */
+  addUsage(usage: Usage): void {
+    this.#usage = addUsage(this.#usage, usage);
   }
 
   publish(chunk: StreamChunk): void {

@@ -236,6 +236,7 @@ export class TurnService {
             store,
             model: this.#options.utilityModel,
             scope: options.scope,
+            turnId: turn.id,
             text,
             logger: this.#options.logger.child({ session: turn.sessionId }),
           }),

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LanguageModel } from 'ai';
 import type { Kysely } from 'kysely';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
@@ -37,6 +38,8 @@ export interface TurnTestService {
  */
 export async function startTurnTestService(options: {
   runtime: AgentRuntime;
+  /** The model for the engine's own calls (titles, summaries); none by default. */
+  utilityModel?: LanguageModel;
   makeStore?: (database: Database) => SqliteSessionStore;
 }): Promise<TurnTestService> {
   const dir = await mkdtemp(join(tmpdir(), 'autopilot-turns-'));
@@ -56,7 +59,7 @@ export async function startTurnTestService(options: {
       queue: new MemoryTurnQueue(),
       pending: new MemoryPendingMessages(),
       runtime: options.runtime,
-      utilityModel: null,
+      utilityModel: options.utilityModel ?? null,
       retryPolicy: {
         maxTransientRetries: 0,
         retryBaseMs: 1,

@@ -56,6 +56,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
         input,
         maxSubagents: this.#options.maxSubagents,
         providerHost: hostOf(this.#options.model.baseUrl),
+        modelName: this.#options.model.model,
       });
       succeeded = !input.signal.aborted;
     } finally {

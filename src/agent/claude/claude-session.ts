@@ -8,6 +8,7 @@ import {
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Usage } from '../../protocol/index.ts';
 import type { PromptImage } from '../agent-runtime.ts';
+import type { TokenCounts } from '../model-pricing.ts';
 import { TurnBinding } from './turn-binding.ts';
 
 /** An async iterable fed by `push`: the CLI's stdin in streaming-input mode. */
@@ -131,7 +132,7 @@ export class ClaudeSession {
    * does not always restore its running total; when the difference is smaller than what the main
    * thread alone used this turn, the baseline was not restored and the total is this turn's.
    */
-  turnUsage(options: { cumulative: Usage; mainThread: Usage }): Usage {
+  turnUsage(options: { cumulative: Usage; mainThread: TokenCounts }): Usage {
     const { cumulative, mainThread } = options;
     const base = this.usageBaseline;
     this.usageBaseline = cumulative;
@@ -141,6 +142,7 @@ export class ClaudeSession {
       cacheReadTokens: cumulative.cacheReadTokens - base.cacheReadTokens,
       cacheWriteTokens: cumulative.cacheWriteTokens - base.cacheWriteTokens,
       costUsd: cumulative.costUsd - base.costUsd,
+      costKnown: cumulative.costKnown,
     };
     const restored =
       delta.inputTokens >= mainThread.inputTokens &&
