@@ -1,10 +1,12 @@
 import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
+import { StreamFullError } from '../coord/stream-capacity.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
 import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
+import { ShownParts } from './shown-parts.ts';
 
 interface OpenBlock {
   streamId: string;
@@ -122,14 +124,25 @@ export class TurnRecorder {
 
   publish(chunk: StreamChunk): void {
     const streamId = this.#turnId;
-    // One failed append (a registry outage, a runaway turn's event cap) must not stop the chain:
+    // One failed append (a registry outage, a runaway turn's full stream) must not stop the chain:
     // the terminal events still have to be tried.
     this.#publishing = this.#publishing
-      .then(() => this.#registry.append(streamId, chunk))
-      .catch((error: unknown) =>
-        this.#logger.error({ err: error, chunk: chunk.type }, 'publishing a chunk failed'),
-      );
+      .then(async () => {
+        if (this.#shown.hides(chunk)) return;
+        await this.#registry.append(streamId, chunk);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StreamFullError) {
+          // Its part never reached the client, so neither may the chunks that continue or close it.
+          this.#shown.refused(chunk);
+          this.#logger.warn({ chunk: chunk.type }, 'the stream is full; chunk not shown');
+          return;
+        }
+        this.#logger.error({ err: error, chunk: chunk.type }, 'publishing a chunk failed');
+      });
   }
+
+  readonly #shown = new ShownParts();
 
   handle(event: AgentEvent): void {
     switch (event.type) {

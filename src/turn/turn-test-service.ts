@@ -40,12 +40,13 @@ export async function startTurnTestService(options: {
   runtime: AgentRuntime;
   /** The model for the engine's own calls (titles, summaries); none by default. */
   utilityModel?: LanguageModel;
+  registry?: MemoryStreamRegistry;
   makeStore?: (database: Database) => SqliteSessionStore;
 }): Promise<TurnTestService> {
   const dir = await mkdtemp(join(tmpdir(), 'autopilot-turns-'));
   const database: Database = await openSqliteDatabase({ path: ':memory:' });
   const store = options.makeStore?.(database) ?? new SqliteSessionStore(database);
-  const registry = new MemoryStreamRegistry();
+  const registry = options.registry ?? new MemoryStreamRegistry();
   const lock = new MemoryLock();
   const services: TurnService[] = [];
   const build = () => {
