@@ -54,7 +54,11 @@ export class LineMatcher {
     this.#worker = new Worker(workerSource, { eval: true, workerData: { source, flags, maxLineChars } });
     this.#timeoutMs = options.timeoutMs;
     // The budget is for matching: it starts once the worker runs, not while a busy machine starts it.
-    this.#online = new Promise<void>((resolve) => this.#worker.once('online', () => resolve()));
+    this.#online = new Promise<void>((resolve) => {
+      this.#worker.once('online', () => resolve());
+      // A worker that never starts must not hold the search: the time budget then ends it.
+      this.#worker.once('exit', () => resolve());
+    });
     this.#signal = options.signal;
   }
 
