@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     expect(config.limits.fileBytes).toBe(20 * 1024 * 1024);
   });
 
+  test('web_fetch is on unless AUTOPILOT_WEB_FETCH=off; anything else is a problem', () => {
+    expect(loadConfig({}).webFetch.enabled).toBe(true);
+    expect(loadConfig({ AUTOPILOT_WEB_FETCH: 'off' }).webFetch.enabled).toBe(false);
+    expect(problemsOf(() => loadConfig({ AUTOPILOT_WEB_FETCH: 'false' }))[0]).toMatch(/^AUTOPILOT_WEB_FETCH/);
+  });
+
   test('an Anthropic key selects the Anthropic model and the claude runtime', () => {
     const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-test' });
 

@@ -1,13 +1,16 @@
+import { z } from 'zod';
+
 /** Token usage and cost of a turn, as sent in `message-metadata` and stored per turn. */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costUsd: number;
+export const usageSchema = z.strictObject({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
   /** False when some of it was used by a model without a known price: then `costUsd` counts only the rest. */
-  costKnown: boolean;
-}
+  costKnown: z.boolean(),
+});
+export type Usage = z.infer<typeof usageSchema>;
 
 export const emptyUsage: Usage = Object.freeze({
   inputTokens: 0,

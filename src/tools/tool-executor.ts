@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PathError } from '../sandbox/workspace-path.ts';
 import type { AppError } from '../util/app-error.ts';
 import { decideToolUse, type ToolPolicy } from './policy.ts';
+import { scrubPaths } from './scrub-paths.ts';
 import type { AnyToolDefinition, ToolContext } from './tool.ts';
 import { ToolError } from './tool.ts';
 import { ToolCallBreakers } from './tool-call-breakers.ts';
@@ -109,7 +110,7 @@ export class ToolExecutor {
       );
       return failure(`Invalid input for ${call.toolName}: ${problems.join('; ')}`);
     }
-    const { signal } = this.#context;
+    const { signal, workspaceDir } = this.#context;
     // A stopped turn runs no further tool, and does not wait for one that ignores the signal.
     if (signal.aborted) return failure(stoppedText);
     try {
@@ -117,12 +118,18 @@ export class ToolExecutor {
       return { output: result.output, isError: result.isError === true };
     } catch (error) {
       if (signal.aborted) return failure(stoppedText);
-      if (error instanceof ToolError || error instanceof PathError) return failure(error.message);
+      if (error instanceof ToolError || error instanceof PathError) {
+        return failure(await scrubPaths({ message: error.message, workspaceDir, hideOthers: false }));
+      }
       this.#context.logger.error(
         { err: error, tool: call.toolName, toolCallId: call.toolCallId },
         'tool failed unexpectedly',
       );
-      return failure(`${call.toolName} failed: ${error instanceof Error ? error.message : String(error)}`);
+      // A system error names absolute server paths: the model and the client see them relative or hidden.
+      const message = error instanceof Error ? error.message : String(error);
+      return failure(
+        `${call.toolName} failed: ${await scrubPaths({ message, workspaceDir, hideOthers: true })}`,
+      );
     }
   }
 }

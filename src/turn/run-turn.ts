@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai';
-import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import { type AgentRunInput, type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
@@ -7,6 +7,7 @@ import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { ToolExecutor } from '../tools/tool-executor.ts';
+import { everyTool, isToolPermitted, permittedTools } from '../tools/tool-permissions.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import { modelRelevant } from './compact-history.ts';
@@ -72,7 +73,7 @@ export async function runTurn(options: {
     if (!runtime) {
       throw new AppError('model_not_configured', deps.modelSetupHint, { retryable: false });
     }
-    const [workspaceDir, history, transcript] = await Promise.all([
+    const [workspaceDir, history, transcript, session] = await Promise.all([
       deps.workspaces.ensure(turn.sessionId).catch((error: unknown) => {
         throw new AppError('workspace_error', 'The workspace for this conversation could not be prepared.', {
           cause: error,
@@ -81,10 +82,12 @@ export async function runTurn(options: {
       }),
       deps.store.listMessages({ ...scope, beforeSeq: firstSeq }),
       runtime.usesTranscript ? deps.transcripts.loadTranscript(scope) : null,
+      deps.store.getSession(scope),
     ]);
+    const permissions = session?.permissions ?? everyTool;
     const images = await loadPromptImages({ messages: userMessages, workspaceDir, logger });
     const tools = new ToolExecutor({
-      tools: deps.createTools(),
+      tools: permittedTools({ tools: deps.createTools(), permissions }),
       context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
     });
     await runAttempts({
@@ -98,6 +101,7 @@ export async function runTurn(options: {
         transcript,
         workspaceDir,
         tools,
+        allowSubagents: isToolPermitted({ name: subagentToolName, permissions }),
         signal,
         logger,
         takeFollowUps: options.takeFollowUps

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
 import { MemoryPendingMessages } from '../coord/memory/memory-pending-messages.ts';
+import { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
 import type { StreamEvent } from '../protocol/index.ts';
@@ -18,6 +19,7 @@ import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from '../store/sqlite/sqlite-transcript-store.ts';
 import { createLogger } from '../util/logger.ts';
 import { Metrics } from '../util/metrics.ts';
+import { SessionNotifier } from './session-notifier.ts';
 import { TurnService } from './turn-service.ts';
 
 type Database = Kysely<StoreDatabase>;
@@ -49,6 +51,8 @@ export async function startTurnTestService(options: {
   const registry = options.registry ?? new MemoryStreamRegistry();
   const lock = new MemoryLock();
   const services: TurnService[] = [];
+  const logger = createLogger({ level: 'silent' });
+  const notifier = new SessionNotifier({ store, events: new MemorySessionEvents(), logger });
   const build = () => {
     const service = new TurnService({
       store,
@@ -61,6 +65,7 @@ export async function startTurnTestService(options: {
       pending: new MemoryPendingMessages(),
       runtime: options.runtime,
       utilityModel: options.utilityModel ?? null,
+      notifier,
       retryPolicy: {
         maxTransientRetries: 0,
         retryBaseMs: 1,
@@ -74,7 +79,7 @@ export async function startTurnTestService(options: {
       maxTurnMs: 60_000,
       modelSetupHint: 'configure a model',
       metrics: new Metrics(),
-      logger: createLogger({ level: 'silent' }),
+      logger,
     });
     services.push(service);
     return service;

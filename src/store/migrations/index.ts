@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import { initialMigration } from './0001-initial.ts';
 import { filesMigration } from './0002-files.ts';
 import { usageCostKnownMigration } from './0004-usage-cost-known.ts';
+import { sessionPermissionsMigration } from './0005-session-permissions.ts';
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Kysely records the
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initialMigration,
   '0002_files': filesMigration,
   '0004_usage_cost_known': usageCostKnownMigration,
+  '0005_session_permissions': sessionPermissionsMigration,
 };
