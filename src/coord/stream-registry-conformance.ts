@@ -1,9 +1,13 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../protocol/index.ts';
 import { eachEvent } from './each-event.ts';
+import { StreamFullError, type StreamLimits } from './stream-capacity.ts';
 import type { StreamRegistry } from './stream-registry.ts';
 
-export type StreamRegistryFactory = () => Promise<{ registry: StreamRegistry; cleanup: () => Promise<void> }>;
+/** `limits`, when given, are the registry's caps (in events and bytes of chunk JSON). */
+export type StreamRegistryFactory = (
+  limits?: StreamLimits,
+) => Promise<{ registry: StreamRegistry; cleanup: () => Promise<void> }>;
 
 const settleMs = 20;
 /** Long enough for any backend, short enough that a hung subscriber fails the test instead of timing it out. */
@@ -86,6 +90,68 @@ export function describeStreamRegistryConformance(name: string, makeRegistry: St
       if (!iterable) throw new Error(`Stream ${options.id} should exist`);
       return eachEvent(iterable);
     }
+
+    test('a stream at its cap refuses ordinary chunks but still closes its parts and ends with finish', async () => {
+      const limited = await makeRegistry({ maxEvents: 100, maxBytes: 1024 * 1024 });
+      try {
+        const registry = limited.registry;
+        const id = streamId('full');
+        await registry.open(id);
+        await registry.append(id, { type: 'start', messageId: 'm1' });
+        await registry.append(id, { type: 'start-step' });
+        await registry.append(id, { type: 'text-start', id: 'text-1' });
+        let refused: unknown = null;
+        for (let index = 0; index < 1_000 && !refused; index++) {
+          await registry
+            .append(id, { type: 'tool-input-start', toolCallId: `c${index}`, toolName: 'grep' })
+            .catch((error: unknown) => {
+              refused = error;
+            });
+        }
+        expect(refused).toBeInstanceOf(StreamFullError);
+        for (const chunk of [
+          { type: 'text-end', id: 'text-1' },
+          { type: 'finish-step' },
+          { type: 'data-error', data: { code: 'internal_error', retryable: true, message: 'x' } },
+          { type: 'error', errorText: 'x' },
+          {
+            type: 'message-metadata',
+            messageMetadata: {
+              turnId: id,
+              status: 'failed',
+              startedAt: new Date(0).toISOString(),
+              durationMs: 1,
+              usage: {
+                inputTokens: 0,
+                outputTokens: 0,
+                cacheReadTokens: 0,
+                cacheWriteTokens: 0,
+                costUsd: 0,
+                costKnown: true,
+              },
+            },
+          },
+          { type: 'finish', finishReason: 'error' },
+        ] as const) {
+          await registry.append(id, chunk);
+        }
+        await registry.close(id);
+        const events = await withinDeadline(
+          collect(
+            await (async () => {
+              const iterable = await registry.subscribe({ streamId: id, after: 0 });
+              if (!iterable) throw new Error('the stream should exist');
+              return eachEvent(iterable);
+            })(),
+          ),
+          'the replay',
+        );
+        expect(events.length).toBeLessThanOrEqual(100);
+        expect(events.at(-1)?.chunk.type).toBe('finish');
+      } finally {
+        await limited.cleanup();
+      }
+    });
 
     test('event ids are dense from 1, and state follows open and close', async () => {
       const registry = getRegistry();

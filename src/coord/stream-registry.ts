@@ -9,7 +9,12 @@ export type StreamState = 'open' | 'closed';
 export interface StreamRegistry {
   /** Starts an empty log. Opening an existing id is an error. */
   open(streamId: string): Promise<void>;
-  /** Appends one chunk and returns its event id (1, 2, 3… within the stream). */
+  /**
+   * Appends one chunk and returns its event id (1, 2, 3… within the stream). Bounded in events
+   * and bytes: a chunk beyond its tier's room fails with StreamFullError, and the terminal
+   * sequence always fits (stream-capacity.ts). Near the cap, adjacent deltas of one part may be
+   * merged into one event (the text is unchanged).
+   */
   append(streamId: string, chunk: StreamChunk): Promise<number>;
   /** Marks the log complete; subscribers finish after the last event. Idempotent. */
   close(streamId: string): Promise<void>;

@@ -7,6 +7,8 @@ export const usageSchema = z.strictObject({
   cacheReadTokens: z.number().int().nonnegative(),
   cacheWriteTokens: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
+  /** False when some of it was used by a model without a known price: then `costUsd` counts only the rest. */
+  costKnown: z.boolean(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -16,6 +18,7 @@ export const emptyUsage: Usage = Object.freeze({
   cacheReadTokens: 0,
   cacheWriteTokens: 0,
   costUsd: 0,
+  costKnown: true,
 });
 
 export function addUsage(a: Usage, b: Usage): Usage {
@@ -25,5 +28,6 @@ export function addUsage(a: Usage, b: Usage): Usage {
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
     costUsd: a.costUsd + b.costUsd,
+    costKnown: a.costKnown && b.costKnown,
   };
 }

@@ -84,6 +84,8 @@ export interface UsageTable {
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost_usd: number;
+  /** 1 when the cost is known, 0 when a model without a price was used. */
+  cost_known: number;
   created_at: string;
 }
 

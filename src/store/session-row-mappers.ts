@@ -82,6 +82,7 @@ const usageRowSchema = z.object({
   cache_read_tokens: integerColumn,
   cache_write_tokens: integerColumn,
   cost_usd: numberColumn,
+  cost_known: integerColumn,
 });
 
 /** Expects the session's columns plus `running` (a turn runs) and `waiting` (messages wait for a turn). */
@@ -157,5 +158,6 @@ export function toUsage(row: unknown): Usage {
     cacheReadTokens: parsed.cache_read_tokens,
     cacheWriteTokens: parsed.cache_write_tokens,
     costUsd: parsed.cost_usd,
+    costKnown: parsed.cost_known !== 0,
   };
 }

@@ -39,7 +39,7 @@ parentPort.on('message', ({ text, limit }) => {
  */
 export class LineMatcher {
   readonly #worker: Worker;
-  readonly #deadline: number;
+  #deadline: number | null = null;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal;
 
@@ -53,12 +53,24 @@ export class LineMatcher {
     const { source, flags, maxLineChars } = options;
     this.#worker = new Worker(workerSource, { eval: true, workerData: { source, flags, maxLineChars } });
     this.#timeoutMs = options.timeoutMs;
-    this.#deadline = Date.now() + options.timeoutMs;
+    // The budget is for matching: it starts once the worker runs, not while a busy machine starts it.
+    this.#online = new Promise<void>((resolve) => {
+      this.#worker.once('online', () => resolve());
+      // A worker that never starts must not hold the search: the time budget then ends it.
+      this.#worker.once('exit', () => resolve());
+    });
     this.#signal = options.signal;
   }
 
+  readonly #online: Promise<void>;
+
   /** The first `limit` matching lines of `text`. */
-  match(options: { text: string; limit: number }): Promise<LineMatch[]> {
+  async match(options: { text: string; limit: number }): Promise<LineMatch[]> {
+    if (this.#deadline === null) {
+      if (!this.#signal.aborted) await Promise.race([this.#online, abortedPromise(this.#signal)]);
+      this.#deadline = Date.now() + this.#timeoutMs;
+    }
+    const deadline = this.#deadline;
     return new Promise((resolve, reject) => {
       const settle = (finish: () => void) => {
         clearTimeout(timer);
@@ -86,7 +98,7 @@ export class LineMatcher {
             ),
           );
         },
-        Math.max(0, this.#deadline - Date.now()),
+        Math.max(0, deadline - Date.now()),
       );
       this.#worker.on('message', onMessage).on('error', onError);
       if (this.#signal.aborted) return onAbort();
@@ -98,4 +110,8 @@ export class LineMatcher {
   async close(): Promise<void> {
     await this.#worker.terminate();
   }
+}
+
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

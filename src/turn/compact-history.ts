@@ -1,7 +1,9 @@
 import { generateText, type LanguageModel } from 'ai';
 import { userMessageText } from '../agent/attachment-hint.ts';
+import type { Usage } from '../protocol/index.ts';
 import type { StoredMessage } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
+import { engineUsage } from './engine-usage.ts';
 
 /** The synthetic tool row that shows a compaction in the conversation. */
 export const compactionToolName = 'context_compaction';
@@ -21,6 +23,8 @@ export interface CompactedHistory {
   stats: CompactionStats;
   /** How it was made: a model summary, or plain truncation when the summary failed. */
   method: 'summary' | 'truncation' | 'dropped';
+  /** What the summary call used (null when none was made): charged to the turn. */
+  usage: Usage | null;
 }
 
 /** Rows a model should see: compaction rows and markers are for people only. */
@@ -63,6 +67,7 @@ export async function summariseHistory(options: {
   const transcript = prefix.map(describe).join('\n');
   let summary: string | null = null;
   let method: CompactedHistory['method'] = 'summary';
+  let usage: Usage | null = null;
   if (options.model && prefix.length > 0) {
     try {
       const result = await generateText({
@@ -75,6 +80,7 @@ export async function summariseHistory(options: {
         maxRetries: 0,
         abortSignal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
       });
+      usage = engineUsage({ model: options.model, usage: result.totalUsage });
       summary = result.text.trim() || null;
     } catch (error) {
       options.logger.warn({ err: error }, 'summarising the conversation failed; truncating instead');
@@ -85,7 +91,7 @@ export async function summariseHistory(options: {
     summary = clipMiddle(transcript, Math.floor((options.budgetTokens * charsPerToken) / 4));
   }
   const compacted = prefix.length > 0 ? [syntheticUserRow(`${summaryPrefix}\n${summary}`), ...tail] : tail;
-  return { history: compacted, stats: statsOf(history, compacted), method };
+  return { history: compacted, stats: statsOf(history, compacted), method, usage };
 }
 
 /**
@@ -109,6 +115,7 @@ export function compressHistory(options: {
     history: kept,
     stats: statsOf(history, kept),
     method: kept.length < history.length ? 'dropped' : 'truncation',
+    usage: null,
   };
 }
 

@@ -48,7 +48,11 @@ export async function runAttempts(options: {
     input.tools.resetBreakers();
     try {
       for await (const event of runtime.run(input)) {
-        if (input.signal.aborted) return;
+        // After a stop the runtime still reports what was used, and nothing else counts.
+        if (input.signal.aborted) {
+          if (event.type === 'usage') recorder.handle(event);
+          continue;
+        }
         recorder.handle(event);
         if (event.type === 'tool-call') options.metrics.toolCalled(event.toolName);
         if (input.tools.tripped) throw input.tools.tripped;
@@ -116,6 +120,7 @@ async function reduceContext(options: {
           logger: options.logger,
         })
       : compressHistory({ history: input.history, budgetTokens: policy.contextBudgetTokens });
+  if (compacted.usage) recorder.addUsage(compacted.usage);
   const summary =
     compacted.method === 'dropped'
       ? 'Earlier messages were dropped to fit within context limits.'

@@ -1,6 +1,7 @@
 import { generateText, type LanguageModel } from 'ai';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
+import { recordEngineUsage } from './engine-usage.ts';
 
 const maxTitleChars = 50;
 
@@ -13,6 +14,8 @@ export async function generateSessionTitle(options: {
   store: SessionStore;
   model: LanguageModel;
   scope: Scope;
+  /** The turn it was made for: the call is charged to the user there. */
+  turnId: string;
   text: string;
   logger: Logger;
 }): Promise<boolean> {
@@ -28,6 +31,7 @@ export async function generateSessionTitle(options: {
       maxRetries: 0,
       abortSignal: AbortSignal.timeout(15_000),
     });
+    await recordEngineUsage({ ...options, usage: result.totalUsage });
     title = cleanTitle(result.text) || fallbackTitle(options.text);
   } catch (error) {
     options.logger.warn({ err: error }, 'title generation failed; using the first words');

@@ -198,7 +198,14 @@ describe('toUIMessages', () => {
       status: 'completed' as const,
       startedAt: new Date(0).toISOString(),
       durationMs: 1200,
-      usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+      usage: {
+        inputTokens: 1,
+        outputTokens: 2,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0,
+        costKnown: true,
+      },
     };
     const messages = toUIMessages(
       [

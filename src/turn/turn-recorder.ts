@@ -1,10 +1,12 @@
 import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
+import { StreamFullError } from '../coord/stream-capacity.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
 import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
+import { ShownParts } from './shown-parts.ts';
 
 /** A steered message a running turn took: stored (and shown) once the tool calls in flight end. */
 export interface FollowUp {
@@ -39,7 +41,9 @@ export class TurnRecorder {
   #step = -1;
   #stepOpen = false;
   readonly #blocks = new Map<string, OpenBlock>();
-  readonly #startedTools = new Set<string>();
+  /** Tool calls shown in the stream (tool-input-start), by id, with their tool's name. */
+  readonly #startedTools = new Map<string, string>();
+  readonly #calledTools = new Set<string>();
   readonly #pendingTools = new Map<string, string>();
   #usage: Usage = emptyUsage;
   #model: string | null = null;
@@ -132,22 +136,37 @@ export class TurnRecorder {
       .catch((error: unknown) => this.#failStorage({ error, what: 'a steered message' }));
   }
 
-  /** Starts a retry attempt: a failed attempt's usage and transcript do not count. */
+  /** Starts a retry attempt: a failed attempt's transcript does not count; what it used does. */
   beginAttempt(): void {
-    this.#usage = emptyUsage;
     this.#transcript = null;
+  }
+
+  /** Usage of the engine's own model calls for this turn (a summary): charged, without changing the turn's model. */
+  addUsage(usage: Usage): void {
+    this.#usage = addUsage(this.#usage, usage);
   }
 
   publish(chunk: StreamChunk): void {
     const streamId = this.#turnId;
-    // One failed append (a registry outage, a runaway turn's event cap) must not stop the chain:
+    // One failed append (a registry outage, a runaway turn's full stream) must not stop the chain:
     // the terminal events still have to be tried.
     this.#publishing = this.#publishing
-      .then(() => this.#registry.append(streamId, chunk))
-      .catch((error: unknown) =>
-        this.#logger.error({ err: error, chunk: chunk.type }, 'publishing a chunk failed'),
-      );
+      .then(async () => {
+        if (this.#shown.hides(chunk)) return;
+        await this.#registry.append(streamId, chunk);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StreamFullError) {
+          // Its part never reached the client, so neither may the chunks that continue or close it.
+          this.#shown.refused(chunk);
+          this.#logger.warn({ chunk: chunk.type }, 'the stream is full; chunk not shown');
+          return;
+        }
+        this.#logger.error({ err: error, chunk: chunk.type }, 'publishing a chunk failed');
+      });
   }
+
+  readonly #shown = new ShownParts();
 
   handle(event: AgentEvent): void {
     switch (event.type) {
@@ -189,20 +208,7 @@ export class TurnRecorder {
         this.#startTool(event.toolCallId, event.toolName);
         return;
       case 'tool-call':
-        this.#startTool(event.toolCallId, event.toolName);
-        this.#pendingTools.set(event.toolCallId, event.toolName);
-        this.publish({
-          type: 'tool-input-available',
-          toolCallId: event.toolCallId,
-          toolName: event.toolName,
-          input: event.input,
-        });
-        this.#persist({
-          id: createId(),
-          role: 'assistant',
-          content: '',
-          toolCall: { id: event.toolCallId, name: event.toolName, input: event.input },
-        });
+        this.#callTool(event);
         return;
       case 'tool-result':
         this.#resolveTool(event.toolCallId, event.output, event.isError);
@@ -218,9 +224,15 @@ export class TurnRecorder {
     }
   }
 
-  /** Closes open blocks, gives unresolved tool calls an output, and ends the open step. */
+  /**
+   * Closes open blocks, gives every tool call seen so far an end (one whose input was still
+   * streaming is stored and shown with empty input), and ends the open step.
+   */
   finalize(options: { unresolvedToolOutput: string }): void {
     for (const id of [...this.#blocks.keys()]) this.#endBlock(id);
+    for (const [toolCallId, toolName] of this.#startedTools) {
+      if (!this.#calledTools.has(toolCallId)) this.#callTool({ toolCallId, toolName, input: {} });
+    }
     for (const toolCallId of [...this.#pendingTools.keys()]) {
       this.#resolveTool(toolCallId, options.unresolvedToolOutput, true);
     }
@@ -260,10 +272,40 @@ export class TurnRecorder {
     if (block.text) this.#persist({ id: createId(), role: block.role, content: block.text });
   }
 
+  #callTool(call: { toolCallId: string; toolName: string; input: unknown }): void {
+    if (this.#calledTools.has(call.toolCallId)) return;
+    this.#startTool(call.toolCallId, call.toolName);
+    this.#calledTools.add(call.toolCallId);
+    this.#pendingTools.set(call.toolCallId, call.toolName);
+    this.publish({
+      type: 'tool-input-available',
+      toolCallId: call.toolCallId,
+      toolName: call.toolName,
+      input: call.input,
+    });
+    this.#persist({
+      id: createId(),
+      role: 'assistant',
+      content: '',
+      toolCall: { id: call.toolCallId, name: call.toolName, input: call.input },
+    });
+  }
+
+  /**
+   * Tool calls stored by an earlier runner of this turn that never got their result (the process
+   * died): each gets its error result stored, and shown when `show` (the viewers saw the call).
+   */
+  resolveOrphanedCalls(options: { toolCallIds: string[]; output: string; show: boolean }): void {
+    for (const toolCallId of options.toolCallIds) {
+      if (options.show) this.publish({ type: 'tool-output-error', toolCallId, errorText: options.output });
+      this.#persistResult({ toolCallId, output: options.output, isError: true });
+    }
+  }
+
   #startTool(toolCallId: string, toolName: string): void {
     if (this.#startedTools.has(toolCallId)) return;
     this.#ensureStep();
-    this.#startedTools.add(toolCallId);
+    this.#startedTools.set(toolCallId, toolName);
     this.#visibleOutput = true;
     this.publish({ type: 'tool-input-start', toolCallId, toolName });
   }
@@ -280,6 +322,11 @@ export class TurnRecorder {
         ? { type: 'tool-output-error', toolCallId, errorText }
         : { type: 'tool-output-available', toolCallId, output },
     );
+    this.#persistResult({ toolCallId, output, isError });
+  }
+
+  #persistResult(options: { toolCallId: string; output: unknown; isError: boolean }): void {
+    const { toolCallId, output, isError } = options;
     this.#persist({
       id: createId(),
       role: 'tool',

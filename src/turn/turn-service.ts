@@ -254,6 +254,7 @@ export class TurnService {
             store,
             model: this.#options.utilityModel,
             scope: options.scope,
+            turnId: turn.id,
             text: userMessages[0]?.content ?? '',
             logger: this.#options.logger.child({ session: turn.sessionId }),
           }).then(async (named) => {

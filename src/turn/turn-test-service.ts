@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LanguageModel } from 'ai';
 import type { Kysely } from 'kysely';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
@@ -38,12 +39,15 @@ export interface TurnTestService {
  */
 export async function startTurnTestService(options: {
   runtime: AgentRuntime;
+  /** The model for the engine's own calls (titles, summaries); none by default. */
+  utilityModel?: LanguageModel;
+  registry?: MemoryStreamRegistry;
   makeStore?: (database: Database) => SqliteSessionStore;
 }): Promise<TurnTestService> {
   const dir = await mkdtemp(join(tmpdir(), 'autopilot-turns-'));
   const database: Database = await openSqliteDatabase({ path: ':memory:' });
   const store = options.makeStore?.(database) ?? new SqliteSessionStore(database);
-  const registry = new MemoryStreamRegistry();
+  const registry = options.registry ?? new MemoryStreamRegistry();
   const lock = new MemoryLock();
   const services: TurnService[] = [];
   const logger = createLogger({ level: 'silent' });
@@ -58,7 +62,7 @@ export async function startTurnTestService(options: {
       registry,
       queue: new MemoryTurnQueue(),
       runtime: options.runtime,
-      utilityModel: null,
+      utilityModel: options.utilityModel ?? null,
       notifier,
       retryPolicy: {
         maxTransientRetries: 0,

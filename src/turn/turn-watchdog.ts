@@ -65,7 +65,15 @@ async function endTurnWithoutRunner(options: {
     logger,
   });
   if (!streamExists) recorder.publish({ type: 'start', messageId: turn.messageId });
-  recorder.finalize({ unresolvedToolOutput: options.unresolvedToolOutput });
+  const { unresolvedToolOutput } = options;
+  // A call stored without its result would show as running forever: it ends here, stored. A new
+  // stream never showed the call, so only a stream that did gets its end.
+  recorder.resolveOrphanedCalls({
+    toolCallIds: await unresolvedToolCalls({ deps, turn }),
+    output: unresolvedToolOutput,
+    show: streamExists,
+  });
+  recorder.finalize({ unresolvedToolOutput });
   return completeTurn({
     deps,
     turn,
@@ -74,4 +82,15 @@ async function endTurnWithoutRunner(options: {
     lease: options.lease,
     fallbackModel: deps.modelName,
   });
+}
+
+/** Ids of the turn's stored tool calls that have no stored result. */
+async function unresolvedToolCalls(options: { deps: CompleteTurnDeps; turn: TurnRecord }): Promise<string[]> {
+  const { deps, turn } = options;
+  const rows = await deps.store.listMessages({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+  const ofTurn = rows.filter((row) => row.turnId === turn.id);
+  const resolved = new Set(
+    ofTurn.flatMap((row) => (row.role === 'tool' && row.toolCallId ? [row.toolCallId] : [])),
+  );
+  return ofTurn.flatMap((row) => (row.toolCall && !resolved.has(row.toolCall.id) ? [row.toolCall.id] : []));
 }

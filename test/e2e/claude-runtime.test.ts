@@ -206,6 +206,8 @@ describe('claude runtime', () => {
   test('a background sub-agent’s result reaches the stored conversation, and its usage is counted', async () => {
     server = await startTestServer({
       runtime: 'claude',
+      // A model with a known price, so the sub-agent's share shows in the cost too.
+      env: { AUTOPILOT_MODEL: 'claude-sonnet-4-5' },
       brain: scriptedBrain([
         {
           when: isSubagent,

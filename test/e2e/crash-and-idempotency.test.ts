@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,24 +13,12 @@ import {
   textReply,
   toolReply,
 } from '../support/fake-model/index.ts';
+import { readUntil, spawnServer } from '../support/spawn-server.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
 
-/** The URL a spawned `autopilot serve` prints once it listens. */
-function listeningUrl(child: ChildProcess): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (data: Buffer) => {
-      output += data.toString();
-      const match = /listening on (http:\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-  });
-}
-
 /** Reads an SSE response until `marker` has appeared in it. */
-async function readUntil(response: Response, marker: string): Promise<void> {
+async function readToMarker(response: Response, marker: string): Promise<void> {
   const reader = response.body!.getReader();
   let seen = '';
   while (!seen.includes(marker)) {
@@ -83,11 +71,9 @@ describe('crash safety', () => {
       AUTOPILOT_RUNTIME: 'baseline',
       AUTOPILOT_LOG_LEVEL: 'silent',
     };
-    child = spawn(process.execPath, ['bin/autopilot.mjs', 'serve', '--port', '0', '--data-dir', dataDir], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await listeningUrl(child);
+    const spawned = await spawnServer({ env, dataDir });
+    child = spawned.child;
+    const url = spawned.url;
     const session = await (
       await fetch(`${url}/api/sessions`, {
         method: 'POST',
@@ -101,14 +87,10 @@ describe('crash safety', () => {
       body: JSON.stringify({ text: 'work' }),
     });
     // Read until the slow final answer has started, then kill the server outright.
-    const reader = response.body!.getReader();
-    let seen = '';
-    while (!seen.includes('never')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-      if ((seen.match(/text-start/g) ?? []).length >= 2) break;
-    }
+    const reader = await readUntil({
+      response,
+      until: (seen) => seen.includes('never') || (seen.match(/text-start/g) ?? []).length >= 2,
+    });
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     await reader.cancel().catch(() => undefined);
@@ -175,16 +157,8 @@ test('kill -9 with two messages waiting: after the restart both are answered, on
     AUTOPILOT_RUNTIME: 'baseline',
     AUTOPILOT_LOG_LEVEL: 'silent',
   };
-  const child = spawn(
-    process.execPath,
-    ['bin/autopilot.mjs', 'serve', '--port', '0', '--data-dir', dataDir],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const { child, url } = await spawnServer({ env, dataDir });
   try {
-    const url = await listeningUrl(child);
     const post = (body: unknown, path = '') =>
       fetch(`${url}/api/sessions${path}`, {
         method: 'POST',
@@ -192,9 +166,9 @@ test('kill -9 with two messages waiting: after the restart both are answered, on
         body: JSON.stringify(body),
       });
     const session = await (await post({})).json();
-    await readUntil(await post({ text: 'work' }, `/${session.id}/messages`), 'text-start');
+    await readToMarker(await post({ text: 'work' }, `/${session.id}/messages`), 'text-start');
     for (const [index, text] of ['first waiting', 'second waiting'].entries()) {
-      await readUntil(
+      await readToMarker(
         await post({ text, messageId: `wait-${index}` }, `/${session.id}/messages`),
         'data-status',
       );
@@ -241,6 +215,91 @@ test('kill -9 with two messages waiting: after the restart both are answered, on
     await rm(dataDir, { recursive: true, force: true });
   }
 }, 60_000);
+
+describe('crash safety of tool calls', () => {
+  let child: ChildProcess | undefined;
+  let fake: FakeModelServer | undefined;
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    child?.kill('SIGKILL');
+    await fake?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('after kill -9 between a stored tool call and its result, the call ends with an error on restart', async () => {
+    const slowGrep = { pattern: '^(a+)+$', path: 'evil.txt' };
+    fake = await startFakeAnthropicServer({
+      brain: scriptedBrain([
+        {
+          when: (request) =>
+            request.messages.some((message) => message.toolUses.some((use) => use.name.endsWith('grep'))),
+          reply: textReply('Searched.'),
+        },
+        {
+          when: (request) => request.toolResults.length > 0,
+          reply: toolReply({ name: 'grep', input: slowGrep }),
+        },
+        {
+          when: () => true,
+          reply: toolReply({
+            name: 'write_file',
+            input: { path: 'evil.txt', content: `${'a'.repeat(40)}!` },
+          }),
+        },
+      ]),
+    });
+    dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      AUTOPILOT_MODEL: 'claude-test',
+      AUTOPILOT_RUNTIME: 'baseline',
+      AUTOPILOT_LOG_LEVEL: 'silent',
+    };
+    const spawned = await spawnServer({ env, dataDir });
+    child = spawned.child;
+    const api = (path: string, init?: RequestInit) =>
+      fetch(`${spawned.url}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
+    const session = await (await api('/api/sessions', { method: 'POST', body: '{}' })).json();
+    const response = await api(`/api/sessions/${session.id}/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'search it' }),
+    });
+    // The grep call is shown (and stored right after); its regular expression runs for 10 s.
+    const reader = await readUntil({
+      response,
+      until: (seen) => /"tool-input-available"[^\n]*"grep"/.test(seen),
+    });
+    let stored = false;
+    for (let attempt = 0; attempt < 50 && !stored; attempt++) {
+      const detail = await (await api(`/api/sessions/${session.id}`)).json();
+      stored = JSON.stringify(detail.messages).includes('tool-grep');
+      if (!stored) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(stored).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    await reader.cancel().catch(() => undefined);
+
+    const config = loadConfig(env, { host: '127.0.0.1', port: 0, dataDir });
+    const server = await startAutopilot({ config, logger: createLogger({ level: 'silent' }) });
+    try {
+      const detail = await (await fetch(`${server.url}/api/sessions/${session.id}`)).json();
+      const parts = detail.messages.at(-1).parts;
+      expect(parts.find((part: { type: string }) => part.type === 'tool-write_file')?.state).toBe(
+        'output-available',
+      );
+      expect(parts.find((part: { type: string }) => part.type === 'tool-grep')).toMatchObject({
+        state: 'output-error',
+        errorText: expect.stringMatching(/interrupted/),
+      });
+      expect(parts.at(-1)).toMatchObject({ type: 'data-error', data: { code: 'turn_interrupted' } });
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe('idempotency', () => {
   let server: TestServer;

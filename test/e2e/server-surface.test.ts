@@ -84,9 +84,14 @@ describe('server surface', () => {
     const sessionId = await createSession(server);
     const response = await sendMessage(server, { sessionId, text: 'count me' });
     await response.text();
+    // The engine's title call is charged too: wait until it has been made.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if ((await (await server.api(`/api/sessions/${sessionId}`)).json()).title) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const after = await (await server.api('/api/usage')).json();
-    expect(after.today).toMatchObject({ inputTokens: 40, outputTokens: 7 });
-    expect(after.week.inputTokens).toBeGreaterThanOrEqual(40);
+    expect(after.today).toMatchObject({ inputTokens: 80, outputTokens: 14 });
+    expect(after.week.inputTokens).toBeGreaterThanOrEqual(80);
     expect(after.limits).toEqual({ dailyUsd: null, weeklyUsd: null });
   });
 

@@ -3,7 +3,6 @@ import {
   isStepCount,
   jsonSchema,
   type LanguageModel,
-  type LanguageModelUsage,
   RetryError,
   streamText,
   type TextStreamPart,
@@ -12,13 +11,14 @@ import {
 } from 'ai';
 import { z } from 'zod';
 import type { ModelConfig } from '../../config/config.ts';
-import type { Usage } from '../../protocol/index.ts';
 import type { ToolExecutor, ToolOutcome } from '../../tools/tool-executor.ts';
 import { AppError } from '../../util/app-error.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
 import { createLanguageModel } from '../language-model.ts';
+import { priceModelUsage, priceUsage, type TokenCounts } from '../model-pricing.ts';
 import { systemPrompt } from '../system-prompt.ts';
+import { RawStepUsage } from './raw-step-usage.ts';
 import { toModelMessages } from './to-model-messages.ts';
 
 /** Within every current model's output limit; unknown models otherwise get a compatibility warning. */
@@ -68,26 +68,48 @@ export class BaselineRuntime implements AgentRuntime {
       // The turn engine owns retries (and never retries after output was shown).
       maxRetries: 0,
       maxOutputTokens: maxOutputTokens,
+      // Usage of a step that never finishes (a stop, a cut connection) is only in the raw events.
+      includeRawChunks: true,
       // Errors reach us through the stream and are logged, structured, by the turn engine; the
       // SDK's default would print raw provider text to the console.
       onError: () => {},
     });
 
+    const inFlight = new RawStepUsage();
     try {
-      yield* this.#events(result.stream);
+      yield* this.#events({ stream: result.stream, inFlight });
     } catch (error) {
+      // A step cut short by an error still used what the provider reported for it.
+      const unfinished = inFlight.take();
+      if (unfinished) yield this.#usageEvent(unfinished);
       throw toAppError({ error, providerHost: this.#providerHost });
     }
   }
 
-  async *#events(stream: AsyncIterable<TextStreamPart<ToolSet>>): AsyncIterable<AgentEvent> {
-    for await (const part of stream) {
+  #usageEvent(tokens: TokenCounts): AgentEvent {
+    return { type: 'usage', usage: priceUsage({ model: this.#modelName, tokens }), model: this.#modelName };
+  }
+
+  async *#events(options: {
+    stream: AsyncIterable<TextStreamPart<ToolSet>>;
+    inFlight: RawStepUsage;
+  }): AsyncIterable<AgentEvent> {
+    const { inFlight } = options;
+    for await (const part of options.stream) {
       switch (part.type) {
+        case 'raw':
+          inFlight.observe(part.rawValue);
+          break;
         case 'start-step':
           yield { type: 'step-start' };
           break;
         case 'finish-step':
-          yield { type: 'usage', usage: toUsage(part.usage), model: this.#modelName };
+          inFlight.take();
+          yield {
+            type: 'usage',
+            usage: priceModelUsage({ model: this.#modelName, usage: part.usage }),
+            model: this.#modelName,
+          };
           yield { type: 'step-finish' };
           break;
         case 'text-start':
@@ -131,8 +153,11 @@ export class BaselineRuntime implements AgentRuntime {
           break;
         case 'error':
           throw toAppError({ error: part.error, providerHost: this.#providerHost });
-        case 'abort':
+        case 'abort': {
+          const unfinished = inFlight.take();
+          if (unfinished) yield this.#usageEvent(unfinished);
           return;
+        }
         default:
           break;
       }
@@ -171,21 +196,6 @@ function inputJsonSchema(definition: ToolExecutor['tools'][number]): unknown {
     jsonSchemas.set(definition, schema);
   }
   return schema;
-}
-
-function toUsage(usage: LanguageModelUsage): Usage {
-  const cacheReadTokens = usage.inputTokenDetails?.cacheReadTokens ?? 0;
-  const cacheWriteTokens = usage.inputTokenDetails?.cacheWriteTokens ?? 0;
-  const inputTokens =
-    usage.inputTokenDetails?.noCacheTokens ??
-    Math.max(0, (usage.inputTokens ?? 0) - cacheReadTokens - cacheWriteTokens);
-  return {
-    inputTokens,
-    outputTokens: usage.outputTokens ?? 0,
-    cacheReadTokens,
-    cacheWriteTokens,
-    costUsd: 0,
-  };
 }
 
 function toAppError(options: { error: unknown; providerHost: string | undefined }): AppError {

@@ -72,6 +72,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
         input,
         maxSubagents: this.#maxSubagents(input),
         providerHost: hostOf(this.#options.model.baseUrl),
+        modelName: this.#options.model.model,
       });
       succeeded = !input.signal.aborted;
     } finally {

@@ -9,6 +9,7 @@ import {
 import type { Usage } from '../../protocol/index.ts';
 import type { ProcessSpec } from '../../sandbox/agent-confinement.ts';
 import type { PromptImage } from '../agent-runtime.ts';
+import type { TokenCounts } from '../model-pricing.ts';
 import { TurnBinding } from './turn-binding.ts';
 
 /** An async iterable fed by `push`: the CLI's stdin in streaming-input mode. */
@@ -146,7 +147,7 @@ export class ClaudeSession {
    * does not always restore its running total; when the difference is smaller than what the main
    * thread alone used this turn, the baseline was not restored and the total is this turn's.
    */
-  turnUsage(options: { cumulative: Usage; mainThread: Usage }): Usage {
+  turnUsage(options: { cumulative: Usage; mainThread: TokenCounts }): Usage {
     const { cumulative, mainThread } = options;
     const base = this.usageBaseline;
     this.usageBaseline = cumulative;
@@ -156,6 +157,7 @@ export class ClaudeSession {
       cacheReadTokens: cumulative.cacheReadTokens - base.cacheReadTokens,
       cacheWriteTokens: cumulative.cacheWriteTokens - base.cacheWriteTokens,
       costUsd: cumulative.costUsd - base.costUsd,
+      costKnown: cumulative.costKnown,
     };
     const restored =
       delta.inputTokens >= mainThread.inputTokens &&

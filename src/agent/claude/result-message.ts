@@ -1,7 +1,8 @@
 import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
-import type { Usage } from '../../protocol/index.ts';
+import { addUsage, emptyUsage, type Usage } from '../../protocol/index.ts';
 import { AppError } from '../../util/app-error.ts';
 import { classifyModelError, isPromptTooLong } from '../classify-model-error.ts';
+import { priceUsage, type TokenCounts } from '../model-pricing.ts';
 
 export interface ResultSummary {
   isError: boolean;
@@ -11,55 +12,50 @@ export interface ResultSummary {
   /** Whether `usage` is the CLI's running total for the conversation (it is when modelUsage is present). */
   cumulative: boolean;
   /** This result's own usage of the main thread (sub-agents excluded). */
-  mainThreadUsage: Usage;
+  mainThreadUsage: TokenCounts;
   model: string | null;
   sessionId: string;
 }
 
 /**
- * Usage and cost of the whole query, sub-agents included: `modelUsage` sums every model the
- * session called, where `usage` counts only the main thread.
+ * Usage of the whole query, sub-agents included, priced from our table per model: `modelUsage`
+ * sums every model the session called, where `usage` counts only the main thread (priced as
+ * `fallbackModel`, the configured one).
  */
-export function summariseResult(message: SDKResultMessage): ResultSummary {
+export function summariseResult(message: SDKResultMessage, fallbackModel: string): ResultSummary {
   const models = Object.entries(message.modelUsage ?? {});
+  const mainThreadUsage: TokenCounts = {
+    inputTokens: message.usage.input_tokens,
+    outputTokens: message.usage.output_tokens,
+    cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: message.usage.cache_creation_input_tokens ?? 0,
+  };
   const usage: Usage =
     models.length > 0
       ? models.reduce<Usage>(
-          (sum, [, model]) => ({
-            inputTokens: sum.inputTokens + model.inputTokens,
-            outputTokens: sum.outputTokens + model.outputTokens,
-            cacheReadTokens: sum.cacheReadTokens + model.cacheReadInputTokens,
-            cacheWriteTokens: sum.cacheWriteTokens + model.cacheCreationInputTokens,
-            costUsd: sum.costUsd,
-          }),
-          {
-            inputTokens: 0,
-            outputTokens: 0,
-            cacheReadTokens: 0,
-            cacheWriteTokens: 0,
-            costUsd: message.total_cost_usd,
-          },
+          (sum, [model, counts]) =>
+            addUsage(
+              sum,
+              priceUsage({
+                model,
+                tokens: {
+                  inputTokens: counts.inputTokens,
+                  outputTokens: counts.outputTokens,
+                  cacheReadTokens: counts.cacheReadInputTokens,
+                  cacheWriteTokens: counts.cacheCreationInputTokens,
+                },
+              }),
+            ),
+          emptyUsage,
         )
-      : {
-          inputTokens: message.usage.input_tokens,
-          outputTokens: message.usage.output_tokens,
-          cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
-          cacheWriteTokens: message.usage.cache_creation_input_tokens ?? 0,
-          costUsd: message.total_cost_usd,
-        };
+      : priceUsage({ model: fallbackModel, tokens: mainThreadUsage });
   return {
     isError: message.is_error,
     subtype: message.subtype,
     text: message.subtype === 'success' ? message.result : (message.errors ?? []).join('\n'),
     usage,
     cumulative: models.length > 0,
-    mainThreadUsage: {
-      inputTokens: message.usage.input_tokens,
-      outputTokens: message.usage.output_tokens,
-      cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
-      cacheWriteTokens: message.usage.cache_creation_input_tokens ?? 0,
-      costUsd: 0,
-    },
+    mainThreadUsage,
     model: models[0]?.[0] ?? null,
     sessionId: message.session_id,
   };

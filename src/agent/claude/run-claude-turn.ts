@@ -6,6 +6,7 @@ import { policyToolNames } from './claude-tools.ts';
 import { isValidTranscript, readTranscript } from './cli-transcript.ts';
 import { resultFailure, summariseResult } from './result-message.ts';
 import { SdkMessageAdapter } from './sdk-message-adapter.ts';
+import { StreamUsage } from './stream-usage.ts';
 import { ToolOutputStash } from './tool-output-stash.ts';
 
 /**
@@ -20,6 +21,8 @@ export async function* runClaudeTurn(options: {
   maxSubagents: number;
   /** The configured base URL's host, named when the provider cannot be reached. */
   providerHost: string | undefined;
+  /** The configured model, for usage the CLI does not attribute to one. */
+  modelName: string;
 }): AsyncIterable<AgentEvent> {
   const { session, input } = options;
   const stash = new ToolOutputStash();
@@ -36,16 +39,30 @@ export async function* runClaudeTurn(options: {
   const onAbort = () => void session.close();
   input.signal.addEventListener('abort', onAbort, { once: true });
   const adapter = new SdkMessageAdapter({ stash });
+  // Until the final result, usage is counted from the stream, so a turn without one is charged too.
+  const streamUsage = new StreamUsage();
+  const usedSoFar = (): AgentEvent => {
+    const { usage, model } = streamUsage.total();
+    return { type: 'usage', usage, model: model ?? options.modelName };
+  };
   try {
     session.send({ text: options.prompt, images: input.images });
     for (;;) {
-      const message = await nextMessage({ session, providerHost: options.providerHost });
+      let message: Awaited<ReturnType<typeof nextMessage>>;
+      try {
+        message = await nextMessage({ session, providerHost: options.providerHost });
+      } catch (error) {
+        yield usedSoFar();
+        throw error;
+      }
       if (!message) {
+        yield usedSoFar();
         if (input.signal.aborted) return;
         throw new AppError('model_error', 'The agent process ended unexpectedly. Please try again.', {
           retryable: true,
         });
       }
+      streamUsage.observe(message);
       if (
         message.type === 'system' &&
         message.subtype === 'task_started' &&
@@ -59,16 +76,16 @@ export async function* runClaudeTurn(options: {
         yield* adapter.convert(message);
         continue;
       }
-      const result = summariseResult(message);
+      const result = summariseResult(message, options.modelName);
       session.cliSessionId = result.sessionId;
       const failure = resultFailure({ ...result, providerHost: options.providerHost });
-      if (failure) throw failure;
-      yield* adapter.finishResult();
-      if (subagents.pendingBackground > 0) continue;
+      if (!failure) yield* adapter.finishResult();
+      if (!failure && subagents.pendingBackground > 0) continue;
       const usage = result.cumulative
         ? session.turnUsage({ cumulative: result.usage, mainThread: result.mainThreadUsage })
         : result.usage;
-      yield { type: 'usage', usage, model: result.model ?? 'claude' };
+      yield { type: 'usage', usage, model: result.model ?? options.modelName };
+      if (failure) throw failure;
       break;
     }
   } finally {

@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
 import { eachEvent } from '../each-event.ts';
+import { StreamFullError } from '../stream-capacity.ts';
 import { describeStreamRegistryConformance } from '../stream-registry-conformance.ts';
 import { MemoryStreamRegistry } from './memory-stream-registry.ts';
 
-describeStreamRegistryConformance('memory', async () => ({
-  registry: new MemoryStreamRegistry(),
+describeStreamRegistryConformance('memory', async (limits) => ({
+  registry: new MemoryStreamRegistry(limits),
   cleanup: async () => {},
 }));
 
@@ -22,16 +23,42 @@ async function replay(registry: MemoryStreamRegistry, streamId: string): Promise
 }
 
 describe('MemoryStreamRegistry bounds', () => {
-  test('appends beyond maxEvents fail, and the events already kept stay readable', async () => {
-    const registry = new MemoryStreamRegistry({ maxEvents: 3 });
+  test('near the cap, adjacent deltas of one part merge into one event and the text is unchanged', async () => {
+    const registry = new MemoryStreamRegistry({ maxEvents: 200 });
     await registry.open('s');
-    for (let index = 1; index <= 3; index++) await registry.append('s', delta(index));
-
-    await expect(registry.append('s', delta(4))).rejects.toThrow(/exceeded 3 events/);
+    let text = '';
+    for (let index = 0; index < 1_000; index++) {
+      await registry.append('s', delta(index));
+      text += `part ${index}`;
+    }
+    await registry.append('s', { type: 'text-end', id: 'text-1' });
     await registry.close('s');
-    expect((await replay(registry, 's'))?.map((event) => event.id)).toEqual([1, 2, 3]);
+
+    const events = (await replay(registry, 's')) ?? [];
+    expect(events.length).toBeLessThanOrEqual(200);
+    const streamed = events.flatMap((event) =>
+      event.chunk.type === 'text-delta' ? [event.chunk.delta] : [],
+    );
+    expect(streamed.join('')).toBe(text);
+    expect(events.map((event) => event.id)).toEqual(events.map((_, index) => index + 1));
   });
 
+  test('bytes are capped as well as events', async () => {
+    const registry = new MemoryStreamRegistry({ maxBytes: 1024 * 1024 });
+    await registry.open('s');
+    const big: StreamChunk = { type: 'tool-input-start', toolCallId: 'x'.repeat(100_000), toolName: 'grep' };
+    let accepted = 0;
+    await expect(
+      (async () => {
+        for (;;) {
+          await registry.append('s', big);
+          accepted += 1;
+        }
+      })(),
+    ).rejects.toThrow(StreamFullError);
+    expect(accepted).toBeLessThan(10);
+    await registry.append('s', { type: 'finish' });
+  });
   test('a closed stream is readable for retainMs, then forgotten', async () => {
     const registry = new MemoryStreamRegistry({ retainMs: 40 });
     await registry.open('s');

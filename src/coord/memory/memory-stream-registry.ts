@@ -1,8 +1,19 @@
 import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
+import {
+  isNearCap,
+  limitsFor,
+  StreamFullError,
+  type StreamLimits,
+  sizeOf,
+  tierOf,
+} from '../stream-capacity.ts';
 import type { StreamRegistry, StreamState } from '../stream-registry.ts';
 
 interface Log {
   events: StreamEvent[];
+  bytes: number;
+  /** A text or reasoning delta held back near the cap, so the next one of its part joins it. */
+  held: Extract<StreamChunk, { delta: string }> | null;
   closed: boolean;
   /** Resolvers of subscribers waiting for the next event or the close. */
   waiters: Set<() => void>;
@@ -10,41 +21,82 @@ interface Log {
 }
 
 export interface MemoryStreamRegistryOptions {
-  /** The most events one stream keeps; appends beyond it fail, so a runaway turn cannot eat memory. */
+  /**
+   * The most events one stream keeps, so a runaway turn cannot eat memory. Appends beyond their
+   * tier's share fail (StreamFullError); the terminal sequence always fits (see stream-capacity.ts).
+   */
   maxEvents?: number;
+  /** The most bytes (of chunk JSON) one stream keeps, under the same tiers. */
+  maxBytes?: number;
   /** How long a closed stream stays readable. */
   retainMs?: number;
 }
 
 export class MemoryStreamRegistry implements StreamRegistry {
   readonly #logs = new Map<string, Log>();
-  readonly #maxEvents: number;
+  readonly #limits: StreamLimits;
   readonly #retainMs: number;
 
   constructor(options: MemoryStreamRegistryOptions = {}) {
-    this.#maxEvents = options.maxEvents ?? 200_000;
+    this.#limits = {
+      maxEvents: options.maxEvents ?? 200_000,
+      maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
+    };
     this.#retainMs = options.retainMs ?? 10 * 60_000;
   }
 
   async open(streamId: string): Promise<void> {
     if (this.#logs.has(streamId)) throw new Error(`Stream ${streamId} already exists`);
-    this.#logs.set(streamId, { events: [], closed: false, waiters: new Set() });
+    this.#logs.set(streamId, { events: [], bytes: 0, held: null, closed: false, waiters: new Set() });
   }
 
   async append(streamId: string, chunk: StreamChunk): Promise<number> {
     const log = this.#logs.get(streamId);
     if (!log || log.closed) throw new Error(`Stream ${streamId} is not open`);
-    if (log.events.length >= this.#maxEvents)
-      throw new Error(`Stream ${streamId} exceeded ${this.#maxEvents} events`);
-    const id = log.events.length + 1;
-    log.events.push({ id, chunk });
-    wake(log);
-    return id;
+    if (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta') {
+      const held = log.held;
+      if (held && held.type === chunk.type && held.id === chunk.id) {
+        log.held = { ...held, delta: held.delta + chunk.delta };
+        return log.events.length + 1;
+      }
+      this.#flushHeld(log);
+      if (isNearCap({ events: log.events.length, bytes: log.bytes, limits: this.#limits })) {
+        this.#assertRoom({ log, chunk });
+        log.held = chunk;
+        return log.events.length + 1;
+      }
+    } else {
+      this.#flushHeld(log);
+    }
+    this.#assertRoom({ log, chunk });
+    return push(log, chunk);
+  }
+
+  /** A held delta becomes an event, unless it no longer fits: then its text is dropped from the stream. */
+  #flushHeld(log: Log): void {
+    const held = log.held;
+    if (!held) return;
+    log.held = null;
+    try {
+      this.#assertRoom({ log, chunk: held });
+      push(log, held);
+    } catch {
+      // The stored message keeps the text; the stream shows what fitted.
+    }
+  }
+
+  #assertRoom(options: { log: Log; chunk: StreamChunk }): void {
+    const { log, chunk } = options;
+    const limits = limitsFor({ tier: tierOf(chunk), limits: this.#limits });
+    if (log.events.length + 1 > limits.maxEvents || log.bytes + sizeOf(chunk) > limits.maxBytes) {
+      throw new StreamFullError(`Stream is full: no room for a ${chunk.type} chunk`);
+    }
   }
 
   async close(streamId: string): Promise<void> {
     const log = this.#logs.get(streamId);
     if (!log || log.closed) return;
+    this.#flushHeld(log);
     log.closed = true;
     wake(log);
     log.expiry = setTimeout(() => this.#logs.delete(streamId), this.#retainMs);
@@ -66,6 +118,14 @@ export class MemoryStreamRegistry implements StreamRegistry {
     if (!log) return null;
     return readLog({ log, after: options.after, signal: options.signal });
   }
+}
+
+function push(log: Log, chunk: StreamChunk): number {
+  const id = log.events.length + 1;
+  log.events.push({ id, chunk });
+  log.bytes += sizeOf(chunk);
+  wake(log);
+  return id;
 }
 
 function wake(log: Log): void {

@@ -163,7 +163,14 @@ export function describeSessionConformance(getStore: () => SessionStore): void {
         ...scope,
         turnId: 'turn-1',
         model: 'model',
-        usage: { inputTokens: 5, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 1 },
+        usage: {
+          inputTokens: 5,
+          outputTokens: 5,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          costUsd: 1,
+          costKnown: true,
+        },
       });
 
       expect(await store.deleteSession(scope)).toBe(true);

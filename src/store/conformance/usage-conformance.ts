@@ -9,6 +9,7 @@ const firstUsage: Usage = {
   cacheReadTokens: 30,
   cacheWriteTokens: 4,
   costUsd: 0.125,
+  costKnown: true,
 };
 const secondUsage: Usage = {
   inputTokens: 7,
@@ -16,6 +17,7 @@ const secondUsage: Usage = {
   cacheReadTokens: 0,
   cacheWriteTokens: 1,
   costUsd: 0.5,
+  costKnown: true,
 };
 
 export function describeUsageConformance(getStore: () => SessionStore): void {
@@ -30,6 +32,7 @@ export function describeUsageConformance(getStore: () => SessionStore): void {
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
         costUsd: 0,
+        costKnown: true,
       });
 
       await store.recordUsage({ ...scope, turnId: 'turn-1', model: 'model-a', usage: firstUsage });
@@ -51,6 +54,20 @@ export function describeUsageConformance(getStore: () => SessionStore): void {
         cacheWriteTokens: 5,
       });
       expect(total.costUsd).toBeCloseTo(0.625, 10);
+    });
+
+    test('the cost of a sum is known only if every part of it is', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      await store.recordUsage({ ...scope, turnId: 'turn-1', model: 'model-a', usage: firstUsage });
+      expect(await store.getSessionUsage(scope)).toMatchObject({ costKnown: true });
+
+      const unpriced: Usage = { ...secondUsage, costUsd: 0, costKnown: false };
+      await store.recordUsage({ ...scope, turnId: 'turn-2', model: 'local-model', usage: unpriced });
+      expect(await store.getSessionUsage(scope)).toMatchObject({ inputTokens: 107, costKnown: false });
+      const since = new Date(Date.now() - 60_000).toISOString();
+      expect(await store.getOwnerUsage({ ownerId: alice, since })).toMatchObject({ costKnown: false });
     });
 
     test("usage of another owner's session is invisible and cannot be recorded", async () => {

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import { initialMigration } from './0001-initial.ts';
 import { filesMigration } from './0002-files.ts';
 import { waitingMessagesMigration } from './0003-waiting-messages.ts';
+import { usageCostKnownMigration } from './0004-usage-cost-known.ts';
 import { sessionPermissionsMigration } from './0005-session-permissions.ts';
 
 /**
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initialMigration,
   '0002_files': filesMigration,
   '0003_waiting_messages': waitingMessagesMigration,
+  '0004_usage_cost_known': usageCostKnownMigration,
   '0005_session_permissions': sessionPermissionsMigration,
 };

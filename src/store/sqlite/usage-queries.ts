@@ -33,6 +33,7 @@ export async function recordUsage(
         cache_read_tokens: usage.cacheReadTokens,
         cache_write_tokens: usage.cacheWriteTokens,
         cost_usd: usage.costUsd,
+        cost_known: usage.costKnown ? 1 : 0,
         created_at: now(),
       })
       .execute();
@@ -43,11 +44,13 @@ export async function recordUsage(
 export async function getSessionUsage(options: WithDatabase & Scope): Promise<Usage> {
   const row = await options.database
     .selectFrom('usage')
-    .select((expression) =>
-      usageColumns.map((column) =>
+    .select((expression) => [
+      ...usageColumns.map((column) =>
         expression.fn.coalesce(expression.fn.sum(column), expression.lit(0)).as(column),
       ),
-    )
+      // Known only if every row's cost is known.
+      expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known'),
+    ])
     .where('session_id', '=', options.sessionId)
     .where('owner_id', '=', options.ownerId)
     .executeTakeFirstOrThrow();
@@ -60,11 +63,13 @@ export async function getOwnerUsage(
 ): Promise<Usage> {
   const row = await options.database
     .selectFrom('usage')
-    .select((expression) =>
-      usageColumns.map((column) =>
+    .select((expression) => [
+      ...usageColumns.map((column) =>
         expression.fn.coalesce(expression.fn.sum(column), expression.lit(0)).as(column),
       ),
-    )
+      // Known only if every row's cost is known.
+      expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known'),
+    ])
     .where('owner_id', '=', options.ownerId)
     .where('created_at', '>=', options.since)
     .executeTakeFirstOrThrow();
