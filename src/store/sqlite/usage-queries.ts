@@ -86,6 +86,8 @@ export async function getTurnUsage(
     .select((expression) => [
       'turn_id',
       ...usageColumns.map((column) => expression.fn.sum(column).as(column)),
+      // Known only if every row's cost is known.
+      expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known'),
     ])
     .where('session_id', '=', options.sessionId)
     .where('owner_id', '=', options.ownerId)
