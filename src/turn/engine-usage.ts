@@ -14,8 +14,10 @@ export function engineUsage(options: { model: LanguageModel; usage: LanguageMode
 }
 
 /**
- * Charges a call the engine made on the user's behalf (a title) to their ledger, as its own row
- * under the turn it was made for. A failure is logged: it must never fail the turn.
+ * Charges a call the engine made on the user's behalf (a title) to their ledger and the session's
+ * totals, as its own row. The row is keyed `engine:<turnId>`, not by the turn itself: a turn's own
+ * usage (its `message-metadata`, live and after a reload) stays what the turn's model calls used.
+ * A failure is logged: it must never fail the turn.
  */
 export async function recordEngineUsage(options: {
   store: SessionStore;
@@ -28,7 +30,7 @@ export async function recordEngineUsage(options: {
   try {
     await options.store.recordUsage({
       ...options.scope,
-      turnId: options.turnId,
+      turnId: `engine:${options.turnId}`,
       model: modelNameOf(options.model),
       usage: engineUsage(options),
     });

@@ -51,7 +51,7 @@ test('a cancel while a tool call’s input streams ends that call, live and stor
   if (result.kind !== 'stream') throw new Error('expected a started turn');
   await runtime.started;
 
-  expect(await harness.service.cancel(scope)).toBe(true);
+  expect(await harness.service.cancel(scope)).toEqual({ cancelled: true, unsent: [] });
   const { message, errors } = await toMessage(
     await readWholeStream({ registry: harness.registry, streamId: result.turnId }),
   );
