@@ -25,6 +25,7 @@ export async function* runClaudeTurn(options: {
   const stash = new ToolOutputStash();
   const subagents = new SubagentTracker();
   const names = policyToolNames({ tools: input.tools.tools, maxSubagents: options.maxSubagents });
+  session.startTurn();
   session.binding.bind({
     tools: input.tools,
     stash,
@@ -60,7 +61,7 @@ export async function* runClaudeTurn(options: {
         continue;
       }
       const result = summariseResult(message);
-      session.cliSessionId = result.sessionId;
+      session.recordCliSessionId(result.sessionId);
       const failure = resultFailure({ ...result, providerHost: options.providerHost });
       if (failure) throw failure;
       yield* adapter.finishResult();
