@@ -6,5 +6,5 @@ export function hasErrorCode(options: { error: unknown; code: string }): boolean
 
 /** A path that does not exist (or runs through a file where a folder should be). */
 export function isMissing(error: unknown): boolean {
-  return hasErrorCode({ error: error, code: 'ENOENT' }) || hasErrorCode({ error: error, code: 'ENOTDIR' });
+  return hasErrorCode({ error, code: 'ENOENT' }) || hasErrorCode({ error, code: 'ENOTDIR' });
 }
