@@ -75,9 +75,11 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }
 
@@ -98,9 +100,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   const problems: string[] = [];
   const values = parseEnvironment({ env, problems });
 
-  const tokens = parseTokens(values.AUTOPILOT_API_TOKENS, problems);
+  const tokens = parseTokens({ raw: values.AUTOPILOT_API_TOKENS, problems });
   const model = resolveModel(values, problems);
-  const subagents = parseSubagents(values.AUTOPILOT_SUBAGENTS, problems);
+  const subagents = parseSubagents({ raw: values.AUTOPILOT_SUBAGENTS, problems });
   const mcpServers = loadMcpConfig({ path: values.AUTOPILOT_MCP_CONFIG, problems });
   if (problems.length > 0) throw new ConfigError(problems);
 

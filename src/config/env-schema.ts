@@ -113,7 +113,8 @@ const defaultSubagents: Record<string, SubagentConfig> = {
 };
 
 /** `AUTOPILOT_API_TOKENS="alice:secret1,bob:secret2"`: each token authenticates as its user. */
-export function parseTokens(raw: string | undefined, problems: string[]): ApiToken[] {
+export function parseTokens(options: { raw: string | undefined; problems: string[] }): ApiToken[] {
+  const { raw, problems } = options;
   if (!raw) return [];
   const tokens: ApiToken[] = [];
   for (const entry of raw.split(',')) {
@@ -132,7 +133,11 @@ export function parseTokens(raw: string | undefined, problems: string[]): ApiTok
 }
 
 /** `AUTOPILOT_SUBAGENTS` is JSON: `{"name": {"description": "...", "prompt": "...", "tools": ["read_file"]}}`. */
-export function parseSubagents(raw: string | undefined, problems: string[]): Record<string, SubagentConfig> {
+export function parseSubagents(options: {
+  raw: string | undefined;
+  problems: string[];
+}): Record<string, SubagentConfig> {
+  const { raw, problems } = options;
   if (!raw) return defaultSubagents;
   let value: unknown;
   try {

@@ -17,7 +17,10 @@ class FakeE2bClient implements E2bClient {
   readonly calls: string[] = [];
   readonly #remotes = new Map<string, FakeRemote>();
   #next = 0;
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
 
   async create(options: { metadata: Record<string, string> }): Promise<E2bRemote> {
     const id = `sbx-${++this.#next}`;
@@ -49,11 +52,14 @@ class FakeE2bClient implements E2bClient {
 
 class FakeRemote implements E2bRemote {
   state: 'running' | 'paused' | 'killed' = 'running';
-  constructor(
-    readonly sandboxId: string,
-    readonly fsRoot: string,
-    private readonly calls: string[],
-  ) {}
+  readonly sandboxId: string;
+  readonly fsRoot: string;
+  private readonly calls: string[];
+  constructor(sandboxId: string, fsRoot: string, calls: string[]) {
+    this.sandboxId = sandboxId;
+    this.fsRoot = fsRoot;
+    this.calls = calls;
+  }
 
   #local(path: string): string {
     return join(this.fsRoot, path);

@@ -42,9 +42,10 @@ export async function openWorkspaceFile(options: {
   try {
     handle = await open(target, modeFlags[mode] | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
   } catch (error) {
-    if (hasErrorCode(error, 'ELOOP'))
+    if (hasErrorCode({ error, code: 'ELOOP' }))
       throw new PathError(`"${path}" is a symbolic link; it is not followed.`);
-    if (hasErrorCode(error, 'EISDIR')) throw new NotAFileError(`"${path}" is a folder, not a file.`);
+    if (hasErrorCode({ error, code: 'EISDIR' }))
+      throw new NotAFileError(`"${path}" is a folder, not a file.`);
     throw error;
   }
   try {

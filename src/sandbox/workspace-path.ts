@@ -78,7 +78,8 @@ async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promi
       const real = await realpath(current);
       return rest.length > 0 ? join(real, ...rest.reverse()) : real;
     } catch (error) {
-      if (hasErrorCode(error, 'ELOOP')) throw new PathError('Path has too many levels of symbolic links.');
+      if (hasErrorCode({ error, code: 'ELOOP' }))
+        throw new PathError('Path has too many levels of symbolic links.');
       if (!isMissing(error)) throw error;
       const link = await readlink(current).catch(() => null);
       if (link !== null) {

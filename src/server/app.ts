@@ -20,9 +20,12 @@ import { registerWebUi } from './web-ui.ts';
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.onError((error) => toErrorResponse(error, deps.logger));
+  app.onError((error) => toErrorResponse({ error, logger: deps.logger }));
   app.notFound(() =>
-    toErrorResponse(new AppError('not_found', 'No such route.', { status: 404 }), deps.logger),
+    toErrorResponse({
+      error: new AppError('not_found', 'No such route.', { status: 404 }),
+      logger: deps.logger,
+    }),
   );
 
   // An error answered before the body was read: the client must still get to read it.

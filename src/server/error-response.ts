@@ -3,7 +3,8 @@ import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** The one place that turns anything thrown into an HTTP response. Stack traces never leave. */
-export function toErrorResponse(error: unknown, logger: Logger): Response {
+export function toErrorResponse(options: { error: unknown; logger: Logger }): Response {
+  const { error, logger } = options;
   const appError = isAppError(error)
     ? error
     : new AppError('internal_error', 'Internal error', { cause: error, expose: false, status: 500 });

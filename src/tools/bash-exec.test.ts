@@ -17,7 +17,10 @@ import { useToolWorkspace } from './tool-test-workspace.ts';
 class RecordingSandbox implements Sandbox {
   readonly kind = 'recording';
   readonly requests: SandboxExecRequest[] = [];
-  constructor(private readonly answer: () => Promise<SandboxExecResult>) {}
+  private readonly answer: () => Promise<SandboxExecResult>;
+  constructor(answer: () => Promise<SandboxExecResult>) {
+    this.answer = answer;
+  }
   exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
     this.requests.push(request);
     return this.answer();

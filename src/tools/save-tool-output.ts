@@ -38,7 +38,7 @@ export async function saveToolOutput(options: {
       }
       return path;
     } catch (error) {
-      if (!hasErrorCode(error, 'EEXIST') || attempt >= maxAttempts) throw error;
+      if (!hasErrorCode({ error, code: 'EEXIST' }) || attempt >= maxAttempts) throw error;
     }
   }
 }

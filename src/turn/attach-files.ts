@@ -79,13 +79,13 @@ async function prepareAttachmentsFolder(workspaceDir: string): Promise<void> {
   const root = await realpath(workspaceDir);
   const folder = join(root, attachmentsFolder);
   const found = await lstat(folder).catch((error: unknown) => {
-    if (hasErrorCode(error, 'ENOENT')) return null;
+    if (hasErrorCode({ error, code: 'ENOENT' })) return null;
     throw error;
   });
   if (found?.isDirectory()) return;
   if (found) await rename(folder, join(root, `${attachmentsFolder}.moved-${createId()}`));
   await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
-    if (!hasErrorCode(error, 'EEXIST')) throw error;
+    if (!hasErrorCode({ error, code: 'EEXIST' })) throw error;
   });
 }
 
@@ -115,7 +115,7 @@ async function createFreeFile(options: { workspaceDir: string; name: string }) {
     try {
       return { path, handle: await open(target, 'wx') };
     } catch (error) {
-      if (!hasErrorCode(error, 'EEXIST')) throw error;
+      if (!hasErrorCode({ error, code: 'EEXIST' })) throw error;
     }
   }
   throw new Error(`No free name for ${name} in ${attachmentsFolder}/.`);

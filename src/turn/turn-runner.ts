@@ -36,7 +36,8 @@ export class TurnRunner {
    * checked again first: a turn that waited for a slot may have been ended meanwhile, and one
    * whose lock expired must not run beside the turn that may hold the session now.
    */
-  async run(job: TurnJob, admitted?: { userMessages: StoredMessage[] }): Promise<void> {
+  async run(options: { job: TurnJob; admitted?: { userMessages: StoredMessage[] } }): Promise<void> {
+    const { job, admitted } = options;
     const { store, logger, lock } = this.#deps;
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
     const turn = await store.getTurn({ ...scope, turnId: job.turnId });

@@ -304,7 +304,7 @@ export class TurnService {
   async #run(job: TurnJob): Promise<void> {
     const admitted = this.#admitted.take(job.turnId);
     if (this.#cancelledWhileQueued.delete(job.turnId)) return;
-    await this.#runner.run(job, admitted);
+    await this.#runner.run({ job, admitted });
     await this.#options.notifier.changed({ ownerId: job.ownerId, sessionId: job.sessionId });
     await this.#startNextLogged({ ownerId: job.ownerId, sessionId: job.sessionId });
   }

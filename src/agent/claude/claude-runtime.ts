@@ -76,7 +76,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       });
       succeeded = !input.signal.aborted;
     } finally {
-      session.lastTurnId = input.turnId;
+      session.finishTurn(input.turnId);
       // A stopped or failed turn leaves the process in an unknown state: end it; resume restores the rest.
       if (succeeded) await this.#pool.give(input.sessionId, session);
       else await session.close();

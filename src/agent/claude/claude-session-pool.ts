@@ -23,7 +23,7 @@ export class ClaudeSessionPool {
     const session = this.#sessions.get(conversationId);
     if (!session) return null;
     this.#sessions.delete(conversationId);
-    clearTimeout(session.idleTimer);
+    session.reserve();
     return session.closed ? null : session;
   }
 
@@ -37,12 +37,12 @@ export class ClaudeSessionPool {
     void this.#sessions.get(conversationId)?.close();
     this.#sessions.delete(conversationId);
     while (this.#sessions.size >= this.#maxLive) this.#evictOldest();
-    session.lastUsedAt = Date.now();
-    session.idleTimer = setTimeout(() => {
-      if (this.#sessions.get(conversationId) === session) this.#sessions.delete(conversationId);
-      void session.close();
-    }, this.#idleMs);
-    session.idleTimer.unref();
+    session.idle({
+      idleMs: this.#idleMs,
+      onExpire: () => {
+        if (this.#sessions.get(conversationId) === session) this.#sessions.delete(conversationId);
+      },
+    });
     this.#sessions.set(conversationId, session);
   }
 

@@ -48,6 +48,12 @@ class MessageQueue implements AsyncIterable<SDKUserMessage> {
  * conversation (the warm path), so each turn costs a message on stdin instead of a process start.
  * Usage from the CLI is cumulative over the conversation; `turnUsage` turns it into per-turn figures.
  */
+/**
+ * reserved: held by a turn (new, or taken from the pool); running: a turn is talking to it;
+ * idle: warm in the pool; closed: the process is ended, for good.
+ */
+export type ClaudeSessionState = 'reserved' | 'running' | 'idle' | 'closed';
+
 export class ClaudeSession {
   readonly binding = new TurnBinding();
   readonly toolNames: string;
@@ -57,17 +63,15 @@ export class ClaudeSession {
   readonly #query: Query;
   readonly #output: AsyncIterator<SDKMessage>;
   readonly #abort: AbortController;
-  #closed = false;
+  #state: ClaudeSessionState = 'reserved';
   #exited: Promise<void> = Promise.resolve();
   #child: ChildProcess | undefined;
   readonly #composedInput: boolean;
-  /** The conversation's turn this process last completed; the process is stale if another turn ran since. */
-  lastTurnId: string | null = null;
-  cliSessionId: string | null = null;
-  /** The CLI's cumulative usage at the end of the last turn (restored from the transcript when resuming). */
-  usageBaseline: Usage;
-  lastUsedAt = Date.now();
-  idleTimer: NodeJS.Timeout | undefined;
+  #lastTurnId: string | null = null;
+  #cliSessionId: string | null = null;
+  #usageBaseline: Usage;
+  #lastUsedAt = Date.now();
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(options: {
     options: (binding: TurnBinding) => Options;
@@ -83,7 +87,7 @@ export class ClaudeSession {
     const wrapSpawn = options.wrapSpawn ?? ((spec: ProcessSpec) => spec);
     this.toolNames = options.toolNames.join(',');
     this.configDir = options.configDir;
-    this.usageBaseline = options.usageBaseline;
+    this.#usageBaseline = options.usageBaseline;
     const queryOptions = options.options(this.binding);
     this.#abort = queryOptions.abortController ?? new AbortController();
     this.#query = query({
@@ -108,8 +112,68 @@ export class ClaudeSession {
     this.#output = this.#query[Symbol.asyncIterator]();
   }
 
+  get state(): ClaudeSessionState {
+    return this.#state;
+  }
+
   get closed(): boolean {
-    return this.#closed;
+    return this.#state === 'closed';
+  }
+
+  /** The conversation's turn this process last ran; the process is stale if another turn ran since. */
+  get lastTurnId(): string | null {
+    return this.#lastTurnId;
+  }
+
+  /** The CLI's own id for the conversation, known once a turn has produced a result. */
+  get cliSessionId(): string | null {
+    return this.#cliSessionId;
+  }
+
+  /** The CLI's cumulative usage at the end of the last turn (restored from the transcript when resuming). */
+  get usageBaseline(): Usage {
+    return this.#usageBaseline;
+  }
+
+  /** When the process last went idle; the pool evicts the longest idle first. */
+  get lastUsedAt(): number {
+    return this.#lastUsedAt;
+  }
+
+  /** Idle → reserved: a turn took the process from the pool, so it must not expire under it. */
+  reserve(): void {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#idleTimer);
+    this.#state = 'reserved';
+  }
+
+  /** Reserved → running: a turn is talking to the process. */
+  startTurn(): void {
+    if (this.#state !== 'closed') this.#state = 'running';
+  }
+
+  /** The CLI reported its session id in a turn's result. */
+  recordCliSessionId(cliSessionId: string): void {
+    this.#cliSessionId = cliSessionId;
+  }
+
+  /** Running → reserved: the turn is over (however it ended); the process has now seen `turnId`. */
+  finishTurn(turnId: string): void {
+    this.#lastTurnId = turnId;
+    if (this.#state !== 'closed') this.#state = 'reserved';
+  }
+
+  /** Reserved → idle: waits in the pool, and `onExpire` runs and the process closes after `idleMs`. */
+  idle(options: { idleMs: number; onExpire: () => void }): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'idle';
+    this.#lastUsedAt = Date.now();
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      options.onExpire();
+      void this.close();
+    }, options.idleMs);
+    this.#idleTimer.unref();
   }
 
   send(options: { text: string; images: PromptImage[] }): void {
@@ -149,8 +213,8 @@ export class ClaudeSession {
    */
   turnUsage(options: { cumulative: Usage; mainThread: TokenCounts }): Usage {
     const { cumulative, mainThread } = options;
-    const base = this.usageBaseline;
-    this.usageBaseline = cumulative;
+    const base = this.#usageBaseline;
+    this.#usageBaseline = cumulative;
     const delta: Usage = {
       inputTokens: cumulative.inputTokens - base.inputTokens,
       outputTokens: cumulative.outputTokens - base.outputTokens,
@@ -173,9 +237,9 @@ export class ClaudeSession {
 
   /** Ends the CLI process at once; resolves when it has exited. Idempotent. */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      clearTimeout(this.idleTimer);
+    if (this.#state !== 'closed') {
+      this.#state = 'closed';
+      clearTimeout(this.#idleTimer);
       this.binding.unbind();
       this.#input.close();
       this.#exited = killProcess(this.#child);

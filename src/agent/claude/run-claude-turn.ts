@@ -28,6 +28,7 @@ export async function* runClaudeTurn(options: {
   const stash = new ToolOutputStash();
   const subagents = new SubagentTracker();
   const names = policyToolNames({ tools: input.tools.tools, maxSubagents: options.maxSubagents });
+  session.startTurn();
   session.binding.bind({
     tools: input.tools,
     stash,
@@ -77,7 +78,7 @@ export async function* runClaudeTurn(options: {
         continue;
       }
       const result = summariseResult(message, options.modelName);
-      session.cliSessionId = result.sessionId;
+      session.recordCliSessionId(result.sessionId);
       const failure = resultFailure({ ...result, providerHost: options.providerHost });
       if (!failure) yield* adapter.finishResult();
       if (!failure && subagents.pendingBackground > 0) continue;

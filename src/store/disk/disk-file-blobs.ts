@@ -66,7 +66,7 @@ export class DiskFileBlobs implements FileBlobs {
       const handle = await open(join(this.#root, storageKey), 'r');
       return handle.createReadStream();
     } catch (error) {
-      if (hasErrorCode(error, 'ENOENT')) return null;
+      if (hasErrorCode({ error, code: 'ENOENT' })) return null;
       throw error;
     }
   }
