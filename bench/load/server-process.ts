@@ -50,6 +50,10 @@ export async function startServerProcess(options: {
         AUTOPILOT_HOST: '127.0.0.1',
         AUTOPILOT_PORT: String(port),
         AUTOPILOT_LOG_LEVEL: 'warn',
+        // `AUTOPILOT_BENCH_CPU_PROF=<dir>` writes the server's V8 CPU profile there, to choose the work.
+        ...(process.env.AUTOPILOT_BENCH_CPU_PROF
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.AUTOPILOT_BENCH_CPU_PROF}` }
+          : {}),
         ...options.env,
       },
     },
@@ -63,8 +67,10 @@ export async function startServerProcess(options: {
     readUsage: () => readServerUsage(pid),
     async close() {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const stoppingAt = performance.now();
       child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+      await Promise.race([exited, sleep(60_000).then(() => child.kill('SIGKILL'))]);
+      console.error(`server exited ${((performance.now() - stoppingAt) / 1000).toFixed(1)} s after SIGTERM`);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
