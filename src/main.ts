@@ -5,17 +5,26 @@ import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemoryPendingMessages } from './coord/memory/memory-pending-messages.ts';
+import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
+import { resolveAgentConfinement } from './sandbox/agent-confinement.ts';
+import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
+import { answerClientError } from './server/client-error.ts';
 import { DiskFileBlobs } from './store/disk/disk-file-blobs.ts';
+import type { SessionStore } from './store/session-store.ts';
 import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
 import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
+import { McpServers } from './tools/mcp/mcp-servers.ts';
+import { subagentToolNames } from './tools/policy.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
+import { createWebFetchTool } from './tools/web-fetch.ts';
+import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
 import { Metrics } from './util/metrics.ts';
@@ -39,6 +48,10 @@ export async function startAutopilot(options: {
   logger: Logger;
   /** Tools added to the defaults (tests use this for tools with controllable timing). */
   extraTools?: () => AnyToolDefinition[];
+  /** Wraps the session store (tests use this to count what reaches the database). */
+  wrapStore?: (store: SessionStore) => SessionStore;
+  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -53,10 +66,31 @@ export async function startAutopilot(options: {
     );
   }
 
-  const metrics = new Metrics();
-  const createTools = () => [...createDefaultTools(), ...(options.extraTools?.() ?? [])];
+  const usesClaude = config.runtime === 'claude' && config.model?.provider === 'anthropic';
+  const agentConfinement = usesClaude
+    ? await resolveAgentConfinement({
+        mode: config.agentSandbox,
+        bwrapPath: 'bwrap',
+        warn: (details, message) => logger.warn(details, message),
+      })
+    : null;
+  const sandbox = new BubblewrapSandbox({ logger });
+  // Made once: it holds the connection pool of its guarded dispatcher.
+  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
+  const mcp = await McpServers.connect({ ...config.mcp, logger });
+  const createTools = () => [
+    ...createDefaultTools({ sandbox }),
+    ...(webFetch ? [webFetch] : []),
+    ...mcp.tools,
+    ...(options.extraTools?.() ?? []),
+  ];
+  const metrics = new Metrics({
+    toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
+  });
   const database = await openSqliteDatabase({ path: config.store.path });
-  const store = new SqliteSessionStore(database);
+  const sqliteStore = new SqliteSessionStore(database);
+  const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;
   const transcripts = new SqliteTranscriptStore(database);
   const files = new SqliteFileStore(database);
   const fileBlobs = new DiskFileBlobs({
@@ -65,6 +99,8 @@ export async function startAutopilot(options: {
   });
   const registry = new MemoryStreamRegistry();
   const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
+  const sessionEvents = new MemorySessionEvents();
+  const notifier = new SessionNotifier({ store, events: sessionEvents, logger });
   const turns = new TurnService({
     store,
     lock: new MemoryLock(),
@@ -75,7 +111,12 @@ export async function startAutopilot(options: {
     transcripts,
     files,
     fileBlobs,
-    runtime: createRuntime({ config, toolNames: createTools().map((tool) => tool.name) }),
+    runtime: createRuntime({
+      config,
+      toolNames: createTools().map((tool) => tool.name),
+      agentConfinement,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    }),
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,
@@ -83,6 +124,7 @@ export async function startAutopilot(options: {
     modelName: config.model?.model ?? 'none',
     lockTtlMs: config.limits.lockTtlMs,
     modelSetupHint,
+    notifier,
     metrics,
     logger,
   });
@@ -91,10 +133,26 @@ export async function startAutopilot(options: {
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
 
-  const app = createApp({ config, metrics, store, files, fileBlobs, registry, turns, workspaces, logger });
+  let port = config.server.port;
+  const listenPort = () => port;
+  const app = createApp({
+    config,
+    metrics,
+    store,
+    files,
+    fileBlobs,
+    registry,
+    turns,
+    workspaces,
+    logger,
+    listenPort,
+    sessionEvents,
+    notifier,
+    mcpStatuses: () => mcp.statuses(),
+  });
   const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  if (typeof address === 'object' && address) port = address.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
   logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');
@@ -116,6 +174,7 @@ export async function startAutopilot(options: {
         // Idle keep-alive connections would keep close() waiting.
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
+      await mcp.close();
       await store.close();
     },
   };
@@ -131,5 +190,6 @@ function listen(options: {
       resolve(server),
     );
     server.once('error', reject);
+    server.on('clientError', answerClientError);
   });
 }

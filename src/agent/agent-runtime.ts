@@ -53,6 +53,11 @@ export interface AgentRunInput {
   transcript: StoredTranscript | null;
   workspaceDir: string;
   tools: ToolExecutor;
+  /**
+   * Whether the session's permissions let the agent start sub-agents (the `Agent` tool); true
+   * when absent. A sub-agent never gets a tool its parent was not given.
+   */
+  allowSubagents?: boolean;
   signal: AbortSignal;
   logger: Logger;
   /**
@@ -62,6 +67,9 @@ export interface AgentRunInput {
   takeFollowUps?: () => Promise<string[]>;
 }
 
+/** The name permissions use for the sub-agent tool, on every runtime that has one. */
+export const subagentToolName = 'Agent';
+
 /** Errors thrown by `run` are `AppError`s classified by the runtime (see classify-model-error.ts). */
 export interface AgentRuntime {
   readonly kind: RuntimeKind;
@@ -70,6 +78,9 @@ export interface AgentRuntime {
   run(input: AgentRunInput): AsyncIterable<AgentEvent>;
   /** Releases what the runtime keeps between turns (live CLI processes); called at shutdown. */
   close(): Promise<void>;
-  /** Forgets what it keeps for one conversation (the session was deleted). */
+  /**
+   * Forgets everything it keeps for one conversation (the session was deleted): live processes
+   * and any state on disk. Called after the session's turn has stopped.
+   */
   forget(sessionId: string): Promise<void>;
 }

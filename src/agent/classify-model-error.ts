@@ -1,19 +1,29 @@
 import { AppError } from '../util/app-error.ts';
 
-const transientStatuses = new Set([408, 429, 500, 502, 503, 504, 529]);
-const transientPatterns = [
-  /econnreset/i,
+/** The connection was never made: refused, no such host, no route. */
+const unreachablePatterns = [
   /econnrefused/i,
+  /enotfound/i,
+  /eai_again/i,
+  /getaddrinfo/i,
+  /ehostunreach/i,
+  /enetunreach/i,
+  /unable to connect/i,
+  /connection error/i,
+];
+/** The connection was made, then cut. */
+const interruptedPatterns = [
+  /econnreset/i,
   /socket (connection was )?closed unexpectedly/i,
   /connection was forcibly closed/i,
   /network socket disconnected/i,
   /other side closed/i,
   /terminated/i,
   /fetch failed/i,
-  /overloaded/i,
-  /rate.?limit/i,
-  /too many requests/i,
 ];
+const busyPattern = /overloaded/i;
+const rateLimitPattern = /rate.?limit|too many requests/i;
+const serverErrorStatuses = new Set([500, 502, 503, 504]);
 const promptTooLongPattern =
   /prompt is too long|context.{0,20}(length|window).{0,20}exceed|maximum context length/i;
 
@@ -21,14 +31,17 @@ export interface ModelFailure {
   status?: number;
   message: string;
   cause?: unknown;
+  /** The configured base URL's host, named when the provider cannot be reached. */
+  providerHost?: string;
 }
 
 /**
- * Maps a provider failure to an AppError with friendly text. The provider's raw text is kept
- * only in `cause`, for the logs: it never reaches a client.
+ * Maps a provider failure to an AppError whose text says what happened. The provider's raw text
+ * is kept only in `cause`, for the logs: it never reaches a client.
  */
 export function classifyModelError(failure: ModelFailure): AppError {
   const { status, message, cause } = failure;
+  const transient = (text: string) => new AppError('transient_api_error', text, { cause, retryable: true });
   if (isPromptTooLong(message)) {
     return new AppError('prompt_too_long', 'The conversation is too long for the model.', {
       cause,
@@ -46,40 +59,41 @@ export function classifyModelError(failure: ModelFailure): AppError {
       { cause, retryable: false },
     );
   }
-  if (status === 429 || /rate.?limit|too many requests/i.test(message)) {
-    return new AppError(
-      'transient_api_error',
-      'The model provider is rate limiting requests. Please try again shortly.',
-      {
-        cause,
-        retryable: true,
-      },
+  if (status === 429 || rateLimitPattern.test(message)) {
+    return transient('The model provider is rate limiting requests. Please try again shortly.');
+  }
+  if (status === 529 || busyPattern.test(message)) {
+    return transient('The model provider is busy right now. Please try again in a moment.');
+  }
+  if (status === undefined && unreachablePatterns.some((pattern) => pattern.test(message))) {
+    const where = failure.providerHost ? ` at ${failure.providerHost}` : '';
+    return transient(
+      `Autopilot cannot reach the model provider${where}. Check that it is running and that the configured address is right.`,
     );
   }
-  if (
-    (status !== undefined && transientStatuses.has(status)) ||
-    transientPatterns.some((p) => p.test(message))
-  ) {
-    return new AppError(
-      'transient_api_error',
-      'The connection to the model provider was interrupted. Please try again.',
-      { cause, retryable: true },
-    );
+  if (status !== undefined && serverErrorStatuses.has(status)) {
+    return transient('The model provider had a temporary problem. Please try again.');
   }
-  if (/timed? ?out|timeout/i.test(message)) {
-    return new AppError(
-      'transient_api_error',
-      'The model provider took too long to answer. Please try again.',
-      {
-        cause,
-        retryable: true,
-      },
-    );
+  // A stream cut after its 200 carries that status: the cut is what happened.
+  if (interruptedPatterns.some((pattern) => pattern.test(message))) {
+    return transient('The connection to the model provider was interrupted. Please try again.');
+  }
+  if (status === 408 || /timed? ?out|timeout/i.test(message)) {
+    return transient('The model provider took too long to answer. Please try again.');
   }
   return new AppError('model_error', 'The model provider returned an error. Please try again.', {
     cause,
     retryable: true,
   });
+}
+
+/** The host of a configured base URL, for error messages; null if it does not parse. */
+export function hostOf(baseUrl: string): string | undefined {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return undefined;
+  }
 }
 
 export function isPromptTooLong(message: string): boolean {

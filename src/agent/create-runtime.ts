@@ -7,7 +7,14 @@ import { ClaudeAgentRuntime } from './claude/claude-runtime.ts';
 import { mcpServerName } from './claude/sdk-message-adapter.ts';
 
 /** The configured runtime, or null when no model is configured. */
-export function createRuntime(options: { config: Config; toolNames: string[] }): AgentRuntime | null {
+export function createRuntime(options: {
+  config: Config;
+  toolNames: string[];
+  /** Set when the Claude Code process is to run under bubblewrap. */
+  agentConfinement?: { bwrapPath: string } | null;
+  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
+}): AgentRuntime | null {
   const { config } = options;
   const model = config.model;
   if (!model) return null;
@@ -20,6 +27,8 @@ export function createRuntime(options: { config: Config; toolNames: string[] }):
       agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames }),
       maxLiveProcesses: config.limits.maxLiveProcesses,
       processIdleMs: config.limits.processIdleMs,
+      confinement: options.agentConfinement ?? null,
+      environmentOverrides: options.claudeEnvironmentOverrides,
     });
   }
   return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });

@@ -1,94 +1,111 @@
-import type { SessionSummary, StreamChunk } from '../protocol/index.ts';
-import type { ApiClient } from './api-client.ts';
-import { readSseData } from './sse-frames.ts';
+import { parseArgs } from 'node:util';
+import { loadClientConfig } from '../config/config.ts';
+import type { SessionSummary } from '../protocol/index.ts';
+import { ApiClient } from './api-client.ts';
+import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
+import { createPromptReader, type PromptReader } from './prompt-reader.ts';
+import { stdoutTerminal } from './terminal.ts';
+import type { TurnOutcome } from './turn-view.ts';
 
-export interface Terminal {
-  write(text: string): void;
-  error(text: string): void;
-  isTTY: boolean;
-}
+const exitCodes: Record<TurnOutcome['status'], number> = {
+  completed: 0,
+  failed: 2,
+  incomplete: 2,
+  stopped: 130,
+};
 
-const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
-/** Sends one message and renders the turn as it streams: text as it arrives, a row per tool call. */
-export async function runChat(options: {
-  client: ApiClient;
-  terminal: Terminal;
-  sessionId?: string;
-  message: string;
-}): Promise<{ sessionId: string; ok: boolean }> {
-  const { client, terminal } = options;
-  const sessionId =
-    options.sessionId ??
-    (await client.json<SessionSummary>({ method: 'POST', path: '/api/sessions', body: {} })).id;
-  const response = await client.request({
-    method: 'POST',
-    path: `/api/sessions/${encodeURIComponent(sessionId)}/messages`,
-    body: { text: options.message },
+/** `autopilot chat [--session ID] [--url URL] [message]`. */
+export async function chatCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { session: { type: 'string' }, url: { type: 'string' } },
   });
-  if (!response.body) throw new Error('The server sent no stream.');
-
-  const tools = new Map<string, string>();
-  let ok = true;
-  let spinner: NodeJS.Timeout | undefined;
-  const stopSpinner = () => {
-    if (!spinner) return;
-    clearInterval(spinner);
-    spinner = undefined;
-    terminal.write('\r\x1b[2K');
-  };
-  const startSpinner = (label: string) => {
-    if (!terminal.isTTY) return;
-    stopSpinner();
-    let frame = 0;
-    spinner = setInterval(
-      () => terminal.write(`\r${spinnerFrames[frame++ % spinnerFrames.length]} ${label}`),
-      80,
-    );
-  };
-
+  const client = new ApiClient(loadClientConfig(env, { url: values.url }));
+  const terminal = stdoutTerminal(env);
+  const interrupts = processInterrupts();
+  const message = positionals.join(' ');
+  let sessionId = values.session;
   try {
-    for await (const data of readSseData(response.body)) {
-      const chunk = data as StreamChunk;
-      switch (chunk.type) {
-        case 'text-delta':
-          stopSpinner();
-          terminal.write(chunk.delta);
-          break;
-        case 'text-end':
-          terminal.write('\n');
-          break;
-        case 'tool-input-available':
-          tools.set(chunk.toolCallId, chunk.toolName);
-          startSpinner(`${chunk.toolName} ${summarise(chunk.input)}`);
-          break;
-        case 'tool-output-available':
-          stopSpinner();
-          terminal.write(`  ✓ ${tools.get(chunk.toolCallId) ?? 'tool'}\n`);
-          break;
-        case 'tool-output-error':
-          stopSpinner();
-          terminal.write(`  ✗ ${tools.get(chunk.toolCallId) ?? 'tool'}: ${chunk.errorText}\n`);
-          break;
-        case 'data-system':
-          terminal.write(`— ${chunk.data.message}\n`);
-          break;
-        case 'error':
-          stopSpinner();
-          ok = false;
-          terminal.error(`Error: ${chunk.errorText}\n`);
-          break;
-        default:
-          break;
+    if (message.trim() !== '') {
+      sessionId ??= await createSession(client);
+      const outcome = await sendMessage({ client, terminal, interrupts, sessionId, text: message });
+      return exitCodes[outcome.status];
+    }
+    const reader = createPromptReader({
+      input: process.stdin,
+      output: process.stdout,
+      prompt: terminal.style.accent('› '),
+    });
+    try {
+      if (process.stdin.isTTY) {
+        terminal.write(terminal.style.dim('Enter sends · Ctrl-C stops a turn · Ctrl-D quits\n'));
       }
+      return await chatLoop({
+        client,
+        terminal,
+        interrupts,
+        sessionId,
+        reader,
+        onSession: (id) => (sessionId = id),
+      });
+    } finally {
+      reader.close();
     }
   } finally {
-    stopSpinner();
+    interrupts.dispose();
+    if (sessionId) process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
   }
-  return { sessionId, ok };
 }
 
-function summarise(input: unknown): string {
-  const text = JSON.stringify(input) ?? '';
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+/** The interactive prompt: joins a running turn first, then sends each line entered as a message. */
+export async function chatLoop(
+  options: Omit<ChatTurnOptions, 'sessionId'> & {
+    sessionId?: string;
+    reader: PromptReader;
+    /** Called once the session exists (it is created with the first message). */
+    onSession: (sessionId: string) => void;
+  },
+): Promise<number> {
+  const { client, reader } = options;
+  let sessionId = options.sessionId;
+  if (sessionId) await joinRunningTurn({ ...options, sessionId });
+  let prefill: string | undefined;
+  for (;;) {
+    const line = await reader.read({ prefill });
+    if (line === null) return 0;
+    if (line.trim() === '') continue;
+    if (!sessionId) {
+      sessionId = await createSession(client);
+      options.onSession(sessionId);
+    }
+    const outcome = await sendMessage({ ...options, sessionId, text: line });
+    // A temporary failure: the same message waits at the prompt, Enter sends it again.
+    prefill = outcome.error?.retryable ? line : undefined;
+  }
+}
+
+async function createSession(client: ApiClient): Promise<string> {
+  return (await client.json<SessionSummary>({ method: 'POST', path: '/api/sessions', body: {} })).id;
+}
+
+/** SIGINT goes to the running turn, if any; otherwise it ends the command as usual. */
+function processInterrupts(): Interrupts & { dispose(): void } {
+  let handler: (() => void) | null = null;
+  const onSignal = () => {
+    if (handler) return handler();
+    process.stdout.write('\n');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  return {
+    capture(next) {
+      handler = next;
+      return () => {
+        if (handler === next) handler = null;
+      };
+    },
+    exit: (code) => process.exit(code),
+    dispose: () => process.off('SIGINT', onSignal),
+  };
 }

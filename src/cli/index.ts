@@ -1,115 +1,53 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadClientConfig, loadConfig } from '../config/config.ts';
-import { startAutopilot } from '../main.ts';
-import type { SessionList } from '../protocol/index.ts';
-import { createSqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
-import { createLogger } from '../util/logger.ts';
-import { ApiClient } from './api-client.ts';
-import { runChat } from './chat-command.ts';
+import { ConfigError } from '../config/config.ts';
+import { type CommandName, commandUsage } from './command-usage.ts';
 
-const usage = `Usage:
-  autopilot serve [--host 127.0.0.1] [--port 8787] [--data-dir ./.autopilot]
-  autopilot chat [--session ID] [--url URL] "message"
-  autopilot sessions [--url URL]
-  autopilot migrate [--data-dir DIR]
-`;
+type Command = (args: string[], env: Record<string, string | undefined>) => Promise<number>;
+
+/** Each command is loaded only when it runs, so `chat` and `--help` start without the server's modules. */
+const commands: Record<CommandName, () => Promise<Command>> = {
+  serve: async () => (await import('./serve-command.ts')).serveCommand,
+  chat: async () => (await import('./chat-command.ts')).chatCommand,
+  sessions: async () => (await import('./sessions-command.ts')).sessionsCommand,
+  migrate: async () => (await import('./migrate-command.ts')).migrateCommand,
+};
 
 /** The `autopilot` command line. Returns the process exit code. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(commandUsage.autopilot);
+    return name === undefined ? 1 : 0;
+  }
+  if (!isCommandName(name)) {
+    process.stderr.write(`Unknown command "${name}".\n\n${commandUsage.autopilot}`);
+    return 1;
+  }
+  if (wantsHelp(args)) {
+    process.stdout.write(commandUsage[name]);
+    return 0;
+  }
   try {
-    switch (command) {
-      case 'serve':
-        return await serveCommand(rest, env);
-      case 'chat':
-        return await chatCommand(rest, env);
-      case 'sessions':
-        return await sessionsCommand(rest, env);
-      case 'migrate':
-        return await migrateCommand(rest, env);
-      case undefined:
-      case 'help':
-      case '--help':
-        process.stdout.write(usage);
-        return command === undefined ? 1 : 0;
-      default:
-        process.stderr.write(`Unknown command "${command}".\n${usage}`);
-        return 1;
-    }
+    return await (await commands[name]())(args, env);
   } catch (error) {
-    process.stderr.write(
-      `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
-    );
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    const hint = isUsageError(error) ? `\nRun "autopilot ${name} --help" for its options.` : '';
+    process.stderr.write(`${message}${hint}\n`);
     return 1;
   }
 }
 
-async function serveCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
-  });
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
-    throw new Error(`--port must be a port number, not "${values.port}".`);
-  }
-  const config = loadConfig(env, { host: values.host, port, dataDir: values['data-dir'] });
-  const logger = createLogger({ level: config.logLevel });
-  const server = await startAutopilot({ config, logger });
-  process.stdout.write(`Autopilot is listening on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  process.stderr.write(
-    `Shutting down: running turns get up to ${Math.round(config.limits.shutdownGraceMs / 1000)} s to finish.\n`,
-  );
-  await server.close();
-  return 0;
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
 }
 
-async function chatCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { session: { type: 'string' }, url: { type: 'string' } },
-  });
-  const message = positionals.join(' ');
-  if (message.trim() === '') throw new Error('Give a message: autopilot chat "your message"');
-  const client = new ApiClient(loadClientConfig(env, { url: values.url }));
-  const result = await runChat({
-    client,
-    sessionId: values.session,
-    message,
-    terminal: {
-      write: (text) => process.stdout.write(text),
-      error: (text) => process.stderr.write(text),
-      isTTY: process.stdout.isTTY === true,
-    },
-  });
-  process.stderr.write(`(session ${result.sessionId}; continue with --session ${result.sessionId})\n`);
-  return result.ok ? 0 : 2;
+/** `--help` or `-h` among the options; after `--` everything is a message, even "--help". */
+function wantsHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 }
 
-async function sessionsCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values } = parseArgs({ args, options: { url: { type: 'string' } } });
-  const client = new ApiClient(loadClientConfig(env, { url: values.url }));
-  const list = await client.json<SessionList>({ method: 'GET', path: '/api/sessions?limit=50' });
-  for (const session of list.sessions) {
-    process.stdout.write(
-      `${session.id}  ${session.status.padEnd(7)}  ${session.updatedAt}  ${session.title ?? '(untitled)'}\n`,
-    );
-  }
-  return 0;
-}
-
-async function migrateCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } } });
-  const config = loadConfig(env, { dataDir: values['data-dir'] });
-  if (config.store.kind !== 'sqlite') throw new Error('Only the SQLite store is supported so far.');
-  const store = await createSqliteSessionStore({ path: config.store.path });
-  await store.close();
-  process.stdout.write(`Migrated ${config.store.path}\n`);
-  return 0;
+/** `parseArgs` rejects unknown options and missing values with these codes. */
+function isUsageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }

@@ -30,6 +30,12 @@ describe('loadConfig', () => {
     expect(config.limits.fileBytes).toBe(20 * 1024 * 1024);
   });
 
+  test('web_fetch is on unless AUTOPILOT_WEB_FETCH=off; anything else is a problem', () => {
+    expect(loadConfig({}).webFetch.enabled).toBe(true);
+    expect(loadConfig({ AUTOPILOT_WEB_FETCH: 'off' }).webFetch.enabled).toBe(false);
+    expect(problemsOf(() => loadConfig({ AUTOPILOT_WEB_FETCH: 'false' }))[0]).toMatch(/^AUTOPILOT_WEB_FETCH/);
+  });
+
   test('an Anthropic key selects the Anthropic model and the claude runtime', () => {
     const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-test' });
 
@@ -106,10 +112,14 @@ describe('loadConfig', () => {
     expect(config.runtime).toBe('baseline');
   });
 
-  test('openai-compatible without OPENAI_BASE_URL starts with no model', () => {
-    const config = loadConfig({ AUTOPILOT_PROVIDER: 'openai-compatible', AUTOPILOT_MODEL: 'qwen3' });
-
-    expect(config.model).toBeNull();
+  test('openai-compatible without OPENAI_BASE_URL is an error that names the variable', () => {
+    expect(
+      problemsOf(() => loadConfig({ AUTOPILOT_PROVIDER: 'openai-compatible', AUTOPILOT_MODEL: 'qwen3' })),
+    ).toEqual([expect.stringMatching(/^OPENAI_BASE_URL: required/)]);
+    expect(problemsOf(() => loadConfig({ AUTOPILOT_PROVIDER: 'openai-compatible' }))).toEqual([
+      expect.stringMatching(/^OPENAI_BASE_URL: required/),
+      expect.stringMatching(/^AUTOPILOT_MODEL: required/),
+    ]);
   });
 
   test('openai-compatible without AUTOPILOT_MODEL is an error that names the variable', () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type EnvValues, parseEnvironment, parseSubagents, parseTokens } from './env-schema.ts';
+import { loadMcpConfig, type McpServerConfig } from './mcp-config.ts';
 
 export type RuntimeKind = 'claude' | 'baseline';
 
@@ -32,11 +33,17 @@ export interface Config {
   auth: { tokens: ApiToken[] };
   /** Sub-agents the main agent may delegate to (claude runtime), by name. */
   subagents: Record<string, SubagentConfig>;
+  /** The `web_fetch` tool: on unless `AUTOPILOT_WEB_FETCH=off` (SPEC §6 lists it as a default tool). */
+  webFetch: { enabled: boolean; maxBytes: number; timeoutMs: number };
+  /** Operator MCP servers (`AUTOPILOT_MCP_CONFIG`), by name; their tools are `mcp__<name>__<tool>`. */
+  mcp: { servers: Record<string, McpServerConfig>; connectTimeoutMs: number; callTimeoutMs: number };
   limits: {
     /** The largest JSON request body. */
     bodyBytes: number;
     /** The largest uploaded file (`POST /api/files`). */
     fileBytes: number;
+    /** An upload that sends nothing for this long is abandoned, and nothing of it is kept. */
+    uploadStallMs: number;
     maxSteps: number;
     maxSubagents: number;
     /** A turn running longer than this is stopped. */
@@ -59,6 +66,11 @@ export interface Config {
     contextBudgetTokens: number;
     summaryTimeoutMs: number;
   };
+  /**
+   * Whether the Claude Code process runs under bubblewrap: `auto` where it works, `required`
+   * (refuse to run it unconfined; the default with API tokens, that is, several users) or `off`.
+   */
+  agentSandbox: 'auto' | 'required' | 'off';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -89,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
   const tokens = parseTokens(values.AUTOPILOT_API_TOKENS, problems);
   const model = resolveModel(values, problems);
   const subagents = parseSubagents(values.AUTOPILOT_SUBAGENTS, problems);
+  const mcpServers = loadMcpConfig({ path: values.AUTOPILOT_MCP_CONFIG, problems });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(overrides.dataDir ?? values.AUTOPILOT_DATA_DIR ?? '.autopilot');
@@ -106,9 +119,12 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     model,
     auth: { tokens },
     subagents,
+    mcp: { servers: mcpServers, connectTimeoutMs: 15_000, callTimeoutMs: 120_000 },
+    webFetch: { enabled: values.AUTOPILOT_WEB_FETCH !== 'off', maxBytes: 5 * 1024 * 1024, timeoutMs: 30_000 },
     limits: {
       bodyBytes: values.AUTOPILOT_MAX_BODY_BYTES ?? 1024 * 1024,
       fileBytes: values.AUTOPILOT_MAX_FILE_BYTES ?? 20 * 1024 * 1024,
+      uploadStallMs: values.AUTOPILOT_UPLOAD_STALL_MS ?? 30_000,
       maxSteps: values.AUTOPILOT_MAX_STEPS ?? 50,
       maxSubagents: values.AUTOPILOT_MAX_SUBAGENTS ?? 3,
       heartbeatMs: values.AUTOPILOT_HEARTBEAT_MS ?? 10_000,
@@ -126,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       contextBudgetTokens: values.AUTOPILOT_CONTEXT_BUDGET_TOKENS ?? 140_000,
       summaryTimeoutMs: 60_000,
     },
+    agentSandbox: values.AUTOPILOT_AGENT_SANDBOX ?? (tokens.length > 0 ? 'required' : 'auto'),
     logLevel: values.AUTOPILOT_LOG_LEVEL ?? 'info',
   };
   return deepFreeze(config);
@@ -144,13 +161,18 @@ function resolveModel(values: EnvValues, problems: string[]): ModelConfig | null
       model: values.AUTOPILOT_MODEL ?? defaultAnthropicModel,
     };
   }
-  if (!values.OPENAI_BASE_URL) return null;
+  // Chosen explicitly, the provider cannot work without its address: say so now, not at the first turn.
+  if (!values.OPENAI_BASE_URL) {
+    problems.push(
+      'OPENAI_BASE_URL: required with AUTOPILOT_PROVIDER=openai-compatible (the endpoint, e.g. http://localhost:11434/v1)',
+    );
+  }
   if (!values.AUTOPILOT_MODEL) {
     problems.push(
       'AUTOPILOT_MODEL: required with AUTOPILOT_PROVIDER=openai-compatible (the model name to request)',
     );
-    return null;
   }
+  if (!values.OPENAI_BASE_URL || !values.AUTOPILOT_MODEL) return null;
   return {
     provider,
     apiKey: values.OPENAI_API_KEY ?? null,

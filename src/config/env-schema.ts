@@ -48,6 +48,7 @@ const envSchema = z.object({
   AUTOPILOT_API_TOKENS: optionalString,
   AUTOPILOT_MAX_BODY_BYTES: optionalInt(1024, 100 * 1024 * 1024),
   AUTOPILOT_MAX_FILE_BYTES: optionalInt(1024, 1024 * 1024 * 1024),
+  AUTOPILOT_UPLOAD_STALL_MS: optionalInt(10, 600_000),
   AUTOPILOT_MAX_STEPS: optionalInt(1, 500),
   AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),
   AUTOPILOT_HEARTBEAT_MS: optionalInt(10, 600_000),
@@ -60,6 +61,15 @@ const envSchema = z.object({
   AUTOPILOT_CONTEXT_BUDGET_TOKENS: optionalInt(1_000, 10_000_000),
   AUTOPILOT_PROCESS_IDLE_MS: optionalInt(100, 24 * 3_600_000),
   AUTOPILOT_SUBAGENTS: optionalString,
+  AUTOPILOT_WEB_FETCH: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['on', 'off']).optional(),
+  ),
+  AUTOPILOT_MCP_CONFIG: optionalString,
+  AUTOPILOT_AGENT_SANDBOX: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['auto', 'required', 'off']).optional(),
+  ),
   AUTOPILOT_LOG_LEVEL: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),

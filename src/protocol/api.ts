@@ -1,55 +1,168 @@
 import { z } from 'zod';
-import type { UIMessage } from './ui-message.ts';
-import type { Usage } from './usage.ts';
+import { uiMessageSchema } from './ui-message.ts';
+import { usageSchema } from './usage.ts';
 
 /** Maximum characters in one user message (SPEC §4.1). */
 export const maxMessageChars = 64_000;
 /** Maximum attached files per message (SPEC §4.1). */
 export const maxFilesPerMessage = 20;
 
-export const createSessionBodySchema = z.strictObject({ title: z.string().max(200).optional() });
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text a user typed, as stored and shown: a NUL character is refused (it truncates text in C
+ * libraries and some databases), and a lone UTF-16 surrogate (half an emoji, from a cut string)
+ * becomes U+FFFD, so every stored string is valid Unicode.
+ */
+export function userText(schema: z.ZodString = z.string()) {
+  return schema
+    .refine((text) => !text.includes('\0'), 'must not contain NUL characters')
+    .transform((text) => text.replace(loneSurrogate, '\uFFFD'));
+}
+
+export const createSessionBodySchema = z.strictObject({
+  title: userText(z.string().max(200)).optional(),
+});
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
-export const patchSessionBodySchema = z.strictObject({ title: z.string().trim().min(1).max(200) });
+const toolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'tool names are letters, digits, _ and -');
+
+/**
+ * Which tools a session's agent gets: with `allow`, only those; never those in `deny`. A tool
+ * left out is not offered to the model at all, and refused if called.
+ */
+export const toolPermissionsSchema = z.strictObject({
+  allow: z.array(toolNameSchema).max(500).nullable().default(null),
+  deny: z.array(toolNameSchema).max(500).default([]),
+});
+export type ToolPermissions = z.infer<typeof toolPermissionsSchema>;
+
+export const patchSessionBodySchema = z
+  .strictObject({
+    title: userText(z.string().trim().min(1).max(200)).optional(),
+    permissions: toolPermissionsSchema.optional(),
+  })
+  .refine((body) => body.title !== undefined || body.permissions !== undefined, {
+    message: 'Send a title, permissions, or both.',
+  });
 export type PatchSessionBody = z.infer<typeof patchSessionBodySchema>;
 
 export const postMessageBodySchema = z.strictObject({
-  text: z.string(),
-  messageId: z.string().min(1).max(128).optional(),
+  text: userText(),
+  messageId: userText(z.string().min(1).max(128)).optional(),
   fileIds: z.array(z.string().max(128)).optional(),
 });
 export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
-export type SessionStatus = 'idle' | 'running' | 'queued';
+/** `GET /api/sessions`. */
+export const listSessionsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
 
-export interface SessionSummary {
-  id: string;
-  title: string | null;
-  status: SessionStatus;
-  createdAt: string;
-  updatedAt: string;
-}
+/** `GET /api/sessions/:id`: the newest `limit` rows, or those before the row `before`. */
+export const sessionDetailQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  before: z.coerce.number().int().min(1).optional(),
+});
 
-export interface SessionList {
-  sessions: SessionSummary[];
-  nextCursor: string | null;
-}
+/** Response bodies below are strict: a field the document does not describe is a defect. */
+const timestampSchema = z.iso.datetime();
 
-export interface SessionDetail extends SessionSummary {
-  messages: UIMessage[];
-  hasMore: boolean;
-  activeTurn: { id: string; startedAt: string } | null;
-  usage: Usage;
-}
+export const sessionStatusSchema = z.enum(['idle', 'running', 'queued']);
+export type SessionStatus = z.infer<typeof sessionStatusSchema>;
+
+export const sessionSummarySchema = z.strictObject({
+  id: z.string(),
+  title: z.string().nullable(),
+  status: sessionStatusSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type SessionSummary = z.infer<typeof sessionSummarySchema>;
+
+export const sessionListSchema = z.strictObject({
+  sessions: z.array(sessionSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type SessionList = z.infer<typeof sessionListSchema>;
+
+/** A message accepted while a turn ran that has not run yet. */
+export const waitingMessageSchema = z.strictObject({ messageId: z.string(), text: z.string() });
+export type WaitingMessage = z.infer<typeof waitingMessageSchema>;
+
+/** A session's tool permissions as stored and shown (the PATCH body's defaults filled in). */
+export const storedToolPermissionsSchema = z.strictObject({
+  allow: z.array(z.string()).nullable(),
+  deny: z.array(z.string()),
+});
+
+/** The answer to `PATCH /api/sessions/:id`. */
+export const patchedSessionSchema = sessionSummarySchema.extend({ permissions: storedToolPermissionsSchema });
+export type PatchedSession = z.infer<typeof patchedSessionSchema>;
+
+export const sessionDetailSchema = sessionSummarySchema.extend({
+  permissions: storedToolPermissionsSchema,
+  messages: z.array(uiMessageSchema),
+  hasMore: z.boolean(),
+  // SPEC §2 requires `nextBefore` and `waiting`; optional until the server sends them (issue 9.5).
+  nextBefore: z.number().int().positive().nullable().optional(),
+  activeTurn: z.strictObject({ id: z.string(), startedAt: timestampSchema }).nullable(),
+  waiting: z.array(waitingMessageSchema).optional(),
+  usage: usageSchema,
+});
+export type SessionDetail = z.infer<typeof sessionDetailSchema>;
+
+/** The answer to a message that waits for, or is steered into, the running turn. */
+export const queuedMessageSchema = z.strictObject({
+  queued: z.literal(true),
+  // SPEC §2 requires it; optional until the server sends it (issue 9.2).
+  messageId: z.string().optional(),
+});
+export type QueuedMessage = z.infer<typeof queuedMessageSchema>;
+
+export const cancelResultSchema = z.strictObject({
+  cancelled: z.boolean(),
+  // SPEC §2 requires it; optional until the server sends it (issue 9.6).
+  unsent: z.array(waitingMessageSchema).optional(),
+});
+export type CancelResult = z.infer<typeof cancelResultSchema>;
 
 /** The answer to `POST /api/files`. */
-export interface UploadedFile {
-  id: string;
-  name: string;
-  mediaType: string;
-  size: number;
-}
+export const uploadedFileSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  mediaType: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type UploadedFile = z.infer<typeof uploadedFileSchema>;
 
-export interface CancelResult {
-  cancelled: boolean;
-}
+export const workspaceListingSchema = z.strictObject({
+  files: z.array(
+    z.strictObject({ path: z.string(), size: z.number().int().nonnegative(), modifiedAt: timestampSchema }),
+  ),
+});
+export type WorkspaceListing = z.infer<typeof workspaceListingSchema>;
+
+const usageSinceSchema = usageSchema.extend({ since: timestampSchema });
+
+/** `GET /api/usage`: today and this week (UTC; weeks start on Monday), and the budgets (null: none). */
+export const usageReportSchema = z.strictObject({
+  today: usageSinceSchema,
+  week: usageSinceSchema,
+  limits: z.strictObject({ dailyUsd: z.number().nullable(), weeklyUsd: z.number().nullable() }),
+});
+export type UsageReport = z.infer<typeof usageReportSchema>;
+
+/** `GET /readyz`: ready, with each configured MCP server's state (one that failed does not make it unready). */
+export const readinessSchema = z.strictObject({
+  ok: z.literal(true),
+  mcpServers: z.record(
+    z.string(),
+    z.discriminatedUnion('status', [
+      z.strictObject({ status: z.literal('connected'), tools: z.number().int().nonnegative() }),
+      z.strictObject({ status: z.enum(['failed', 'closed']), tools: z.literal(0) }),
+    ]),
+  ),
+});
+export type Readiness = z.infer<typeof readinessSchema>;

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Every error code a client can receive, in HTTP bodies and in `data-error` stream parts. */
 export const errorCodes = [
   'bad_request',
@@ -6,6 +8,8 @@ export const errorCodes = [
   'message_too_long',
   'too_many_files',
   'payload_too_large',
+  'unsupported_media_type',
+  'request_timeout',
   'unauthorized',
   'forbidden',
   'not_found',
@@ -25,11 +29,13 @@ export const errorCodes = [
   'sandbox_unavailable',
   'turn_interrupted',
   'turn_timeout',
+  'storage_error',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
 
 /** The JSON body of every HTTP error response. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
-}
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({ code: z.enum(errorCodes), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;

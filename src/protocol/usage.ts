@@ -1,11 +1,14 @@
+import { z } from 'zod';
+
 /** Token usage and cost of a turn, as sent in `message-metadata` and stored per turn. */
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  costUsd: number;
-}
+export const usageSchema = z.strictObject({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+});
+export type Usage = z.infer<typeof usageSchema>;
 
 export const emptyUsage: Usage = Object.freeze({
   inputTokens: 0,

@@ -1,6 +1,6 @@
 import { readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { hasErrorCode } from '../util/error-code.ts';
+import { hasErrorCode, isMissing } from '../util/error-code.ts';
 
 export class PathError extends Error {
   override name = 'PathError';
@@ -9,6 +9,8 @@ export class PathError extends Error {
 const maxPathChars = 1024;
 const maxSegmentBytes = 255;
 const maxLinksFollowed = 40;
+/** Characters that render like `.` or `/` (one- and two-dot leaders, fullwidth and small forms, division and fraction slashes). */
+const lookAlikes = /[\u2024\u2025\uFE52\uFF0E\u2215\u2044\u29F8\u2571\uFF0F\u29F5\u29F9\uFE68\uFF3C]/u;
 
 /**
  * Resolves a tool's path argument inside the workspace, or throws a PathError whose message
@@ -19,6 +21,19 @@ export async function resolveWorkspacePath(options: { workspaceDir: string; path
   const { path } = options;
   if (path.includes('\0')) throw new PathError('Path contains a NUL byte.');
   if (path.length > maxPathChars) throw new PathError(`Path is longer than ${maxPathChars} characters.`);
+  if (path.includes('\\')) {
+    throw new PathError(`Path "${path}" contains a backslash: separate folders with "/".`);
+  }
+  if (path.startsWith('~')) {
+    throw new PathError(
+      `Path "${path}" starts with "~", which is not expanded: use a path relative to the workspace.`,
+    );
+  }
+  if (lookAlikes.test(path)) {
+    throw new PathError(
+      `Path "${path}" contains a character that looks like "." or "/"; use the plain characters.`,
+    );
+  }
   const segments = path.split(/[\\/]+/);
   if (segments.includes('..')) {
     throw new PathError(`Path "${path}" contains "..": paths must stay inside the workspace.`);
@@ -78,8 +93,4 @@ async function realpathOfDeepestExisting(path: string, linksFollowed = 0): Promi
       current = parent;
     }
   }
-}
-
-function isMissing(error: unknown): boolean {
-  return hasErrorCode(error, 'ENOENT') || hasErrorCode(error, 'ENOTDIR');
 }

@@ -5,6 +5,9 @@ import type { AppDeps, AppEnv } from './app-deps.ts';
 import { closeConnectionAfterResponse } from './close-connection.ts';
 import { toErrorResponse } from './error-response.ts';
 import { authMiddleware } from './middleware/auth.ts';
+import { localOriginGuard } from './middleware/local-origin-guard.ts';
+import { requireJson } from './middleware/require-json.ts';
+import { registerEventRoutes } from './routes/events.ts';
 import { registerFileRoutes, uploadPath } from './routes/files.ts';
 import { registerSessionRoutes } from './routes/sessions.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -19,11 +22,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     toErrorResponse(new AppError('not_found', 'No such route.', { status: 404 }), deps.logger),
   );
 
+  // An error answered before the body was read: the client must still get to read it.
+  app.use('*', async (context, next) => {
+    await next();
+    if (context.res.status >= 400) closeConnectionAfterResponse(context.env);
+  });
+  if (deps.config.auth.tokens.length === 0) {
+    app.use('*', localOriginGuard({ host: deps.config.server.host, port: deps.listenPort }));
+  }
   registerSystemRoutes(app, deps);
   const jsonBodyLimit = bodyLimit({
     maxSize: deps.config.limits.bodyBytes,
-    onError: (context) => {
-      closeConnectionAfterResponse(context.env);
+    onError: () => {
       throw new AppError(
         'payload_too_large',
         `The request body is larger than ${deps.config.limits.bodyBytes} bytes.`,
@@ -31,12 +41,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       );
     },
   });
+  app.use('/api/*', requireJson({ except: (path) => path === uploadPath }));
   // An upload is streamed to storage under its own, larger limit; buffering it here would defeat that.
   app.use('/api/*', (context, next) =>
     context.req.method === 'POST' && context.req.path === uploadPath ? next() : jsonBodyLimit(context, next),
   );
   app.use('/api/*', authMiddleware({ tokens: deps.config.auth.tokens, store: deps.store }));
   registerSessionRoutes(app, deps);
+  registerEventRoutes(app, deps);
   registerTurnRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
   registerFileRoutes(app, deps);

@@ -1,49 +1,60 @@
-import { z } from 'zod';
-import { createSessionBodySchema, patchSessionBodySchema, postMessageBodySchema } from '../protocol/index.ts';
+import {
+  createSessionBodySchema,
+  listSessionsQuerySchema,
+  patchSessionBodySchema,
+  postMessageBodySchema,
+  sessionDetailQuerySchema,
+} from '../protocol/index.ts';
+import { componentSchemas, inputSchema, queryParameters, type SchemaName } from './openapi-schemas.ts';
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-};
-
-const jsonBody = (schema: z.ZodType) => ({
+const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
+const jsonBody = (schema: Parameters<typeof inputSchema>[0]) => ({
   required: true,
-  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input' }) } },
+  content: { 'application/json': { schema: inputSchema(schema) } },
 });
-const json = (description: string) => ({
+const json = (description: string, name: SchemaName) => ({
   description,
-  content: { 'application/json': { schema: { type: 'object' } } },
+  content: { 'application/json': { schema: ref(name) } },
 });
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: 'Error',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      },
-    ]),
-  );
-const sse = {
-  description: 'The turn as an AI SDK UI message stream (v1), one `id:`-numbered `data:` frame per chunk.',
+const errorDescriptions: Record<number, string> = {
+  400: 'Bad input: malformed JSON, a bad field or query, an empty message (`empty_prompt`)',
+  401: 'No valid API token',
+  403: 'Refused: a foreign Host or Origin in local mode',
+  404: '`not_found`, also for another user’s session or file',
+  409: '`turn_in_progress`',
+  408: 'The request body did not arrive in time',
+  413: 'The body or file is too large',
+  415: 'JSON routes accept only `application/json`',
+  429: 'A quota or the waiting-message limit; see `Retry-After`',
+  503: 'Shutting down, or a dependency is down',
+};
+/** Every operation can fail with `default` (500 `internal_error` and the like), besides those listed. */
+const errors = (...statuses: number[]) => ({
+  ...Object.fromEntries(
+    statuses.map((status) => [String(status), json(errorDescriptions[status] ?? 'Error', 'Error')]),
+  ),
+  default: json('Any other error', 'Error'),
+});
+const uiMessageStream = {
+  description:
+    'The turn as an AI SDK UI message stream (v1): `id:`-numbered `data:` frames, `: heartbeat` comments while idle, ending with `data: [DONE]`.',
+  headers: { 'x-vercel-ai-ui-message-stream': { schema: { const: 'v1' } } },
   content: { 'text/event-stream': { schema: { type: 'string' } } },
 };
+const bytes = (description: string) => ({
+  description,
+  content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+});
 const sessionId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const jsonRoute = [400, 401, 403, 413, 415];
 
-/** The OpenAPI 3.1 description of the HTTP API (SPEC §2). */
+/** The OpenAPI 3.1 description of the HTTP API (SPEC §2), its schemas generated from `protocol/`. */
 export function createOpenApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'Autopilot API', version: '0.1.0' },
     components: {
-      schemas: { Error: errorSchema },
+      schemas: componentSchemas(),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     },
     security: [{ bearer: [] }],
@@ -52,81 +63,97 @@ export function createOpenApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Create a session',
           requestBody: jsonBody(createSessionBodySchema),
-          responses: { 201: json('The session'), ...errors(400, 401, 413) },
+          responses: { 201: json('The new session', 'SessionSummary'), ...errors(...jsonRoute) },
         },
         get: {
           summary: 'List sessions, newest first',
-          parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { 200: json('{sessions, nextCursor}'), ...errors(400, 401) },
+          parameters: queryParameters(listSessionsQuerySchema),
+          responses: { 200: json('A page of sessions', 'SessionList'), ...errors(400, 401, 403) },
         },
       },
       '/api/sessions/{id}': {
         parameters: [sessionId],
         get: {
-          summary: 'A session with its messages as UIMessages',
-          parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer' } },
-            { name: 'before', in: 'query', schema: { type: 'integer' } },
-          ],
-          responses: { 200: json('The session detail'), ...errors(400, 401, 404) },
+          summary: 'A session with its messages as AI SDK UIMessages',
+          parameters: queryParameters(sessionDetailQuerySchema),
+          responses: { 200: json('The session', 'SessionDetail'), ...errors(400, 401, 403, 404) },
         },
         patch: {
-          summary: 'Rename a session',
+          summary: 'Rename a session and/or set which tools its agent gets',
           requestBody: jsonBody(patchSessionBodySchema),
-          responses: { 200: json('The session'), ...errors(400, 401, 404) },
+          responses: { 200: json('The session', 'PatchedSession'), ...errors(...jsonRoute, 404) },
         },
         delete: {
-          summary: 'Delete a session and everything in it',
-          responses: { 204: { description: 'Deleted' }, ...errors(401, 404) },
+          summary: 'Stop its turn and delete the session with every trace of it',
+          responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) },
         },
       },
       '/api/sessions/{id}/messages': {
         parameters: [sessionId],
         post: {
-          summary: 'Send a message and stream the turn it starts',
+          summary: 'Send a message; answers with the stream of the turn that answers it',
           requestBody: jsonBody(postMessageBodySchema),
-          responses: { 200: sse, ...errors(400, 401, 404, 409, 413) },
+          responses: {
+            200: uiMessageStream,
+            202: json('The message waits for, or is steered into, the running turn', 'QueuedMessage'),
+            ...errors(...jsonRoute, 404, 409, 429, 503),
+          },
         },
       },
       '/api/sessions/{id}/stream': {
         parameters: [
           sessionId,
-          { name: 'after', in: 'query', schema: { type: 'integer' } },
-          { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
+          { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
+          { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer', minimum: 0 } },
         ],
         get: {
-          summary: 'Resume the active turn',
-          responses: { 200: sse, 204: { description: 'No active turn' }, ...errors(400, 401, 404) },
+          summary: 'Resume the active turn, from its start or after an event id',
+          responses: {
+            200: uiMessageStream,
+            204: { description: 'No turn is active' },
+            ...errors(400, 401, 403, 404),
+          },
         },
       },
       '/api/sessions/{id}/cancel': {
         parameters: [sessionId],
         post: {
-          summary: 'Stop the active turn',
-          responses: { 200: json('{cancelled}'), ...errors(401, 404) },
+          summary: 'Stop the active turn, or the turn waiting to start',
+          responses: {
+            200: json('Whether a turn was stopped, and the messages that will not run', 'CancelResult'),
+            ...errors(401, 403, 404),
+          },
+        },
+      },
+      '/api/events': {
+        get: {
+          summary: "Changes to the caller's sessions, live",
+          description:
+            'Server-sent events: each `data:` frame is one `SessionEvent` (components/schemas/SessionEvent), with `: heartbeat` comments while idle. Events are not replayed: on (re)connecting, read `GET /api/sessions`.',
+          responses: {
+            200: {
+              description: 'A stream of SessionEvent frames',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors(401, 403),
+          },
         },
       },
       '/api/sessions/{id}/workspace': {
         parameters: [sessionId],
         get: {
           summary: 'The files in the session workspace',
-          responses: { 200: json('{files:[{path,size,modifiedAt}]}'), ...errors(401, 404) },
+          responses: {
+            200: json('The files, by path', 'WorkspaceListing'),
+            ...errors(401, 403, 404),
+          },
         },
       },
       '/api/sessions/{id}/workspace/{path}': {
         parameters: [sessionId, { name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
-          summary: 'The bytes of one workspace file',
-          responses: {
-            200: {
-              description: 'The file',
-              content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-            },
-            ...errors(400, 401, 404),
-          },
+          summary: 'The bytes of one workspace file, confined to the workspace',
+          responses: { 200: bytes('The file, as an attachment'), ...errors(400, 401, 403, 404) },
         },
       },
       '/api/files': {
@@ -140,7 +167,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
                   type: 'object',
                   required: ['file'],
                   properties: {
-                    file: { type: 'string', format: 'binary' },
+                    file: { type: 'string', contentMediaType: 'application/octet-stream' },
                     sessionId: {
                       type: 'string',
                       description: 'Only messages of this session (the caller’s) may attach the file.',
@@ -151,45 +178,41 @@ export function createOpenApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
-            201: {
-              description:
-                'The stored file; the name is sanitised, an untrusted media type becomes octet-stream',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['id', 'name', 'mediaType', 'size'],
-                    properties: {
-                      id: { type: 'string' },
-                      name: { type: 'string' },
-                      mediaType: { type: 'string' },
-                      size: { type: 'integer' },
-                    },
-                  },
-                },
-              },
-            },
-            ...errors(400, 401, 404, 413),
+            201: json(
+              'The stored file; the name is sanitised, an untrusted media type becomes octet-stream',
+              'UploadedFile',
+            ),
+            ...errors(400, 401, 403, 404, 413),
           },
         },
       },
       '/api/files/{id}': {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
-          summary: 'The bytes of an uploaded file, as an attachment',
+          summary: 'The bytes of an uploaded file',
           responses: {
-            200: {
-              description: 'The file, with its media type',
-              content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
-            },
-            ...errors(401, 404),
+            200: bytes('The file, with its media type, as an attachment'),
+            ...errors(401, 403, 404),
           },
         },
       },
       '/api/usage': {
         get: {
           summary: "The caller's usage today and this week, and the limits",
-          responses: { 200: json('{today, week, limits}'), ...errors(401) },
+          responses: { 200: json('Usage and limits', 'UsageReport'), ...errors(401, 403) },
+        },
+      },
+      '/healthz': {
+        get: { summary: 'Liveness', security: [], responses: { 200: json('Alive', 'Health') } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the database (and Redis, when used) answer',
+          security: [],
+          responses: {
+            200: json('Ready, with the state of each configured MCP server', 'Ready'),
+            503: json('Not ready', 'NotReady'),
+          },
         },
       },
       '/metrics': {
@@ -204,16 +227,25 @@ export function createOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: json('{ok:true}') } } },
-      '/readyz': {
-        get: {
-          summary: 'Readiness',
-          security: [],
-          responses: { 200: json('{ok:true}'), 503: json('Not ready') },
-        },
-      },
       '/api/openapi.json': {
-        get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } },
+        get: {
+          summary: 'This document',
+          security: [],
+          responses: {
+            200: {
+              description: 'OpenAPI 3.1',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } },
+                    required: ['openapi', 'paths'],
+                  },
+                },
+              },
+            },
+          },
+        },
       },
     },
   };

@@ -26,7 +26,23 @@ export function sseResponse(options: {
   subscription: AbortController;
   heartbeatMs: number;
 }): Response {
-  const { subscription, heartbeatMs } = options;
+  const body = sseBody({ ...options, format: formatEvent, end: 'data: [DONE]\n\n' });
+  return new Response(body, { status: 200, headers: streamHeaders });
+}
+
+/**
+ * Batches of events as an SSE body: each batch is one write, a `: heartbeat` comment goes out
+ * after `heartbeatMs` with nothing else sent, and `end` follows the last batch. Cancelling the
+ * body (the client went away) aborts `subscription`.
+ */
+export function sseBody<Event>(options: {
+  events: AsyncIterable<Event[]>;
+  subscription: AbortController;
+  heartbeatMs: number;
+  format: (event: Event) => string;
+  end: string;
+}): ReadableStream<Uint8Array> {
+  const { subscription, heartbeatMs, format } = options;
   const iterator = options.events[Symbol.asyncIterator]();
   let heartbeat: NodeJS.Timeout | undefined;
   let finished = false;
@@ -43,7 +59,7 @@ export function sseResponse(options: {
       armHeartbeat(controller);
     }, heartbeatMs);
   };
-  const body = new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         armHeartbeat(controller);
@@ -54,12 +70,12 @@ export function sseResponse(options: {
           if (finished) return;
           if (next.done) {
             stop();
-            if (!subscription.signal.aborted) controller.enqueue(encoder.encode('data: [DONE]\n\n'));
+            if (!subscription.signal.aborted && options.end) controller.enqueue(encoder.encode(options.end));
             controller.close();
             return;
           }
           // A batch goes out as one write: a replay costs one write per batch, not per event.
-          controller.enqueue(encoder.encode(next.value.map(formatEvent).join('')));
+          controller.enqueue(encoder.encode(next.value.map(format).join('')));
           armHeartbeat(controller);
         } catch (error) {
           stop();
@@ -75,7 +91,6 @@ export function sseResponse(options: {
     // One batch in hand at a time: the next is read when the client has taken this one.
     { highWaterMark: 1 },
   );
-  return new Response(body, { status: 200, headers: streamHeaders });
 }
 
 /** A stream for a turn whose events are no longer kept: it opens and finishes, so clients settle. */

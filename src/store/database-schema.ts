@@ -17,6 +17,8 @@ export interface SessionsTable {
   id: string;
   owner_id: string;
   title: string | null;
+  /** JSON `ToolPermissions`; null: every tool. */
+  permissions: string | null;
   /** The seq the next appended message gets, so appending never scans the session's messages. */
   next_seq: number;
   created_at: string;

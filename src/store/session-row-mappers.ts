@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Usage } from '../protocol/index.ts';
+import { toolPermissionsSchema, type Usage } from '../protocol/index.ts';
 import type { SessionRecord, StoredMessage, TurnRecord } from './session-store.ts';
 
 /*
@@ -28,6 +28,7 @@ const sessionRowSchema = z.object({
   id: z.string(),
   owner_id: z.string(),
   title: z.string().nullable(),
+  permissions: jsonTextColumn.pipe(toolPermissionsSchema).nullable(),
   running: flagColumn,
   created_at: z.string(),
   updated_at: z.string(),
@@ -76,6 +77,7 @@ export function toSessionRecord(row: unknown): SessionRecord {
     id: parsed.id,
     ownerId: parsed.owner_id,
     title: parsed.title,
+    permissions: parsed.permissions ?? { allow: null, deny: [] },
     status: parsed.running ? 'running' : 'idle',
     createdAt: parsed.created_at,
     updatedAt: parsed.updated_at,

@@ -1,4 +1,4 @@
-import type { SessionStatus, Usage } from '../protocol/index.ts';
+import type { SessionStatus, ToolPermissions, Usage } from '../protocol/index.ts';
 
 export interface UserRecord {
   id: string;
@@ -9,6 +9,8 @@ export interface SessionRecord {
   id: string;
   ownerId: string;
   title: string | null;
+  /** Which tools its agent gets; `{allow: null, deny: []}` is every tool. */
+  permissions: ToolPermissions;
   /** Derived from the session's turns: `running` while a turn runs. */
   status: SessionStatus;
   createdAt: string;
@@ -93,6 +95,8 @@ export interface SessionStore {
   }): Promise<{ sessions: SessionRecord[]; nextCursor: string | null }>;
   /** Returns null when the session does not exist for this owner. */
   renameSession(options: Scope & { title: string }): Promise<SessionRecord | null>;
+  /** Replaces the session's tool permissions; null when it is not the owner's session. */
+  setSessionPermissions(options: Scope & { permissions: ToolPermissions }): Promise<SessionRecord | null>;
   /** Sets the title only if it is still empty; returns whether it did. */
   setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean>;
   /** Deletes the session with its messages, turns, usage, transcripts and file records. */

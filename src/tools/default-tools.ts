@@ -1,3 +1,5 @@
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { createBashExecTool } from './bash-exec.ts';
 import { deleteFileTool } from './delete-file.ts';
 import { editFileTool } from './edit-file.ts';
 import { globTool } from './glob.ts';
@@ -8,8 +10,8 @@ import { todoWriteTool } from './todo-write.ts';
 import type { AnyToolDefinition } from './tool.ts';
 import { writeFileTool } from './write-file.ts';
 
-/** The tools every session gets. */
-export function createDefaultTools(): AnyToolDefinition[] {
+/** The tools every session gets; `bash_exec` with the server's sandbox. */
+export function createDefaultTools(options: { sandbox?: Sandbox } = {}): AnyToolDefinition[] {
   return [
     listFilesTool,
     readFileTool,
@@ -19,5 +21,6 @@ export function createDefaultTools(): AnyToolDefinition[] {
     globTool,
     grepTool,
     todoWriteTool,
+    ...(options.sandbox ? [createBashExecTool({ sandbox: options.sandbox })] : []),
   ];
 }

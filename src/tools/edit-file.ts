@@ -1,7 +1,8 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
-import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
-import { defineTool, ToolError } from './tool.ts';
+import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
+import { isMissing } from '../util/error-code.ts';
+import { defineTool, ToolError, type ToolResult } from './tool.ts';
 
 const maxEditBytes = 10 * 1024 * 1024;
 
@@ -19,42 +20,62 @@ export const editFileTool = defineTool({
     replace_all: z.boolean().optional().describe('Replace every occurrence (default false)'),
   }),
   async execute(input, context) {
-    const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) {
-      throw new ToolError(
-        `File "${input.path}" does not exist in the workspace. Use write_file to create a new file.`,
-      );
+    // Opened for writing from the start: the file read is the file written, verified once.
+    const { handle, size } = await openWorkspaceFile({
+      workspaceDir: context.workspaceDir,
+      path: input.path,
+      mode: 'edit',
+    }).catch((error: unknown) => {
+      if (isMissing(error)) {
+        throw new ToolError(
+          `File "${input.path}" does not exist in the workspace. Use write_file to create a new file.`,
+        );
+      }
+      throw error;
+    });
+    try {
+      return await replaceInFile({ handle, size, input });
+    } finally {
+      await handle.close();
     }
-    if (info.size > maxEditBytes) {
-      throw new ToolError(
-        `File "${input.path}" is ${info.size} bytes; files over ${maxEditBytes} bytes cannot be edited.`,
-      );
-    }
-    const bytes = await readFile(file);
-    if (bytes.includes(0))
-      throw new ToolError(`File "${input.path}" is not a text file; it cannot be edited.`);
-    const text = bytes.toString('utf8');
-    if (input.old_text === input.new_text) {
-      throw new ToolError('old_text and new_text are identical: there is nothing to change.');
-    }
-
-    const parts = text.split(input.old_text);
-    const occurrences = parts.length - 1;
-    if (occurrences === 0) {
-      throw new ToolError(
-        `old_text was not found in "${input.path}". It must match the file exactly, including whitespace ` +
-          'and indentation. Read the file again and copy the text to replace from it.',
-      );
-    }
-    if (occurrences > 1 && input.replace_all !== true) {
-      throw new ToolError(
-        `old_text occurs ${occurrences} times in "${input.path}". Include more surrounding lines so it ` +
-          'matches exactly one place, or set replace_all to true to replace every occurrence.',
-      );
-    }
-    // Joining, not String.replace: `$&` and friends in new_text must stay literal.
-    await writeFile(file, parts.join(input.new_text), 'utf8');
-    return { output: { path: input.path, replacements: occurrences } };
   },
 });
+
+async function replaceInFile(options: {
+  handle: FileHandle;
+  size: number;
+  input: { path: string; old_text: string; new_text: string; replace_all?: boolean };
+}): Promise<ToolResult> {
+  const { handle, size, input } = options;
+  if (size > maxEditBytes) {
+    throw new ToolError(
+      `File "${input.path}" is ${size} bytes; files over ${maxEditBytes} bytes cannot be edited.`,
+    );
+  }
+  const bytes = await handle.readFile();
+  if (bytes.includes(0)) throw new ToolError(`File "${input.path}" is not a text file; it cannot be edited.`);
+  const text = bytes.toString('utf8');
+  if (input.old_text === input.new_text) {
+    throw new ToolError('old_text and new_text are identical: there is nothing to change.');
+  }
+
+  const parts = text.split(input.old_text);
+  const occurrences = parts.length - 1;
+  if (occurrences === 0) {
+    throw new ToolError(
+      `old_text was not found in "${input.path}". It must match the file exactly, including whitespace ` +
+        'and indentation. Read the file again and copy the text to replace from it.',
+    );
+  }
+  if (occurrences > 1 && input.replace_all !== true) {
+    throw new ToolError(
+      `old_text occurs ${occurrences} times in "${input.path}". Include more surrounding lines so it ` +
+        'matches exactly one place, or set replace_all to true to replace every occurrence.',
+    );
+  }
+  // Joining, not String.replace: `$&` and friends in new_text must stay literal.
+  const updated = Buffer.from(parts.join(input.new_text), 'utf8');
+  await handle.truncate(0);
+  await handle.write(updated, 0, updated.length, 0);
+  return { output: { path: input.path, replacements: occurrences } };
+}

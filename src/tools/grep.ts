@@ -76,6 +76,7 @@ export function createGrepTool(options: { matchTimeoutMs: number }): ToolDefinit
         flags,
         maxLineChars,
         timeoutMs: options.matchTimeoutMs,
+        signal: context.signal,
       });
       const matches: GrepMatch[] = [];
       let scannedChars = 0;

@@ -34,19 +34,27 @@ parentPort.on('message', ({ text, limit }) => {
 
 /**
  * Runs a model-supplied regular expression in a worker thread under a time budget for the whole
- * search, so a catastrophic pattern cannot stall the server: past the budget the worker is
- * terminated mid-match. Close it when done.
+ * search, so a catastrophic pattern cannot stall the server: past the budget, or as soon as the
+ * turn is stopped (`signal`), the worker is terminated mid-match. Close it when done.
  */
 export class LineMatcher {
   readonly #worker: Worker;
   readonly #deadline: number;
   readonly #timeoutMs: number;
+  readonly #signal: AbortSignal;
 
-  constructor(options: { source: string; flags: string; maxLineChars: number; timeoutMs: number }) {
+  constructor(options: {
+    source: string;
+    flags: string;
+    maxLineChars: number;
+    timeoutMs: number;
+    signal: AbortSignal;
+  }) {
     const { source, flags, maxLineChars } = options;
     this.#worker = new Worker(workerSource, { eval: true, workerData: { source, flags, maxLineChars } });
     this.#timeoutMs = options.timeoutMs;
     this.#deadline = Date.now() + options.timeoutMs;
+    this.#signal = options.signal;
   }
 
   /** The first `limit` matching lines of `text`. */
@@ -54,8 +62,14 @@ export class LineMatcher {
     return new Promise((resolve, reject) => {
       const settle = (finish: () => void) => {
         clearTimeout(timer);
+        this.#signal.removeEventListener('abort', onAbort);
         this.#worker.off('message', onMessage).off('error', onError);
         finish();
+      };
+      // A stopped turn must not leave a core spinning on its regular expression.
+      const onAbort = () => {
+        void this.#worker.terminate();
+        settle(() => reject(new ToolError('The search was stopped.')));
       };
       const onMessage = (found: LineMatch[]) => settle(() => resolve(found));
       const onError = (error: Error) => settle(() => reject(error));
@@ -75,6 +89,8 @@ export class LineMatcher {
         Math.max(0, this.#deadline - Date.now()),
       );
       this.#worker.on('message', onMessage).on('error', onError);
+      if (this.#signal.aborted) return onAbort();
+      this.#signal.addEventListener('abort', onAbort, { once: true });
       this.#worker.postMessage(options);
     });
   }

@@ -1,3 +1,6 @@
+/** The built-in tools that start a sub-agent, whatever the runtime calls them. */
+export const subagentToolNames: readonly string[] = ['Agent', 'Task'];
+
 export type ToolDecision = { allow: true } | { allow: false; reason: string };
 
 export interface ToolPolicy {

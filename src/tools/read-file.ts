@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
+import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
+import { isMissing } from '../util/error-code.ts';
 import { defineTool, ToolError } from './tool.ts';
 
 const defaultLineLimit = 2000;
@@ -17,15 +17,25 @@ export const readFileTool = defineTool({
     limit: z.number().int().min(1).max(100_000).optional(),
   }),
   async execute(input, context) {
-    const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) throw new ToolError(`File "${input.path}" does not exist in the workspace.`);
-    if (info.size > maxReadBytes) {
-      throw new ToolError(
-        `File "${input.path}" is ${info.size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
-      );
+    const { handle, size } = await openWorkspaceFile({
+      workspaceDir: context.workspaceDir,
+      path: input.path,
+      mode: 'read',
+    }).catch((error: unknown) => {
+      if (isMissing(error)) throw new ToolError(`File "${input.path}" does not exist in the workspace.`);
+      throw error;
+    });
+    let text: string;
+    try {
+      if (size > maxReadBytes) {
+        throw new ToolError(
+          `File "${input.path}" is ${size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
+        );
+      }
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
     }
-    const text = await readFile(file, 'utf8');
     // A final newline ends the last line; it does not start another.
     const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
     const offset = input.offset ?? 1;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
 import { hasErrorCode } from '../util/error-code.ts';
 
@@ -29,7 +30,12 @@ export async function saveToolOutput(options: {
     await resolveWorkspacePath({ workspaceDir, path });
     try {
       // `wx` refuses an existing name, a symlink included.
-      await writeFile(file, options.text, { encoding: 'utf8', flag: 'wx' });
+      const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'create' });
+      try {
+        await handle.writeFile(options.text, 'utf8');
+      } finally {
+        await handle.close();
+      }
       return path;
     } catch (error) {
       if (!hasErrorCode(error, 'EEXIST') || attempt >= maxAttempts) throw error;

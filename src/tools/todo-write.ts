@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
+import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
 import { defineTool } from './tool.ts';
 
@@ -30,9 +31,18 @@ export const todoWriteTool = defineTool({
     // Re-check after creating folders: a symlinked folder must not redirect the write.
     await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: todosPath });
     // Written whole, then renamed: a reader never sees half a list. `wx` refuses an existing name.
-    const temporary = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ todos: input.todos }, null, 2)}\n`, { flag: 'wx' });
-    await rename(temporary, file);
+    const temporary = `${todosPath}.${randomUUID()}.tmp`;
+    const { handle } = await openWorkspaceFile({
+      workspaceDir: context.workspaceDir,
+      path: temporary,
+      mode: 'create',
+    });
+    try {
+      await handle.writeFile(`${JSON.stringify({ todos: input.todos }, null, 2)}\n`, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    await rename(join(dirname(file), basename(temporary)), file);
     return { output: { todos: input.todos } };
   },
 });

@@ -278,3 +278,30 @@ describe('ToolExecutor failures', () => {
     });
   });
 });
+
+describe('ToolExecutor errors never show server paths', () => {
+  test('a system error names workspace paths relative to the root, and hides every other absolute path', async () => {
+    await writeFile(join(workspaceDir, 'notes.txt'), 'a file, not a folder');
+    const throwsSystemError = defineTool({
+      name: 'open_elsewhere',
+      description: 'Fails like a system call on a server file.',
+      inputSchema: z.object({}),
+      async execute() {
+        return { output: await readFile(join(outside, 'missing.json'), 'utf8') };
+      },
+    });
+    const executor = createExecutor([throwsSystemError]);
+
+    const nested = await run(executor, 'write_file', { path: 'notes.txt/inner.txt', content: 'x' });
+    const elsewhere = await run(executor, 'open_elsewhere', {});
+
+    for (const outcome of [nested, elsewhere]) {
+      expect(outcome.isError).toBe(true);
+      const shown = JSON.stringify(outcome.output) + outcome.modelText;
+      expect(shown).not.toContain(base);
+      expect(shown).not.toMatch(/(^|[\s'"])\/(tmp|root|home|var)\b/);
+    }
+    expect(nested.modelText).toContain('notes.txt');
+    expect(elsewhere.modelText).toContain('<server path>');
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PathError } from '../sandbox/workspace-path.ts';
 import type { AppError } from '../util/app-error.ts';
 import { decideToolUse, type ToolPolicy } from './policy.ts';
+import { scrubPaths } from './scrub-paths.ts';
 import type { AnyToolDefinition, ToolContext } from './tool.ts';
 import { ToolError } from './tool.ts';
 import { ToolCallBreakers } from './tool-call-breakers.ts';
@@ -109,18 +110,40 @@ export class ToolExecutor {
       );
       return failure(`Invalid input for ${call.toolName}: ${problems.join('; ')}`);
     }
+    const { signal, workspaceDir } = this.#context;
+    // A stopped turn runs no further tool, and does not wait for one that ignores the signal.
+    if (signal.aborted) return failure(stoppedText);
     try {
-      const result = await tool.execute(parsed.data, this.#context);
+      const result = await abortable({ work: tool.execute(parsed.data, this.#context), signal });
       return { output: result.output, isError: result.isError === true };
     } catch (error) {
-      if (error instanceof ToolError || error instanceof PathError) return failure(error.message);
+      if (signal.aborted) return failure(stoppedText);
+      if (error instanceof ToolError || error instanceof PathError) {
+        return failure(await scrubPaths({ message: error.message, workspaceDir, hideOthers: false }));
+      }
       this.#context.logger.error(
         { err: error, tool: call.toolName, toolCallId: call.toolCallId },
         'tool failed unexpectedly',
       );
-      return failure(`${call.toolName} failed: ${error instanceof Error ? error.message : String(error)}`);
+      // A system error names absolute server paths: the model and the client see them relative or hidden.
+      const message = error instanceof Error ? error.message : String(error);
+      return failure(
+        `${call.toolName} failed: ${await scrubPaths({ message, workspaceDir, hideOthers: true })}`,
+      );
     }
   }
+}
+
+const stoppedText = 'The turn was stopped; the tool did not finish.';
+
+/** `work`, or a rejection as soon as `signal` aborts. */
+function abortable<T>(options: { work: Promise<T>; signal: AbortSignal }): Promise<T> {
+  const { work, signal } = options;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function failure(message: string): { output: string; isError: true } {

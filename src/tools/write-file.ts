@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
 import { defineTool } from './tool.ts';
 
@@ -23,7 +24,16 @@ export const writeFileTool = defineTool({
     await mkdir(dirname(file), { recursive: true });
     // Re-check after creating folders: a symlinked parent must not redirect the write.
     await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
-    await writeFile(file, input.content, { encoding: 'utf8', flag: input.append ? 'a' : 'w' });
+    const { handle } = await openWorkspaceFile({
+      workspaceDir: context.workspaceDir,
+      path: input.path,
+      mode: input.append ? 'append' : 'write',
+    });
+    try {
+      await handle.writeFile(input.content, 'utf8');
+    } finally {
+      await handle.close();
+    }
     return {
       output: { path: input.path, bytesWritten: Buffer.byteLength(input.content), appended: !!input.append },
     };

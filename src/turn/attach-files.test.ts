@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -69,15 +69,33 @@ describe('copyAttachments', () => {
     expect(await readdir(join(workspaceDir, 'attachments'))).toEqual([]);
   });
 
-  test('an attachments folder that links outside the workspace is refused', async () => {
+  test.each([
+    ['links outside the workspace', 'outside'],
+    ['links inside the workspace', 'inside'],
+    ['is a file', 'file'],
+  ])('an attachments entry that %s is moved aside, kept, and never written through', async (_name, kind) => {
     const outside = join(directory, 'outside');
     await mkdir(outside);
-    await symlink(outside, join(workspaceDir, 'attachments'));
+    await mkdir(join(workspaceDir, 'docs'));
+    const entry = join(workspaceDir, 'attachments');
+    if (kind === 'outside') await symlink(outside, entry);
+    if (kind === 'inside') await symlink('docs', entry);
+    if (kind === 'file') await writeFile(entry, 'the agent wrote this');
 
-    await expect(
-      copyAttachments({ blobs, workspaceDir, files: [await storedFile('a.txt', 'x')] }),
-    ).rejects.toMatchObject({ code: 'workspace_error' });
+    const [attachment] = await copyAttachments({
+      blobs,
+      workspaceDir,
+      files: [await storedFile('a.txt', 'x')],
+    });
 
+    expect(attachment?.path).toBe('attachments/a.txt');
+    expect(await readFile(join(workspaceDir, 'attachments', 'a.txt'), 'utf8')).toBe('x');
     expect(await readdir(outside)).toEqual([]);
+    expect(await readdir(join(workspaceDir, 'docs'))).toEqual([]);
+    const moved = (await readdir(workspaceDir)).filter((name) => name.startsWith('attachments.moved-'));
+    expect(moved).toHaveLength(1);
+    if (kind === 'file')
+      expect(await readFile(join(workspaceDir, moved[0]!), 'utf8')).toBe('the agent wrote this');
+    else expect(await readlink(join(workspaceDir, moved[0]!))).toBe(kind === 'inside' ? 'docs' : outside);
   });
 });

@@ -1,5 +1,5 @@
-import { mkdir, open, rm } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
@@ -47,7 +47,7 @@ export async function copyAttachments(options: {
   const { blobs, workspaceDir } = options;
   const copied: MessageAttachment[] = [];
   try {
-    await mkdir(await resolveWorkspacePath({ workspaceDir, path: attachmentsFolder }), { recursive: true });
+    await prepareAttachmentsFolder(workspaceDir);
     for (const file of options.files) {
       const { path, handle } = await createFreeFile({ workspaceDir, name: file.name });
       copied.push({ fileId: file.id, name: file.name, mediaType: file.mediaType, size: file.size, path });
@@ -69,6 +69,24 @@ export async function copyAttachments(options: {
       status: 500,
     });
   }
+}
+
+/**
+ * Makes `attachments/` a real folder. Whatever the agent put in its place (a symbolic link, to
+ * anywhere, or a file) is renamed aside, never followed and never deleted, so nothing is lost.
+ */
+async function prepareAttachmentsFolder(workspaceDir: string): Promise<void> {
+  const root = await realpath(workspaceDir);
+  const folder = join(root, attachmentsFolder);
+  const found = await lstat(folder).catch((error: unknown) => {
+    if (hasErrorCode(error, 'ENOENT')) return null;
+    throw error;
+  });
+  if (found?.isDirectory()) return;
+  if (found) await rename(folder, join(root, `${attachmentsFolder}.moved-${createId()}`));
+  await mkdir(folder, { mode: 0o700 }).catch((error: unknown) => {
+    if (!hasErrorCode(error, 'EEXIST')) throw error;
+  });
 }
 
 /** Undoes `copyAttachments`, for a message that was not stored after all. */

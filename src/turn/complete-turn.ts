@@ -49,8 +49,11 @@ export async function completeTurn(options: {
   }
 
   const marker = toMarker(outcome);
+  // The status is stored; a marker that cannot be stored must not keep the lock or the viewers' end.
   if (marker)
-    await deps.store.appendMessage({ ...scope, message: markerMessage({ turnId: turn.id, marker }) });
+    await deps.store
+      .appendMessage({ ...scope, message: markerMessage({ turnId: turn.id, marker }) })
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'storing the end marker failed'));
   const usage: Usage = recorder.usage;
   await deps.store
     .recordUsage({ ...scope, turnId: turn.id, model: recorder.model ?? options.fallbackModel, usage })

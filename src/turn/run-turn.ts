@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai';
-import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import { type AgentRunInput, type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
@@ -7,11 +7,13 @@ import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../tools/tool.ts';
 import { ToolExecutor } from '../tools/tool-executor.ts';
+import { everyTool, isToolPermitted, permittedTools } from '../tools/tool-permissions.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import { modelRelevant } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { loadPromptImages } from './load-prompt-images.ts';
+import { logTurnFailure } from './log-turn-failure.ts';
 import { type RetryPolicy, runAttempts } from './run-attempts.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
@@ -43,15 +45,19 @@ export async function runTurn(options: {
   /** Delivers messages that arrive while the turn runs, for runtimes that can take them mid-turn. */
   takeFollowUps?: AgentRunInput['takeFollowUps'];
 }): Promise<void> {
-  const { deps, turn, lease, userMessages, signal, logger } = options;
+  const { deps, turn, lease, userMessages, logger } = options;
   const firstSeq = userMessages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
   const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
+  // A failed write stops the turn like a cancel would, but ends it as failed with storage_error.
+  const storageFailure = new AbortController();
+  const signal = AbortSignal.any([options.signal, storageFailure.signal]);
   const recorder = new TurnRecorder({
     registry: deps.registry,
     store: deps.store,
     scope,
     turnId: turn.id,
     logger,
+    onStorageFailure: (error) => storageFailure.abort(error),
   });
   const refresh = setInterval(() => {
     deps.lock.refresh({ lease, ttlMs: deps.lockTtlMs }).catch((error: unknown) => {
@@ -67,7 +73,7 @@ export async function runTurn(options: {
     if (!runtime) {
       throw new AppError('model_not_configured', deps.modelSetupHint, { retryable: false });
     }
-    const [workspaceDir, history, transcript] = await Promise.all([
+    const [workspaceDir, history, transcript, session] = await Promise.all([
       deps.workspaces.ensure(turn.sessionId).catch((error: unknown) => {
         throw new AppError('workspace_error', 'The workspace for this conversation could not be prepared.', {
           cause: error,
@@ -76,10 +82,12 @@ export async function runTurn(options: {
       }),
       deps.store.listMessages({ ...scope, beforeSeq: firstSeq }),
       runtime.usesTranscript ? deps.transcripts.loadTranscript(scope) : null,
+      deps.store.getSession(scope),
     ]);
+    const permissions = session?.permissions ?? everyTool;
     const images = await loadPromptImages({ messages: userMessages, workspaceDir, logger });
     const tools = new ToolExecutor({
-      tools: deps.createTools(),
+      tools: permittedTools({ tools: deps.createTools(), permissions }),
       context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
     });
     await runAttempts({
@@ -93,6 +101,7 @@ export async function runTurn(options: {
         transcript,
         workspaceDir,
         tools,
+        allowSubagents: isToolPermitted({ name: subagentToolName, permissions }),
         signal,
         logger,
         takeFollowUps: options.takeFollowUps
@@ -112,7 +121,7 @@ export async function runTurn(options: {
     outcome = abortedOutcome(signal) ?? { status: 'completed' };
   } catch (error) {
     outcome = abortedOutcome(signal) ?? { status: 'failed', error: toTurnError(error) };
-    if (outcome.status === 'failed') logger.error({ err: error, code: outcome.error.code }, 'turn failed');
+    if (outcome.status === 'failed') logTurnFailure({ logger, error: outcome.error, cause: error });
   } finally {
     clearInterval(refresh);
   }
@@ -124,8 +133,10 @@ export async function runTurn(options: {
   try {
     await recorder.flush();
   } catch (error) {
-    if (outcome.status === 'completed') {
+    // What the user sees must not be "completed" or "stopped" when part of it was not kept.
+    if (outcome.status !== 'failed' || outcome.error.code !== 'storage_error') {
       outcome = { status: 'failed', error: toTurnError(error) };
+      logTurnFailure({ logger, error: outcome.error, cause: error });
     }
   }
   if (outcome.status === 'completed') await saveTranscript({ deps, turn, recorder, logger });

@@ -6,7 +6,8 @@ const maxTitleChars = 50;
 
 /**
  * Names a new session in the background: a 3–6 word title from the model, or the first words
- * of the message if the model fails. Never delays the turn; never overwrites a title.
+ * of the message if the model fails. Never delays the turn; never overwrites a title. Resolves
+ * to whether it named the session.
  */
 export async function generateSessionTitle(options: {
   store: SessionStore;
@@ -14,7 +15,7 @@ export async function generateSessionTitle(options: {
   scope: Scope;
   text: string;
   logger: Logger;
-}): Promise<void> {
+}): Promise<boolean> {
   let title: string;
   try {
     const result = await generateText({
@@ -33,9 +34,10 @@ export async function generateSessionTitle(options: {
     title = fallbackTitle(options.text);
   }
   try {
-    await options.store.setTitleIfEmpty({ ...options.scope, title });
+    return await options.store.setTitleIfEmpty({ ...options.scope, title });
   } catch (error) {
     options.logger.warn({ err: error }, 'storing the session title failed');
+    return false;
   }
 }
 

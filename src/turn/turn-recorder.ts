@@ -2,6 +2,7 @@ import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
 import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
+import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 
@@ -24,7 +25,8 @@ export class TurnRecorder {
   readonly #logger: Logger;
   #publishing: Promise<unknown> = Promise.resolve();
   #persisting: Promise<unknown> = Promise.resolve();
-  #persistError: unknown = null;
+  #persistError: AppError | null = null;
+  readonly #onStorageFailure: (error: AppError) => void;
   #step = -1;
   #stepOpen = false;
   readonly #blocks = new Map<string, OpenBlock>();
@@ -43,7 +45,10 @@ export class TurnRecorder {
     scope: Scope;
     turnId: string;
     logger: Logger;
+    /** Called once, on the first failed write: the turn must stop, as nothing more it does is kept. */
+    onStorageFailure?: (error: AppError) => void;
   }) {
+    this.#onStorageFailure = options.onStorageFailure ?? (() => {});
     this.#registry = options.registry;
     this.#store = options.store;
     this.#scope = options.scope;
@@ -264,12 +269,20 @@ export class TurnRecorder {
     const row: NewMessage = { ...message, turnId: this.#turnId, step: Math.max(this.#step, 0) };
     this.#persisting = this.#persisting
       .then(async () => {
+        // After a failed write nothing more is stored: later rows would leave a hole in the history.
+        if (this.#persistError) return;
         const stored = await this.#store.appendMessage({ ...this.#scope, message: row });
         this.#lastSeq = Math.max(this.#lastSeq, stored.seq);
       })
       .catch((error: unknown) => {
-        this.#persistError ??= error;
-        this.#logger.error({ err: error }, 'storing a message failed');
+        this.#logger.error({ err: error, role: row.role }, 'storing a message failed; stopping the turn');
+        if (this.#persistError) return;
+        this.#persistError = new AppError(
+          'storage_error',
+          'Autopilot could not save this conversation, so the reply was stopped. Please try again.',
+          { cause: error, retryable: true },
+        );
+        this.#onStorageFailure(this.#persistError);
       });
   }
 }

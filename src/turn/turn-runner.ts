@@ -122,9 +122,10 @@ export class TurnRunner {
     const { lock, registry } = this.#deps;
     const { turn } = options;
     await lock.release(options.lease).catch(() => undefined);
-    const message = 'Something went wrong while saving this reply. Please try again.';
+    // The turn's record still says running: the watchdog (or the next start-up) settles it once the store answers.
+    const message = 'Autopilot could not save the end of this reply. Please try again.';
     for (const chunk of [
-      { type: 'data-error', data: { code: 'internal_error', retryable: true, message } },
+      { type: 'data-error', data: { code: 'storage_error', retryable: true, message } },
       { type: 'error', errorText: message },
       { type: 'finish', finishReason: 'error' },
     ] as const) {

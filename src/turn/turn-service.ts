@@ -25,6 +25,7 @@ import {
 } from './admit-turn.ts';
 import { findAttachedFiles } from './attach-files.ts';
 import type { RetryPolicy } from './run-attempts.ts';
+import type { SessionNotifier } from './session-notifier.ts';
 import { generateSessionTitle } from './session-title.ts';
 import { TurnRunner } from './turn-runner.ts';
 import { interruptTurn } from './turn-watchdog.ts';
@@ -52,6 +53,8 @@ export interface TurnServiceOptions {
   /** A turn running longer than this is ended with `turn_timeout`. */
   maxTurnMs: number;
   modelSetupHint: string;
+  /** Tells `GET /api/events` viewers when a turn starts or ends, a message waits, or a title is set. */
+  notifier: SessionNotifier;
   metrics: Metrics;
   logger: Logger;
 }
@@ -139,6 +142,7 @@ export class TurnService {
         headers: { 'retry-after': '5' },
       });
     }
+    await this.#options.notifier.changed(scope);
     // The running turn may have ended between our lock attempt and the push: then nobody else would start it.
     await this.#startNext(scope);
     return { kind: 'queued', count: pushed.count };
@@ -161,10 +165,17 @@ export class TurnService {
     this.#runner.stopOverdue(this.#options.maxTurnMs);
     let interrupted = 0;
     for (const turn of await store.listRunningTurns()) {
-      if (this.#runner.has(turn.id)) continue;
-      const holder = await lock.holder(lockKeyOf(turn.sessionId));
-      if (holder?.owner === turn.id) continue;
-      if (await interruptTurn({ deps: this.#options, turn })) interrupted += 1;
+      // Each turn on its own: one that cannot be settled now must not keep the others running.
+      try {
+        if (this.#runner.has(turn.id)) continue;
+        const holder = await lock.holder(lockKeyOf(turn.sessionId));
+        if (holder?.owner === turn.id) continue;
+        if (!(await interruptTurn({ deps: this.#options, turn }))) continue;
+        interrupted += 1;
+        await this.#options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+      } catch (error) {
+        this.#options.logger.error({ err: error, turn: turn.id }, 'settling a turn without a runner failed');
+      }
     }
     return interrupted;
   }
@@ -213,7 +224,7 @@ export class TurnService {
     /** Files attached to the first message. */
     files?: FileRecord[];
   }): Promise<void> {
-    const { store, registry, lock, queue, fileBlobs, workspaces, logger } = this.#options;
+    const { store, registry, lock, queue, fileBlobs, workspaces, notifier, logger } = this.#options;
     try {
       const { files, ...rest } = options;
       const { turn, userMessages, isFirstMessage } = await beginTurn({
@@ -223,6 +234,8 @@ export class TurnService {
       });
       this.#admitted.set(turn.id, { turn, userMessages });
       await registry.open(turn.id);
+      // Before the runner gets it: an idle tab can follow the turn from here (its stream is open).
+      await notifier.changed(options.scope);
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
       if (isFirstMessage && this.#options.utilityModel) {
         const text = userMessages[0]?.content ?? '';
@@ -233,6 +246,8 @@ export class TurnService {
             scope: options.scope,
             text,
             logger: this.#options.logger.child({ session: turn.sessionId }),
+          }).then(async (named) => {
+            if (named) await notifier.changed(options.scope);
           }),
         );
       }
@@ -275,6 +290,7 @@ export class TurnService {
     this.#admitted.delete(job.turnId);
     await this.#runner.run(job, admitted);
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
+    await this.#options.notifier.changed(scope);
     await this.#startNext(scope).catch((error: unknown) => {
       this.#options.logger.error(
         { err: error, session: job.sessionId },

@@ -5,9 +5,10 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
 import { MemoryPendingMessages } from '../coord/memory/memory-pending-messages.ts';
+import { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
-import type { StreamEvent } from '../protocol/index.ts';
+import type { SessionEvent, StreamEvent } from '../protocol/index.ts';
 import { Workspaces } from '../sandbox/workspaces.ts';
 import { DiskFileBlobs } from '../store/disk/disk-file-blobs.ts';
 import { openSqliteDatabase } from '../store/sqlite/open-sqlite-database.ts';
@@ -17,6 +18,7 @@ import { SqliteTranscriptStore } from '../store/sqlite/sqlite-transcript-store.t
 import { createLogger } from '../util/logger.ts';
 import { Metrics } from '../util/metrics.ts';
 import { lockKeyOf } from './admit-turn.ts';
+import { SessionNotifier } from './session-notifier.ts';
 import { TurnService } from './turn-service.ts';
 
 /** A runtime that says a word, then waits until it is stopped. */
@@ -46,6 +48,7 @@ describe('the turn watchdog', () => {
   let service: TurnService;
   let registry: MemoryStreamRegistry;
   let lock: MemoryLock;
+  let sessionEvents: MemorySessionEvents;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'autopilot-watchdog-'));
@@ -53,6 +56,8 @@ describe('the turn watchdog', () => {
     store = new SqliteSessionStore(database);
     registry = new MemoryStreamRegistry();
     lock = new MemoryLock();
+    sessionEvents = new MemorySessionEvents();
+    const logger = createLogger({ level: 'silent' });
     service = new TurnService({
       store,
       transcripts: new SqliteTranscriptStore(database),
@@ -76,8 +81,9 @@ describe('the turn watchdog', () => {
       lockTtlMs: 60_000,
       maxTurnMs: 300,
       modelSetupHint: 'configure a model',
+      notifier: new SessionNotifier({ store, events: sessionEvents, logger }),
       metrics: new Metrics(),
-      logger: createLogger({ level: 'silent' }),
+      logger,
     });
     await store.ensureUser({ id: 'u', name: 'u' });
   });
@@ -106,6 +112,10 @@ describe('the turn watchdog', () => {
     await registry.open('dead-turn');
     await registry.append('dead-turn', { type: 'start', messageId: 'dead-turn' });
     const subscriber = collect(await registry.subscribe({ streamId: 'dead-turn', after: 0 }));
+    const sidebar = new AbortController();
+    const sidebarEvents = (await sessionEvents.subscribe({ ownerId: 'u', signal: sidebar.signal }))[
+      Symbol.asyncIterator
+    ]();
 
     service.startWatchdog(50);
     const events = await subscriber;
@@ -119,6 +129,15 @@ describe('the turn watchdog', () => {
     expect(events[1]?.chunk).toMatchObject({ data: { code: 'turn_interrupted', retryable: true } });
     expect(await store.getActiveTurn(scope)).toBeNull();
     expect((await store.getTurn({ ...scope, turnId: 'dead-turn' }))?.status).toBe('interrupted');
+    // An open sidebar learns that the session is free again.
+    const nothing = new Promise<IteratorResult<SessionEvent[]>>((resolve) =>
+      setTimeout(() => resolve({ done: true, value: undefined }), 5_000),
+    );
+    const published = (await Promise.race([sidebarEvents.next(), nothing])).value ?? [];
+    sidebar.abort();
+    expect(published).toEqual([
+      { type: 'session', session: expect.objectContaining({ id: session.id, status: 'idle' }) },
+    ]);
   });
 
   test('a turn whose lock is held by its runner is left alone', async () => {

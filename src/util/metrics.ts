@@ -87,8 +87,24 @@ export class Metrics {
     type: 'counter',
   });
 
-  constructor() {
+  readonly #eventStreams = this.#registry.define({
+    name: 'autopilot_event_streams',
+    help: 'Open GET /api/events connections.',
+    type: 'gauge',
+  });
+
+  /** Tool calls are counted by name only for these; any other name is `other`, so labels stay bounded. */
+  readonly #toolNames: ReadonlySet<string>;
+
+  constructor(options: { toolNames?: Iterable<string> } = {}) {
+    this.#toolNames = new Set(options.toolNames);
     add(this.#activeTurns, {}, 0);
+    add(this.#eventStreams, {}, 0);
+  }
+
+  /** A `GET /api/events` connection opened (+1) or closed (-1) in this process. */
+  eventStreamsChanged(delta: 1 | -1): void {
+    add(this.#eventStreams, {}, delta);
   }
 
   /** A turn started running in this process. */
@@ -121,8 +137,9 @@ export class Metrics {
       if (value > 0) add(this.#tokens, { kind }, value);
   }
 
+  /** A model picks tool names freely: an unknown one must not create a new series. */
   toolCalled(tool: string): void {
-    add(this.#toolCalls, { tool }, 1);
+    add(this.#toolCalls, { tool: this.#toolNames.has(tool) ? tool : 'other' }, 1);
   }
 
   render(): string {

@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { ApiClient } from '../../src/cli/api-client.ts';
-import { runChat } from '../../src/cli/chat-command.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { startAutopilot } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -113,29 +111,5 @@ describe('server surface', () => {
     expect(text).toMatch(/autopilot_turn_duration_seconds_bucket\{le="\+Inf"\} 1/);
     expect(text).toContain('autopilot_tool_calls_total{tool="list_files"} 1');
     expect(text).toMatch(/autopilot_tokens_total\{kind="output"\} \d+/);
-  });
-
-  test('`autopilot chat` streams the reply and shows tool rows in the terminal', async () => {
-    server = await startTestServer({
-      brain: scriptedBrain([
-        { when: (request) => request.toolResults.length > 0, reply: textReply('All written.') },
-        {
-          when: () => true,
-          reply: toolReply({ name: 'write_file', input: { path: 'a.txt', content: 'hi' }, text: 'Writing.' }),
-        },
-      ]),
-    });
-    let output = '';
-    const result = await runChat({
-      client: new ApiClient({ url: server.url, token: null }),
-      message: 'write it',
-      terminal: { write: (text) => (output += text), error: (text) => (output += text), isTTY: false },
-    });
-    expect(result.ok).toBe(true);
-    expect(output).toContain('Writing.');
-    expect(output).toContain('✓ write_file');
-    expect(output).toContain('All written.');
-    const detail = await (await server.api(`/api/sessions/${result.sessionId}`)).json();
-    expect(detail.messages).toHaveLength(2);
   });
 });

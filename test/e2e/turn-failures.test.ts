@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   connectionReset,
@@ -11,6 +12,15 @@ import {
 import { slowTool } from '../support/slow-tool.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
+
+/** A loopback port nothing listens on: connections to it are refused. */
+async function findClosedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 const isSummaryCall = (request: FakeRequest) => request.system.includes('Summarise this conversation');
 const isTitleCall = (request: FakeRequest) => request.system.includes('Generate a very short title');
@@ -141,7 +151,7 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     const sessionId = await createSession(server);
     const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hi' })).body!);
     expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
-      data: { code: 'transient_api_error', retryable: true },
+      data: { code: 'transient_api_error', retryable: true, message: expect.stringMatching(/busy/) },
     });
     expect(JSON.stringify(chunks)).not.toContain('overloaded_error');
     expect(JSON.stringify(chunks)).not.toContain('Overloaded');
@@ -151,6 +161,24 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
       type: 'data-error',
       data: { retryable: true },
     });
+  });
+
+  test('an unreachable provider: the error says so and names the configured host', async () => {
+    const closedPort = await findClosedPort();
+    server = await startTestServer({
+      runtime,
+      env: { ANTHROPIC_BASE_URL: `http://127.0.0.1:${closedPort}`, AUTOPILOT_MAX_TRANSIENT_RETRIES: '0' },
+    });
+    const sessionId = await createSession(server);
+    const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hi' })).body!);
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+      data: {
+        code: 'transient_api_error',
+        retryable: true,
+        message: expect.stringContaining(`cannot reach the model provider at 127.0.0.1:${closedPort}`),
+      },
+    });
+    expect(chunks.at(-1)?.type).toBe('finish');
   });
 
   test('a connection reset after some text has streamed: no new attempt, the text is stored, then a retryable marker', async () => {
@@ -178,7 +206,9 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hi' })).body!);
     expect(firstCalls).toBe(1);
     expect(chunks.some((chunk) => chunk.type === 'text-delta')).toBe(true);
-    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({ data: { retryable: true } });
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+      data: { retryable: true, message: expect.stringMatching(/interrupted/) },
+    });
     expect(chunks.at(-1)?.type).toBe('finish');
     const stored = await detail(sessionId);
     const parts = stored.messages.at(-1).parts;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { type RunningAutopilot, startAutopilot } from '../../src/main.ts';
+import type { SessionStore } from '../../src/store/session-store.ts';
 import type { AnyToolDefinition } from '../../src/tools/tool.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import {
@@ -33,6 +34,9 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   noModel?: boolean;
   extraTools?: () => AnyToolDefinition[];
+  wrapStore?: (store: SessionStore) => SessionStore;
+  /** Entries laid over the Claude Code process's environment; null removes one. */
+  claudeEnvironmentOverrides?: Record<string, string | null>;
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -62,7 +66,14 @@ export async function startTestServer(options: {
     { host: '127.0.0.1', port: 0, dataDir },
   );
   const logger = createLogger({ level: config.logLevel });
-  const start = () => startAutopilot({ config, logger, extraTools: options.extraTools });
+  const start = () =>
+    startAutopilot({
+      config,
+      logger,
+      extraTools: options.extraTools,
+      wrapStore: options.wrapStore,
+      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
+    });
   let server: RunningAutopilot = await start();
 
   const testServer: TestServer = {

@@ -16,7 +16,7 @@ import type { Usage } from '../../protocol/index.ts';
 import type { ToolExecutor, ToolOutcome } from '../../tools/tool-executor.ts';
 import { AppError } from '../../util/app-error.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
-import { classifyModelError } from '../classify-model-error.ts';
+import { classifyModelError, hostOf } from '../classify-model-error.ts';
 import { createLanguageModel } from '../language-model.ts';
 import { systemPrompt } from '../system-prompt.ts';
 import { toModelMessages } from './to-model-messages.ts';
@@ -31,10 +31,12 @@ export class BaselineRuntime implements AgentRuntime {
   readonly #model: LanguageModel;
   readonly #modelName: string;
   readonly #maxSteps: number;
+  readonly #providerHost: string | undefined;
 
   constructor(options: { model: ModelConfig; maxSteps: number }) {
     this.#model = createLanguageModel(options.model);
     this.#modelName = options.model.model;
+    this.#providerHost = hostOf(options.model.baseUrl);
     this.#maxSteps = options.maxSteps;
   }
 
@@ -74,7 +76,7 @@ export class BaselineRuntime implements AgentRuntime {
     try {
       yield* this.#events(result.stream);
     } catch (error) {
-      throw toAppError(error);
+      throw toAppError({ error, providerHost: this.#providerHost });
     }
   }
 
@@ -128,7 +130,7 @@ export class BaselineRuntime implements AgentRuntime {
           };
           break;
         case 'error':
-          throw toAppError(part.error);
+          throw toAppError({ error: part.error, providerHost: this.#providerHost });
         case 'abort':
           return;
         default:
@@ -186,17 +188,19 @@ function toUsage(usage: LanguageModelUsage): Usage {
   };
 }
 
-function toAppError(error: unknown): AppError {
+function toAppError(options: { error: unknown; providerHost: string | undefined }): AppError {
+  const { error, providerHost } = options;
   if (error instanceof AppError) return error;
-  if (RetryError.isInstance(error)) return toAppError(error.lastError);
+  if (RetryError.isInstance(error)) return toAppError({ error: error.lastError, providerHost });
   if (APICallError.isInstance(error)) {
     return classifyModelError({
       status: error.statusCode,
       message: `${causeChainText(error)} ${error.responseBody ?? ''}`,
       cause: error,
+      providerHost,
     });
   }
-  return classifyModelError({ message: causeChainText(error), cause: error });
+  return classifyModelError({ message: causeChainText(error), cause: error, providerHost });
 }
 
 /** A stream cut mid-way says "terminated" only in its cause, so classify on the whole chain. */

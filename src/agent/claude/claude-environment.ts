@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toPathKey } from '../../util/ids.ts';
 
@@ -20,6 +20,11 @@ export async function prepareClaudeFolders(options: {
     [folders.home, folders.config, folders.tmp].map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })),
   );
   return folders;
+}
+
+/** Removes a session's private folders and everything the CLI kept in them. */
+export async function removeClaudeFolders(options: { stateDir: string; sessionId: string }): Promise<void> {
+  await rm(join(options.stateDir, toPathKey(options.sessionId)), { recursive: true, force: true });
 }
 
 /**
@@ -49,6 +54,8 @@ export function buildClaudeEnvironment(options: {
     CLAUDE_CODE_DISABLE_CLAUDE_MDS: '1',
     CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
     CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK: '1',
+    // `@path` mentions would read files past the tool policy; off wherever text reaches the CLI.
+    CLAUDE_CODE_DISABLE_FILE_MENTIONS: '1',
     // The turn engine owns retries; the CLI's own would hide failures for minutes.
     CLAUDE_CODE_MAX_RETRIES: '0',
   };

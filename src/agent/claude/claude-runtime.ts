@@ -1,17 +1,26 @@
+import { realpath } from 'node:fs/promises';
 import type { AgentDefinition, Options } from '@anthropic-ai/claude-agent-sdk';
 import type { ModelConfig } from '../../config/config.ts';
 import { emptyUsage, type Usage } from '../../protocol/index.ts';
+import { confineProcess, type ProcessSpec } from '../../sandbox/agent-confinement.ts';
+import { handOver, runsAsRoot, sandboxUidOf } from '../../sandbox/sandbox-user.ts';
 import type { StoredMessage } from '../../store/session-store.ts';
 import type { StoredTranscript } from '../../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import { hostOf } from '../classify-model-error.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
-import { buildClaudeEnvironment, type ClaudeFolders, prepareClaudeFolders } from './claude-environment.ts';
+import {
+  buildClaudeEnvironment,
+  type ClaudeFolders,
+  prepareClaudeFolders,
+  removeClaudeFolders,
+} from './claude-environment.ts';
 import { createClaudeHooks } from './claude-hooks.ts';
 import { ClaudeSession } from './claude-session.ts';
 import { ClaudeSessionPool } from './claude-session-pool.ts';
-import { createToolServer } from './claude-tools.ts';
+import { createToolServer, mcpToolNames } from './claude-tools.ts';
 import { isValidTranscript, restoreTranscript } from './cli-transcript.ts';
 import { runClaudeTurn } from './run-claude-turn.ts';
 
@@ -27,6 +36,10 @@ export interface ClaudeRuntimeOptions {
   maxLiveProcesses: number;
   /** A kept process is closed after this long without a turn. */
   processIdleMs: number;
+  /** When set, the CLI itself runs under bubblewrap (SPEC §6, "The agent process is confined too"). */
+  confinement?: { bwrapPath: string } | null;
+  /** Tests only: entries laid over the CLI's environment; null removes one. */
+  environmentOverrides?: Record<string, string | null>;
 }
 
 /**
@@ -49,7 +62,13 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     const { session, prompt } = await this.#acquire(input);
     let succeeded = false;
     try {
-      yield* runClaudeTurn({ session, prompt, input, maxSubagents: this.#options.maxSubagents });
+      yield* runClaudeTurn({
+        session,
+        prompt,
+        input,
+        maxSubagents: this.#maxSubagents(input),
+        providerHost: hostOf(this.#options.model.baseUrl),
+      });
       succeeded = !input.signal.aborted;
     } finally {
       session.lastTurnId = input.turnId;
@@ -63,15 +82,27 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     await this.#pool.closeAll();
   }
 
+  /** 0 when the session's permissions take the sub-agent tool away. */
+  #maxSubagents(input: AgentRunInput): number {
+    return input.allowSubagents === false ? 0 : this.#options.maxSubagents;
+  }
+
+  /** Ends the conversation's live process and removes its private folder (its copy of the transcript). */
   async forget(sessionId: string): Promise<void> {
     await this.#pool.discard(sessionId);
+    await removeClaudeFolders({ stateDir: this.#options.stateDir, sessionId });
   }
 
   /** The warm process if it saw exactly the stored conversation; otherwise a fresh one. */
   async #acquire(input: AgentRunInput): Promise<{ session: ClaudeSession; prompt: string }> {
     const tools = input.tools.tools;
+    // The process was started with a tool set; one with another set (permissions changed) is not reused.
+    const toolNames = [
+      ...tools.map((tool) => tool.name),
+      ...(this.#maxSubagents(input) > 0 ? ['Agent'] : []),
+    ];
     const warm = this.#pool.take(input.sessionId);
-    if (warm && warm.lastTurnId === lastTurnIdOf(input.history) && warm.toolNames === toolNamesOf(tools)) {
+    if (warm && warm.lastTurnId === lastTurnIdOf(input.history) && warm.toolNames === toolNames.join(',')) {
       input.logger.debug('reusing the warm CLI process');
       return { session: warm, prompt: input.prompt };
     }
@@ -88,12 +119,27 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       history: formatConversationHistory({ messages: gap }),
     });
     const session = new ClaudeSession({
-      toolNames: tools.map((tool) => tool.name),
+      toolNames,
       configDir: folders.config,
       usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
+      wrapSpawn: await this.#confinement({ input, folders }),
       options: (binding) => this.#queryOptions({ input, folders, tools, binding, resume }),
     });
     return { session, prompt };
+  }
+
+  /** How to confine this session's CLI, after giving its folders to the session's uid (as root). */
+  async #confinement(options: {
+    input: AgentRunInput;
+    folders: ClaudeFolders;
+  }): Promise<((spec: ProcessSpec) => ProcessSpec) | undefined> {
+    const confinement = this.#options.confinement;
+    if (!confinement) return undefined;
+    const cwd = await realpath(options.input.workspaceDir);
+    const writable = [await realpath(options.folders.root), cwd];
+    const uid = runsAsRoot() ? sandboxUidOf(options.input.sessionId) : null;
+    if (uid !== null) await handOver({ folders: writable, uid });
+    return (spec) => confineProcess({ spec, writable, cwd, uid, bwrapPath: confinement.bwrapPath });
   }
 
   #queryOptions(options: {
@@ -107,21 +153,29 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     const { hooks, canUseTool } = createClaudeHooks(binding);
     return {
       cwd: input.workspaceDir,
-      env: buildClaudeEnvironment({
-        folders,
-        baseUrl: this.#options.model.baseUrl,
-        apiKey: this.#options.model.apiKey,
+      env: withOverrides({
+        env: buildClaudeEnvironment({
+          folders,
+          baseUrl: this.#options.model.baseUrl,
+          apiKey: this.#options.model.apiKey,
+        }),
+        overrides: this.#options.environmentOverrides,
       }),
       settingSources: [],
+      // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
+      verbatimPrompts: true,
       includePartialMessages: true,
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
-      tools: this.#options.maxSubagents > 0 ? ['Agent'] : [],
+      tools: this.#maxSubagents(input) > 0 ? ['Agent'] : [],
       mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
       canUseTool,
-      agents: this.#options.agents,
+      agents:
+        this.#maxSubagents(input) > 0
+          ? narrowAgents({ agents: this.#options.agents, tools: options.tools })
+          : {},
       maxTurns: this.#options.maxTurns,
       abortController: new AbortController(),
       ...(resume ? { resume: resume.cliSessionId } : {}),
@@ -157,6 +211,18 @@ export class ClaudeAgentRuntime implements AgentRuntime {
   }
 }
 
+function withOverrides(options: {
+  env: Record<string, string>;
+  overrides: Record<string, string | null> | undefined;
+}): Record<string, string> {
+  const env = { ...options.env };
+  for (const [name, value] of Object.entries(options.overrides ?? {})) {
+    if (value === null) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 function lastTurnIdOf(history: StoredMessage[]): string | null {
   for (let index = history.length - 1; index >= 0; index--) {
     const message = history[index]!;
@@ -165,8 +231,18 @@ function lastTurnIdOf(history: StoredMessage[]): string | null {
   return null;
 }
 
-function toolNamesOf(tools: AnyToolDefinition[]): string {
-  return tools.map((tool) => tool.name).join(',');
+/** Sub-agents only ever get tools their parent has in this turn: narrower, never wider. */
+function narrowAgents(options: {
+  agents: Record<string, AgentDefinition> | undefined;
+  tools: AnyToolDefinition[];
+}): Record<string, AgentDefinition> {
+  const parentTools = new Set(mcpToolNames(options.tools));
+  return Object.fromEntries(
+    Object.entries(options.agents ?? {}).map(([name, agent]) => [
+      name,
+      { ...agent, tools: (agent.tools ?? [...parentTools]).filter((tool) => parentTools.has(tool)) },
+    ]),
+  );
 }
 
 function usageBaselineOf(transcript: StoredTranscript): Usage {

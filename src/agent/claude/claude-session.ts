@@ -7,6 +7,7 @@ import {
   type SDKUserMessage,
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Usage } from '../../protocol/index.ts';
+import type { ProcessSpec } from '../../sandbox/agent-confinement.ts';
 import type { PromptImage } from '../agent-runtime.ts';
 import { TurnBinding } from './turn-binding.ts';
 
@@ -71,7 +72,10 @@ export class ClaudeSession {
     toolNames: string[];
     configDir: string;
     usageBaseline: Usage;
+    /** Turns the CLI's command line into a confined one (bubblewrap); absent: the CLI runs as is. */
+    wrapSpawn?: (spec: ProcessSpec) => ProcessSpec;
   }) {
+    const wrapSpawn = options.wrapSpawn ?? ((spec: ProcessSpec) => spec);
     this.toolNames = options.toolNames.join(',');
     this.configDir = options.configDir;
     this.usageBaseline = options.usageBaseline;
@@ -84,9 +88,10 @@ export class ClaudeSession {
         abortController: this.#abort,
         // Spawned here so a stop can end the process at once: the SDK's own close gives it a grace period.
         spawnClaudeCodeProcess: (spawnOptions) => {
-          const child = spawn(spawnOptions.command, spawnOptions.args, {
-            cwd: spawnOptions.cwd,
-            env: spawnOptions.env,
+          const spec = wrapSpawn(spawnOptions);
+          const child = spawn(spec.command, spec.args, {
+            cwd: spec.cwd,
+            env: spec.env,
             stdio: ['pipe', 'pipe', 'pipe'],
           });
           child.stderr.resume();
@@ -117,7 +122,13 @@ export class ClaudeSession {
               },
             })),
           ];
-    this.#input.push({ type: 'user', message: { role: 'user', content }, parent_tool_use_id: null });
+    // The text is the user's (SPEC §4.0): no `@path` expansion, no slash commands (`verbatimPrompts` too).
+    this.#input.push({
+      type: 'user',
+      message: { role: 'user', content },
+      parent_tool_use_id: null,
+      client_composed: true,
+    });
   }
 
   /** The next message from the CLI; null once the process has ended. */

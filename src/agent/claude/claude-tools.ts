@@ -4,6 +4,7 @@ import {
   tool,
 } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
+import { subagentToolNames } from '../../tools/policy.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
 import { maxModelTextChars } from '../../tools/tool-output-limits.ts';
 import { mcpServerName } from './sdk-message-adapter.ts';
@@ -70,14 +71,12 @@ function toolUseIdOf(extra: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-const builtInSubagentTools = ['Agent', 'Task'];
-
 /** The names the policy allows: our tools, plus the sub-agent tools when sub-agents are enabled. */
 export function policyToolNames(options: { tools: AnyToolDefinition[]; maxSubagents: number }): {
   allowed: Set<string>;
   subagentTools: Set<string>;
 } {
-  const subagentTools = options.maxSubagents > 0 ? builtInSubagentTools : [];
+  const subagentTools = options.maxSubagents > 0 ? subagentToolNames : [];
   return {
     allowed: new Set([...mcpToolNames(options.tools), ...subagentTools]),
     subagentTools: new Set(subagentTools),

@@ -74,6 +74,8 @@ export function resultFailure(result: {
   subtype: string;
   text: string;
   cause?: unknown;
+  /** The configured base URL's host, named when the provider cannot be reached. */
+  providerHost?: string;
 }): AppError | null {
   const text = result.text.trim();
   if (
@@ -101,5 +103,6 @@ export function resultFailure(result: {
     status: status ? Number(status) : undefined,
     message: text,
     cause: result.cause ?? new Error(text),
+    providerHost: result.providerHost,
   });
 }

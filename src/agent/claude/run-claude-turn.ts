@@ -18,6 +18,8 @@ export async function* runClaudeTurn(options: {
   prompt: string;
   input: AgentRunInput;
   maxSubagents: number;
+  /** The configured base URL's host, named when the provider cannot be reached. */
+  providerHost: string | undefined;
 }): AsyncIterable<AgentEvent> {
   const { session, input } = options;
   const stash = new ToolOutputStash();
@@ -37,7 +39,7 @@ export async function* runClaudeTurn(options: {
   try {
     session.send({ text: options.prompt, images: input.images });
     for (;;) {
-      const message = await nextMessage(session);
+      const message = await nextMessage({ session, providerHost: options.providerHost });
       if (!message) {
         if (input.signal.aborted) return;
         throw new AppError('model_error', 'The agent process ended unexpectedly. Please try again.', {
@@ -59,7 +61,7 @@ export async function* runClaudeTurn(options: {
       }
       const result = summariseResult(message);
       session.cliSessionId = result.sessionId;
-      const failure = resultFailure(result);
+      const failure = resultFailure({ ...result, providerHost: options.providerHost });
       if (failure) throw failure;
       yield* adapter.finishResult();
       if (subagents.pendingBackground > 0) continue;
@@ -96,12 +98,21 @@ export async function* runClaudeTurn(options: {
   }
 }
 
-async function nextMessage(session: ClaudeSession) {
+async function nextMessage(options: { session: ClaudeSession; providerHost: string | undefined }) {
+  const { session } = options;
   try {
     return await session.next();
   } catch (error) {
     if (session.closed) return null;
     const text = error instanceof Error ? error.message : String(error);
-    throw resultFailure({ isError: true, subtype: 'exception', text, cause: error }) ?? error;
+    throw (
+      resultFailure({
+        isError: true,
+        subtype: 'exception',
+        text,
+        cause: error,
+        providerHost: options.providerHost,
+      }) ?? error
+    );
   }
 }

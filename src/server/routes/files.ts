@@ -6,10 +6,8 @@ import { createId } from '../../util/ids.ts';
 import { toSafeFileName } from '../../util/safe-file-name.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { attachmentHeaders } from '../attachment-headers.ts';
-import { closeConnectionAfterResponse } from '../close-connection.ts';
-import { multipartBoundaryOf } from '../read-multipart.ts';
 import { receiveUpload } from '../receive-upload.ts';
-import { toTrustedMediaType } from '../upload-media-type.ts';
+import { decideUploadMediaType } from '../upload-media-type.ts';
 
 export const uploadPath = '/api/files';
 
@@ -23,41 +21,44 @@ export function registerFileRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post(uploadPath, async (context) => {
     const ownerId = context.get('userId');
     const maxBodyBytes = fileBlobs.maxBytes + multipartOverheadBytes;
+    if (Number(context.req.header('content-length') ?? 0) > maxBodyBytes) {
+      throw new AppError('payload_too_large', `The file is larger than ${fileBlobs.maxBytes} bytes.`, {
+        status: 413,
+      });
+    }
+    const body = context.req.raw.body;
+    if (!body) throw new AppError('bad_request', 'The upload has no body.', { status: 400 });
+    const upload = await receiveUpload({
+      body,
+      contentType: context.req.header('content-type'),
+      blobs: fileBlobs,
+      maxBodyBytes,
+      stallMs: deps.config.limits.uploadStallMs,
+    });
     try {
-      if (Number(context.req.header('content-length') ?? 0) > maxBodyBytes) {
-        throw new AppError('payload_too_large', `The file is larger than ${fileBlobs.maxBytes} bytes.`, {
-          status: 413,
-        });
-      }
-      const boundary = multipartBoundaryOf(context.req.header('content-type'));
-      const body = context.req.raw.body;
-      if (!body) throw new AppError('bad_request', 'The upload has no body.', { status: 400 });
-      const upload = await receiveUpload({ body, boundary, blobs: fileBlobs, maxBodyBytes });
-      try {
-        const file = await files.createFile({
-          id: createId(),
-          ownerId,
-          sessionId: upload.sessionId,
-          name: toSafeFileName(upload.filename),
-          mediaType: toTrustedMediaType(upload.contentType),
-          size: upload.blob.size,
-          sha256: upload.blob.sha256,
-          storageKey: upload.blob.storageKey,
-        });
-        const answer: UploadedFile = {
-          id: file.id,
-          name: file.name,
-          mediaType: file.mediaType,
-          size: file.size,
-        };
-        return context.json(answer, 201);
-      } catch (error) {
-        await fileBlobs.remove(upload.blob.storageKey);
-        throw error;
-      }
+      const file = await files.createFile({
+        id: createId(),
+        ownerId,
+        sessionId: upload.sessionId,
+        name: toSafeFileName(upload.filename),
+        mediaType: await decideUploadMediaType({
+          declared: upload.contentType,
+          filename: upload.filename,
+          head: upload.head,
+        }),
+        size: upload.blob.size,
+        sha256: upload.blob.sha256,
+        storageKey: upload.blob.storageKey,
+      });
+      const answer: UploadedFile = {
+        id: file.id,
+        name: file.name,
+        mediaType: file.mediaType,
+        size: file.size,
+      };
+      return context.json(answer, 201);
     } catch (error) {
-      // The body may not have been read to its end.
-      closeConnectionAfterResponse(context.env);
+      await fileBlobs.remove(upload.blob.storageKey);
       throw error;
     }
   });

@@ -1,25 +1,18 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   createSessionBodySchema,
+  listSessionsQuerySchema,
   patchSessionBodySchema,
   type SessionDetail,
   type SessionSummary,
+  sessionDetailQuerySchema,
 } from '../../protocol/index.ts';
 import type { SessionRecord } from '../../store/session-store.ts';
 import { toUIMessages } from '../../turn/to-ui-messages.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { readJsonBody } from '../read-json-body.ts';
-
-const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
-const detailQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
-  before: z.coerce.number().int().min(1).optional(),
-});
 
 export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { store } = deps;
@@ -28,11 +21,12 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const body = await readJsonBody(context, createSessionBodySchema);
     const title = body.title?.trim() || null;
     const session = await store.createSession({ ownerId: context.get('userId'), title });
+    await deps.notifier.changed({ ownerId: session.ownerId, sessionId: session.id });
     return context.json(toSummary(session), 201);
   });
 
   app.get('/api/sessions', async (context) => {
-    const query = parseQuery(listQuerySchema, context.req.query());
+    const query = parseQuery(listSessionsQuerySchema, context.req.query());
     const page = await store.listSessions({
       ownerId: context.get('userId'),
       limit: query.limit,
@@ -43,7 +37,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.get('/api/sessions/:id', async (context) => {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
-    const query = parseQuery(detailQuerySchema, context.req.query());
+    const query = parseQuery(sessionDetailQuerySchema, context.req.query());
     const session = await store.getSession(scope);
     if (!session) throw notFound();
     const [rows, activeTurn, usage] = await Promise.all([
@@ -54,6 +48,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const hasMore = rows.length > query.limit;
     const detail: SessionDetail = {
       ...toSummary(session),
+      permissions: session.permissions,
       messages: toUIMessages(hasMore ? rows.slice(1) : rows),
       hasMore,
       activeTurn: activeTurn ? { id: activeTurn.id, startedAt: activeTurn.startedAt } : null,
@@ -64,13 +59,17 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
   app.patch('/api/sessions/:id', async (context) => {
     const body = await readJsonBody(context, patchSessionBodySchema);
-    const session = await store.renameSession({
-      ownerId: context.get('userId'),
-      sessionId: context.req.param('id'),
-      title: body.title,
-    });
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    // The body was checked before anything is written; a foreign or unknown session writes nothing.
+    // The next turn reads the new permissions.
+    let session =
+      body.title === undefined ? null : await store.renameSession({ ...scope, title: body.title });
+    if (body.permissions) {
+      session = await store.setSessionPermissions({ ...scope, permissions: body.permissions });
+    }
     if (!session) throw notFound();
-    return context.json(toSummary(session));
+    await deps.notifier.changed({ ownerId: session.ownerId, sessionId: session.id });
+    return context.json({ ...toSummary(session), permissions: session.permissions });
   });
 
   app.delete('/api/sessions/:id', async (context) => {
@@ -80,6 +79,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     // Read before the session goes: its file records go with it.
     const storageKeys = await deps.files.deleteSessionFiles(scope);
     await store.deleteSession(scope);
+    await deps.notifier.deleted(scope);
     await deps.turns.forgetSession(scope.sessionId);
     await deps.workspaces.remove(scope.sessionId);
     await Promise.all(storageKeys.map((storageKey) => deps.fileBlobs.remove(storageKey)));

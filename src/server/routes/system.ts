@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { modelSetupHint } from '../../config/config.ts';
+import type { Readiness } from '../../protocol/index.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { createOpenApiDocument } from '../openapi.ts';
 
@@ -10,7 +11,9 @@ export function registerSystemRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/readyz', async (context) => {
     try {
       await deps.store.listRunningTurns();
-      return context.json({ ok: true });
+      // MCP servers are detail, not readiness: one that failed leaves the rest of the service working.
+      const ready: Readiness = { ok: true, mcpServers: deps.mcpStatuses() };
+      return context.json(ready);
     } catch (error) {
       deps.logger.error({ err: error }, 'readiness check failed');
       return context.json(

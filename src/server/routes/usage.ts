@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { UsageReport } from '../../protocol/index.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 
 /** The caller's usage today and this week (UTC; weeks start on Monday). Budgets are not enforced yet. */
@@ -12,10 +13,11 @@ export function registerUsageRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       deps.store.getOwnerUsage({ ownerId, since: dayStart.toISOString() }),
       deps.store.getOwnerUsage({ ownerId, since: weekStart.toISOString() }),
     ]);
-    return context.json({
+    const report: UsageReport = {
       today: { ...today, since: dayStart.toISOString() },
       week: { ...week, since: weekStart.toISOString() },
       limits: { dailyUsd: null, weeklyUsd: null },
-    });
+    };
+    return context.json(report);
   });
 }

@@ -1,10 +1,12 @@
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { PathError, resolveWorkspacePath } from '../../sandbox/workspace-path.ts';
+import type { WorkspaceListing } from '../../protocol/index.ts';
+import { NotAFileError, openWorkspaceFile } from '../../sandbox/open-workspace-file.ts';
+import { PathError } from '../../sandbox/workspace-path.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
+import { isMissing } from '../../util/error-code.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { attachmentHeaders } from '../attachment-headers.ts';
 
@@ -16,15 +18,15 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await deps.store.getSession(scope))) throw notFound();
     const root = deps.workspaces.pathOf(scope.sessionId);
-    const files = await listFiles(root);
-    return context.json({ files });
+    const listing: WorkspaceListing = { files: await listFiles(root) };
+    return context.json(listing);
   });
 
   app.get('/api/sessions/:id/workspace/*', async (context) => {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await deps.store.getSession(scope))) throw notFound();
-    const prefix = `/api/sessions/${encodeURIComponent(scope.sessionId)}/workspace/`;
-    const rawPath = new URL(context.req.url).pathname.slice(prefix.length);
+    // Taken from the raw path by segment: the id may arrive percent-encoded in any of several ways.
+    const rawPath = new URL(context.req.url).pathname.split('/').slice(5).join('/');
     let path: string;
     try {
       path = decodeURIComponent(rawPath);
@@ -32,29 +34,28 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
       throw new AppError('bad_request', 'The file path is not valid URL encoding.', { status: 400 });
     }
     const root = deps.workspaces.pathOf(scope.sessionId);
-    let file: string;
+    let opened: Awaited<ReturnType<typeof openWorkspaceFile>>;
     try {
-      file = await resolveWorkspacePath({ workspaceDir: root, path });
+      opened = await openWorkspaceFile({ workspaceDir: root, path, mode: 'read' });
     } catch (error) {
+      if (error instanceof NotAFileError) throw notFound('File');
       if (error instanceof PathError) throw new AppError('bad_request', error.message, { status: 400 });
-      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') throw notFound('File');
+      if (isMissing(error)) throw notFound('File');
       throw error;
     }
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) throw notFound('File');
-    const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+    const body = Readable.toWeb(opened.handle.createReadStream()) as ReadableStream<Uint8Array>;
     return new Response(body, {
       headers: attachmentHeaders({
-        name: file.split('/').at(-1) ?? 'file',
+        name: path.split('/').at(-1) || 'file',
         mediaType: 'application/octet-stream',
-        size: info.size,
+        size: opened.size,
       }),
     });
   });
 }
 
-async function listFiles(root: string): Promise<{ path: string; size: number; modifiedAt: string }[]> {
-  const files: { path: string; size: number; modifiedAt: string }[] = [];
+async function listFiles(root: string): Promise<WorkspaceListing['files']> {
+  const files: WorkspaceListing['files'] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {

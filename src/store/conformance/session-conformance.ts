@@ -117,6 +117,24 @@ export function describeSessionConformance(getStore: () => SessionStore): void {
       expect(await store.renameSession({ ownerId: alice, sessionId: 'missing', title: 'x' })).toBeNull();
     });
 
+    test('a new session allows every tool; setSessionPermissions replaces the lists, scoped by owner', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      expect(session.permissions).toEqual({ allow: null, deny: [] });
+      const scope = { ownerId: alice, sessionId: session.id };
+      const permissions = { allow: ['read_file', 'mcp__docs__search'], deny: ['write_file'] };
+      expect(await store.setSessionPermissions({ ...scope, permissions })).toMatchObject({ permissions });
+      expect((await store.getSession(scope))?.permissions).toEqual(permissions);
+      expect((await store.listSessions({ ownerId: alice, limit: 10 })).sessions[0]?.permissions).toEqual(
+        permissions,
+      );
+      const stolen = { allow: [], deny: [] };
+      expect(
+        await store.setSessionPermissions({ ownerId: bob, sessionId: session.id, permissions: stolen }),
+      ).toBeNull();
+      expect((await store.getSession(scope))?.permissions).toEqual(permissions);
+    });
+
     test('setTitleIfEmpty sets the title once, even when racing', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

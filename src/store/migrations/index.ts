@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import { initialMigration } from './0001-initial.ts';
 import { filesMigration } from './0002-files.ts';
+import { sessionPermissionsMigration } from './0005-session-permissions.ts';
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Kysely records the
@@ -9,4 +10,5 @@ import { filesMigration } from './0002-files.ts';
 export const migrations: Record<string, Migration> = {
   '0001_initial': initialMigration,
   '0002_files': filesMigration,
+  '0005_session_permissions': sessionPermissionsMigration,
 };

@@ -15,6 +15,8 @@ export async function openSqliteDatabase(options: { path: string }): Promise<Kys
     // NORMAL is durable in WAL mode except for the last transactions before a power loss.
     connection.pragma('synchronous = NORMAL');
     connection.pragma('busy_timeout = 5000');
+    // Deleted rows are overwritten with zeros, so a deleted conversation's text leaves the file.
+    connection.pragma('secure_delete = ON');
     // ON DELETE CASCADE needs foreign keys, which plain SQLite leaves off per connection.
     connection.pragma('foreign_keys = ON');
     const database = new Kysely<StoreDatabase>({

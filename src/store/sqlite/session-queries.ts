@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ToolPermissions } from '../../protocol/index.ts';
 import { createId } from '../../util/ids.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import { decodeSessionCursor, encodeSessionCursor } from '../session-cursor.ts';
@@ -22,6 +23,7 @@ export async function createSession(
     id: createId(),
     owner_id: options.ownerId,
     title: options.title ?? null,
+    permissions: null,
     next_seq: 1,
     created_at: createdAt,
     updated_at: createdAt,
@@ -80,6 +82,18 @@ export async function renameSession(
   return getSession(options);
 }
 
+export async function setSessionPermissions(
+  options: WithDatabase & Scope & { permissions: ToolPermissions },
+): Promise<SessionRecord | null> {
+  await options.database
+    .updateTable('sessions')
+    .set({ permissions: JSON.stringify(options.permissions), updated_at: now() })
+    .where('id', '=', options.sessionId)
+    .where('owner_id', '=', options.ownerId)
+    .execute();
+  return getSession(options);
+}
+
 export async function setTitleIfEmpty(options: WithDatabase & Scope & { title: string }): Promise<boolean> {
   const result = await options.database
     .updateTable('sessions')
@@ -109,6 +123,7 @@ function selectSessions(database: Kysely<StoreDatabase>) {
       'sessions.id',
       'sessions.owner_id',
       'sessions.title',
+      'sessions.permissions',
       'sessions.created_at',
       'sessions.updated_at',
       expression

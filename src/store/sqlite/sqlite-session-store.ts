@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Usage } from '../../protocol/index.ts';
+import { type Kysely, sql } from 'kysely';
+import type { ToolPermissions, Usage } from '../../protocol/index.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import type {
   NewMessage,
@@ -53,12 +53,19 @@ export class SqliteSessionStore implements SessionStore {
     return sessionQueries.renameSession({ database: this.#database, ...options });
   }
 
+  setSessionPermissions(options: Scope & { permissions: ToolPermissions }): Promise<SessionRecord | null> {
+    return sessionQueries.setSessionPermissions({ database: this.#database, ...options });
+  }
+
   setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean> {
     return sessionQueries.setTitleIfEmpty({ database: this.#database, ...options });
   }
 
-  deleteSession(scope: Scope): Promise<boolean> {
-    return sessionQueries.deleteSession({ database: this.#database, ...scope });
+  async deleteSession(scope: Scope): Promise<boolean> {
+    const deleted = await sessionQueries.deleteSession({ database: this.#database, ...scope });
+    // The write-ahead log still holds the deleted pages until they are checkpointed into the file.
+    if (deleted) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.#database);
+    return deleted;
   }
 
   appendMessage(options: Scope & { message: NewMessage }): Promise<StoredMessage> {

@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'vitest';
+import { classifyModelError, hostOf } from './classify-model-error.ts';
+import { resultFailure } from './claude/result-message.ts';
+
+describe('classifyModelError says what happened', () => {
+  test.each([
+    ['fetch failed: connect ECONNREFUSED 127.0.0.1:9', undefined],
+    ['getaddrinfo ENOTFOUND models.internal', undefined],
+    ['Cannot connect to API: getaddrinfo EAI_AGAIN models.internal', undefined],
+  ])('%s: cannot reach the provider, named by the configured host', (message, status) => {
+    const error = classifyModelError({ message, status, providerHost: 'models.internal:8443' });
+    expect(error).toMatchObject({ code: 'transient_api_error', retryable: true });
+    expect(error.message).toMatch(/^Autopilot cannot reach the model provider at models\.internal:8443\./);
+  });
+
+  test('the claude CLI’s connection error names the host too', () => {
+    const error = resultFailure({
+      isError: true,
+      subtype: 'success',
+      text: 'API Error: Connection error.',
+      providerHost: 'models.internal',
+    });
+    expect(error?.message).toMatch(/cannot reach the model provider at models\.internal/);
+  });
+
+  test('529 and "overloaded" say the provider is busy', () => {
+    expect(classifyModelError({ status: 529, message: 'Overloaded' }).message).toMatch(/busy/);
+    expect(
+      resultFailure({ isError: true, subtype: 'success', text: 'API Error: 529 {"type":"overloaded_error"}' })
+        ?.message,
+    ).toMatch(/busy/);
+  });
+
+  test('a connection cut mid-way says it was interrupted; a 5xx is a temporary problem', () => {
+    expect(classifyModelError({ message: 'terminated: other side closed' }).message).toMatch(/interrupted/);
+    expect(classifyModelError({ status: 200, message: 'read ECONNRESET' }).message).toMatch(/interrupted/);
+    expect(classifyModelError({ status: 502, message: 'Bad gateway' }).message).toMatch(/temporary problem/);
+  });
+
+  test('hostOf gives the host with its port, and nothing for a broken URL', () => {
+    expect(hostOf('http://127.0.0.1:4000/v1')).toBe('127.0.0.1:4000');
+    expect(hostOf('not a url')).toBeUndefined();
+  });
+});

@@ -1,0 +1,85 @@
+import { createInterface } from 'node:readline';
+
+/** The lines a person types at the chat prompt. */
+export interface PromptReader {
+  /** The next line; null at the end of input (Ctrl-D, Ctrl-C on an empty line, or the end of a pipe). */
+  read(options?: { prefill?: string }): Promise<string | null>;
+  close(): void;
+}
+
+type PromptInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+
+/**
+ * One readline serves every prompt, so lines that arrive together (a paste, a pipe, typing ahead)
+ * are queued, never lost. Between prompts it is paused and, on a terminal, raw mode is off: Ctrl-C
+ * then arrives as SIGINT, which stops the running turn.
+ */
+export function createPromptReader(options: {
+  input: PromptInput;
+  output: NodeJS.WritableStream;
+  prompt: string;
+}): PromptReader {
+  const { input, output, prompt } = options;
+  const terminal = input.isTTY === true;
+  const line = createInterface({
+    input,
+    output: terminal ? output : undefined,
+    terminal,
+    historySize: 200,
+    removeHistoryDuplicates: true,
+  });
+  const queued: string[] = [];
+  let ended = false;
+  let waiting: ((text: string | null) => void) | null = null;
+  const idle = () => {
+    line.pause();
+    if (terminal && !ended) input.setRawMode?.(false);
+  };
+  const deliver = (text: string | null) => {
+    const resolve = waiting;
+    waiting = null;
+    idle();
+    resolve?.(text);
+  };
+  line.on('line', (text) => {
+    if (waiting) deliver(text);
+    else queued.push(text);
+  });
+  line.on('close', () => {
+    ended = true;
+    if (waiting) {
+      if (terminal) output.write('\n');
+      deliver(null);
+    }
+  });
+  // Ctrl-C at the prompt clears a half-typed line, and quits from an empty one.
+  line.on('SIGINT', () => {
+    if (line.line === '') return line.close();
+    line.write(null, { ctrl: true, name: 'e' });
+    line.write(null, { ctrl: true, name: 'u' });
+  });
+  idle();
+
+  return {
+    async read(readOptions = {}) {
+      const next = queued.shift();
+      if (next !== undefined) {
+        // Typed ahead or piped: show it at a prompt, so the conversation reads in order.
+        output.write(`${prompt}${next}\n`);
+        return next;
+      }
+      if (ended) return null;
+      return new Promise((resolve) => {
+        waiting = resolve;
+        if (terminal) input.setRawMode?.(true);
+        line.resume();
+        if (terminal) {
+          line.setPrompt(prompt);
+          line.prompt();
+          if (readOptions.prefill) line.write(readOptions.prefill);
+        }
+      });
+    },
+    close: () => line.close(),
+  };
+}

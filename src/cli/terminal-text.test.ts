@@ -1,0 +1,22 @@
+import { describe, expect, test } from 'vitest';
+import { oneLine, sanitizeForTerminal, truncate } from './terminal-text.ts';
+
+describe('sanitizeForTerminal', () => {
+  test('removes whole escape sequences: CSI, OSC (title, clipboard), DCS, 8-bit CSI', () => {
+    expect(sanitizeForTerminal('a\x1b[2Jb\x1b[38;5;1mc')).toBe('abc');
+    expect(sanitizeForTerminal('a\x1b]52;c;ZXZpbA==\x07b\x1b]0;title\x1b\\c')).toBe('abc');
+    expect(sanitizeForTerminal('a\x1bP1$r\x1b\\b\x9b2Jc\x1b7d')).toBe('abcd');
+  });
+
+  test('keeps newlines, tabs and every printable character; drops other controls', () => {
+    expect(sanitizeForTerminal('line\r\nnext\tcol\rover\b\x07\x00 ü 👋 你好')).toBe(
+      'line\nnext\tcolover ü 👋 你好',
+    );
+  });
+
+  test('oneLine and truncate', () => {
+    expect(oneLine('  a\n\tb  ')).toBe('a b');
+    expect(truncate({ text: 'abcdef', max: 4 })).toBe('abc…');
+    expect(truncate({ text: '👋👋👋', max: 3 })).toBe('👋👋👋');
+  });
+});

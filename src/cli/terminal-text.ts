@@ -1,0 +1,83 @@
+/**
+ * Text from the server (the model's words, tool inputs, file names, error messages) is data: it may
+ * carry escape sequences planted by a web page the model read. Terminal control sequences can
+ * rewrite the screen, set the window title or write to the clipboard (OSC 52), so every C0 control
+ * except newline and tab (a lone carriage return could overwrite a line), DEL, and every C1 control is removed before anything reaches the terminal.
+ */
+export function sanitizeForTerminal(text: string): string {
+  return (
+    text
+      .replace(/\r\n/g, '\n')
+      // Whole sequences first (CSI, OSC, DCS and the like, 7- and 8-bit), so no payload is left as text.
+      .replace(
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
+        /(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[ -/]*[0-~]/g,
+        '',
+      )
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+  );
+}
+
+/** A one-line version for rows and status labels: whitespace runs become one space. */
+export function oneLine(text: string): string {
+  return sanitizeForTerminal(text).replace(/\s+/g, ' ').trim();
+}
+
+/** `text` cut to `max` characters (code points), with an ellipsis when cut. */
+export function truncate(options: { text: string; max: number }): string {
+  const { text, max } = options;
+  const characters = Array.from(text);
+  if (characters.length <= max) return text;
+  return `${characters.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  italic(text: string): string;
+  underline(text: string): string;
+  strike(text: string): string;
+  code(text: string): string;
+  heading(text: string): string;
+  success(text: string): string;
+  failure(text: string): string;
+  accent(text: string): string;
+}
+
+const plainStyle: Style = {
+  bold: (text) => text,
+  dim: (text) => text,
+  italic: (text) => text,
+  underline: (text) => text,
+  strike: (text) => text,
+  code: (text) => text,
+  heading: (text) => text,
+  success: (text) => text,
+  failure: (text) => text,
+  accent: (text) => text,
+};
+
+/** An SGR style: the code that starts it and the one that ends only that attribute, not every style. */
+const sgr =
+  ([open, close]: [number, number]) =>
+  (text: string) =>
+    `\x1b[${open}m${text}\x1b[${close}m`;
+
+const ansiStyle: Style = {
+  bold: sgr([1, 22]),
+  dim: sgr([2, 22]),
+  italic: sgr([3, 23]),
+  underline: sgr([4, 24]),
+  strike: sgr([9, 29]),
+  code: sgr([36, 39]),
+  heading: (text) => `\x1b[1;35m${text}\x1b[22;39m`,
+  success: sgr([32, 39]),
+  failure: sgr([31, 39]),
+  accent: sgr([33, 39]),
+};
+
+/** ANSI styles, or the identity when output is not a terminal or NO_COLOR is set. */
+export function createStyle(options: { color: boolean }): Style {
+  return options.color ? ansiStyle : plainStyle;
+}

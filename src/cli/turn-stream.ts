@@ -1,0 +1,29 @@
+import { parseJsonEventStream, readUIMessageStream, type UIMessageChunk, uiMessageChunkSchema } from 'ai';
+import type { TurnView } from './turn-view.ts';
+
+type ParsedChunk = { success: true; value: UIMessageChunk } | { success: false; error: unknown };
+
+/**
+ * Reads a turn's SSE body with the `ai` package's own parser and message builder, handing every
+ * chunk and every message snapshot to the view. A chunk the schema rejects (from a newer server,
+ * say) is skipped rather than ending the turn. Ends when the body ends, or drops.
+ */
+export async function renderTurnStream(options: {
+  body: ReadableStream<Uint8Array>;
+  view: TurnView;
+}): Promise<void> {
+  const { view } = options;
+  const chunks = parseJsonEventStream({ stream: options.body, schema: uiMessageChunkSchema }).pipeThrough(
+    new TransformStream<ParsedChunk, UIMessageChunk>({
+      transform(result, controller) {
+        if (!result.success) return;
+        view.onChunk(result.value);
+        controller.enqueue(result.value);
+      },
+    }),
+  );
+  // Stream errors reach the view as `error` chunks; a dropped connection shows as a turn without `finish`.
+  for await (const message of readUIMessageStream({ stream: chunks, onError: () => {} })) {
+    view.onMessage(message);
+  }
+}

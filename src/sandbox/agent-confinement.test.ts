@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import { confineProcess, resolveAgentConfinement } from './agent-confinement.ts';
+
+describe('resolveAgentConfinement', () => {
+  const warnings: string[] = [];
+  const warn = (_details: Record<string, unknown>, message: string) => {
+    warnings.push(message);
+  };
+
+  test('confines where bubblewrap works', async () => {
+    expect(await resolveAgentConfinement({ mode: 'auto', bwrapPath: 'bwrap', warn })).toEqual({
+      bwrapPath: 'bwrap',
+    });
+    expect(await resolveAgentConfinement({ mode: 'required', bwrapPath: 'bwrap', warn })).toEqual({
+      bwrapPath: 'bwrap',
+    });
+  });
+
+  test('auto without a working bubblewrap runs unconfined, with a warning', async () => {
+    warnings.length = 0;
+    expect(await resolveAgentConfinement({ mode: 'auto', bwrapPath: '/nonexistent/bwrap', warn })).toBeNull();
+    expect(warnings).toEqual([expect.stringContaining('unconfined')]);
+  });
+
+  test('required without a working bubblewrap refuses', async () => {
+    await expect(
+      resolveAgentConfinement({ mode: 'required', bwrapPath: '/nonexistent/bwrap', warn }),
+    ).rejects.toThrow(/AUTOPILOT_AGENT_SANDBOX/);
+  });
+
+  test('off never confines', async () => {
+    expect(await resolveAgentConfinement({ mode: 'off', bwrapPath: 'bwrap', warn })).toBeNull();
+  });
+});
+
+describe('confineProcess', () => {
+  const spec = { command: '/bin/true', args: ['--flag'], env: { PATH: '/usr/bin', UNSET: undefined } };
+
+  test('binds each folder at its own path, with the environment given and nothing else', () => {
+    const confined = confineProcess({
+      spec,
+      writable: ['/srv/data/claude/abc', '/srv/data/workspaces/abc'],
+      cwd: '/srv/data/workspaces/abc',
+      uid: null,
+      bwrapPath: 'bwrap',
+    });
+    const args = confined.args.join(' ');
+    expect(confined.command).toBe('bwrap');
+    expect(confined.env).toEqual({});
+    expect(args).toContain('--bind /srv/data/claude/abc /srv/data/claude/abc');
+    expect(args).toContain('--bind /srv/data/workspaces/abc /srv/data/workspaces/abc');
+    expect(args).toContain('--clearenv');
+    expect(args).toContain('--setenv PATH /usr/bin');
+    expect(args).not.toContain('UNSET');
+    expect(args).not.toContain('--unshare-net');
+    expect(confined.args.slice(-2)).toEqual(['/usr/bin/true', '--flag']);
+  });
+
+  test('refuses to mount anything beneath a writable folder', () => {
+    expect(() =>
+      confineProcess({
+        spec,
+        writable: ['/srv/data', '/srv/data/workspaces/abc'],
+        cwd: '/srv/data/workspaces/abc',
+        uid: null,
+        bwrapPath: 'bwrap',
+      }),
+    ).toThrow(/nested/);
+  });
+});

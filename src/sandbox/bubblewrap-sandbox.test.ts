@@ -1,0 +1,212 @@
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { createLogger } from '../util/logger.ts';
+import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
+import { SandboxUnavailableError } from './sandbox.ts';
+import { describeSandboxConformance } from './sandbox-conformance.ts';
+import { sandboxUidOf } from './sandbox-user.ts';
+
+const logger = createLogger({ level: 'silent' });
+
+describeSandboxConformance('BubblewrapSandbox', async ({ maxOutputBytes }) => ({
+  sandbox: new BubblewrapSandbox({ logger, maxOutputBytes }),
+  cleanup: async () => {},
+}));
+
+describe('BubblewrapSandbox: what a command cannot do', () => {
+  let base = '';
+  let workspaceDir = '';
+  /** A host folder beside the workspace, standing for everything else on the host. */
+  let outside = '';
+  const sessionId = 'corpus-session';
+
+  beforeEach(async () => {
+    base = await mkdtemp(join(tmpdir(), 'autopilot-bwrap-'));
+    workspaceDir = join(base, 'workspace');
+    outside = join(base, 'outside');
+    await mkdir(workspaceDir);
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.txt'), 'host secret 7a3c');
+  });
+  afterEach(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  const exec = (command: string, options: { timeoutMs?: number; limits?: Partial<BubblewrapLimits> } = {}) =>
+    new BubblewrapSandbox({ logger, limits: options.limits }).exec({
+      sessionId,
+      workspaceDir,
+      command,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      signal: new AbortController().signal,
+    });
+
+  const expectOutsideUntouched = async () => {
+    expect(await readdir(outside)).toEqual(['secret.txt']);
+    expect(await readFile(join(outside, 'secret.txt'), 'utf8')).toBe('host secret 7a3c');
+  };
+
+  test('no network: a server on 127.0.0.1 is not reached', async () => {
+    let connections = 0;
+    const server: Server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const result = await exec(
+        `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port}), timeout=3); print('connected')"`,
+      );
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stdout).not.toContain('connected');
+      expect(connections).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('no write and no read outside the workspace; the host folder is not even visible', async () => {
+    const result = await exec(
+      [
+        `cat ${outside}/secret.txt`,
+        `echo x > ${outside}/new.txt`,
+        `ls ${base}`,
+        'touch /usr/escaped',
+        'touch /etc/escaped',
+        'echo ok > /tmp/private.txt && cat /tmp/private.txt',
+      ].join('; '),
+    );
+    expect(result.stdout).not.toContain('host secret');
+    expect(result.stdout).toContain('ok');
+    expect(result.stderr).toMatch(/No such file|Read-only|Permission denied/);
+    await expectOutsideUntouched();
+    await expect(readFile('/usr/escaped')).rejects.toThrow();
+    await expect(readFile('/etc/escaped')).rejects.toThrow();
+    await expect(readFile('/tmp/private.txt')).rejects.toThrow();
+  });
+
+  test("none of the server's data directory, home or processes is visible", async () => {
+    const result = await exec(
+      `ls -d ${base} ${workspaceDir} /root /home /work /var 2>&1; ls /proc | grep -c '^[0-9]'`,
+    );
+    for (const path of [base, workspaceDir, '/root', '/home', '/work', '/var']) {
+      expect(result.stdout).toContain(`${path}': No such file or directory`);
+    }
+    // Only the sandbox's own processes: its init, the shell, ls and grep.
+    expect(Number(result.stdout.trim().split('\n').at(-1))).toBeLessThan(8);
+  });
+
+  test('a fork bomb is contained and leaves no process behind', async () => {
+    const result = await exec('bomb() { bomb | bomb & }; bomb; sleep 2; echo survived', {
+      timeoutMs: 6_000,
+      limits: { processes: 64 },
+    });
+    expect(result.stderr).toMatch(/fork|Resource temporarily unavailable/i);
+    expect(await processesOf(sandboxUidOf(sessionId))).toEqual([]);
+  });
+
+  test('a memory hog is refused its memory', async () => {
+    const result = await exec('python3 -c "a = bytearray(2 * 1024**3); print(\'allocated\')"', {
+      limits: { memoryBytes: 512 * 1024 ** 2 },
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).not.toContain('allocated');
+    expect(result.stderr).toContain('MemoryError');
+  });
+
+  test('a file larger than the limit cannot be written', async () => {
+    const result = await exec('head -c 2000000 /dev/zero > big.bin', { limits: { fileBytes: 1_000_000 } });
+    expect(result.exitCode).not.toBe(0);
+    expect((await readFile(join(workspaceDir, 'big.bin'))).length).toBeLessThanOrEqual(1_000_000);
+  });
+
+  test('a 200 s sleep is killed at the timeout, background children included', async () => {
+    const result = await exec('(sleep 200; touch late.txt) & sleep 200', { timeoutMs: 1_500 });
+    expect(result.timedOut).toBe(true);
+    expect(await processesNamed('sleep 200')).toEqual([]);
+  });
+
+  test('a background process does not outlive its command', async () => {
+    await exec('(sleep 1; touch late.txt) & echo started');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await expect(readFile(join(workspaceDir, 'late.txt'))).rejects.toThrow();
+  });
+
+  test('symlinks planted under mount destinations are not followed by the next setup', async () => {
+    // bwrap < 0.12 follows a symlink planted under a mount destination during setup; its view of
+    // the host is /oldroot. Plant links where a careless tree would mount things.
+    const planted = await exec(
+      ['tmp', 'usr', 'etc', 'proc', 'dev', 'workspace', '.cache', '.autopilot', 'bin']
+        .flatMap((name) => [`ln -s /oldroot${outside} ${name}`])
+        .concat([`ln -s /oldroot${outside} /tmp/workspace`])
+        .join('; '),
+    );
+    expect(planted.exitCode).toBe(0);
+    expect((await lstat(join(workspaceDir, '.cache'))).isSymbolicLink()).toBe(true);
+
+    const next = await exec('echo x > /tmp/probe.txt; mkdir -p .cache/x; ls /usr | head -1; echo done');
+    expect(next.stdout).toContain('done');
+    await expectOutsideUntouched();
+  });
+
+  test('without a working bwrap it refuses and runs nothing', async () => {
+    const sandbox = new BubblewrapSandbox({ logger, bwrapPath: '/nonexistent/bwrap' });
+    await expect(
+      sandbox.exec({
+        sessionId,
+        workspaceDir,
+        command: 'touch ran.txt',
+        timeoutMs: 5_000,
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toBeInstanceOf(SandboxUnavailableError);
+    await expect(readFile(join(workspaceDir, 'ran.txt'))).rejects.toThrow();
+  });
+
+  test('a bwrap that cannot set up the sandbox counts as unavailable, not as a failed command', async () => {
+    const fakeBwrap = join(base, 'broken-bwrap');
+    await writeFile(
+      fakeBwrap,
+      '#!/bin/sh\necho "bwrap: setting up uid map: Permission denied" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const sandbox = new BubblewrapSandbox({ logger, bwrapPath: fakeBwrap });
+    await expect(
+      sandbox.exec({
+        sessionId,
+        workspaceDir,
+        command: 'true',
+        timeoutMs: 5_000,
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toBeInstanceOf(SandboxUnavailableError);
+  });
+});
+
+/** Live processes whose real uid is `uid`, from /proc. */
+async function processesOf(uid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+    const match = /^Uid:\s+(\d+)/m.exec(status);
+    if (match && Number(match[1]) === uid && !/^State:\s+Z/m.test(status)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function processesNamed(commandLine: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').join(' ').trim() === commandLine) pids.push(Number(entry));
+  }
+  return pids;
+}

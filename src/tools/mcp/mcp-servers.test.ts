@@ -1,0 +1,85 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { z } from 'zod';
+import { createLogger } from '../../util/logger.ts';
+import type { ToolContext } from '../tool.ts';
+import { McpServers } from './mcp-servers.ts';
+
+const seenHeaders: IncomingHttpHeaders[] = [];
+let httpServer: Server;
+let url = '';
+
+/** A streamable HTTP MCP server, stateless: a new MCP server and transport per request. */
+beforeAll(async () => {
+  httpServer = createServer(async (request, response) => {
+    seenHeaders.push(request.headers);
+    const server = new McpServer({ name: 'http-test', version: '1.0.0' });
+    server.registerTool(
+      'add',
+      { description: 'Adds two numbers.', inputSchema: { a: z.number(), b: z.number() } },
+      async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }),
+    );
+    server.registerTool('hidden', { description: 'Not in allowedTools.' }, async () => ({
+      content: [{ type: 'text', text: 'hidden ran' }],
+    }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    response.on('close', () => void transport.close());
+    await server.connect(transport);
+    await transport.handleRequest(request, response);
+  });
+  await new Promise<void>((done) => httpServer.listen(0, '127.0.0.1', () => done()));
+  url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/mcp`;
+});
+afterAll(async () => new Promise((done) => httpServer.close(done)));
+
+const context: ToolContext = {
+  sessionId: 's1',
+  turnId: 't1',
+  workspaceDir: '/nonexistent',
+  signal: new AbortController().signal,
+  logger: createLogger({ level: 'silent' }),
+};
+
+test('stdio and streamable HTTP servers become our tools; filters, headers and failures are honoured', async () => {
+  const servers = await McpServers.connect({
+    servers: {
+      remote: {
+        type: 'http',
+        url,
+        headers: { authorization: 'Bearer operator-token' },
+        allowedTools: ['add'],
+      },
+      local: {
+        type: 'stdio',
+        command: process.execPath,
+        args: [resolve('test/support/mcp-test-server.ts')],
+        env: {},
+        deniedTools: ['forbidden'],
+      },
+      dead: { type: 'stdio', command: '/nonexistent/server', args: [], env: {} },
+    },
+    connectTimeoutMs: 15_000,
+    callTimeoutMs: 15_000,
+    logger: createLogger({ level: 'silent' }),
+  });
+  try {
+    expect(servers.tools.map((tool) => tool.name).sort()).toEqual(['mcp__local__echo', 'mcp__remote__add']);
+    expect(servers.statuses()).toEqual({
+      remote: { status: 'connected', tools: 1 },
+      local: { status: 'connected', tools: 1 },
+      dead: { status: 'failed', tools: 0 },
+    });
+    expect(seenHeaders.every((headers) => headers.authorization === 'Bearer operator-token')).toBe(true);
+
+    const add = servers.tools.find((tool) => tool.name === 'mcp__remote__add')!;
+    expect(add.inputSchema.safeParse({ a: 1, b: 'two' }).success).toBe(false);
+    expect(await add.execute({ a: 2, b: 40 }, context)).toEqual({ output: '42', isError: false });
+  } finally {
+    await servers.close();
+  }
+  expect(servers.statuses().local).toEqual({ status: 'closed', tools: 0 });
+});

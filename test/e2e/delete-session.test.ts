@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { childPids } from '../support/child-processes.ts';
+import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
+import { parseUIStream } from '../support/ui-stream.ts';
+
+/** Every regular file under `root`, symlinks not followed. */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+async function filesContaining(root: string, needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of await filesUnder(root)) {
+    const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+    if (bytes.includes(needle)) found.push(file);
+  }
+  return found;
+}
+
+describe('DELETE /api/sessions/:id leaves nothing behind', () => {
+  let server: TestServer;
+  afterEach(async () => server?.close());
+
+  test('no file under the data directory keeps the text, and no CLI process of the session runs', async () => {
+    const canary = `CANARY-${Math.random().toString(36).slice(2)}`;
+    server = await startTestServer({
+      runtime: 'claude',
+      brain: scriptedBrain([
+        {
+          when: (request) => request.toolResults.length > 0,
+          reply: textReply(`Noted ${canary} in notes.txt.`),
+        },
+        {
+          when: (request) => request.lastUserText.includes(canary),
+          reply: toolReply({ name: 'write_file', input: { path: 'notes.txt', content: canary } }),
+        },
+      ]),
+    });
+    const keep = await createSession(server);
+    const sessionId = await createSession(server);
+    const parsed = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: `remember ${canary}` })).body!,
+    );
+    expect(parsed.errors).toEqual([]);
+    // The precondition: the text is on disk (database, CLI transcript, workspace) and a warm CLI process lives.
+    expect((await filesContaining(server.dataDir, canary)).length).toBeGreaterThan(1);
+    expect(await childPids({ nameIncludes: 'claude' })).not.toEqual([]);
+
+    expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
+
+    expect(await filesContaining(server.dataDir, canary)).toEqual([]);
+    expect(await childPids({ nameIncludes: 'claude' })).toEqual([]);
+    // Other sessions are untouched, and the deleted one is gone.
+    expect((await server.api(`/api/sessions/${keep}`)).status).toBe(200);
+    expect((await server.api(`/api/sessions/${sessionId}`)).status).toBe(404);
+  }, 60_000);
+});

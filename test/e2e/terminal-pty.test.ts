@@ -1,0 +1,126 @@
+import { stripVTControlCharacters } from 'node:util';
+import { afterEach, describe, expect, test } from 'vitest';
+import { asks, titleRule } from '../support/chat-rules.ts';
+import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { type PtyProcess, runInPty } from '../support/pty.ts';
+import { slowTool } from '../support/slow-tool.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+let server: TestServer | undefined;
+let pty: PtyProcess | undefined;
+
+afterEach(async () => {
+  pty?.kill();
+  pty = undefined;
+  await server?.close();
+  server = undefined;
+});
+
+function sessionIdShownBy(terminal: PtyProcess): string {
+  const id = /continue with --session (\S+)\)/.exec(terminal.text())?.[1];
+  if (!id) throw new Error(`no session id in:\n${terminal.text()}`);
+  return id;
+}
+
+async function detail(sessionId: string) {
+  return (await server!.api(`/api/sessions/${sessionId}`)).json();
+}
+
+describe('autopilot chat in a terminal', () => {
+  test('streams a turn: a spinner while waiting, the tool row, and the reply rendered as markdown', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        {
+          when: (request) => request.toolResults.length > 0,
+          reply: textReply('# Notes ready\n\nI **wrote** the file:\n\n- `notes.txt` with hello\n'),
+        },
+        {
+          when: asks('write notes'),
+          reply: toolReply({ name: 'write_file', input: { path: 'notes.txt', content: 'hello' } }),
+        },
+      ]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url, 'write notes'] });
+
+    expect(await pty.exited).toBe(0);
+    const shown = pty.text();
+    // The spinner was drawn (and erased again before the conversation went on).
+    expect(stripVTControlCharacters(pty.raw)).toContain('⠋ Waiting for the model…');
+    expect(shown).not.toContain('Waiting for the model');
+    expect(shown).toContain('✓ write_file notes.txt');
+    // Rendered, not raw markdown: the heading without its #, a bullet, bold as bold.
+    expect(shown).toContain('\nNotes ready\n');
+    expect(shown).not.toContain('# Notes ready');
+    expect(shown).toContain('• notes.txt with hello');
+    expect(pty.raw).toContain('\x1b[1mwrote\x1b[22m');
+    expect(shown.indexOf('✓ write_file notes.txt')).toBeLessThan(shown.indexOf('Notes ready'));
+
+    const sessionId = sessionIdShownBy(pty);
+    const files = await (await server.api(`/api/sessions/${sessionId}/workspace`)).json();
+    expect(JSON.stringify(files)).toContain('notes.txt');
+  });
+
+  test('Ctrl-C stops the running turn on the server', async () => {
+    server = await startTestServer({
+      extraTools: () => [slowTool],
+      brain: scriptedBrain([
+        titleRule,
+        { when: (request) => request.toolResults.length > 0, reply: textReply('should not be reached') },
+        { when: asks('take your time'), reply: toolReply({ name: 'slow_tool', input: { ms: 30_000 } }) },
+      ]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url, 'take your time'] });
+    await pty.waitFor('slow_tool');
+    pty.type('\x03');
+
+    expect(await pty.exited).toBe(130);
+    expect(pty.text()).toContain('Execution stopped by user');
+    const stored = await detail(sessionIdShownBy(pty));
+    expect(stored.activeTurn).toBeNull();
+    expect(stored.messages.at(-1).parts.at(-1)).toEqual({
+      type: 'data-system',
+      data: { message: 'Execution stopped by user' },
+    });
+    expect(JSON.stringify(stored.messages)).not.toContain('should not be reached');
+  });
+
+  test('the interactive prompt answers one message after another, pasted lines included', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        { when: asks('first question'), reply: textReply('Answer one.') },
+        { when: asks('second question'), reply: textReply('Answer two.') },
+        { when: asks('third question'), reply: textReply('Answer three.') },
+      ]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url] });
+    let seen = await pty.waitFor('› ');
+    pty.type('first question\r');
+    seen = await pty.waitFor('Answer one.', { from: seen });
+    seen = await pty.waitFor('› ', { from: seen });
+    // Two lines at once, as a paste: the second waits for its turn instead of being lost.
+    pty.type('second question\rthird question\r');
+    seen = await pty.waitFor('Answer two.', { from: seen });
+    seen = await pty.waitFor('Answer three.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    const stored = await detail(sessionIdShownBy(pty));
+    const texts = stored.messages.map((message: { parts: { type: string; text?: string }[] }) =>
+      message.parts
+        .filter((part) => part.type === 'text')
+        .map((part) => part.text)
+        .join(''),
+    );
+    expect(texts).toEqual([
+      'first question',
+      'Answer one.',
+      'second question',
+      'Answer two.',
+      'third question',
+      'Answer three.',
+    ]);
+  });
+});

@@ -1,0 +1,64 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CuttingProxy {
+  url: string;
+  /** What went through: 'POST /messages (cut)' and 'GET /stream', in order. */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards to the server, but cuts the first POST /messages response as soon as its body has
+ * carried `cutAfter`: the connection drops in the middle of a turn, which runs on.
+ */
+export async function startCuttingProxy(options: {
+  target: string;
+  cutAfter: string;
+}): Promise<CuttingProxy> {
+  const seen: string[] = [];
+  const target = new URL(options.target);
+  let cut = false;
+  const proxyServer = createServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        const cutThis = !cut && incoming.method === 'POST' && incoming.url?.endsWith('/messages') === true;
+        if (!cutThis) {
+          if (incoming.url?.endsWith('/stream')) seen.push('GET /stream');
+          response.pipe(outgoing);
+          return;
+        }
+        cut = true;
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+          outgoing.write(chunk);
+          if (body.includes(options.cutAfter)) {
+            seen.push('POST /messages (cut)');
+            response.destroy();
+            outgoing.socket?.destroy();
+          }
+        });
+      },
+    );
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxyServer.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxyServer.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxyServer.closeAllConnections();
+        proxyServer.close(() => resolve());
+      }),
+  };
+}

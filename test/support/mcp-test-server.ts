@@ -1,0 +1,28 @@
+/**
+ * A stdio MCP server the tests configure as an operator's server (run with Node's type
+ * stripping). `echo` answers; `forbidden` is configured as denied, and leaves a file at
+ * `MCP_TEST_MARKER` if it ever runs, so a test can prove it did not.
+ */
+import { writeFileSync } from 'node:fs';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+
+const server = new McpServer({ name: 'autopilot-test', version: '1.0.0' });
+
+server.registerTool(
+  'echo',
+  { description: 'Repeats the text back.', inputSchema: { text: z.string() } },
+  async ({ text }) => ({ content: [{ type: 'text', text: `echo from MCP: ${text}` }] }),
+);
+
+server.registerTool(
+  'forbidden',
+  { description: 'Must never run: the operator denied it.', inputSchema: { reason: z.string().optional() } },
+  async () => {
+    if (process.env.MCP_TEST_MARKER) writeFileSync(process.env.MCP_TEST_MARKER, 'the denied tool ran');
+    return { content: [{ type: 'text', text: 'forbidden ran' }] };
+  },
+);
+
+await server.connect(new StdioServerTransport());
