@@ -107,6 +107,7 @@ export async function startAutopilot(options: {
     queue: new MemoryTurnQueue(),
     pending: new MemoryPendingMessages(),
     maxTurnMs: config.limits.maxTurnMs,
+    maxRunningTurns: config.limits.maxRunningTurns,
     registry,
     transcripts,
     files,

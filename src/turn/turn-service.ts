@@ -52,6 +52,8 @@ export interface TurnServiceOptions {
   lockTtlMs: number;
   /** A turn running longer than this is ended with `turn_timeout`. */
   maxTurnMs: number;
+  /** Turns run at once; more wait in the queue. */
+  maxRunningTurns: number;
   modelSetupHint: string;
   /** Tells `GET /api/events` viewers when a turn starts or ends, a message waits, or a title is set. */
   notifier: SessionNotifier;
@@ -79,7 +81,7 @@ export class TurnService {
   constructor(options: TurnServiceOptions) {
     this.#options = options;
     this.#runner = new TurnRunner(options);
-    options.queue.consume({ handler: (job) => this.#run(job), concurrency: 64 });
+    options.queue.consume({ handler: (job) => this.#run(job), concurrency: options.maxRunningTurns });
   }
 
   async submit(request: TurnRequest): Promise<SubmitResult> {

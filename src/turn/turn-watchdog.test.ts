@@ -80,6 +80,7 @@ describe('the turn watchdog', () => {
       modelName: 'test',
       lockTtlMs: 60_000,
       maxTurnMs: 300,
+      maxRunningTurns: 64,
       modelSetupHint: 'configure a model',
       notifier: new SessionNotifier({ store, events: sessionEvents, logger }),
       metrics: new Metrics(),
