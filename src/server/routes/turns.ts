@@ -20,7 +20,13 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     });
     // Queued behind the running turn: it is answered in that turn or the next; follow it with GET /stream.
     if (result.kind === 'queued') return context.json({ queued: true }, 202);
-    const response = await subscribeResponse({ registry, streamId: result.turnId, after: 0, heartbeatMs });
+    const response = await subscribeResponse({
+      registry,
+      streamId: result.turnId,
+      after: 0,
+      heartbeatMs,
+      env: context.env,
+    });
     return response ?? emptyTurnResponse(result.turnId);
   });
 
@@ -30,7 +36,13 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (!(await store.getSession(scope))) throw notFound();
     const turn = await store.getActiveTurn(scope);
     if (!turn) return context.body(null, 204);
-    const response = await subscribeResponse({ registry, streamId: turn.id, after, heartbeatMs });
+    const response = await subscribeResponse({
+      registry,
+      streamId: turn.id,
+      after,
+      heartbeatMs,
+      env: context.env,
+    });
     return response ?? context.body(null, 204);
   });
 
