@@ -24,6 +24,7 @@ import {
   validateRequest,
 } from './admit-turn.ts';
 import { findAttachedFiles } from './attach-files.ts';
+import { firstOutput } from './first-output.ts';
 import type { RetryPolicy } from './run-attempts.ts';
 import type { SessionNotifier } from './session-notifier.ts';
 import { generateSessionTitle } from './session-title.ts';
@@ -75,6 +76,8 @@ export class TurnService {
   readonly #runner: TurnRunner;
   readonly #background = new Set<Promise<unknown>>();
   #closing = false;
+  /** Aborted at shutdown: background work stops waiting on turns that will not run. */
+  readonly #closed = new AbortController();
   /** Turns this process just admitted: its runner takes them from here instead of reading them back. */
   readonly #admitted = new Map<string, { turn: TurnRecord; userMessages: StoredMessage[] }>();
 
@@ -204,6 +207,7 @@ export class TurnService {
   async shutdown(options: { graceMs: number } = { graceMs: 0 }): Promise<void> {
     this.#closing = true;
     clearInterval(this.#watchdog);
+    this.#closed.abort();
     await this.#runner.stopAll({ graceMs: options.graceMs });
     await this.#options.queue.close();
     await Promise.allSettled([...this.#background]);
@@ -239,18 +243,26 @@ export class TurnService {
       // Before the runner gets it: an idle tab can follow the turn from here (its stream is open).
       await notifier.changed(options.scope);
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
-      if (isFirstMessage && this.#options.utilityModel) {
+      const model = this.#options.utilityModel;
+      if (isFirstMessage && model) {
         const text = userMessages[0]?.content ?? '';
+        // After the first token: the title request must not compete with it. A failed wait still names it.
+        const afterFirstOutput = firstOutput({ registry, streamId: turn.id, signal: this.#closed.signal });
         this.#track(
-          generateSessionTitle({
-            store,
-            model: this.#options.utilityModel,
-            scope: options.scope,
-            text,
-            logger: this.#options.logger.child({ session: turn.sessionId }),
-          }).then(async (named) => {
-            if (named) await notifier.changed(options.scope);
-          }),
+          afterFirstOutput
+            .catch(() => undefined)
+            .then(() =>
+              generateSessionTitle({
+                store,
+                model,
+                scope: options.scope,
+                text,
+                logger: this.#options.logger.child({ session: turn.sessionId }),
+              }),
+            )
+            .then(async (named) => {
+              if (named) await notifier.changed(options.scope);
+            }),
         );
       }
     } catch (error) {
