@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { childPids } from '../test/support/child-processes.ts';
 import type { BenchGroup } from './bench-group.ts';
 import { readLiveMemory } from './claude-memory.ts';
 import { startClaudeBenchServer, timedPromptPrefix } from './claude-server.ts';
 import { measureClaudeTurn } from './claude-turn.ts';
 import { toMarkdownTable } from './markdown-table.ts';
 import { prepareSessions } from './prepare-sessions.ts';
+import { claudePids } from './process-memory.ts';
 import { sum, summarise } from './stats.ts';
 
 /** Live sessions per run; `AUTOPILOT_BENCH_CLAUDE_SESSIONS=8` picks others. */
@@ -89,7 +89,7 @@ async function measureScale(sessions: number): Promise<ScaleResult> {
 /** User plus system CPU time of the live CLI processes, in milliseconds. */
 async function readCliCpuMs(): Promise<number> {
   let ticks = 0;
-  for (const pid of await childPids({ nameIncludes: 'claude' })) {
+  for (const pid of await claudePids()) {
     try {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -8,12 +8,15 @@ import {
   runServerLoad,
   summariseLoadRun,
 } from './run-load.ts';
+import { measureSdkCost, type SdkCost } from './sdk-cost.ts';
 import { startServerProcess } from './server-process.ts';
 
 /** Concurrent turns per run; `npm run bench -- load 500` picks one. */
 const defaultLoads = [100, 250, 500];
 /** Turns of one delta each, to price a turn's work outside its stream. */
 const overheadTurns = 200;
+/** Streams read in this process to price the AI SDK's own per-delta cost. */
+const sdkCostTurns = 100;
 
 interface LoadResult {
   load: number;
@@ -42,12 +45,13 @@ export const loadGroup: BenchGroup = {
     const fake = await startPacedFake();
     try {
       const cpuPerTurnMs = await measureTurnOverhead(fake.url);
+      const sdkCost = await measureSdkCost({ fake, turns: sdkCostTurns });
       const results: LoadResult[] = [];
       for (const load of loads) {
         results.push(await measureLoad({ modelUrl: fake.url, fake, load, cpuPerTurnMs }));
         console.error(`load ${load}: done`);
       }
-      return formatLoadReport({ results, cpuPerTurnMs });
+      return formatLoadReport({ results, cpuPerTurnMs, sdkCost });
     } finally {
       await fake.close();
     }
@@ -94,7 +98,11 @@ async function measureLoad(options: {
   }
 }
 
-function formatLoadReport(options: { results: LoadResult[]; cpuPerTurnMs: number }): string {
+function formatLoadReport(options: {
+  results: LoadResult[];
+  cpuPerTurnMs: number;
+  sdkCost: SdkCost;
+}): string {
   const ms = (value: number) => value.toFixed(1);
   const latency = toMarkdownTable({
     header: [
@@ -128,6 +136,7 @@ function formatLoadReport(options: { results: LoadResult[]; cpuPerTurnMs: number
     latency,
     cost,
     `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms.`,
+    `The AI SDK's own share, in the bench process (${sdkCostTurns} streams of the same fake): reading them with a bare SSE reader costs ${options.sdkCost.rawUsPerDelta.toFixed(1)} µs of CPU per delta, through \`streamText\` ${options.sdkCost.sdkUsPerDelta.toFixed(1)} µs, so the SDK adds ${(options.sdkCost.sdkUsPerDelta - options.sdkCost.rawUsPerDelta).toFixed(1)} µs per delta before our server does anything.`,
     'Times in milliseconds from just before the POST (first token) or from the fake writing the delta (per-token delay).',
   ].join('\n\n');
 }
