@@ -8,6 +8,8 @@ const intro = `# Benchmarks
 - \`claude\`: the claude runtime's cold path (a new Claude Code process per turn) against its warm path
   (one live process per session), in time to the model call and in memory.
 - \`stream\`: replaying and resuming a turn's event stream, in the registry and over HTTP.
+- \`load\`: K concurrent new chats against a paced fake, against the same K streams read straight from it.
+- \`claude-scale\`: the claude runtime at 8, 16 and 32 live sessions, for sizing a machine.
 
 Each group rewrites only its own section below, between its marker comments, and says how it measures.
 The server, the fake Anthropic model and the client share one process. A group takes at most about a

@@ -21,7 +21,7 @@ fake receives the turn's model request (title requests are not counted), and to 
 turn's stream.
 
 Memory is read from \`/proc/<pid>/status\` (VmRSS, VmHWM) and \`/proc/<pid>/smaps_rollup\` (Pss) of
-this process's child processes named \`claude\`. Warm: on a fresh server, after K sessions (K = 1 … ${maxMemorySessions})
+this process's descendant processes named \`claude\`. Warm: on a fresh server, after K sessions (K = 1 … ${maxMemorySessions})
 have each had one turn, and on the timing server after all its timed turns. Cold: on a fresh server,
 sampled every 10 ms while each of ${coldMemoryTurns} turns runs.`;
 

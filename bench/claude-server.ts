@@ -24,12 +24,15 @@ export function expectedReply(prompt: string): string {
  * a CLI that resumes from the stored transcript. The warm path is the default: one live process
  * per session, reused while it ran the session's last turn.
  */
-export async function startClaudeBenchServer(options: { path: ClaudePath }): Promise<ClaudeBenchServer> {
+export async function startClaudeBenchServer(options: {
+  path: ClaudePath;
+  env?: Record<string, string>;
+}): Promise<ClaudeBenchServer> {
   const arrivals = new PromptArrivals();
   const server = await startTestServer({
     runtime: 'claude',
     brain: createClaudeBrain({ arrivals }),
-    env: options.path === 'cold' ? { AUTOPILOT_MAX_LIVE_PROCESSES: '0' } : {},
+    env: { ...(options.path === 'cold' ? { AUTOPILOT_MAX_LIVE_PROCESSES: '0' } : {}), ...options.env },
   });
   return { path: options.path, server, arrivals };
 }

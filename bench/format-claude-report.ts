@@ -19,7 +19,7 @@ export function formatClaudeReport(options: {
   return [
     formatTiming(options.timing),
     formatVerdict(options.timing),
-    'Memory of the Claude Code processes (children of this process named `claude`, from /proc):',
+    'Memory of the Claude Code processes (descendants of this process named `claude`, from /proc):',
     formatLiveMemory(options.warmMemory),
     formatColdMemory(options.cold),
   ].join('\n\n');

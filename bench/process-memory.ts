@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { childPids } from '../test/support/child-processes.ts';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** One process's memory from /proc, in MiB. */
 export interface ProcessMemory {
@@ -14,10 +13,13 @@ export interface ProcessMemory {
 
 const kibPerMib = 1024;
 
-/** Memory of this process's live children whose name contains `claude` (the Claude Code CLI processes). */
+/**
+ * Memory of this process's live descendants whose name contains `claude` (the Claude Code CLI
+ * processes; a confined one runs under bubblewrap, so it is a grandchild).
+ */
 export async function readClaudeProcessMemory(options: { withPss: boolean }): Promise<ProcessMemory[]> {
   const memories = await Promise.all(
-    (await childPids({ nameIncludes: 'claude' })).map((pid) => readProcessMemory({ pid, ...options })),
+    (await claudePids()).map((pid) => readProcessMemory({ pid, ...options })),
   );
   return memories.filter((memory) => memory !== null);
 }
@@ -51,4 +53,40 @@ async function readProcessMemory(options: { pid: number; withPss: boolean }): Pr
 function readKib(text: string, field: string): number | null {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
   return match ? Number(match[1]) : null;
+}
+
+/** Pids of this process's live descendants whose name contains `claude`, from /proc. */
+export async function claudePids(): Promise<number[]> {
+  const processes: { pid: number; parent: number; name: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // Format: pid (comm) state ppid …; comm may contain spaces, so split after the last ')'.
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      processes.push({
+        pid: Number(entry),
+        parent: Number(fields[1]),
+        name: stat.slice(stat.indexOf('(') + 1, close),
+      });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const descendants = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const { pid, parent } of processes) {
+      if (descendants.has(parent) && !descendants.has(pid)) {
+        descendants.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return processes
+    .filter(({ pid, name }) => pid !== process.pid && descendants.has(pid) && name.includes('claude'))
+    .map(({ pid }) => pid);
 }

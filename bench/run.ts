@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { BenchGroup } from './bench-group.ts';
 import { updateBenchmarksFile } from './benchmarks-file.ts';
 import { claudeGroup } from './claude-group.ts';
+import { claudeScaleGroup } from './claude-scale.ts';
 import { formatBenchmarksSection } from './format-benchmarks-section.ts';
 import { fullPathGroup } from './full-path-group.ts';
 import { describeRevision } from './git-revision.ts';
+import { loadGroup } from './load/load-group.ts';
 import { streamGroup } from './stream-group.ts';
 
-const groups: BenchGroup[] = [fullPathGroup, claudeGroup, streamGroup];
+const groups: BenchGroup[] = [fullPathGroup, claudeGroup, claudeScaleGroup, streamGroup, loadGroup];
 
 /** The groups named on the command line, in the order given; every group when none is named. */
 function selectGroups(names: string[]): BenchGroup[] {

@@ -113,6 +113,7 @@ export async function startAutopilot(options: {
     lock: new MemoryLock(),
     queue: new MemoryTurnQueue(),
     maxTurnMs: config.limits.maxTurnMs,
+    maxRunningTurns: config.limits.maxRunningTurns,
     registry,
     transcripts,
     files,

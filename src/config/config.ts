@@ -48,6 +48,8 @@ export interface Config {
     maxSubagents: number;
     /** A turn running longer than this is stopped. */
     maxTurnMs: number;
+    /** Turns this process runs at once; more wait in the turn queue, in order. */
+    maxRunningTurns: number;
     /** How often running turns are checked for a lost runner or an exceeded lifetime. */
     watchdogMs: number;
     /** On shutdown, how long running turns may go on before they end as interrupted. */
@@ -133,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
       lockTtlMs: 120_000,
       maxTurns: 100,
       maxTurnMs: values.AUTOPILOT_MAX_TURN_MS ?? 6 * 3_600_000,
+      maxRunningTurns: values.AUTOPILOT_MAX_RUNNING_TURNS ?? 1024,
       watchdogMs: values.AUTOPILOT_WATCHDOG_MS ?? 15_000,
       shutdownGraceMs: values.AUTOPILOT_SHUTDOWN_GRACE_MS ?? 10_000,
       maxLiveProcesses: values.AUTOPILOT_MAX_LIVE_PROCESSES ?? 8,

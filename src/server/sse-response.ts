@@ -1,5 +1,9 @@
+import type { ServerResponse } from 'node:http';
+import { Http2ServerResponse } from 'node:http2';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { StreamEvent } from '../protocol/index.ts';
+import { writeSseToSocket } from './sse-socket.ts';
 
 export const streamHeaders = {
   'content-type': 'text/event-stream',
@@ -10,9 +14,21 @@ export const streamHeaders = {
 } as const;
 
 const encoder = new TextEncoder();
+const doneFrame = 'data: [DONE]\n\n';
+
+/**
+ * Frames already made, by event: a registry that hands every viewer the same event objects (the
+ * memory one does) then serialises each chunk once, however many viewers a turn has.
+ */
+const frames = new WeakMap<StreamEvent, string>();
 
 export function formatEvent(event: StreamEvent): string {
-  return `id: ${event.id}\ndata: ${JSON.stringify(event.chunk)}\n\n`;
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `id: ${event.id}\ndata: ${JSON.stringify(event.chunk)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
 }
 
 /**
@@ -26,7 +42,7 @@ export function sseResponse(options: {
   subscription: AbortController;
   heartbeatMs: number;
 }): Response {
-  const body = sseBody({ ...options, format: formatEvent, end: 'data: [DONE]\n\n' });
+  const body = sseBody({ ...options, format: formatEvent, end: doneFrame });
   return new Response(body, { status: 200, headers: streamHeaders });
 }
 
@@ -103,11 +119,17 @@ export function emptyTurnResponse(messageId: string): Response {
   return new Response(text, { status: 200, headers: streamHeaders });
 }
 
+/**
+ * The turn's stream from `after`, or null for an unknown or expired stream. Served by Node (`env`
+ * holds its response), the frames are written to the socket directly; otherwise (`app.request`
+ * in tests) they go out as a web stream.
+ */
 export async function subscribeResponse(options: {
   registry: StreamRegistry;
   streamId: string;
   after: number;
   heartbeatMs: number;
+  env?: unknown;
 }): Promise<Response | null> {
   const subscription = new AbortController();
   const events = await options.registry.subscribe({
@@ -116,5 +138,18 @@ export async function subscribeResponse(options: {
     signal: subscription.signal,
   });
   if (!events) return null;
-  return sseResponse({ events, subscription, heartbeatMs: options.heartbeatMs });
+  const { outgoing } = (options.env ?? {}) as { outgoing?: ServerResponse };
+  if (!outgoing || outgoing instanceof Http2ServerResponse) {
+    return sseResponse({ events, subscription, heartbeatMs: options.heartbeatMs });
+  }
+  void writeSseToSocket({
+    outgoing,
+    headers: streamHeaders,
+    events,
+    subscription,
+    heartbeatMs: options.heartbeatMs,
+    format: formatEvent,
+    end: doneFrame,
+  });
+  return RESPONSE_ALREADY_SENT;
 }

@@ -22,6 +22,9 @@ export class TurnRunner {
   readonly #deps: RunTurnDeps;
   readonly #running = new Map<string, RunningTurn>();
 
+  /** Set by `stopAll`: from then on no turn starts here. */
+  #stopping = false;
+
   constructor(deps: RunTurnDeps) {
     this.#deps = deps;
   }
@@ -45,6 +48,11 @@ export class TurnRunner {
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
     if (!(await lock.refresh({ lease, ttlMs: this.#deps.lockTtlMs }))) {
       logger.warn({ session: turn.sessionId, turn: turn.id }, 'a turn lost its lock before it started');
+      await interruptTurn({ deps: this.#deps, turn });
+      return;
+    }
+    if (this.#stopping) {
+      // Shutting down: a turn that had not started when the others were stopped does not start now.
       await interruptTurn({ deps: this.#deps, turn });
       return;
     }
@@ -115,6 +123,7 @@ export class TurnRunner {
 
   /** Lets running turns finish for up to `graceMs`, then ends the rest as interrupted. */
   async stopAll(options: { graceMs: number }): Promise<void> {
+    this.#stopping = true;
     const allDone = () => Promise.all([...this.#running.values()].map((running) => running.done));
     await Promise.race([allDone(), new Promise((resolve) => setTimeout(resolve, options.graceMs).unref())]);
     const interrupted = new AppError(

@@ -75,6 +75,7 @@ export async function createTestTurnService(
     modelName: 'test',
     lockTtlMs: options.lockTtlMs ?? 60_000,
     maxTurnMs: options.maxTurnMs ?? 300,
+    maxRunningTurns: 64,
     modelSetupHint: 'configure a model',
     notifier: new SessionNotifier({ store, events: sessionEvents, logger }),
     metrics: new Metrics(),

@@ -24,6 +24,7 @@ import {
   validateRequest,
 } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
+import { firstOutput } from './first-output.ts';
 import type { RetryPolicy } from './run-attempts.ts';
 import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
@@ -52,6 +53,8 @@ export interface TurnServiceOptions {
   lockTtlMs: number;
   /** A turn running longer than this is ended with `turn_timeout`. */
   maxTurnMs: number;
+  /** Turns run at once; more wait in the queue. */
+  maxRunningTurns: number;
   modelSetupHint: string;
   /** Tells `GET /api/events` viewers when a turn starts or ends, a message waits, or a title is set. */
   notifier: SessionNotifier;
@@ -75,12 +78,14 @@ export class TurnService {
   readonly #cancelledWhileQueued = new Set<string>();
   #closing = false;
   #watchdog: NodeJS.Timeout | undefined;
+  /** Aborted at shutdown: background work stops waiting on turns that will not run. */
+  readonly #closed = new AbortController();
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
     this.#runner = new TurnRunner(options);
     this.#admitted = new AdmittedTurns(options);
-    options.queue.consume({ handler: (job) => this.#run(job), concurrency: 64 });
+    options.queue.consume({ handler: (job) => this.#run(job), concurrency: options.maxRunningTurns });
   }
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
@@ -212,6 +217,7 @@ export class TurnService {
   async shutdown(options: { graceMs: number } = { graceMs: 0 }): Promise<void> {
     this.#closing = true;
     clearInterval(this.#watchdog);
+    this.#closed.abort();
     await this.#runner.stopAll({ graceMs: options.graceMs });
     await this.#options.queue.close();
     this.#admitted.close();
@@ -248,18 +254,27 @@ export class TurnService {
       // Before the runner gets it: an idle tab can follow the turn from here (its stream is open).
       await notifier.changed(options.scope);
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
-      if (isFirstMessage && this.#options.utilityModel) {
+      const model = this.#options.utilityModel;
+      if (isFirstMessage && model) {
+        const text = userMessages[0]?.content ?? '';
+        // After the first token: the title request must not compete with it. A failed wait still names it.
+        const afterFirstOutput = firstOutput({ registry, streamId: turn.id, signal: this.#closed.signal });
         this.#track(
-          generateSessionTitle({
-            store,
-            model: this.#options.utilityModel,
-            scope: options.scope,
-            turnId: turn.id,
-            text: userMessages[0]?.content ?? '',
-            logger: this.#options.logger.child({ session: turn.sessionId }),
-          }).then(async (named) => {
-            if (named) await notifier.changed(options.scope);
-          }),
+          afterFirstOutput
+            .catch(() => undefined)
+            .then(() =>
+              generateSessionTitle({
+                store,
+                model,
+                scope: options.scope,
+                turnId: turn.id,
+                text,
+                logger: this.#options.logger.child({ session: turn.sessionId }),
+              }),
+            )
+            .then(async (named) => {
+              if (named) await notifier.changed(options.scope);
+            }),
         );
       }
     } catch (error) {

@@ -75,6 +75,7 @@ export async function startTurnTestService(options: {
       modelName: 'test-model',
       lockTtlMs: 60_000,
       maxTurnMs: 60_000,
+      maxRunningTurns: 64,
       modelSetupHint: 'configure a model',
       metrics: new Metrics(),
       logger,

@@ -27,7 +27,13 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     if (result.kind === 'queued') {
       return context.json({ queued: true, messageId: result.messageId } satisfies QueuedResult, 202);
     }
-    const response = await subscribeResponse({ registry, streamId: result.turnId, after: 0, heartbeatMs });
+    const response = await subscribeResponse({
+      registry,
+      streamId: result.turnId,
+      after: 0,
+      heartbeatMs,
+      env: context.env,
+    });
     return response ?? emptyTurnResponse(result.turnId);
   });
 
@@ -40,7 +46,13 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       (await store.getActiveTurn(scope))?.id ??
       (await store.listWaitingMessages(scope)).find((message) => message.delivery === 'next-turn')?.turnId;
     if (!turnId) return context.body(null, 204);
-    const response = await subscribeResponse({ registry, streamId: turnId, after, heartbeatMs });
+    const response = await subscribeResponse({
+      registry,
+      streamId: turnId,
+      after,
+      heartbeatMs,
+      env: context.env,
+    });
     return response ?? context.body(null, 204);
   });
 

@@ -1,0 +1,142 @@
+import type { BenchGroup } from '../bench-group.ts';
+import { toMarkdownTable } from '../markdown-table.ts';
+import { loadDeltaCount, loadTickMs, startPacedFake } from './paced-fake.ts';
+import {
+  type LoadRunSummary,
+  modelTimeMs,
+  runDirectLoad,
+  runServerLoad,
+  summariseLoadRun,
+} from './run-load.ts';
+import { measureSdkCost, type SdkCost } from './sdk-cost.ts';
+import { startServerProcess } from './server-process.ts';
+
+/** Concurrent turns per run; `npm run bench -- load 500` picks one. */
+const defaultLoads = [100, 250, 500];
+/** Turns of one delta each, to price a turn's work outside its stream. */
+const overheadTurns = 200;
+/** Streams read in this process to price the AI SDK's own per-delta cost. */
+const sdkCostTurns = 100;
+
+interface LoadResult {
+  load: number;
+  floor: LoadRunSummary;
+  server: LoadRunSummary;
+  cpuPerDeltaUs: number;
+  peakRssMb: number;
+}
+
+const description = `K new chats post their first message at once to one \`autopilot serve\` process (baseline
+runtime, SQLite, logs at \`warn\`), against a paced fake that streams ${loadDeltaCount} text deltas
+${loadTickMs} ms apart (50 tokens/s, ${modelTimeMs / 1000} s of model time per turn). One ticker paces every
+stream of the fake, and every delta carries the moment the fake wrote it, so the client measures each
+delta's delay to arrival. Before each server run the same K streams are read straight from the fake by
+the same client: the floor. The server runs in its own process, so its CPU time and peak RSS come from
+\`/proc\`; the fake and the client share the bench process. A separate run of ${overheadTurns} turns of one
+delta each prices a turn's work outside its stream (session lookup, admission, storage, the title
+request), and CPU per delta is the load run's CPU minus that, divided by the deltas streamed.`;
+
+export const loadGroup: BenchGroup = {
+  name: 'load',
+  title: 'Concurrent turns under load',
+  description,
+  async run() {
+    const loads = selectLoads();
+    const fake = await startPacedFake();
+    try {
+      const cpuPerTurnMs = await measureTurnOverhead(fake.url);
+      const sdkCost = await measureSdkCost({ fake, turns: sdkCostTurns });
+      const results: LoadResult[] = [];
+      for (const load of loads) {
+        results.push(await measureLoad({ modelUrl: fake.url, fake, load, cpuPerTurnMs }));
+        console.error(`load ${load}: done`);
+      }
+      return formatLoadReport({ results, cpuPerTurnMs, sdkCost });
+    } finally {
+      await fake.close();
+    }
+  },
+};
+
+function selectLoads(): number[] {
+  const named = process.env.AUTOPILOT_BENCH_LOADS;
+  if (!named) return defaultLoads;
+  return named.split(',').map((value) => Number(value));
+}
+
+async function measureTurnOverhead(modelUrl: string): Promise<number> {
+  const server = await startServerProcess({ modelUrl });
+  try {
+    const { cpuMs } = await runServerLoad({ server, turns: overheadTurns, deltaCount: 1 });
+    return cpuMs / overheadTurns;
+  } finally {
+    await server.close();
+  }
+}
+
+async function measureLoad(options: {
+  modelUrl: string;
+  fake: Parameters<typeof runDirectLoad>[0]['fake'];
+  load: number;
+  cpuPerTurnMs: number;
+}): Promise<LoadResult> {
+  const floor = summariseLoadRun(await runDirectLoad({ fake: options.fake, turns: options.load }));
+  const server = await startServerProcess({ modelUrl: options.modelUrl });
+  try {
+    const run = await runServerLoad({ server, turns: options.load, deltaCount: loadDeltaCount });
+    const streamCpuMs = run.cpuMs - options.cpuPerTurnMs * options.load;
+    const usage = await server.readUsage();
+    return {
+      load: options.load,
+      floor,
+      server: summariseLoadRun(run.samples),
+      cpuPerDeltaUs: (streamCpuMs * 1000) / (options.load * loadDeltaCount),
+      peakRssMb: usage.peakRssMb,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+function formatLoadReport(options: {
+  results: LoadResult[];
+  cpuPerTurnMs: number;
+  sdkCost: SdkCost;
+}): string {
+  const ms = (value: number) => value.toFixed(1);
+  const latency = toMarkdownTable({
+    header: [
+      'turns',
+      'first token p50 (floor)',
+      'first token p99 (floor)',
+      'per-token delay p50 (floor)',
+      'per-token delay p99 (floor)',
+      'added delay p99',
+      'turn / model time p50, max',
+    ],
+    rows: options.results.map(({ load, floor, server }) => [
+      String(load),
+      `${ms(server.firstToken.p50)} (${ms(floor.firstToken.p50)})`,
+      `${ms(server.firstToken.p99)} (${ms(floor.firstToken.p99)})`,
+      `${ms(server.deltaDelay.p50)} (${ms(floor.deltaDelay.p50)})`,
+      `${ms(server.deltaDelay.p99)} (${ms(floor.deltaDelay.p99)})`,
+      ms(server.deltaDelay.p99 - floor.deltaDelay.p99),
+      `${server.turnRatio.p50.toFixed(2)}, ${server.turnRatio.max.toFixed(2)}`,
+    ]),
+  });
+  const cost = toMarkdownTable({
+    header: ['turns', 'server CPU per delta (µs)', 'server peak RSS (MB)'],
+    rows: options.results.map((result) => [
+      String(result.load),
+      result.cpuPerDeltaUs.toFixed(1),
+      result.peakRssMb.toFixed(0),
+    ]),
+  });
+  return [
+    latency,
+    cost,
+    `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms.`,
+    `The AI SDK's own share, in the bench process (${sdkCostTurns} streams of the same fake): reading them with a bare SSE reader costs ${options.sdkCost.rawUsPerDelta.toFixed(1)} µs of CPU per delta, through \`streamText\` ${options.sdkCost.sdkUsPerDelta.toFixed(1)} µs, so the SDK adds ${(options.sdkCost.sdkUsPerDelta - options.sdkCost.rawUsPerDelta).toFixed(1)} µs per delta before our server does anything.`,
+    'Times in milliseconds from just before the POST (first token) or from the fake writing the delta (per-token delay).',
+  ].join('\n\n');
+}

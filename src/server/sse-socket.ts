@@ -1,0 +1,79 @@
+import type { ServerResponse } from 'node:http';
+import type { StreamEvent } from '../protocol/index.ts';
+
+/**
+ * Writes a turn's SSE straight to the Node response, without a web ReadableStream per viewer:
+ * under load the web-stream machinery (a pull, a reader promise and a Uint8Array per batch) was
+ * the largest share of the server's CPU after the model client. Each batch is one write; the
+ * socket's backpressure paces the reads, so a long replay to a slow client is never buffered
+ * whole. A client that goes away only ends its own subscription: the turn runs on.
+ */
+export async function writeSseToSocket(options: {
+  outgoing: ServerResponse;
+  headers: Record<string, string>;
+  events: AsyncIterable<StreamEvent[]>;
+  subscription: AbortController;
+  heartbeatMs: number;
+  format: (event: StreamEvent) => string;
+  end: string;
+}): Promise<void> {
+  const { outgoing, subscription, heartbeatMs } = options;
+  const iterator = options.events[Symbol.asyncIterator]();
+  if (outgoing.destroyed) {
+    subscription.abort();
+    void iterator.return?.();
+    return;
+  }
+  let heartbeat: NodeJS.Timeout | undefined;
+  const armHeartbeat = () => {
+    clearTimeout(heartbeat);
+    heartbeat = setTimeout(() => {
+      if (outgoing.writableEnded || outgoing.destroyed) return;
+      outgoing.write(': heartbeat\n\n');
+      armHeartbeat();
+    }, heartbeatMs);
+  };
+  const onClose = () => {
+    clearTimeout(heartbeat);
+    subscription.abort();
+    void iterator.return?.();
+  };
+  outgoing.once('close', onClose);
+  outgoing.writeHead(200, options.headers);
+  outgoing.flushHeaders();
+  armHeartbeat();
+  try {
+    while (!subscription.signal.aborted) {
+      const next = await iterator.next();
+      if (next.done) break;
+      if (outgoing.destroyed) return;
+      let text = '';
+      for (const event of next.value) text += options.format(event);
+      armHeartbeat();
+      if (!outgoing.write(text)) {
+        // The client is behind: read the next batch once it has taken this one (or has gone).
+        await drained(outgoing);
+      }
+    }
+    clearTimeout(heartbeat);
+    if (!subscription.signal.aborted && !outgoing.destroyed) outgoing.end(options.end);
+  } catch {
+    // The subscription failed mid-stream: cut the response, so the client sees it and resumes.
+    clearTimeout(heartbeat);
+    outgoing.destroy();
+  } finally {
+    outgoing.off('close', onClose);
+  }
+}
+
+function drained(outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off('drain', done);
+      outgoing.off('close', done);
+      resolve();
+    };
+    outgoing.on('drain', done);
+    outgoing.on('close', done);
+  });
+}

@@ -1,0 +1,33 @@
+import type { StreamRegistry } from '../coord/stream-registry.ts';
+
+/** Chunks a turn publishes before the model has said anything. */
+const preludeTypes = new Set(['start', 'start-step', 'text-start', 'reasoning-start']);
+
+/**
+ * Resolves once the turn's stream carries the model's first output (a delta, a tool call, an
+ * error or the finish), once it closes, or once `signal` aborts. Background work that must not
+ * compete with the first token (the title request) waits on this.
+ */
+export async function firstOutput(options: {
+  registry: StreamRegistry;
+  streamId: string;
+  signal: AbortSignal;
+}): Promise<void> {
+  const subscription = new AbortController();
+  const stop = () => subscription.abort();
+  options.signal.addEventListener('abort', stop, { once: true });
+  try {
+    const events = await options.registry.subscribe({
+      streamId: options.streamId,
+      after: 0,
+      signal: subscription.signal,
+    });
+    if (!events) return;
+    for await (const batch of events) {
+      if (batch.some((event) => !preludeTypes.has(event.chunk.type))) return;
+    }
+  } finally {
+    options.signal.removeEventListener('abort', stop);
+    subscription.abort();
+  }
+}
