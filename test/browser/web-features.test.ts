@@ -113,8 +113,11 @@ describe('web features', { timeout: 60_000 }, () => {
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByText('A single dot.').waitFor();
     await log.getByRole('img', { name: 'dot.png' }).waitFor();
-    const call = server.fake.requests.findLast((request) =>
-      request.lastUserText.startsWith('what is in this picture?'),
+    // The turn's own model call, not the title request (which sees the same text).
+    const call = server.fake.requests.find(
+      (request) =>
+        request.lastUserText.startsWith('what is in this picture?') &&
+        !request.system.startsWith('Generate a very short title'),
     );
     expect(JSON.stringify(call?.body)).toContain(png.toString('base64'));
     expect(JSON.stringify(call?.body)).toMatch(/"type":"image"/);
