@@ -8,6 +8,7 @@ import { MemoryLock } from '../coord/memory/memory-lock.ts';
 import { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from '../coord/memory/memory-turn-queue.ts';
+import type { TurnQueue } from '../coord/turn-queue.ts';
 import type { StreamEvent } from '../protocol/index.ts';
 import { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoreDatabase } from '../store/database-schema.ts';
@@ -28,6 +29,7 @@ export interface TurnTestService {
   store: SqliteSessionStore;
   registry: MemoryStreamRegistry;
   lock: MemoryLock;
+  sessionEvents: MemorySessionEvents;
   /** A new TurnService on the same store, as after a restart. */
   restart(): TurnService;
   close(): Promise<void>;
@@ -43,6 +45,9 @@ export async function startTurnTestService(options: {
   utilityModel?: LanguageModel;
   registry?: MemoryStreamRegistry;
   makeStore?: (database: Database) => SqliteSessionStore;
+  queue?: TurnQueue;
+  lockTtlMs?: number;
+  maxTurnMs?: number;
 }): Promise<TurnTestService> {
   const dir = await mkdtemp(join(tmpdir(), 'autopilot-turns-'));
   const database: Database = await openSqliteDatabase({ path: ':memory:' });
@@ -51,7 +56,8 @@ export async function startTurnTestService(options: {
   const lock = new MemoryLock();
   const services: TurnService[] = [];
   const logger = createLogger({ level: 'silent' });
-  const notifier = new SessionNotifier({ store, events: new MemorySessionEvents(), logger });
+  const sessionEvents = new MemorySessionEvents();
+  const notifier = new SessionNotifier({ store, events: sessionEvents, logger });
   const build = () => {
     const service = new TurnService({
       store,
@@ -60,7 +66,7 @@ export async function startTurnTestService(options: {
       fileBlobs: new DiskFileBlobs({ root: join(dir, 'files'), maxBytes: 1024 }),
       lock,
       registry,
-      queue: new MemoryTurnQueue(),
+      queue: options.queue ?? new MemoryTurnQueue(),
       runtime: options.runtime,
       utilityModel: options.utilityModel ?? null,
       notifier,
@@ -73,8 +79,8 @@ export async function startTurnTestService(options: {
       workspaces: new Workspaces({ root: dir }),
       createTools: () => [],
       modelName: 'test-model',
-      lockTtlMs: 60_000,
-      maxTurnMs: 60_000,
+      lockTtlMs: options.lockTtlMs ?? 60_000,
+      maxTurnMs: options.maxTurnMs ?? 60_000,
       maxRunningTurns: 64,
       modelSetupHint: 'configure a model',
       metrics: new Metrics(),
@@ -90,6 +96,7 @@ export async function startTurnTestService(options: {
     store,
     registry,
     lock,
+    sessionEvents,
     restart: build,
     async close() {
       for (const each of services) await each.shutdown();
