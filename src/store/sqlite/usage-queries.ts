@@ -1,9 +1,16 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Usage } from '../../protocol/index.ts';
 import { createId } from '../../util/ids.ts';
+import type { StoreDatabase } from '../database-schema.ts';
 import { toUsage } from '../session-row-mappers.ts';
 import type { Scope } from '../session-store.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { now, type WithDatabase } from './query-support.ts';
+
+/** Known only if every row's cost is known (a sum with no rows is known: it is zero). */
+function costKnownOfAll(expression: ExpressionBuilder<StoreDatabase, 'usage'>) {
+  return expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known');
+}
 
 const usageColumns = [
   'input_tokens',
@@ -48,8 +55,7 @@ export async function getSessionUsage(options: WithDatabase & Scope): Promise<Us
       ...usageColumns.map((column) =>
         expression.fn.coalesce(expression.fn.sum(column), expression.lit(0)).as(column),
       ),
-      // Known only if every row's cost is known.
-      expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known'),
+      costKnownOfAll(expression),
     ])
     .where('session_id', '=', options.sessionId)
     .where('owner_id', '=', options.ownerId)
@@ -67,8 +73,7 @@ export async function getOwnerUsage(
       ...usageColumns.map((column) =>
         expression.fn.coalesce(expression.fn.sum(column), expression.lit(0)).as(column),
       ),
-      // Known only if every row's cost is known.
-      expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known'),
+      costKnownOfAll(expression),
     ])
     .where('owner_id', '=', options.ownerId)
     .where('created_at', '>=', options.since)
@@ -86,8 +91,7 @@ export async function getTurnUsage(
     .select((expression) => [
       'turn_id',
       ...usageColumns.map((column) => expression.fn.sum(column).as(column)),
-      // Known only if every row's cost is known.
-      expression.fn.coalesce(expression.fn.min('cost_known'), expression.lit(1)).as('cost_known'),
+      costKnownOfAll(expression),
     ])
     .where('session_id', '=', options.sessionId)
     .where('owner_id', '=', options.ownerId)

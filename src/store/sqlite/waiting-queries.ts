@@ -93,15 +93,19 @@ export async function removeWaiting(
     .map(toWaitingMessage)
     .filter((row) => options.keepClaimedBy === null || row.claimedBy !== options.keepClaimedBy);
   if (rows.length === 0) return [];
+  await deleteWaitingRows({ transaction: options.transaction, rows });
+  return rows;
+}
+
+async function deleteWaitingRows(options: WithTransaction & { rows: WaitingMessage[] }): Promise<void> {
   await options.transaction
     .deleteFrom('waiting_messages')
     .where(
       'id',
       'in',
-      rows.map((row) => row.id),
+      options.rows.map((row) => row.id),
     )
     .execute();
-  return rows;
 }
 
 export async function takeWaitingMessages(
@@ -149,14 +153,7 @@ export async function deliverWaitingMessages(
         .execute()
     ).map(toWaitingMessage);
     if (rows.length === 0) return [];
-    await transaction
-      .deleteFrom('waiting_messages')
-      .where(
-        'id',
-        'in',
-        rows.map((row) => row.id),
-      )
-      .execute();
+    await deleteWaitingRows({ transaction, rows });
     return insertMessages({
       transaction,
       ...scope,
