@@ -144,30 +144,15 @@ function formatLoadReport(options: {
 /** The model client's layers, each read over the same streams in the bench process. */
 function sdkCostTable(cost: SdkCost): string {
   const us = (value: number) => value.toFixed(1);
+  const layer = (name: string, value: number) => [name, us(value), us(value - cost.rawUsPerDelta)];
   const table = toMarkdownTable({
     header: ['model client layer (bench process)', 'CPU per delta (µs)', 'over a bare reader (µs)'],
     rows: [
-      ['bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', us(cost.rawUsPerDelta), '0.0'],
-      [
-        "+ the SDK's web-stream SSE parse",
-        us(cost.webStreamUsPerDelta),
-        us(cost.webStreamUsPerDelta - cost.rawUsPerDelta),
-      ],
-      [
-        "+ the provider's `doStream` (zod per chunk, part transform)",
-        us(cost.providerUsPerDelta),
-        us(cost.providerUsPerDelta - cost.rawUsPerDelta),
-      ],
-      [
-        'our step loop over `doStream` (the baseline runtime now)',
-        us(cost.stepsUsPerDelta),
-        us(cost.stepsUsPerDelta - cost.rawUsPerDelta),
-      ],
-      [
-        '`streamText` over `doStream` (the baseline runtime before)',
-        us(cost.sdkUsPerDelta),
-        us(cost.sdkUsPerDelta - cost.rawUsPerDelta),
-      ],
+      layer('bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta),
+      layer("+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta),
+      layer("+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta),
+      layer('our step loop over `doStream` (the baseline runtime now)', cost.stepsUsPerDelta),
+      layer('`streamText` over `doStream` (the baseline runtime before)', cost.sdkUsPerDelta),
     ],
   });
   return `The model client's own cost, apart from the server (${sdkCostTurns} streams of the same fake read in the bench process, each layer in turn; the fake's writing is in every row):\n\n${table}`;

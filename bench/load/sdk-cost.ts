@@ -3,7 +3,7 @@ import { streamText } from 'ai';
 import { runModelSteps } from '../../src/agent/baseline/model-steps.ts';
 import { createLanguageModel } from '../../src/agent/language-model.ts';
 import type { ToolExecutor } from '../../src/tools/tool-executor.ts';
-import { measureDirectTurn } from './measure-load-turn.ts';
+import { measureDirectTurn, postToFake } from './measure-load-turn.ts';
 import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
 
 /**
@@ -98,16 +98,7 @@ const noTools = {
 } as unknown as ToolExecutor;
 
 async function readThroughWebStreams(modelUrl: string): Promise<number> {
-  const response = await fetch(`${modelUrl}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'load-key' },
-    body: JSON.stringify({
-      model: 'claude-load',
-      max_tokens: 1024,
-      stream: true,
-      messages: [{ role: 'user', content: loadPrompt(loadDeltaCount) }],
-    }),
-  });
+  const response = await postToFake({ modelUrl, text: loadPrompt(loadDeltaCount) });
   if (!response.body) throw new Error(`the fake answered ${response.status}`);
   const events = response.body
     .pipeThrough(new TextDecoderStream())
