@@ -151,7 +151,11 @@ function sdkCostTable(cost: SdkCost): string {
       layer('bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta),
       layer("+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta),
       layer("+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta),
-      layer('our step loop over `doStream` (the baseline runtime now)', cost.stepsUsPerDelta),
+      layer('our step loop over `doStream` (the baseline runtime, OpenAI-compatible)', cost.stepsUsPerDelta),
+      layer(
+        'our step loop over our Messages API client (the baseline runtime, Anthropic)',
+        cost.ownClientUsPerDelta,
+      ),
       layer('`streamText` over `doStream` (the baseline runtime before)', cost.sdkUsPerDelta),
     ],
   });

@@ -1,7 +1,8 @@
 import { EventSourceParserStream } from '@ai-sdk/provider-utils';
 import { streamText } from 'ai';
+import { AnthropicMessagesClient } from '../../src/agent/baseline/anthropic-messages.ts';
 import { runModelSteps } from '../../src/agent/baseline/model-steps.ts';
-import { createLanguageModel } from '../../src/agent/language-model.ts';
+import { createLanguageModel, type StreamingModel } from '../../src/agent/language-model.ts';
 import type { ToolExecutor } from '../../src/tools/tool-executor.ts';
 import { measureDirectTurn, postToFake } from './measure-load-turn.ts';
 import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
@@ -17,14 +18,16 @@ export interface SdkCost {
   webStreamUsPerDelta: number;
   /** The provider's own stream (`doStream`): the above plus zod validation and its part transform. */
   providerUsPerDelta: number;
-  /** Our step loop over that provider (`runModelSteps`): the baseline runtime's model client now. */
+  /** Our step loop over that provider (`runModelSteps`): the baseline runtime's OpenAI-compatible path. */
   stepsUsPerDelta: number;
+  /** Our step loop over our own Messages API client: the baseline runtime's Anthropic path. */
+  ownClientUsPerDelta: number;
   /** `streamText` over that provider: the baseline runtime's model client until issue 13. */
   sdkUsPerDelta: number;
 }
 
 /**
- * K streams read five times in this process, through ever more layers; the fake's own cost is in
+ * K streams read six times in this process, through ever more layers; the fake's own cost is in
  * every figure, so the differences are what each layer adds per delta.
  */
 export async function measureSdkCost(options: { fake: PacedFake; turns: number }): Promise<SdkCost> {
@@ -58,20 +61,25 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
     for await (const part of stream) if (part.type === 'text-delta') texts += 1;
     return texts;
   });
-  const steps = await each(async () => {
-    let texts = 0;
-    const events = runModelSteps({
-      model,
-      prompt: [{ role: 'user', content: [{ type: 'text', text: loadPrompt(loadDeltaCount) }] }],
-      tools: noTools,
-      toolSpecs: [],
-      maxSteps: 1,
-      maxOutputTokens: 1024,
-      signal: new AbortController().signal,
+  const viaSteps = (client: StreamingModel) =>
+    each(async () => {
+      let texts = 0;
+      const events = runModelSteps({
+        model: client,
+        prompt: [{ role: 'user', content: [{ type: 'text', text: loadPrompt(loadDeltaCount) }] }],
+        tools: noTools,
+        toolSpecs: [],
+        maxSteps: 1,
+        maxOutputTokens: 1024,
+        signal: new AbortController().signal,
+      });
+      for await (const event of events) if (event.type === 'text-delta') texts += 1;
+      return texts;
     });
-    for await (const event of events) if (event.type === 'text-delta') texts += 1;
-    return texts;
-  });
+  const steps = await viaSteps(model);
+  const ownClient = await viaSteps(
+    new AnthropicMessagesClient({ baseUrl: options.fake.url, apiKey: 'load-key', model: 'claude-load' }),
+  );
   const sdk = await each(async () => {
     const result = streamText({
       model,
@@ -88,6 +96,7 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
     webStreamUsPerDelta: webStream / deltas,
     providerUsPerDelta: provider / deltas,
     stepsUsPerDelta: steps / deltas,
+    ownClientUsPerDelta: ownClient / deltas,
     sdkUsPerDelta: sdk / deltas,
   };
 }

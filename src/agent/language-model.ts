@@ -11,6 +11,11 @@ export type ModelCallOptions = Parameters<ProviderModel['doStream']>[0];
 export type ModelStreamPart =
   Awaited<ReturnType<ProviderModel['doStream']>>['stream'] extends ReadableStream<infer Part> ? Part : never;
 
+/** What the baseline runtime's step loop calls: one streamed model call. An AI SDK provider model is one. */
+export interface StreamingModel {
+  doStream(options: ModelCallOptions): PromiseLike<{ stream: AsyncIterable<ModelStreamPart> }>;
+}
+
 /** The AI SDK model for the configured provider, chosen by base URL. */
 export function createLanguageModel(model: ModelConfig): ProviderModel {
   if (model.provider === 'anthropic') {

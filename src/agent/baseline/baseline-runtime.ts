@@ -5,9 +5,10 @@ import type { ToolExecutor } from '../../tools/tool-executor.ts';
 import { AppError } from '../../util/app-error.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
-import { createLanguageModel, type ModelCallOptions, type ProviderModel } from '../language-model.ts';
+import { createLanguageModel, type ModelCallOptions, type StreamingModel } from '../language-model.ts';
 import { priceUsage } from '../model-pricing.ts';
 import { systemPrompt } from '../system-prompt.ts';
+import { AnthropicMessagesClient } from './anthropic-messages.ts';
 import { toModelPrompt } from './model-prompt.ts';
 import { runModelSteps } from './model-steps.ts';
 import { toModelMessages } from './to-model-messages.ts';
@@ -16,20 +17,30 @@ import { toModelMessages } from './to-model-messages.ts';
 const maxOutputTokens = 16_000;
 
 /**
- * The AI SDK runtime on Anthropic or any OpenAI-compatible endpoint: the SDK's provider makes
- * each model call (request, SSE, errors), and our own step loop (`model-steps.ts`) runs the tools
- * between calls, without `streamText`'s per-part stream transforms.
+ * The baseline runtime on Anthropic or any OpenAI-compatible endpoint: our own step loop
+ * (`model-steps.ts`) runs the tools between model calls, without `streamText`'s per-part stream
+ * transforms. Anthropic calls go through our minimal Messages API client; OpenAI-compatible ones
+ * through the AI SDK's provider (`doStream`).
  */
 export class BaselineRuntime implements AgentRuntime {
   readonly usesTranscript = false;
   readonly kind = 'baseline' as const;
-  readonly #model: ProviderModel;
+  readonly #model: StreamingModel;
   readonly #modelName: string;
   readonly #maxSteps: number;
   readonly #providerHost: string | undefined;
 
   constructor(options: { model: ModelConfig; maxSteps: number }) {
-    this.#model = createLanguageModel(options.model);
+    const { model } = options;
+    // Anthropic through our own minimal client; OpenAI-compatible endpoints through the AI SDK's provider.
+    this.#model =
+      model.provider === 'anthropic'
+        ? new AnthropicMessagesClient({
+            baseUrl: model.baseUrl,
+            apiKey: model.apiKey ?? '',
+            model: model.model,
+          })
+        : createLanguageModel(model);
     this.#modelName = options.model.model;
     this.#providerHost = hostOf(options.model.baseUrl);
     this.#maxSteps = options.maxSteps;

@@ -1,6 +1,6 @@
 import type { ToolExecutor, ToolOutcome } from '../../tools/tool-executor.ts';
 import type { AgentEvent } from '../agent-runtime.ts';
-import type { ModelCallOptions, ModelStreamPart, ProviderModel } from '../language-model.ts';
+import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
 import type { TokenCounts } from '../model-pricing.ts';
 import type { AssistantPart, ModelPrompt, ToolResultPart } from './model-prompt.ts';
 import { RawStepUsage } from './raw-step-usage.ts';
@@ -27,7 +27,7 @@ interface ToolRun {
  * provider's raw events. A stop ends the loop quietly; any other failure is thrown as it came.
  */
 export async function* runModelSteps(options: {
-  model: ProviderModel;
+  model: StreamingModel;
   prompt: ModelPrompt;
   tools: ToolExecutor;
   toolSpecs: ModelCallOptions['tools'];
