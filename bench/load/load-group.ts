@@ -144,19 +144,22 @@ function formatLoadReport(options: {
 /** The model client's layers, each read over the same streams in the bench process. */
 function sdkCostTable(cost: SdkCost): string {
   const us = (value: number) => value.toFixed(1);
-  const layer = (name: string, value: number) => [name, us(value), us(value - cost.rawUsPerDelta)];
+  const layer = (row: [name: string, value: number]) => [row[0], us(row[1]), us(row[1] - cost.rawUsPerDelta)];
   const table = toMarkdownTable({
     header: ['model client layer (bench process)', 'CPU per delta (µs)', 'over a bare reader (µs)'],
     rows: [
-      layer('bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta),
-      layer("+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta),
-      layer("+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta),
-      layer('our step loop over `doStream` (the baseline runtime, OpenAI-compatible)', cost.stepsUsPerDelta),
-      layer(
+      layer(['bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta]),
+      layer(["+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta]),
+      layer(["+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta]),
+      layer([
+        'our step loop over `doStream` (the baseline runtime, OpenAI-compatible)',
+        cost.stepsUsPerDelta,
+      ]),
+      layer([
         'our step loop over our Messages API client (the baseline runtime, Anthropic)',
         cost.ownClientUsPerDelta,
-      ),
-      layer('`streamText` over `doStream` (the baseline runtime before)', cost.sdkUsPerDelta),
+      ]),
+      layer(['`streamText` over `doStream` (the baseline runtime before)', cost.sdkUsPerDelta]),
     ],
   });
   return `The model client's own cost, apart from the server (${sdkCostTurns} streams of the same fake read in the bench process, each layer in turn; the fake's writing is in every row):\n\n${table}`;

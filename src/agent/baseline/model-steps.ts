@@ -61,7 +61,7 @@ export async function* runModelSteps(options: {
           case 'text-start':
           case 'reasoning-start': {
             const type: 'text' | 'reasoning' = part.type === 'text-start' ? 'text' : 'reasoning';
-            const block = { part: { type, text: '', ...providerOptions(undefined, part.providerMetadata) } };
+            const block = { part: { type, text: '', ...providerOptionsOf(part.providerMetadata) } };
             blocks.set(part.id, block);
             content.push(block.part);
             yield { type: part.type, id: part.id };
@@ -72,7 +72,7 @@ export async function* runModelSteps(options: {
             const block = blocks.get(part.id);
             if (block) {
               block.part.text += part.delta;
-              if (part.providerMetadata) merge(block.part, part.providerMetadata);
+              if (part.providerMetadata) mergeMetadata({ part: block.part, added: part.providerMetadata });
             }
             if (part.delta) yield { type: part.type, id: part.id, delta: part.delta };
             break;
@@ -80,7 +80,8 @@ export async function* runModelSteps(options: {
           case 'text-end':
           case 'reasoning-end': {
             const block = blocks.get(part.id);
-            if (block && part.providerMetadata) merge(block.part, part.providerMetadata);
+            if (block && part.providerMetadata)
+              mergeMetadata({ part: block.part, added: part.providerMetadata });
             blocks.delete(part.id);
             yield { type: part.type, id: part.id };
             break;
@@ -96,7 +97,7 @@ export async function* runModelSteps(options: {
               toolCallId,
               toolName,
               input: input.parsed ? input.value : {},
-              ...providerOptions(undefined, part.providerMetadata),
+              ...providerOptionsOf(part.providerMetadata),
             });
             yield { type: 'tool-call', toolCallId, toolName, input: input.value };
             // Run at once, as the stream goes on; a thrown error becomes the call's error result.
@@ -173,20 +174,20 @@ function parseToolInput(text: string): { parsed: boolean; value: unknown } {
 }
 
 /** What the provider attached to a part (a reasoning signature) goes back with it on the next call. */
-function providerOptions(
-  current: ProviderMetadata,
-  added: ProviderMetadata,
-): { providerOptions?: NonNullable<ProviderMetadata> } {
-  if (!added) return current ? { providerOptions: current } : {};
-  const merged: NonNullable<ProviderMetadata> = { ...current };
-  for (const [provider, values] of Object.entries(added))
-    merged[provider] = { ...merged[provider], ...values };
-  return { providerOptions: merged };
+function providerOptionsOf(metadata: ProviderMetadata): { providerOptions?: NonNullable<ProviderMetadata> } {
+  return metadata ? { providerOptions: metadata } : {};
 }
 
-function merge(part: { providerOptions?: NonNullable<ProviderMetadata> }, added: ProviderMetadata): void {
-  const next = providerOptions(part.providerOptions, added).providerOptions;
-  if (next) part.providerOptions = next;
+/** Metadata a later part of the same block adds (the signature arrives on the last delta). */
+function mergeMetadata(options: {
+  part: { providerOptions?: NonNullable<ProviderMetadata> };
+  added: NonNullable<ProviderMetadata>;
+}): void {
+  const merged: NonNullable<ProviderMetadata> = { ...options.part.providerOptions };
+  for (const [provider, values] of Object.entries(options.added)) {
+    merged[provider] = { ...merged[provider], ...values };
+  }
+  options.part.providerOptions = merged;
 }
 
 /** Token counts in our terms: `inputTokens` is the uncached input only. */

@@ -10,7 +10,7 @@ export async function* readServerSentEvents(chunks: AsyncIterable<string>): Asyn
     pending += chunk;
     let start = 0;
     for (;;) {
-      const newline = nextLineEnd(pending, start);
+      const newline = nextLineEnd({ text: pending, from: start });
       if (newline === -1) break;
       const line = pending.slice(start, newline);
       start = newline + (pending[newline] === '\r' && pending[newline + 1] === '\n' ? 2 : 1);
@@ -28,7 +28,8 @@ export async function* readServerSentEvents(chunks: AsyncIterable<string>): Asyn
   if (pending === '\r' && data.length > 0) yield data.join('\n');
 }
 
-function nextLineEnd(text: string, from: number): number {
+function nextLineEnd(options: { text: string; from: number }): number {
+  const { text, from } = options;
   const lf = text.indexOf('\n', from);
   const cr = text.indexOf('\r', from);
   if (cr === -1) return lf;
