@@ -45,6 +45,9 @@ const startedMarker = '.';
  */
 export class BubblewrapSandbox implements Sandbox {
   readonly kind = 'bubblewrap';
+  readonly description =
+    'There is no network access, the system is read-only, /tmp is private and emptied after each call, ' +
+    'and background processes end with the command.';
   readonly #logger: Logger;
   readonly #bwrapPath: string;
   readonly #limits: BubblewrapLimits;

@@ -31,13 +31,24 @@ interface SessionSandbox {
  */
 export class E2bSandbox implements Sandbox {
   readonly kind = 'e2b';
+  readonly description: string;
   readonly #client: E2bClient;
   readonly #logger: Logger;
   readonly #maxOutputBytes: number;
   readonly #sessions = new Map<string, SessionSandbox>();
   readonly #steps = new Map<string, Promise<unknown>>();
 
-  constructor(options: { client: E2bClient; logger: Logger; maxOutputBytes?: number }) {
+  constructor(options: {
+    client: E2bClient;
+    logger: Logger;
+    /** Whether commands reach the internet (set on the client); only told to the model here. */
+    internet?: boolean;
+    maxOutputBytes?: number;
+  }) {
+    this.description =
+      `It is a Linux machine of this conversation's own, kept between calls (installed packages stay), ` +
+      `${options.internet ? 'with' : 'without'} internet access. The workspace's files are copied in before ` +
+      'each command and copied back after it: keep results in the working folder.';
     this.#client = options.client;
     this.#logger = options.logger;
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
