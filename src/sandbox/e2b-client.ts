@@ -27,6 +27,9 @@ export interface E2bRemoteFile {
   /** Relative to the folder listed, `/`-separated. */
   path: string;
   type: 'file' | 'dir' | 'other';
+  size: number;
+  /** Last modification, in milliseconds; with `size`, how a change made by a command is seen. */
+  modifiedMs: number;
 }
 
 export interface E2bRemote {
@@ -43,6 +46,8 @@ export interface E2bRemote {
   readFile(path: string): Promise<Buffer>;
   /** Every entry under `folder`, recursively, symlinks reported as `other`. */
   listFiles(folder: string): Promise<E2bRemoteFile[]>;
+  /** Removes a file; one already gone is not an error. */
+  removeFile(path: string): Promise<void>;
 }
 
 /**

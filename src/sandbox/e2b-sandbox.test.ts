@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -138,6 +138,27 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: 'keep' });
     expect(await readFile(join(workspaceDir, 'src/new.txt'), 'utf8')).toBe('made\n');
     await expect(lstat(join(workspaceDir, 'old.txt'))).rejects.toThrow();
+  });
+
+  test('the host is the source of truth: a file deleted there does not come back from the sandbox', async () => {
+    await exec('echo made > made.txt');
+    await unlink(join(workspaceDir, 'made.txt'));
+    expect(await exec('ls')).toMatchObject({ stdout: '' });
+    await expect(lstat(join(workspaceDir, 'made.txt'))).rejects.toThrow();
+  });
+
+  test('a file the command did not touch is not copied back over a write the host made meanwhile', async () => {
+    await writeFile(join(workspaceDir, 'notes.txt'), 'first');
+    const flag = join(root, 'host-wrote');
+    // The fake does not isolate: the command can wait for the host's signal.
+    const running = exec(`until [ -e '${flag}' ]; do sleep 0.05; done; echo other > other.txt`);
+    // A file tool (another sub-agent) writes while the command runs.
+    await world.nextCommandStarted();
+    await writeFile(join(workspaceDir, 'notes.txt'), 'second');
+    await writeFile(flag, '');
+    await running;
+    expect(await readFile(join(workspaceDir, 'notes.txt'), 'utf8')).toBe('second');
+    expect(await readFile(join(workspaceDir, 'other.txt'), 'utf8')).toBe('other\n');
   });
 
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {

@@ -133,7 +133,7 @@ export class E2bSandbox implements Sandbox {
 
   async #run(options: { remote: E2bRemote; request: SandboxExecRequest }): Promise<SandboxExecResult> {
     const { remote, request } = options;
-    const uploaded = await upload({ remote, workspaceDir: request.workspaceDir, remoteDir: e2bWorkspace });
+    const before = await upload({ remote, workspaceDir: request.workspaceDir, remoteDir: e2bWorkspace });
     const stdout = new BoundedOutput(this.#maxOutputBytes);
     const stderr = new BoundedOutput(this.#maxOutputBytes);
     const run = await remote.run({
@@ -148,7 +148,7 @@ export class E2bSandbox implements Sandbox {
       remote,
       workspaceDir: request.workspaceDir,
       remoteDir: e2bWorkspace,
-      uploaded,
+      before,
       logger: this.#logger,
     });
     return {

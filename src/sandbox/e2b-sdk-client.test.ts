@@ -105,12 +105,21 @@ describe('E2bSdkClient', () => {
     expect(Buffer.concat(stdout).toString('utf8')).toBe('é');
     expect(Buffer.concat(stderr).toString('utf8')).toBe('err');
     expect(await remote.readFile('/home/user/workspace/bin/data.bin')).toEqual(bytes);
+    const listed = await remote.listFiles('/home/user/workspace');
+    expect(listed.find((file) => file.path === 'bin/data.bin')).toMatchObject({ size: 5 });
+    expect(listed.every((file) => file.modifiedMs > 0)).toBe(true);
     expect(
-      (await remote.listFiles('/home/user/workspace')).sort((a, b) => a.path.localeCompare(b.path)),
+      listed.map(({ path, type }) => ({ path, type })).sort((a, b) => a.path.localeCompare(b.path)),
     ).toEqual([
       { path: 'bin', type: 'dir' },
       { path: 'bin/data.bin', type: 'file' },
       { path: 'link', type: 'other' },
+    ]);
+    await remote.removeFile('/home/user/workspace/bin/data.bin');
+    await remote.removeFile('/home/user/workspace/bin/data.bin');
+    expect((await remote.listFiles('/home/user/workspace')).map((file) => file.path).sort()).toEqual([
+      'bin',
+      'link',
     ]);
   });
 });

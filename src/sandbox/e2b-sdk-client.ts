@@ -1,6 +1,7 @@
 import {
   CommandExitError,
   type ConnectionOpts,
+  FileNotFoundError,
   FileType,
   SandboxNotFoundError,
   Sandbox as SdkSandbox,
@@ -157,7 +158,17 @@ class SdkRemote implements E2bRemote {
       .map((entry) => ({
         path: entry.path.slice(prefix.length),
         type: entry.type === FileType.FILE ? 'file' : entry.type === FileType.DIR ? 'dir' : 'other',
+        size: entry.size,
+        modifiedMs: entry.modifiedTime?.getTime() ?? 0,
       }));
+  }
+
+  async removeFile(path: string): Promise<void> {
+    try {
+      await this.#sandbox.files.remove(path);
+    } catch (error) {
+      if (!(error instanceof FileNotFoundError)) throw error;
+    }
   }
 }
 

@@ -1,78 +1,96 @@
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/logger.ts';
-import type { E2bRemote } from './e2b-client.ts';
+import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
 import { openWorkspaceFile } from './open-workspace-file.ts';
 import { PathError, resolveWorkspacePath } from './workspace-path.ts';
 
+/** The remote workspace's regular files as a command found them: path → size and modification. */
+export type RemoteSnapshot = Map<string, string>;
+
 /**
- * Copies the workspace's regular files into `remoteDir`; symlinks and anything else stay behind.
- * Returns the relative paths it copied.
+ * Makes the remote workspace hold exactly the host workspace's regular files: the host is the
+ * source of truth, so a file deleted there (by `delete_file`) is deleted remotely too instead of
+ * coming back after the next command. Symlinks and anything else on the host stay behind.
+ * Returns the remote's files as the command will find them.
  */
 export async function upload(options: {
   remote: E2bRemote;
   workspaceDir: string;
   remoteDir: string;
-}): Promise<Set<string>> {
-  const uploaded = new Set<string>();
-  const walk = async (relative: string): Promise<void> => {
-    for (const entry of await readdir(join(options.workspaceDir, relative), { withFileTypes: true })) {
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(path);
-      if (!entry.isFile()) continue;
-      const { handle } = await openWorkspaceFile({ workspaceDir: options.workspaceDir, path, mode: 'read' });
-      try {
-        await options.remote.writeFile({
-          path: `${options.remoteDir}/${path}`,
-          data: await handle.readFile(),
-        });
-      } finally {
-        await handle.close();
-      }
-      uploaded.add(path);
+}): Promise<RemoteSnapshot> {
+  const { remote, workspaceDir, remoteDir } = options;
+  const local = await listHostFiles(workspaceDir);
+  for (const file of await remote.listFiles(remoteDir)) {
+    if (file.type === 'file' && !local.has(file.path)) await remote.removeFile(`${remoteDir}/${file.path}`);
+  }
+  for (const path of local) {
+    const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'read' });
+    try {
+      await remote.writeFile({ path: `${remoteDir}/${path}`, data: await handle.readFile() });
+    } finally {
+      await handle.close();
     }
-  };
-  await walk('');
-  return uploaded;
+  }
+  return snapshotOf(await remote.listFiles(remoteDir));
 }
 
 /**
- * Copies the regular files of `remoteDir` back into the workspace, each through
- * `openWorkspaceFile` (no write through a host link, no name leading outside), and deletes the
- * uploaded files the command removed.
+ * Brings back what the command changed: files it made or modified are copied into the
+ * workspace, each through `openWorkspaceFile` (no write through a host link, no name leading
+ * outside), and files it deleted are deleted. Files it did not touch are left alone, so a file
+ * tool's write on the host while the command ran is not undone.
  */
 export async function download(options: {
   remote: E2bRemote;
   workspaceDir: string;
   remoteDir: string;
-  uploaded: Set<string>;
+  before: RemoteSnapshot;
   logger: Logger;
 }): Promise<void> {
-  const { remote, workspaceDir, remoteDir } = options;
-  const present = new Set<string>();
-  for (const file of await remote.listFiles(remoteDir)) {
-    if (file.type !== 'file') continue;
-    present.add(file.path);
+  const { remote, workspaceDir, remoteDir, before } = options;
+  const after = snapshotOf(await remote.listFiles(remoteDir));
+  for (const [path, signature] of after) {
+    if (before.get(path) === signature) continue;
     try {
-      const target = await resolveWorkspacePath({ workspaceDir, path: file.path });
+      const target = await resolveWorkspacePath({ workspaceDir, path });
       await mkdir(dirname(target), { recursive: true });
-      const { handle } = await openWorkspaceFile({ workspaceDir, path: file.path, mode: 'write' });
+      const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'write' });
       try {
-        await handle.writeFile(await remote.readFile(`${remoteDir}/${file.path}`));
+        await handle.writeFile(await remote.readFile(`${remoteDir}/${path}`));
       } finally {
         await handle.close();
       }
     } catch (error) {
       if (!(error instanceof PathError)) throw error;
-      options.logger.warn(
-        { path: file.path, reason: error.message },
-        'a file from the E2B sandbox was not copied back',
-      );
+      options.logger.warn({ path, reason: error.message }, 'a file from the E2B sandbox was not copied back');
     }
   }
-  for (const path of options.uploaded) {
-    if (present.has(path)) continue;
+  for (const path of before.keys()) {
+    if (after.has(path)) continue;
     const target = await resolveWorkspacePath({ workspaceDir, path });
     if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
   }
+}
+
+function snapshotOf(files: E2bRemoteFile[]): RemoteSnapshot {
+  return new Map(
+    files
+      .filter((file) => file.type === 'file')
+      .map((file) => [file.path, `${file.size}:${file.modifiedMs}`]),
+  );
+}
+
+/** The workspace's regular files, relative and `/`-separated; links are not followed. */
+async function listHostFiles(workspaceDir: string): Promise<Set<string>> {
+  const files = new Set<string>();
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await readdir(join(workspaceDir, relative), { withFileTypes: true })) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) files.add(path);
+    }
+  };
+  await walk('');
+  return files;
 }

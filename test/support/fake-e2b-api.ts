@@ -179,6 +179,15 @@ async function handleDaemon(options: {
     const { path: folder, depth } = JSON.parse(raw.toString('utf8')) as { path: string; depth: number };
     return sendJson(response, 200, { entries: await listEntries({ root: sandbox.root, folder, depth }) });
   }
+  if (path === '/filesystem.Filesystem/Remove') {
+    const { path: target } = JSON.parse(raw.toString('utf8')) as { path: string };
+    const removed = await rm(local(target)).then(
+      () => true,
+      () => false,
+    );
+    if (!removed) return sendJson(response, 404, { code: 'not_found', message: `${target} not found` });
+    return sendJson(response, 200, {});
+  }
   if (path === '/process.Process/SendSignal') {
     const { process: selector } = JSON.parse(raw.toString('utf8')) as { process: { pid: number } };
     const child = options.processes.get(selector.pid);
@@ -241,6 +250,7 @@ async function listEntries(options: { root: string; folder: string; depth: numbe
           ? 'FILE_TYPE_DIRECTORY'
           : 'FILE_TYPE_SYMLINK';
       entries.push({
+        modifiedTime: info.mtime.toISOString(),
         name,
         type,
         path,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   type E2bClient,
@@ -198,6 +198,11 @@ class FakeRemote implements E2bRemote {
     return readFile(this.#local(path));
   }
 
+  async removeFile(path: string): Promise<void> {
+    this.#assertRunning();
+    await rm(this.#local(path), { force: true });
+  }
+
   async listFiles(folder: string): Promise<E2bRemoteFile[]> {
     this.#assertRunning();
     const files: E2bRemoteFile[] = [];
@@ -206,7 +211,12 @@ class FakeRemote implements E2bRemote {
       for (const name of entries) {
         const path = relative ? `${relative}/${name}` : name;
         const info = await lstat(join(this.#local(folder), path));
-        files.push({ path, type: info.isFile() ? 'file' : info.isDirectory() ? 'dir' : 'other' });
+        files.push({
+          path,
+          type: info.isFile() ? 'file' : info.isDirectory() ? 'dir' : 'other',
+          size: info.size,
+          modifiedMs: info.mtimeMs,
+        });
         if (info.isDirectory()) await walk(path);
       }
     };
