@@ -26,7 +26,7 @@ import { createDefaultTools } from './tools/default-tools.ts';
 import { McpServers } from './tools/mcp/mcp-servers.ts';
 import { subagentToolNames } from './tools/policy.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
-import { createWebFetchTool } from './tools/web-fetch.ts';
+import { createWebFetch } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -89,12 +89,12 @@ export async function startAutopilot(options: {
     : null;
   const sandbox = createSandbox({ config, logger, e2bClient: options.e2bClient });
   // Made once: it holds the connection pool of its guarded dispatcher.
-  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  const webFetch = config.webFetch.enabled ? createWebFetch(config.webFetch) : null;
   // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
   const mcp = await McpServers.connect({ ...config.mcp, logger });
   const createTools = () => [
     ...createDefaultTools({ sandbox }),
-    ...(webFetch ? [webFetch] : []),
+    ...(webFetch ? [webFetch.tool] : []),
     ...mcp.tools,
     ...(options.extraTools?.() ?? []),
   ];
@@ -194,6 +194,7 @@ export async function startAutopilot(options: {
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
       await mcp.close();
+      await webFetch?.close();
       await store.close();
     },
   };
