@@ -1,6 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -82,4 +84,30 @@ test('stdio and streamable HTTP servers become our tools; filters, headers and f
     await servers.close();
   }
   expect(servers.statuses().local).toEqual({ status: 'closed', tools: 0 });
+});
+
+test('a stdio server whose start-up fails after it connected is not left running', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'autopilot-mcp-hang-'));
+  const pidFile = join(folder, 'pid');
+  try {
+    const servers = await McpServers.connect({
+      servers: {
+        hanging: {
+          type: 'stdio',
+          command: process.execPath,
+          args: [resolve('test/support/mcp-hanging-server.ts')],
+          env: { MCP_TEST_PID_FILE: pidFile },
+        },
+      },
+      connectTimeoutMs: 2_000,
+      callTimeoutMs: 2_000,
+      logger: createLogger({ level: 'silent' }),
+    });
+    expect(servers.statuses()).toEqual({ hanging: { status: 'failed', tools: 0 } });
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });
