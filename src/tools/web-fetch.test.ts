@@ -1,14 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 // Aliased: Biome takes any `use…` call for a React hook.
-import { createLogger } from '../util/logger.ts';
-import type { ToolContext } from './tool.ts';
 import { useToolWorkspace as setUpToolWorkspace } from './tool-test-workspace.ts';
 import type { HostResolver } from './web/host-resolver.ts';
 import { systemResolver } from './web/host-resolver.ts';
-import { createWebFetch } from './web-fetch.ts';
+import { createWebFetch, type WebFetch } from './web-fetch.ts';
 
 async function listen(server: Server, host: string, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -89,15 +87,21 @@ const testResolver: HostResolver = async (hostname) => {
   return systemResolver(hostname);
 };
 
+/** The web_fetch of the running test: a new one (and connection pool) per test, closed after it. */
+let webFetch: WebFetch | undefined;
 const workspace = setUpToolWorkspace({
-  tools: () => [
-    createWebFetch({
+  tools: () => {
+    webFetch = createWebFetch({
       maxBytes: 100_000,
       timeoutMs: 5_000,
       resolver: testResolver,
       testAllowance: { address: '127.0.0.1', port: pagePort },
-    }).tool,
-  ],
+    });
+    return [webFetch.tool];
+  },
+});
+afterEach(async () => {
+  await webFetch?.close();
 });
 
 describe('web_fetch refuses what is not the public internet, and nothing reaches it', () => {
@@ -192,33 +196,22 @@ describe('web_fetch of a page', () => {
 });
 
 test('close ends the connections its pool keeps alive, and nothing is fetched after it', async () => {
-  const webFetch = createWebFetch({
-    maxBytes: 100_000,
-    timeoutMs: 5_000,
-    testAllowance: { address: '127.0.0.1', port: pagePort },
-  });
-  const context: ToolContext = {
-    sessionId: 's1',
-    turnId: 't1',
-    workspaceDir: '/nonexistent',
-    signal: new AbortController().signal,
-    logger: createLogger({ level: 'silent' }),
-  };
   const opened: Socket[] = [];
   const record = (socket: Socket) => opened.push(socket);
   pageServer.on('connection', record);
   try {
-    await webFetch.tool.execute({ url: `http://127.0.0.1:${pagePort}/kept` }, context);
+    expect(await workspace.run('web_fetch', { url: `http://127.0.0.1:${pagePort}/kept` })).toMatchObject({
+      isError: false,
+    });
     expect(opened).toHaveLength(1);
     const socket = opened[0]!;
     // Kept alive for the next fetch, until the pool is closed.
     expect(socket.destroyed).toBe(false);
     const closed = once(socket, 'close');
-    await webFetch.close();
+    await webFetch?.close();
     await closed;
-    await expect(
-      webFetch.tool.execute({ url: `http://127.0.0.1:${pagePort}/after` }, context),
-    ).rejects.toThrow(/fetch failed/i);
+    const after = await workspace.run('web_fetch', { url: `http://127.0.0.1:${pagePort}/after` });
+    expect(after).toMatchObject({ isError: true, output: expect.stringMatching(/fetch failed/i) });
     expect(lookups).not.toContain('page /after');
   } finally {
     pageServer.off('connection', record);
