@@ -6,6 +6,7 @@ import {
   SandboxNotFoundError,
   Sandbox as SdkSandbox,
 } from 'e2b';
+import { CommandDeadline } from './command-deadline.ts';
 import type { E2bClient, E2bRemote, E2bRemoteFile, E2bSandboxSummary } from './e2b-client.ts';
 import { E2bSandboxGoneError } from './e2b-client.ts';
 
@@ -113,31 +114,25 @@ class SdkRemote implements E2bRemote {
       onStdout: (data) => options.onStdout(Buffer.from(data)),
       onStderr: (data) => options.onStderr(Buffer.from(data)),
     });
-    let timedOut = false;
-    let aborted = false;
-    const kill = () => {
-      handle.kill().catch(() => undefined);
+    const deadline = new CommandDeadline({
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      kill: () => {
+        handle.kill().catch(() => undefined);
+      },
+    });
+    const ended = (exitCode: number | null) => {
+      deadline.dispose();
+      return { exitCode, timedOut: deadline.timedOut, aborted: deadline.aborted };
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, options.timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      kill();
-    };
-    options.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await handle.wait();
-      return { exitCode: result.exitCode, timedOut, aborted };
+      return ended((await handle.wait()).exitCode);
     } catch (error) {
       // A non-zero exit is a result, not a failure; so is the end of a command we killed.
-      if (error instanceof CommandExitError) return { exitCode: error.exitCode, timedOut, aborted };
-      if (timedOut || aborted) return { exitCode: null, timedOut, aborted };
+      if (error instanceof CommandExitError) return ended(error.exitCode);
+      if (deadline.timedOut || deadline.aborted) return ended(null);
+      deadline.dispose();
       throw error;
-    } finally {
-      clearTimeout(timer);
-      options.signal.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { CommandDeadline } from '../../src/sandbox/command-deadline.ts';
 import {
   type E2bClient,
   type E2bRemote,
@@ -162,27 +163,19 @@ class FakeRemote implements E2bRemote {
         detached: true,
         env: { PATH: '/usr/bin:/bin' },
       });
-      let timedOut = false;
-      let aborted = false;
-      const kill = () => {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, options.timeoutMs);
-      const onAbort = () => {
-        aborted = true;
-        kill();
-      };
-      options.signal.addEventListener('abort', onAbort, { once: true });
+      const deadline = new CommandDeadline({
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        kill: () => {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        },
+      });
       child.on('spawn', this.#onCommandStarted);
       child.stdout.on('data', options.onStdout);
       child.stderr.on('data', options.onStderr);
       child.on('close', (code) => {
-        clearTimeout(timer);
-        options.signal.removeEventListener('abort', onAbort);
-        resolve({ exitCode: code, timedOut, aborted });
+        deadline.dispose();
+        resolve({ exitCode: code, timedOut: deadline.timedOut, aborted: deadline.aborted });
       });
     });
   }
