@@ -161,6 +161,25 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect(await readFile(join(workspaceDir, 'other.txt'), 'utf8')).toBe('other\n');
   });
 
+  test('a file already the same on both sides is not sent again', async () => {
+    await writeFile(join(workspaceDir, 'big.txt'), 'large attachment');
+    await exec('true');
+    await exec('true');
+    const uploads = () => world.get('sbx-1')?.uploads.filter((path) => path.endsWith('/big.txt'));
+    expect(uploads()).toHaveLength(1);
+
+    // Changed on the host: sent again. Changed by a command: brought back, and then in step.
+    await writeFile(join(workspaceDir, 'big.txt'), 'large attachment, edited');
+    await exec('echo more >> big.txt');
+    await exec('true');
+    expect(uploads()).toHaveLength(2);
+    expect(await readFile(join(workspaceDir, 'big.txt'), 'utf8')).toBe('large attachment, editedmore\n');
+
+    // A new sandbox knows nothing: everything is sent.
+    await client.kill('sbx-1');
+    expect(await exec('cat big.txt')).toMatchObject({ stdout: 'large attachment, editedmore\n' });
+  });
+
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {
     await symlink(join(outside, 'secret.txt'), join(workspaceDir, 'link.txt'));
     // The host's link is not uploaded; the remote makes a regular file of that name, and links of its own.

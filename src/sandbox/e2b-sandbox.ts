@@ -1,7 +1,7 @@
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
 import { type E2bClient, type E2bRemote, E2bSandboxGoneError } from './e2b-client.ts';
-import { download, upload } from './e2b-workspace-copy.ts';
+import { download, type SyncedFiles, upload } from './e2b-workspace-copy.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -19,6 +19,8 @@ interface SessionSandbox {
   state: 'running' | 'paused';
   /** Commands still running in it: a pause waits for them. */
   inFlight: Set<Promise<unknown>>;
+  /** Files known to be the same on both sides; a new sandbox starts without any. */
+  synced: SyncedFiles;
 }
 
 /**
@@ -61,7 +63,7 @@ export class E2bSandbox implements Sandbox {
     // Registered inside the step, so that a suspend queued behind it waits for this command.
     const { running } = await this.#serially(request.sessionId, async () => {
       const { entry, remote } = await this.#attach(request.sessionId);
-      const command = this.#run({ remote, request });
+      const command = this.#run({ remote, request, synced: entry.synced });
       entry.inFlight.add(command);
       command.then(
         () => entry.inFlight.delete(command),
@@ -113,7 +115,7 @@ export class E2bSandbox implements Sandbox {
         }
       }
       const remote = await this.#client.create({ metadata: { [e2bSessionKey]: sessionId } });
-      entry = { sandboxId: remote.sandboxId, state: 'running', inFlight: new Set() };
+      entry = { sandboxId: remote.sandboxId, state: 'running', inFlight: new Set(), synced: new Map() };
       this.#sessions.set(sessionId, entry);
       return { entry, remote };
     } catch (error) {
@@ -128,12 +130,23 @@ export class E2bSandbox implements Sandbox {
     const [first, ...extra] = await this.#client.list({ metadata: { [e2bSessionKey]: sessionId } });
     // Two for one session (a start that raced a crash): keep one, end the others.
     for (const sandbox of extra) await this.#client.kill(sandbox.sandboxId);
-    return first && { sandboxId: first.sandboxId, state: first.state, inFlight: new Set() };
+    return (
+      first && { sandboxId: first.sandboxId, state: first.state, inFlight: new Set(), synced: new Map() }
+    );
   }
 
-  async #run(options: { remote: E2bRemote; request: SandboxExecRequest }): Promise<SandboxExecResult> {
-    const { remote, request } = options;
-    const before = await upload({ remote, workspaceDir: request.workspaceDir, remoteDir: e2bWorkspace });
+  async #run(options: {
+    remote: E2bRemote;
+    request: SandboxExecRequest;
+    synced: SyncedFiles;
+  }): Promise<SandboxExecResult> {
+    const { remote, request, synced } = options;
+    const before = await upload({
+      remote,
+      workspaceDir: request.workspaceDir,
+      remoteDir: e2bWorkspace,
+      synced,
+    });
     const stdout = new BoundedOutput(this.#maxOutputBytes);
     const stderr = new BoundedOutput(this.#maxOutputBytes);
     const run = await remote.run({
@@ -149,6 +162,7 @@ export class E2bSandbox implements Sandbox {
       workspaceDir: request.workspaceDir,
       remoteDir: e2bWorkspace,
       before,
+      synced,
       logger: this.#logger,
     });
     return {

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../util/logger.ts';
@@ -9,30 +10,51 @@ import { PathError, resolveWorkspacePath } from './workspace-path.ts';
 export type RemoteSnapshot = Map<string, string>;
 
 /**
+ * Per file, the host's and the remote's signatures (size, modification, inode) when both last
+ * held the same content: while neither changed, the file is not uploaded again.
+ */
+export type SyncedFiles = Map<string, { host: string; remote: string }>;
+
+/**
  * Makes the remote workspace hold exactly the host workspace's regular files: the host is the
  * source of truth, so a file deleted there (by `delete_file`) is deleted remotely too instead of
- * coming back after the next command. Symlinks and anything else on the host stay behind.
- * Returns the remote's files as the command will find them.
+ * coming back after the next command. Symlinks and anything else on the host stay behind; files
+ * unchanged on both sides since they were last in step are not sent again. Returns the remote's
+ * files as the command will find them.
  */
 export async function upload(options: {
   remote: E2bRemote;
   workspaceDir: string;
   remoteDir: string;
+  synced: SyncedFiles;
 }): Promise<RemoteSnapshot> {
-  const { remote, workspaceDir, remoteDir } = options;
+  const { remote, workspaceDir, remoteDir, synced } = options;
   const local = await listHostFiles(workspaceDir);
-  for (const file of await remote.listFiles(remoteDir)) {
-    if (file.type === 'file' && !local.has(file.path)) await remote.removeFile(`${remoteDir}/${file.path}`);
+  const present = snapshotOf(await remote.listFiles(remoteDir));
+  for (const path of present.keys()) {
+    if (local.has(path)) continue;
+    await remote.removeFile(`${remoteDir}/${path}`);
+    synced.delete(path);
   }
+  const sent = new Map<string, string>();
   for (const path of local) {
     const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'read' });
     try {
+      const host = hostSignature(await handle.stat());
+      const known = synced.get(path);
+      if (known?.host === host && known.remote === present.get(path)) continue;
       await remote.writeFile({ path: `${remoteDir}/${path}`, data: await handle.readFile() });
+      sent.set(path, host);
     } finally {
       await handle.close();
     }
   }
-  return snapshotOf(await remote.listFiles(remoteDir));
+  const snapshot = snapshotOf(await remote.listFiles(remoteDir));
+  for (const [path, host] of sent) {
+    const remoteSignature = snapshot.get(path);
+    if (remoteSignature) synced.set(path, { host, remote: remoteSignature });
+  }
+  return snapshot;
 }
 
 /**
@@ -46,9 +68,10 @@ export async function download(options: {
   workspaceDir: string;
   remoteDir: string;
   before: RemoteSnapshot;
+  synced: SyncedFiles;
   logger: Logger;
 }): Promise<void> {
-  const { remote, workspaceDir, remoteDir, before } = options;
+  const { remote, workspaceDir, remoteDir, before, synced } = options;
   const after = snapshotOf(await remote.listFiles(remoteDir));
   for (const [path, signature] of after) {
     if (before.get(path) === signature) continue;
@@ -58,6 +81,7 @@ export async function download(options: {
       const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'write' });
       try {
         await handle.writeFile(await remote.readFile(`${remoteDir}/${path}`));
+        synced.set(path, { host: hostSignature(await handle.stat()), remote: signature });
       } finally {
         await handle.close();
       }
@@ -68,9 +92,14 @@ export async function download(options: {
   }
   for (const path of before.keys()) {
     if (after.has(path)) continue;
+    synced.delete(path);
     const target = await resolveWorkspacePath({ workspaceDir, path });
     if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
   }
+}
+
+function hostSignature(stats: Stats): string {
+  return `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
 }
 
 function snapshotOf(files: E2bRemoteFile[]): RemoteSnapshot {

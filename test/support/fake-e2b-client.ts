@@ -127,6 +127,8 @@ export class FakeE2bWorld {
 
 class FakeRemote implements E2bRemote {
   state: FakeState = 'running';
+  /** Every file written into it, in order. */
+  readonly uploads: string[] = [];
   readonly sandboxId: string;
   readonly fsRoot: string;
   readonly metadata: Record<string, string>;
@@ -182,6 +184,7 @@ class FakeRemote implements E2bRemote {
 
   async writeFile(options: { path: string; data: Buffer }): Promise<void> {
     this.#assertRunning();
+    this.uploads.push(options.path);
     await mkdir(dirname(this.#local(options.path)), { recursive: true });
     await writeFile(this.#local(options.path), options.data);
   }
