@@ -88,10 +88,12 @@ export class E2bSandbox implements Sandbox {
     await this.#serially(sessionId, async () => {
       const known = this.#sessions.get(sessionId)?.sandboxId;
       this.#sessions.delete(sessionId);
-      // Also those a previous process made for the session and this one never saw.
-      const found = await this.#client.list({ metadata: { [e2bSessionKey]: sessionId } });
-      const ids = new Set([...(known ? [known] : []), ...found.map((sandbox) => sandbox.sandboxId)]);
-      for (const sandboxId of ids) await this.#client.kill(sandboxId);
+      // The one we know first: it goes even if listing fails.
+      if (known) await this.#client.kill(known);
+      // Then those a previous process made for the session and this one never saw.
+      for (const sandbox of await this.#client.list({ metadata: { [e2bSessionKey]: sessionId } })) {
+        if (sandbox.sandboxId !== known) await this.#client.kill(sandbox.sandboxId);
+      }
     });
   }
 
