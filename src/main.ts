@@ -9,6 +9,10 @@ import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
 import { resolveAgentConfinement } from './sandbox/agent-confinement.ts';
 import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
+import type { E2bClient } from './sandbox/e2b-client.ts';
+import { E2bSandbox } from './sandbox/e2b-sandbox.ts';
+import { E2bSdkClient } from './sandbox/e2b-sdk-client.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { answerClientError } from './server/client-error.ts';
@@ -22,7 +26,7 @@ import { createDefaultTools } from './tools/default-tools.ts';
 import { McpServers } from './tools/mcp/mcp-servers.ts';
 import { subagentToolNames } from './tools/policy.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
-import { createWebFetchTool } from './tools/web-fetch.ts';
+import { createWebFetch } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -59,6 +63,8 @@ export async function startAutopilot(options: {
    * of the policy must be able to fail.
    */
   unguardedCliTools?: string[];
+  /** Tests only: the E2B client behind `E2B_API_KEY`'s sandbox, in place of the real SDK (E2B is out of reach). */
+  e2bClient?: E2bClient;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -81,14 +87,14 @@ export async function startAutopilot(options: {
         warn: (details, message) => logger.warn(details, message),
       })
     : null;
-  const sandbox = new BubblewrapSandbox({ logger });
+  const sandbox = createSandbox({ config, logger, e2bClient: options.e2bClient });
   // Made once: it holds the connection pool of its guarded dispatcher.
-  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  const webFetch = config.webFetch.enabled ? createWebFetch(config.webFetch) : null;
   // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
   const mcp = await McpServers.connect({ ...config.mcp, logger });
   const createTools = () => [
     ...createDefaultTools({ sandbox }),
-    ...(webFetch ? [webFetch] : []),
+    ...(webFetch ? [webFetch.tool] : []),
     ...mcp.tools,
     ...(options.extraTools?.() ?? []),
   ];
@@ -129,6 +135,7 @@ export async function startAutopilot(options: {
     utilityModel: config.model ? createLanguageModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,
+    sandbox,
     createTools,
     modelName: config.model?.model ?? 'none',
     lockTtlMs: config.limits.lockTtlMs,
@@ -164,7 +171,10 @@ export async function startAutopilot(options: {
   if (typeof address === 'object' && address) port = address.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
-  logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');
+  logger.info(
+    { url, runtime: config.runtime, model: config.model?.model ?? null, sandbox: sandbox.kind },
+    'autopilot listening',
+  );
   if (!config.model) logger.warn(modelSetupHint);
   else if (config.runtime === 'claude' && config.model.provider !== 'anthropic') {
     logger.warn(
@@ -184,9 +194,25 @@ export async function startAutopilot(options: {
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
       await mcp.close();
+      await webFetch?.close();
       await store.close();
     },
   };
+}
+
+/** `bash_exec`'s sandbox: one E2B sandbox per session with `E2B_API_KEY`, else bubblewrap here. */
+function createSandbox(options: { config: Config; logger: Logger; e2bClient?: E2bClient }): Sandbox {
+  const { config, logger } = options;
+  if (config.sandbox.kind === 'bubblewrap') return new BubblewrapSandbox({ logger });
+  const client =
+    options.e2bClient ??
+    new E2bSdkClient({
+      apiKey: config.sandbox.apiKey,
+      template: config.sandbox.template ?? undefined,
+      lifetimeMs: config.sandbox.lifetimeMs,
+      internet: config.sandbox.internet,
+    });
+  return new E2bSandbox({ client, logger, internet: config.sandbox.internet });
 }
 
 function listen(options: {

@@ -4,6 +4,7 @@ import type { Lock, LockLease } from '../coord/lock.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
 import type { CancelResult } from '../protocol/index.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord, FileStore } from '../store/file-store.ts';
@@ -48,6 +49,8 @@ export interface TurnServiceOptions {
   utilityModel: LanguageModel | null;
   retryPolicy: RetryPolicy;
   workspaces: Workspaces;
+  /** `bash_exec`'s sandbox: paused after each turn, released when its session is deleted. */
+  sandbox?: Pick<Sandbox, 'suspend' | 'remove'>;
   createTools: () => AnyToolDefinition[];
   modelName: string;
   lockTtlMs: number;
@@ -228,6 +231,10 @@ export class TurnService {
   /** Drops what is kept for a deleted session. */
   async forgetSession(sessionId: string): Promise<void> {
     await this.#options.runtime?.forget(sessionId);
+    await this.#options.sandbox?.remove(sessionId).catch((error: unknown) => {
+      // The session is gone already; a sandbox left behind costs money, so it is logged loudly.
+      this.#options.logger.error({ err: error, session: sessionId }, 'releasing the session sandbox failed');
+    });
   }
 
   /** Stores the turn, opens its stream and hands it to the queue. The caller holds `lease`. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { type RunningAutopilot, startAutopilot } from '../../src/main.ts';
+import type { E2bClient } from '../../src/sandbox/e2b-client.ts';
 import type { SessionStore } from '../../src/store/session-store.ts';
 import type { AnyToolDefinition } from '../../src/tools/tool.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -41,6 +42,8 @@ export async function startTestServer(options: {
   claudeInterpretsUserText?: boolean;
   /** Claude Code built-ins offered to the model, so that only the tool policy refuses them. */
   unguardedCliTools?: string[];
+  /** With `env.E2B_API_KEY`: the fake E2B that `bash_exec` runs in (kept across restarts, as E2B would be). */
+  e2bClient?: E2bClient;
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -79,6 +82,7 @@ export async function startTestServer(options: {
       claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
       claudeInterpretsUserText: options.claudeInterpretsUserText,
       unguardedCliTools: options.unguardedCliTools,
+      e2bClient: options.e2bClient,
     });
   let server: RunningAutopilot = await start();
 
