@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
+import { AiSdkUtilityModel } from './agent/ai-sdk-utility-model.ts';
 import { createRuntime } from './agent/create-runtime.ts';
 import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
@@ -126,7 +127,7 @@ export async function startAutopilot(options: {
       claudeInterpretsUserText: options.claudeInterpretsUserText,
       unguardedCliTools: options.unguardedCliTools,
     }),
-    utilityModel: config.model ? createLanguageModel(config.model) : null,
+    utilityModel: config.model ? new AiSdkUtilityModel(createLanguageModel(config.model)) : null,
     retryPolicy: config.retry,
     workspaces,
     createTools,

@@ -1,9 +1,8 @@
-import { generateText, type LanguageModel } from 'ai';
 import { userMessageText } from '../agent/attachment-hint.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import type { Usage } from '../protocol/index.ts';
 import type { StoredMessage } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
-import { engineUsage } from './engine-usage.ts';
 
 /** The synthetic tool row that shows a compaction in the conversation. */
 export const compactionToolName = 'context_compaction';
@@ -54,7 +53,7 @@ export function estimateTokens(history: StoredMessage[]): number {
  */
 export async function summariseHistory(options: {
   history: StoredMessage[];
-  model: LanguageModel | null;
+  model: UtilityModel | null;
   budgetTokens: number;
   timeoutMs: number;
   signal: AbortSignal;
@@ -70,17 +69,11 @@ export async function summariseHistory(options: {
   let usage: Usage | null = null;
   if (options.model && prefix.length > 0) {
     try {
-      const result = await generateText({
-        model: options.model,
-        instructions:
-          'Summarise this conversation between a user and an AI agent so the agent can continue it. ' +
-          'Keep facts, decisions, file names, open tasks and the user’s preferences. Be concise.',
-        prompt: clipMiddle(transcript, options.budgetTokens * charsPerToken),
-        maxOutputTokens: 4_000,
-        maxRetries: 0,
-        abortSignal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
+      const result = await options.model.summarise({
+        transcript: clipMiddle(transcript, options.budgetTokens * charsPerToken),
+        signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
       });
-      usage = engineUsage({ model: options.model, usage: result.totalUsage });
+      usage = result.usage;
       summary = result.text.trim() || null;
     } catch (error) {
       options.logger.warn({ err: error }, 'summarising the conversation failed; truncating instead');

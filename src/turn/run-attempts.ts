@@ -1,5 +1,5 @@
-import type { LanguageModel } from 'ai';
 import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
@@ -35,7 +35,7 @@ export async function runAttempts(options: {
   input: AgentRunInput;
   recorder: TurnRecorder;
   policy: RetryPolicy;
-  summaryModel: LanguageModel | null;
+  summaryModel: UtilityModel | null;
   metrics: Metrics;
   logger: Logger;
 }): Promise<void> {
@@ -97,7 +97,7 @@ async function reduceContext(options: {
   input: AgentRunInput;
   recorder: TurnRecorder;
   policy: RetryPolicy;
-  summaryModel: LanguageModel | null;
+  summaryModel: UtilityModel | null;
   logger: Logger;
   ladderStep: number;
 }): Promise<AgentRunInput['history']> {

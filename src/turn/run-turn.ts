@@ -1,6 +1,6 @@
-import type { LanguageModel } from 'ai';
 import { type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
@@ -20,7 +20,7 @@ import { type FollowUp, TurnRecorder } from './turn-recorder.ts';
 export interface RunTurnDeps extends CompleteTurnDeps {
   retryPolicy: RetryPolicy;
   /** A model for the engine's own calls (summaries); null when no model is configured. */
-  utilityModel: LanguageModel | null;
+  utilityModel: UtilityModel | null;
   transcripts: TranscriptStore;
   runtime: AgentRuntime | null;
   workspaces: Workspaces;

@@ -1,5 +1,5 @@
-import type { LanguageModel } from 'ai';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import type { Lock, LockLease } from '../coord/lock.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
@@ -45,7 +45,7 @@ export interface TurnServiceOptions {
   queue: TurnQueue;
   runtime: AgentRuntime | null;
   /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
-  utilityModel: LanguageModel | null;
+  utilityModel: UtilityModel | null;
   retryPolicy: RetryPolicy;
   workspaces: Workspaces;
   createTools: () => AnyToolDefinition[];
