@@ -1,7 +1,7 @@
+import type { HistoryMessage } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
 import type { UtilityModel } from '../agent/utility-model.ts';
 import type { Usage } from '../protocol/index.ts';
-import type { StoredMessage } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** The synthetic tool row that shows a compaction in the conversation. */
@@ -18,7 +18,7 @@ export interface CompactionStats {
 }
 
 export interface CompactedHistory {
-  history: StoredMessage[];
+  history: HistoryMessage[];
   stats: CompactionStats;
   /** How it was made: a model summary, or plain truncation when the summary failed. */
   method: 'summary' | 'truncation' | 'dropped';
@@ -27,7 +27,7 @@ export interface CompactedHistory {
 }
 
 /** Rows a model should see: compaction rows and markers are for people only. */
-export function modelRelevant(history: StoredMessage[]): StoredMessage[] {
+export function modelRelevant<Row extends HistoryMessage>(history: Row[]): Row[] {
   const compactionCalls = new Set(
     history.flatMap((row) => (row.toolCall?.name === compactionToolName ? [row.toolCall.id] : [])),
   );
@@ -39,7 +39,7 @@ export function modelRelevant(history: StoredMessage[]): StoredMessage[] {
   );
 }
 
-export function estimateTokens(history: StoredMessage[]): number {
+export function estimateTokens(history: HistoryMessage[]): number {
   let chars = 0;
   for (const row of history)
     chars += row.content.length + (row.toolCall ? JSON.stringify(row.toolCall.input).length : 0);
@@ -52,7 +52,7 @@ export function estimateTokens(history: StoredMessage[]): number {
  * is truncated to the budget instead.
  */
 export async function summariseHistory(options: {
-  history: StoredMessage[];
+  history: HistoryMessage[];
   model: UtilityModel | null;
   budgetTokens: number;
   timeoutMs: number;
@@ -92,7 +92,7 @@ export async function summariseHistory(options: {
  * oldest dropped first.
  */
 export function compressHistory(options: {
-  history: StoredMessage[];
+  history: HistoryMessage[];
   budgetTokens: number;
 }): CompactedHistory {
   const history = modelRelevant(options.history);
@@ -112,14 +112,14 @@ export function compressHistory(options: {
   };
 }
 
-function lastExchangeStart(history: StoredMessage[]): number {
+function lastExchangeStart(history: HistoryMessage[]): number {
   for (let index = history.length - 1; index >= 0; index--) {
     if (history[index]!.role === 'user') return index;
   }
   return 0;
 }
 
-function describe(row: StoredMessage): string {
+function describe(row: HistoryMessage): string {
   if (row.role === 'user') return `User: ${userMessageText(row)}`;
   if (row.toolCall) return `Agent called ${row.toolCall.name} with ${JSON.stringify(row.toolCall.input)}`;
   if (row.role === 'tool') return `Tool result: ${row.content}`;
@@ -132,10 +132,8 @@ function clipMiddle(text: string, maxChars: number): string {
   return `${text.slice(0, half)}\n[… ${text.length - maxChars} characters omitted …]\n${text.slice(-half)}`;
 }
 
-function syntheticUserRow(content: string): StoredMessage {
+function syntheticUserRow(content: string): HistoryMessage {
   return {
-    id: 'compaction-summary',
-    sessionId: '',
     seq: 0,
     role: 'user',
     turnId: null,
@@ -144,11 +142,10 @@ function syntheticUserRow(content: string): StoredMessage {
     toolCall: null,
     toolCallId: null,
     metadata: { synthetic: true },
-    createdAt: new Date(0).toISOString(),
   };
 }
 
-function statsOf(before: StoredMessage[], after: StoredMessage[]): CompactionStats {
+function statsOf(before: HistoryMessage[], after: HistoryMessage[]): CompactionStats {
   return {
     tokensBefore: estimateTokens(before),
     tokensAfter: estimateTokens(after),

@@ -86,7 +86,7 @@ export async function runTurn(options: {
     ]);
     const permissions = session?.permissions ?? everyTool;
     const images = await loadPromptImages({ messages: userMessages, workspaceDir, logger });
-    const tools = new ToolExecutor({
+    const executor = new ToolExecutor({
       tools: permittedTools({ tools: deps.createTools(), permissions }),
       context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
     });
@@ -100,7 +100,7 @@ export async function runTurn(options: {
         history: modelRelevant(history),
         transcript,
         workspaceDir,
-        tools,
+        tools: executor,
         allowSubagents: isToolPermitted({ name: subagentToolName, permissions }),
         signal,
         logger,
@@ -112,6 +112,7 @@ export async function runTurn(options: {
             }
           : undefined,
       },
+      executor,
       recorder,
       policy: deps.retryPolicy,
       summaryModel: deps.utilityModel,

@@ -4,10 +4,14 @@ import type { ModelConfig } from '../../config/config.ts';
 import { emptyUsage, type Usage } from '../../protocol/index.ts';
 import { confineProcess, type ProcessSpec } from '../../sandbox/agent-confinement.ts';
 import { handOver, runsAsRoot, sandboxUidOf } from '../../sandbox/sandbox-user.ts';
-import type { StoredMessage } from '../../store/session-store.ts';
-import type { StoredTranscript } from '../../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import type {
+  AgentEvent,
+  AgentRunInput,
+  AgentRuntime,
+  HistoryMessage,
+  ResumeTranscript,
+} from '../agent-runtime.ts';
 import { hostOf } from '../classify-model-error.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
@@ -153,7 +157,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     folders: ClaudeFolders;
     tools: AnyToolDefinition[];
     binding: ClaudeSession['binding'];
-    resume: StoredTranscript | null;
+    resume: ResumeTranscript | null;
   }): Options {
     const { input, folders, binding, resume } = options;
     const { hooks, canUseTool } = createClaudeHooks(binding);
@@ -199,7 +203,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
   async #prepareResume(options: {
     input: AgentRunInput;
     folders: ClaudeFolders;
-  }): Promise<StoredTranscript | null> {
+  }): Promise<ResumeTranscript | null> {
     const { input, folders } = options;
     const transcript = input.transcript;
     if (transcript?.runtime !== 'claude') return null;
@@ -236,7 +240,7 @@ function withOverrides(options: {
   return env;
 }
 
-function lastTurnIdOf(history: StoredMessage[]): string | null {
+function lastTurnIdOf(history: HistoryMessage[]): string | null {
   for (let index = history.length - 1; index >= 0; index--) {
     const message = history[index]!;
     if (message.role !== 'marker') return message.turnId;
@@ -259,7 +263,7 @@ function narrowAgents(options: {
   );
 }
 
-function usageBaselineOf(transcript: StoredTranscript): Usage {
+function usageBaselineOf(transcript: ResumeTranscript): Usage {
   const value = transcript.metadata.cumulativeUsage as Partial<Usage> | undefined;
   return { ...emptyUsage, ...(value && typeof value === 'object' ? value : {}) };
 }
