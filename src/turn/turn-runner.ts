@@ -3,7 +3,7 @@ import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { type RunTurnDeps, runTurn } from './run-turn.ts';
-import { interruptTurn } from './turn-watchdog.ts';
+import { type EndTurnDeps, endTurnDepsOf, interruptTurn } from './turn-watchdog.ts';
 
 interface RunningTurn {
   startedAt: number;
@@ -20,6 +20,8 @@ const maxTurnUserMessages = 25;
  */
 export class TurnRunner {
   readonly #deps: RunTurnDeps;
+  /** The part of `#deps` that ending a turn which cannot run needs. */
+  readonly #ending: EndTurnDeps;
   readonly #running = new Map<string, RunningTurn>();
 
   /** Set by `stopAll`: from then on no turn starts here. */
@@ -27,6 +29,7 @@ export class TurnRunner {
 
   constructor(deps: RunTurnDeps) {
     this.#deps = deps;
+    this.#ending = endTurnDepsOf(deps);
   }
 
   has(turnId: string): boolean {
@@ -48,12 +51,12 @@ export class TurnRunner {
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
     if (!(await lock.refresh({ lease, ttlMs: this.#deps.lockTtlMs }))) {
       logger.warn({ session: turn.sessionId, turn: turn.id }, 'a turn lost its lock before it started');
-      await interruptTurn({ deps: this.#deps, turn });
+      await interruptTurn({ deps: this.#ending, turn });
       return;
     }
     if (this.#stopping) {
       // Shutting down: a turn that had not started when the others were stopped does not start now.
-      await interruptTurn({ deps: this.#deps, turn });
+      await interruptTurn({ deps: this.#ending, turn });
       return;
     }
     const userMessages =

@@ -31,7 +31,7 @@ import type { SessionNotifier } from './session-notifier.ts';
 import { generateSessionTitle } from './session-title.ts';
 import { TurnRunner } from './turn-runner.ts';
 import { endWaitingStream, openTurnStream } from './turn-streams.ts';
-import { cancelQueuedTurn, interruptTurn } from './turn-watchdog.ts';
+import { cancelQueuedTurn, type EndTurnDeps, endTurnDepsOf, interruptTurn } from './turn-watchdog.ts';
 
 export type { SubmitResult };
 
@@ -70,6 +70,8 @@ export interface TurnServiceOptions {
 export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #runner: TurnRunner;
+  /** What ending a turn outside its run (interrupted, cancelled before it ran) needs. */
+  readonly #ending: EndTurnDeps;
   readonly #background = new Set<Promise<unknown>>();
   readonly #mutex = new SessionMutex();
   /** Turns this process admitted: its runner takes them from here instead of reading them back. */
@@ -83,13 +85,26 @@ export class TurnService {
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
-    this.#runner = new TurnRunner(options);
-    this.#admitted = new AdmittedTurns(options);
+    const { transcripts, runtime, utilityModel, retryPolicy, workspaces, createTools } = options;
+    const { lock, lockTtlMs, modelSetupHint, logger } = options;
+    this.#ending = endTurnDepsOf(options);
+    this.#runner = new TurnRunner({
+      ...this.#ending,
+      transcripts,
+      runtime,
+      utilityModel,
+      retryPolicy,
+      workspaces,
+      createTools,
+      lockTtlMs,
+      modelSetupHint,
+    });
+    this.#admitted = new AdmittedTurns({ lock, lockTtlMs, logger });
     options.queue.consume({ handler: (job) => this.#run(job), concurrency: options.maxRunningTurns });
   }
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
-    const { store } = this.#options;
+    const { store, lock, registry, files, lockTtlMs } = this.#options;
     if (this.#closing) {
       throw new AppError('service_unavailable', 'The server is shutting down. Try again in a moment.', {
         status: 503,
@@ -101,7 +116,12 @@ export class TurnService {
     await assertSessionExists({ store, scope });
     if (request.regenerate) return this.#mutex.run(scope.sessionId, () => this.#regenerate(scope));
     const { result, waits } = await this.#mutex.run(scope.sessionId, () =>
-      admitMessage({ deps: this.#options, scope, request, start: (options) => this.#start(options) }),
+      admitMessage({
+        deps: { store, lock, registry, files, lockTtlMs },
+        scope,
+        request,
+        start: (options) => this.#start(options),
+      }),
     );
     if (waits) {
       await this.#options.notifier.changed(scope);
@@ -158,7 +178,7 @@ export class TurnService {
       const admitted = stopped ? undefined : this.#admitted.take(turn.id);
       if (admitted) {
         this.#cancelledWhileQueued.add(turn.id);
-        stopped = await cancelQueuedTurn({ deps: this.#options, turn: admitted.turn, lease: admitted.lease });
+        stopped = await cancelQueuedTurn({ deps: this.#ending, turn: admitted.turn, lease: admitted.lease });
       }
     }
     // A stopped turn is published when its run ends; messages taken back change the status too.
@@ -182,7 +202,7 @@ export class TurnService {
       try {
         const holder = await lock.holder(lockKeyOf(turn.sessionId));
         if (holder?.owner === turn.id) continue;
-        if (!(await interruptTurn({ deps: this.#options, turn }))) continue;
+        if (!(await interruptTurn({ deps: this.#ending, turn }))) continue;
         interrupted += 1;
         await this.#options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
       } catch (error) {

@@ -4,13 +4,23 @@ import { AppError } from '../util/app-error.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
-type EndDeps = CompleteTurnDeps & { modelName: string };
+/** What ending a turn outside its run needs. */
+export interface EndTurnDeps extends CompleteTurnDeps {
+  /** Usage without a model of its own is charged to this one. */
+  modelName: string;
+}
+
+/** Only what ending a turn needs, taken from a wider set of options. */
+export function endTurnDepsOf(options: EndTurnDeps): EndTurnDeps {
+  const { store, metrics, lock, registry, logger, modelName } = options;
+  return { store, metrics, lock, registry, logger, modelName };
+}
 
 /**
  * Ends a turn whose runner is gone (the process died, or its lock expired), so its session is
  * free and its subscribers get the terminal events. Safe to race: completeTurn is a CAS.
  */
-export async function interruptTurn(options: { deps: EndDeps; turn: TurnRecord }): Promise<boolean> {
+export async function interruptTurn(options: { deps: EndTurnDeps; turn: TurnRecord }): Promise<boolean> {
   const ended = await endTurnWithoutRunner({
     ...options,
     lease: null,
@@ -35,7 +45,7 @@ export async function interruptTurn(options: { deps: EndDeps; turn: TurnRecord }
 
 /** Ends, as stopped by the user, an admitted turn that no runner has started yet. */
 export function cancelQueuedTurn(options: {
-  deps: EndDeps;
+  deps: EndTurnDeps;
   turn: TurnRecord;
   lease: LockLease;
 }): Promise<boolean> {
@@ -47,7 +57,7 @@ export function cancelQueuedTurn(options: {
 }
 
 async function endTurnWithoutRunner(options: {
-  deps: EndDeps;
+  deps: EndTurnDeps;
   turn: TurnRecord;
   lease: LockLease | null;
   outcome: TurnOutcome;
