@@ -19,7 +19,7 @@ import { type FollowUp, TurnRecorder } from './turn-recorder.ts';
 
 export interface RunTurnDeps extends CompleteTurnDeps {
   retryPolicy: RetryPolicy;
-  /** A model for the engine's own calls (summaries); null when no model is configured. */
+  /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
   utilityModel: UtilityModel | null;
   transcripts: TranscriptStore;
   runtime: AgentRuntime | null;

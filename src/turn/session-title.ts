@@ -1,7 +1,10 @@
 import type { UtilityModel } from '../agent/utility-model.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
 import { recordEngineUsage } from './engine-usage.ts';
+import { firstOutput } from './first-output.ts';
+import type { SessionNotifier } from './session-notifier.ts';
 
 const maxTitleChars = 50;
 
@@ -34,6 +37,24 @@ export async function generateSessionTitle(options: {
     options.logger.warn({ err: error }, 'storing the session title failed');
     return false;
   }
+}
+
+/**
+ * Names a new session once its first turn has shown output (the title request must not compete
+ * with the first token; a failed wait still names it), then tells the session's viewers.
+ */
+export async function titleAfterFirstOutput(
+  options: Parameters<typeof generateSessionTitle>[0] & {
+    registry: StreamRegistry;
+    notifier: SessionNotifier;
+    /** Aborted at shutdown: the wait ends, and the session is named at once. */
+    signal: AbortSignal;
+  },
+): Promise<void> {
+  await firstOutput({ registry: options.registry, streamId: options.turnId, signal: options.signal }).catch(
+    () => undefined,
+  );
+  if (await generateSessionTitle(options)) await options.notifier.changed(options.scope);
 }
 
 export function cleanTitle(raw: string): string {

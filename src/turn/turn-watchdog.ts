@@ -1,7 +1,9 @@
 import type { LockLease } from '../coord/lock.ts';
 import type { TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
+import { lockKeyOf } from './admit-turn.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
+import type { SessionNotifier } from './session-notifier.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
 /** What ending a turn outside its run needs. */
@@ -41,6 +43,36 @@ export async function interruptTurn(options: { deps: EndTurnDeps; turn: TurnReco
     );
   }
   return ended;
+}
+
+/**
+ * Interrupts every running turn nobody runs: not running or admitted in this process
+ * (`runsHere`), and no live lock in its name. Each turn on its own: one that cannot be settled
+ * does not stop the sweep. Returns how many it ended.
+ */
+export async function interruptTurnsWithoutRunner(options: {
+  deps: EndTurnDeps;
+  runsHere: (turnId: string) => boolean;
+  notifier: SessionNotifier;
+}): Promise<number> {
+  const { deps } = options;
+  let interrupted = 0;
+  for (const turn of await deps.store.listRunningTurns()) {
+    if (options.runsHere(turn.id)) continue;
+    try {
+      const holder = await deps.lock.holder(lockKeyOf(turn.sessionId));
+      if (holder?.owner === turn.id) continue;
+      if (!(await interruptTurn({ deps, turn }))) continue;
+      interrupted += 1;
+      await options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+    } catch (error) {
+      deps.logger.error(
+        { err: error, session: turn.sessionId, turn: turn.id },
+        'ending a turn without a runner failed',
+      );
+    }
+  }
+  return interrupted;
 }
 
 /** Ends, as stopped by the user, an admitted turn that no runner has started yet. */
