@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../util/logger.ts';
+import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
 import type { E2bClient, E2bRemote, E2bRemoteFile } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
-import { describeSandboxConformance } from './sandbox-conformance.ts';
 
 /**
  * A hand-written E2B: each "remote sandbox" is a folder standing for its filesystem, and commands

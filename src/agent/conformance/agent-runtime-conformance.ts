@@ -10,11 +10,11 @@ import {
   startFakeAnthropicServer,
   textReply,
   toolReply,
-} from '../../test/support/fake-model/index.ts';
-import { ToolExecutor } from '../tools/tool-executor.ts';
-import { isAppError } from '../util/app-error.ts';
-import { createLogger } from '../util/logger.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from './agent-runtime.ts';
+} from '../../../test/support/fake-model/index.ts';
+import { ToolExecutor } from '../../tools/tool-executor.ts';
+import { isAppError } from '../../util/app-error.ts';
+import { createLogger } from '../../util/logger.ts';
+import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 
 /** Builds the runtime under test against the fake Anthropic server at `baseUrl`. */
 export type MakeAgentRuntime = (options: { baseUrl: string; stateDir: string }) => AgentRuntime;
