@@ -24,6 +24,7 @@ import {
 import { createClaudeHooks } from './claude-hooks.ts';
 import { ClaudeSession } from './claude-session.ts';
 import { ClaudeSessionPool } from './claude-session-pool.ts';
+import type { ClaudeTestOptions } from './claude-test-options.ts';
 import { createToolServer, mcpToolNames } from './claude-tools.ts';
 import { isValidTranscript, restoreTranscript } from './cli-transcript.ts';
 import { runClaudeTurn } from './run-claude-turn.ts';
@@ -42,12 +43,8 @@ export interface ClaudeRuntimeOptions {
   processIdleMs: number;
   /** When set, the CLI itself runs under bubblewrap (SPEC §6, "The agent process is confined too"). */
   confinement?: { bwrapPath: string } | null;
-  /** Tests only: entries laid over the CLI's environment; null removes one. */
-  environmentOverrides?: Record<string, string | null>;
-  /** Tests only: the CLI's own reading of user text (file mentions, slash commands) stays on. */
-  interpretsUserText?: boolean;
-  /** Tests only: built-ins offered besides `Agent`, so the policy hook alone must refuse them. */
-  unguardedCliTools?: string[];
+  /** Tests only: protections taken away so that a test proves the others hold. */
+  testOptions?: ClaudeTestOptions;
 }
 
 /**
@@ -132,7 +129,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       configDir: folders.config,
       usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
       wrapSpawn: await this.#confinement({ input, folders }),
-      composedInput: this.#options.interpretsUserText !== true,
+      composedInput: this.#options.testOptions?.interpretsUserText !== true,
       options: (binding) => this.#queryOptions({ input, folders, tools, binding, resume }),
     });
     return { session, prompt };
@@ -169,18 +166,18 @@ export class ClaudeAgentRuntime implements AgentRuntime {
           baseUrl: this.#options.model.baseUrl,
           apiKey: this.#options.model.apiKey,
         }),
-        overrides: this.#options.environmentOverrides,
+        overrides: this.#options.testOptions?.environmentOverrides,
       }),
       settingSources: [],
       // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
-      verbatimPrompts: this.#options.interpretsUserText !== true,
+      verbatimPrompts: this.#options.testOptions?.interpretsUserText !== true,
       includePartialMessages: true,
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
       tools: [
         ...(this.#maxSubagents(input) > 0 ? ['Agent'] : []),
-        ...(this.#options.unguardedCliTools ?? []),
+        ...(this.#options.testOptions?.unguardedCliTools ?? []),
       ],
       mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
@@ -190,7 +187,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
           ? narrowAgents({
               agents: this.#options.agents,
               tools: options.tools,
-              unguardedCliTools: this.#options.unguardedCliTools ?? [],
+              unguardedCliTools: this.#options.testOptions?.unguardedCliTools ?? [],
             })
           : {},
       maxTurns: this.#options.maxTurns,
