@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
+import { AiSdkUtilityModel } from './agent/ai-sdk-utility-model.ts';
+import type { ClaudeTestOptions } from './agent/claude/claude-test-options.ts';
 import { createRuntime } from './agent/create-runtime.ts';
 import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
@@ -53,16 +55,8 @@ export async function startAutopilot(options: {
   extraTools?: () => AnyToolDefinition[];
   /** Wraps the session store (tests use this to count what reaches the database). */
   wrapStore?: (store: SessionStore) => SessionStore;
-  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
-  claudeEnvironmentOverrides?: Record<string, string | null>;
-  /** Tests only: the CLI reads user text as it would by default (file mentions…), to prove confinement. */
-  claudeInterpretsUserText?: boolean;
-  /**
-   * Tests only, never from configuration: Claude Code built-in tools to offer the model besides
-   * `Agent`, so that the tool policy hook is the only thing between them and the machine. A test
-   * of the policy must be able to fail.
-   */
-  unguardedCliTools?: string[];
+  /** Tests only, never from configuration: protections of the Claude Code process taken away. */
+  claudeTestOptions?: ClaudeTestOptions;
   /** Tests only: the E2B client behind `E2B_API_KEY`'s sandbox, in place of the real SDK (E2B is out of reach). */
   e2bClient?: E2bClient;
 }): Promise<RunningAutopilot> {
@@ -128,11 +122,9 @@ export async function startAutopilot(options: {
       config,
       toolNames: createTools().map((tool) => tool.name),
       agentConfinement,
-      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
-      claudeInterpretsUserText: options.claudeInterpretsUserText,
-      unguardedCliTools: options.unguardedCliTools,
+      claudeTestOptions: options.claudeTestOptions,
     }),
-    utilityModel: config.model ? createLanguageModel(config.model) : null,
+    utilityModel: config.model ? new AiSdkUtilityModel(createLanguageModel(config.model)) : null,
     retryPolicy: config.retry,
     workspaces,
     sandbox,

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { FakeE2bClient, FakeE2bWorld } from '../../test/support/fake-e2b-client.ts';
 import { createLogger } from '../util/logger.ts';
+import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
 import type { E2bClient } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
-import { describeSandboxConformance } from './sandbox-conformance.ts';
 
 const logger = createLogger({ level: 'silent' });
 

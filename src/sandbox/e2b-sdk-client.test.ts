@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type FakeE2bApi, startFakeE2bApi } from '../../test/support/fake-e2b-api.ts';
 import { createLogger } from '../util/logger.ts';
+import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
 import { E2bSandboxGoneError } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
 import { E2bSdkClient } from './e2b-sdk-client.ts';
-import { describeSandboxConformance } from './sandbox-conformance.ts';
 
 /**
  * The adapter and the real `e2b` package together, against a loopback fake of E2B's HTTP API

@@ -3,24 +3,10 @@ import { PathError } from '../sandbox/workspace-path.ts';
 import type { AppError } from '../util/app-error.ts';
 import { decideToolUse, type ToolPolicy } from './policy.ts';
 import { scrubPaths } from './scrub-paths.ts';
-import type { AnyToolDefinition, ToolContext } from './tool.ts';
+import type { AnyToolDefinition, ToolCall, ToolContext, ToolOutcome } from './tool.ts';
 import { ToolError } from './tool.ts';
 import { ToolCallBreakers } from './tool-call-breakers.ts';
 import { limitToolOutput } from './tool-output-limits.ts';
-
-export interface ToolCall {
-  toolCallId: string;
-  toolName: string;
-  input: unknown;
-}
-
-export interface ToolOutcome {
-  /** What the stream and the stored message show: at most 100,000 characters as JSON text. */
-  output: unknown;
-  isError: boolean;
-  /** What the model reads: at most 70,000 characters, pointing to a saved file when cut. */
-  modelText: string;
-}
 
 const readToolName = 'read_file';
 

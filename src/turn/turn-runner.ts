@@ -5,7 +5,7 @@ import { AppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { type RunTurnDeps, runTurn } from './run-turn.ts';
-import { interruptTurn } from './turn-watchdog.ts';
+import { type EndTurnDeps, endTurnDepsOf, interruptTurn } from './turn-watchdog.ts';
 
 interface RunningTurn {
   startedAt: number;
@@ -27,6 +27,8 @@ const maxTurnUserMessages = 25;
  */
 export class TurnRunner {
   readonly #deps: TurnRunnerDeps;
+  /** The part of `#deps` that ending a turn which cannot run needs. */
+  readonly #ending: EndTurnDeps;
   readonly #running = new Map<string, RunningTurn>();
   /** Sandbox pauses still in flight: shutdown waits for them. */
   readonly #suspending = new Set<Promise<void>>();
@@ -36,6 +38,7 @@ export class TurnRunner {
 
   constructor(deps: TurnRunnerDeps) {
     this.#deps = deps;
+    this.#ending = endTurnDepsOf(deps);
   }
 
   has(turnId: string): boolean {
@@ -57,12 +60,12 @@ export class TurnRunner {
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
     if (!(await lock.refresh({ lease, ttlMs: this.#deps.lockTtlMs }))) {
       logger.warn({ session: turn.sessionId, turn: turn.id }, 'a turn lost its lock before it started');
-      await interruptTurn({ deps: this.#deps, turn });
+      await interruptTurn({ deps: this.#ending, turn });
       return;
     }
     if (this.#stopping) {
       // Shutting down: a turn that had not started when the others were stopped does not start now.
-      await interruptTurn({ deps: this.#deps, turn });
+      await interruptTurn({ deps: this.#ending, turn });
       return;
     }
     const userMessages =

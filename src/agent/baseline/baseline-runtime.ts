@@ -11,9 +11,9 @@ import {
 } from 'ai';
 import { z } from 'zod';
 import type { ModelConfig } from '../../config/config.ts';
-import type { ToolExecutor, ToolOutcome } from '../../tools/tool-executor.ts';
+import type { AnyToolDefinition, ToolOutcome } from '../../tools/tool.ts';
 import { AppError } from '../../util/app-error.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import type { AgentEvent, AgentRunInput, AgentRuntime, AgentTools } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
 import { createLanguageModel } from '../language-model.ts';
 import { priceModelUsage, priceUsage, type TokenCounts } from '../model-pricing.ts';
@@ -165,7 +165,7 @@ export class BaselineRuntime implements AgentRuntime {
   }
 }
 
-function toAiTools(executor: ToolExecutor) {
+function toAiTools(executor: AgentTools) {
   return Object.fromEntries(
     executor.tools.map((definition) => [
       definition.name,
@@ -189,7 +189,7 @@ function toAiTools(executor: ToolExecutor) {
 const jsonSchemas = new WeakMap<object, unknown>();
 
 /** A tool's JSON schema, made once: converting zod schemas on every turn is measurable. */
-function inputJsonSchema(definition: ToolExecutor['tools'][number]): unknown {
+function inputJsonSchema(definition: AnyToolDefinition): unknown {
   let schema = jsonSchemas.get(definition);
   if (!schema) {
     schema = z.toJSONSchema(definition.inputSchema, { io: 'input' });
