@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PathError } from '../sandbox/workspace-path.ts';
 import type { AppError } from '../util/app-error.ts';
+import { onAbort } from '../util/on-abort.ts';
 import { decideToolUse, type ToolPolicy } from './policy.ts';
 import { scrubPaths } from './scrub-paths.ts';
 import type { AnyToolDefinition, ToolCall, ToolContext, ToolOutcome } from './tool.ts';
@@ -126,9 +127,8 @@ const stoppedText = 'The turn was stopped; the tool did not finish.';
 function abortable<T>(options: { work: Promise<T>; signal: AbortSignal }): Promise<T> {
   const { work, signal } = options;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stopListening = onAbort(signal, () => reject(signal.reason));
+    work.then(resolve, reject).finally(stopListening);
   });
 }
 

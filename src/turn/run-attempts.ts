@@ -4,6 +4,7 @@ import type { ToolExecutor } from '../tools/tool-executor.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
+import { onAbort } from '../util/on-abort.ts';
 import {
   type CompactedHistory,
   compactionToolName,
@@ -147,12 +148,13 @@ async function reduceContext(options: {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+    const timer = setTimeout(() => {
+      stopListening();
       resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+    }, ms);
+    const stopListening = onAbort(signal, () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }

@@ -63,16 +63,18 @@ export class TurnRunner {
       await interruptTurn({ deps: this.#ending, turn });
       return;
     }
-    if (this.#stopping) {
-      // Shutting down: a turn that had not started when the others were stopped does not start now.
-      await interruptTurn({ deps: this.#ending, turn });
-      return;
-    }
     const userMessages =
       admitted?.userMessages ??
       (await store.listMessages({ ...scope, limit: maxTurnUserMessages })).filter(
         (message) => message.turnId === turn.id && message.role === 'user',
       );
+    // Checked after the last wait and before the turn is listed as running, with no wait between:
+    // `stopAll` either sees it in the list or this sees it stopping. A turn that had not started
+    // when the others were stopped does not start now.
+    if (this.#stopping) {
+      await interruptTurn({ deps: this.#ending, turn });
+      return;
+    }
     const turnLogger = logger.child({
       session: turn.sessionId,
       turn: turn.id,

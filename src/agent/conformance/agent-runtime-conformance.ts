@@ -177,6 +177,15 @@ export function describeAgentRuntimeConformance(name: string, makeRuntime: MakeA
       // A stopped turn is still charged for the model call it made.
       expect(usageCount(events)).toBe(1);
     });
+
+    test('a stop that comes before the run starts ends it without a reply', async () => {
+      fake.setBrain(() => textReply('A reply nobody asked for.'));
+      const controller = new AbortController();
+      controller.abort();
+      const { events } = await collect(inputFor({ prompt: 'hello', signal: controller.signal }));
+      const text = events.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join('');
+      expect(text).not.toContain('nobody asked');
+    });
   });
 }
 
