@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
+import { AiSdkUtilityModel } from './agent/ai-sdk-utility-model.ts';
+import type { ClaudeTestOptions } from './agent/claude/claude-test-options.ts';
 import { createRuntime } from './agent/create-runtime.ts';
 import { createLanguageModel } from './agent/language-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
@@ -9,6 +11,10 @@ import { MemoryStreamRegistry } from './coord/memory/memory-stream-registry.ts';
 import { MemoryTurnQueue } from './coord/memory/memory-turn-queue.ts';
 import { resolveAgentConfinement } from './sandbox/agent-confinement.ts';
 import { BubblewrapSandbox } from './sandbox/bubblewrap-sandbox.ts';
+import type { E2bClient } from './sandbox/e2b-client.ts';
+import { E2bSandbox } from './sandbox/e2b-sandbox.ts';
+import { E2bSdkClient } from './sandbox/e2b-sdk-client.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { answerClientError } from './server/client-error.ts';
@@ -22,7 +28,7 @@ import { createDefaultTools } from './tools/default-tools.ts';
 import { McpServers } from './tools/mcp/mcp-servers.ts';
 import { subagentToolNames } from './tools/policy.ts';
 import type { AnyToolDefinition } from './tools/tool.ts';
-import { createWebFetchTool } from './tools/web-fetch.ts';
+import { createWebFetch } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
@@ -49,16 +55,10 @@ export async function startAutopilot(options: {
   extraTools?: () => AnyToolDefinition[];
   /** Wraps the session store (tests use this to count what reaches the database). */
   wrapStore?: (store: SessionStore) => SessionStore;
-  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
-  claudeEnvironmentOverrides?: Record<string, string | null>;
-  /** Tests only: the CLI reads user text as it would by default (file mentions…), to prove confinement. */
-  claudeInterpretsUserText?: boolean;
-  /**
-   * Tests only, never from configuration: Claude Code built-in tools to offer the model besides
-   * `Agent`, so that the tool policy hook is the only thing between them and the machine. A test
-   * of the policy must be able to fail.
-   */
-  unguardedCliTools?: string[];
+  /** Tests only, never from configuration: protections of the Claude Code process taken away. */
+  claudeTestOptions?: ClaudeTestOptions;
+  /** Tests only: the E2B client behind `E2B_API_KEY`'s sandbox, in place of the real SDK (E2B is out of reach). */
+  e2bClient?: E2bClient;
 }): Promise<RunningAutopilot> {
   const { config, logger } = options;
   if (!isLoopback(config.server.host) && config.auth.tokens.length === 0) {
@@ -81,14 +81,14 @@ export async function startAutopilot(options: {
         warn: (details, message) => logger.warn(details, message),
       })
     : null;
-  const sandbox = new BubblewrapSandbox({ logger });
+  const sandbox = createSandbox({ config, logger, e2bClient: options.e2bClient });
   // Made once: it holds the connection pool of its guarded dispatcher.
-  const webFetch = config.webFetch.enabled ? createWebFetchTool(config.webFetch) : null;
+  const webFetch = config.webFetch.enabled ? createWebFetch(config.webFetch) : null;
   // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
   const mcp = await McpServers.connect({ ...config.mcp, logger });
   const createTools = () => [
     ...createDefaultTools({ sandbox }),
-    ...(webFetch ? [webFetch] : []),
+    ...(webFetch ? [webFetch.tool] : []),
     ...mcp.tools,
     ...(options.extraTools?.() ?? []),
   ];
@@ -122,13 +122,12 @@ export async function startAutopilot(options: {
       config,
       toolNames: createTools().map((tool) => tool.name),
       agentConfinement,
-      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
-      claudeInterpretsUserText: options.claudeInterpretsUserText,
-      unguardedCliTools: options.unguardedCliTools,
+      claudeTestOptions: options.claudeTestOptions,
     }),
-    utilityModel: config.model ? createLanguageModel(config.model) : null,
+    utilityModel: config.model ? new AiSdkUtilityModel(createLanguageModel(config.model)) : null,
     retryPolicy: config.retry,
     workspaces,
+    sandbox,
     createTools,
     modelName: config.model?.model ?? 'none',
     lockTtlMs: config.limits.lockTtlMs,
@@ -164,7 +163,10 @@ export async function startAutopilot(options: {
   if (typeof address === 'object' && address) port = address.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
-  logger.info({ url, runtime: config.runtime, model: config.model?.model ?? null }, 'autopilot listening');
+  logger.info(
+    { url, runtime: config.runtime, model: config.model?.model ?? null, sandbox: sandbox.kind },
+    'autopilot listening',
+  );
   if (!config.model) logger.warn(modelSetupHint);
   else if (config.runtime === 'claude' && config.model.provider !== 'anthropic') {
     logger.warn(
@@ -184,9 +186,25 @@ export async function startAutopilot(options: {
         if ('closeAllConnections' in server) server.closeAllConnections();
       });
       await mcp.close();
+      await webFetch?.close();
       await store.close();
     },
   };
+}
+
+/** `bash_exec`'s sandbox: one E2B sandbox per session with `E2B_API_KEY`, else bubblewrap here. */
+function createSandbox(options: { config: Config; logger: Logger; e2bClient?: E2bClient }): Sandbox {
+  const { config, logger } = options;
+  if (config.sandbox.kind === 'bubblewrap') return new BubblewrapSandbox({ logger });
+  const client =
+    options.e2bClient ??
+    new E2bSdkClient({
+      apiKey: config.sandbox.apiKey,
+      template: config.sandbox.template ?? undefined,
+      lifetimeMs: config.sandbox.lifetimeMs,
+      internet: config.sandbox.internet,
+    });
+  return new E2bSandbox({ client, logger, internet: config.sandbox.internet });
 }
 
 function listen(options: {

@@ -1,9 +1,9 @@
 import { EventSourceParserStream } from '@ai-sdk/provider-utils';
 import { streamText } from 'ai';
+import type { AgentTools } from '../../src/agent/agent-runtime.ts';
 import { AnthropicMessagesClient } from '../../src/agent/baseline/anthropic-messages.ts';
 import { runModelSteps } from '../../src/agent/baseline/model-steps.ts';
 import { createLanguageModel, type StreamingModel } from '../../src/agent/language-model.ts';
-import type { ToolExecutor } from '../../src/tools/tool-executor.ts';
 import { measureDirectTurn, postToFake } from './measure-load-turn.ts';
 import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
 
@@ -101,10 +101,10 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
   };
 }
 
-const noTools = {
+const noTools: AgentTools = {
   tools: [],
   execute: () => Promise.reject(new Error('no tools here')),
-} as unknown as ToolExecutor;
+};
 
 async function readThroughWebStreams(modelUrl: string): Promise<number> {
   const response = await postToFake({ modelUrl, text: loadPrompt(loadDeltaCount) });

@@ -1,8 +1,6 @@
 import type { RuntimeKind } from '../config/config.ts';
 import type { Usage } from '../protocol/index.ts';
-import type { StoredMessage } from '../store/session-store.ts';
-import type { StoredTranscript } from '../store/transcript-store.ts';
-import type { ToolExecutor } from '../tools/tool-executor.ts';
+import type { AnyToolDefinition, ToolCall, ToolOutcome } from '../tools/tool.ts';
 import type { Logger } from '../util/logger.ts';
 
 /**
@@ -35,6 +33,40 @@ export interface RuntimeTranscript {
   metadata: Record<string, unknown>;
 }
 
+/** A stored transcript with the last message `seq` it covers: later messages must be replayed. */
+export interface ResumeTranscript extends RuntimeTranscript {
+  coveredSeq: number;
+}
+
+/**
+ * One message of the conversation before the new one, as the runtimes read it.
+ * - `user`: the user's text in `content` (attachments in `metadata`).
+ * - `assistant`: either a text block (`content`) or one tool call (`toolCall`).
+ * - `tool`: the result of the tool call `toolCallId`; `content` is the JSON-encoded output.
+ * - `marker`: a line for people only; the engine leaves markers out of the history it passes.
+ */
+export interface HistoryMessage {
+  seq: number;
+  role: 'user' | 'assistant' | 'reasoning' | 'tool' | 'marker';
+  turnId: string | null;
+  /** Index of the model call (step) within its turn. */
+  step: number | null;
+  content: string;
+  toolCall: { id: string; name: string; input: unknown } | null;
+  toolCallId: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * The turn's tools as a runtime uses them: the definitions to offer, and one way to run a call
+ * (the engine's policy, breakers, validation and output caps sit behind `execute`, which never
+ * throws for a tool's own failure).
+ */
+export interface AgentTools {
+  readonly tools: AnyToolDefinition[];
+  execute(call: ToolCall): Promise<ToolOutcome>;
+}
+
 export interface PromptImage {
   mediaType: string;
   data: Uint8Array;
@@ -48,11 +80,11 @@ export interface AgentRunInput {
   /** Images attached to the new message, sent to the model as image content. */
   images: PromptImage[];
   /** The stored conversation before the new message, oldest first. */
-  history: StoredMessage[];
+  history: HistoryMessage[];
   /** The runtime's stored transcript of this session, if any (it may cover only part of `history`). */
-  transcript: StoredTranscript | null;
+  transcript: ResumeTranscript | null;
   workspaceDir: string;
-  tools: ToolExecutor;
+  tools: AgentTools;
   /**
    * Whether the session's permissions let the agent start sub-agents (the `Agent` tool); true
    * when absent. A sub-agent never gets a tool its parent was not given.

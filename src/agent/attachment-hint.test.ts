@@ -37,8 +37,6 @@ describe('userMessageText', () => {
     const history = formatConversationHistory({
       messages: [
         {
-          id: 'u1',
-          sessionId: 's',
           seq: 1,
           role: 'user',
           turnId: 't1',
@@ -47,7 +45,6 @@ describe('userMessageText', () => {
           toolCall: null,
           toolCallId: null,
           metadata: { attachments },
-          createdAt: new Date(0).toISOString(),
         },
       ],
     });

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../store/session-store.ts';
+import type { HistoryMessage } from './agent-runtime.ts';
 import { userMessageText } from './attachment-hint.ts';
 
 /** Roughly 4 characters per token; the block is cut from its oldest end to stay in budget. */
@@ -10,7 +10,7 @@ const maxToolTextChars = 2_000;
  * that cannot resume them natively (no transcript, or a transcript that misses the newest rows).
  */
 export function formatConversationHistory(options: {
-  messages: StoredMessage[];
+  messages: HistoryMessage[];
   budgetChars?: number;
 }): string | null {
   const lines: string[] = [];
@@ -36,7 +36,7 @@ export function withHistory(options: { prompt: string; history: string | null })
   return options.history ? `${options.history}\n\n${options.prompt}` : options.prompt;
 }
 
-function formatLine(message: StoredMessage): string | null {
+function formatLine(message: HistoryMessage): string | null {
   switch (message.role) {
     case 'user':
       return `User: ${userMessageText(message)}`;

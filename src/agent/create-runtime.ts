@@ -4,6 +4,7 @@ import type { Config, SubagentConfig } from '../config/config.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { BaselineRuntime } from './baseline/baseline-runtime.ts';
 import { ClaudeAgentRuntime } from './claude/claude-runtime.ts';
+import type { ClaudeTestOptions } from './claude/claude-test-options.ts';
 import { mcpServerName } from './claude/sdk-message-adapter.ts';
 
 /** The configured runtime, or null when no model is configured. */
@@ -12,14 +13,10 @@ export function createRuntime(options: {
   toolNames: string[];
   /** Set when the Claude Code process is to run under bubblewrap. */
   agentConfinement?: { bwrapPath: string } | null;
-  /** Tests only: entries laid over the Claude Code process's environment; null removes one. */
-  claudeEnvironmentOverrides?: Record<string, string | null>;
-  /** Tests only: let the CLI read user text as it would (file mentions, slash commands), to prove confinement. */
-  claudeInterpretsUserText?: boolean;
-  /** Tests only (see `startAutopilot`): built-ins offered to the CLI and its sub-agents, left to the policy. */
-  unguardedCliTools?: string[];
+  /** Tests only: protections of the Claude Code process taken away (see `ClaudeTestOptions`). */
+  claudeTestOptions?: ClaudeTestOptions;
 }): AgentRuntime | null {
-  const unguarded = options.unguardedCliTools ?? [];
+  const unguarded = options.claudeTestOptions?.unguardedCliTools ?? [];
   const { config } = options;
   const model = config.model;
   if (!model) return null;
@@ -30,12 +27,10 @@ export function createRuntime(options: {
       maxSubagents: config.limits.maxSubagents,
       maxTurns: config.limits.maxTurns,
       agents: toAgentDefinitions({ subagents: config.subagents, toolNames: options.toolNames, unguarded }),
-      unguardedCliTools: unguarded,
       maxLiveProcesses: config.limits.maxLiveProcesses,
       processIdleMs: config.limits.processIdleMs,
       confinement: options.agentConfinement ?? null,
-      environmentOverrides: options.claudeEnvironmentOverrides,
-      interpretsUserText: options.claudeInterpretsUserText === true,
+      testOptions: options.claudeTestOptions,
     });
   }
   return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });

@@ -36,6 +36,40 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ AUTOPILOT_WEB_FETCH: 'false' }))[0]).toMatch(/^AUTOPILOT_WEB_FETCH/);
   });
 
+  test('bash_exec runs under bubblewrap unless E2B_API_KEY selects E2B, with a 15-minute life and no internet', () => {
+    expect(loadConfig({}).sandbox).toEqual({ kind: 'bubblewrap' });
+    expect(loadConfig({ E2B_API_KEY: 'e2b_key_0123', AUTOPILOT_E2B_TEMPLATE: '' }).sandbox).toEqual({
+      kind: 'e2b',
+      apiKey: 'e2b_key_0123',
+      template: null,
+      lifetimeMs: 15 * 60_000,
+      internet: false,
+    });
+    expect(
+      loadConfig({
+        E2B_API_KEY: 'e2b_key_0123',
+        AUTOPILOT_E2B_TEMPLATE: 'my-template',
+        AUTOPILOT_E2B_TIMEOUT_MS: '600000',
+        AUTOPILOT_E2B_INTERNET: 'on',
+      }).sandbox,
+    ).toMatchObject({ template: 'my-template', lifetimeMs: 600_000, internet: true });
+  });
+
+  test('an E2B life too short for a command is a problem, and no problem shows the key', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        E2B_API_KEY: 'e2b_key_secret',
+        AUTOPILOT_E2B_TIMEOUT_MS: '1000',
+        AUTOPILOT_E2B_INTERNET: 'yes',
+      }),
+    );
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual([
+      'AUTOPILOT_E2B_TIMEOUT_MS',
+      'AUTOPILOT_E2B_INTERNET',
+    ]);
+    expect(problems.join('\n')).not.toContain('e2b_key_secret');
+  });
+
   test('an Anthropic key selects the Anthropic model and the claude runtime', () => {
     const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-test' });
 

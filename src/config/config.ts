@@ -17,6 +17,10 @@ export interface SubagentConfig {
   maxTurns?: number;
 }
 
+export type SandboxConfig =
+  | { kind: 'bubblewrap' }
+  | { kind: 'e2b'; apiKey: string; template: string | null; lifetimeMs: number; internet: boolean };
+
 export interface ApiToken {
   userId: string;
   token: string;
@@ -35,6 +39,12 @@ export interface Config {
   subagents: Record<string, SubagentConfig>;
   /** The `web_fetch` tool: on unless `AUTOPILOT_WEB_FETCH=off` (SPEC §6 lists it as a default tool). */
   webFetch: { enabled: boolean; maxBytes: number; timeoutMs: number };
+  /**
+   * Where `bash_exec` runs: under bubblewrap here, or, with `E2B_API_KEY`, in an E2B cloud
+   * sandbox per session that lives `lifetimeMs` after its last command unless paused (the
+   * backstop when this process dies mid-turn).
+   */
+  sandbox: SandboxConfig;
   /** Operator MCP servers (`AUTOPILOT_MCP_CONFIG`), by name; their tools are `mcp__<name>__<tool>`. */
   mcp: { servers: Record<string, McpServerConfig>; connectTimeoutMs: number; callTimeoutMs: number };
   limits: {
@@ -123,6 +133,15 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     model,
     auth: { tokens },
     subagents,
+    sandbox: values.E2B_API_KEY
+      ? {
+          kind: 'e2b',
+          apiKey: values.E2B_API_KEY,
+          template: values.AUTOPILOT_E2B_TEMPLATE ?? null,
+          lifetimeMs: values.AUTOPILOT_E2B_TIMEOUT_MS ?? 15 * 60_000,
+          internet: values.AUTOPILOT_E2B_INTERNET === 'on',
+        }
+      : { kind: 'bubblewrap' },
     mcp: { servers: mcpServers, connectTimeoutMs: 15_000, callTimeoutMs: 120_000 },
     webFetch: { enabled: values.AUTOPILOT_WEB_FETCH !== 'off', maxBytes: 5 * 1024 * 1024, timeoutMs: 30_000 },
     limits: {

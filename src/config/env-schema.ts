@@ -67,6 +67,14 @@ const envSchema = z.object({
     z.enum(['on', 'off']).optional(),
   ),
   AUTOPILOT_MCP_CONFIG: optionalString,
+  E2B_API_KEY: optionalString,
+  AUTOPILOT_E2B_TEMPLATE: optionalString,
+  // At least 5 minutes: a command may run 2 minutes, and the life is renewed before each one.
+  AUTOPILOT_E2B_TIMEOUT_MS: optionalInt(300_000, 24 * 3_600_000),
+  AUTOPILOT_E2B_INTERNET: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['on', 'off']).optional(),
+  ),
   AUTOPILOT_AGENT_SANDBOX: z.preprocess(
     (value) => (value === '' ? undefined : value),
     z.enum(['auto', 'required', 'off']).optional(),

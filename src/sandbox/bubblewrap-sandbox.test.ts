@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../util/logger.ts';
 import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
+import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
-import { describeSandboxConformance } from './sandbox-conformance.ts';
 import { sandboxUidOf } from './sandbox-user.ts';
 
 const logger = createLogger({ level: 'silent' });

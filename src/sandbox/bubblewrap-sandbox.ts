@@ -9,6 +9,7 @@ import {
   systemArguments,
   userDropArguments,
 } from './bwrap-arguments.ts';
+import { CommandDeadline } from './command-deadline.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -45,6 +46,9 @@ const startedMarker = '.';
  */
 export class BubblewrapSandbox implements Sandbox {
   readonly kind = 'bubblewrap';
+  readonly description =
+    'There is no network access, the system is read-only, /tmp is private and emptied after each call, ' +
+    'and background processes end with the command.';
   readonly #logger: Logger;
   readonly #bwrapPath: string;
   readonly #limits: BubblewrapLimits;
@@ -142,26 +146,19 @@ export class BubblewrapSandbox implements Sandbox {
       const stdout = new BoundedOutput(this.#maxOutputBytes);
       const stderr = new BoundedOutput(this.#maxOutputBytes);
       let started = false;
-      let timedOut = false;
-      let aborted = false;
-      const killTree = () => {
-        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // Already gone.
+      const deadline = new CommandDeadline({
+        timeoutMs: request.timeoutMs,
+        signal: request.signal,
+        kill: () => {
+          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+            try {
+              process.kill(-child.pid, 'SIGKILL');
+            } catch {
+              // Already gone.
+            }
           }
-        }
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killTree();
-      }, request.timeoutMs);
-      const onAbort = () => {
-        aborted = true;
-        killTree();
-      };
-      request.signal.addEventListener('abort', onAbort, { once: true });
+        },
+      });
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
       const startPipe = child.stdio[3];
@@ -169,17 +166,14 @@ export class BubblewrapSandbox implements Sandbox {
         started = true;
       });
       startPipe?.on('error', () => {});
-      const finish = () => {
-        clearTimeout(timer);
-        request.signal.removeEventListener('abort', onAbort);
-      };
       child.once('error', (error) => {
-        finish();
+        deadline.dispose();
         this.#logger.error({ err: error }, 'bubblewrap could not be started');
         reject(new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot be run here.'));
       });
       child.once('close', (code) => {
-        finish();
+        deadline.dispose();
+        const { timedOut, aborted } = deadline;
         if (!started && !timedOut && !aborted) {
           this.#logger.error(
             { exitCode: code, stderr: stderr.text().slice(0, 2000) },

@@ -1,148 +1,19 @@
-import { spawn } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { FakeE2bClient, FakeE2bWorld } from '../../test/support/fake-e2b-client.ts';
 import { createLogger } from '../util/logger.ts';
-import type { E2bClient, E2bRemote, E2bRemoteFile } from './e2b-client.ts';
+import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
+import type { E2bClient } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
-import { describeSandboxConformance } from './sandbox-conformance.ts';
-
-/**
- * A hand-written E2B: each "remote sandbox" is a folder standing for its filesystem, and commands
- * run in it with `sh` (no network isolation: the fake checks our protocol, not E2B's walls).
- * It records the lifecycle calls.
- */
-class FakeE2bClient implements E2bClient {
-  readonly calls: string[] = [];
-  readonly #remotes = new Map<string, FakeRemote>();
-  #next = 0;
-  private readonly root: string;
-  constructor(root: string) {
-    this.root = root;
-  }
-
-  async create(options: { metadata: Record<string, string> }): Promise<E2bRemote> {
-    const id = `sbx-${++this.#next}`;
-    this.calls.push(`create ${id} ${options.metadata.autopilotSession}`);
-    const remote = new FakeRemote(id, join(this.root, id), this.calls);
-    await mkdir(remote.fsRoot, { recursive: true });
-    this.#remotes.set(id, remote);
-    return remote;
-  }
-
-  async connect(sandboxId: string): Promise<E2bRemote> {
-    const remote = this.#remotes.get(sandboxId);
-    if (!remote || remote.state === 'killed') throw new Error(`no sandbox ${sandboxId}`);
-    this.calls.push(`connect ${sandboxId}`);
-    remote.state = 'running';
-    return remote;
-  }
-
-  async kill(sandboxId: string): Promise<void> {
-    this.calls.push(`kill ${sandboxId}`);
-    const remote = this.#remotes.get(sandboxId);
-    if (remote) remote.state = 'killed';
-  }
-
-  remote(sandboxId: string): FakeRemote | undefined {
-    return this.#remotes.get(sandboxId);
-  }
-}
-
-class FakeRemote implements E2bRemote {
-  state: 'running' | 'paused' | 'killed' = 'running';
-  readonly sandboxId: string;
-  readonly fsRoot: string;
-  private readonly calls: string[];
-  constructor(sandboxId: string, fsRoot: string, calls: string[]) {
-    this.sandboxId = sandboxId;
-    this.fsRoot = fsRoot;
-    this.calls = calls;
-  }
-
-  #local(path: string): string {
-    return join(this.fsRoot, path);
-  }
-
-  #assertRunning(): void {
-    if (this.state !== 'running') throw new Error(`sandbox ${this.sandboxId} is ${this.state}`);
-  }
-
-  async run(options: Parameters<E2bRemote['run']>[0]): ReturnType<E2bRemote['run']> {
-    this.#assertRunning();
-    const cwd = this.#local(options.cwd);
-    await mkdir(cwd, { recursive: true });
-    return new Promise((resolve) => {
-      const child = spawn('/bin/sh', ['-c', options.command], {
-        cwd,
-        detached: true,
-        env: { PATH: '/usr/bin:/bin' },
-      });
-      let timedOut = false;
-      let aborted = false;
-      const kill = () => {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, options.timeoutMs);
-      const onAbort = () => {
-        aborted = true;
-        kill();
-      };
-      options.signal.addEventListener('abort', onAbort, { once: true });
-      child.stdout.on('data', options.onStdout);
-      child.stderr.on('data', options.onStderr);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        options.signal.removeEventListener('abort', onAbort);
-        resolve({ exitCode: code, timedOut, aborted });
-      });
-    });
-  }
-
-  async writeFile(options: { path: string; data: Buffer }): Promise<void> {
-    this.#assertRunning();
-    await mkdir(dirname(this.#local(options.path)), { recursive: true });
-    await writeFile(this.#local(options.path), options.data);
-  }
-
-  async readFile(path: string): Promise<Buffer> {
-    this.#assertRunning();
-    return readFile(this.#local(path));
-  }
-
-  async listFiles(folder: string): Promise<E2bRemoteFile[]> {
-    this.#assertRunning();
-    const files: E2bRemoteFile[] = [];
-    const walk = async (relative: string): Promise<void> => {
-      const entries = await readdir(join(this.#local(folder), relative)).catch(() => []);
-      for (const name of entries) {
-        const path = relative ? `${relative}/${name}` : name;
-        const info = await lstat(join(this.#local(folder), path));
-        files.push({ path, type: info.isFile() ? 'file' : info.isDirectory() ? 'dir' : 'other' });
-        if (info.isDirectory()) await walk(path);
-      }
-    };
-    await walk('');
-    return files;
-  }
-
-  async pause(): Promise<void> {
-    this.#assertRunning();
-    this.calls.push(`pause ${this.sandboxId}`);
-    this.state = 'paused';
-  }
-}
 
 const logger = createLogger({ level: 'silent' });
 
 describeSandboxConformance('E2bSandbox (fake E2B client)', async ({ maxOutputBytes }) => {
   const root = await mkdtemp(join(tmpdir(), 'autopilot-fake-e2b-'));
   return {
-    sandbox: new E2bSandbox({ client: new FakeE2bClient(root), logger, maxOutputBytes }),
+    sandbox: new E2bSandbox({ client: new FakeE2bClient(new FakeE2bWorld(root)), logger, maxOutputBytes }),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 });
@@ -151,6 +22,7 @@ describe('E2bSandbox lifecycle and copying', () => {
   let root = '';
   let workspaceDir = '';
   let outside = '';
+  let world: FakeE2bWorld;
   let client: FakeE2bClient;
   let sandbox: E2bSandbox;
   beforeEach(async () => {
@@ -160,14 +32,15 @@ describe('E2bSandbox lifecycle and copying', () => {
     await mkdir(workspaceDir);
     await mkdir(outside);
     await writeFile(join(outside, 'secret.txt'), 'host secret');
-    client = new FakeE2bClient(join(root, 'remotes'));
+    world = new FakeE2bWorld(join(root, 'remotes'));
+    client = new FakeE2bClient(world);
     sandbox = new E2bSandbox({ client, logger });
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
   });
-  const exec = (command: string, sessionId = 's1') =>
-    sandbox.exec({
+  const exec = (command: string, sessionId = 's1', on: E2bSandbox = sandbox) =>
+    on.exec({
       sessionId,
       workspaceDir,
       command,
@@ -186,12 +59,76 @@ describe('E2bSandbox lifecycle and copying', () => {
     await sandbox.remove('s1');
     expect(client.calls).toEqual([
       'create sbx-1 s1',
+      'connect sbx-1',
       'pause sbx-1',
       'connect sbx-1',
       'create sbx-2 s2',
       'kill sbx-1',
     ]);
-    expect(client.remote('sbx-2')?.state).toBe('running');
+    expect(world.alive()).toEqual({ 'sbx-2': 'running' });
+  });
+
+  test('after a restart the session finds its sandbox again by its metadata, and delete kills it', async () => {
+    // Outside the workspace: only the same remote sandbox still has it.
+    await exec('touch ../installed');
+    await sandbox.suspend('s1');
+    // A new process: it has never seen sbx-1.
+    const restarted = new E2bSandbox({ client: new FakeE2bClient(world), logger });
+    expect(await exec('ls ../installed', 's1', restarted)).toMatchObject({ exitCode: 0 });
+    expect(world.alive()).toEqual({ 'sbx-1': 'running' });
+    await restarted.remove('s1');
+    expect(world.alive()).toEqual({});
+  });
+
+  test('a process that died mid-turn leaves a running sandbox; the next process pauses it after its turn', async () => {
+    await exec('true');
+    // No suspend: the process died. Its successor picks the sandbox up and ends its turn properly.
+    const restarted = new E2bSandbox({ client: new FakeE2bClient(world), logger });
+    await exec('true', 's1', restarted);
+    await restarted.suspend('s1');
+    expect(world.alive()).toEqual({ 'sbx-1': 'paused' });
+  });
+
+  test('a sandbox E2B has ended is replaced by a new one', async () => {
+    await exec('true');
+    await client.kill('sbx-1');
+    expect(await exec('echo fresh')).toMatchObject({ exitCode: 0, stdout: 'fresh\n' });
+    expect(world.alive()).toEqual({ 'sbx-2': 'running' });
+  });
+
+  test('suspend waits for a command still running before it pauses', async () => {
+    const controller = new AbortController();
+    const started = world.nextCommandStarted();
+    const running = sandbox.exec({
+      sessionId: 's1',
+      workspaceDir,
+      command: 'sleep 200',
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
+    await started;
+    const suspended = sandbox.suspend('s1');
+    controller.abort();
+    expect(await running).toMatchObject({ aborted: true });
+    await suspended;
+    expect(world.alive()).toEqual({ 'sbx-1': 'paused' });
+  });
+
+  test('an unreachable E2B is sandbox_unavailable, and nothing runs', async () => {
+    const unreachable: E2bClient = {
+      create: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      connect: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      pause: async () => undefined,
+      kill: async () => undefined,
+      list: async () => [],
+    };
+    const offline = new E2bSandbox({ client: unreachable, logger });
+    await expect(exec('touch ran', 's1', offline)).rejects.toMatchObject({ code: 'sandbox_unavailable' });
+    await expect(lstat(join(workspaceDir, 'ran'))).rejects.toThrow();
   });
 
   test('files written and deleted remotely show on the host; nothing else does', async () => {
@@ -201,6 +138,46 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: 'keep' });
     expect(await readFile(join(workspaceDir, 'src/new.txt'), 'utf8')).toBe('made\n');
     await expect(lstat(join(workspaceDir, 'old.txt'))).rejects.toThrow();
+  });
+
+  test('the host is the source of truth: a file deleted there does not come back from the sandbox', async () => {
+    await exec('echo made > made.txt');
+    await unlink(join(workspaceDir, 'made.txt'));
+    expect(await exec('ls')).toMatchObject({ stdout: '' });
+    await expect(lstat(join(workspaceDir, 'made.txt'))).rejects.toThrow();
+  });
+
+  test('a file the command did not touch is not copied back over a write the host made meanwhile', async () => {
+    await writeFile(join(workspaceDir, 'notes.txt'), 'first');
+    const flag = join(root, 'host-wrote');
+    // The fake does not isolate: the command can wait for the host's signal.
+    const running = exec(`until [ -e '${flag}' ]; do sleep 0.05; done; echo other > other.txt`);
+    // A file tool (another sub-agent) writes while the command runs.
+    await world.nextCommandStarted();
+    await writeFile(join(workspaceDir, 'notes.txt'), 'second');
+    await writeFile(flag, '');
+    await running;
+    expect(await readFile(join(workspaceDir, 'notes.txt'), 'utf8')).toBe('second');
+    expect(await readFile(join(workspaceDir, 'other.txt'), 'utf8')).toBe('other\n');
+  });
+
+  test('a file already the same on both sides is not sent again', async () => {
+    await writeFile(join(workspaceDir, 'big.txt'), 'large attachment');
+    await exec('true');
+    await exec('true');
+    const uploads = () => world.get('sbx-1')?.uploads.filter((path) => path.endsWith('/big.txt'));
+    expect(uploads()).toHaveLength(1);
+
+    // Changed on the host: sent again. Changed by a command: brought back, and then in step.
+    await writeFile(join(workspaceDir, 'big.txt'), 'large attachment, edited');
+    await exec('echo more >> big.txt');
+    await exec('true');
+    expect(uploads()).toHaveLength(2);
+    expect(await readFile(join(workspaceDir, 'big.txt'), 'utf8')).toBe('large attachment, editedmore\n');
+
+    // A new sandbox knows nothing: everything is sent.
+    await client.kill('sbx-1');
+    expect(await exec('cat big.txt')).toMatchObject({ stdout: 'large attachment, editedmore\n' });
   });
 
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {

@@ -1,35 +1,56 @@
-import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
-import type { E2bClient, E2bRemote } from './e2b-client.ts';
-import { openWorkspaceFile } from './open-workspace-file.ts';
-import type { Sandbox, SandboxExecRequest, SandboxExecResult } from './sandbox.ts';
-import { PathError, resolveWorkspacePath } from './workspace-path.ts';
+import { type E2bClient, type E2bRemote, E2bSandboxGoneError } from './e2b-client.ts';
+import { download, type SyncedFiles, upload } from './e2b-workspace-copy.ts';
+import {
+  type Sandbox,
+  type SandboxExecRequest,
+  type SandboxExecResult,
+  SandboxUnavailableError,
+} from './sandbox.ts';
 
 /** Where the workspace lives inside the remote sandbox. */
 export const e2bWorkspace = '/home/user/workspace';
+/** The metadata entry that ties a remote sandbox to its session, across restarts too. */
+export const e2bSessionKey = 'autopilotSession';
 
 interface SessionSandbox {
   sandboxId: string;
-  /** Null while paused: the next command reattaches. */
-  remote: E2bRemote | null;
+  state: 'running' | 'paused';
+  /** Commands still running in it: a pause waits for them. */
+  inFlight: Set<Promise<unknown>>;
+  /** Files known to be the same on both sides; a new sandbox starts without any. */
+  synced: SyncedFiles;
 }
 
 /**
  * Runs commands in an E2B cloud sandbox: one per session, paused after each turn (`suspend`),
- * killed when the session is deleted (`remove`). The workspace's regular files are copied in
- * before a command and the remote's copied back after; a file comes back only through
- * `openWorkspaceFile`, so a remote symlink or hard link can never lead a write outside.
+ * killed when the session is deleted (`remove`). The sandbox is found again by its metadata
+ * after a restart, and one E2B has ended (its timeout) is replaced by a new one. The workspace's
+ * regular files are copied in before a command and the remote's copied back after; a file comes
+ * back only through `openWorkspaceFile`, so a remote symlink or hard link can never lead a write
+ * outside. Lifecycle steps of one session run one at a time.
  */
 export class E2bSandbox implements Sandbox {
   readonly kind = 'e2b';
+  readonly description: string;
   readonly #client: E2bClient;
   readonly #logger: Logger;
   readonly #maxOutputBytes: number;
-  readonly #sessions = new Map<string, Promise<SessionSandbox>>();
+  readonly #sessions = new Map<string, SessionSandbox>();
+  readonly #steps = new Map<string, Promise<unknown>>();
 
-  constructor(options: { client: E2bClient; logger: Logger; maxOutputBytes?: number }) {
+  constructor(options: {
+    client: E2bClient;
+    logger: Logger;
+    /** Whether commands reach the internet (set on the client); only told to the model here. */
+    internet?: boolean;
+    maxOutputBytes?: number;
+  }) {
+    this.description =
+      `It is a Linux machine of this conversation's own, kept between calls (installed packages stay), ` +
+      `${options.internet ? 'with' : 'without'} internet access. The workspace's files are copied in before ` +
+      'each command and copied back after it: keep results in the working folder.';
     this.#client = options.client;
     this.#logger = options.logger;
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
@@ -39,8 +60,95 @@ export class E2bSandbox implements Sandbox {
     if (request.signal.aborted) {
       return { exitCode: null, stdout: '', stderr: '', timedOut: false, aborted: true, truncated: false };
     }
-    const remote = await this.#attach(request.sessionId);
-    const uploaded = await upload({ remote, workspaceDir: request.workspaceDir });
+    // Registered inside the step, so that a suspend queued behind it waits for this command.
+    const { running } = await this.#serially(request.sessionId, async () => {
+      const { entry, remote } = await this.#attach(request.sessionId);
+      const command = this.#run({ remote, request, synced: entry.synced });
+      entry.inFlight.add(command);
+      command.then(
+        () => entry.inFlight.delete(command),
+        () => entry.inFlight.delete(command),
+      );
+      return { running: command };
+    });
+    return running;
+  }
+
+  async suspend(sessionId: string): Promise<void> {
+    await this.#serially(sessionId, async () => {
+      const entry = this.#sessions.get(sessionId);
+      if (entry?.state !== 'running') return;
+      await Promise.allSettled(entry.inFlight);
+      await this.#client.pause(entry.sandboxId);
+      entry.state = 'paused';
+    });
+  }
+
+  async remove(sessionId: string): Promise<void> {
+    await this.#serially(sessionId, async () => {
+      const known = this.#sessions.get(sessionId)?.sandboxId;
+      this.#sessions.delete(sessionId);
+      // The one we know first: it goes even if listing fails.
+      if (known) await this.#client.kill(known);
+      // Then those a previous process made for the session and this one never saw.
+      for (const sandbox of await this.#client.list({ metadata: { [e2bSessionKey]: sessionId } })) {
+        if (sandbox.sandboxId !== known) await this.#client.kill(sandbox.sandboxId);
+      }
+    });
+  }
+
+  /** The session's sandbox, running: the one this process knows, else one found by metadata, else a new one. */
+  async #attach(sessionId: string): Promise<{ entry: SessionSandbox; remote: E2bRemote }> {
+    try {
+      let entry = this.#sessions.get(sessionId) ?? (await this.#find(sessionId));
+      if (entry) {
+        try {
+          const remote = await this.#client.connect(entry.sandboxId);
+          entry.state = 'running';
+          this.#sessions.set(sessionId, entry);
+          return { entry, remote };
+        } catch (error) {
+          if (!(error instanceof E2bSandboxGoneError)) throw error;
+          this.#logger.warn(
+            { session: sessionId, sandbox: entry.sandboxId },
+            'the E2B sandbox had ended; starting a new one (the workspace is kept on the host)',
+          );
+          this.#sessions.delete(sessionId);
+        }
+      }
+      const remote = await this.#client.create({ metadata: { [e2bSessionKey]: sessionId } });
+      entry = { sandboxId: remote.sandboxId, state: 'running', inFlight: new Set(), synced: new Map() };
+      this.#sessions.set(sessionId, entry);
+      return { entry, remote };
+    } catch (error) {
+      throw new SandboxUnavailableError(`The E2B sandbox could not be started: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** A sandbox a previous process left for the session (paused after its turn, or running if it died mid-turn). */
+  async #find(sessionId: string): Promise<SessionSandbox | undefined> {
+    const [first, ...extra] = await this.#client.list({ metadata: { [e2bSessionKey]: sessionId } });
+    // Two for one session (a start that raced a crash): keep one, end the others.
+    for (const sandbox of extra) await this.#client.kill(sandbox.sandboxId);
+    return (
+      first && { sandboxId: first.sandboxId, state: first.state, inFlight: new Set(), synced: new Map() }
+    );
+  }
+
+  async #run(options: {
+    remote: E2bRemote;
+    request: SandboxExecRequest;
+    synced: SyncedFiles;
+  }): Promise<SandboxExecResult> {
+    const { remote, request, synced } = options;
+    const before = await upload({
+      remote,
+      workspaceDir: request.workspaceDir,
+      remoteDir: e2bWorkspace,
+      synced,
+    });
     const stdout = new BoundedOutput(this.#maxOutputBytes);
     const stderr = new BoundedOutput(this.#maxOutputBytes);
     const run = await remote.run({
@@ -51,7 +159,14 @@ export class E2bSandbox implements Sandbox {
       onStdout: (chunk) => stdout.push(chunk),
       onStderr: (chunk) => stderr.push(chunk),
     });
-    await download({ remote, workspaceDir: request.workspaceDir, uploaded, logger: this.#logger });
+    await download({
+      remote,
+      workspaceDir: request.workspaceDir,
+      remoteDir: e2bWorkspace,
+      before,
+      synced,
+      logger: this.#logger,
+    });
     return {
       exitCode: run.timedOut || run.aborted ? null : run.exitCode,
       stdout: stdout.text(),
@@ -62,90 +177,21 @@ export class E2bSandbox implements Sandbox {
     };
   }
 
-  async suspend(sessionId: string): Promise<void> {
-    const entry = await this.#sessions.get(sessionId)?.catch(() => null);
-    if (!entry?.remote) return;
-    const remote = entry.remote;
-    entry.remote = null;
-    await remote.pause();
-  }
-
-  async remove(sessionId: string): Promise<void> {
-    const pending = this.#sessions.get(sessionId);
-    this.#sessions.delete(sessionId);
-    const entry = await pending?.catch(() => null);
-    if (entry) await this.#client.kill(entry.sandboxId);
-  }
-
-  /** The session's sandbox, created on first use and resumed after a pause. */
-  async #attach(sessionId: string): Promise<E2bRemote> {
-    let pending = this.#sessions.get(sessionId);
-    if (!pending) {
-      pending = this.#client
-        .create({ metadata: { autopilotSession: sessionId } })
-        .then((remote) => ({ sandboxId: remote.sandboxId, remote }));
-      this.#sessions.set(sessionId, pending);
-      pending.catch(() => this.#sessions.delete(sessionId));
-    }
-    const entry = await pending;
-    if (!entry.remote) entry.remote = await this.#client.connect(entry.sandboxId);
-    return entry.remote;
+  /** Runs `step` after the session's earlier lifecycle steps, whatever their outcome. */
+  #serially<T>(sessionId: string, step: () => Promise<T>): Promise<T> {
+    const next = (this.#steps.get(sessionId) ?? Promise.resolve()).then(step);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#steps.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.#steps.get(sessionId) === settled) this.#steps.delete(sessionId);
+    });
+    return next;
   }
 }
 
-/** Copies the workspace's regular files in; symlinks and anything else stay behind. */
-async function upload(options: { remote: E2bRemote; workspaceDir: string }): Promise<Set<string>> {
-  const uploaded = new Set<string>();
-  const walk = async (relative: string): Promise<void> => {
-    for (const entry of await readdir(join(options.workspaceDir, relative), { withFileTypes: true })) {
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(path);
-      if (!entry.isFile()) continue;
-      const { handle } = await openWorkspaceFile({ workspaceDir: options.workspaceDir, path, mode: 'read' });
-      try {
-        await options.remote.writeFile({ path: `${e2bWorkspace}/${path}`, data: await handle.readFile() });
-      } finally {
-        await handle.close();
-      }
-      uploaded.add(path);
-    }
-  };
-  await walk('');
-  return uploaded;
-}
-
-/** Copies the remote's regular files back, and deletes the uploaded ones the command removed. */
-async function download(options: {
-  remote: E2bRemote;
-  workspaceDir: string;
-  uploaded: Set<string>;
-  logger: Logger;
-}): Promise<void> {
-  const { remote, workspaceDir } = options;
-  const present = new Set<string>();
-  for (const file of await remote.listFiles(e2bWorkspace)) {
-    if (file.type !== 'file') continue;
-    present.add(file.path);
-    try {
-      const target = await resolveWorkspacePath({ workspaceDir, path: file.path });
-      await mkdir(dirname(target), { recursive: true });
-      const { handle } = await openWorkspaceFile({ workspaceDir, path: file.path, mode: 'write' });
-      try {
-        await handle.writeFile(await remote.readFile(`${e2bWorkspace}/${file.path}`));
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if (!(error instanceof PathError)) throw error;
-      options.logger.warn(
-        { path: file.path, reason: error.message },
-        'a file from the E2B sandbox was not copied back',
-      );
-    }
-  }
-  for (const path of options.uploaded) {
-    if (present.has(path)) continue;
-    const target = await resolveWorkspacePath({ workspaceDir, path });
-    if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
-  }
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -28,6 +28,8 @@ export interface SandboxExecResult {
  */
 export interface Sandbox {
   readonly kind: string;
+  /** What the model is told about where its commands run, in `bash_exec`'s description. */
+  readonly description: string;
   exec(request: SandboxExecRequest): Promise<SandboxExecResult>;
   /** The session's turn ended: resources held for it may be paused. Idempotent. */
   suspend(sessionId: string): Promise<void>;

@@ -16,6 +16,7 @@ import { useToolWorkspace } from './tool-test-workspace.ts';
 /** Records each request and answers with a fixed result (or failure). */
 class RecordingSandbox implements Sandbox {
   readonly kind = 'recording';
+  readonly description = 'It is a recording sandbox.';
   readonly requests: SandboxExecRequest[] = [];
   private readonly answer: () => Promise<SandboxExecResult>;
   constructor(answer: () => Promise<SandboxExecResult>) {
@@ -37,6 +38,13 @@ const ok: SandboxExecResult = {
   aborted: false,
   truncated: false,
 };
+
+test("the model is told about the sandbox its commands run in, in that sandbox's words", () => {
+  const tool = createBashExecTool({ sandbox: new RecordingSandbox(async () => ok) });
+  expect(tool.description).toContain(
+    '(the same files the file tools see). It is a recording sandbox. The timeout',
+  );
+});
 
 describe('bash_exec timeouts', () => {
   const sandbox = new RecordingSandbox(async () => ok);

@@ -19,8 +19,7 @@ export function createBashExecTool(options: { sandbox: Sandbox }): AnyToolDefini
     name: bashExecToolName,
     description:
       'Run a shell command (/bin/sh) in an isolated sandbox whose working folder is the session workspace ' +
-      '(the same files the file tools see). There is no network access, the system is read-only, /tmp is ' +
-      `private and emptied after each call, and background processes end with the command. The timeout is ` +
+      `(the same files the file tools see). ${sandbox.description} The timeout is ` +
       `${defaultExecTimeoutMs / 1000} s by default and at most ${maxExecTimeoutMs / 1000} s. ` +
       'Prefer the file tools for reading and editing files.',
     inputSchema: z.object({

@@ -1,26 +1,13 @@
 import { z } from 'zod';
 import { PathError } from '../sandbox/workspace-path.ts';
 import type { AppError } from '../util/app-error.ts';
+import { onAbort } from '../util/on-abort.ts';
 import { decideToolUse, type ToolPolicy } from './policy.ts';
 import { scrubPaths } from './scrub-paths.ts';
-import type { AnyToolDefinition, ToolContext } from './tool.ts';
+import type { AnyToolDefinition, ToolCall, ToolContext, ToolOutcome } from './tool.ts';
 import { ToolError } from './tool.ts';
 import { ToolCallBreakers } from './tool-call-breakers.ts';
 import { limitToolOutput } from './tool-output-limits.ts';
-
-export interface ToolCall {
-  toolCallId: string;
-  toolName: string;
-  input: unknown;
-}
-
-export interface ToolOutcome {
-  /** What the stream and the stored message show: at most 100,000 characters as JSON text. */
-  output: unknown;
-  isError: boolean;
-  /** What the model reads: at most 70,000 characters, pointing to a saved file when cut. */
-  modelText: string;
-}
 
 const readToolName = 'read_file';
 
@@ -140,9 +127,8 @@ const stoppedText = 'The turn was stopped; the tool did not finish.';
 function abortable<T>(options: { work: Promise<T>; signal: AbortSignal }): Promise<T> {
   const { work, signal } = options;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stopListening = onAbort(signal, () => reject(signal.reason));
+    work.then(resolve, reject).finally(stopListening);
   });
 }
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { createLogger } from '../util/logger.ts';
 import { createDefaultTools } from './default-tools.ts';
-import type { AnyToolDefinition } from './tool.ts';
-import { ToolExecutor, type ToolOutcome } from './tool-executor.ts';
+import type { AnyToolDefinition, ToolOutcome } from './tool.ts';
+import { ToolExecutor } from './tool-executor.ts';
 
 export interface ToolTestWorkspace {
   /** The session workspace: an empty folder for each test. */

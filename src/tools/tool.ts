@@ -22,6 +22,22 @@ export interface ToolDefinition<Input = unknown> {
   execute(input: Input, context: ToolContext): Promise<ToolResult>;
 }
 
+/** One call of a tool by the model. */
+export interface ToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+}
+
+/** A call's result once the executor has run it: what is shown, stored, and read by the model. */
+export interface ToolOutcome {
+  /** What the stream and the stored message show: at most 100,000 characters as JSON text. */
+  output: unknown;
+  isError: boolean;
+  /** What the model reads: at most 70,000 characters, pointing to a saved file when cut. */
+  modelText: string;
+}
+
 /** A failure the model should read and can act on (bad path, missing file…). */
 export class ToolError extends Error {
   override name = 'ToolError';

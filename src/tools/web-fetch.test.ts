@@ -1,11 +1,12 @@
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 // Aliased: Biome takes any `use…` call for a React hook.
 import { useToolWorkspace as setUpToolWorkspace } from './tool-test-workspace.ts';
 import type { HostResolver } from './web/host-resolver.ts';
 import { systemResolver } from './web/host-resolver.ts';
-import { createWebFetchTool } from './web-fetch.ts';
+import { createWebFetch, type WebFetch } from './web-fetch.ts';
 
 async function listen(server: Server, host: string, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -86,15 +87,21 @@ const testResolver: HostResolver = async (hostname) => {
   return systemResolver(hostname);
 };
 
+/** The web_fetch of the running test: a new one (and connection pool) per test, closed after it. */
+let webFetch: WebFetch | undefined;
 const workspace = setUpToolWorkspace({
-  tools: () => [
-    createWebFetchTool({
+  tools: () => {
+    webFetch = createWebFetch({
       maxBytes: 100_000,
       timeoutMs: 5_000,
       resolver: testResolver,
       testAllowance: { address: '127.0.0.1', port: pagePort },
-    }),
-  ],
+    });
+    return [webFetch.tool];
+  },
+});
+afterEach(async () => {
+  await webFetch?.close();
 });
 
 describe('web_fetch refuses what is not the public internet, and nothing reaches it', () => {
@@ -186,4 +193,27 @@ describe('web_fetch of a page', () => {
     expect(lookups).toContain('page /rebind');
     expect(hits).toEqual([]);
   });
+});
+
+test('close ends the connections its pool keeps alive, and nothing is fetched after it', async () => {
+  const opened: Socket[] = [];
+  const record = (socket: Socket) => opened.push(socket);
+  pageServer.on('connection', record);
+  try {
+    expect(await workspace.run('web_fetch', { url: `http://127.0.0.1:${pagePort}/kept` })).toMatchObject({
+      isError: false,
+    });
+    expect(opened).toHaveLength(1);
+    const socket = opened[0]!;
+    // Kept alive for the next fetch, until the pool is closed.
+    expect(socket.destroyed).toBe(false);
+    const closed = once(socket, 'close');
+    await webFetch?.close();
+    await closed;
+    const after = await workspace.run('web_fetch', { url: `http://127.0.0.1:${pagePort}/after` });
+    expect(after).toMatchObject({ isError: true, output: expect.stringMatching(/fetch failed/i) });
+    expect(lookups).not.toContain('page /after');
+  } finally {
+    pageServer.off('connection', record);
+  }
 });

@@ -1,6 +1,6 @@
 import { errors as undiciErrors } from 'undici';
 import { z } from 'zod';
-import { defineTool, ToolError } from './tool.ts';
+import { type AnyToolDefinition, defineTool, ToolError } from './tool.ts';
 import { fetchPage } from './web/fetch-page.ts';
 import { BlockedAddressError, createGuardedAgent, type TestAllowance } from './web/guarded-agent.ts';
 import type { HostResolver } from './web/host-resolver.ts';
@@ -17,6 +17,12 @@ export interface WebFetchOptions {
   testAllowance?: TestAllowance;
 }
 
+/** The tool and the connection pool behind it, which the server closes at shutdown. */
+export interface WebFetch {
+  tool: AnyToolDefinition;
+  close(): Promise<void>;
+}
+
 const inputSchema = z.object({
   url: z.string().min(1).max(8_000).describe('The http(s) URL to fetch.'),
 });
@@ -28,13 +34,13 @@ const textTypes = /^(text\/|application\/(json|xml|xhtml\+xml|[a-z.+-]*\+json|[a
  * connects only to checked public addresses, each redirect is checked again, and size and time
  * are capped. A page is an attacker: what it says reaches the model only as the tool's text.
  */
-export function createWebFetchTool(options: WebFetchOptions) {
+export function createWebFetch(options: WebFetchOptions): WebFetch {
   const dispatcher = createGuardedAgent({
     resolver: options.resolver ?? systemResolver,
     connectTimeoutMs: Math.min(options.timeoutMs, 10_000),
     testAllowance: options.testAllowance,
   });
-  return defineTool({
+  const tool = defineTool({
     name: 'web_fetch',
     description:
       'Fetch a public web page (http or https) and return its readable content as Markdown. ' +
@@ -60,6 +66,11 @@ export function createWebFetchTool(options: WebFetchOptions) {
       return { output: { ...base, content: page.body.toString('utf8') }, isError: page.status >= 400 };
     },
   });
+  return {
+    tool,
+    // Ends the pool's kept-alive connections; a fetch still running is aborted.
+    close: () => dispatcher.destroy(),
+  };
 }
 
 function toToolError(options: { error: unknown; timeoutMs: number; signal: AbortSignal }): Error {

@@ -102,3 +102,40 @@ export async function admitMessage(options: {
   await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
   return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
 }
+
+/**
+ * Runs the last user message(s) again as a new turn, only while nothing runs or waits: the
+ * answer or error it replaces is kept in the store, superseded, and no longer shown.
+ */
+export async function admitRegenerate(options: {
+  deps: { store: SessionStore; lock: Lock; lockTtlMs: number };
+  scope: Scope;
+  /** Stores the turn and queues it; the caller's `#start`. */
+  start: (options: {
+    scope: Scope;
+    lease: LockLease;
+    turnId: string;
+    messages: IncomingMessage[];
+    regenerate: true;
+  }) => Promise<void>;
+}): Promise<SubmitResult> {
+  const { deps, scope } = options;
+  const busy = new AppError(
+    'turn_in_progress',
+    'A reply is still running. Wait for it to finish, or stop it first.',
+    { status: 409 },
+  );
+  // A turn still recorded as running (even one whose runner died and awaits the watchdog) counts.
+  if ((await deps.store.getActiveTurn(scope)) || (await deps.store.listWaitingMessages(scope)).length > 0) {
+    throw busy;
+  }
+  const turnId = createId();
+  const lease = await deps.lock.acquire({
+    key: lockKeyOf(scope.sessionId),
+    owner: turnId,
+    ttlMs: deps.lockTtlMs,
+  });
+  if (!lease) throw busy;
+  await options.start({ scope, lease, turnId, messages: [], regenerate: true });
+  return { kind: 'stream', turnId };
+}

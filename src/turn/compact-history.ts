@@ -1,9 +1,8 @@
-import { generateText, type LanguageModel } from 'ai';
+import type { HistoryMessage } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import type { Usage } from '../protocol/index.ts';
-import type { StoredMessage } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
-import { engineUsage } from './engine-usage.ts';
 
 /** The synthetic tool row that shows a compaction in the conversation. */
 export const compactionToolName = 'context_compaction';
@@ -19,7 +18,7 @@ export interface CompactionStats {
 }
 
 export interface CompactedHistory {
-  history: StoredMessage[];
+  history: HistoryMessage[];
   stats: CompactionStats;
   /** How it was made: a model summary, or plain truncation when the summary failed. */
   method: 'summary' | 'truncation' | 'dropped';
@@ -28,7 +27,7 @@ export interface CompactedHistory {
 }
 
 /** Rows a model should see: compaction rows and markers are for people only. */
-export function modelRelevant(history: StoredMessage[]): StoredMessage[] {
+export function modelRelevant<Row extends HistoryMessage>(history: Row[]): Row[] {
   const compactionCalls = new Set(
     history.flatMap((row) => (row.toolCall?.name === compactionToolName ? [row.toolCall.id] : [])),
   );
@@ -40,7 +39,7 @@ export function modelRelevant(history: StoredMessage[]): StoredMessage[] {
   );
 }
 
-export function estimateTokens(history: StoredMessage[]): number {
+export function estimateTokens(history: HistoryMessage[]): number {
   let chars = 0;
   for (const row of history)
     chars += row.content.length + (row.toolCall ? JSON.stringify(row.toolCall.input).length : 0);
@@ -53,8 +52,8 @@ export function estimateTokens(history: StoredMessage[]): number {
  * is truncated to the budget instead.
  */
 export async function summariseHistory(options: {
-  history: StoredMessage[];
-  model: LanguageModel | null;
+  history: HistoryMessage[];
+  model: UtilityModel | null;
   budgetTokens: number;
   timeoutMs: number;
   signal: AbortSignal;
@@ -70,17 +69,11 @@ export async function summariseHistory(options: {
   let usage: Usage | null = null;
   if (options.model && prefix.length > 0) {
     try {
-      const result = await generateText({
-        model: options.model,
-        instructions:
-          'Summarise this conversation between a user and an AI agent so the agent can continue it. ' +
-          'Keep facts, decisions, file names, open tasks and the user’s preferences. Be concise.',
-        prompt: clipMiddle(transcript, options.budgetTokens * charsPerToken),
-        maxOutputTokens: 4_000,
-        maxRetries: 0,
-        abortSignal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
+      const result = await options.model.summarise({
+        transcript: clipMiddle(transcript, options.budgetTokens * charsPerToken),
+        signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
       });
-      usage = engineUsage({ model: options.model, usage: result.totalUsage });
+      usage = result.usage;
       summary = result.text.trim() || null;
     } catch (error) {
       options.logger.warn({ err: error }, 'summarising the conversation failed; truncating instead');
@@ -99,7 +92,7 @@ export async function summariseHistory(options: {
  * oldest dropped first.
  */
 export function compressHistory(options: {
-  history: StoredMessage[];
+  history: HistoryMessage[];
   budgetTokens: number;
 }): CompactedHistory {
   const history = modelRelevant(options.history);
@@ -119,14 +112,14 @@ export function compressHistory(options: {
   };
 }
 
-function lastExchangeStart(history: StoredMessage[]): number {
+function lastExchangeStart(history: HistoryMessage[]): number {
   for (let index = history.length - 1; index >= 0; index--) {
     if (history[index]!.role === 'user') return index;
   }
   return 0;
 }
 
-function describe(row: StoredMessage): string {
+function describe(row: HistoryMessage): string {
   if (row.role === 'user') return `User: ${userMessageText(row)}`;
   if (row.toolCall) return `Agent called ${row.toolCall.name} with ${JSON.stringify(row.toolCall.input)}`;
   if (row.role === 'tool') return `Tool result: ${row.content}`;
@@ -139,10 +132,8 @@ function clipMiddle(text: string, maxChars: number): string {
   return `${text.slice(0, half)}\n[… ${text.length - maxChars} characters omitted …]\n${text.slice(-half)}`;
 }
 
-function syntheticUserRow(content: string): StoredMessage {
+function syntheticUserRow(content: string): HistoryMessage {
   return {
-    id: 'compaction-summary',
-    sessionId: '',
     seq: 0,
     role: 'user',
     turnId: null,
@@ -151,11 +142,10 @@ function syntheticUserRow(content: string): StoredMessage {
     toolCall: null,
     toolCallId: null,
     metadata: { synthetic: true },
-    createdAt: new Date(0).toISOString(),
   };
 }
 
-function statsOf(before: StoredMessage[], after: StoredMessage[]): CompactionStats {
+function statsOf(before: HistoryMessage[], after: HistoryMessage[]): CompactionStats {
   return {
     tokensBefore: estimateTokens(before),
     tokensAfter: estimateTokens(after),

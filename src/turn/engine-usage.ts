@@ -1,17 +1,6 @@
-import type { LanguageModel, LanguageModelUsage } from 'ai';
-import { priceModelUsage } from '../agent/model-pricing.ts';
-import type { Usage } from '../protocol/index.ts';
+import type { UtilityResult } from '../agent/utility-model.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
-
-export function modelNameOf(model: LanguageModel): string {
-  return typeof model === 'string' ? model : model.modelId;
-}
-
-/** The engine's own model call (a title), priced. */
-export function engineUsage(options: { model: LanguageModel; usage: LanguageModelUsage }): Usage {
-  return priceModelUsage({ model: modelNameOf(options.model), usage: options.usage });
-}
 
 /**
  * Charges a call the engine made on the user's behalf (a title) to their ledger and the session's
@@ -21,18 +10,17 @@ export function engineUsage(options: { model: LanguageModel; usage: LanguageMode
  */
 export async function recordEngineUsage(options: {
   store: SessionStore;
-  model: LanguageModel;
   scope: Scope;
   turnId: string;
-  usage: LanguageModelUsage;
+  call: Pick<UtilityResult, 'model' | 'usage'>;
   logger: Logger;
 }): Promise<void> {
   try {
     await options.store.recordUsage({
       ...options.scope,
       turnId: `engine:${options.turnId}`,
-      model: modelNameOf(options.model),
-      usage: engineUsage(options),
+      model: options.call.model,
+      usage: options.call.usage,
     });
   } catch (error) {
     options.logger.warn({ err: error }, 'recording the usage of an engine call failed');

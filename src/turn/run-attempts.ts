@@ -1,8 +1,10 @@
-import type { LanguageModel } from 'ai';
 import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
+import type { ToolExecutor } from '../tools/tool-executor.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Metrics } from '../util/metrics.ts';
+import { onAbort } from '../util/on-abort.ts';
 import {
   type CompactedHistory,
   compactionToolName,
@@ -33,19 +35,21 @@ export const conversationTooLongText =
 export async function runAttempts(options: {
   runtime: AgentRuntime;
   input: AgentRunInput;
+  /** The executor behind `input.tools`: its breakers are reset per attempt and can end the turn. */
+  executor: ToolExecutor;
   recorder: TurnRecorder;
   policy: RetryPolicy;
-  summaryModel: LanguageModel | null;
+  summaryModel: UtilityModel | null;
   metrics: Metrics;
   logger: Logger;
 }): Promise<void> {
-  const { runtime, recorder, policy, logger } = options;
+  const { runtime, executor, recorder, policy, logger } = options;
   let input = options.input;
   let ladderStep = 0;
   let transientRetries = 0;
   for (;;) {
     recorder.beginAttempt();
-    input.tools.resetBreakers();
+    executor.resetBreakers();
     try {
       for await (const event of runtime.run(input)) {
         // After a stop the runtime still reports what was used, and nothing else counts.
@@ -55,7 +59,7 @@ export async function runAttempts(options: {
         }
         recorder.handle(event);
         if (event.type === 'tool-call') options.metrics.toolCalled(event.toolName);
-        if (input.tools.tripped) throw input.tools.tripped;
+        if (executor.tripped) throw executor.tripped;
       }
       return;
     } catch (error) {
@@ -97,7 +101,7 @@ async function reduceContext(options: {
   input: AgentRunInput;
   recorder: TurnRecorder;
   policy: RetryPolicy;
-  summaryModel: LanguageModel | null;
+  summaryModel: UtilityModel | null;
   logger: Logger;
   ladderStep: number;
 }): Promise<AgentRunInput['history']> {
@@ -144,12 +148,13 @@ async function reduceContext(options: {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+    const timer = setTimeout(() => {
+      stopListening();
       resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+    }, ms);
+    const stopListening = onAbort(signal, () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }

@@ -1,6 +1,6 @@
-import type { LanguageModel } from 'ai';
 import { type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import type { LockLease } from '../coord/lock.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
@@ -19,8 +19,8 @@ import { type FollowUp, TurnRecorder } from './turn-recorder.ts';
 
 export interface RunTurnDeps extends CompleteTurnDeps {
   retryPolicy: RetryPolicy;
-  /** A model for the engine's own calls (summaries); null when no model is configured. */
-  utilityModel: LanguageModel | null;
+  /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
+  utilityModel: UtilityModel | null;
   transcripts: TranscriptStore;
   runtime: AgentRuntime | null;
   workspaces: Workspaces;
@@ -86,7 +86,7 @@ export async function runTurn(options: {
     ]);
     const permissions = session?.permissions ?? everyTool;
     const images = await loadPromptImages({ messages: userMessages, workspaceDir, logger });
-    const tools = new ToolExecutor({
+    const executor = new ToolExecutor({
       tools: permittedTools({ tools: deps.createTools(), permissions }),
       context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
     });
@@ -100,7 +100,7 @@ export async function runTurn(options: {
         history: modelRelevant(history),
         transcript,
         workspaceDir,
-        tools,
+        tools: executor,
         allowSubagents: isToolPermitted({ name: subagentToolName, permissions }),
         signal,
         logger,
@@ -112,6 +112,7 @@ export async function runTurn(options: {
             }
           : undefined,
       },
+      executor,
       recorder,
       policy: deps.retryPolicy,
       summaryModel: deps.utilityModel,

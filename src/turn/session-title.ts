@@ -1,7 +1,10 @@
-import { generateText, type LanguageModel } from 'ai';
+import type { UtilityModel } from '../agent/utility-model.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
 import { recordEngineUsage } from './engine-usage.ts';
+import { firstOutput } from './first-output.ts';
+import type { SessionNotifier } from './session-notifier.ts';
 
 const maxTitleChars = 50;
 
@@ -12,7 +15,7 @@ const maxTitleChars = 50;
  */
 export async function generateSessionTitle(options: {
   store: SessionStore;
-  model: LanguageModel;
+  model: UtilityModel;
   scope: Scope;
   /** The turn it was made for: the call is charged to the user there. */
   turnId: string;
@@ -21,17 +24,8 @@ export async function generateSessionTitle(options: {
 }): Promise<boolean> {
   let title: string;
   try {
-    const result = await generateText({
-      model: options.model,
-      instructions:
-        'Generate a very short title (3-6 words) for a conversation that starts with the user message below. ' +
-        'Return only the title, without quotes or punctuation at the end.',
-      prompt: options.text.slice(0, 500),
-      maxOutputTokens: 24,
-      maxRetries: 0,
-      abortSignal: AbortSignal.timeout(15_000),
-    });
-    await recordEngineUsage({ ...options, usage: result.totalUsage });
+    const result = await options.model.title({ text: options.text });
+    await recordEngineUsage({ ...options, call: result });
     title = cleanTitle(result.text) || fallbackTitle(options.text);
   } catch (error) {
     options.logger.warn({ err: error }, 'title generation failed; using the first words');
@@ -43,6 +37,24 @@ export async function generateSessionTitle(options: {
     options.logger.warn({ err: error }, 'storing the session title failed');
     return false;
   }
+}
+
+/**
+ * Names a new session once its first turn has shown output (the title request must not compete
+ * with the first token; a failed wait still names it), then tells the session's viewers.
+ */
+export async function titleAfterFirstOutput(
+  options: Parameters<typeof generateSessionTitle>[0] & {
+    registry: StreamRegistry;
+    notifier: SessionNotifier;
+    /** Aborted at shutdown: the wait ends, and the session is named at once. */
+    signal: AbortSignal;
+  },
+): Promise<void> {
+  await firstOutput({ registry: options.registry, streamId: options.turnId, signal: options.signal }).catch(
+    () => undefined,
+  );
+  if (await generateSessionTitle(options)) await options.notifier.changed(options.scope);
 }
 
 export function cleanTitle(raw: string): string {

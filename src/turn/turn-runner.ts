@@ -1,14 +1,21 @@
 import type { TurnJob } from '../coord/turn-queue.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
+import type { Logger } from '../util/logger.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { type RunTurnDeps, runTurn } from './run-turn.ts';
-import { interruptTurn } from './turn-watchdog.ts';
+import { type EndTurnDeps, endTurnDepsOf, interruptTurn } from './turn-watchdog.ts';
 
 interface RunningTurn {
   startedAt: number;
   controller: AbortController;
   done: Promise<void>;
+}
+
+export interface TurnRunnerDeps extends RunTurnDeps {
+  /** Paused (`suspend`) once each turn has ended, whatever its end; absent, there is nothing to pause. */
+  sandbox?: Pick<Sandbox, 'suspend'>;
 }
 
 /** User messages of one turn read back at most (a batch of waiting ones, plus the slack of steered ones). */
@@ -19,14 +26,19 @@ const maxTurnUserMessages = 25;
  * demand (cancel, lifetime, shutdown). It knows only the turns running in this process.
  */
 export class TurnRunner {
-  readonly #deps: RunTurnDeps;
+  readonly #deps: TurnRunnerDeps;
+  /** The part of `#deps` that ending a turn which cannot run needs. */
+  readonly #ending: EndTurnDeps;
   readonly #running = new Map<string, RunningTurn>();
+  /** Sandbox pauses still in flight: shutdown waits for them. */
+  readonly #suspending = new Set<Promise<void>>();
 
   /** Set by `stopAll`: from then on no turn starts here. */
   #stopping = false;
 
-  constructor(deps: RunTurnDeps) {
+  constructor(deps: TurnRunnerDeps) {
     this.#deps = deps;
+    this.#ending = endTurnDepsOf(deps);
   }
 
   has(turnId: string): boolean {
@@ -48,12 +60,7 @@ export class TurnRunner {
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
     if (!(await lock.refresh({ lease, ttlMs: this.#deps.lockTtlMs }))) {
       logger.warn({ session: turn.sessionId, turn: turn.id }, 'a turn lost its lock before it started');
-      await interruptTurn({ deps: this.#deps, turn });
-      return;
-    }
-    if (this.#stopping) {
-      // Shutting down: a turn that had not started when the others were stopped does not start now.
-      await interruptTurn({ deps: this.#deps, turn });
+      await interruptTurn({ deps: this.#ending, turn });
       return;
     }
     const userMessages =
@@ -61,6 +68,13 @@ export class TurnRunner {
       (await store.listMessages({ ...scope, limit: maxTurnUserMessages })).filter(
         (message) => message.turnId === turn.id && message.role === 'user',
       );
+    // Checked after the last wait and before the turn is listed as running, with no wait between:
+    // `stopAll` either sees it in the list or this sees it stopping. A turn that had not started
+    // when the others were stopped does not start now.
+    if (this.#stopping) {
+      await interruptTurn({ deps: this.#ending, turn });
+      return;
+    }
     const turnLogger = logger.child({
       session: turn.sessionId,
       turn: turn.id,
@@ -91,7 +105,23 @@ export class TurnRunner {
     } finally {
       this.#running.delete(turn.id);
       this.#deps.metrics.turnStopped();
+      this.#suspendSandbox({ sessionId: turn.sessionId, logger: turnLogger });
     }
+  }
+
+  /**
+   * SPEC §4.12: the sandbox is paused at the end of every turn. In the background, after the
+   * turn's end is published: a pause takes seconds at E2B, and the sandbox runs the session's
+   * lifecycle steps in order, so a next turn's command waits for it.
+   */
+  #suspendSandbox(options: { sessionId: string; logger: Logger }): void {
+    const { sandbox } = this.#deps;
+    if (!sandbox) return;
+    const suspending = sandbox.suspend(options.sessionId).catch((error: unknown) => {
+      options.logger.error({ err: error }, 'pausing the sandbox after the turn failed');
+    });
+    this.#suspending.add(suspending);
+    void suspending.finally(() => this.#suspending.delete(suspending));
   }
 
   /** Stops a running turn and waits until it has ended; false if it does not run here. */
@@ -133,6 +163,7 @@ export class TurnRunner {
     );
     for (const running of this.#running.values()) running.controller.abort(interrupted);
     await allDone();
+    await Promise.allSettled([...this.#suspending]);
   }
 
   /** Ending the turn failed (e.g. the database is gone): free the session, and give viewers an end. */

@@ -1,6 +1,7 @@
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
 import type { TurnQueue } from '../coord/turn-queue.ts';
 import type { StreamEvent } from '../protocol/index.ts';
+import { onAbort } from '../util/on-abort.ts';
 import { startTurnTestService } from './turn-test-service.ts';
 
 /** A runtime that says a word, then waits until it is stopped; it counts its runs. */
@@ -12,9 +13,7 @@ export class HangingRuntime implements AgentRuntime {
     this.runs += 1;
     yield { type: 'text-start', id: 't' };
     yield { type: 'text-delta', id: 't', delta: 'thinking…' };
-    await new Promise<void>((resolve) =>
-      input.signal.addEventListener('abort', () => resolve(), { once: true }),
-    );
+    await new Promise<void>((resolve) => onAbort(input.signal, resolve));
   }
   async close(): Promise<void> {}
   async forget(): Promise<void> {}

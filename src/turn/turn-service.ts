@@ -1,20 +1,12 @@
-import type { LanguageModel } from 'ai';
-import type { AgentRuntime } from '../agent/agent-runtime.ts';
-import type { Lock, LockLease } from '../coord/lock.ts';
-import type { StreamRegistry } from '../coord/stream-registry.ts';
+import type { LockLease } from '../coord/lock.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
 import type { CancelResult } from '../protocol/index.ts';
-import type { Workspaces } from '../sandbox/workspaces.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord, FileStore } from '../store/file-store.ts';
-import type { Scope, SessionStore } from '../store/session-store.ts';
-import type { TranscriptStore } from '../store/transcript-store.ts';
-import type { AnyToolDefinition } from '../tools/tool.ts';
+import type { Scope } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
-import { createId } from '../util/ids.ts';
-import type { Logger } from '../util/logger.ts';
-import type { Metrics } from '../util/metrics.ts';
-import { admitMessage, type SubmitResult } from './admit-message.ts';
+import { admitMessage, admitRegenerate, type SubmitResult } from './admit-message.ts';
 import {
   assertSessionExists,
   beginTurn,
@@ -24,42 +16,34 @@ import {
   validateRequest,
 } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
-import { firstOutput } from './first-output.ts';
-import type { RetryPolicy } from './run-attempts.ts';
+import type { RunTurnDeps } from './run-turn.ts';
 import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
-import { generateSessionTitle } from './session-title.ts';
+import { titleAfterFirstOutput } from './session-title.ts';
 import { TurnRunner } from './turn-runner.ts';
 import { endWaitingStream, openTurnStream } from './turn-streams.ts';
-import { cancelQueuedTurn, interruptTurn } from './turn-watchdog.ts';
+import {
+  cancelQueuedTurn,
+  type EndTurnDeps,
+  endTurnDepsOf,
+  interruptTurnsWithoutRunner,
+} from './turn-watchdog.ts';
 
 export type { SubmitResult };
 
-export interface TurnServiceOptions {
-  store: SessionStore;
-  transcripts: TranscriptStore;
+/** What running a turn needs (`RunTurnDeps`), and what admitting and scheduling turns adds. */
+export interface TurnServiceOptions extends RunTurnDeps {
   files: FileStore;
   fileBlobs: FileBlobs;
-  lock: Lock;
-  registry: StreamRegistry;
   queue: TurnQueue;
-  runtime: AgentRuntime | null;
-  /** The model for the engine's own calls (titles, summaries); null when no model is configured. */
-  utilityModel: LanguageModel | null;
-  retryPolicy: RetryPolicy;
-  workspaces: Workspaces;
-  createTools: () => AnyToolDefinition[];
-  modelName: string;
-  lockTtlMs: number;
+  /** `bash_exec`'s sandbox: paused after each turn, released when its session is deleted. */
+  sandbox?: Pick<Sandbox, 'suspend' | 'remove'>;
   /** A turn running longer than this is ended with `turn_timeout`. */
   maxTurnMs: number;
   /** Turns run at once; more wait in the queue. */
   maxRunningTurns: number;
-  modelSetupHint: string;
   /** Tells `GET /api/events` viewers when a turn starts or ends, a message waits, or a title is set. */
   notifier: SessionNotifier;
-  metrics: Metrics;
-  logger: Logger;
 }
 
 /**
@@ -70,6 +54,8 @@ export interface TurnServiceOptions {
 export class TurnService {
   readonly #options: TurnServiceOptions;
   readonly #runner: TurnRunner;
+  /** What ending a turn outside its run (interrupted, cancelled before it ran) needs. */
+  readonly #ending: EndTurnDeps;
   readonly #background = new Set<Promise<unknown>>();
   readonly #mutex = new SessionMutex();
   /** Turns this process admitted: its runner takes them from here instead of reading them back. */
@@ -83,13 +69,27 @@ export class TurnService {
 
   constructor(options: TurnServiceOptions) {
     this.#options = options;
-    this.#runner = new TurnRunner(options);
-    this.#admitted = new AdmittedTurns(options);
+    const { transcripts, runtime, utilityModel, retryPolicy, workspaces, createTools } = options;
+    const { lock, lockTtlMs, modelSetupHint, logger, sandbox } = options;
+    this.#ending = endTurnDepsOf(options);
+    this.#runner = new TurnRunner({
+      ...this.#ending,
+      transcripts,
+      runtime,
+      utilityModel,
+      retryPolicy,
+      workspaces,
+      createTools,
+      lockTtlMs,
+      modelSetupHint,
+      sandbox,
+    });
+    this.#admitted = new AdmittedTurns({ lock, lockTtlMs, logger });
     options.queue.consume({ handler: (job) => this.#run(job), concurrency: options.maxRunningTurns });
   }
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
-    const { store } = this.#options;
+    const { store, lock, registry, files, lockTtlMs } = this.#options;
     if (this.#closing) {
       throw new AppError('service_unavailable', 'The server is shutting down. Try again in a moment.', {
         status: 503,
@@ -99,9 +99,22 @@ export class TurnService {
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
-    if (request.regenerate) return this.#mutex.run(scope.sessionId, () => this.#regenerate(scope));
+    if (request.regenerate) {
+      return this.#mutex.run(scope.sessionId, () =>
+        admitRegenerate({
+          deps: { store, lock, lockTtlMs },
+          scope,
+          start: (options) => this.#start(options),
+        }),
+      );
+    }
     const { result, waits } = await this.#mutex.run(scope.sessionId, () =>
-      admitMessage({ deps: this.#options, scope, request, start: (options) => this.#start(options) }),
+      admitMessage({
+        deps: { store, lock, registry, files, lockTtlMs },
+        scope,
+        request,
+        start: (options) => this.#start(options),
+      }),
     );
     if (waits) {
       await this.#options.notifier.changed(scope);
@@ -109,30 +122,6 @@ export class TurnService {
       await this.#startNextLogged(scope);
     }
     return result;
-  }
-
-  /**
-   * Runs the last user message(s) again as a new turn, only while nothing runs or waits: the
-   * answer or error it replaces is kept in the store, superseded, and no longer shown.
-   */
-  async #regenerate(scope: Scope): Promise<SubmitResult> {
-    const { store, lock } = this.#options;
-    const busy = new AppError(
-      'turn_in_progress',
-      'A reply is still running. Wait for it to finish, or stop it first.',
-      { status: 409 },
-    );
-    // A turn still recorded as running (even one whose runner died and awaits the watchdog) counts.
-    if ((await store.getActiveTurn(scope)) || (await store.listWaitingMessages(scope)).length > 0) throw busy;
-    const turnId = createId();
-    const lease = await lock.acquire({
-      key: lockKeyOf(scope.sessionId),
-      owner: turnId,
-      ttlMs: this.#options.lockTtlMs,
-    });
-    if (!lease) throw busy;
-    await this.#start({ scope, lease, turnId, messages: [], regenerate: true });
-    return { kind: 'stream', turnId };
   }
 
   /**
@@ -158,7 +147,7 @@ export class TurnService {
       const admitted = stopped ? undefined : this.#admitted.take(turn.id);
       if (admitted) {
         this.#cancelledWhileQueued.add(turn.id);
-        stopped = await cancelQueuedTurn({ deps: this.#options, turn: admitted.turn, lease: admitted.lease });
+        stopped = await cancelQueuedTurn({ deps: this.#ending, turn: admitted.turn, lease: admitted.lease });
       }
     }
     // A stopped turn is published when its run ends; messages taken back change the status too.
@@ -174,25 +163,14 @@ export class TurnService {
    * the turns of messages left waiting (after a restart, or a start that failed).
    */
   async checkTurns(): Promise<number> {
-    const { store, lock, logger } = this.#options;
     this.#runner.stopOverdue(this.#options.maxTurnMs);
-    let interrupted = 0;
-    for (const turn of await store.listRunningTurns()) {
-      if (this.#runner.has(turn.id) || this.#admitted.has(turn.id)) continue;
-      try {
-        const holder = await lock.holder(lockKeyOf(turn.sessionId));
-        if (holder?.owner === turn.id) continue;
-        if (!(await interruptTurn({ deps: this.#options, turn }))) continue;
-        interrupted += 1;
-        await this.#options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
-      } catch (error) {
-        logger.error(
-          { err: error, session: turn.sessionId, turn: turn.id },
-          'ending a turn without a runner failed',
-        );
-      }
-    }
-    for (const scope of await store.listSessionsWithWaiting()) await this.#startNextLogged(scope);
+    const interrupted = await interruptTurnsWithoutRunner({
+      deps: this.#ending,
+      runsHere: (turnId) => this.#runner.has(turnId) || this.#admitted.has(turnId),
+      notifier: this.#options.notifier,
+    });
+    for (const scope of await this.#options.store.listSessionsWithWaiting())
+      await this.#startNextLogged(scope);
     return interrupted;
   }
 
@@ -228,6 +206,10 @@ export class TurnService {
   /** Drops what is kept for a deleted session. */
   async forgetSession(sessionId: string): Promise<void> {
     await this.#options.runtime?.forget(sessionId);
+    await this.#options.sandbox?.remove(sessionId).catch((error: unknown) => {
+      // The session is gone already; a sandbox left behind costs money, so it is logged loudly.
+      this.#options.logger.error({ err: error, session: sessionId }, 'releasing the session sandbox failed');
+    });
   }
 
   /** Stores the turn, opens its stream and hands it to the queue. The caller holds `lease`. */
@@ -256,25 +238,18 @@ export class TurnService {
       await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
       const model = this.#options.utilityModel;
       if (isFirstMessage && model) {
-        const text = userMessages[0]?.content ?? '';
-        // After the first token: the title request must not compete with it. A failed wait still names it.
-        const afterFirstOutput = firstOutput({ registry, streamId: turn.id, signal: this.#closed.signal });
         this.#track(
-          afterFirstOutput
-            .catch(() => undefined)
-            .then(() =>
-              generateSessionTitle({
-                store,
-                model,
-                scope: options.scope,
-                turnId: turn.id,
-                text,
-                logger: this.#options.logger.child({ session: turn.sessionId }),
-              }),
-            )
-            .then(async (named) => {
-              if (named) await notifier.changed(options.scope);
-            }),
+          titleAfterFirstOutput({
+            store,
+            registry,
+            notifier,
+            model,
+            scope: options.scope,
+            turnId: turn.id,
+            text: userMessages[0]?.content ?? '',
+            signal: this.#closed.signal,
+            logger: logger.child({ session: turn.sessionId }),
+          }),
         );
       }
     } catch (error) {

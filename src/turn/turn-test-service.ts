@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LanguageModel } from 'ai';
 import type { Kysely } from 'kysely';
 import type { AgentRuntime } from '../agent/agent-runtime.ts';
+import type { UtilityModel } from '../agent/utility-model.ts';
 import { MemoryLock } from '../coord/memory/memory-lock.ts';
 import { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
 import { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
@@ -42,7 +42,7 @@ export interface TurnTestService {
 export async function startTurnTestService(options: {
   runtime: AgentRuntime;
   /** The model for the engine's own calls (titles, summaries); none by default. */
-  utilityModel?: LanguageModel;
+  utilityModel?: UtilityModel;
   registry?: MemoryStreamRegistry;
   makeStore?: (database: Database) => SqliteSessionStore;
   queue?: TurnQueue;

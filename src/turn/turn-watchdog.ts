@@ -1,16 +1,28 @@
 import type { LockLease } from '../coord/lock.ts';
 import type { TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
+import { lockKeyOf } from './admit-turn.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
+import type { SessionNotifier } from './session-notifier.ts';
 import { TurnRecorder } from './turn-recorder.ts';
 
-type EndDeps = CompleteTurnDeps & { modelName: string };
+/** What ending a turn outside its run needs. */
+export interface EndTurnDeps extends CompleteTurnDeps {
+  /** Usage without a model of its own is charged to this one. */
+  modelName: string;
+}
+
+/** Only what ending a turn needs, taken from a wider set of options. */
+export function endTurnDepsOf(options: EndTurnDeps): EndTurnDeps {
+  const { store, metrics, lock, registry, logger, modelName } = options;
+  return { store, metrics, lock, registry, logger, modelName };
+}
 
 /**
  * Ends a turn whose runner is gone (the process died, or its lock expired), so its session is
  * free and its subscribers get the terminal events. Safe to race: completeTurn is a CAS.
  */
-export async function interruptTurn(options: { deps: EndDeps; turn: TurnRecord }): Promise<boolean> {
+export async function interruptTurn(options: { deps: EndTurnDeps; turn: TurnRecord }): Promise<boolean> {
   const ended = await endTurnWithoutRunner({
     ...options,
     lease: null,
@@ -33,9 +45,39 @@ export async function interruptTurn(options: { deps: EndDeps; turn: TurnRecord }
   return ended;
 }
 
+/**
+ * Interrupts every running turn nobody runs: not running or admitted in this process
+ * (`runsHere`), and no live lock in its name. Each turn on its own: one that cannot be settled
+ * does not stop the sweep. Returns how many it ended.
+ */
+export async function interruptTurnsWithoutRunner(options: {
+  deps: EndTurnDeps;
+  runsHere: (turnId: string) => boolean;
+  notifier: SessionNotifier;
+}): Promise<number> {
+  const { deps } = options;
+  let interrupted = 0;
+  for (const turn of await deps.store.listRunningTurns()) {
+    if (options.runsHere(turn.id)) continue;
+    try {
+      const holder = await deps.lock.holder(lockKeyOf(turn.sessionId));
+      if (holder?.owner === turn.id) continue;
+      if (!(await interruptTurn({ deps, turn }))) continue;
+      interrupted += 1;
+      await options.notifier.changed({ ownerId: turn.ownerId, sessionId: turn.sessionId });
+    } catch (error) {
+      deps.logger.error(
+        { err: error, session: turn.sessionId, turn: turn.id },
+        'ending a turn without a runner failed',
+      );
+    }
+  }
+  return interrupted;
+}
+
 /** Ends, as stopped by the user, an admitted turn that no runner has started yet. */
 export function cancelQueuedTurn(options: {
-  deps: EndDeps;
+  deps: EndTurnDeps;
   turn: TurnRecord;
   lease: LockLease;
 }): Promise<boolean> {
@@ -47,7 +89,7 @@ export function cancelQueuedTurn(options: {
 }
 
 async function endTurnWithoutRunner(options: {
-  deps: EndDeps;
+  deps: EndTurnDeps;
   turn: TurnRecord;
   lease: LockLease | null;
   outcome: TurnOutcome;

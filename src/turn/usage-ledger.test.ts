@@ -1,7 +1,7 @@
-import { MockLanguageModelV4 } from 'ai/test';
 import { afterEach, expect, test } from 'vitest';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
 import { priceUsage } from '../agent/model-pricing.ts';
+import type { UtilityModel, UtilityResult } from '../agent/utility-model.ts';
 import type { StoredMessage } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { readWholeStream, startTurnTestService, type TurnTestService } from './turn-test-service.ts';
@@ -36,20 +36,16 @@ class TooLongOnceRuntime implements AgentRuntime {
   async forget(): Promise<void> {}
 }
 
-/** The summary model: every call uses 500 input and 50 output tokens. */
-function summaryModel() {
-  return new MockLanguageModelV4({
-    modelId: 'claude-haiku-4-5',
-    doGenerate: async () => ({
-      content: [{ type: 'text', text: 'The user said hello.' }],
-      finishReason: { unified: 'stop', raw: 'end_turn' },
-      usage: {
-        inputTokens: { total: 500, noCache: 500, cacheRead: 0, cacheWrite: 0 },
-        outputTokens: { total: 50, text: 50, reasoning: 0 },
-      },
-      warnings: [],
-    }),
+const summaryTokens = { inputTokens: 500, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+/** The summary model: every call uses 500 input and 50 output tokens of claude-haiku-4-5. */
+function summaryModel(): UtilityModel {
+  const answer = async (): Promise<UtilityResult> => ({
+    text: 'The user said hello.',
+    usage: priceUsage({ model: 'claude-haiku-4-5', tokens: summaryTokens }),
+    model: 'claude-haiku-4-5',
   });
+  return { title: answer, summarise: answer };
 }
 
 let harness: TurnTestService | undefined;
@@ -77,10 +73,7 @@ test('every attempt and the engine’s summary are charged to the turn, each at 
 
   expect(runtime.attempts).toBe(2);
   const attempts = priceUsage({ model, tokens: { ...tokens(1200), outputTokens: 20 } });
-  const summary = priceUsage({
-    model: 'claude-haiku-4-5',
-    tokens: { inputTokens: 500, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0 },
-  });
+  const summary = priceUsage({ model: 'claude-haiku-4-5', tokens: summaryTokens });
   const expected = {
     inputTokens: 1200 + 500,
     outputTokens: 20 + 50,

@@ -33,8 +33,7 @@ describe('the Claude Code process under bubblewrap', () => {
       runtime: 'claude',
       brain,
       env,
-      claudeEnvironmentOverrides: mentionsOn,
-      claudeInterpretsUserText: true,
+      claudeTestOptions: { environmentOverrides: mentionsOn, interpretsUserText: true },
     });
     const inDataDir = join(server.dataDir, 'planted');
     await mkdir(inDataDir);

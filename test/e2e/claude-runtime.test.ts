@@ -81,7 +81,7 @@ describe('claude runtime', () => {
     server = await startTestServer({
       runtime: 'claude',
       // The CLI offers these (to the sub-agent too): only the policy hook stands between them and the machine.
-      unguardedCliTools: ['Bash', 'Write', 'Read'],
+      claudeTestOptions: { unguardedCliTools: ['Bash', 'Write', 'Read'] },
       brain: scriptedBrain([
         {
           when: (request) => isSubagent(request) && request.toolResults.length > 0,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createWebFetchTool } from '../../src/tools/web-fetch.ts';
+import { createWebFetch } from '../../src/tools/web-fetch.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
@@ -49,11 +49,11 @@ describe.each(['baseline', 'claude'] as const)('web_fetch on the %s runtime', (r
       brain,
       env: { AUTOPILOT_WEB_FETCH: 'off' },
       extraTools: () => [
-        createWebFetchTool({
+        createWebFetch({
           maxBytes: 100_000,
           timeoutMs: 10_000,
           testAllowance: { address: '127.0.0.1', port },
-        }),
+        }).tool,
       ],
     });
     const sessionId = await createSession(server);

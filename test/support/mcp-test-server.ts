@@ -1,13 +1,15 @@
 /**
  * A stdio MCP server the tests configure as an operator's server (run with Node's type
  * stripping). `echo` answers; `forbidden` is configured as denied, and leaves a file at
- * `MCP_TEST_MARKER` if it ever runs, so a test can prove it did not.
+ * `MCP_TEST_MARKER` if it ever runs, so a test can prove it did not. With `MCP_TEST_PID_FILE` it
+ * writes its pid there, so a test can kill it.
  */
 import { writeFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
 
+if (process.env.MCP_TEST_PID_FILE) writeFileSync(process.env.MCP_TEST_PID_FILE, String(process.pid));
 const server = new McpServer({ name: 'autopilot-test', version: '1.0.0' });
 
 server.registerTool(

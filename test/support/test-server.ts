@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClaudeTestOptions } from '../../src/agent/claude/claude-test-options.ts';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { type RunningAutopilot, startAutopilot } from '../../src/main.ts';
+import type { E2bClient } from '../../src/sandbox/e2b-client.ts';
 import type { SessionStore } from '../../src/store/session-store.ts';
 import type { AnyToolDefinition } from '../../src/tools/tool.ts';
 import { createLogger } from '../../src/util/logger.ts';
@@ -35,12 +37,10 @@ export async function startTestServer(options: {
   noModel?: boolean;
   extraTools?: () => AnyToolDefinition[];
   wrapStore?: (store: SessionStore) => SessionStore;
-  /** Entries laid over the Claude Code process's environment; null removes one. */
-  claudeEnvironmentOverrides?: Record<string, string | null>;
-  /** The CLI reads user text as it would by default (file mentions…): only to prove confinement. */
-  claudeInterpretsUserText?: boolean;
-  /** Claude Code built-ins offered to the model, so that only the tool policy refuses them. */
-  unguardedCliTools?: string[];
+  /** Protections of the Claude Code process taken away, so that a test proves the others hold. */
+  claudeTestOptions?: ClaudeTestOptions;
+  /** With `env.E2B_API_KEY`: the fake E2B that `bash_exec` runs in (kept across restarts, as E2B would be). */
+  e2bClient?: E2bClient;
 }): Promise<TestServer> {
   const provider = options.provider ?? 'anthropic';
   const fake =
@@ -76,9 +76,8 @@ export async function startTestServer(options: {
       logger,
       extraTools: options.extraTools,
       wrapStore: options.wrapStore,
-      claudeEnvironmentOverrides: options.claudeEnvironmentOverrides,
-      claudeInterpretsUserText: options.claudeInterpretsUserText,
-      unguardedCliTools: options.unguardedCliTools,
+      claudeTestOptions: options.claudeTestOptions,
+      e2bClient: options.e2bClient,
     });
   let server: RunningAutopilot = await start();
 

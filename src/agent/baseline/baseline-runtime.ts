@@ -1,9 +1,9 @@
 import { APICallError } from 'ai';
 import { z } from 'zod';
 import type { ModelConfig } from '../../config/config.ts';
-import type { ToolExecutor } from '../../tools/tool-executor.ts';
+import type { AnyToolDefinition } from '../../tools/tool.ts';
 import { AppError } from '../../util/app-error.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import type { AgentEvent, AgentRunInput, AgentRuntime, AgentTools } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
 import { createLanguageModel, type ModelCallOptions, type StreamingModel } from '../language-model.ts';
 import { priceUsage } from '../model-pricing.ts';
@@ -85,8 +85,8 @@ export class BaselineRuntime implements AgentRuntime {
 }
 
 /** The tools as the provider takes them: name, description, JSON schema. */
-function toolSpecs(executor: ToolExecutor): ModelCallOptions['tools'] {
-  return executor.tools.map((definition) => ({
+function toolSpecs(tools: AgentTools): ModelCallOptions['tools'] {
+  return tools.tools.map((definition) => ({
     type: 'function' as const,
     name: definition.name,
     description: definition.description,
@@ -98,7 +98,7 @@ function toolSpecs(executor: ToolExecutor): ModelCallOptions['tools'] {
 const jsonSchemas = new WeakMap<object, unknown>();
 
 /** A tool's JSON schema, made once: converting zod schemas on every turn is measurable. */
-function inputJsonSchema(definition: ToolExecutor['tools'][number]): unknown {
+function inputJsonSchema(definition: AnyToolDefinition): unknown {
   let schema = jsonSchemas.get(definition);
   if (!schema) {
     schema = z.toJSONSchema(definition.inputSchema, { io: 'input' });

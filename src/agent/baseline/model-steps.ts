@@ -1,5 +1,5 @@
-import type { ToolExecutor, ToolOutcome } from '../../tools/tool-executor.ts';
-import type { AgentEvent } from '../agent-runtime.ts';
+import type { ToolOutcome } from '../../tools/tool.ts';
+import type { AgentEvent, AgentTools } from '../agent-runtime.ts';
 import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
 import type { TokenCounts } from '../model-pricing.ts';
 import type { AssistantPart, ModelPrompt, ToolResultPart } from './model-prompt.ts';
@@ -29,7 +29,7 @@ interface ToolRun {
 export async function* runModelSteps(options: {
   model: StreamingModel;
   prompt: ModelPrompt;
-  tools: ToolExecutor;
+  tools: AgentTools;
   toolSpecs: ModelCallOptions['tools'];
   maxSteps: number;
   maxOutputTokens: number;

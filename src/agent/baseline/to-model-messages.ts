@@ -1,12 +1,12 @@
 import type { AssistantContent, ModelMessage, ToolContent } from 'ai';
-import type { StoredMessage } from '../../store/session-store.ts';
+import type { HistoryMessage } from '../agent-runtime.ts';
 import { userMessageText } from '../attachment-hint.ts';
 
 /**
  * Rebuilds the model conversation from stored rows. Rows of one step (same turn and step)
  * form one assistant message; tool results follow it as one tool message. Markers are skipped.
  */
-export function toModelMessages(history: StoredMessage[]): ModelMessage[] {
+export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
   let assistant = null as { key: string; content: Exclude<AssistantContent, string> } | null;
   let tool = null as ToolContent | null;

@@ -1,4 +1,4 @@
-import { describeAgentRuntimeConformance } from '../agent-runtime-conformance.ts';
+import { describeAgentRuntimeConformance } from '../conformance/agent-runtime-conformance.ts';
 import { ClaudeAgentRuntime } from './claude-runtime.ts';
 
 describeAgentRuntimeConformance(

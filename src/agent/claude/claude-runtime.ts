@@ -4,10 +4,14 @@ import type { ModelConfig } from '../../config/config.ts';
 import { emptyUsage, type Usage } from '../../protocol/index.ts';
 import { confineProcess, type ProcessSpec } from '../../sandbox/agent-confinement.ts';
 import { handOver, runsAsRoot, sandboxUidOf } from '../../sandbox/sandbox-user.ts';
-import type { StoredMessage } from '../../store/session-store.ts';
-import type { StoredTranscript } from '../../store/transcript-store.ts';
 import type { AnyToolDefinition } from '../../tools/tool.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
+import type {
+  AgentEvent,
+  AgentRunInput,
+  AgentRuntime,
+  HistoryMessage,
+  ResumeTranscript,
+} from '../agent-runtime.ts';
 import { hostOf } from '../classify-model-error.ts';
 import { formatConversationHistory, withHistory } from '../conversation-history.ts';
 import { systemPrompt } from '../system-prompt.ts';
@@ -20,6 +24,7 @@ import {
 import { createClaudeHooks } from './claude-hooks.ts';
 import { ClaudeSession } from './claude-session.ts';
 import { ClaudeSessionPool } from './claude-session-pool.ts';
+import type { ClaudeTestOptions } from './claude-test-options.ts';
 import { createToolServer, mcpToolNames } from './claude-tools.ts';
 import { isValidTranscript, restoreTranscript } from './cli-transcript.ts';
 import { runClaudeTurn } from './run-claude-turn.ts';
@@ -38,12 +43,8 @@ export interface ClaudeRuntimeOptions {
   processIdleMs: number;
   /** When set, the CLI itself runs under bubblewrap (SPEC §6, "The agent process is confined too"). */
   confinement?: { bwrapPath: string } | null;
-  /** Tests only: entries laid over the CLI's environment; null removes one. */
-  environmentOverrides?: Record<string, string | null>;
-  /** Tests only: the CLI's own reading of user text (file mentions, slash commands) stays on. */
-  interpretsUserText?: boolean;
-  /** Tests only: built-ins offered besides `Agent`, so the policy hook alone must refuse them. */
-  unguardedCliTools?: string[];
+  /** Tests only: protections taken away so that a test proves the others hold. */
+  testOptions?: ClaudeTestOptions;
 }
 
 /**
@@ -128,7 +129,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
       configDir: folders.config,
       usageBaseline: resume ? usageBaselineOf(resume) : emptyUsage,
       wrapSpawn: await this.#confinement({ input, folders }),
-      composedInput: this.#options.interpretsUserText !== true,
+      composedInput: this.#options.testOptions?.interpretsUserText !== true,
       options: (binding) => this.#queryOptions({ input, folders, tools, binding, resume }),
     });
     return { session, prompt };
@@ -153,7 +154,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
     folders: ClaudeFolders;
     tools: AnyToolDefinition[];
     binding: ClaudeSession['binding'];
-    resume: StoredTranscript | null;
+    resume: ResumeTranscript | null;
   }): Options {
     const { input, folders, binding, resume } = options;
     const { hooks, canUseTool } = createClaudeHooks(binding);
@@ -165,18 +166,18 @@ export class ClaudeAgentRuntime implements AgentRuntime {
           baseUrl: this.#options.model.baseUrl,
           apiKey: this.#options.model.apiKey,
         }),
-        overrides: this.#options.environmentOverrides,
+        overrides: this.#options.testOptions?.environmentOverrides,
       }),
       settingSources: [],
       // User text is data (SPEC §4.0): every message goes as written, never as a command or a file read.
-      verbatimPrompts: this.#options.interpretsUserText !== true,
+      verbatimPrompts: this.#options.testOptions?.interpretsUserText !== true,
       includePartialMessages: true,
       model: this.#options.model.model,
       systemPrompt: systemPrompt(),
       // Built-ins other than the sub-agent tool are not even offered; the hook denies anything else.
       tools: [
         ...(this.#maxSubagents(input) > 0 ? ['Agent'] : []),
-        ...(this.#options.unguardedCliTools ?? []),
+        ...(this.#options.testOptions?.unguardedCliTools ?? []),
       ],
       mcpServers: { autopilot: createToolServer({ tools: options.tools, binding }) },
       hooks,
@@ -186,7 +187,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
           ? narrowAgents({
               agents: this.#options.agents,
               tools: options.tools,
-              unguardedCliTools: this.#options.unguardedCliTools ?? [],
+              unguardedCliTools: this.#options.testOptions?.unguardedCliTools ?? [],
             })
           : {},
       maxTurns: this.#options.maxTurns,
@@ -199,7 +200,7 @@ export class ClaudeAgentRuntime implements AgentRuntime {
   async #prepareResume(options: {
     input: AgentRunInput;
     folders: ClaudeFolders;
-  }): Promise<StoredTranscript | null> {
+  }): Promise<ResumeTranscript | null> {
     const { input, folders } = options;
     const transcript = input.transcript;
     if (transcript?.runtime !== 'claude') return null;
@@ -236,7 +237,7 @@ function withOverrides(options: {
   return env;
 }
 
-function lastTurnIdOf(history: StoredMessage[]): string | null {
+function lastTurnIdOf(history: HistoryMessage[]): string | null {
   for (let index = history.length - 1; index >= 0; index--) {
     const message = history[index]!;
     if (message.role !== 'marker') return message.turnId;
@@ -259,7 +260,7 @@ function narrowAgents(options: {
   );
 }
 
-function usageBaselineOf(transcript: StoredTranscript): Usage {
+function usageBaselineOf(transcript: ResumeTranscript): Usage {
   const value = transcript.metadata.cumulativeUsage as Partial<Usage> | undefined;
   return { ...emptyUsage, ...(value && typeof value === 'object' ? value : {}) };
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../../util/app-error.ts';
+import { onAbort } from '../../util/on-abort.ts';
 import type { AgentEvent, AgentRunInput } from '../agent-runtime.ts';
 import { SubagentTracker } from './claude-hooks.ts';
 import type { ClaudeSession } from './claude-session.ts';
@@ -37,8 +38,8 @@ export async function* runClaudeTurn(options: {
     policy: { ...names, maxSubagents: options.maxSubagents },
     takeFollowUps: input.takeFollowUps,
   });
-  const onAbort = () => void session.close();
-  input.signal.addEventListener('abort', onAbort, { once: true });
+  // A stop that came while the process was being acquired closes it at once.
+  const stopListening = onAbort(input.signal, () => void session.close());
   const adapter = new SdkMessageAdapter({ stash });
   // Until the final result, usage is counted from the stream, so a turn without one is charged too.
   const streamUsage = new StreamUsage();
@@ -90,7 +91,7 @@ export async function* runClaudeTurn(options: {
       break;
     }
   } finally {
-    input.signal.removeEventListener('abort', onAbort);
+    stopListening();
     session.binding.unbind();
   }
 

@@ -1,12 +1,12 @@
 import type { ToolPolicy } from '../../tools/policy.ts';
-import type { ToolExecutor } from '../../tools/tool-executor.ts';
 import type { Logger } from '../../util/logger.ts';
+import type { AgentTools } from '../agent-runtime.ts';
 import type { SubagentTracker } from './claude-hooks.ts';
 import type { ToolOutputStash } from './tool-output-stash.ts';
 
 /** What one turn lends to a long-lived CLI process: its tools, policy state and logger. */
 export interface TurnContext {
-  tools: ToolExecutor;
+  tools: AgentTools;
   policy: ToolPolicy;
   subagents: SubagentTracker;
   stash: ToolOutputStash;

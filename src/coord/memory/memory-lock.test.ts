@@ -1,4 +1,4 @@
-import { describeLockConformance } from '../lock-conformance.ts';
+import { describeLockConformance } from '../conformance/lock-conformance.ts';
 import { MemoryLock } from './memory-lock.ts';
 
 describeLockConformance('memory', async () => ({ lock: new MemoryLock(), cleanup: async () => {} }));

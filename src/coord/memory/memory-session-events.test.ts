@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { SessionEvent } from '../../protocol/index.ts';
-import { describeSessionEventsConformance } from '../session-events-conformance.ts';
+import { describeSessionEventsConformance } from '../conformance/session-events-conformance.ts';
 import { MemorySessionEvents } from './memory-session-events.ts';
 
 describeSessionEventsConformance('memory', async () => ({

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
+import { describeStreamRegistryConformance } from '../conformance/stream-registry-conformance.ts';
 import { eachEvent } from '../each-event.ts';
 import { StreamFullError } from '../stream-capacity.ts';
-import { describeStreamRegistryConformance } from '../stream-registry-conformance.ts';
 import { MemoryStreamRegistry } from './memory-stream-registry.ts';
 
 describeStreamRegistryConformance('memory', async (limits) => ({

@@ -1,4 +1,4 @@
-import { describeTurnQueueConformance } from '../turn-queue-conformance.ts';
+import { describeTurnQueueConformance } from '../conformance/turn-queue-conformance.ts';
 import { MemoryTurnQueue } from './memory-turn-queue.ts';
 
 describeTurnQueueConformance('memory', async () => ({

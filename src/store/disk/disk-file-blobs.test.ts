@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { describeFileBlobsConformance } from '../file-blobs-conformance.ts';
+import { describeFileBlobsConformance } from '../conformance/file-blobs-conformance.ts';
 import { DiskFileBlobs } from './disk-file-blobs.ts';
 
 async function* chunks(...parts: Uint8Array[]): AsyncIterable<Uint8Array> {

@@ -1,4 +1,4 @@
-import { describeFileStoreConformance } from '../file-store-conformance.ts';
+import { describeFileStoreConformance } from '../conformance/file-store-conformance.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteFileStore } from './sqlite-file-store.ts';
 import { SqliteSessionStore } from './sqlite-session-store.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { describeSessionStoreConformance } from '../session-store-conformance.ts';
+import { describeSessionStoreConformance } from '../conformance/session-store-conformance.ts';
 import { createSqliteSessionStore } from './sqlite-session-store.ts';
 
 async function withTemporaryDirectory<T>(run: (directory: string) => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { describeTranscriptStoreConformance } from '../transcript-store-conformance.ts';
+import { describeTranscriptStoreConformance } from '../conformance/transcript-store-conformance.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { SqliteSessionStore } from './sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './sqlite-transcript-store.ts';

@@ -1,6 +1,8 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -83,3 +85,82 @@ test('stdio and streamable HTTP servers become our tools; filters, headers and f
   }
   expect(servers.statuses().local).toEqual({ status: 'closed', tools: 0 });
 });
+
+test('a stdio server whose start-up fails after it connected is not left running', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'autopilot-mcp-hang-'));
+  const pidFile = join(folder, 'pid');
+  try {
+    const servers = await McpServers.connect({
+      servers: {
+        hanging: {
+          type: 'stdio',
+          command: process.execPath,
+          args: [resolve('test/support/mcp-hanging-server.ts')],
+          env: { MCP_TEST_PID_FILE: pidFile },
+        },
+      },
+      connectTimeoutMs: 2_000,
+      callTimeoutMs: 2_000,
+      logger: createLogger({ level: 'silent' }),
+    });
+    expect(servers.statuses()).toEqual({ hanging: { status: 'failed', tools: 0 } });
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('a stdio server that dies after start is reported failed, then reopened with backoff, and its tools work again', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'autopilot-mcp-restart-'));
+  const pidFile = join(folder, 'pid');
+  const servers = await McpServers.connect({
+    servers: {
+      local: {
+        type: 'stdio',
+        command: process.execPath,
+        args: [resolve('test/support/mcp-test-server.ts')],
+        env: { MCP_TEST_PID_FILE: pidFile },
+        allowedTools: ['echo'],
+      },
+    },
+    connectTimeoutMs: 15_000,
+    callTimeoutMs: 15_000,
+    logger: createLogger({ level: 'silent' }),
+    reconnectBaseMs: 50,
+  });
+  const pidOf = async () => Number(await readFile(pidFile, 'utf8'));
+  try {
+    const echo = servers.tools.find((tool) => tool.name === 'mcp__local__echo')!;
+    expect(await echo.execute({ text: 'one' }, context)).toEqual({
+      output: 'echo from MCP: one',
+      isError: false,
+    });
+    const first = await pidOf();
+    process.kill(first, 'SIGKILL');
+
+    // Until it is back, the server is reported failed: what /readyz shows.
+    await waitUntil(() => servers.statuses().local?.status === 'failed');
+    await waitUntil(
+      async () => servers.statuses().local?.status === 'connected' && (await pidOf()) !== first,
+    );
+    expect(servers.statuses()).toEqual({ local: { status: 'connected', tools: 1 } });
+    expect(await echo.execute({ text: 'two' }, context)).toEqual({
+      output: 'echo from MCP: two',
+      isError: false,
+    });
+  } finally {
+    await servers.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+/** Polls until `condition` holds; fails after a generous bound rather than hanging the run. */
+async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 1_000; attempt += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the condition never held');
+}

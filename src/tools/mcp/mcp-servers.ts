@@ -19,6 +19,14 @@ export type McpServerStatus =
 const maxToolNameLength = 64 - 'mcp__autopilot__'.length;
 const toolNamePattern = /^[A-Za-z0-9_-]+$/;
 const maxStderrLineChars = 500;
+const maxReconnectDelayMs = 60_000;
+
+interface StartOptions {
+  name: string;
+  config: McpServerConfig;
+  connectTimeoutMs: number;
+  callTimeoutMs: number;
+}
 
 /**
  * The operator's MCP servers, connected once at start-up. A server that fails to start is
@@ -30,9 +38,13 @@ export class McpServers {
   readonly #tools: AnyToolDefinition[] = [];
   readonly #statuses = new Map<string, McpServerStatus>();
   readonly #logger: Logger;
+  readonly #reconnectBaseMs: number;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #closing = false;
 
-  private constructor(logger: Logger) {
-    this.#logger = logger;
+  private constructor(options: { logger: Logger; reconnectBaseMs: number }) {
+    this.#logger = options.logger;
+    this.#reconnectBaseMs = options.reconnectBaseMs;
   }
 
   static async connect(options: {
@@ -40,8 +52,13 @@ export class McpServers {
     connectTimeoutMs: number;
     callTimeoutMs: number;
     logger: Logger;
+    /** The first wait before reopening a server that went away (default 1 s; tests shorten it). */
+    reconnectBaseMs?: number;
   }): Promise<McpServers> {
-    const servers = new McpServers(options.logger);
+    const servers = new McpServers({
+      logger: options.logger,
+      reconnectBaseMs: options.reconnectBaseMs ?? 1_000,
+    });
     await Promise.all(
       Object.entries(options.servers).map(([name, config]) => servers.#start({ ...options, name, config })),
     );
@@ -58,6 +75,9 @@ export class McpServers {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     await Promise.all(
       [...this.#clients.entries()].map(async ([name, client]) => {
         this.#statuses.set(name, { status: 'closed', tools: 0 });
@@ -66,39 +86,86 @@ export class McpServers {
     );
   }
 
-  async #start(options: {
-    name: string;
-    config: McpServerConfig;
-    connectTimeoutMs: number;
-    callTimeoutMs: number;
-  }): Promise<void> {
-    const { name, config } = options;
+  async #start(options: StartOptions): Promise<void> {
+    const { name } = options;
     const logger = this.#logger.child({ mcpServer: name });
-    const client = new Client({ name: 'autopilot', version: '1.0.0' });
     try {
-      const transport = this.#transport({ config, logger });
-      await client.connect(transport, { timeout: options.connectTimeoutMs });
-      const listed = await client.listTools(undefined, { timeout: options.connectTimeoutMs });
-      const tools = listed.tools
-        .filter((remote) => offered({ server: name, remote, config, logger }))
-        .map((remote) =>
-          createMcpTool({ server: name, remote, client, callTimeoutMs: options.callTimeoutMs }),
-        );
-      this.#clients.set(name, client);
+      const { client, remote } = await this.#open({ ...options, logger });
+      const tools = remote.map((tool) =>
+        createMcpTool({
+          server: name,
+          remote: tool,
+          client: () => this.#clients.get(name),
+          callTimeoutMs: options.callTimeoutMs,
+        }),
+      );
       this.#tools.push(...tools);
-      this.#statuses.set(name, { status: 'connected', tools: tools.length });
-      client.onclose = () => {
-        if (this.#statuses.get(name)?.status === 'connected') {
-          logger.error('the MCP server went away; its tools fail until the server restarts');
-          this.#statuses.set(name, { status: 'failed', tools: 0 });
-        }
-      };
+      this.#attach({ ...options, client, tools: tools.length, logger });
       logger.info({ tools: tools.map((tool) => tool.name) }, 'MCP server connected');
     } catch (error) {
       this.#statuses.set(name, { status: 'failed', tools: 0 });
       logger.error({ err: error }, 'the MCP server could not be started; its tools are not available');
-      await client.close().catch(() => undefined);
     }
+  }
+
+  /** Connects and lists the offered tools; on any failure the client (and a stdio child) is closed. */
+  async #open(options: StartOptions & { logger: Logger }): Promise<{ client: Client; remote: RemoteTool[] }> {
+    const { name, config, logger } = options;
+    const client = new Client({ name: 'autopilot', version: '1.0.0' });
+    try {
+      await client.connect(this.#transport({ config, logger }), { timeout: options.connectTimeoutMs });
+      const listed = await client.listTools(undefined, { timeout: options.connectTimeoutMs });
+      return {
+        client,
+        remote: listed.tools.filter((remote) => offered({ server: name, remote, config, logger })),
+      };
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Makes `client` the server's connection; if it goes away unasked, it is reopened with backoff. */
+  #attach(options: StartOptions & { client: Client; tools: number; logger: Logger }): void {
+    const { name, client, logger } = options;
+    this.#clients.set(name, client);
+    this.#statuses.set(name, { status: 'connected', tools: options.tools });
+    client.onclose = () => {
+      if (this.#closing || this.#clients.get(name) !== client) return;
+      this.#clients.delete(name);
+      this.#statuses.set(name, { status: 'failed', tools: 0 });
+      logger.error('the MCP server went away; reconnecting');
+      this.#reconnect({ ...options, attempt: 0 });
+    };
+  }
+
+  /**
+   * Reopens a server that went away, after `reconnectBaseMs` doubling up to a minute. The tools
+   * registered at start-up stay; they fail with a clear error until the server is back.
+   */
+  #reconnect(options: StartOptions & { tools: number; logger: Logger; attempt: number }): void {
+    const delay = Math.min(this.#reconnectBaseMs * 2 ** options.attempt, maxReconnectDelayMs);
+    const timer = setTimeout(async () => {
+      this.#timers.delete(timer);
+      if (this.#closing) return;
+      try {
+        const { client } = await this.#open(options);
+        if (this.#closing) {
+          await client.close().catch(() => undefined);
+          return;
+        }
+        this.#attach({ ...options, client });
+        options.logger.info({ attempt: options.attempt + 1 }, 'MCP server reconnected');
+      } catch (error) {
+        options.logger.warn(
+          { err: error, attempt: options.attempt + 1 },
+          'reconnecting the MCP server failed',
+        );
+        this.#reconnect({ ...options, attempt: options.attempt + 1 });
+      }
+    }, delay);
+    timer.unref();
+    this.#timers.add(timer);
   }
 
   #transport(options: { config: McpServerConfig; logger: Logger }): Transport {

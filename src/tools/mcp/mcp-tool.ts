@@ -23,16 +23,23 @@ export function mcpToolName(options: { server: string; tool: string }): string {
 export function createMcpTool(options: {
   server: string;
   remote: RemoteTool;
-  client: Client;
+  /** The server's current connection; none while it is being reopened. */
+  client: () => Client | undefined;
   callTimeoutMs: number;
 }): AnyToolDefinition {
-  const { server, remote, client } = options;
+  const { server, remote } = options;
   return {
     name: mcpToolName({ server, tool: remote.name }),
     description: `${remote.description ?? remote.name} (from the MCP server "${server}")`.slice(0, 2_000),
     inputSchema: toZodSchema(remote.inputSchema),
     async execute(input, context) {
       let result: Awaited<ReturnType<Client['callTool']>>;
+      const client = options.client();
+      if (!client) {
+        throw new ToolError(
+          `The MCP server "${server}" is not connected; it is being restarted. Try again later.`,
+        );
+      }
       try {
         result = await client.callTool(
           { name: remote.name, arguments: input as Record<string, unknown> },

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Sandbox, SandboxExecRequest } from './sandbox.ts';
+import type { Sandbox, SandboxExecRequest } from '../sandbox.ts';
 
 export type SandboxFactory = (options: { maxOutputBytes: number }) => Promise<{
   sandbox: Sandbox;

@@ -10,11 +10,11 @@ import {
   startFakeAnthropicServer,
   textReply,
   toolReply,
-} from '../../test/support/fake-model/index.ts';
-import { ToolExecutor } from '../tools/tool-executor.ts';
-import { isAppError } from '../util/app-error.ts';
-import { createLogger } from '../util/logger.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime } from './agent-runtime.ts';
+} from '../../../test/support/fake-model/index.ts';
+import { ToolExecutor } from '../../tools/tool-executor.ts';
+import { isAppError } from '../../util/app-error.ts';
+import { createLogger } from '../../util/logger.ts';
+import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 
 /** Builds the runtime under test against the fake Anthropic server at `baseUrl`. */
 export type MakeAgentRuntime = (options: { baseUrl: string; stateDir: string }) => AgentRuntime;
@@ -138,11 +138,13 @@ export function describeAgentRuntimeConformance(name: string, makeRuntime: MakeA
 
     test('a prompt-too-long error is classified as such', async () => {
       fake.setBrain(() => promptTooLong());
-      const { error } = await collect(inputFor({ prompt: 'far too long' }));
+      const { events, error } = await collect(inputFor({ prompt: 'far too long' }));
       expect(isAppError(error) ? error.code : error).toBe('prompt_too_long');
+      // A refused request uses nothing: a runtime may report zero usage or none.
+      expect(usageCount(events)).toBeLessThanOrEqual(1);
     });
 
-    test('a turn that fails after a model call reports its usage at most once', async () => {
+    test('a turn that fails after a model call reports that call’s usage exactly once', async () => {
       fake.setBrain((request) =>
         request.toolResults.length > 0
           ? promptTooLong()
@@ -150,7 +152,9 @@ export function describeAgentRuntimeConformance(name: string, makeRuntime: MakeA
       );
       const { events, error } = await collect(inputFor({ prompt: 'use the tool' }));
       expect(error).not.toBeNull();
-      expect(usageCount(events)).toBeLessThanOrEqual(1);
+      expect(usageCount(events)).toBe(1);
+      const usage = events.find((event) => event.type === 'usage');
+      expect(usage?.type === 'usage' && usage.usage.inputTokens).toBeGreaterThan(0);
     });
 
     test('abort ends the run promptly, mid tool call', async () => {
@@ -170,6 +174,17 @@ export function describeAgentRuntimeConformance(name: string, makeRuntime: MakeA
       expect(Date.now() - abortedAt).toBeLessThan(10_000);
       const text = events.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join('');
       expect(text).not.toContain('Done waiting.');
+      // A stopped turn is still charged for the model call it made.
+      expect(usageCount(events)).toBe(1);
+    });
+
+    test('a stop that comes before the run starts ends it without a reply', async () => {
+      fake.setBrain(() => textReply('A reply nobody asked for.'));
+      const controller = new AbortController();
+      controller.abort();
+      const { events } = await collect(inputFor({ prompt: 'hello', signal: controller.signal }));
+      const text = events.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join('');
+      expect(text).not.toContain('nobody asked');
     });
   });
 }

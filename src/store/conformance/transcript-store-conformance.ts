@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { alice, bob, waitForNextMillisecond } from './conformance/conformance-support.ts';
-import type { Scope, SessionStore } from './session-store.ts';
-import type { StoredTranscript, TranscriptStore } from './transcript-store.ts';
+import type { Scope, SessionStore } from '../session-store.ts';
+import type { StoredTranscript, TranscriptStore } from '../transcript-store.ts';
+import { alice, bob, waitForNextMillisecond } from './conformance-support.ts';
 
 /**
  * `sessions` must share the transcripts' database: transcripts belong to its sessions and go

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { TurnJob, TurnQueue } from './turn-queue.ts';
+import type { TurnJob, TurnQueue } from '../turn-queue.ts';
 
 export type TurnQueueFactory = () => Promise<{ queue: TurnQueue; cleanup: () => Promise<void> }>;
 

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe } from 'vitest';
-import { describeMessageConformance } from './conformance/message-conformance.ts';
-import { describeRegenerateConformance } from './conformance/regenerate-conformance.ts';
-import { describeSessionConformance } from './conformance/session-conformance.ts';
-import { describeTurnConformance } from './conformance/turn-conformance.ts';
-import { describeUsageConformance } from './conformance/usage-conformance.ts';
-import { describeWaitingConformance } from './conformance/waiting-conformance.ts';
-import type { SessionStore } from './session-store.ts';
+import type { SessionStore } from '../session-store.ts';
+import { describeMessageConformance } from './message-conformance.ts';
+import { describeRegenerateConformance } from './regenerate-conformance.ts';
+import { describeSessionConformance } from './session-conformance.ts';
+import { describeTurnConformance } from './turn-conformance.ts';
+import { describeUsageConformance } from './usage-conformance.ts';
+import { describeWaitingConformance } from './waiting-conformance.ts';
 
 export type SessionStoreFactory = () => Promise<{ store: SessionStore; cleanup: () => Promise<void> }>;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { FileBlobs } from './file-blobs.ts';
+import type { FileBlobs } from '../file-blobs.ts';
 
 /** `maxBytes` of the returned blobs must be `limit`. */
 export type FileBlobsFactory = (limit: number) => Promise<{ blobs: FileBlobs; cleanup: () => Promise<void> }>;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { StreamChunk, StreamEvent } from '../protocol/index.ts';
-import { eachEvent } from './each-event.ts';
-import { StreamFullError, type StreamLimits } from './stream-capacity.ts';
-import type { StreamRegistry } from './stream-registry.ts';
+import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
+import { eachEvent } from '../each-event.ts';
+import { StreamFullError, type StreamLimits } from '../stream-capacity.ts';
+import type { StreamRegistry } from '../stream-registry.ts';
 
 /** `limits`, when given, are the registry's caps (in events and bytes of chunk JSON). */
 export type StreamRegistryFactory = (

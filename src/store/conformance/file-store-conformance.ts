@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { alice, bob } from './conformance/conformance-support.ts';
-import type { FileStore, NewFile } from './file-store.ts';
-import type { SessionStore } from './session-store.ts';
+import type { FileStore, NewFile } from '../file-store.ts';
+import type { SessionStore } from '../session-store.ts';
+import { alice, bob } from './conformance-support.ts';
 
 /** `sessions` must share the files' database: a session's files go when the session is deleted. */
 export type FileStoreFactory = () => Promise<{

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { SessionEvent } from '../protocol/index.ts';
-import { type SessionEvents, sessionIdOf } from './session-events.ts';
+import type { SessionEvent } from '../../protocol/index.ts';
+import { type SessionEvents, sessionIdOf } from '../session-events.ts';
 
 export type SessionEventsFactory = () => Promise<{
   events: SessionEvents;

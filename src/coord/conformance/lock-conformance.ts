@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Lock } from './lock.ts';
+import type { Lock } from '../lock.ts';
 
 export type LockFactory = () => Promise<{
   lock: Lock;

@@ -1,0 +1,20 @@
+import type { Usage } from '../protocol/index.ts';
+
+/** What one call of the engine's own model produced, priced. */
+export interface UtilityResult {
+  text: string;
+  usage: Usage;
+  /** The model that answered, as the usage ledger names it. */
+  model: string;
+}
+
+/**
+ * The model for the engine's own calls, outside any turn's agent: session titles and the
+ * summary of a conversation that no longer fits. Both reject on failure; the caller falls back.
+ */
+export interface UtilityModel {
+  /** A 3–6 word title for a conversation that starts with `text`; gives up after a short timeout. */
+  title(options: { text: string }): Promise<UtilityResult>;
+  /** A summary of `transcript` that lets an agent continue the conversation. */
+  summarise(options: { transcript: string; signal: AbortSignal }): Promise<UtilityResult>;
+}

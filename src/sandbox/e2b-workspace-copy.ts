@@ -1,0 +1,125 @@
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../util/logger.ts';
+import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
+import { openWorkspaceFile } from './open-workspace-file.ts';
+import { PathError, resolveWorkspacePath } from './workspace-path.ts';
+
+/** The remote workspace's regular files as a command found them: path → size and modification. */
+export type RemoteSnapshot = Map<string, string>;
+
+/**
+ * Per file, the host's and the remote's signatures (size, modification, inode) when both last
+ * held the same content: while neither changed, the file is not uploaded again.
+ */
+export type SyncedFiles = Map<string, { host: string; remote: string }>;
+
+/**
+ * Makes the remote workspace hold exactly the host workspace's regular files: the host is the
+ * source of truth, so a file deleted there (by `delete_file`) is deleted remotely too instead of
+ * coming back after the next command. Symlinks and anything else on the host stay behind; files
+ * unchanged on both sides since they were last in step are not sent again. Returns the remote's
+ * files as the command will find them.
+ */
+export async function upload(options: {
+  remote: E2bRemote;
+  workspaceDir: string;
+  remoteDir: string;
+  synced: SyncedFiles;
+}): Promise<RemoteSnapshot> {
+  const { remote, workspaceDir, remoteDir, synced } = options;
+  const local = await listHostFiles(workspaceDir);
+  const present = snapshotOf(await remote.listFiles(remoteDir));
+  for (const path of present.keys()) {
+    if (local.has(path)) continue;
+    await remote.removeFile(`${remoteDir}/${path}`);
+    synced.delete(path);
+  }
+  const sent = new Map<string, string>();
+  for (const path of local) {
+    const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'read' });
+    try {
+      const host = hostSignature(await handle.stat());
+      const known = synced.get(path);
+      if (known?.host === host && known.remote === present.get(path)) continue;
+      await remote.writeFile({ path: `${remoteDir}/${path}`, data: await handle.readFile() });
+      sent.set(path, host);
+    } finally {
+      await handle.close();
+    }
+  }
+  const snapshot = snapshotOf(await remote.listFiles(remoteDir));
+  for (const [path, host] of sent) {
+    const remoteSignature = snapshot.get(path);
+    if (remoteSignature) synced.set(path, { host, remote: remoteSignature });
+  }
+  return snapshot;
+}
+
+/**
+ * Brings back what the command changed: files it made or modified are copied into the
+ * workspace, each through `openWorkspaceFile` (no write through a host link, no name leading
+ * outside), and files it deleted are deleted. Files it did not touch are left alone, so a file
+ * tool's write on the host while the command ran is not undone.
+ */
+export async function download(options: {
+  remote: E2bRemote;
+  workspaceDir: string;
+  remoteDir: string;
+  before: RemoteSnapshot;
+  synced: SyncedFiles;
+  logger: Logger;
+}): Promise<void> {
+  const { remote, workspaceDir, remoteDir, before, synced } = options;
+  const after = snapshotOf(await remote.listFiles(remoteDir));
+  for (const [path, signature] of after) {
+    if (before.get(path) === signature) continue;
+    try {
+      const target = await resolveWorkspacePath({ workspaceDir, path });
+      await mkdir(dirname(target), { recursive: true });
+      const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'write' });
+      try {
+        await handle.writeFile(await remote.readFile(`${remoteDir}/${path}`));
+        synced.set(path, { host: hostSignature(await handle.stat()), remote: signature });
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (!(error instanceof PathError)) throw error;
+      options.logger.warn({ path, reason: error.message }, 'a file from the E2B sandbox was not copied back');
+    }
+  }
+  for (const path of before.keys()) {
+    if (after.has(path)) continue;
+    synced.delete(path);
+    const target = await resolveWorkspacePath({ workspaceDir, path });
+    if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
+  }
+}
+
+function hostSignature(stats: Stats): string {
+  return `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
+}
+
+function snapshotOf(files: E2bRemoteFile[]): RemoteSnapshot {
+  return new Map(
+    files
+      .filter((file) => file.type === 'file')
+      .map((file) => [file.path, `${file.size}:${file.modifiedMs}`]),
+  );
+}
+
+/** The workspace's regular files, relative and `/`-separated; links are not followed. */
+async function listHostFiles(workspaceDir: string): Promise<Set<string>> {
+  const files = new Set<string>();
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await readdir(join(workspaceDir, relative), { withFileTypes: true })) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) files.add(path);
+    }
+  };
+  await walk('');
+  return files;
+}
