@@ -136,7 +136,31 @@ function formatLoadReport(options: {
     latency,
     cost,
     `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms.`,
-    `The AI SDK's own share, in the bench process (${sdkCostTurns} streams of the same fake): reading them with a bare SSE reader costs ${options.sdkCost.rawUsPerDelta.toFixed(1)} µs of CPU per delta, through \`streamText\` ${options.sdkCost.sdkUsPerDelta.toFixed(1)} µs, so the SDK adds ${(options.sdkCost.sdkUsPerDelta - options.sdkCost.rawUsPerDelta).toFixed(1)} µs per delta before our server does anything.`,
+    sdkCostTable(options.sdkCost),
     'Times in milliseconds from just before the POST (first token) or from the fake writing the delta (per-token delay).',
   ].join('\n\n');
+}
+
+/** The model client's layers, each read over the same streams in the bench process. */
+function sdkCostTable(cost: SdkCost): string {
+  const us = (value: number) => value.toFixed(1);
+  const layer = (row: [name: string, value: number]) => [row[0], us(row[1]), us(row[1] - cost.rawUsPerDelta)];
+  const table = toMarkdownTable({
+    header: ['model client layer (bench process)', 'CPU per delta (µs)', 'over a bare reader (µs)'],
+    rows: [
+      layer(['bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta]),
+      layer(["+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta]),
+      layer(["+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta]),
+      layer([
+        'our step loop over `doStream` (the baseline runtime, OpenAI-compatible)',
+        cost.stepsUsPerDelta,
+      ]),
+      layer([
+        'our step loop over our Messages API client (the baseline runtime, Anthropic)',
+        cost.ownClientUsPerDelta,
+      ]),
+      layer(['`streamText` over `doStream` (the baseline runtime before)', cost.sdkUsPerDelta]),
+    ],
+  });
+  return `The model client's own cost, apart from the server (${sdkCostTurns} streams of the same fake read in the bench process, each layer in turn; the fake's writing is in every row):\n\n${table}`;
 }

@@ -45,16 +45,7 @@ export async function measureDirectTurn(options: {
   text: string;
 }): Promise<LoadTurnSample> {
   const startedAt = performance.now();
-  const response = await fetch(`${options.modelUrl}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': 'load-key' },
-    body: JSON.stringify({
-      model: 'claude-load',
-      max_tokens: 1024,
-      stream: true,
-      messages: [{ role: 'user', content: options.text }],
-    }),
-  });
+  const response = await postToFake(options);
   if (response.status !== 200 || !response.body) throw new Error(`the fake answered ${response.status}`);
   return readTimedStream({
     body: response.body,
@@ -64,6 +55,20 @@ export async function measureDirectTurn(options: {
       const isText = event.type === 'content_block_delta' && event.delta?.type === 'text_delta';
       return isText ? (event.delta?.text ?? '') : undefined;
     },
+  });
+}
+
+/** The model request the load turns make, sent straight to the fake. */
+export function postToFake(options: { modelUrl: string; text: string }): Promise<Response> {
+  return fetch(`${options.modelUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'load-key' },
+    body: JSON.stringify({
+      model: 'claude-load',
+      max_tokens: 1024,
+      stream: true,
+      messages: [{ role: 'user', content: options.text }],
+    }),
   });
 }
 

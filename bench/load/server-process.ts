@@ -30,7 +30,8 @@ export async function startServerProcess(options: {
   modelUrl: string;
   env?: Record<string, string>;
 }): Promise<ServerProcess> {
-  const root = join(import.meta.dirname, '..', '..');
+  // `AUTOPILOT_BENCH_SERVER_ROOT=<checkout>` runs another checkout's server (a before/after pair).
+  const root = process.env.AUTOPILOT_BENCH_SERVER_ROOT ?? join(import.meta.dirname, '..', '..');
   const dataDir = await mkdtemp(join(tmpdir(), 'autopilot-load-'));
   const port = await findFreePort();
   const child = spawn(

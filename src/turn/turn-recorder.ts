@@ -1,12 +1,12 @@
 import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
-import { StreamFullError } from '../coord/stream-capacity.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
 import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
-import { AppError } from '../util/app-error.ts';
+import type { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
-import { ShownParts } from './shown-parts.ts';
+import { ChunkPublisher } from './turn-recorder-publisher.ts';
+import { TurnRows } from './turn-recorder-rows.ts';
 
 /** A steered message a running turn took: stored (and shown) once the tool calls in flight end. */
 export interface FollowUp {
@@ -26,18 +26,13 @@ interface OpenBlock {
 /**
  * Turns runtime events into numbered stream chunks and stored rows. Each completed block (text,
  * reasoning, tool call, tool result) is written as soon as it completes; chunks and writes keep
- * their order. `finalize` closes whatever is still open, so no spinner is left spinning.
+ * their order (`ChunkPublisher`, `TurnRows`). `finalize` closes whatever is still open, so no
+ * spinner is left spinning.
  */
 export class TurnRecorder {
-  readonly #registry: StreamRegistry;
-  readonly #store: SessionStore;
-  readonly #scope: Scope;
-  readonly #turnId: string;
   readonly #logger: Logger;
-  #publishing: Promise<unknown> = Promise.resolve();
-  #persisting: Promise<unknown> = Promise.resolve();
-  #persistError: AppError | null = null;
-  readonly #onStorageFailure: (error: AppError) => void;
+  readonly #publisher: ChunkPublisher;
+  readonly #rows: TurnRows;
   #step = -1;
   #stepOpen = false;
   readonly #blocks = new Map<string, OpenBlock>();
@@ -48,7 +43,6 @@ export class TurnRecorder {
   #usage: Usage = emptyUsage;
   #model: string | null = null;
   #visibleOutput = false;
-  #lastSeq = 0;
   #transcript: RuntimeTranscript | null = null;
   readonly #followUps: FollowUp[] = [];
 
@@ -61,12 +55,19 @@ export class TurnRecorder {
     /** Called once, on the first failed write: the turn must stop, as nothing more it does is kept. */
     onStorageFailure?: (error: AppError) => void;
   }) {
-    this.#onStorageFailure = options.onStorageFailure ?? (() => {});
-    this.#registry = options.registry;
-    this.#store = options.store;
-    this.#scope = options.scope;
-    this.#turnId = options.turnId;
     this.#logger = options.logger;
+    this.#publisher = new ChunkPublisher({
+      registry: options.registry,
+      streamId: options.turnId,
+      logger: options.logger,
+    });
+    this.#rows = new TurnRows({
+      store: options.store,
+      scope: options.scope,
+      turnId: options.turnId,
+      logger: options.logger,
+      onStorageFailure: options.onStorageFailure ?? (() => {}),
+    });
   }
 
   get usage(): Usage {
@@ -75,7 +76,7 @@ export class TurnRecorder {
 
   /** The seq of the last row this turn stored (0 if none). */
   get lastSeq(): number {
-    return this.#lastSeq;
+    return this.#rows.lastSeq;
   }
 
   /** The runtime's transcript after this turn, if it produced a valid one. */
@@ -119,21 +120,10 @@ export class TurnRecorder {
     for (const { messageId, text } of followUps) {
       this.publish({ type: 'data-follow-up', data: { messageId, text } });
     }
-    // They stop waiting in the transaction that stores them, so a crash can lose neither.
-    const step = Math.max(this.#step, 0);
-    const ids = followUps.map((followUp) => followUp.id);
-    this.#persisting = this.#persisting
-      .then(async () => {
-        if (this.#persistError) return;
-        const stored = await this.#store.deliverWaitingMessages({
-          ...this.#scope,
-          turnId: this.#turnId,
-          step,
-          ids,
-        });
-        for (const row of stored) this.#lastSeq = Math.max(this.#lastSeq, row.seq);
-      })
-      .catch((error: unknown) => this.#failStorage({ error, what: 'a steered message' }));
+    this.#rows.deliverWaiting({
+      ids: followUps.map((followUp) => followUp.id),
+      step: Math.max(this.#step, 0),
+    });
   }
 
   /** Starts a retry attempt: a failed attempt's transcript does not count; what it used does. */
@@ -147,26 +137,8 @@ export class TurnRecorder {
   }
 
   publish(chunk: StreamChunk): void {
-    const streamId = this.#turnId;
-    // One failed append (a registry outage, a runaway turn's full stream) must not stop the chain:
-    // the terminal events still have to be tried.
-    this.#publishing = this.#publishing
-      .then(async () => {
-        if (this.#shown.hides(chunk)) return;
-        await this.#registry.append(streamId, chunk);
-      })
-      .catch((error: unknown) => {
-        if (error instanceof StreamFullError) {
-          // Its part never reached the client, so neither may the chunks that continue or close it.
-          this.#shown.refused(chunk);
-          this.#logger.warn({ chunk: chunk.type }, 'the stream is full; chunk not shown');
-          return;
-        }
-        this.#logger.error({ err: error, chunk: chunk.type }, 'publishing a chunk failed');
-      });
+    this.#publisher.publish(chunk);
   }
-
-  readonly #shown = new ShownParts();
 
   handle(event: AgentEvent): void {
     switch (event.type) {
@@ -242,8 +214,8 @@ export class TurnRecorder {
 
   /** Waits until every chunk is published and every row is stored; throws if a write failed. */
   async flush(): Promise<void> {
-    await Promise.all([this.#publishing, this.#persisting]);
-    if (this.#persistError) throw this.#persistError;
+    await this.#publisher.flush();
+    await this.#rows.flush();
   }
 
   #openStep(): void {
@@ -337,26 +309,6 @@ export class TurnRecorder {
   }
 
   #persist(message: NewMessage): void {
-    const row: NewMessage = { ...message, turnId: this.#turnId, step: Math.max(this.#step, 0) };
-    this.#persisting = this.#persisting
-      .then(async () => {
-        // After a failed write nothing more is stored: later rows would leave a hole in the history.
-        if (this.#persistError) return;
-        const stored = await this.#store.appendMessage({ ...this.#scope, message: row });
-        this.#lastSeq = Math.max(this.#lastSeq, stored.seq);
-      })
-      .catch((error: unknown) => this.#failStorage({ error, what: `a ${row.role} message` }));
-  }
-
-  /** The first failed write stops the turn with `storage_error`; nothing after it is stored. */
-  #failStorage(options: { error: unknown; what: string }): void {
-    this.#logger.error({ err: options.error }, `storing ${options.what} failed; stopping the turn`);
-    if (this.#persistError) return;
-    this.#persistError = new AppError(
-      'storage_error',
-      'Autopilot could not save this conversation, so the reply was stopped. Please try again.',
-      { cause: options.error, retryable: true },
-    );
-    this.#onStorageFailure(this.#persistError);
+    this.#rows.append({ message, step: Math.max(this.#step, 0) });
   }
 }

@@ -1,40 +1,46 @@
-import {
-  APICallError,
-  isStepCount,
-  jsonSchema,
-  type LanguageModel,
-  RetryError,
-  streamText,
-  type TextStreamPart,
-  type ToolSet,
-  tool,
-} from 'ai';
+import { APICallError } from 'ai';
 import { z } from 'zod';
 import type { ModelConfig } from '../../config/config.ts';
-import type { AnyToolDefinition, ToolOutcome } from '../../tools/tool.ts';
+import type { AnyToolDefinition } from '../../tools/tool.ts';
 import { AppError } from '../../util/app-error.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime, AgentTools } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
-import { createLanguageModel } from '../language-model.ts';
-import { priceModelUsage, priceUsage, type TokenCounts } from '../model-pricing.ts';
+import { createLanguageModel, type ModelCallOptions, type StreamingModel } from '../language-model.ts';
+import { priceUsage } from '../model-pricing.ts';
 import { systemPrompt } from '../system-prompt.ts';
-import { RawStepUsage } from './raw-step-usage.ts';
+import { AnthropicMessagesClient } from './anthropic-messages.ts';
+import { toModelPrompt } from './model-prompt.ts';
+import { runModelSteps } from './model-steps.ts';
 import { toModelMessages } from './to-model-messages.ts';
 
 /** Within every current model's output limit; unknown models otherwise get a compatibility warning. */
 const maxOutputTokens = 16_000;
 
-/** The AI SDK runtime: multi-step `streamText` with our tools, on Anthropic or any OpenAI-compatible endpoint. */
+/**
+ * The baseline runtime on Anthropic or any OpenAI-compatible endpoint: our own step loop
+ * (`model-steps.ts`) runs the tools between model calls, without `streamText`'s per-part stream
+ * transforms. Anthropic calls go through our minimal Messages API client; OpenAI-compatible ones
+ * through the AI SDK's provider (`doStream`).
+ */
 export class BaselineRuntime implements AgentRuntime {
   readonly usesTranscript = false;
   readonly kind = 'baseline' as const;
-  readonly #model: LanguageModel;
+  readonly #model: StreamingModel;
   readonly #modelName: string;
   readonly #maxSteps: number;
   readonly #providerHost: string | undefined;
 
   constructor(options: { model: ModelConfig; maxSteps: number }) {
-    this.#model = createLanguageModel(options.model);
+    const { model } = options;
+    // Anthropic through our own minimal client; OpenAI-compatible endpoints through the AI SDK's provider.
+    this.#model =
+      model.provider === 'anthropic'
+        ? new AnthropicMessagesClient({
+            baseUrl: model.baseUrl,
+            apiKey: model.apiKey ?? '',
+            model: model.model,
+          })
+        : createLanguageModel(model);
     this.#modelName = options.model.model;
     this.#providerHost = hostOf(options.model.baseUrl);
     this.#maxSteps = options.maxSteps;
@@ -45,145 +51,48 @@ export class BaselineRuntime implements AgentRuntime {
   async forget(_sessionId: string): Promise<void> {}
 
   async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
-    const result = streamText({
+    const steps = runModelSteps({
       model: this.#model,
-      instructions: systemPrompt(),
-      messages: [
-        ...toModelMessages(input.history),
-        {
-          role: 'user',
-          content: [
-            { type: 'text', text: input.prompt },
-            ...input.images.map((image) => ({
-              type: 'image' as const,
-              image: image.data,
-              mediaType: image.mediaType,
-            })),
-          ],
-        },
-      ],
-      tools: toAiTools(input.tools),
-      stopWhen: isStepCount(this.#maxSteps),
-      abortSignal: input.signal,
+      prompt: toModelPrompt({
+        system: systemPrompt(),
+        history: toModelMessages(input.history),
+        prompt: input.prompt,
+        images: input.images,
+      }),
+      tools: input.tools,
+      toolSpecs: toolSpecs(input.tools),
+      maxSteps: this.#maxSteps,
       // The turn engine owns retries (and never retries after output was shown).
-      maxRetries: 0,
-      maxOutputTokens: maxOutputTokens,
-      // Usage of a step that never finishes (a stop, a cut connection) is only in the raw events.
-      includeRawChunks: true,
-      // Errors reach us through the stream and are logged, structured, by the turn engine; the
-      // SDK's default would print raw provider text to the console.
-      onError: () => {},
+      maxOutputTokens,
+      signal: input.signal,
     });
-
-    const inFlight = new RawStepUsage();
     try {
-      yield* this.#events({ stream: result.stream, inFlight });
-    } catch (error) {
-      // A step cut short by an error still used what the provider reported for it.
-      const unfinished = inFlight.take();
-      if (unfinished) yield this.#usageEvent(unfinished);
-      throw toAppError({ error, providerHost: this.#providerHost });
-    }
-  }
-
-  #usageEvent(tokens: TokenCounts): AgentEvent {
-    return { type: 'usage', usage: priceUsage({ model: this.#modelName, tokens }), model: this.#modelName };
-  }
-
-  async *#events(options: {
-    stream: AsyncIterable<TextStreamPart<ToolSet>>;
-    inFlight: RawStepUsage;
-  }): AsyncIterable<AgentEvent> {
-    const { inFlight } = options;
-    for await (const part of options.stream) {
-      switch (part.type) {
-        case 'raw':
-          inFlight.observe(part.rawValue);
-          break;
-        case 'start-step':
-          yield { type: 'step-start' };
-          break;
-        case 'finish-step':
-          inFlight.take();
+      for await (const event of steps) {
+        if (event.type === 'tokens') {
           yield {
             type: 'usage',
-            usage: priceModelUsage({ model: this.#modelName, usage: part.usage }),
+            usage: priceUsage({ model: this.#modelName, tokens: event.tokens }),
             model: this.#modelName,
           };
-          yield { type: 'step-finish' };
-          break;
-        case 'text-start':
-        case 'reasoning-start':
-        case 'text-end':
-        case 'reasoning-end':
-          yield { type: part.type, id: part.id };
-          break;
-        case 'text-delta':
-        case 'reasoning-delta':
-          if (part.text) yield { type: part.type, id: part.id, delta: part.text };
-          break;
-        case 'tool-input-start':
-          yield { type: 'tool-input-start', toolCallId: part.id, toolName: part.toolName };
-          break;
-        case 'tool-call':
-          yield {
-            type: 'tool-call',
-            toolCallId: part.toolCallId,
-            toolName: part.toolName,
-            input: part.input,
-          };
-          break;
-        case 'tool-result': {
-          const outcome = part.output as ToolOutcome;
-          yield {
-            type: 'tool-result',
-            toolCallId: part.toolCallId,
-            output: outcome.output,
-            isError: outcome.isError,
-          };
-          break;
+        } else {
+          yield event;
         }
-        case 'tool-error':
-          yield {
-            type: 'tool-result',
-            toolCallId: part.toolCallId,
-            output: errorText(part.error),
-            isError: true,
-          };
-          break;
-        case 'error':
-          throw toAppError({ error: part.error, providerHost: this.#providerHost });
-        case 'abort': {
-          const unfinished = inFlight.take();
-          if (unfinished) yield this.#usageEvent(unfinished);
-          return;
-        }
-        default:
-          break;
       }
+    } catch (error) {
+      throw toAppError({ error, providerHost: this.#providerHost });
     }
   }
 }
 
-function toAiTools(executor: AgentTools) {
-  return Object.fromEntries(
-    executor.tools.map((definition) => [
-      definition.name,
-      tool({
-        description: definition.description,
-        // No validation here: the executor validates, so both runtimes answer bad input the same way.
-        inputSchema: jsonSchema<unknown>(inputJsonSchema(definition) as never),
-        execute: (toolInput, options) =>
-          executor.execute({ toolCallId: options.toolCallId, toolName: definition.name, input: toolInput }),
-        toModelOutput: ({ output }) => {
-          const outcome = output as ToolOutcome;
-          return outcome.isError
-            ? { type: 'error-text', value: outcome.modelText }
-            : { type: 'text', value: outcome.modelText };
-        },
-      }),
-    ]),
-  );
+/** The tools as the provider takes them: name, description, JSON schema. */
+function toolSpecs(tools: AgentTools): ModelCallOptions['tools'] {
+  return tools.tools.map((definition) => ({
+    type: 'function' as const,
+    name: definition.name,
+    description: definition.description,
+    // No validation here: the executor validates, so both runtimes answer bad input the same way.
+    inputSchema: inputJsonSchema(definition) as never,
+  }));
 }
 
 const jsonSchemas = new WeakMap<object, unknown>();
@@ -201,7 +110,6 @@ function inputJsonSchema(definition: AnyToolDefinition): unknown {
 function toAppError(options: { error: unknown; providerHost: string | undefined }): AppError {
   const { error, providerHost } = options;
   if (error instanceof AppError) return error;
-  if (RetryError.isInstance(error)) return toAppError({ error: error.lastError, providerHost });
   if (APICallError.isInstance(error)) {
     return classifyModelError({
       status: error.statusCode,
@@ -224,6 +132,9 @@ function causeChainText(error: unknown): string {
   return texts.join(': ');
 }
 
+/** An Error's message; a provider's mid-stream error event arrives as a plain object with one. */
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }

@@ -23,6 +23,8 @@ export class RawStepUsage {
   #tokens: TokenCounts | null = null;
 
   observe(rawValue: unknown): void {
+    // Every streamed delta passes here: only the few events that can carry usage are validated.
+    if (!mayCarryUsage(rawValue)) return;
     const parsed = rawEventSchema.safeParse(rawValue);
     if (!parsed.success) return;
     const event = parsed.data;
@@ -55,4 +57,10 @@ export class RawStepUsage {
     this.#tokens = null;
     return tokens;
   }
+}
+
+function mayCarryUsage(rawValue: unknown): boolean {
+  if (typeof rawValue !== 'object' || rawValue === null) return false;
+  const event = rawValue as { type?: unknown; usage?: unknown };
+  return event.type === 'message_start' || event.type === 'message_delta' || event.usage != null;
 }

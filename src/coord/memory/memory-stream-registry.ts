@@ -129,6 +129,8 @@ function push(log: Log, chunk: StreamChunk): number {
 }
 
 function wake(log: Log): void {
+  // Called for every appended event: most have no reader waiting (it is still writing the last batch).
+  if (log.waiters.size === 0) return;
   const waiters = [...log.waiters];
   log.waiters.clear();
   for (const resolve of waiters) resolve();
@@ -143,27 +145,34 @@ async function* readLog(options: {
   signal?: AbortSignal;
 }): AsyncGenerator<StreamEvent[]> {
   const { log, signal } = options;
-  // Event ids are 1-based and dense, so the next event to deliver sits at index `cursor`.
-  let cursor = Math.max(0, options.after);
-  while (!signal?.aborted) {
-    while (cursor < log.events.length) {
-      const batch = log.events.slice(cursor, cursor + maxBatch);
-      cursor += batch.length;
-      yield batch;
-      if (signal?.aborted) return;
+  // One abort listener for the whole subscription, not one per wait: a reader waits once per
+  // delta it is handed, and adding and removing a listener each time showed in the profile.
+  let waiting: (() => void) | null = null;
+  const onAbort = () => {
+    if (!waiting) return;
+    log.waiters.delete(waiting);
+    waiting();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // Event ids are 1-based and dense, so the next event to deliver sits at index `cursor`.
+    let cursor = Math.max(0, options.after);
+    while (!signal?.aborted) {
+      while (cursor < log.events.length) {
+        const batch = log.events.slice(cursor, cursor + maxBatch);
+        cursor += batch.length;
+        yield batch;
+        if (signal?.aborted) return;
+      }
+      if (log.closed) return;
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+        log.waiters.add(resolve);
+      });
+      waiting = null;
     }
-    if (log.closed) return;
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        log.waiters.delete(done);
-        resolve();
-      };
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      log.waiters.add(done);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  } finally {
+    if (waiting) log.waiters.delete(waiting);
+    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, expect, test } from 'vitest';
+import { ToolExecutor } from '../../tools/tool-executor.ts';
+import { AppError } from '../../util/app-error.ts';
+import { createLogger } from '../../util/logger.ts';
+import type { AgentEvent } from '../agent-runtime.ts';
+import { BaselineRuntime } from './baseline-runtime.ts';
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** A Messages API endpoint that answers every call with `answer`: the cases the fake model does not script. */
+async function startProvider(
+  answer: (response: import('node:http').ServerResponse) => void,
+): Promise<string> {
+  server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => answer(response));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\r\ndata: ${JSON.stringify(data)}\r\n\r\n`;
+}
+
+async function run(baseUrl: string): Promise<{ events: AgentEvent[]; error: unknown }> {
+  const runtime = new BaselineRuntime({
+    model: { provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-sonnet-4-5' },
+    maxSteps: 3,
+  });
+  const signal = new AbortController().signal;
+  const logger = createLogger({ level: 'silent' });
+  const context = { sessionId: 's', turnId: 't', workspaceDir: '/nonexistent', signal, logger };
+  const events: AgentEvent[] = [];
+  try {
+    const input = { ...context, prompt: 'hi', images: [], history: [], transcript: null };
+    for await (const event of runtime.run({ ...input, tools: new ToolExecutor({ tools: [], context }) })) {
+      events.push(event);
+    }
+    return { events, error: null };
+  } catch (error) {
+    return { events, error };
+  }
+}
+
+test('an error event mid-stream is the provider being busy, and the step is charged for what it used', async () => {
+  const url = await startProvider((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(
+      frame('message_start', {
+        type: 'message_start',
+        message: { usage: { input_tokens: 42, output_tokens: 1 } },
+      }),
+    );
+    response.write(
+      frame('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      }),
+    );
+    response.write(
+      frame('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'Hel' },
+      }),
+    );
+    response.end(
+      frame('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+    );
+  });
+  const { events, error } = await run(url);
+
+  expect(events).toContainEqual({ type: 'text-delta', id: '0', delta: 'Hel' });
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe('transient_api_error');
+  expect((error as AppError).message).toMatch(/busy/);
+  const usage = events.filter((event) => event.type === 'usage');
+  expect(usage).toEqual([expect.objectContaining({ usage: expect.objectContaining({ inputTokens: 42 }) })]);
+});
+
+test('a refused call keeps its status and body for classification: 429 is rate limiting, a long prompt is prompt_too_long', async () => {
+  let status = 429;
+  let body = {
+    type: 'error',
+    error: { type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit' },
+  };
+  const url = await startProvider((response) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  });
+  const limited = await run(url);
+  expect((limited.error as AppError).code).toBe('transient_api_error');
+  expect((limited.error as AppError).message).toMatch(/rate limiting/);
+  expect(limited.events).toEqual([]);
+
+  status = 400;
+  body = {
+    type: 'error',
+    error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' },
+  };
+  const tooLong = await run(url);
+  expect((tooLong.error as AppError).code).toBe('prompt_too_long');
+});

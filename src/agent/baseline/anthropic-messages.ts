@@ -1,0 +1,212 @@
+import { APICallError } from 'ai';
+import { request } from 'undici';
+import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
+import { anthropicRequestBody } from './anthropic-request.ts';
+import { readServerSentEvents } from './server-sent-events.ts';
+
+type Usage = Extract<ModelStreamPart, { type: 'finish' }>['usage'];
+type FinishReason = Extract<ModelStreamPart, { type: 'finish' }>['finishReason'];
+
+interface AnthropicUsage {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/**
+ * A minimal streaming client for the Anthropic Messages API: one POST, the body read as a Node
+ * stream and split into server-sent events by hand, each event parsed once with `JSON.parse` and
+ * turned into the provider stream parts the step loop reads. The AI SDK's provider does the same
+ * through four web-stream stages and a zod validation per event; under load that cost about
+ * 60-90 µs of CPU per streamed delta (BENCHMARKS.md). Failures keep the SDK's shape
+ * (`APICallError` with status and body) so they are classified as before.
+ */
+export class AnthropicMessagesClient implements StreamingModel {
+  readonly #url: string;
+  readonly #apiKey: string;
+  readonly #model: string;
+
+  constructor(options: { baseUrl: string; apiKey: string; model: string }) {
+    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/v1/messages`;
+    this.#apiKey = options.apiKey;
+    this.#model = options.model;
+  }
+
+  async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
+    const body = anthropicRequestBody({ model: this.#model, call });
+    const response = await request(this.#url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'x-api-key': this.#apiKey,
+      },
+      body: JSON.stringify(body),
+      ...(call.abortSignal ? { signal: call.abortSignal } : {}),
+    });
+    if (response.statusCode !== 200) {
+      const responseBody = await response.body.text();
+      throw new APICallError({
+        message: errorMessage(responseBody) ?? `The model provider answered ${response.statusCode}`,
+        url: this.#url,
+        requestBodyValues: body,
+        statusCode: response.statusCode,
+        responseBody,
+        isRetryable: response.statusCode === 429 || response.statusCode >= 500,
+      });
+    }
+    response.body.setEncoding('utf8');
+    return { stream: toParts(readServerSentEvents(response.body as AsyncIterable<string>)) };
+  }
+}
+
+function errorMessage(responseBody: string): string | undefined {
+  try {
+    const parsed = JSON.parse(responseBody) as { error?: { message?: unknown } };
+    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fields of Messages API stream events this client reads; anything else is ignored. */
+interface AnthropicEvent {
+  type?: string;
+  index?: number;
+  message?: { usage?: AnthropicUsage };
+  content_block?: { type?: string; text?: string; id?: string; name?: string; data?: string };
+  delta?: {
+    type?: string;
+    text?: string;
+    thinking?: string;
+    signature?: string;
+    partial_json?: string;
+    stop_reason?: string | null;
+  };
+  usage?: AnthropicUsage;
+  error?: { type?: string; message?: string };
+}
+
+interface OpenBlock {
+  type: 'text' | 'reasoning' | 'tool';
+  id: string;
+  toolName?: string;
+  input?: string;
+}
+
+/** Messages API events → provider stream parts (text, reasoning with its signature, tool calls, usage). */
+async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStreamPart> {
+  const blocks = new Map<number, OpenBlock>();
+  let usage: AnthropicUsage = {};
+  let stopReason: string | null = null;
+  for await (const data of events) {
+    const event = JSON.parse(data) as AnthropicEvent;
+    switch (event.type) {
+      case 'message_start':
+        usage = { ...event.message?.usage };
+        yield { type: 'raw', rawValue: event };
+        break;
+      case 'content_block_start': {
+        const block = event.content_block ?? {};
+        const index = Number(event.index);
+        const id = String(index);
+        if (block.type === 'text') {
+          blocks.set(index, { type: 'text', id });
+          yield { type: 'text-start', id };
+          if (block.text) yield { type: 'text-delta', id, delta: block.text };
+        } else if (block.type === 'thinking') {
+          blocks.set(index, { type: 'reasoning', id });
+          yield { type: 'reasoning-start', id };
+        } else if (block.type === 'redacted_thinking') {
+          blocks.set(index, { type: 'reasoning', id });
+          yield {
+            type: 'reasoning-start',
+            id,
+            providerMetadata: { anthropic: { redactedData: block.data } },
+          };
+        } else if (block.type === 'tool_use') {
+          const toolCall = {
+            type: 'tool' as const,
+            id: block.id ?? id,
+            toolName: block.name ?? '',
+            input: '',
+          };
+          blocks.set(index, toolCall);
+          yield { type: 'tool-input-start', id: toolCall.id, toolName: toolCall.toolName };
+        }
+        break;
+      }
+      case 'content_block_delta': {
+        const block = blocks.get(Number(event.index));
+        const delta = event.delta ?? {};
+        if (!block) break;
+        if (delta.type === 'text_delta') yield { type: 'text-delta', id: block.id, delta: delta.text ?? '' };
+        else if (delta.type === 'thinking_delta')
+          yield { type: 'reasoning-delta', id: block.id, delta: delta.thinking ?? '' };
+        else if (delta.type === 'signature_delta') {
+          const providerMetadata = { anthropic: { signature: delta.signature } };
+          yield { type: 'reasoning-delta', id: block.id, delta: '', providerMetadata };
+        } else if (delta.type === 'input_json_delta') block.input += delta.partial_json ?? '';
+        break;
+      }
+      case 'content_block_stop': {
+        const index = Number(event.index);
+        const block = blocks.get(index);
+        blocks.delete(index);
+        if (!block) break;
+        if (block.type === 'tool') {
+          yield { type: 'tool-input-end', id: block.id };
+          yield {
+            type: 'tool-call',
+            toolCallId: block.id,
+            toolName: block.toolName ?? '',
+            input: block.input ?? '',
+          };
+        } else {
+          yield { type: block.type === 'text' ? 'text-end' : 'reasoning-end', id: block.id };
+        }
+        break;
+      }
+      case 'message_delta':
+        usage = { ...usage, ...definedCounts(event.usage) };
+        stopReason = event.delta?.stop_reason ?? stopReason;
+        yield { type: 'raw', rawValue: event };
+        break;
+      case 'error':
+        yield { type: 'error', error: { type: event.error?.type, message: event.error?.message ?? 'error' } };
+        return;
+      default:
+        // message_stop, ping, and events this client does not use.
+        break;
+    }
+  }
+  yield { type: 'finish', usage: toUsage(usage), finishReason: finishReason(stopReason) };
+}
+
+/** message_delta repeats only the counts it knows; the others keep message_start's. */
+function definedCounts(usage: AnthropicUsage | undefined): AnthropicUsage {
+  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
+}
+
+function toUsage(usage: AnthropicUsage): Usage {
+  const noCache = usage.input_tokens ?? 0;
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  return {
+    inputTokens: { total: noCache + cacheRead + cacheWrite, noCache, cacheRead, cacheWrite },
+    outputTokens: { total: usage.output_tokens ?? 0, text: undefined, reasoning: undefined },
+  };
+}
+
+function finishReason(stopReason: string | null): FinishReason {
+  const unified =
+    stopReason === 'tool_use'
+      ? 'tool-calls'
+      : stopReason === 'max_tokens'
+        ? 'length'
+        : stopReason === 'end_turn' || stopReason === 'stop_sequence'
+          ? 'stop'
+          : 'other';
+  return { unified, raw: stopReason ?? undefined };
+}

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
+import {
+  type FakeModelServer,
+  scriptedBrain,
+  startFakeAnthropicServer,
+  textReply,
+} from '../../../test/support/fake-model/index.ts';
+import { ToolExecutor } from '../../tools/tool-executor.ts';
+import { createLogger } from '../../util/logger.ts';
+import { createLanguageModel, type StreamingModel } from '../language-model.ts';
+import { AnthropicMessagesClient } from './anthropic-messages.ts';
+import { runModelSteps, type StepEvent } from './model-steps.ts';
+
+let fake: FakeModelServer | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+function executorWith(execute: (input: { text: string }) => Promise<{ output: unknown }>): ToolExecutor {
+  const signal = new AbortController().signal;
+  const logger = createLogger({ level: 'silent' });
+  const echo = {
+    name: 'echo',
+    description: 'Returns its text.',
+    inputSchema: z.object({ text: z.string() }),
+    execute,
+  };
+  const context = { sessionId: 's', turnId: 't', workspaceDir: '/nonexistent', signal, logger };
+  return new ToolExecutor({ tools: [echo], context });
+}
+
+/** Both model clients the step loop runs over against Anthropic: ours, and the AI SDK's provider. */
+const clients: [string, (baseUrl: string) => StreamingModel][] = [
+  [
+    'our Messages API client',
+    (baseUrl) => new AnthropicMessagesClient({ baseUrl, apiKey: 'k', model: 'claude-test' }),
+  ],
+  [
+    "the AI SDK's provider",
+    (baseUrl) => createLanguageModel({ provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-test' }),
+  ],
+];
+
+async function collect(options: {
+  client: (baseUrl: string) => StreamingModel;
+  tools: ToolExecutor;
+  maxSteps: number;
+}): Promise<StepEvent[]> {
+  const model = options.client(fake!.url);
+  const events: StepEvent[] = [];
+  const steps = runModelSteps({
+    model,
+    prompt: [{ role: 'user', content: [{ type: 'text', text: 'think, then echo' }] }],
+    tools: options.tools,
+    toolSpecs: [
+      { type: 'function', name: 'echo', description: 'Returns its text.', inputSchema: { type: 'object' } },
+    ],
+    maxSteps: options.maxSteps,
+    maxOutputTokens: 1000,
+    signal: new AbortController().signal,
+  });
+  for await (const event of steps) events.push(event);
+  return events;
+}
+
+const thinkThenCall = {
+  kind: 'message' as const,
+  blocks: [
+    { type: 'thinking' as const, thinking: 'The user wants an echo.' },
+    { type: 'tool_use' as const, name: 'echo', input: { text: 'hi' } },
+  ],
+};
+
+describe.each(clients)('the step loop over %s', (_name, client) => {
+  test('a tool step goes back to the model with its thinking signature and the tool result', async () => {
+    fake = await startFakeAnthropicServer({
+      brain: scriptedBrain([
+        { when: (request) => request.toolResults.length === 0, reply: thinkThenCall },
+        { when: () => true, reply: textReply('Echoed.') },
+      ]),
+    });
+    const events = await collect({
+      client,
+      tools: executorWith(async (input) => ({ output: { echoed: input.text } })),
+      maxSteps: 5,
+    });
+
+    expect(fake.requests).toHaveLength(2);
+    const second = fake.requests[1]!.body as { messages: { role: string; content: unknown }[] };
+    expect(second.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        expect.objectContaining({
+          type: 'thinking',
+          thinking: 'The user wants an echo.',
+          signature: expect.stringMatching(/^sig_fake_/),
+        }),
+        expect.objectContaining({ type: 'tool_use', name: 'echo', input: { text: 'hi' } }),
+      ],
+    });
+    expect(fake.requests[1]!.toolResults).toEqual([
+      expect.objectContaining({ content: JSON.stringify({ echoed: 'hi' }), isError: false }),
+    ]);
+    const types = events.map((event) => event.type);
+    expect(types.filter((type) => type === 'step-start')).toHaveLength(2);
+    expect(types.filter((type) => type === 'tokens')).toHaveLength(2);
+    expect(types.indexOf('tool-call')).toBeLessThan(types.indexOf('tool-result'));
+    expect(events).toContainEqual({ type: 'text-delta', id: expect.any(String), delta: 'Echoed.' });
+  });
+
+  test('a tool that throws gives its call an error result, and the step limit stops the loop', async () => {
+    fake = await startFakeAnthropicServer({
+      brain: scriptedBrain([{ when: () => true, reply: thinkThenCall }]),
+    });
+    const events = await collect({
+      client,
+      tools: executorWith(async () => {
+        throw new Error('the echo broke');
+      }),
+      maxSteps: 2,
+    });
+
+    // Two model calls, each answered by a tool call: the limit, not the model, ends the loop.
+    expect(fake.requests).toHaveLength(2);
+    const results = events.filter((event) => event.type === 'tool-result');
+    expect(results).toHaveLength(2);
+    expect(results.every((event) => event.isError)).toBe(true);
+    expect(fake.requests[1]!.toolResults).toEqual([expect.objectContaining({ isError: true })]);
+    expect(events.at(-1)).toEqual({ type: 'step-finish' });
+  });
+});
