@@ -1,3 +1,4 @@
+import { workspaceRoots } from '../../tools/scrub-paths.ts';
 import { AppError } from '../../util/app-error.ts';
 import type { AgentEvent, AgentRunInput } from '../agent-runtime.ts';
 import { SubagentTracker } from './claude-hooks.ts';
@@ -27,6 +28,7 @@ export async function* runClaudeTurn(options: {
   const { session, input } = options;
   const stash = new ToolOutputStash();
   const subagents = new SubagentTracker();
+  const roots = await workspaceRoots(input.workspaceDir);
   const names = policyToolNames({ tools: input.tools.tools, maxSubagents: options.maxSubagents });
   session.startTurn();
   session.binding.bind({
@@ -39,7 +41,7 @@ export async function* runClaudeTurn(options: {
   });
   const onAbort = () => void session.close();
   input.signal.addEventListener('abort', onAbort, { once: true });
-  const adapter = new SdkMessageAdapter({ stash });
+  const adapter = new SdkMessageAdapter({ stash, workspaceRoots: roots });
   // Until the final result, usage is counted from the stream, so a turn without one is charged too.
   const streamUsage = new StreamUsage();
   const usedSoFar = (): AgentEvent => {

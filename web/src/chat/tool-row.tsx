@@ -2,7 +2,7 @@ import { diffLines } from 'diff';
 import { useMemo } from 'react';
 import { Icon } from '../icons.tsx';
 import type { ToolPartView } from './segments.ts';
-import { asRecord, describeTool, type ToolCategory } from './tool-describe.ts';
+import { asRecord, baseToolName, describeTool, type ToolCategory } from './tool-describe.ts';
 
 /** One tool call: a `group` (what `<details>` is) named by its summary line, with the input and output behind it. */
 export function ToolRow(props: { tool: ToolPartView }) {
@@ -18,7 +18,17 @@ export function ToolRow(props: { tool: ToolPartView }) {
         <span className="tool-icon">
           <Icon name={description.category} />
         </span>
-        <span className="tool-summary">{description.summary}</span>
+        {tool.progress ? (
+          <span className="tool-lines">
+            <span className="tool-summary">{description.summary}</span>
+            <span className="tool-progress">
+              ↳ {baseToolName(tool.progress.toolName)}
+              {tool.progress.summary ? `: ${tool.progress.summary}` : ''}
+            </span>
+          </span>
+        ) : (
+          <span className="tool-summary">{description.summary}</span>
+        )}
         {description.badge ? <span className="tool-badge">{description.badge}</span> : null}
         <span className={`tool-state ${tool.state}`} aria-hidden="true" />
       </summary>

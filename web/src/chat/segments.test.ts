@@ -1,0 +1,34 @@
+import { describe, expect, test } from 'vitest';
+import type { ChatPart } from './chat-types.ts';
+import { toSegments } from './segments.ts';
+
+const agentCall = (state: 'input-available' | 'output-available'): ChatPart =>
+  ({
+    type: 'dynamic-tool',
+    toolName: 'Agent',
+    toolCallId: 'call-1',
+    state,
+    input: { description: 'Run the tests' },
+    ...(state === 'output-available' ? { output: 'done' } : {}),
+  }) as ChatPart;
+const progress: ChatPart = {
+  type: 'data-agent-progress',
+  id: 'call-1',
+  data: { toolName: 'mcp__autopilot__bash_exec', summary: 'npm test' },
+};
+
+describe('agent progress in segments', () => {
+  test('a running agent call carries the progress keyed by its id; the part itself shows nothing', () => {
+    const segments = toSegments([agentCall('input-available'), progress]);
+    expect(segments).toHaveLength(1);
+    expect(segments[0]).toMatchObject({
+      kind: 'tool',
+      tool: { progress: { toolName: 'mcp__autopilot__bash_exec', summary: 'npm test' } },
+    });
+  });
+
+  test('a finished agent call drops it', () => {
+    const [segment] = toSegments([agentCall('output-available'), progress]);
+    expect(segment?.kind === 'tool' ? segment.tool.progress : 'not a tool row').toBeUndefined();
+  });
+});
