@@ -219,11 +219,20 @@ export function useSessionChat(options: {
     const onOnline = () => {
       if (chatRef.current.status === 'error') void recover();
     };
+    // The network went away: the open stream is as good as dead (a real drop leaves it hanging, not
+    // closed), so stop reading and reconnect with backoff; coming back online cuts the wait short.
+    const onOffline = () => {
+      const current = chatRef.current;
+      if (current.status === 'submitted' || current.status === 'streaming')
+        void current.stop().then(() => recover());
+    };
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
     return () => {
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
     };
   }, [refresh, recover]);
 
