@@ -217,27 +217,3 @@ describe('without a model', { timeout: 60_000 }, () => {
     }
   });
 });
-
-describe('with access tokens', { timeout: 60_000 }, () => {
-  test('the page asks for a token, refuses a wrong one, and works with the right one', async () => {
-    const guarded = await startTestServer({
-      brain,
-      env: { AUTOPILOT_API_TOKENS: 'alice:correct-horse-battery' },
-    });
-    try {
-      context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await context.newPage();
-      await page.goto(guarded.url);
-      await page.getByLabel('Access token').fill('wrong-token');
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
-      await page.getByLabel('Access token').fill('correct-horse-battery');
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await send(page, 'what is in this picture?');
-      await page.getByRole('log', { name: 'Conversation' }).getByText('A single dot.').waitFor();
-      await screenshot(page, 'token-accepted');
-    } finally {
-      await guarded.close();
-    }
-  });
-});
