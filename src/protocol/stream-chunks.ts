@@ -48,6 +48,9 @@ export interface ErrorData {
   message: string;
 }
 
+/** The error output of a tool call the user's Stop cut short: clients show it as stopped, not failed. */
+export const stoppedToolOutput = 'Stopped by the user.';
+
 /** A system line shown in the conversation, e.g. "Execution stopped by user". */
 export interface SystemData {
   message: string;

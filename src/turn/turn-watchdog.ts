@@ -1,4 +1,5 @@
 import type { LockLease } from '../coord/lock.ts';
+import { stoppedToolOutput } from '../protocol/index.ts';
 import type { TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
@@ -42,7 +43,7 @@ export function cancelQueuedTurn(options: {
   return endTurnWithoutRunner({
     ...options,
     outcome: { status: 'cancelled' },
-    unresolvedToolOutput: 'Stopped by the user.',
+    unresolvedToolOutput: stoppedToolOutput,
   });
 }
 

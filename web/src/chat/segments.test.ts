@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { stoppedToolOutput } from '../../../src/protocol/index.ts';
 import type { ChatPart } from './chat-types.ts';
 import { toSegments } from './segments.ts';
+import { describeTool } from './tool-describe.ts';
 
 const agentCall = (state: 'input-available' | 'output-available'): ChatPart =>
   ({
@@ -30,5 +32,23 @@ describe('agent progress in segments', () => {
   test('a finished agent call drops it', () => {
     const [segment] = toSegments([agentCall('output-available'), progress]);
     expect(segment?.kind === 'tool' ? segment.tool.progress : 'not a tool row').toBeUndefined();
+  });
+});
+
+describe('a tool call cut short by Stop', () => {
+  test('reads as stopped, not failed', () => {
+    const [segment] = toSegments([
+      {
+        type: 'dynamic-tool',
+        toolName: 'bash_exec',
+        toolCallId: 'call-2',
+        state: 'output-error',
+        input: { command: 'npm test' },
+        errorText: stoppedToolOutput,
+      } as ChatPart,
+    ]);
+    const tool = segment?.kind === 'tool' ? segment.tool : null;
+    expect(tool?.state).toBe('stopped');
+    expect(tool && describeTool(tool).summary).toBe('Running: npm test — stopped');
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentProgressData, ErrorData } from '../../../src/protocol/index.ts';
+import { type AgentProgressData, type ErrorData, stoppedToolOutput } from '../../../src/protocol/index.ts';
 import type { ChatPart } from './chat-types.ts';
 import { type ToolCall, type ToolState, toolCategory } from './tool-describe.ts';
 
@@ -108,9 +108,11 @@ function stateOf(part: { state: string; input?: unknown; output?: unknown; error
   const state: ToolState =
     part.state === 'output-available'
       ? 'done'
-      : part.state === 'output-error' || part.state === 'output-denied'
-        ? 'error'
-        : 'running';
+      : part.state === 'output-error' && part.errorText === stoppedToolOutput
+        ? 'stopped'
+        : part.state === 'output-error' || part.state === 'output-denied'
+          ? 'error'
+          : 'running';
   return {
     state,
     input: part.input,
