@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import { describe, expect, test } from 'vitest';
+import { screenshot } from '../support/browser.ts';
+import { browserSuite, sendFromPage } from '../support/browser-suite.ts';
 import { type FakeRequest, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createGate } from '../support/gate-tool.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer } from '../support/test-server.ts';
 
 const isSubagent = (request: FakeRequest) => request.system.includes('You are a sub-agent');
 const answered = (request: FakeRequest, text: string) =>
@@ -41,47 +41,18 @@ const brain = scriptedBrain([
   { when: () => true, reply: textReply('Nothing to add.') },
 ]);
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startTestServer({ runtime: 'claude', brain, extraTools: () => [gate.tool] }),
-  ]);
+const suite = browserSuite({
+  server: () => startTestServer({ runtime: 'claude', brain, extraTools: () => [gate.tool] }),
+  afterEachTest: () => {
+    gate.open();
+    gate.rearm();
+  },
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async (testContext) => {
-  if (testContext.task.result?.state === 'fail') {
-    for (const [index, page] of (context?.pages() ?? []).entries()) {
-      await screenshot(page, `failed-${testContext.task.name.slice(0, 30).replace(/\W+/g, '-')}-${index}`);
-    }
-  }
-  gate.open();
-  gate.rearm();
-  await context?.close();
-  context = undefined;
-});
-
-async function openPage(): Promise<Page> {
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(server.url);
-  return page;
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-}
+const send = sendFromPage;
 
 describe('web UI on the claude runtime', { timeout: 90_000 }, () => {
   test("a running agent row shows the sub-agent's latest tool call, also after a reload", async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     const log = page.getByRole('log', { name: 'Conversation' });
     await send(page, 'run the tests');
     await gate.reached;
@@ -102,7 +73,7 @@ describe('web UI on the claude runtime', { timeout: 90_000 }, () => {
   });
 
   test('Steer delivers a message into the running turn, and the answer reflects it', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     const log = page.getByRole('log', { name: 'Conversation' });
     await send(page, 'take your time');
     await gate.reached;
@@ -119,7 +90,7 @@ describe('web UI on the claude runtime', { timeout: 90_000 }, () => {
     await turn.getByRole('group', { name: /gate/ }).waitFor();
     expect(await page.getByRole('list', { name: 'Waiting messages' }).count()).toBe(0);
     expect(await log.getByText('also mention bananas').count()).toBe(1);
-    expect(server.fake.requests.some((r) => r.lastUserText === 'also mention bananas')).toBe(false);
+    expect(suite.server.fake.requests.some((r) => r.lastUserText === 'also mention bananas')).toBe(false);
     await screenshot(page, 'steer-delivered');
   });
 });

@@ -1,9 +1,10 @@
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import type { Page, Request } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { screenshot } from '../support/browser.ts';
+import { browserSuite, sendFromPage } from '../support/browser-suite.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createGate } from '../support/gate-tool.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer } from '../support/test-server.ts';
 
 const gate = createGate();
 const brain = scriptedBrain([
@@ -14,41 +15,20 @@ const brain = scriptedBrain([
   },
 ]);
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startTestServer({ brain, extraTools: () => [gate.tool] }),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async (testContext) => {
-  if (testContext.task.result?.state === 'fail') {
-    const page = context?.pages()[0];
-    if (page) await screenshot(page, `failed-${testContext.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
-  }
-  gate.open();
-  gate.rearm();
-  await context?.close();
-  context = undefined;
+const suite = browserSuite({
+  server: () => startTestServer({ brain, extraTools: () => [gate.tool] }),
+  afterEachTest: () => {
+    gate.open();
+    gate.rearm();
+  },
 });
 
 const isResume = (request: Request) => request.method() === 'GET' && request.url().endsWith('/stream');
 
 /** Opens a page, sends a message and waits until the turn is held inside the gate tool. */
 async function startHeldTurn(options: { fakeClock: boolean }): Promise<Page> {
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  if (options.fakeClock) await context.clock.install();
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await page.getByRole('textbox', { name: 'Message' }).fill('hold it');
-  await page.getByRole('button', { name: 'Send' }).click();
+  const page = await suite.openPage({ clock: options.fakeClock });
+  await sendFromPage(page, 'hold it');
   await gate.reached;
   await page.getByRole('log', { name: 'Conversation' }).getByText('Holding the turn.').waitFor();
   return page;
@@ -81,13 +61,13 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     const failedRetry = page.waitForEvent('requestfailed', (request) =>
       /\/api\/sessions\/[^/]+$/.test(new URL(request.url()).pathname),
     );
-    await context!.setOffline(true);
+    await suite.context!.setOffline(true);
     await page.getByText('Connection lost. Reconnecting…').waitFor();
     // It keeps trying while offline (a retry fails), then picks the turn up once back online.
     await failedRetry;
     await screenshot(page, 'offline-reconnecting');
     const resumed = page.waitForRequest(isResume);
-    await context!.setOffline(false);
+    await suite.context!.setOffline(false);
     await resumed;
     gate.open();
     await expectFinishedOnce(page);

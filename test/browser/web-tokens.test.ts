@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { screenshot } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer } from '../support/test-server.ts';
 
 /** A valid 1×1 PNG. */
 const png = Buffer.from(
@@ -22,35 +23,14 @@ const brain = scriptedBrain([
   { when: () => true, reply: textReply('A single dot; notes written.') },
 ]);
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startTestServer({ brain, env: { AUTOPILOT_API_TOKENS: `alice:${token}` } }),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async (testContext) => {
-  if (testContext.task.result?.state === 'fail') {
-    const page = context?.pages()[0];
-    if (page) await screenshot(page, `failed-${testContext.task.name.slice(0, 30).replace(/\W+/g, '-')}`);
-  }
-  await context?.close();
-  context = undefined;
+const suite = browserSuite({
+  server: () => startTestServer({ brain, env: { AUTOPILOT_API_TOKENS: `alice:${token}` } }),
 });
 
 async function signIn(): Promise<{ page: Page; urls: string[] }> {
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  const page = await context.newPage();
+  const page = await suite.openPage();
   const urls: string[] = [];
   page.on('request', (request) => urls.push(request.url()));
-  await page.goto(server.url);
   await page.getByLabel('Access token').fill(token);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('textbox', { name: 'Message' }).waitFor();
@@ -65,9 +45,7 @@ const loadedWidth = (page: Page, name: string | RegExp) =>
 
 describe('with access tokens', { timeout: 60_000 }, () => {
   test('the page asks for a token, refuses a wrong one, and works with the right one', async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(server.url);
+    const page = await suite.openPage();
     await page.getByLabel('Access token').fill('wrong-token');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
