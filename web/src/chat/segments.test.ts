@@ -51,4 +51,9 @@ describe('a tool call cut short by Stop', () => {
     expect(tool?.state).toBe('stopped');
     expect(tool && describeTool(tool).summary).toBe('Running: npm test — stopped');
   });
+
+  test('an agent row says the agent stopped, never that it runs', () => {
+    const call = { toolName: 'Agent', input: { description: 'Run the tests' }, output: undefined };
+    expect(describeTool({ ...call, state: 'stopped' }).summary).toBe('Agent stopped: Run the tests');
+  });
 });

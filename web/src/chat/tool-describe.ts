@@ -71,7 +71,7 @@ export function toolCategory(toolName: string): ToolCategory {
 
 export function describeTool(call: ToolCall): ToolDescription {
   const category = toolCategory(call.toolName);
-  if (call.state === 'stopped') {
+  if (call.state === 'stopped' && !(category === 'agent' && baseToolName(call.toolName) !== 'TaskOutput')) {
     // What it was doing when the user stopped it.
     return { category, summary: `${describeTool({ ...call, state: 'running' }).summary} — stopped` };
   }
@@ -171,6 +171,8 @@ function agentSummary(options: {
   }
   const description = clip(str(input.description) ?? str(input.prompt) ?? '', 60);
   if (state === 'running') return description ? `Running agent: ${description}` : 'Starting agent…';
+  // Not "Running agent… — stopped": a reader (or a check) must not take it for a running one.
+  if (state === 'stopped') return description ? `Agent stopped: ${description}` : 'Agent stopped';
   if (state === 'error') return `Agent failed: ${description}`;
   if (output.isAsync === true || output.status === 'async_launched')
     return `Agent started (background): ${description}`;
