@@ -21,6 +21,8 @@ export type AgentEvent =
   | { type: 'tool-input-start'; toolCallId: string; toolName: string }
   | { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown }
   | { type: 'tool-result'; toolCallId: string; output: unknown; isError: boolean }
+  /** A running sub-agent's latest tool call, under the sub-agent tool call (`toolCallId`) that started it. */
+  | { type: 'subagent-progress'; toolCallId: string; toolName: string; summary: string }
   /** Usage of one model call (or one result); the engine adds them up. */
   | { type: 'usage'; usage: Usage; model: string }
   /** The runtime's own record of the conversation after this turn, already validated; stored for resume. */

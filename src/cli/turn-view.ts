@@ -14,6 +14,7 @@ export interface TurnOutcome {
 const errorDataSchema = z.object({ message: z.string(), retryable: z.boolean().optional() });
 const messageDataSchema = z.object({ message: z.string() });
 const followUpDataSchema = z.object({ text: z.string() });
+const agentProgressSchema = z.object({ toolName: z.string(), summary: z.string() });
 const usageSchema = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
@@ -263,10 +264,18 @@ export class TurnView {
 
   #updateStatus(message?: UIMessage): void {
     if (this.#stopping || this.#finished) return;
-    const last = message?.parts.at(-1);
+    // A sub-agent's progress sits after its call; it says more about that call, not what comes next.
+    const last = message?.parts.findLast((part) => part.type !== 'data-agent-progress');
     if (last && isToolUIPart(last) && last.state !== 'output-available' && last.state !== 'output-error') {
       const row = describeToolPart({ toolName: getToolName(last), state: last.state, input: last.input });
-      this.#status.show(row.running);
+      const part = message?.parts.find(
+        (candidate) => candidate.type === 'data-agent-progress' && candidate.id === last.toolCallId,
+      );
+      const progress = agentProgressSchema.safeParse(part && 'data' in part ? part.data : undefined);
+      const latest = progress.success
+        ? oneLine(`${progress.data.toolName}${progress.data.summary ? `: ${progress.data.summary}` : ''}`)
+        : '';
+      this.#status.show(latest ? `${row.running} ↳ ${latest}` : row.running);
     } else if (this.#statusMessage && this.#statusMessage.partCount === this.#partCount) {
       this.#status.show(this.#statusMessage.text);
     } else if (last?.type === 'reasoning' && last.state === 'streaming') {

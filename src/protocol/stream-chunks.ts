@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ErrorCode } from './errors.ts';
 import type { Usage } from './usage.ts';
 
@@ -24,6 +25,7 @@ export type StreamChunk =
   | { type: 'data-error'; data: ErrorData }
   | { type: 'data-system'; data: SystemData }
   | { type: 'data-follow-up'; data: FollowUpData }
+  | { type: 'data-agent-progress'; id: string; data: AgentProgressData }
   | { type: 'message-metadata'; messageMetadata: TurnMetadata }
   | { type: 'error'; errorText: string }
   | { type: 'finish'; finishReason?: 'stop' | 'error' | 'other' };
@@ -46,6 +48,9 @@ export interface ErrorData {
   message: string;
 }
 
+/** The error output of a tool call the user's Stop cut short: clients show it as stopped, not failed. */
+export const stoppedToolOutput = 'Stopped by the user.';
+
 /** A system line shown in the conversation, e.g. "Execution stopped by user". */
 export interface SystemData {
   message: string;
@@ -56,6 +61,18 @@ export interface FollowUpData {
   messageId: string;
   text: string;
 }
+
+/**
+ * A running sub-agent's latest tool call: `toolName` and a one-line `summary` of its input (a
+ * command, a file name, a URL; no server paths). The chunk's `id` is the sub-agent tool call's
+ * `toolCallId`, so a client replaces the part in place. Streamed only, never stored: it matters only
+ * while that call runs, and a replay of the turn's stream ends on the same latest value.
+ */
+export const agentProgressDataSchema = z.strictObject({
+  toolName: z.string(),
+  summary: z.string(),
+});
+export type AgentProgressData = z.infer<typeof agentProgressDataSchema>;
 
 export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 

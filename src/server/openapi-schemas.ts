@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  agentProgressDataSchema,
   cancelResultSchema,
   errorBodySchema,
   patchedSessionSchema,
@@ -33,6 +34,8 @@ const named = {
   WorkspaceListing: workspaceListingSchema,
   UsageReport: usageReportSchema,
   SessionEvent: sessionEventSchema,
+  /** The `data` of a turn stream's `data-agent-progress` part. */
+  AgentProgressData: agentProgressDataSchema,
   Health: z.strictObject({ ok: z.literal(true) }),
   Ready: readinessSchema,
   NotReady: z.strictObject({ ok: z.literal(false), ...errorBodySchema.shape }),

@@ -37,7 +37,7 @@ const errors = (...statuses: number[]) => ({
 });
 const uiMessageStream = {
   description:
-    'The turn as an AI SDK UI message stream (v1): `id:`-numbered `data:` frames, `: heartbeat` comments while idle, ending with `data: [DONE]`.',
+    'The turn as an AI SDK UI message stream (v1): `id:`-numbered `data:` frames, `: heartbeat` comments while idle, ending with `data: [DONE]`. Besides the protocol chunks it carries `data-status` (transient), `data-compaction`, `data-error`, `data-system`, `data-follow-up` and `data-agent-progress` parts; the last, `id` = a running sub-agent call’s `toolCallId` and `data` = `AgentProgressData`, is replaced in place and never stored.',
   headers: { 'x-vercel-ai-ui-message-stream': { schema: { const: 'v1' } } },
   content: { 'text/event-stream': { schema: { type: 'string' } } },
 };

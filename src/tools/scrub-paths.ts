@@ -13,11 +13,22 @@ export async function scrubPaths(options: {
   workspaceDir: string;
   hideOthers: boolean;
 }): Promise<string> {
-  const roots = new Set([options.workspaceDir.replace(/\/+$/, '')]);
-  const real = await realpath(options.workspaceDir).catch(() => null);
+  const roots = await workspaceRoots(options.workspaceDir);
+  return scrubPathsUnder({ message: options.message, roots, hideOthers: options.hideOthers });
+}
+
+/** The workspace folder as given and as resolved: a tool may have been handed either. */
+export async function workspaceRoots(workspaceDir: string): Promise<string[]> {
+  const roots = new Set([workspaceDir.replace(/\/+$/, '')]);
+  const real = await realpath(workspaceDir).catch(() => null);
   if (real) roots.add(real);
+  return [...roots];
+}
+
+/** `scrubPaths` with the workspace roots already resolved (`workspaceRoots`), for synchronous callers. */
+export function scrubPathsUnder(options: { message: string; roots: string[]; hideOthers: boolean }): string {
   let message = options.message;
-  for (const root of [...roots].sort((a, b) => b.length - a.length)) {
+  for (const root of [...options.roots].sort((a, b) => b.length - a.length)) {
     message = message
       .replaceAll(`${root}/`, '')
       .replace(new RegExp(`${escapeRegExp(root)}(?![^\\s'"\`)\\],])`, 'g'), '.');

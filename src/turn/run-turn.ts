@@ -2,6 +2,7 @@ import { type AgentRuntime, subagentToolName } from '../agent/agent-runtime.ts';
 import { userMessageText } from '../agent/attachment-hint.ts';
 import type { UtilityModel } from '../agent/utility-model.ts';
 import type { LockLease } from '../coord/lock.ts';
+import { stoppedToolOutput } from '../protocol/index.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { StoredMessage, TurnRecord } from '../store/session-store.ts';
 import type { TranscriptStore } from '../store/transcript-store.ts';
@@ -128,8 +129,7 @@ export async function runTurn(options: {
   }
 
   recorder.finalize({
-    unresolvedToolOutput:
-      outcome.status === 'cancelled' ? 'Stopped by the user.' : 'The tool did not finish.',
+    unresolvedToolOutput: outcome.status === 'cancelled' ? stoppedToolOutput : 'The tool did not finish.',
   });
   try {
     await recorder.flush();

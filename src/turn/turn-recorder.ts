@@ -186,6 +186,16 @@ export class TurnRecorder {
         this.#resolveTool(event.toolCallId, event.output, event.isError);
         if (this.#pendingTools.size === 0) this.#flushFollowUps();
         return;
+      case 'subagent-progress':
+        // Streamed only (not stored): it matters while its call runs, and a replay ends on the latest.
+        if (this.#pendingTools.has(event.toolCallId)) {
+          this.publish({
+            type: 'data-agent-progress',
+            id: event.toolCallId,
+            data: { toolName: event.toolName, summary: event.summary },
+          });
+        }
+        return;
       case 'usage':
         this.#usage = addUsage(this.#usage, event.usage);
         this.#model = event.model;

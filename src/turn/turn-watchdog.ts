@@ -1,4 +1,5 @@
 import type { LockLease } from '../coord/lock.ts';
+import { stoppedToolOutput } from '../protocol/index.ts';
 import type { TurnRecord } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { lockKeyOf } from './admit-turn.ts';
@@ -84,7 +85,7 @@ export function cancelQueuedTurn(options: {
   return endTurnWithoutRunner({
     ...options,
     outcome: { status: 'cancelled' },
-    unresolvedToolOutput: 'Stopped by the user.',
+    unresolvedToolOutput: stoppedToolOutput,
   });
 }
 

@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import { describe, expect, test } from 'vitest';
+import { screenshot } from '../support/browser.ts';
+import { browserSuite, sendFromPage } from '../support/browser-suite.ts';
 import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { slowTool } from '../support/slow-tool.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer } from '../support/test-server.ts';
 
 const answer =
   'Here is **the plan**:\n\n1. Read the notes\n2. Write the summary\n\n```ts\nconst answer: number = 42;\n```\n\nAll done.';
@@ -42,43 +42,12 @@ const brain = scriptedBrain([
   },
 ]);
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startTestServer({ brain, extraTools: () => [slowTool] }),
-  ]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async (testContext) => {
-  if (testContext.task.result?.state === 'fail') {
-    const page = context?.pages()[0];
-    if (page) await screenshot(page, `failed-${testContext.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
-  }
-  await context?.close();
-});
-
-async function openPage(path = '/'): Promise<Page> {
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}${path}`);
-  return page;
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-}
+const suite = browserSuite({ server: () => startTestServer({ brain, extraTools: () => [slowTool] }) });
+const send = sendFromPage;
 
 describe('web chat', { timeout: 60_000 }, () => {
   test('send, see the streamed markdown and a tool row reach its finished state', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     await send(page, 'plan it');
     const log = page.getByRole('log', { name: 'Conversation' });
     await expect.poll(() => log.getByRole('article').count()).toBe(2);
@@ -102,7 +71,7 @@ describe('web chat', { timeout: 60_000 }, () => {
   });
 
   test('reload in the middle of a turn: the same turn finishes, with no text twice', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     await send(page, 'take your time');
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByRole('group', { name: /^Running slow_tool/ }).waitFor();
@@ -119,7 +88,7 @@ describe('web chat', { timeout: 60_000 }, () => {
   });
 
   test('a retryable error shows its card; Try again succeeds and the prompt is in history once', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     await send(page, 'flaky question');
     const log = page.getByRole('log', { name: 'Conversation' });
     const card = log.getByRole('alert');
@@ -131,13 +100,13 @@ describe('web chat', { timeout: 60_000 }, () => {
     expect(await log.getByRole('alert').count()).toBe(0);
     expect(await log.getByText('flaky question').count()).toBe(1);
     const sessionId = new URL(page.url()).pathname.split('/').at(-1);
-    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    const detail = await (await suite.server.api(`/api/sessions/${sessionId}`)).json();
     const prompts = detail.messages.filter((message: { role: string }) => message.role === 'user');
     expect(prompts).toHaveLength(1);
   });
 
   test('stop: the turn shows "Stopped" and the next message goes at once', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     await send(page, 'take your time, then stop');
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByRole('group', { name: /^Running slow_tool/ }).waitFor();

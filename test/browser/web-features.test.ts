@@ -1,10 +1,10 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { agentTools } from '../support/agent-tools.ts';
-import { launchBrowser, screenshot } from '../support/browser.ts';
+import { screenshot } from '../support/browser.ts';
+import { browserSuite, sendFromPage } from '../support/browser-suite.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { slowTool } from '../support/slow-tool.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { startTestServer } from '../support/test-server.ts';
 
 /** A valid 1×1 PNG. */
 const png = Buffer.from(
@@ -50,45 +50,14 @@ const brain = scriptedBrain([
   { when: (request) => request.toolResults.length > 0, reply: textReply('Sub-agents reported back.') },
 ]);
 
-let browser: Browser;
-let server: TestServer;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([
-    launchBrowser(),
-    startTestServer({ brain, extraTools: () => [slowTool, ...agentTools()] }),
-  ]);
+const suite = browserSuite({
+  server: () => startTestServer({ brain, extraTools: () => [slowTool, ...agentTools()] }),
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-afterEach(async (testContext) => {
-  if (testContext.task.result?.state === 'fail') {
-    for (const [index, page] of (context?.pages() ?? []).entries()) {
-      await screenshot(page, `failed-${testContext.task.name.slice(0, 30).replace(/\W+/g, '-')}-${index}`);
-    }
-  }
-  await context?.close();
-  context = undefined;
-});
-
-async function openPage(options: { path?: string; width?: number } = {}): Promise<Page> {
-  context ??= await browser.newContext({ viewport: { width: options.width ?? 1280, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}${options.path ?? '/'}`);
-  return page;
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Message' }).fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-}
+const send = sendFromPage;
 
 describe('web features', { timeout: 60_000 }, () => {
   test('a foreground and a background agent row, each worded as such', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     const log = page.getByRole('log', { name: 'Conversation' });
     await send(page, 'survey in the foreground');
     await log.getByRole('group', { name: 'Agent completed: Survey the modules' }).waitFor();
@@ -105,7 +74,7 @@ describe('web features', { timeout: 60_000 }, () => {
   });
 
   test('an attached image is uploaded, shown, and reaches the model as an image block', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     await page
       .getByLabel('Attach files')
       .setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
@@ -114,7 +83,7 @@ describe('web features', { timeout: 60_000 }, () => {
     await log.getByText('A single dot.').waitFor();
     await log.getByRole('img', { name: 'dot.png' }).waitFor();
     // The turn's own model call, not the title request (which sees the same text).
-    const call = server.fake.requests.find(
+    const call = suite.server.fake.requests.find(
       (request) =>
         request.lastUserText.startsWith('what is in this picture?') &&
         !request.system.startsWith('Generate a very short title'),
@@ -125,10 +94,10 @@ describe('web features', { timeout: 60_000 }, () => {
   });
 
   test('two tabs on one session, one idle, both show the live turn; a queued message follows it', async () => {
-    const first = await openPage();
+    const first = await suite.openPage();
     await send(first, 'what is in this picture?');
     await first.getByRole('log', { name: 'Conversation' }).getByText('A single dot.').waitFor();
-    const second = await openPage({ path: new URL(first.url()).pathname });
+    const second = await suite.openPage({ path: new URL(first.url()).pathname });
     const secondLog = second.getByRole('log', { name: 'Conversation' });
     await secondLog.getByText('A single dot.').waitFor();
 
@@ -154,7 +123,7 @@ describe('web features', { timeout: 60_000 }, () => {
   });
 
   test('sessions: newest first, search, rename, delete with confirmation, each at its own URL', async () => {
-    const page = await openPage();
+    const page = await suite.openPage();
     await send(page, 'what is in this picture?');
     await page.getByRole('log', { name: 'Conversation' }).getByText('A single dot.').waitFor();
     const firstUrl = page.url();
@@ -184,13 +153,13 @@ describe('web features', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Delete Module survey' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => sessions.getByRole('link', { name: 'Module survey' }).count()).toBe(0);
-    const detail = await server.api(`/api/sessions/${firstUrl.split('/s/')[1]}`);
+    const detail = await suite.server.api(`/api/sessions/${firstUrl.split('/s/')[1]}`);
     expect(detail.status).toBe(200);
     await screenshot(page, 'sessions-sidebar');
   });
 
   test('at 360 px wide: no horizontal scroll, and the sessions sit behind a button', async () => {
-    const page = await openPage({ width: 360 });
+    const page = await suite.openPage({ width: 360 });
     await send(page, 'survey in the foreground');
     const log = page.getByRole('log', { name: 'Conversation' });
     await log.getByText('Sub-agents reported back.').waitFor();
@@ -206,38 +175,15 @@ describe('web features', { timeout: 60_000 }, () => {
 describe('without a model', { timeout: 60_000 }, () => {
   test('the setup banner names ANTHROPIC_API_KEY', async () => {
     const bare = await startTestServer({ noModel: true });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
-      context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       await page.goto(bare.url);
       await page.getByRole('alert').filter({ hasText: 'ANTHROPIC_API_KEY' }).waitFor();
       await screenshot(page, 'setup-banner');
     } finally {
+      await context.close();
       await bare.close();
-    }
-  });
-});
-
-describe('with access tokens', { timeout: 60_000 }, () => {
-  test('the page asks for a token, refuses a wrong one, and works with the right one', async () => {
-    const guarded = await startTestServer({
-      brain,
-      env: { AUTOPILOT_API_TOKENS: 'alice:correct-horse-battery' },
-    });
-    try {
-      context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await context.newPage();
-      await page.goto(guarded.url);
-      await page.getByLabel('Access token').fill('wrong-token');
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
-      await page.getByLabel('Access token').fill('correct-horse-battery');
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await send(page, 'what is in this picture?');
-      await page.getByRole('log', { name: 'Conversation' }).getByText('A single dot.').waitFor();
-      await screenshot(page, 'token-accepted');
-    } finally {
-      await guarded.close();
     }
   });
 });

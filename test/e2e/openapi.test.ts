@@ -78,6 +78,10 @@ describe('the OpenAPI document', () => {
     expect(api.operations().sort()).toEqual([...specRoutes].sort());
     // Real schemas, not placeholders.
     expect(JSON.stringify(document.components.schemas.SessionDetail)).toContain('"activeTurn"');
+    // The stream's own data part, as the claude runtime sends it.
+    const progress = api.component('AgentProgressData');
+    expect(progress({ toolName: 'bash_exec', summary: 'npm test' })).toBe(true);
+    expect(progress({ toolName: 'bash_exec', summary: 'npm test', path: '/srv' })).toBe(false);
   });
 
   test('every route answers, on success and on error, exactly what the document says', async () => {

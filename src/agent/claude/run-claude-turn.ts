@@ -1,3 +1,4 @@
+import { workspaceRoots } from '../../tools/scrub-paths.ts';
 import { AppError } from '../../util/app-error.ts';
 import { onAbort } from '../../util/on-abort.ts';
 import type { AgentEvent, AgentRunInput } from '../agent-runtime.ts';
@@ -28,6 +29,7 @@ export async function* runClaudeTurn(options: {
   const { session, input } = options;
   const stash = new ToolOutputStash();
   const subagents = new SubagentTracker();
+  const roots = await workspaceRoots(input.workspaceDir);
   const names = policyToolNames({ tools: input.tools.tools, maxSubagents: options.maxSubagents });
   session.startTurn();
   session.binding.bind({
@@ -40,7 +42,7 @@ export async function* runClaudeTurn(options: {
   });
   // A stop that came while the process was being acquired closes it at once.
   const stopListening = onAbort(input.signal, () => void session.close());
-  const adapter = new SdkMessageAdapter({ stash });
+  const adapter = new SdkMessageAdapter({ stash, workspaceRoots: roots });
   // Until the final result, usage is counted from the stream, so a turn without one is charged too.
   const streamUsage = new StreamUsage();
   const usedSoFar = (): AgentEvent => {

@@ -57,7 +57,7 @@ const toolResult = (toolUseId: string, content: unknown, isError = false) => ({
 
 function createAdapter(): { adapter: SdkMessageAdapter; stash: ToolOutputStash } {
   const stash = new ToolOutputStash();
-  return { adapter: new SdkMessageAdapter({ stash }), stash };
+  return { adapter: new SdkMessageAdapter({ stash, workspaceRoots: ['/srv/ws'] }), stash };
 }
 
 function convertAll(adapter: SdkMessageAdapter, messages: SDKMessage[]): AgentEvent[] {
@@ -214,7 +214,7 @@ describe('SdkMessageAdapter tool calls and results', () => {
     ]);
   });
 
-  test('sub-agent traffic (parent_tool_use_id set) produces nothing and leaves the stash alone', () => {
+  test('sub-agent traffic (parent_tool_use_id set) shows only as progress, and leaves the stash alone', () => {
     const { adapter, stash } = createAdapter();
     adapter.convert(assistant([toolUse('toolu_agent', 'Agent')]));
     stash.put('toolu_inner', { output: 'inner output', isError: false });
@@ -227,7 +227,9 @@ describe('SdkMessageAdapter tool calls and results', () => {
       user([toolResult('toolu_inner', 'inner')], { parentToolUseId: 'toolu_agent' }),
     ]);
 
-    expect(events).toEqual([]);
+    expect(events).toEqual([
+      { type: 'subagent-progress', toolCallId: 'toolu_agent', toolName: 'read_file', summary: '' },
+    ]);
     expect(stash.take('toolu_inner')).toEqual({ output: 'inner output', isError: false });
     // Nothing the sub-agent did counts as a main-thread tool result.
     expect(adapter.finishResult()).toEqual([]);

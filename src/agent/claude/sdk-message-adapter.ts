@@ -1,5 +1,6 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentEvent } from '../agent-runtime.ts';
+import { subagentCallSummary } from './subagent-progress.ts';
 import type { ToolOutputStash } from './tool-output-stash.ts';
 
 /** The MCP server name our tools live under; the CLI calls them `mcp__autopilot__<name>`. */
@@ -17,19 +18,28 @@ export function toUiToolName(name: string): string {
  * Converts the Claude Agent SDK's messages of the main thread into AgentEvents. Text and
  * reasoning stream from partial messages; tool calls come from complete assistant messages
  * (their input is final there); tool results from user messages, with the full output taken
- * from the stash when our own tool produced it. Sub-agent traffic (parent_tool_use_id set) is
- * not shown: the sub-agent tool's result carries its report.
+ * from the stash when our own tool produced it. Of sub-agent traffic (parent_tool_use_id set) only
+ * each tool call shows, as progress of the top-level sub-agent call; the sub-agent tool's result
+ * carries its report.
  */
 export class SdkMessageAdapter {
   readonly #stash: ToolOutputStash;
   readonly #openBlocks = new Map<number, { id: string; kind: 'text' | 'reasoning' }>();
   readonly #toolNames = new Map<string, string>();
+  /** Sub-agent tool calls made inside a sub-agent → the top-level call they run under. */
+  readonly #nestedAgents = new Map<string, string>();
+  readonly #workspaceRoots: string[];
   #blockCounter = 0;
   #textSinceToolResult = false;
   #toolResultSeen = false;
 
-  constructor(options: { stash: ToolOutputStash }) {
+  constructor(options: {
+    stash: ToolOutputStash;
+    /** The workspace folder as given and resolved: paths under it are shown relative to it. */
+    workspaceRoots: string[];
+  }) {
     this.#stash = options.stash;
+    this.#workspaceRoots = options.workspaceRoots;
   }
 
   convert(message: SDKMessage): AgentEvent[] {
@@ -37,7 +47,9 @@ export class SdkMessageAdapter {
       case 'stream_event':
         return message.parent_tool_use_id ? [] : this.#streamEvent(message.event);
       case 'assistant':
-        return message.parent_tool_use_id ? [] : this.#assistant(message.message.content);
+        return message.parent_tool_use_id
+          ? this.#subagentProgress({ parent: message.parent_tool_use_id, content: message.message.content })
+          : this.#assistant(message.message.content);
       case 'user':
         return message.parent_tool_use_id ? [] : this.#user(message.message.content, message.tool_use_result);
       default:
@@ -113,6 +125,26 @@ export class SdkMessageAdapter {
       });
     }
     return events;
+  }
+
+  /** The latest tool call in a sub-agent's message, as progress of the top-level call it runs under. */
+  #subagentProgress(options: {
+    parent: string;
+    content: Extract<SDKMessage, { type: 'assistant' }>['message']['content'];
+  }): AgentEvent[] {
+    const root = this.#nestedAgents.get(options.parent) ?? options.parent;
+    const calls = options.content.filter((block) => block.type === 'tool_use');
+    for (const call of calls) this.#nestedAgents.set(call.id, root);
+    const latest = calls.at(-1);
+    if (!latest) return [];
+    return [
+      {
+        type: 'subagent-progress',
+        toolCallId: root,
+        toolName: toUiToolName(latest.name),
+        summary: subagentCallSummary({ input: latest.input, workspaceRoots: this.#workspaceRoots }),
+      },
+    ];
   }
 
   #user(

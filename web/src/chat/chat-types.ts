@@ -1,5 +1,6 @@
 import type { UIMessage } from 'ai';
 import type {
+  AgentProgressData,
   CompactionData,
   ErrorData,
   StatusData,
@@ -28,6 +29,7 @@ export type ChatDataParts = {
   compaction: CompactionData;
   'follow-up': FollowUpData;
   followup: FollowUpData;
+  'agent-progress': AgentProgressData;
 };
 
 export type ChatMessage = UIMessage<MessageMetadata, ChatDataParts>;

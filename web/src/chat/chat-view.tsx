@@ -149,7 +149,7 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
           <h1 className="chat-title">{props.title}</h1>
           {totalTokens > 0 ? (
             <span className="session-usage" title="This conversation's usage">
-              {`${tokenCount(totalTokens)} tokens${totals.costUsd > 0 ? ` · ${formatCost(totals.costUsd)}` : ''}`}
+              {`This chat: ${tokenCount(totalTokens)} tokens${totals.costUsd > 0 ? ` · ${formatCost(totals.costUsd)}` : ''}`}
             </span>
           ) : null}
         </div>

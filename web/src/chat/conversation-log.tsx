@@ -12,9 +12,11 @@ export function ConversationLog(props: {
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
+  const lastTop = useRef(0);
   const last = props.messages.at(-1);
 
-  // Follows the bottom while pinned, also when content grows by itself (highlighting, images).
+  // Follows the bottom while pinned, also when content grows by itself (highlighting, images) and
+  // when the log itself shrinks (the todo panel or waiting chips appear above the composer).
   useEffect(() => {
     const element = scroller.current;
     const content = element?.firstElementChild;
@@ -25,6 +27,7 @@ export function ConversationLog(props: {
     follow();
     const observer = new ResizeObserver(follow);
     observer.observe(content);
+    observer.observe(element);
     return () => observer.disconnect();
   }, []);
 
@@ -35,7 +38,11 @@ export function ConversationLog(props: {
       ref={scroller}
       onScroll={(event) => {
         const element = event.currentTarget;
-        pinned.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+        const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+        // Only a move up lets go of the bottom: the browser's own scroll anchoring moves down.
+        if (atBottom) pinned.current = true;
+        else if (element.scrollTop < lastTop.current) pinned.current = false;
+        lastTop.current = element.scrollTop;
       }}
     >
       <div className="log" role="log" aria-label="Conversation">

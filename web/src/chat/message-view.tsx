@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import type { ErrorData } from '../../../src/protocol/index.ts';
+import { DownloadLink, useFileUrl } from '../authed-file.tsx';
 import { Icon } from '../icons.tsx';
 import type { ChatMessage } from './chat-types.ts';
 import { Markdown } from './markdown.tsx';
@@ -100,16 +101,19 @@ export function ErrorCard(props: { error: Pick<ErrorData, 'message'>; onRetry: (
 function Attachment(props: { segment: Extract<Segment, { kind: 'file' }> }) {
   const { segment } = props;
   const name = segment.filename ?? 'attachment';
-  if (segment.mediaType.startsWith('image/')) {
-    return (
-      <a className="attachment image" href={segment.url} target="_blank" rel="noreferrer">
-        <img src={segment.url} alt={name} loading="lazy" />
-      </a>
-    );
-  }
+  if (segment.mediaType.startsWith('image/')) return <ImageAttachment url={segment.url} name={name} />;
   return (
-    <a className="attachment file" href={segment.url} download={name}>
+    <DownloadLink className="attachment file" url={segment.url} filename={name}>
       <Icon name="file-read" /> {name}
+    </DownloadLink>
+  );
+}
+
+function ImageAttachment(props: { url: string; name: string }) {
+  const src = useFileUrl(props.url);
+  return (
+    <a className="attachment image" href={src ?? props.url} target="_blank" rel="noreferrer">
+      {src ? <img src={src} alt={props.name} loading="lazy" /> : <span className="thumb-placeholder" />}
     </a>
   );
 }

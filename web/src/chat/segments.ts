@@ -1,8 +1,12 @@
-import type { ErrorData } from '../../../src/protocol/index.ts';
+import { type AgentProgressData, type ErrorData, stoppedToolOutput } from '../../../src/protocol/index.ts';
 import type { ChatPart } from './chat-types.ts';
 import { type ToolCall, type ToolState, toolCategory } from './tool-describe.ts';
 
-export type ToolPartView = ToolCall & { toolCallId: string };
+export type ToolPartView = ToolCall & {
+  toolCallId: string;
+  /** A running sub-agent's latest tool call (`data-agent-progress` keyed by this call). */
+  progress?: AgentProgressData;
+};
 
 export type Segment =
   | { kind: 'text'; key: string; text: string; streaming: boolean }
@@ -23,9 +27,14 @@ export const stoppedMarkerText = 'Execution stopped by user';
  */
 export function toSegments(parts: readonly ChatPart[]): Segment[] {
   const segments: Segment[] = [];
+  const progress = new Map<string, AgentProgressData>();
+  for (const part of parts)
+    if (part.type === 'data-agent-progress' && part.id) progress.set(part.id, part.data);
   parts.forEach((part, index) => {
     const key = `${index}`;
-    const tool = toToolView(part);
+    const view = toToolView(part);
+    const latest = view?.state === 'running' ? progress.get(view.toolCallId) : undefined;
+    const tool = view && latest ? { ...view, progress: latest } : view;
     if (tool) {
       const previous = segments.at(-1);
       if (isFoldable(tool) && previous?.kind === 'tool' && isFoldable(previous.tool)) {
@@ -99,9 +108,11 @@ function stateOf(part: { state: string; input?: unknown; output?: unknown; error
   const state: ToolState =
     part.state === 'output-available'
       ? 'done'
-      : part.state === 'output-error' || part.state === 'output-denied'
-        ? 'error'
-        : 'running';
+      : part.state === 'output-error' && part.errorText === stoppedToolOutput
+        ? 'stopped'
+        : part.state === 'output-error' || part.state === 'output-denied'
+          ? 'error'
+          : 'running';
   return {
     state,
     input: part.input,

@@ -16,7 +16,8 @@ export type ToolCategory =
   | 'agent'
   | 'generic';
 
-export type ToolState = 'running' | 'done' | 'error';
+/** `stopped`: cut short by the user's Stop, which is not the tool failing. */
+export type ToolState = 'running' | 'done' | 'error' | 'stopped';
 
 export interface ToolCall {
   toolName: string;
@@ -70,6 +71,10 @@ export function toolCategory(toolName: string): ToolCategory {
 
 export function describeTool(call: ToolCall): ToolDescription {
   const category = toolCategory(call.toolName);
+  if (call.state === 'stopped' && !(category === 'agent' && baseToolName(call.toolName) !== 'TaskOutput')) {
+    // What it was doing when the user stopped it.
+    return { category, summary: `${describeTool({ ...call, state: 'running' }).summary} — stopped` };
+  }
   const input = asRecord(call.input);
   const output = asRecord(call.output);
   const name = baseToolName(call.toolName);
@@ -166,6 +171,8 @@ function agentSummary(options: {
   }
   const description = clip(str(input.description) ?? str(input.prompt) ?? '', 60);
   if (state === 'running') return description ? `Running agent: ${description}` : 'Starting agent…';
+  // Not "Running agent… — stopped": a reader (or a check) must not take it for a running one.
+  if (state === 'stopped') return description ? `Agent stopped: ${description}` : 'Agent stopped';
   if (state === 'error') return `Agent failed: ${description}`;
   if (output.isAsync === true || output.status === 'async_launched')
     return `Agent started (background): ${description}`;

@@ -2,7 +2,7 @@ import { diffLines } from 'diff';
 import { useMemo } from 'react';
 import { Icon } from '../icons.tsx';
 import type { ToolPartView } from './segments.ts';
-import { asRecord, describeTool, type ToolCategory } from './tool-describe.ts';
+import { asRecord, baseToolName, describeTool, type ToolCategory } from './tool-describe.ts';
 
 /** One tool call: a `group` (what `<details>` is) named by its summary line, with the input and output behind it. */
 export function ToolRow(props: { tool: ToolPartView }) {
@@ -18,7 +18,17 @@ export function ToolRow(props: { tool: ToolPartView }) {
         <span className="tool-icon">
           <Icon name={description.category} />
         </span>
-        <span className="tool-summary">{description.summary}</span>
+        {tool.progress ? (
+          <span className="tool-lines">
+            <span className="tool-summary">{description.summary}</span>
+            <span className="tool-progress">
+              ↳ {baseToolName(tool.progress.toolName)}
+              {tool.progress.summary ? `: ${tool.progress.summary}` : ''}
+            </span>
+          </span>
+        ) : (
+          <span className="tool-summary">{description.summary}</span>
+        )}
         {description.badge ? <span className="tool-badge">{description.badge}</span> : null}
         <span className={`tool-state ${tool.state}`} aria-hidden="true" />
       </summary>
@@ -100,15 +110,42 @@ function ToolBody(props: { category: ToolCategory; tool: ToolPartView }) {
       );
     case 'todo':
       return <TodoList todos={input.todos} />;
-    default:
+    case 'agent':
+      if (typeof input.prompt !== 'string') break;
       return (
         <>
-          <Section title="Input" value={tool.input} />
+          <Section title="Task" value={input.prompt} />
           {failure}
-          {tool.state === 'done' ? <Section title="Output" value={tool.output} /> : null}
+          {tool.state !== 'done' ? null : isBackgroundLaunch(output) ? (
+            <p className="tool-note">It runs in the background; its report comes back when it is done.</p>
+          ) : (
+            <Section title="Report" value={agentReport(tool.output)} />
+          )}
         </>
       );
   }
+  return (
+    <>
+      <Section title="Input" value={tool.input} />
+      {failure}
+      {tool.state === 'done' ? <Section title="Output" value={tool.output} /> : null}
+    </>
+  );
+}
+
+function isBackgroundLaunch(output: Record<string, unknown>): boolean {
+  return output.isAsync === true || output.status === 'async_launched';
+}
+
+/** A sub-agent's report: the text of its result's content blocks when it has them, else the output as is. */
+function agentReport(output: unknown): unknown {
+  const content = asRecord(output).content;
+  if (!Array.isArray(content)) return output;
+  const text = content
+    .map((block) => asRecord(block))
+    .flatMap((block) => (block.type === 'text' && typeof block.text === 'string' ? [block.text] : []))
+    .join('\n\n');
+  return text || output;
 }
 
 function Section(props: { title: string; value: unknown }) {

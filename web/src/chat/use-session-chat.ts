@@ -1,24 +1,26 @@
 import { useChat } from '@ai-sdk/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CancelResult, SessionDetail, Usage } from '../../../src/protocol/index.ts';
-import { ApiError, apiFetch, apiJson } from '../api.ts';
+import type { Usage } from '../../../src/protocol/index.ts';
+import { ApiError, apiJson } from '../api.ts';
 import { notifyTurnEnded } from '../notify.ts';
 import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
+import {
+  type Connection,
+  keepMetadata,
+  type Notice,
+  refusalText,
+  type SessionView,
+  stillWaiting,
+  textOf,
+  waitForRetry,
+} from './session-sync.ts';
 import { createTransport } from './transport.ts';
+import { useStreamWatch } from './use-stream-watch.ts';
+import { useTurnControls } from './use-turn-controls.ts';
 
-/** The stall watchdog: nothing at all (not even a heartbeat) for this long means the stream is dead. */
-const stallMs = 60_000;
 const maxBackoffMs = 30_000;
 
-export type Connection = 'live' | 'reconnecting';
-
-export interface Notice {
-  text: string;
-  tone: 'info' | 'error';
-}
-
-/** The detail fields this view reads; `waiting` is optional because older servers omit it. */
-export type SessionView = SessionDetail & { waiting?: WaitingMessage[] };
+export type { Connection, Notice, SessionView } from './session-sync.ts';
 
 /**
  * One session's chat: useChat over our transport, plus what makes it survive real networks —
@@ -196,108 +198,22 @@ export function useSessionChat(options: {
     }
   }, [options.liveStatus, running, refresh, recover]);
 
-  // The stall watchdog.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => {
-      if (Date.now() - lastActivity.current < stallMs) return;
-      lastActivity.current = Date.now();
-      void chatRef.current.stop().then(() => recover());
-    }, 5000);
-    return () => clearInterval(timer);
-  }, [running, recover]);
+  useStreamWatch({ chatRef, running, lastActivity, refresh, recover });
 
-  // A hidden tab's stream may have died quietly: resync when it is shown again.
-  useEffect(() => {
-    const onVisible = () => {
-      if (document.visibilityState !== 'visible') return;
-      const current = chatRef.current;
-      const live = current.status === 'submitted' || current.status === 'streaming';
-      if (!live) void refresh().catch(() => recover());
-      else if (Date.now() - lastActivity.current > 30_000) void current.stop().then(() => recover());
-    };
-    const onOnline = () => {
-      if (chatRef.current.status === 'error') void recover();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    window.addEventListener('online', onOnline);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisible);
-      window.removeEventListener('online', onOnline);
-    };
-  }, [refresh, recover]);
-
-  /** Stop the server's turn; messages still waiting come back to the composer. */
-  const stop = useCallback(async () => {
-    stopping.current = true;
-    try {
-      const result = await apiJson<CancelResult & { unsent?: WaitingMessage[] }>(
-        `/api/sessions/${encodeURIComponent(sessionId)}/cancel`,
-        { method: 'POST', json: {} },
-      );
-      const unsent = result.unsent ?? [];
-      if (unsent.length > 0)
-        callbacks.current.onComposerRestore(unsent.map((message) => message.text).join('\n\n'));
-      setWaiting([]);
-    } catch (error) {
-      setNotice({ text: `Could not stop the turn: ${(error as Error).message}`, tone: 'error' });
-    } finally {
-      stopping.current = false;
-    }
-    // The stream normally ends by itself with the Stopped marker; if not soon, stop reading and resync.
-    setTimeout(() => {
-      const current = chatRef.current;
-      if (current.status === 'submitted' || current.status === 'streaming') {
-        void current.stop().then(() => refresh().catch(() => recover()));
-      }
-    }, 4000);
-  }, [sessionId, refresh, recover]);
-
-  /** Queue (next turn) or steer (into the running turn) while a turn runs. */
-  const deliver = useCallback(
-    async (input: { text: string; delivery: 'next-turn' | 'steer'; fileIds: string[] }) => {
-      const messageId = crypto.randomUUID();
-      setWaiting((chips) => [...chips, { messageId, text: input.text, delivery: input.delivery }]);
-      const controller = new AbortController();
-      try {
-        await apiFetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages`, {
-          method: 'POST',
-          signal: controller.signal,
-          json: {
-            text: input.text,
-            messageId,
-            ...(input.fileIds.length > 0 ? { fileIds: input.fileIds } : {}),
-            ...(input.delivery === 'steer' ? { delivery: 'steer' } : {}),
-          },
-        });
-      } catch (error) {
-        setWaiting((chips) => chips.filter((chip) => chip.messageId !== messageId));
-        callbacks.current.onComposerRestore(input.text);
-        setNotice({
-          text: error instanceof ApiError ? refusalText(error) : 'The message could not be sent.',
-          tone: 'error',
-        });
-      } finally {
-        // Its answer arrives in this view through the running turn and the resume that follows it.
-        controller.abort();
-      }
-    },
-    [sessionId],
-  );
-
-  // A steered message shows where it went in: its chip gives way to the bubble in the stream.
-  const delivered = useMemo(() => {
-    const ids = new Set<string>();
-    for (const message of chat.messages) {
-      ids.add(message.id);
-      for (const part of message.parts) {
-        if ((part.type === 'data-follow-up' || part.type === 'data-followup') && part.data.messageId)
-          ids.add(part.data.messageId);
-      }
-    }
-    return ids;
-  }, [chat.messages]);
-  const chips = waiting.filter((chip) => !delivered.has(chip.messageId));
+  const restoreComposer = useRef(options.onComposerRestore);
+  restoreComposer.current = options.onComposerRestore;
+  const { stop, deliver, chips } = useTurnControls({
+    sessionId,
+    chatRef,
+    messages: chat.messages,
+    waiting,
+    setWaiting,
+    stopping,
+    onComposerRestore: restoreComposer,
+    setNotice,
+    refresh,
+    recover,
+  });
 
   const lastMessage = chat.messages.at(-1);
   const status =
@@ -321,63 +237,4 @@ export function useSessionChat(options: {
     deliver,
     refresh,
   };
-}
-
-/**
- * Chips the session does not show yet, for servers that do not list `waiting`: nothing waits once no
- * turn is active, and a chip whose message (by id or, failing that, by text) is now in the history went in.
- */
-function stillWaiting(options: { chips: WaitingMessage[]; detail: SessionView }): WaitingMessage[] {
-  const { detail } = options;
-  if (!detail.activeTurn) return [];
-  const users = detail.messages.filter((message) => message.role === 'user');
-  return options.chips.filter(
-    (chip) =>
-      !users.some(
-        (message) =>
-          message.id === chip.messageId ||
-          message.parts.some((part) => part.type === 'text' && part.text === chip.text),
-      ),
-  );
-}
-
-/** Usage seen live stays on a message whose stored copy carries none (older servers). */
-function keepMetadata(hydrated: ChatMessage[], known: Map<string, MessageMetadata>): ChatMessage[] {
-  return hydrated.map((message) => {
-    const metadata = known.get(message.id);
-    return message.metadata?.usage || !metadata
-      ? message
-      : { ...message, metadata: { ...metadata, ...message.metadata } };
-  });
-}
-
-export function textOf(message: ChatMessage): string {
-  return message.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
-}
-
-function refusalText(error: ApiError): string {
-  if (error.status === 429) {
-    const when = error.retryAfterSeconds ? ` Try again in ${formatWait(error.retryAfterSeconds)}.` : '';
-    return `${error.message}${when} Your message is back in the composer.`;
-  }
-  return error.message;
-}
-
-function formatWait(seconds: number): string {
-  if (seconds < 90) return `${Math.ceil(seconds)} s`;
-  if (seconds < 5400) return `${Math.ceil(seconds / 60)} min`;
-  return new Date(Date.now() + seconds * 1000).toLocaleString();
-}
-
-function waitForRetry(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    // Coming back online is a better moment than the timer.
-    window.addEventListener('online', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      window.removeEventListener('online', done);
-      resolve();
-    }
-  });
 }

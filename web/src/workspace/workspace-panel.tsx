@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { apiFetch, apiJson } from '../api.ts';
+import { DownloadLink } from '../authed-file.tsx';
 import { Icon } from '../icons.tsx';
 
 interface WorkspaceFile {
@@ -120,15 +121,15 @@ export function WorkspacePanel(props: {
               <Icon name="file-read" /> <span className="file-path">{file.path}</span>
             </button>
             <span className="file-size">{formatSize(file.size)}</span>
-            <a
+            <DownloadLink
               className="icon-button"
-              href={fileUrl(props.sessionId, file.path)}
-              download={file.path.split('/').at(-1)}
-              aria-label={file.path}
+              url={fileUrl(props.sessionId, file.path)}
+              filename={file.path.split('/').at(-1) ?? file.path}
+              label={file.path}
               title={`Download ${file.path}`}
             >
               <Icon name="download" />
-            </a>
+            </DownloadLink>
             {preview?.path === file.path ? <PreviewView preview={preview} /> : null}
           </li>
         ))}

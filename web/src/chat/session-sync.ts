@@ -1,0 +1,73 @@
+import type { SessionDetail } from '../../../src/protocol/index.ts';
+import type { ApiError } from '../api.ts';
+import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
+
+/** The detail fields this view reads; `waiting` is optional because older servers omit it. */
+export type SessionView = SessionDetail & { waiting?: WaitingMessage[] };
+
+export type Connection = 'live' | 'reconnecting';
+
+export interface Notice {
+  text: string;
+  tone: 'info' | 'error';
+}
+
+/**
+ * Chips the session does not show yet, for servers that do not list `waiting`: nothing waits once no
+ * turn is active, and a chip whose message (by id or, failing that, by text) is now in the history went in.
+ */
+export function stillWaiting(options: { chips: WaitingMessage[]; detail: SessionView }): WaitingMessage[] {
+  const { detail } = options;
+  if (!detail.activeTurn) return [];
+  const users = detail.messages.filter((message) => message.role === 'user');
+  return options.chips.filter(
+    (chip) =>
+      !users.some(
+        (message) =>
+          message.id === chip.messageId ||
+          message.parts.some((part) => part.type === 'text' && part.text === chip.text),
+      ),
+  );
+}
+
+/** Usage seen live stays on a message whose stored copy carries none (older servers). */
+export function keepMetadata(hydrated: ChatMessage[], known: Map<string, MessageMetadata>): ChatMessage[] {
+  return hydrated.map((message) => {
+    const metadata = known.get(message.id);
+    return message.metadata?.usage || !metadata
+      ? message
+      : { ...message, metadata: { ...metadata, ...message.metadata } };
+  });
+}
+
+export function textOf(message: ChatMessage): string {
+  return message.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
+}
+
+/** Why a message was refused, and for a 429 when to try again. */
+export function refusalText(error: ApiError): string {
+  if (error.status === 429) {
+    const when = error.retryAfterSeconds ? ` Try again in ${formatWait(error.retryAfterSeconds)}.` : '';
+    return `${error.message}${when} Your message is back in the composer.`;
+  }
+  return error.message;
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return `${Math.ceil(seconds)} s`;
+  if (seconds < 5400) return `${Math.ceil(seconds / 60)} min`;
+  return new Date(Date.now() + seconds * 1000).toLocaleString();
+}
+
+/** Waits `ms` before the next reconnect attempt, or less if the browser comes back online. */
+export function waitForRetry(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    window.addEventListener('online', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      window.removeEventListener('online', done);
+      resolve();
+    }
+  });
+}
