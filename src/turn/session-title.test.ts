@@ -10,6 +10,11 @@ describe('cleanTitle', () => {
     ['\n\nRefactor the store\nThis title covers the refactor.', 'Refactor the store'],
     ['Node.js upgrade notes', 'Node.js upgrade notes'],
     ['Why does it fail?', 'Why does it fail?'],
+    ['**Fix login redirect**', 'Fix login redirect'],
+    ['# Plan the roadmap', 'Plan the roadmap'],
+    ['Title: Parse CSV exports', 'Parse CSV exports'],
+    ['Here is **the plan**:', 'Here is the plan'],
+    ['Use __init__ files', 'Use __init__ files'],
   ])('%j becomes %j', (raw, title) => {
     expect(cleanTitle(raw)).toBe(title);
   });

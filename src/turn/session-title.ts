@@ -61,7 +61,11 @@ export function cleanTitle(raw: string): string {
   const title = raw
     .trim()
     .split('\n')[0]!
-    .replace(/^["'`\s]+|["'`.\s]+$/g, '')
+    // Models often answer in Markdown: a heading, bold, a "Title:" label, a trailing colon.
+    .replace(/^#{1,6}\s+/, '')
+    .replace(/\*\*/g, '')
+    .replace(/^title:\s*/i, '')
+    .replace(/^["'`\s]+|["'`.:\s]+$/g, '')
     .trim();
   // Count code points, not UTF-16 units, so an emoji is never cut in half.
   const characters = Array.from(title);
