@@ -180,6 +180,15 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect(await exec('cat big.txt')).toMatchObject({ stdout: 'large attachment, editedmore\n' });
   });
 
+  test('a file larger than the per-file cap stays remote, so one command cannot fill the host memory or disk', async () => {
+    const capped = new E2bSandbox({ client, logger, maxFileBytes: 1024 });
+    const result = await exec('head -c 4096 /dev/zero > huge.bin; echo small > small.txt', 's1', capped);
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stderr).toContain('"huge.bin" was not copied back');
+    expect(await readFile(join(workspaceDir, 'small.txt'), 'utf8')).toBe('small\n');
+    await expect(lstat(join(workspaceDir, 'huge.bin'))).rejects.toThrow();
+  });
+
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {
     await symlink(join(outside, 'secret.txt'), join(workspaceDir, 'link.txt'));
     // The host's link is not uploaded; the remote makes a regular file of that name, and links of its own.

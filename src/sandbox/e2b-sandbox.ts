@@ -37,6 +37,7 @@ export class E2bSandbox implements Sandbox {
   readonly #client: E2bClient;
   readonly #logger: Logger;
   readonly #maxOutputBytes: number;
+  readonly #maxFileBytes: number;
   readonly #sessions = new Map<string, SessionSandbox>();
   readonly #steps = new Map<string, Promise<unknown>>();
 
@@ -46,6 +47,8 @@ export class E2bSandbox implements Sandbox {
     /** Whether commands reach the internet (set on the client); only told to the model here. */
     internet?: boolean;
     maxOutputBytes?: number;
+    /** The largest file copied back from the sandbox; bubblewrap's own per-file limit by default. */
+    maxFileBytes?: number;
   }) {
     this.description =
       `It is a Linux machine of this conversation's own, kept between calls (installed packages stay), ` +
@@ -54,6 +57,7 @@ export class E2bSandbox implements Sandbox {
     this.#client = options.client;
     this.#logger = options.logger;
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
+    this.#maxFileBytes = options.maxFileBytes ?? 1024 ** 3;
   }
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
@@ -159,18 +163,19 @@ export class E2bSandbox implements Sandbox {
       onStdout: (chunk) => stdout.push(chunk),
       onStderr: (chunk) => stderr.push(chunk),
     });
-    await download({
+    const notes = await download({
       remote,
       workspaceDir: request.workspaceDir,
       remoteDir: e2bWorkspace,
       before,
       synced,
+      maxFileBytes: this.#maxFileBytes,
       logger: this.#logger,
     });
     return {
       exitCode: run.timedOut || run.aborted ? null : run.exitCode,
       stdout: stdout.text(),
-      stderr: stderr.text(),
+      stderr: [stderr.text(), ...notes].filter((text) => text !== '').join('\n'),
       timedOut: run.timedOut,
       aborted: run.aborted,
       truncated: stdout.truncated || stderr.truncated,

@@ -61,7 +61,9 @@ export async function upload(options: {
  * Brings back what the command changed: files it made or modified are copied into the
  * workspace, each through `openWorkspaceFile` (no write through a host link, no name leading
  * outside), and files it deleted are deleted. Files it did not touch are left alone, so a file
- * tool's write on the host while the command ran is not undone.
+ * tool's write on the host while the command ran is not undone. A file over `maxFileBytes` (as
+ * listed) stays remote: it would be held in memory whole, and bubblewrap's commands cannot write
+ * one either. Returns a note per file left behind, for the command's output.
  */
 export async function download(options: {
   remote: E2bRemote;
@@ -69,12 +71,21 @@ export async function download(options: {
   remoteDir: string;
   before: RemoteSnapshot;
   synced: SyncedFiles;
+  maxFileBytes: number;
   logger: Logger;
-}): Promise<void> {
-  const { remote, workspaceDir, remoteDir, before, synced } = options;
-  const after = snapshotOf(await remote.listFiles(remoteDir));
+}): Promise<string[]> {
+  const { remote, workspaceDir, remoteDir, before, synced, maxFileBytes } = options;
+  const notes: string[] = [];
+  const listed = await remote.listFiles(remoteDir);
+  const after = snapshotOf(listed);
+  const sizes = new Map(listed.map((file) => [file.path, file.size]));
   for (const [path, signature] of after) {
     if (before.get(path) === signature) continue;
+    if ((sizes.get(path) ?? 0) > maxFileBytes) {
+      options.logger.warn({ path, maxFileBytes }, 'a file from the E2B sandbox was too large to copy back');
+      notes.push(`"${path}" was not copied back to the workspace: it is larger than ${maxFileBytes} bytes.`);
+      continue;
+    }
     try {
       const target = await resolveWorkspacePath({ workspaceDir, path });
       await mkdir(dirname(target), { recursive: true });
@@ -96,6 +107,7 @@ export async function download(options: {
     const target = await resolveWorkspacePath({ workspaceDir, path });
     if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
   }
+  return notes;
 }
 
 function hostSignature(stats: Stats): string {
