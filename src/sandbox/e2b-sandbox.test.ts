@@ -189,6 +189,15 @@ describe('E2bSandbox lifecycle and copying', () => {
     await expect(lstat(join(workspaceDir, 'huge.bin'))).rejects.toThrow();
   });
 
+  test('a command that replaces a file by a folder still has its files copied back', async () => {
+    await writeFile(join(workspaceDir, 'out'), 'a file');
+    const replaced = await exec('rm out; mkdir out; echo inside > out/result.txt');
+    expect(replaced).toMatchObject({ exitCode: 0 });
+    expect(await readFile(join(workspaceDir, 'out/result.txt'), 'utf8')).toBe('inside\n');
+    // Office's lock files start with "~", a name the workspace refuses: the model is told it stayed behind.
+    expect((await exec("touch '~$report.docx'")).stderr).toContain('"~$report.docx" was not copied back');
+  });
+
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {
     await symlink(join(outside, 'secret.txt'), join(workspaceDir, 'link.txt'));
     // The host's link is not uploaded; the remote makes a regular file of that name, and links of its own.

@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hasErrorCode } from '../util/error-code.ts';
 import type { Logger } from '../util/logger.ts';
 import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
 import { openWorkspaceFile } from './open-workspace-file.ts';
@@ -79,11 +80,26 @@ export async function download(options: {
   const listed = await remote.listFiles(remoteDir);
   const after = snapshotOf(listed);
   const sizes = new Map(listed.map((file) => [file.path, file.size]));
+  const skip = (path: string, reason: string) => {
+    options.logger.warn({ path, reason }, 'a file from the E2B sandbox was not copied back');
+    notes.push(`"${path}" was not copied back to the workspace: ${reason}`);
+  };
+  // Deletions first: a file the command replaced by a folder must be gone before the folder's files come.
+  for (const path of before.keys()) {
+    if (after.has(path)) continue;
+    synced.delete(path);
+    try {
+      const target = await resolveWorkspacePath({ workspaceDir, path });
+      if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
+    } catch (error) {
+      // A name the workspace refuses was never copied back, so there is nothing to delete.
+      if (!(error instanceof PathError)) throw error;
+    }
+  }
   for (const [path, signature] of after) {
     if (before.get(path) === signature) continue;
     if ((sizes.get(path) ?? 0) > maxFileBytes) {
-      options.logger.warn({ path, maxFileBytes }, 'a file from the E2B sandbox was too large to copy back');
-      notes.push(`"${path}" was not copied back to the workspace: it is larger than ${maxFileBytes} bytes.`);
+      skip(path, `it is larger than ${maxFileBytes} bytes.`);
       continue;
     }
     try {
@@ -97,15 +113,12 @@ export async function download(options: {
         await handle.close();
       }
     } catch (error) {
-      if (!(error instanceof PathError)) throw error;
-      options.logger.warn({ path, reason: error.message }, 'a file from the E2B sandbox was not copied back');
+      if (error instanceof PathError) skip(path, error.message);
+      // A file the host has where the command made a folder (written meanwhile by a file tool).
+      else if (hasErrorCode({ error, code: 'EEXIST' }) || hasErrorCode({ error, code: 'ENOTDIR' }))
+        skip(path, 'a file of the workspace is in the way.');
+      else throw error;
     }
-  }
-  for (const path of before.keys()) {
-    if (after.has(path)) continue;
-    synced.delete(path);
-    const target = await resolveWorkspacePath({ workspaceDir, path });
-    if ((await lstat(target).catch(() => null))?.isFile()) await unlink(target);
   }
   return notes;
 }
