@@ -109,3 +109,22 @@ test('a refused call keeps its status and body for classification: 429 is rate l
   const tooLong = await run(url);
   expect((tooLong.error as AppError).code).toBe('prompt_too_long');
 });
+
+test('an error body that never ends is read only up to a cap, and the connection is let go', async () => {
+  let closed: () => void = () => undefined;
+  const providerClosed = new Promise<void>((resolve) => (closed = resolve));
+  const url = await startProvider((response) => {
+    response.writeHead(502, { 'content-type': 'text/html' });
+    response.on('close', closed);
+    const pour = () => {
+      while (!response.destroyed && response.write('<p>bad gateway</p>'.repeat(1000))) {}
+    };
+    response.on('drain', pour);
+    pour();
+  });
+  const { error } = await run(url);
+  expect((error as AppError).code).toBe('transient_api_error');
+  const body = ((error as AppError).cause as { responseBody?: string }).responseBody ?? '';
+  expect(body.length).toBeLessThanOrEqual(64 * 1024);
+  await providerClosed;
+});
