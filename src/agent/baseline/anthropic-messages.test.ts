@@ -128,3 +128,35 @@ test('an error body that never ends is read only up to a cap, and the connection
   expect(body.length).toBeLessThanOrEqual(64 * 1024);
   await providerClosed;
 });
+
+test('a stream that ends before message_stop is an interruption, not a finished answer', async () => {
+  const url = await startProvider((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(
+      frame('message_start', {
+        type: 'message_start',
+        message: { usage: { input_tokens: 7, output_tokens: 1 } },
+      }),
+    );
+    response.write(
+      frame('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      }),
+    );
+    // A proxy ends the response cleanly in the middle of the answer.
+    response.end(
+      frame('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'The answer is' },
+      }),
+    );
+  });
+  const { events, error } = await run(url);
+  expect(events).toContainEqual({ type: 'text-delta', id: '0', delta: 'The answer is' });
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe('transient_api_error');
+  expect((error as AppError).message).toMatch(/interrupted/);
+});

@@ -115,6 +115,7 @@ async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStre
   const blocks = new Map<number, OpenBlock>();
   let usage: AnthropicUsage = {};
   let stopReason: string | null = null;
+  let stopped = false;
   for await (const data of events) {
     const event = JSON.parse(data) as AnthropicEvent;
     switch (event.type) {
@@ -191,11 +192,16 @@ async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStre
       case 'error':
         yield { type: 'error', error: { type: event.error?.type, message: event.error?.message ?? 'error' } };
         return;
+      case 'message_stop':
+        stopped = true;
+        break;
       default:
-        // message_stop, ping, and events this client does not use.
+        // ping, and events this client does not use.
         break;
     }
   }
+  // A response ended cleanly mid-message (a proxy, a restart) is a cut, not a finished answer.
+  if (!stopped) throw new Error('The model provider stream was terminated before the message ended.');
   yield { type: 'finish', usage: toUsage(usage), finishReason: finishReason(stopReason) };
 }
 
