@@ -198,6 +198,23 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect((await exec("touch '~$report.docx'")).stderr).toContain('"~$report.docx" was not copied back');
   });
 
+  test("a command running beside another keeps its changes: the other one's upload neither deletes nor reverts them", async () => {
+    await writeFile(join(workspaceDir, 'f.txt'), 'old');
+    await exec('true');
+    const wrote = join(root, 'first-wrote');
+    const flag = join(root, 'second-ran');
+    // Two sub-agents' commands in one session at once: the first changes files, then waits.
+    const first = exec(
+      `echo new > f.txt; echo made > made.txt; touch '${wrote}'; until [ -e '${flag}' ]; do sleep 0.05; done`,
+    );
+    while (!(await lstat(wrote).catch(() => null))) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await exec('true')).toMatchObject({ exitCode: 0 });
+    await writeFile(flag, '');
+    expect(await first).toMatchObject({ exitCode: 0 });
+    expect(await readFile(join(workspaceDir, 'f.txt'), 'utf8')).toBe('new\n');
+    expect(await readFile(join(workspaceDir, 'made.txt'), 'utf8')).toBe('made\n');
+  });
+
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {
     await symlink(join(outside, 'secret.txt'), join(workspaceDir, 'link.txt'));
     // The host's link is not uploaded; the remote makes a regular file of that name, and links of its own.

@@ -67,7 +67,8 @@ export class E2bSandbox implements Sandbox {
     // Registered inside the step, so that a suspend queued behind it waits for this command.
     const { running } = await this.#serially(request.sessionId, async () => {
       const { entry, remote } = await this.#attach(request.sessionId);
-      const command = this.#run({ remote, request, synced: entry.synced });
+      const othersRunning = entry.inFlight.size > 0;
+      const command = this.#run({ remote, request, synced: entry.synced, othersRunning });
       entry.inFlight.add(command);
       command.then(
         () => entry.inFlight.delete(command),
@@ -145,13 +146,16 @@ export class E2bSandbox implements Sandbox {
     remote: E2bRemote;
     request: SandboxExecRequest;
     synced: SyncedFiles;
+    /** Another command of the session is running: its changes must survive this upload. */
+    othersRunning: boolean;
   }): Promise<SandboxExecResult> {
-    const { remote, request, synced } = options;
+    const { remote, request, synced, othersRunning } = options;
     const before = await upload({
       remote,
       workspaceDir: request.workspaceDir,
       remoteDir: e2bWorkspace,
       synced,
+      othersRunning,
     });
     const stdout = new BoundedOutput(this.#maxOutputBytes);
     const stderr = new BoundedOutput(this.#maxOutputBytes);

@@ -20,20 +20,23 @@ export type SyncedFiles = Map<string, { host: string; remote: string }>;
  * Makes the remote workspace hold exactly the host workspace's regular files: the host is the
  * source of truth, so a file deleted there (by `delete_file`) is deleted remotely too instead of
  * coming back after the next command. Symlinks and anything else on the host stay behind; files
- * unchanged on both sides since they were last in step are not sent again. Returns the remote's
- * files as the command will find them.
+ * unchanged on both sides since they were last in step are not sent again. While another
+ * command of the session runs (`othersRunning`), what it may be changing is left alone: a remote
+ * file never in step is not deleted, and one whose host side is unchanged is not reverted; its
+ * own copy-back brings those changes home. Returns the remote's files as the command will find them.
  */
 export async function upload(options: {
   remote: E2bRemote;
   workspaceDir: string;
   remoteDir: string;
   synced: SyncedFiles;
+  othersRunning: boolean;
 }): Promise<RemoteSnapshot> {
-  const { remote, workspaceDir, remoteDir, synced } = options;
+  const { remote, workspaceDir, remoteDir, synced, othersRunning } = options;
   const local = await listHostFiles(workspaceDir);
   const present = snapshotOf(await remote.listFiles(remoteDir));
   for (const path of present.keys()) {
-    if (local.has(path)) continue;
+    if (local.has(path) || (othersRunning && !synced.has(path))) continue;
     await remote.removeFile(`${remoteDir}/${path}`);
     synced.delete(path);
   }
@@ -44,6 +47,7 @@ export async function upload(options: {
       const host = hostSignature(await handle.stat());
       const known = synced.get(path);
       if (known?.host === host && known.remote === present.get(path)) continue;
+      if (othersRunning && known?.host === host && present.has(path)) continue;
       await remote.writeFile({ path: `${remoteDir}/${path}`, data: await handle.readFile() });
       sent.set(path, host);
     } finally {
