@@ -189,6 +189,17 @@ describe('E2bSandbox lifecycle and copying', () => {
     await expect(lstat(join(workspaceDir, 'huge.bin'))).rejects.toThrow();
   });
 
+  test('a command that makes a flood of files has only the first ones copied back, so the copy-back ends', async () => {
+    const capped = new E2bSandbox({ client, logger, maxCopiedFiles: 10 });
+    const result = await exec(
+      'mkdir flood && cd flood && for i in $(seq 1 30); do echo $i > f$i; done',
+      's1',
+      capped,
+    );
+    expect(result.stderr).toContain('20 more changed files were not copied back');
+    expect(await readdir(join(workspaceDir, 'flood'))).toHaveLength(10);
+  });
+
   test('a command that replaces a file by a folder still has its files copied back', async () => {
     await writeFile(join(workspaceDir, 'out'), 'a file');
     const replaced = await exec('rm out; mkdir out; echo inside > out/result.txt');

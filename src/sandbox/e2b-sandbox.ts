@@ -38,6 +38,7 @@ export class E2bSandbox implements Sandbox {
   readonly #logger: Logger;
   readonly #maxOutputBytes: number;
   readonly #maxFileBytes: number;
+  readonly #maxCopiedFiles: number;
   readonly #sessions = new Map<string, SessionSandbox>();
   readonly #steps = new Map<string, Promise<unknown>>();
 
@@ -49,6 +50,8 @@ export class E2bSandbox implements Sandbox {
     maxOutputBytes?: number;
     /** The largest file copied back from the sandbox; bubblewrap's own per-file limit by default. */
     maxFileBytes?: number;
+    /** The most changed files one command's copy-back brings to the host. */
+    maxCopiedFiles?: number;
   }) {
     this.description =
       `It is a Linux machine of this conversation's own, kept between calls (installed packages stay), ` +
@@ -58,6 +61,7 @@ export class E2bSandbox implements Sandbox {
     this.#logger = options.logger;
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
     this.#maxFileBytes = options.maxFileBytes ?? 1024 ** 3;
+    this.#maxCopiedFiles = options.maxCopiedFiles ?? 10_000;
   }
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
@@ -174,6 +178,7 @@ export class E2bSandbox implements Sandbox {
       before,
       synced,
       maxFileBytes: this.#maxFileBytes,
+      maxCopiedFiles: this.#maxCopiedFiles,
       logger: this.#logger,
     });
     return {

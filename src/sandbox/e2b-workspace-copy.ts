@@ -68,7 +68,8 @@ export async function upload(options: {
  * outside), and files it deleted are deleted. Files it did not touch are left alone, so a file
  * tool's write on the host while the command ran is not undone. A file over `maxFileBytes` (as
  * listed) stays remote: it would be held in memory whole, and bubblewrap's commands cannot write
- * one either. Returns a note per file left behind, for the command's output.
+ * one either; so do the changed files past the first `maxCopiedFiles`, so that copying a flood of
+ * files ends. Returns a note per file left behind, for the command's output.
  */
 export async function download(options: {
   remote: E2bRemote;
@@ -77,9 +78,11 @@ export async function download(options: {
   before: RemoteSnapshot;
   synced: SyncedFiles;
   maxFileBytes: number;
+  /** Changed files copied back at most; a flood of files beyond it stays remote, and the copy ends. */
+  maxCopiedFiles: number;
   logger: Logger;
 }): Promise<string[]> {
-  const { remote, workspaceDir, remoteDir, before, synced, maxFileBytes } = options;
+  const { remote, workspaceDir, remoteDir, before, synced, maxFileBytes, maxCopiedFiles } = options;
   const notes: string[] = [];
   const listed = await remote.listFiles(remoteDir);
   const after = snapshotOf(listed);
@@ -88,6 +91,8 @@ export async function download(options: {
     options.logger.warn({ path, reason }, 'a file from the E2B sandbox was not copied back');
     notes.push(`"${path}" was not copied back to the workspace: ${reason}`);
   };
+  let copied = 0;
+  let leftOver = 0;
   // Deletions first: a file the command replaced by a folder must be gone before the folder's files come.
   for (const path of before.keys()) {
     if (after.has(path)) continue;
@@ -102,6 +107,11 @@ export async function download(options: {
   }
   for (const [path, signature] of after) {
     if (before.get(path) === signature) continue;
+    if (copied >= maxCopiedFiles) {
+      leftOver += 1;
+      continue;
+    }
+    copied += 1;
     if ((sizes.get(path) ?? 0) > maxFileBytes) {
       skip(path, `it is larger than ${maxFileBytes} bytes.`);
       continue;
@@ -123,6 +133,12 @@ export async function download(options: {
         skip(path, 'a file of the workspace is in the way.');
       else throw error;
     }
+  }
+  if (leftOver > 0) {
+    options.logger.warn({ leftOver, maxCopiedFiles }, 'a command changed too many files to copy back');
+    notes.push(
+      `${leftOver} more changed files were not copied back to the workspace: at most ${maxCopiedFiles} are, per command.`,
+    );
   }
   return notes;
 }
