@@ -89,7 +89,7 @@ export async function download(options: {
   const sizes = new Map(listed.map((file) => [file.path, file.size]));
   const skip = (path: string, reason: string) => {
     options.logger.warn({ path, reason }, 'a file from the E2B sandbox was not copied back');
-    notes.push(`"${path}" was not copied back to the workspace: ${reason}`);
+    notes.push(`"${path}" was not copied back to the workspace: ${reason} ${untilNext}`);
   };
   let copied = 0;
   let leftOver = 0;
@@ -137,11 +137,14 @@ export async function download(options: {
   if (leftOver > 0) {
     options.logger.warn({ leftOver, maxCopiedFiles }, 'a command changed too many files to copy back');
     notes.push(
-      `${leftOver} more changed files were not copied back to the workspace: at most ${maxCopiedFiles} are, per command.`,
+      `${leftOver} more changed files were not copied back to the workspace: at most ${maxCopiedFiles} are, per command. ${untilNext}`,
     );
   }
   return notes;
 }
+
+/** The host is the source of truth: the next command's upload removes what did not come back. */
+const untilNext = 'The sandbox keeps such files only until the next command.';
 
 function hostSignature(stats: Stats): string {
   return `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
