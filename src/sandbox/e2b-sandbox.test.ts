@@ -180,6 +180,52 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect(await exec('cat big.txt')).toMatchObject({ stdout: 'large attachment, editedmore\n' });
   });
 
+  test('a file larger than the per-file cap stays remote, so one command cannot fill the host memory or disk', async () => {
+    const capped = new E2bSandbox({ client, logger, maxFileBytes: 1024 });
+    const result = await exec('head -c 4096 /dev/zero > huge.bin; echo small > small.txt', 's1', capped);
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stderr).toContain('"huge.bin" was not copied back');
+    expect(await readFile(join(workspaceDir, 'small.txt'), 'utf8')).toBe('small\n');
+    await expect(lstat(join(workspaceDir, 'huge.bin'))).rejects.toThrow();
+  });
+
+  test('a command that makes a flood of files has only the first ones copied back, so the copy-back ends', async () => {
+    const capped = new E2bSandbox({ client, logger, maxCopiedFiles: 10 });
+    const result = await exec(
+      'mkdir flood && cd flood && for i in $(seq 1 30); do echo $i > f$i; done',
+      's1',
+      capped,
+    );
+    expect(result.stderr).toContain('20 more changed files were not copied back');
+    expect(await readdir(join(workspaceDir, 'flood'))).toHaveLength(10);
+  });
+
+  test('a command that replaces a file by a folder still has its files copied back', async () => {
+    await writeFile(join(workspaceDir, 'out'), 'a file');
+    const replaced = await exec('rm out; mkdir out; echo inside > out/result.txt');
+    expect(replaced).toMatchObject({ exitCode: 0 });
+    expect(await readFile(join(workspaceDir, 'out/result.txt'), 'utf8')).toBe('inside\n');
+    // Office's lock files start with "~", a name the workspace refuses: the model is told it stayed behind.
+    expect((await exec("touch '~$report.docx'")).stderr).toContain('"~$report.docx" was not copied back');
+  });
+
+  test("a command running beside another keeps its changes: the other one's upload neither deletes nor reverts them", async () => {
+    await writeFile(join(workspaceDir, 'f.txt'), 'old');
+    await exec('true');
+    const wrote = join(root, 'first-wrote');
+    const flag = join(root, 'second-ran');
+    // Two sub-agents' commands in one session at once: the first changes files, then waits.
+    const first = exec(
+      `echo new > f.txt; echo made > made.txt; touch '${wrote}'; until [ -e '${flag}' ]; do sleep 0.05; done`,
+    );
+    while (!(await lstat(wrote).catch(() => null))) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await exec('true')).toMatchObject({ exitCode: 0 });
+    await writeFile(flag, '');
+    expect(await first).toMatchObject({ exitCode: 0 });
+    expect(await readFile(join(workspaceDir, 'f.txt'), 'utf8')).toBe('new\n');
+    expect(await readFile(join(workspaceDir, 'made.txt'), 'utf8')).toBe('made\n');
+  });
+
   test('copying back never writes through a host symlink, and remote links stay remote', async () => {
     await symlink(join(outside, 'secret.txt'), join(workspaceDir, 'link.txt'));
     // The host's link is not uploaded; the remote makes a regular file of that name, and links of its own.

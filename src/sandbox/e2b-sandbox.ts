@@ -37,6 +37,8 @@ export class E2bSandbox implements Sandbox {
   readonly #client: E2bClient;
   readonly #logger: Logger;
   readonly #maxOutputBytes: number;
+  readonly #maxFileBytes: number;
+  readonly #maxCopiedFiles: number;
   readonly #sessions = new Map<string, SessionSandbox>();
   readonly #steps = new Map<string, Promise<unknown>>();
 
@@ -46,6 +48,10 @@ export class E2bSandbox implements Sandbox {
     /** Whether commands reach the internet (set on the client); only told to the model here. */
     internet?: boolean;
     maxOutputBytes?: number;
+    /** The largest file copied back from the sandbox; bubblewrap's own per-file limit by default. */
+    maxFileBytes?: number;
+    /** The most changed files one command's copy-back brings to the host. */
+    maxCopiedFiles?: number;
   }) {
     this.description =
       `It is a Linux machine of this conversation's own, kept between calls (installed packages stay), ` +
@@ -54,6 +60,8 @@ export class E2bSandbox implements Sandbox {
     this.#client = options.client;
     this.#logger = options.logger;
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
+    this.#maxFileBytes = options.maxFileBytes ?? 1024 ** 3;
+    this.#maxCopiedFiles = options.maxCopiedFiles ?? 10_000;
   }
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
@@ -63,7 +71,8 @@ export class E2bSandbox implements Sandbox {
     // Registered inside the step, so that a suspend queued behind it waits for this command.
     const { running } = await this.#serially(request.sessionId, async () => {
       const { entry, remote } = await this.#attach(request.sessionId);
-      const command = this.#run({ remote, request, synced: entry.synced });
+      const othersRunning = entry.inFlight.size > 0;
+      const command = this.#run({ remote, request, synced: entry.synced, othersRunning });
       entry.inFlight.add(command);
       command.then(
         () => entry.inFlight.delete(command),
@@ -141,13 +150,16 @@ export class E2bSandbox implements Sandbox {
     remote: E2bRemote;
     request: SandboxExecRequest;
     synced: SyncedFiles;
+    /** Another command of the session is running: its changes must survive this upload. */
+    othersRunning: boolean;
   }): Promise<SandboxExecResult> {
-    const { remote, request, synced } = options;
+    const { remote, request, synced, othersRunning } = options;
     const before = await upload({
       remote,
       workspaceDir: request.workspaceDir,
       remoteDir: e2bWorkspace,
       synced,
+      othersRunning,
     });
     const stdout = new BoundedOutput(this.#maxOutputBytes);
     const stderr = new BoundedOutput(this.#maxOutputBytes);
@@ -159,18 +171,20 @@ export class E2bSandbox implements Sandbox {
       onStdout: (chunk) => stdout.push(chunk),
       onStderr: (chunk) => stderr.push(chunk),
     });
-    await download({
+    const notes = await download({
       remote,
       workspaceDir: request.workspaceDir,
       remoteDir: e2bWorkspace,
       before,
       synced,
+      maxFileBytes: this.#maxFileBytes,
+      maxCopiedFiles: this.#maxCopiedFiles,
       logger: this.#logger,
     });
     return {
       exitCode: run.timedOut || run.aborted ? null : run.exitCode,
       stdout: stdout.text(),
-      stderr: stderr.text(),
+      stderr: [stderr.text(), ...notes].filter((text) => text !== '').join('\n'),
       timedOut: run.timedOut,
       aborted: run.aborted,
       truncated: stdout.truncated || stderr.truncated,

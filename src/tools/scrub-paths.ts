@@ -1,7 +1,11 @@
 import { realpath } from 'node:fs/promises';
 
-/** An absolute path in running text: a `/` at the start of a word, up to a quote, space or bracket. */
-const absolutePath = /(^|[\s'"`(=[,])\/[^\s'"`)\],]+/g;
+/**
+ * An absolute path in running text or a shell command: a `/` at the start of a word or right
+ * after a shell operator (`>`, `|`, `;`, `:` of a PATH…), up to a quote, space, bracket or
+ * operator. `//` is not a start: `https://host/path` stays whole.
+ */
+const absolutePath = /(^|[\s'"`(=[,|;&<>{}:])\/(?!\/)[^\s'"`)\],|;&<>{}:]+/g;
 
 /**
  * A tool error as the model and the client may see it: paths inside the workspace relative to its

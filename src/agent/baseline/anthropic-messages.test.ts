@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { ToolExecutor } from '../../tools/tool-executor.ts';
@@ -29,6 +29,20 @@ function frame(event: string, data: unknown): string {
   return `event: ${event}\r\ndata: ${JSON.stringify(data)}\r\n\r\n`;
 }
 
+/** A 200 stream that has started a text answer: message_start, then one text block with `text`. */
+function beginTextAnswer(options: { response: ServerResponse; inputTokens: number; text: string }): void {
+  const { response } = options;
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  const usage = { input_tokens: options.inputTokens, output_tokens: 1 };
+  response.write(frame('message_start', { type: 'message_start', message: { usage } }));
+  const block = { type: 'text', text: '' };
+  response.write(
+    frame('content_block_start', { type: 'content_block_start', index: 0, content_block: block }),
+  );
+  const delta = { type: 'text_delta', text: options.text };
+  response.write(frame('content_block_delta', { type: 'content_block_delta', index: 0, delta }));
+}
+
 async function run(baseUrl: string): Promise<{ events: AgentEvent[]; error: unknown }> {
   const runtime = new BaselineRuntime({
     model: { provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-sonnet-4-5' },
@@ -51,27 +65,7 @@ async function run(baseUrl: string): Promise<{ events: AgentEvent[]; error: unkn
 
 test('an error event mid-stream is the provider being busy, and the step is charged for what it used', async () => {
   const url = await startProvider((response) => {
-    response.writeHead(200, { 'content-type': 'text/event-stream' });
-    response.write(
-      frame('message_start', {
-        type: 'message_start',
-        message: { usage: { input_tokens: 42, output_tokens: 1 } },
-      }),
-    );
-    response.write(
-      frame('content_block_start', {
-        type: 'content_block_start',
-        index: 0,
-        content_block: { type: 'text', text: '' },
-      }),
-    );
-    response.write(
-      frame('content_block_delta', {
-        type: 'content_block_delta',
-        index: 0,
-        delta: { type: 'text_delta', text: 'Hel' },
-      }),
-    );
+    beginTextAnswer({ response, inputTokens: 42, text: 'Hel' });
     response.end(
       frame('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
     );
@@ -108,4 +102,36 @@ test('a refused call keeps its status and body for classification: 429 is rate l
   };
   const tooLong = await run(url);
   expect((tooLong.error as AppError).code).toBe('prompt_too_long');
+});
+
+test('an error body that never ends is read only up to a cap, and the connection is let go', async () => {
+  let closed: () => void = () => undefined;
+  const providerClosed = new Promise<void>((resolve) => (closed = resolve));
+  const url = await startProvider((response) => {
+    response.writeHead(502, { 'content-type': 'text/html' });
+    response.on('close', closed);
+    const pour = () => {
+      while (!response.destroyed && response.write('<p>bad gateway</p>'.repeat(1000))) {}
+    };
+    response.on('drain', pour);
+    pour();
+  });
+  const { error } = await run(url);
+  expect((error as AppError).code).toBe('transient_api_error');
+  const body = ((error as AppError).cause as { responseBody?: string }).responseBody ?? '';
+  expect(body.length).toBeLessThanOrEqual(64 * 1024);
+  await providerClosed;
+});
+
+test('a stream that ends before message_stop is an interruption, not a finished answer', async () => {
+  const url = await startProvider((response) => {
+    beginTextAnswer({ response, inputTokens: 7, text: 'The answer is' });
+    // A proxy ends the response cleanly in the middle of the answer.
+    response.end();
+  });
+  const { events, error } = await run(url);
+  expect(events).toContainEqual({ type: 'text-delta', id: '0', delta: 'The answer is' });
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe('transient_api_error');
+  expect((error as AppError).message).toMatch(/interrupted/);
 });

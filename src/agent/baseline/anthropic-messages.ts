@@ -46,7 +46,7 @@ export class AnthropicMessagesClient implements StreamingModel {
       ...(call.abortSignal ? { signal: call.abortSignal } : {}),
     });
     if (response.statusCode !== 200) {
-      const responseBody = await response.body.text();
+      const responseBody = await boundedText({ body: response.body, maxBytes: maxErrorBodyBytes });
       throw new APICallError({
         message: errorMessage(responseBody) ?? `The model provider answered ${response.statusCode}`,
         url: this.#url,
@@ -59,6 +59,21 @@ export class AnthropicMessagesClient implements StreamingModel {
     response.body.setEncoding('utf8');
     return { stream: toParts(readServerSentEvents(response.body as AsyncIterable<string>)) };
   }
+}
+
+/** An error body is read for its message and classification only; a real one is far smaller. */
+const maxErrorBodyBytes = 64 * 1024;
+
+/** The start of a body; leaving the loop destroys the rest, so a body that never ends lets the socket go. */
+async function boundedText(options: { body: AsyncIterable<Buffer>; maxBytes: number }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of options.body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= options.maxBytes) break;
+  }
+  return Buffer.concat(chunks).subarray(0, options.maxBytes).toString('utf8');
 }
 
 function errorMessage(responseBody: string): string | undefined {
@@ -100,6 +115,7 @@ async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStre
   const blocks = new Map<number, OpenBlock>();
   let usage: AnthropicUsage = {};
   let stopReason: string | null = null;
+  let stopped = false;
   for await (const data of events) {
     const event = JSON.parse(data) as AnthropicEvent;
     switch (event.type) {
@@ -176,11 +192,16 @@ async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStre
       case 'error':
         yield { type: 'error', error: { type: event.error?.type, message: event.error?.message ?? 'error' } };
         return;
+      case 'message_stop':
+        stopped = true;
+        break;
       default:
-        // message_stop, ping, and events this client does not use.
+        // ping, and events this client does not use.
         break;
     }
   }
+  // A response ended cleanly mid-message (a proxy, a restart) is a cut, not a finished answer.
+  if (!stopped) throw new Error('The model provider stream was terminated before the message ended.');
   yield { type: 'finish', usage: toUsage(usage), finishReason: finishReason(stopReason) };
 }
 

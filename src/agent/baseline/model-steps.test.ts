@@ -131,3 +131,65 @@ describe.each(clients)('the step loop over %s', (_name, client) => {
     expect(events.at(-1)).toEqual({ type: 'step-finish' });
   });
 });
+
+test('a step cut after a tool call started waits for that call and records its result before failing', async () => {
+  const { createServer } = await import('node:http');
+  const frame = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(
+        frame({ type: 'message_start', message: { usage: { input_tokens: 3, output_tokens: 1 } } }),
+      );
+      response.write(
+        frame({
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: 'toolu_1', name: 'echo', input: {} },
+        }),
+      );
+      response.write(
+        frame({
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: '{"text":"hi"}' },
+        }),
+      );
+      response.write(frame({ type: 'content_block_stop', index: 0 }));
+      response.end(frame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  const events: StepEvent[] = [];
+  let failure: unknown;
+  try {
+    for await (const event of runModelSteps({
+      model: new AnthropicMessagesClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        apiKey: 'k',
+        model: 'claude-test',
+      }),
+      prompt: [{ role: 'user', content: [{ type: 'text', text: 'echo' }] }],
+      tools: executorWith(async ({ text }) => ({ output: `echoed ${text}` })),
+      toolSpecs: [
+        { type: 'function', name: 'echo', description: 'Returns its text.', inputSchema: { type: 'object' } },
+      ],
+      maxSteps: 3,
+      maxOutputTokens: 100,
+      signal: new AbortController().signal,
+    })) {
+      events.push(event);
+    }
+  } catch (error) {
+    failure = error;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect(failure).toMatchObject({ message: 'Overloaded' });
+  // The call ran (a retried attempt must not overlap it), and what it did is on record.
+  expect(events).toContainEqual(
+    expect.objectContaining({ type: 'tool-result', toolCallId: 'toolu_1', isError: false }),
+  );
+});

@@ -38,8 +38,11 @@ export async function* runModelSteps(options: {
   const { signal } = options;
   const prompt = [...options.prompt];
   const inFlight = new RawStepUsage();
+  // The step's tool calls, each started as soon as the stream gave it.
+  let runs: ToolRun[] = [];
   try {
     for (let step = 0; step < options.maxSteps; step++) {
+      runs = [];
       const { stream } = await options.model.doStream({
         prompt,
         ...(options.toolSpecs?.length ? { tools: options.toolSpecs, toolChoice: { type: 'auto' } } : {}),
@@ -50,7 +53,6 @@ export async function* runModelSteps(options: {
       });
       yield { type: 'step-start' };
       const content: AssistantPart[] = [];
-      const runs: ToolRun[] = [];
       let finish: FinishPart | undefined;
       const blocks = new Map<string, { part: Extract<AssistantPart, { type: 'text' | 'reasoning' }> }>();
       for await (const part of stream) {
@@ -120,23 +122,7 @@ export async function* runModelSteps(options: {
         inFlight.take();
         yield { type: 'tokens', tokens: tokenCountsOf(finish.usage) };
       }
-      const results: ToolResultPart[] = [];
-      for (const run of runs) {
-        const outcome = await run.outcome;
-        if ('thrown' in outcome) {
-          const text = outcome.thrown instanceof Error ? outcome.thrown.message : String(outcome.thrown);
-          yield { type: 'tool-result', toolCallId: run.toolCallId, output: text, isError: true };
-          results.push(toolResult({ run, isError: true, text }));
-        } else {
-          yield {
-            type: 'tool-result',
-            toolCallId: run.toolCallId,
-            output: outcome.output,
-            isError: outcome.isError,
-          };
-          results.push(toolResult({ run, isError: outcome.isError, text: outcome.modelText }));
-        }
-      }
+      const results = yield* settle(runs);
       yield { type: 'step-finish' };
       if (runs.length === 0 || signal.aborted) return;
       prompt.push(
@@ -145,12 +131,37 @@ export async function* runModelSteps(options: {
       );
     }
   } catch (error) {
+    // Calls the cut step had started still run: they end before the failure goes up (a retried
+    // attempt must not overlap them), and their results are on record like any other.
+    yield* settle(runs);
     // A step cut short still used what the provider reported for it.
     const unfinished = inFlight.take();
     if (unfinished) yield { type: 'tokens', tokens: unfinished };
     if (signal.aborted) return;
     throw error;
   }
+}
+
+/** Waits for each started call in order, yielding its result event; returns the results for the model. */
+async function* settle(runs: ToolRun[]): AsyncGenerator<StepEvent, ToolResultPart[]> {
+  const results: ToolResultPart[] = [];
+  for (const run of runs) {
+    const outcome = await run.outcome;
+    if ('thrown' in outcome) {
+      const text = outcome.thrown instanceof Error ? outcome.thrown.message : String(outcome.thrown);
+      yield { type: 'tool-result', toolCallId: run.toolCallId, output: text, isError: true };
+      results.push(toolResult({ run, isError: true, text }));
+    } else {
+      yield {
+        type: 'tool-result',
+        toolCallId: run.toolCallId,
+        output: outcome.output,
+        isError: outcome.isError,
+      };
+      results.push(toolResult({ run, isError: outcome.isError, text: outcome.modelText }));
+    }
+  }
+  return results;
 }
 
 function toolResult(options: { run: ToolRun; isError: boolean; text: string }): ToolResultPart {

@@ -24,3 +24,21 @@ test('events end at a blank line, whatever line endings and chunk boundaries', a
 test('data lines of one event are joined; an event without data, or cut off by the end, is not dispatched', async () => {
   expect(await dataOf(['data: one\ndata: two\n\nevent: ping\n\ndata: last\n'])).toEqual(['one\ntwo']);
 });
+
+test('a line or event over the cap ends the stream with an error instead of growing without bound', async () => {
+  async function* endless(piece: string) {
+    for (let i = 0; i < 1000; i++) yield piece;
+  }
+  const read = async (chunks: AsyncIterable<string>) => {
+    for await (const _ of readServerSentEvents(chunks, { maxEventChars: 1000 })) {
+      // Nothing is dispatched before the cap.
+    }
+  };
+  // One line that never ends, and one event of many short data lines that never ends.
+  await expect(read(endless('x'.repeat(100)))).rejects.toThrow(/larger than 1000 characters/);
+  await expect(read(endless('data: xxxxxxxxxxxxxxxxxxxxxx\n'))).rejects.toThrow(
+    /larger than 1000 characters/,
+  );
+  // Under the cap, events still come through.
+  expect(await dataOf(['data: ok\n\n'])).toEqual(['ok']);
+});

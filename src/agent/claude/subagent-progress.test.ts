@@ -59,4 +59,18 @@ describe('sub-agent progress', () => {
     expect(summary({ command: 'x'.repeat(200) })).toHaveLength(80);
     expect(summary({})).toBe('');
   });
+
+  test('a server path right after a shell operator is hidden too; URLs stay whole', () => {
+    const summary = (command: string) => subagentCallSummary({ input: { command }, workspaceRoots: roots });
+    expect(summary('sort x>/srv/data/users.db')).toBe('sort x><server path>');
+    expect(summary('ls|/srv/data/bin/x;/srv/data/y&&/srv/data/z')).toBe(
+      'ls|<server path>;<server path>&&<server path>',
+    );
+    expect(summary('echo $(</srv/data/secret) {/srv/data/a,/srv/data/b}')).toBe(
+      'echo $(<<server path>) {<server path>,<server path>}',
+    );
+    expect(summary('PATH=/usr/bin:/srv/data/bin curl https://example.com/a/b')).toBe(
+      'PATH=<server path>:<server path> curl https://example.com/a/b',
+    );
+  });
 });

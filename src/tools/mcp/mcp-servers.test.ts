@@ -3,8 +3,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../../util/logger.ts';
@@ -154,6 +156,42 @@ test('a stdio server that dies after start is reported failed, then reopened wit
     await servers.close();
     await rm(folder, { recursive: true, force: true });
   }
+});
+
+test('a stdio server that dies right after every start is reopened with growing waits, not at the first wait forever', async () => {
+  const lines: { msg?: string; attempt?: number }[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const servers = await McpServers.connect({
+    servers: {
+      crashing: {
+        type: 'stdio',
+        command: process.execPath,
+        args: [resolve('test/support/mcp-test-server.ts')],
+        env: { MCP_TEST_EXIT_AFTER_LIST: '1' },
+      },
+    },
+    connectTimeoutMs: 15_000,
+    callTimeoutMs: 15_000,
+    logger: pino({ level: 'info' }, destination),
+    reconnectBaseMs: 1,
+  });
+  const reconnected = () => lines.filter((line) => line.msg === 'MCP server reconnected');
+  try {
+    await waitUntil(() => reconnected().length >= 3);
+  } finally {
+    await servers.close();
+  }
+  // Each quick death counts as another failed attempt: the waits double (1, 2, 4… ms here, up to a minute).
+  expect(
+    reconnected()
+      .slice(0, 3)
+      .map((line) => line.attempt),
+  ).toEqual([1, 2, 3]);
 });
 
 /** Polls until `condition` holds; fails after a generous bound rather than hanging the run. */

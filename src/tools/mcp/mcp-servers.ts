@@ -100,7 +100,7 @@ export class McpServers {
         }),
       );
       this.#tools.push(...tools);
-      this.#attach({ ...options, client, tools: tools.length, logger });
+      this.#attach({ ...options, client, tools: tools.length, logger, attempt: 0 });
       logger.info({ tools: tools.map((tool) => tool.name) }, 'MCP server connected');
     } catch (error) {
       this.#statuses.set(name, { status: 'failed', tools: 0 });
@@ -125,17 +125,31 @@ export class McpServers {
     }
   }
 
-  /** Makes `client` the server's connection; if it goes away unasked, it is reopened with backoff. */
-  #attach(options: StartOptions & { client: Client; tools: number; logger: Logger }): void {
+  /**
+   * Makes `client` the server's connection; if it goes away unasked, it is reopened with backoff.
+   * `attempt` is the reopening's attempt should this connection die soon: only one that stayed
+   * up for the longest wait starts the backoff over, so a server that crashes on every start
+   * is not respawned at the first wait forever.
+   */
+  #attach(options: StartOptions & { client: Client; tools: number; logger: Logger; attempt: number }): void {
     const { name, client, logger } = options;
     this.#clients.set(name, client);
     this.#statuses.set(name, { status: 'connected', tools: options.tools });
+    let stable = false;
+    const settle = setTimeout(() => {
+      this.#timers.delete(settle);
+      stable = true;
+    }, maxReconnectDelayMs);
+    settle.unref();
+    this.#timers.add(settle);
     client.onclose = () => {
+      clearTimeout(settle);
+      this.#timers.delete(settle);
       if (this.#closing || this.#clients.get(name) !== client) return;
       this.#clients.delete(name);
       this.#statuses.set(name, { status: 'failed', tools: 0 });
       logger.error('the MCP server went away; reconnecting');
-      this.#reconnect({ ...options, attempt: 0 });
+      this.#reconnect({ ...options, attempt: stable ? 0 : options.attempt });
     };
   }
 
@@ -154,7 +168,7 @@ export class McpServers {
           await client.close().catch(() => undefined);
           return;
         }
-        this.#attach({ ...options, client });
+        this.#attach({ ...options, client, attempt: options.attempt + 1 });
         options.logger.info({ attempt: options.attempt + 1 }, 'MCP server reconnected');
       } catch (error) {
         options.logger.warn(
