@@ -135,3 +135,14 @@ test('a stream that ends before message_stop is an interruption, not a finished 
   expect((error as AppError).code).toBe('transient_api_error');
   expect((error as AppError).message).toMatch(/interrupted/);
 });
+
+test('a stream event that is not a JSON object fails the step with a clear error, not a crash', async () => {
+  const url = await startProvider((response) => {
+    beginTextAnswer({ response, inputTokens: 3, text: 'Partly' });
+    response.end('event: ping\r\ndata: null\r\n\r\n');
+  });
+  const { events, error } = await run(url);
+  expect(events).toContainEqual({ type: 'text-delta', id: '0', delta: 'Partly' });
+  expect(error).toBeInstanceOf(AppError);
+  expect(String((error as AppError).cause ?? error)).toMatch(/malformed stream event/);
+});

@@ -85,6 +85,19 @@ function errorMessage(responseBody: string): string | undefined {
   }
 }
 
+/** One stream event: a JSON object, or the stream is broken (not a crash on `null` or a bare value). */
+function parseEvent(data: string): AnthropicEvent {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    event = undefined;
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event))
+    throw new Error('The model provider sent a malformed stream event.');
+  return event as AnthropicEvent;
+}
+
 /** The fields of Messages API stream events this client reads; anything else is ignored. */
 interface AnthropicEvent {
   type?: string;
@@ -117,7 +130,7 @@ async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStre
   let stopReason: string | null = null;
   let stopped = false;
   for await (const data of events) {
-    const event = JSON.parse(data) as AnthropicEvent;
+    const event = parseEvent(data);
     switch (event.type) {
       case 'message_start':
         usage = { ...event.message?.usage };
