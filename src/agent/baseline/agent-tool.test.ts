@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
+  errorReply,
   type FakeModelServer,
   type FakeReply,
   type FakeRequest,
@@ -42,6 +43,7 @@ async function runTurn(options: {
   rules: Parameters<typeof scriptedBrain>[0];
   maxSubagents?: number;
   allowSubagents?: boolean;
+  controller?: AbortController;
 }): Promise<AgentEvent[]> {
   const brain = scriptedBrain(options.rules);
   fake = await startFakeAnthropicServer({
@@ -56,7 +58,7 @@ async function runTurn(options: {
     subagents: { writer },
     maxSubagents: options.maxSubagents ?? 2,
   });
-  const signal = new AbortController().signal;
+  const signal = (options.controller ?? new AbortController()).signal;
   const logger = createLogger({ level: 'silent' });
   const tools = new ToolExecutor({
     tools: createDefaultTools(),
@@ -181,5 +183,47 @@ describe('the baseline Agent tool', () => {
     await runTurn({ allowSubagents: false, rules: [{ when: () => true, reply: textReply('Hi.') }] });
     expect(requests[0]?.toolNames).not.toContain('Agent');
     expect(requests[0]?.toolNames).toContain('write_file');
+  });
+
+  test('a model failure inside ends only the sub-agent: the parent reads it as the tool’s error', async () => {
+    const events = await runTurn({
+      rules: [
+        {
+          when: isSubagent,
+          reply: errorReply({ status: 400, errorType: 'invalid_request_error', message: 'bad request' }),
+        },
+        { when: (r) => r.toolResults.length > 0, reply: textReply('The helper failed.') },
+        { when: () => true, reply: delegate(1) },
+      ],
+    });
+    expect(agentResults(events)).toEqual([
+      expect.objectContaining({ isError: true, output: expect.stringContaining('The sub-agent failed') }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain(fake!.url);
+    expect(events.some((event) => event.type === 'text-delta' && event.delta === 'The helper failed.')).toBe(
+      true,
+    );
+  });
+
+  test('a stop reaches the sub-agent: its loop ends, nothing more is asked, the call says stopped', async () => {
+    const controller = new AbortController();
+    const events = await runTurn({
+      controller,
+      rules: [
+        {
+          when: isSubagent,
+          reply: () => {
+            controller.abort();
+            return toolReply({ name: 'write_file', input: { path: 'late.md', content: 'late' } });
+          },
+        },
+        { when: () => true, reply: delegate(1) },
+      ],
+    });
+    expect(agentResults(events)).toEqual([
+      expect.objectContaining({ isError: true, output: 'The sub-agent was stopped.' }),
+    ]);
+    expect(requests.filter(isSubagent)).toHaveLength(1);
+    expect(requests.filter((r) => !isSubagent(r))).toHaveLength(1);
   });
 });

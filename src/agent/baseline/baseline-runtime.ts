@@ -120,6 +120,8 @@ export class BaselineRuntime implements AgentRuntime {
           roots ??= workspaceRoots(input.workspaceDir);
           return roots;
         },
+        logger: input.logger,
+        describeError: (error) => toAppError({ error, providerHost: this.#providerHost }).message,
         emit: options.emit,
       },
       subagents: this.#subagents,

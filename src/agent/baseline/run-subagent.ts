@@ -1,6 +1,7 @@
 import type { SubagentConfig } from '../../config/config.ts';
 import { decideToolUse } from '../../tools/policy.ts';
 import type { ToolCall, ToolOutcome } from '../../tools/tool.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { AgentEvent, AgentTools } from '../agent-runtime.ts';
 import type { ModelCallOptions, StreamingModel } from '../language-model.ts';
 import { priceUsage } from '../model-pricing.ts';
@@ -19,6 +20,9 @@ export interface SubagentParent {
   toolSpecs: (tools: AgentTools) => ModelCallOptions['tools'];
   signal: AbortSignal;
   workspaceRoots: () => Promise<string[]>;
+  logger: Logger;
+  /** What a model failure says to a reader, as the turn's own failures do (no raw provider text). */
+  describeError: (error: unknown) => string;
   /** Where the sub-agent's progress and usage go, into the turn's events. */
   emit: (event: Extract<AgentEvent, { type: 'subagent-progress' | 'usage' }>) => void;
 }
@@ -72,8 +76,8 @@ export async function runSubagent(options: {
       }
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { text: `The sub-agent failed: ${message}`, isError: true };
+    parent.logger.warn({ err: error, toolCallId: options.toolCallId }, 'sub-agent failed');
+    return { text: `The sub-agent failed: ${parent.describeError(error)}`, isError: true };
   }
   if (parent.signal.aborted) return { text: 'The sub-agent was stopped.', isError: true };
   const text = stepText.trim();
