@@ -7,8 +7,11 @@ import type { Logger } from '../../util/logger.ts';
 import { type AgentTools, subagentToolName } from '../agent-runtime.ts';
 import { runSubagent, type SubagentParent } from './run-subagent.ts';
 
-/** Shaped like Claude Code's `Agent` tool input, so the UI's agent rows read both runtimes alike. */
-const agentInputSchema = z.strictObject({
+/**
+ * Shaped like Claude Code's `Agent` tool input, so the UI's agent rows read both runtimes alike. Not
+ * strict: a model used to Claude Code may add its fields (`run_in_background`); they are dropped.
+ */
+const agentInputSchema = z.object({
   description: z.string().min(1).max(200).describe('A short (3-5 word) description of the task'),
   prompt: z.string().min(1).max(50_000).describe('The complete task for the sub-agent'),
   subagent_type: z.string().optional().describe('Which sub-agent to use'),
