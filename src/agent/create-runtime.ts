@@ -33,7 +33,12 @@ export function createRuntime(options: {
       testOptions: options.claudeTestOptions,
     });
   }
-  return new BaselineRuntime({ model, maxSteps: config.limits.maxSteps });
+  return new BaselineRuntime({
+    model,
+    maxSteps: config.limits.maxSteps,
+    subagents: config.subagents,
+    maxSubagents: config.limits.maxSubagents,
+  });
 }
 
 function toAgentDefinitions(options: {

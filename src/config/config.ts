@@ -35,7 +35,7 @@ export interface Config {
   /** Null when no model is configured: the server still starts, and turns fail with `model_not_configured`. */
   model: ModelConfig | null;
   auth: { tokens: ApiToken[] };
-  /** Sub-agents the main agent may delegate to (claude runtime), by name. */
+  /** Sub-agents the main agent may delegate to (its `Agent` tool, on both runtimes), by name. */
   subagents: Record<string, SubagentConfig>;
   /** The `web_fetch` tool: on unless `AUTOPILOT_WEB_FETCH=off` (SPEC §6 lists it as a default tool). */
   webFetch: { enabled: boolean; maxBytes: number; timeoutMs: number };

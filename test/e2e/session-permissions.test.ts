@@ -91,58 +91,66 @@ describe('session permissions', () => {
   let server: TestServer;
   afterEach(async () => server?.close());
 
-  test('a sub-agent gets only tools its parent has, and cannot call the others (claude runtime)', async () => {
-    server = await startTestServer({
-      runtime: 'claude',
-      brain: scriptedBrain([
-        {
-          when: (request) => isSubagent(request) && request.toolResults.length > 0,
-          reply: textReply('Report.'),
-        },
-        {
-          when: isSubagent,
-          reply: toolReply({ name: 'write_file', input: { path: 'by-subagent.txt', content: 'no' } }),
-        },
-        { when: (request) => request.toolResults.length > 0, reply: textReply('All done.') },
-        {
-          when: () => true,
-          reply: toolReply({
-            name: 'Agent',
-            input: { description: 'write', prompt: 'Write the file', subagent_type: 'worker' },
-          }),
-        },
-      ]),
-    });
-    const sessionId = await createSession(server);
-    expect((await setPermissions(server, { sessionId, permissions: { deny: ['write_file'] } })).status).toBe(
-      200,
-    );
-    const { message, errors } = await parseUIStream(
-      (await sendMessage(server, { sessionId, text: 'delegate' })).body!,
-    );
-    expect(errors).toEqual([]);
-    expect(message?.parts.find((part) => part.type === 'tool-Agent')).toMatchObject({
-      state: 'output-available',
-    });
-    const subagentCall = server.fake.requests.find(isSubagent);
-    expect(offeredTools(subagentCall)).toContain('read_file');
-    expect(offeredTools(subagentCall)).not.toContain('write_file');
-    expect(existsSync(join(server.dataDir, 'workspaces', toPathKey(sessionId), 'by-subagent.txt'))).toBe(
-      false,
-    );
-  });
+  test.each(['baseline', 'claude'] as const)(
+    'a sub-agent gets only tools its parent has, and cannot call the others (%s runtime)',
+    async (runtime) => {
+      server = await startTestServer({
+        runtime,
+        brain: scriptedBrain([
+          {
+            when: (request) => isSubagent(request) && request.toolResults.length > 0,
+            reply: textReply('Report.'),
+          },
+          {
+            when: isSubagent,
+            reply: toolReply({ name: 'write_file', input: { path: 'by-subagent.txt', content: 'no' } }),
+          },
+          { when: (request) => request.toolResults.length > 0, reply: textReply('All done.') },
+          {
+            when: () => true,
+            reply: toolReply({
+              name: 'Agent',
+              input: { description: 'write', prompt: 'Write the file', subagent_type: 'worker' },
+            }),
+          },
+        ]),
+      });
+      const sessionId = await createSession(server);
+      expect(
+        (await setPermissions(server, { sessionId, permissions: { deny: ['write_file'] } })).status,
+      ).toBe(200);
+      const { message, errors } = await parseUIStream(
+        (await sendMessage(server, { sessionId, text: 'delegate' })).body!,
+      );
+      expect(errors).toEqual([]);
+      expect(message?.parts.find((part) => part.type === 'tool-Agent')).toMatchObject({
+        state: 'output-available',
+      });
+      const subagentCall = server.fake.requests.find(isSubagent);
+      expect(offeredTools(subagentCall)).toContain('read_file');
+      expect(offeredTools(subagentCall)).not.toContain('write_file');
+      expect(existsSync(join(server.dataDir, 'workspaces', toPathKey(sessionId), 'by-subagent.txt'))).toBe(
+        false,
+      );
+    },
+  );
 
-  test('denying Agent takes sub-agents away on the claude runtime', async () => {
-    server = await startTestServer({ runtime: 'claude', brain });
-    const sessionId = await createSession(server);
-    expect((await setPermissions(server, { sessionId, permissions: { deny: ['Agent'] } })).status).toBe(200);
-    await parseUIStream((await sendMessage(server, { sessionId, text: 'hello there' })).body!);
-    const call = server.fake.requests.find(
-      (request) => request.toolNames.length > 0 && request.lastUserText.startsWith('hello there'),
-    );
-    expect(offeredTools(call)).toContain('read_file');
-    expect(offeredTools(call)).not.toContain('Agent');
-  });
+  test.each(['baseline', 'claude'] as const)(
+    'denying Agent takes sub-agents away on the %s runtime',
+    async (runtime) => {
+      server = await startTestServer({ runtime, brain });
+      const sessionId = await createSession(server);
+      expect((await setPermissions(server, { sessionId, permissions: { deny: ['Agent'] } })).status).toBe(
+        200,
+      );
+      await parseUIStream((await sendMessage(server, { sessionId, text: 'hello there' })).body!);
+      const call = server.fake.requests.find(
+        (request) => request.toolNames.length > 0 && request.lastUserText.startsWith('hello there'),
+      );
+      expect(offeredTools(call)).toContain('read_file');
+      expect(offeredTools(call)).not.toContain('Agent');
+    },
+  );
 
   test('PATCH takes a title, permissions or both; bad input is a 400 that changes nothing', async () => {
     server = await startTestServer({ env: { AUTOPILOT_API_TOKENS: `alice:${alice},bob:${bob}` } });

@@ -1,16 +1,18 @@
 import { APICallError } from 'ai';
 import { z } from 'zod';
-import type { ModelConfig } from '../../config/config.ts';
-import type { AnyToolDefinition } from '../../tools/tool.ts';
+import type { ModelConfig, SubagentConfig } from '../../config/config.ts';
+import { workspaceRoots } from '../../tools/scrub-paths.ts';
 import { AppError } from '../../util/app-error.ts';
-import type { AgentEvent, AgentRunInput, AgentRuntime, AgentTools } from '../agent-runtime.ts';
+import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
 import { createLanguageModel, type ModelCallOptions, type StreamingModel } from '../language-model.ts';
 import { priceUsage } from '../model-pricing.ts';
 import { systemPrompt } from '../system-prompt.ts';
+import { type AgentToolSpec, agentToolSpec, SubagentTools } from './agent-tool.ts';
 import { AnthropicMessagesClient } from './anthropic-messages.ts';
 import { toModelPrompt } from './model-prompt.ts';
 import { runModelSteps } from './model-steps.ts';
+import { SideEvents } from './side-events.ts';
 import { toModelMessages } from './to-model-messages.ts';
 
 /** Within every current model's output limit; unknown models otherwise get a compatibility warning. */
@@ -20,7 +22,8 @@ const maxOutputTokens = 16_000;
  * The baseline runtime on Anthropic or any OpenAI-compatible endpoint: our own step loop
  * (`model-steps.ts`) runs the tools between model calls, without `streamText`'s per-part stream
  * transforms. Anthropic calls go through our minimal Messages API client; OpenAI-compatible ones
- * through the AI SDK's provider (`doStream`).
+ * through the AI SDK's provider (`doStream`). Sub-agents are its `Agent` tool (`agent-tool.ts`):
+ * a nested step loop whose progress and usage join the turn's events as they happen.
  */
 export class BaselineRuntime implements AgentRuntime {
   readonly usesTranscript = false;
@@ -29,8 +32,17 @@ export class BaselineRuntime implements AgentRuntime {
   readonly #modelName: string;
   readonly #maxSteps: number;
   readonly #providerHost: string | undefined;
+  readonly #subagents: Record<string, SubagentConfig>;
+  readonly #maxSubagents: number;
+  /** Null when no sub-agent is configured or `maxSubagents` is 0: then `Agent` is not offered. */
+  readonly #agentTool: AgentToolSpec | null;
 
-  constructor(options: { model: ModelConfig; maxSteps: number }) {
+  constructor(options: {
+    model: ModelConfig;
+    maxSteps: number;
+    subagents?: Record<string, SubagentConfig>;
+    maxSubagents?: number;
+  }) {
     const { model } = options;
     // Anthropic through our own minimal client; OpenAI-compatible endpoints through the AI SDK's provider.
     this.#model =
@@ -44,6 +56,12 @@ export class BaselineRuntime implements AgentRuntime {
     this.#modelName = options.model.model;
     this.#providerHost = hostOf(options.model.baseUrl);
     this.#maxSteps = options.maxSteps;
+    this.#subagents = options.subagents ?? {};
+    this.#maxSubagents = options.maxSubagents ?? 0;
+    this.#agentTool =
+      this.#maxSubagents > 0 && Object.keys(this.#subagents).length > 0
+        ? agentToolSpec(this.#subagents)
+        : null;
   }
 
   async close(): Promise<void> {}
@@ -51,6 +69,10 @@ export class BaselineRuntime implements AgentRuntime {
   async forget(_sessionId: string): Promise<void> {}
 
   async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
+    const side = new SideEvents<AgentEvent>();
+    // The session's permissions may take the sub-agent tool away.
+    const agentTool = input.allowSubagents === false ? null : this.#agentTool;
+    const tools = agentTool ? this.#withSubagents({ input, emit: (event) => side.push(event) }) : input.tools;
     const steps = runModelSteps({
       model: this.#model,
       prompt: toModelPrompt({
@@ -59,15 +81,15 @@ export class BaselineRuntime implements AgentRuntime {
         prompt: input.prompt,
         images: input.images,
       }),
-      tools: input.tools,
-      toolSpecs: toolSpecs(input.tools),
+      tools,
+      toolSpecs: toolSpecs([...input.tools.tools, ...(agentTool ? [agentTool] : [])]),
       maxSteps: this.#maxSteps,
       // The turn engine owns retries (and never retries after output was shown).
       maxOutputTokens,
       signal: input.signal,
     });
     try {
-      for await (const event of steps) {
+      for await (const event of side.mergeWith(steps)) {
         if (event.type === 'tokens') {
           yield {
             type: 'usage',
@@ -82,11 +104,37 @@ export class BaselineRuntime implements AgentRuntime {
       throw toAppError({ error, providerHost: this.#providerHost });
     }
   }
+
+  #withSubagents(options: { input: AgentRunInput; emit: (event: AgentEvent) => void }): SubagentTools {
+    const { input } = options;
+    let roots: Promise<string[]> | undefined;
+    return new SubagentTools({
+      parent: {
+        model: this.#model,
+        modelName: this.#modelName,
+        maxOutputTokens,
+        tools: input.tools,
+        toolSpecs: (tools) => toolSpecs(tools.tools),
+        signal: input.signal,
+        workspaceRoots: () => {
+          roots ??= workspaceRoots(input.workspaceDir);
+          return roots;
+        },
+        logger: input.logger,
+        describeError: (error) => toAppError({ error, providerHost: this.#providerHost }).message,
+        emit: options.emit,
+      },
+      subagents: this.#subagents,
+      maxSubagents: this.#maxSubagents,
+      maxSteps: this.#maxSteps,
+      context: { workspaceDir: input.workspaceDir, logger: input.logger },
+    });
+  }
 }
 
 /** The tools as the provider takes them: name, description, JSON schema. */
-function toolSpecs(tools: AgentTools): ModelCallOptions['tools'] {
-  return tools.tools.map((definition) => ({
+function toolSpecs(tools: AgentToolSpec[]): ModelCallOptions['tools'] {
+  return tools.map((definition) => ({
     type: 'function' as const,
     name: definition.name,
     description: definition.description,
@@ -98,7 +146,7 @@ function toolSpecs(tools: AgentTools): ModelCallOptions['tools'] {
 const jsonSchemas = new WeakMap<object, unknown>();
 
 /** A tool's JSON schema, made once: converting zod schemas on every turn is measurable. */
-function inputJsonSchema(definition: AnyToolDefinition): unknown {
+function inputJsonSchema(definition: AgentToolSpec): unknown {
   let schema = jsonSchemas.get(definition);
   if (!schema) {
     schema = z.toJSONSchema(definition.inputSchema, { io: 'input' });

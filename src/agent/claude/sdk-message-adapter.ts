@@ -1,6 +1,6 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentEvent } from '../agent-runtime.ts';
-import { subagentCallSummary } from './subagent-progress.ts';
+import { subagentCallSummary } from '../subagent-progress.ts';
 import type { ToolOutputStash } from './tool-output-stash.ts';
 
 /** The MCP server name our tools live under; the CLI calls them `mcp__autopilot__<name>`. */

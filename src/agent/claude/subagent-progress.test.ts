@@ -1,7 +1,7 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, test } from 'vitest';
+import { subagentCallSummary } from '../subagent-progress.ts';
 import { SdkMessageAdapter } from './sdk-message-adapter.ts';
-import { subagentCallSummary } from './subagent-progress.ts';
 import { ToolOutputStash } from './tool-output-stash.ts';
 
 const roots = ['/srv/data/workspaces/abc', '/real/workspaces/abc'];

@@ -1,4 +1,4 @@
-import { scrubPathsUnder } from '../../tools/scrub-paths.ts';
+import { scrubPathsUnder } from '../tools/scrub-paths.ts';
 
 /** The input fields that say what a call does, most telling first. */
 const subjectFields = ['command', 'file_path', 'path', 'url', 'pattern', 'query', 'description', 'prompt'];
