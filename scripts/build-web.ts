@@ -42,16 +42,21 @@ async function buildInto(options: { outDir: string; hash: string }): Promise<voi
     build: { outDir: options.outDir, emptyOutDir: true },
   });
   await writeFile(join(options.outDir, '.source-hash'), options.hash);
-  // Swap in whole: a server reading web/dist never sees half a build.
-  await rm(webDistDir, { recursive: true, force: true });
+  // Swap in whole: a server reading web/dist never sees half a build, and the old one is moved
+  // aside (not deleted) first, so the moment without a web/dist is two renames long.
+  const old = join(webDir, `.dist-old-${process.pid}`);
+  await rename(webDistDir, old).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
   await rename(options.outDir, webDistDir);
+  await rm(old, { recursive: true, force: true });
 }
 
 async function hashSources(): Promise<string> {
   const files = [
     ...(await listFiles(
       webDir,
-      (path) => !/^(dist|\.dist-\d+|\.build-lock)(\/|$)/.test(relative(webDir, path)),
+      (path) => !/^(dist|\.dist-\d+|\.dist-old-\d+|\.build-lock)(\/|$)/.test(relative(webDir, path)),
     )),
     ...(await listFiles(join(root, 'src/protocol'), () => true)),
     join(root, 'package-lock.json'),

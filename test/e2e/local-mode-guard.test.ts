@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ensureWebBuild } from '../../scripts/build-web.ts';
 import { scriptedBrain, textReply } from '../support/fake-model/index.ts';
 import { type RawResponse, rawRequest } from '../support/raw-request.ts';
 import { createSession, startTestServer, type TestServer } from '../support/test-server.ts';
@@ -12,6 +13,8 @@ describe('local mode resists web pages', () => {
   let port: string;
 
   beforeAll(async () => {
+    // The page itself is among what must keep working, so it must exist before the server reads it.
+    await ensureWebBuild();
     server = await startTestServer({ brain: scriptedBrain([], () => textReply('ok')) });
     sessionId = await createSession(server);
     port = new URL(server.url).port;
