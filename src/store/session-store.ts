@@ -132,7 +132,10 @@ export interface SessionStore {
   listMessages(options: Scope & { limit?: number; beforeSeq?: number }): Promise<StoredMessage[]>;
   /** The session's newest `user` row, or null when it has none. */
   getLastUserMessage(scope: Scope): Promise<StoredMessage | null>;
-  /** Removes marker rows at the end of the session (after its last non-marker row); returns how many. */
+  /**
+   * Removes error marker rows at the end of the session (after its last non-marker row); a system
+   * marker there (a stop) stays. Returns how many were removed.
+   */
   deleteTrailingMarkers(scope: Scope): Promise<number>;
   /** The stored user message with this idempotency key, if any. */
   findUserMessage(options: Scope & { clientMessageId: string }): Promise<StoredMessage | null>;

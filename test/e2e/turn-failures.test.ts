@@ -256,7 +256,19 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
 
     const next = await parseUIStream((await sendMessage(server, { sessionId, text: 'next' })).body!);
     expect(next.message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Next answer.' });
+    // The stop stays in the history a reload shows (only error markers are cleared by a new
+    // message), and, like every marker, it never reaches the model.
     const after = await detail(sessionId);
-    expect(JSON.stringify(after.messages)).not.toContain('Execution stopped by user');
+    expect(after.messages.map((message: { role: string }) => message.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
+    expect(after.messages[1].parts.at(-1)).toEqual({
+      type: 'data-system',
+      data: { message: 'Execution stopped by user' },
+    });
+    expect(JSON.stringify(server.fake.requests.at(-1))).not.toContain('Execution stopped by user');
   });
 });

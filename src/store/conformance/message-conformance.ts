@@ -205,6 +205,24 @@ export function describeMessageConformance(getStore: () => SessionStore): void {
       expect(next.seq).toBeGreaterThan(3);
     });
 
+    test('deleteTrailingMarkers keeps a stop: only error markers go', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      await appendRoles({ store, sessionId: session.id, roles: ['user', 'assistant'] });
+      const marker = (id: string, metadata: Record<string, unknown>) =>
+        store.appendMessage({ ...scope, message: { id, role: 'marker', content: id, metadata } });
+      await marker('stopped', { marker: { kind: 'system', message: 'Execution stopped by user' } });
+      await marker('failed', { marker: { kind: 'error', error: { code: 'model_error', message: 'x' } } });
+
+      expect(await store.deleteTrailingMarkers(scope)).toBe(1);
+      expect((await store.listMessages(scope)).map((message) => message.id)).toEqual([
+        `${session.id}-0`,
+        `${session.id}-1`,
+        'stopped',
+      ]);
+    });
+
     test('deleteTrailingMarkers empties a session holding only markers', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

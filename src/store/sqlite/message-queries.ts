@@ -91,11 +91,15 @@ export async function getLastUserMessage(options: WithDatabase & Scope): Promise
   return row ? toStoredMessage(row) : null;
 }
 
-/** Removes the marker rows after the session's last other row; returns how many. */
+/**
+ * Removes the error markers after the session's last non-marker row; returns how many. A system
+ * marker there ("Execution stopped by user") stays: it records what happened to that turn.
+ */
 export async function deleteTrailingMarkers(options: WithDatabase & Scope): Promise<number> {
-  const { sessionId } = options;
-  const result = await options.database
-    .deleteFrom('messages')
+  const { sessionId, database } = options;
+  const trailing = await database
+    .selectFrom('messages')
+    .select(['messages.id', 'messages.metadata'])
     .where('messages.session_id', '=', sessionId)
     .where('messages.role', '=', 'marker')
     .where(ownsSession(options))
@@ -110,8 +114,23 @@ export async function deleteTrailingMarkers(options: WithDatabase & Scope): Prom
           .where('other.role', '!=', 'marker'),
       ),
     )
+    .execute();
+  const ids = trailing.filter((row) => !isSystemMarker(row.metadata)).map((row) => row.id);
+  if (ids.length === 0) return 0;
+  const result = await database
+    .deleteFrom('messages')
+    .where('messages.session_id', '=', sessionId)
+    .where('messages.id', 'in', ids)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+function isSystemMarker(metadata: string): boolean {
+  try {
+    return (JSON.parse(metadata) as { marker?: { kind?: unknown } }).marker?.kind === 'system';
+  } catch {
+    return false;
+  }
 }
 
 export async function findUserMessage(
