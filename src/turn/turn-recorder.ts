@@ -192,7 +192,8 @@ export class TurnRecorder {
           this.publish({
             type: 'data-agent-progress',
             id: event.toolCallId,
-            data: { toolName: event.toolName, summary: event.summary },
+            // The name is whatever the model asked for: capped like the summary.
+            data: { toolName: event.toolName.slice(0, 80), summary: event.summary },
           });
         }
         return;
