@@ -1,5 +1,6 @@
 import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
+import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 
 /**
@@ -42,6 +43,35 @@ export class TurnRows {
       what: `a ${row.role} message`,
       write: async () => [await this.#store.appendMessage({ ...this.#scope, message: row })],
     });
+  }
+
+  /** A completed text or reasoning block. */
+  appendBlock(options: { role: 'assistant' | 'reasoning'; text: string; step: number }): void {
+    this.append({
+      message: { id: createId(), role: options.role, content: options.text },
+      step: options.step,
+    });
+  }
+
+  /** A tool call, stored once its input is complete. */
+  appendToolCall(options: { toolCallId: string; toolName: string; input: unknown; step: number }): void {
+    const toolCall = { id: options.toolCallId, name: options.toolName, input: options.input };
+    this.append({
+      message: { id: createId(), role: 'assistant', content: '', toolCall },
+      step: options.step,
+    });
+  }
+
+  /** A tool call's result (an error result is marked so). */
+  appendToolResult(options: { toolCallId: string; output: unknown; isError: boolean; step: number }): void {
+    const message: NewMessage = {
+      id: createId(),
+      role: 'tool',
+      content: JSON.stringify(options.output ?? null),
+      toolCallId: options.toolCallId,
+      metadata: options.isError ? { isError: true } : {},
+    };
+    this.append({ message, step: options.step });
   }
 
   /** Steered messages stop waiting in the transaction that stores them, so a crash can lose neither. */

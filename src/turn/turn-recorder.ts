@@ -1,7 +1,7 @@
 import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
-import type { NewMessage, Scope, SessionStore } from '../store/session-store.ts';
+import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
@@ -120,10 +120,7 @@ export class TurnRecorder {
     for (const { messageId, text } of followUps) {
       this.publish({ type: 'data-follow-up', data: { messageId, text } });
     }
-    this.#rows.deliverWaiting({
-      ids: followUps.map((followUp) => followUp.id),
-      step: Math.max(this.#step, 0),
-    });
+    this.#rows.deliverWaiting({ ids: followUps.map((followUp) => followUp.id), step: this.#rowStep });
   }
 
   /** Starts a retry attempt: a failed attempt's transcript does not count; what it used does. */
@@ -252,7 +249,7 @@ export class TurnRecorder {
     if (!block) return;
     this.#blocks.delete(id);
     this.publish({ type: block.role === 'assistant' ? 'text-end' : 'reasoning-end', id: block.streamId });
-    if (block.text) this.#persist({ id: createId(), role: block.role, content: block.text });
+    if (block.text) this.#rows.appendBlock({ role: block.role, text: block.text, step: this.#rowStep });
   }
 
   #callTool(call: { toolCallId: string; toolName: string; input: unknown }): void {
@@ -266,12 +263,7 @@ export class TurnRecorder {
       toolName: call.toolName,
       input: call.input,
     });
-    this.#persist({
-      id: createId(),
-      role: 'assistant',
-      content: '',
-      toolCall: { id: call.toolCallId, name: call.toolName, input: call.input },
-    });
+    this.#rows.appendToolCall({ ...call, step: this.#rowStep });
   }
 
   /**
@@ -281,7 +273,7 @@ export class TurnRecorder {
   resolveOrphanedCalls(options: { toolCallIds: string[]; output: string; show: boolean }): void {
     for (const toolCallId of options.toolCallIds) {
       if (options.show) this.publish({ type: 'tool-output-error', toolCallId, errorText: options.output });
-      this.#persistResult({ toolCallId, output: options.output, isError: true });
+      this.#rows.appendToolResult({ toolCallId, output: options.output, isError: true, step: this.#rowStep });
     }
   }
 
@@ -305,21 +297,11 @@ export class TurnRecorder {
         ? { type: 'tool-output-error', toolCallId, errorText }
         : { type: 'tool-output-available', toolCallId, output },
     );
-    this.#persistResult({ toolCallId, output, isError });
+    this.#rows.appendToolResult({ toolCallId, output, isError, step: this.#rowStep });
   }
 
-  #persistResult(options: { toolCallId: string; output: unknown; isError: boolean }): void {
-    const { toolCallId, output, isError } = options;
-    this.#persist({
-      id: createId(),
-      role: 'tool',
-      content: JSON.stringify(output ?? null),
-      toolCallId,
-      metadata: isError ? { isError: true } : {},
-    });
-  }
-
-  #persist(message: NewMessage): void {
-    this.#rows.append({ message, step: Math.max(this.#step, 0) });
+  /** The step a row belongs to: rows before the first step (a compaction row) go with step 0. */
+  get #rowStep(): number {
+    return Math.max(this.#step, 0);
   }
 }
