@@ -70,8 +70,10 @@ export class BaselineRuntime implements AgentRuntime {
 
   async *run(input: AgentRunInput): AsyncIterable<AgentEvent> {
     const side = new SideEvents<AgentEvent>();
-    // The session's permissions may take the sub-agent tool away.
-    const agentTool = input.allowSubagents === false ? null : this.#agentTool;
+    // The session's permissions may take the sub-agent tool away, and a tool of the same name
+    // already given (tests stand one in) keeps it: a model must never be offered two tools of one name.
+    const taken = input.tools.tools.some((tool) => tool.name === this.#agentTool?.name);
+    const agentTool = input.allowSubagents === false || taken ? null : this.#agentTool;
     const tools = agentTool ? this.#withSubagents({ input, emit: (event) => side.push(event) }) : input.tools;
     const steps = runModelSteps({
       model: this.#model,
