@@ -86,12 +86,10 @@ export async function startAutopilot(options: {
   const webFetch = config.webFetch.enabled ? createWebFetch(config.webFetch) : null;
   // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
   const mcp = await McpServers.connect({ ...config.mcp, logger });
-  const createTools = () => [
-    ...createDefaultTools({ sandbox }),
-    ...(webFetch ? [webFetch.tool] : []),
-    ...mcp.tools,
-    ...(options.extraTools?.() ?? []),
-  ];
+  // Made once: a tool keeps no per-turn state (the turn's context comes with each call), and a
+  // definition made per turn had its JSON schema converted again on every turn.
+  const sharedTools = [...createDefaultTools({ sandbox }), ...(webFetch ? [webFetch.tool] : [])];
+  const createTools = () => [...sharedTools, ...mcp.tools, ...(options.extraTools?.() ?? [])];
   const metrics = new Metrics({
     toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
   });
