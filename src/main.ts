@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
-import { AiSdkUtilityModel } from './agent/ai-sdk-utility-model.ts';
 import type { ClaudeTestOptions } from './agent/claude/claude-test-options.ts';
 import { createRuntime } from './agent/create-runtime.ts';
-import { createLanguageModel } from './agent/language-model.ts';
+import { createUtilityModel } from './agent/utility-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
@@ -122,7 +121,7 @@ export async function startAutopilot(options: {
       agentConfinement,
       claudeTestOptions: options.claudeTestOptions,
     }),
-    utilityModel: config.model ? new AiSdkUtilityModel(createLanguageModel(config.model)) : null,
+    utilityModel: config.model ? createUtilityModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,
     sandbox,
