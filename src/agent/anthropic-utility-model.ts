@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { type AnthropicEndpoint, type AnthropicUsage, anthropicEndpoint } from './anthropic-endpoint.ts';
 import { priceUsage } from './model-pricing.ts';
 import { summaryCall, titleCall, type UtilityCall } from './utility-calls.ts';
 import type { UtilityModel, UtilityResult } from './utility-model.ts';
@@ -7,12 +8,7 @@ import type { UtilityModel, UtilityResult } from './utility-model.ts';
 interface AnthropicAnswer {
   model?: string;
   content?: { type?: string; text?: string }[];
-  usage?: {
-    input_tokens?: number | null;
-    output_tokens?: number | null;
-    cache_read_input_tokens?: number | null;
-    cache_creation_input_tokens?: number | null;
-  };
+  usage?: AnthropicUsage;
 }
 
 /**
@@ -22,14 +18,10 @@ interface AnthropicAnswer {
  * stream in the load bench's profile (BENCHMARKS.md). A failure rejects; the caller falls back.
  */
 export class AnthropicUtilityModel implements UtilityModel {
-  readonly #url: string;
-  readonly #apiKey: string;
-  readonly #model: string;
+  readonly #endpoint: AnthropicEndpoint;
 
   constructor(options: { baseUrl: string; apiKey: string; model: string }) {
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/v1/messages`;
-    this.#apiKey = options.apiKey;
-    this.#model = options.model;
+    this.#endpoint = anthropicEndpoint(options);
   }
 
   title(options: { text: string }): Promise<UtilityResult> {
@@ -41,15 +33,12 @@ export class AnthropicUtilityModel implements UtilityModel {
   }
 
   async #generate(call: UtilityCall): Promise<UtilityResult> {
-    const response = await request(this.#url, {
+    const { url, headers, model } = this.#endpoint;
+    const response = await request(url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-        'x-api-key': this.#apiKey,
-      },
+      headers,
       body: JSON.stringify({
-        model: this.#model,
+        model,
         max_tokens: call.maxOutputTokens,
         system: [{ type: 'text', text: call.instructions }],
         messages: [{ role: 'user', content: [{ type: 'text', text: call.prompt }] }],
@@ -72,6 +61,6 @@ export class AnthropicUtilityModel implements UtilityModel {
       cacheReadTokens: usage.cache_read_input_tokens ?? 0,
       cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     };
-    return { text, usage: priceUsage({ model: this.#model, tokens }), model: this.#model };
+    return { text, usage: priceUsage({ model, tokens }), model };
   }
 }
