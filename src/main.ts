@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
-import { AiSdkUtilityModel } from './agent/ai-sdk-utility-model.ts';
 import type { ClaudeTestOptions } from './agent/claude/claude-test-options.ts';
 import { createRuntime } from './agent/create-runtime.ts';
-import { createLanguageModel } from './agent/language-model.ts';
+import { createUtilityModel } from './agent/utility-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
 import { MemorySessionEvents } from './coord/memory/memory-session-events.ts';
@@ -86,12 +85,10 @@ export async function startAutopilot(options: {
   const webFetch = config.webFetch.enabled ? createWebFetch(config.webFetch) : null;
   // Before the runtime: sub-agent definitions name every tool. A server that fails is reported, not fatal.
   const mcp = await McpServers.connect({ ...config.mcp, logger });
-  const createTools = () => [
-    ...createDefaultTools({ sandbox }),
-    ...(webFetch ? [webFetch.tool] : []),
-    ...mcp.tools,
-    ...(options.extraTools?.() ?? []),
-  ];
+  // Made once: a tool keeps no per-turn state (the turn's context comes with each call), and a
+  // definition made per turn had its JSON schema converted again on every turn.
+  const sharedTools = [...createDefaultTools({ sandbox }), ...(webFetch ? [webFetch.tool] : [])];
+  const createTools = () => [...sharedTools, ...mcp.tools, ...(options.extraTools?.() ?? [])];
   const metrics = new Metrics({
     toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
   });
@@ -124,7 +121,7 @@ export async function startAutopilot(options: {
       agentConfinement,
       claudeTestOptions: options.claudeTestOptions,
     }),
-    utilityModel: config.model ? new AiSdkUtilityModel(createLanguageModel(config.model)) : null,
+    utilityModel: config.model ? createUtilityModel(config.model) : null,
     retryPolicy: config.retry,
     workspaces,
     sandbox,

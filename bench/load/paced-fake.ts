@@ -54,10 +54,17 @@ export async function startPacedFake(): Promise<PacedFake> {
   }, loadTickMs);
   const server: Server = createServer((request, response) => {
     void readBody(request).then((body) => {
+      const parsed = JSON.parse(body) as { system?: unknown; messages?: unknown; stream?: unknown };
+      if (parsed.stream !== true) {
+        // A title request that does not stream gets a JSON message, as from the real API (it was
+        // once answered with SSE, so the server's title request failed and fell back).
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(titleMessage()));
+        return;
+      }
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       response.write(frame('message_start', messageStart()));
       response.write(frame('content_block_start', blockStart()));
-      const parsed = JSON.parse(body) as { system?: unknown; messages?: unknown };
       if (JSON.stringify(parsed.system ?? '').includes('Generate a very short title')) {
         response.write(frame('content_block_delta', textDelta('Load test session')));
         response.end(finishFrames());
@@ -116,6 +123,19 @@ function messageStart(): unknown {
       stop_sequence: null,
       usage: { input_tokens: 20, output_tokens: 1 },
     },
+  };
+}
+
+function titleMessage(): unknown {
+  return {
+    id: 'msg_load_title',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-load',
+    content: [{ type: 'text', text: 'Load test session' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 40, output_tokens: 4 },
   };
 }
 

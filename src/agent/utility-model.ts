@@ -1,4 +1,8 @@
+import type { ModelConfig } from '../config/config.ts';
 import type { Usage } from '../protocol/index.ts';
+import { AiSdkUtilityModel } from './ai-sdk-utility-model.ts';
+import { AnthropicUtilityModel } from './anthropic-utility-model.ts';
+import { createLanguageModel } from './language-model.ts';
 
 /** What one call of the engine's own model produced, priced. */
 export interface UtilityResult {
@@ -17,4 +21,16 @@ export interface UtilityModel {
   title(options: { text: string }): Promise<UtilityResult>;
   /** A summary of `transcript` that lets an agent continue the conversation. */
   summarise(options: { transcript: string; signal: AbortSignal }): Promise<UtilityResult>;
+}
+
+/** Anthropic through our own client (one POST, one parse); OpenAI-compatible endpoints through the AI SDK. */
+export function createUtilityModel(model: ModelConfig): UtilityModel {
+  if (model.provider === 'anthropic') {
+    return new AnthropicUtilityModel({
+      baseUrl: model.baseUrl,
+      apiKey: model.apiKey ?? '',
+      model: model.model,
+    });
+  }
+  return new AiSdkUtilityModel(createLanguageModel(model));
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { StreamEvent } from '../protocol/index.ts';
 
 /**
@@ -33,6 +34,20 @@ export async function writeSseToSocket(options: {
       armHeartbeat();
     }, heartbeatMs);
   };
+  // The batches written in one tick leave as one socket write: under load about half of a viewer's
+  // batches came in the same tick as another (a turn's deltas arriving together), each one a
+  // `writev` of its own. The socket itself is corked, as the response lets go of it when it ends.
+  let corked: Socket | null = null;
+  const uncork = () => {
+    corked?.uncork();
+    corked = null;
+  };
+  const uncorkSoon = () => {
+    if (corked) return;
+    corked = outgoing.socket;
+    corked?.cork();
+    process.nextTick(uncork);
+  };
   const onClose = () => {
     clearTimeout(heartbeat);
     subscription.abort();
@@ -50,6 +65,7 @@ export async function writeSseToSocket(options: {
       let text = '';
       for (const event of next.value) text += options.format(event);
       armHeartbeat();
+      uncorkSoon();
       if (!outgoing.write(text)) {
         // The client is behind: read the next batch once it has taken this one (or has gone).
         await drained(outgoing);

@@ -1,18 +1,12 @@
 import { APICallError } from 'ai';
 import { request } from 'undici';
+import { type AnthropicEndpoint, type AnthropicUsage, anthropicEndpoint } from '../anthropic-endpoint.ts';
 import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
 import { anthropicRequestBody } from './anthropic-request.ts';
 import { readServerSentEvents } from './server-sent-events.ts';
 
 type Usage = Extract<ModelStreamPart, { type: 'finish' }>['usage'];
 type FinishReason = Extract<ModelStreamPart, { type: 'finish' }>['finishReason'];
-
-interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-}
 
 /**
  * A minimal streaming client for the Anthropic Messages API: one POST, the body read as a Node
@@ -23,25 +17,17 @@ interface AnthropicUsage {
  * (`APICallError` with status and body) so they are classified as before.
  */
 export class AnthropicMessagesClient implements StreamingModel {
-  readonly #url: string;
-  readonly #apiKey: string;
-  readonly #model: string;
+  readonly #endpoint: AnthropicEndpoint;
 
   constructor(options: { baseUrl: string; apiKey: string; model: string }) {
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/v1/messages`;
-    this.#apiKey = options.apiKey;
-    this.#model = options.model;
+    this.#endpoint = anthropicEndpoint(options);
   }
 
   async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
-    const body = anthropicRequestBody({ model: this.#model, call });
-    const response = await request(this.#url, {
+    const body = anthropicRequestBody({ model: this.#endpoint.model, call });
+    const response = await request(this.#endpoint.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'anthropic-version': '2023-06-01',
-        'x-api-key': this.#apiKey,
-      },
+      headers: this.#endpoint.headers,
       body: JSON.stringify(body),
       ...(call.abortSignal ? { signal: call.abortSignal } : {}),
     });
@@ -49,7 +35,7 @@ export class AnthropicMessagesClient implements StreamingModel {
       const responseBody = await boundedText({ body: response.body, maxBytes: maxErrorBodyBytes });
       throw new APICallError({
         message: errorMessage(responseBody) ?? `The model provider answered ${response.statusCode}`,
-        url: this.#url,
+        url: this.#endpoint.url,
         requestBodyValues: body,
         statusCode: response.statusCode,
         responseBody,

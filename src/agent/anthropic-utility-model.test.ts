@@ -1,0 +1,54 @@
+import { afterEach, expect, test } from 'vitest';
+import { type FakeModelServer, startFakeAnthropicServer } from '../../test/support/fake-model/index.ts';
+import { AnthropicUtilityModel } from './anthropic-utility-model.ts';
+import { priceUsage } from './model-pricing.ts';
+
+let fake: FakeModelServer | undefined;
+
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function start(): Promise<AnthropicUtilityModel> {
+  fake = await startFakeAnthropicServer({
+    brain: () => ({
+      kind: 'message',
+      blocks: [{ type: 'text', text: 'Greeting the agent' }],
+      usage: { inputTokens: 500, outputTokens: 50, cacheReadTokens: 20, cacheWriteTokens: 10 },
+    }),
+  });
+  return new AnthropicUtilityModel({ baseUrl: fake.url, apiKey: 'test-key', model: 'claude-haiku-4-5' });
+}
+
+test('a title is one request with the message, its usage priced at the model’s price', async () => {
+  const model = await start();
+
+  const result = await model.title({ text: 'hello there' });
+
+  expect(result).toEqual({
+    text: 'Greeting the agent',
+    usage: priceUsage({
+      model: 'claude-haiku-4-5',
+      tokens: { inputTokens: 500, outputTokens: 50, cacheReadTokens: 20, cacheWriteTokens: 10 },
+    }),
+    model: 'claude-haiku-4-5',
+  });
+  expect(fake?.requests).toHaveLength(1);
+  const [request] = fake?.requests ?? [];
+  expect(request?.stream).toBe(false);
+  expect(request?.headers['x-api-key']).toBe('test-key');
+  expect(request?.system).toContain('title');
+  expect(request?.messages[0]?.text).toBe('hello there');
+});
+
+test('a provider error rejects, so the caller falls back', async () => {
+  fake = await startFakeAnthropicServer({
+    brain: () => ({ kind: 'error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' }),
+  });
+  const model = new AnthropicUtilityModel({ baseUrl: fake.url, apiKey: 'k', model: 'claude-haiku-4-5' });
+
+  await expect(
+    model.summarise({ transcript: 'User: hello', signal: new AbortController().signal }),
+  ).rejects.toThrow(/529/);
+});
