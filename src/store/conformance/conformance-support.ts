@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import type { NewTurn, SessionStore } from '../session-store.ts';
 
 /** Owners created by the suite before each test. */
@@ -36,4 +37,27 @@ export async function createSessionWithMessages(options: {
     });
   }
   return session.id;
+}
+
+/**
+ * A suite's store, made fresh for each test with alice and bob as users (hooks registered in the
+ * calling `describe`) and cleaned up after it. Returns the getter a test reads it through.
+ */
+export function freshStorePerTest<Store extends { sessions: SessionStore; cleanup: () => Promise<void> }>(
+  makeStore: () => Promise<Store>,
+): () => Store {
+  let current: Store | undefined;
+  beforeEach(async () => {
+    current = await makeStore();
+    await current.sessions.ensureUser({ id: alice, name: 'Alice' });
+    await current.sessions.ensureUser({ id: bob, name: 'Bob' });
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error('The store is only available inside a test.');
+    return current;
+  };
 }

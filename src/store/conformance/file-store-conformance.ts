@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { FileStore, NewFile } from '../file-store.ts';
 import type { SessionStore } from '../session-store.ts';
-import { alice, bob } from './conformance-support.ts';
+import { alice, bob, freshStorePerTest } from './conformance-support.ts';
 
 /** `sessions` must share the files' database: a session's files go when the session is deleted. */
 export type FileStoreFactory = () => Promise<{
@@ -29,23 +29,7 @@ function buildFile(overrides: Partial<NewFile> & Pick<NewFile, 'ownerId'>): NewF
 /** The behaviour every FileStore must have. Each test gets a fresh, empty store. */
 export function describeFileStoreConformance(name: string, makeStore: FileStoreFactory): void {
   describe(`FileStore conformance: ${name}`, () => {
-    let current: Awaited<ReturnType<FileStoreFactory>> | undefined;
-
-    beforeEach(async () => {
-      current = await makeStore();
-      await current.sessions.ensureUser({ id: alice, name: 'Alice' });
-      await current.sessions.ensureUser({ id: bob, name: 'Bob' });
-    });
-
-    afterEach(async () => {
-      await current?.cleanup();
-      current = undefined;
-    });
-
-    const getCurrent = (): NonNullable<typeof current> => {
-      if (!current) throw new Error('The store is only available inside a test.');
-      return current;
-    };
+    const getCurrent = freshStorePerTest(makeStore);
     const createSession = async (ownerId: string): Promise<string> =>
       (await getCurrent().sessions.createSession({ ownerId })).id;
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Scope, SessionStore } from '../session-store.ts';
 import type { StoredTranscript, TranscriptStore } from '../transcript-store.ts';
-import { alice, bob, waitForNextMillisecond } from './conformance-support.ts';
+import { alice, bob, freshStorePerTest, waitForNextMillisecond } from './conformance-support.ts';
 
 /**
  * `sessions` must share the transcripts' database: transcripts belong to its sessions and go
@@ -29,23 +29,7 @@ function buildTranscript(overrides: Partial<NewTranscript> = {}): NewTranscript 
 /** The behaviour every TranscriptStore must have. Each test gets a fresh, empty store. */
 export function describeTranscriptStoreConformance(name: string, makeStore: TranscriptStoreFactory): void {
   describe(`TranscriptStore conformance: ${name}`, () => {
-    let current: Awaited<ReturnType<TranscriptStoreFactory>> | undefined;
-
-    beforeEach(async () => {
-      current = await makeStore();
-      await current.sessions.ensureUser({ id: alice, name: 'Alice' });
-      await current.sessions.ensureUser({ id: bob, name: 'Bob' });
-    });
-
-    afterEach(async () => {
-      await current?.cleanup();
-      current = undefined;
-    });
-
-    const getCurrent = (): NonNullable<typeof current> => {
-      if (!current) throw new Error('The store is only available inside a test.');
-      return current;
-    };
+    const getCurrent = freshStorePerTest(makeStore);
     const createSession = async (ownerId: string): Promise<Scope> => {
       const session = await getCurrent().sessions.createSession({ ownerId });
       return { ownerId, sessionId: session.id };
