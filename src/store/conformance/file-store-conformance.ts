@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { FileStore, NewFile } from '../file-store.ts';
 import type { SessionStore } from '../session-store.ts';
 import { alice, bob, freshStorePerTest } from './conformance-support.ts';

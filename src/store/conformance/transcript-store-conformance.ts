@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Scope, SessionStore } from '../session-store.ts';
 import type { StoredTranscript, TranscriptStore } from '../transcript-store.ts';
 import { alice, bob, freshStorePerTest, waitForNextMillisecond } from './conformance-support.ts';
