@@ -1,4 +1,5 @@
 import type { StreamRegistry } from '../coord/stream-registry.ts';
+import { onAbort } from '../util/on-abort.ts';
 
 /** Chunks a turn publishes before the model has said anything. */
 const preludeTypes = new Set(['start', 'start-step', 'text-start', 'reasoning-start']);
@@ -13,9 +14,9 @@ export async function firstOutput(options: {
   streamId: string;
   signal: AbortSignal;
 }): Promise<void> {
+  if (options.signal.aborted) return;
   const subscription = new AbortController();
-  const stop = () => subscription.abort();
-  options.signal.addEventListener('abort', stop, { once: true });
+  const stopListening = onAbort(options.signal, () => subscription.abort());
   try {
     const events = await options.registry.subscribe({
       streamId: options.streamId,
@@ -27,7 +28,7 @@ export async function firstOutput(options: {
       if (batch.some((event) => !preludeTypes.has(event.chunk.type))) return;
     }
   } finally {
-    options.signal.removeEventListener('abort', stop);
+    stopListening();
     subscription.abort();
   }
 }
