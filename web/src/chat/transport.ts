@@ -2,6 +2,8 @@ import { DefaultChatTransport } from 'ai';
 import { authHeaders, toApiError } from '../api.ts';
 import type { ChatMessage } from './chat-types.ts';
 
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+
 /**
  * The chat's transport, aimed at our routes: a send posts `{text, messageId, fileIds?, regenerate?}`
  * and a resume is `GET /stream`, which replays the turn from its first event. Every byte read
@@ -17,7 +19,8 @@ export function createTransport(options: {
     const response = await fetch(input, init);
     options.onActivity();
     if (!response.ok) throw await toApiError(response);
-    if (!response.body) return response;
+    // A response that may not carry a body (204 "no turn to resume", 304…) cannot be rebuilt with one.
+    if (!response.body || nullBodyStatuses.has(response.status)) return response;
     const watched = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
