@@ -85,6 +85,26 @@ export function useSessionChat(options: {
     if (!running) setStatusLine(null);
   }, [running]);
 
+  const recoverRef = useRef(async (): Promise<void> => {});
+  /**
+   * A resumed stream can end without the turn's finish (cut again, or ended by the request it
+   * replaced): the page then shows what the server stored, or follows the turn if it still runs.
+   */
+  const settleAfterResume = useCallback(async (): Promise<void> => {
+    const current = chatRef.current;
+    if (!mounted.current || current.status !== 'ready') return;
+    const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
+    if (!mounted.current || chatRef.current.status !== 'ready') return;
+    if (detail.activeTurn) {
+      setTimeout(() => void recoverRef.current(), 500);
+      return;
+    }
+    chatRef.current.setMessages(
+      keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current),
+    );
+    setTotals(detail.usage);
+  }, [sessionId]);
+
   /** Re-reads the session: the database's view replaces ours, and a running turn is resumed. */
   const refresh = useCallback(async (): Promise<void> => {
     const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
@@ -115,8 +135,9 @@ export function useSessionChat(options: {
       turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
       lastActivity.current = Date.now();
       await current.resumeStream();
+      await settleAfterResume();
     }
-  }, [sessionId]);
+  }, [sessionId, settleAfterResume]);
 
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
@@ -143,6 +164,7 @@ export function useSessionChat(options: {
       if (mounted.current) setConnection('live');
     }
   }, [refresh]);
+  recoverRef.current = recover;
 
   const handlers = useRef({
     onError: (_error: Error) => {},

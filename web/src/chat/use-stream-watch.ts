@@ -14,6 +14,21 @@ interface WatchedChat {
 const isLive = (chat: WatchedChat) => chat.status === 'submitted' || chat.status === 'streaming';
 
 /**
+ * Ends the dead stream, then reconnects. `stop()` only aborts the request: the chat settles a moment
+ * later, and a resume started before it has would be ended by the old request's clean-up.
+ */
+async function stopThenRecover(options: {
+  chatRef: { current: WatchedChat };
+  recover: () => Promise<void>;
+}): Promise<void> {
+  await options.chatRef.current.stop();
+  for (let waited = 0; isLive(options.chatRef.current) && waited < 5000; waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await options.recover();
+}
+
+/**
  * Notices a stream that died quietly and reconnects: the stall watchdog while a turn runs, a resync
  * when a hidden tab is shown again, a retry when the browser comes back online, and an immediate
  * reconnect when it goes offline (a real drop leaves the stream hanging rather than closed).
@@ -33,7 +48,7 @@ export function useStreamWatch(options: {
     const timer = setInterval(() => {
       if (Date.now() - lastActivity.current < stallMs) return;
       lastActivity.current = Date.now();
-      void chatRef.current.stop().then(() => recover());
+      void stopThenRecover({ chatRef, recover });
     }, watchEveryMs);
     return () => clearInterval(timer);
   }, [running, recover, chatRef, lastActivity]);
@@ -43,14 +58,14 @@ export function useStreamWatch(options: {
       if (document.visibilityState !== 'visible') return;
       const current = chatRef.current;
       if (!isLive(current)) void refresh().catch(() => recover());
-      else if (Date.now() - lastActivity.current > hiddenSilenceMs) void current.stop().then(() => recover());
+      else if (Date.now() - lastActivity.current > hiddenSilenceMs)
+        void stopThenRecover({ chatRef, recover });
     };
     const onOnline = () => {
       if (chatRef.current.status === 'error') void recover();
     };
     const onOffline = () => {
-      const current = chatRef.current;
-      if (isLive(current)) void current.stop().then(() => recover());
+      if (isLive(chatRef.current)) void stopThenRecover({ chatRef, recover });
     };
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('online', onOnline);
