@@ -16,6 +16,12 @@ export interface SessionEvents {
    * session is kept for it, so a slow reader costs memory bounded by the owner's sessions.
    */
   subscribe(options: { ownerId: string; signal: AbortSignal }): Promise<AsyncIterable<SessionEvent[]>>;
+  /**
+   * False only when no process can have a subscriber of `ownerId` right now, so a publisher may
+   * skip the work of making an event nobody gets. True while any subscription is open; an
+   * implementation that cannot tell cheaply answers true.
+   */
+  mayHaveSubscribers(ownerId: string): boolean;
 }
 
 /** The session an event is about: events of one session supersede each other. */

@@ -182,6 +182,11 @@ describe('GET /api/events', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await openStreams()).toBe(0);
+
+    // With nobody listening, a change is not read back for an event nobody would get.
+    const beforeUnwatched = storeCalls.length;
+    await server!.api(`/api/sessions/${sessionId}`, { method: 'PATCH', json: { title: 'no tabs' } });
+    expect(storeCalls.slice(beforeUnwatched)).toEqual(withOneTab.filter((name) => name !== 'getSession'));
   });
 });
 

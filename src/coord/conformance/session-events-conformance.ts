@@ -138,6 +138,17 @@ export function describeSessionEventsConformance(name: string, makeEvents: Sessi
       expect(never.seen).toEqual([]);
     });
 
+    test('an owner with an open subscription may have subscribers, whatever other owners have', async () => {
+      const events = getEvents();
+      const alice = await listen(owner('alice'));
+      expect(events.mayHaveSubscribers(owner('alice'))).toBe(true);
+      alice.subscription.abort();
+      await alice.ended;
+      // After the last one closes an implementation may still be unsure; one that is sure says false.
+      if (events.mayHaveSubscribers(owner('nobody'))) return;
+      expect(events.mayHaveSubscribers(owner('alice'))).toBe(false);
+    });
+
     test('a slow reader may skip superseded states of a session, never its latest', async () => {
       const events = getEvents();
       const subscription = new AbortController();

@@ -41,6 +41,10 @@ export class MemorySessionEvents implements SessionEvents {
     return readEvents({ subscriber, signal });
   }
 
+  mayHaveSubscribers(ownerId: string): boolean {
+    return this.#subscribers.has(ownerId);
+  }
+
   /** How many subscriptions are open (tests and metrics). */
   get subscriberCount(): number {
     let count = 0;

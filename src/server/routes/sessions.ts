@@ -21,7 +21,7 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const body = await readJsonBody(context, createSessionBodySchema);
     const title = body.title?.trim() || null;
     const session = await store.createSession({ ownerId: context.get('userId'), title });
-    await deps.notifier.changed({ ownerId: session.ownerId, sessionId: session.id });
+    await deps.notifier.created(session);
     return context.json(toSummary(session), 201);
   });
 
