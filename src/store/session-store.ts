@@ -35,6 +35,7 @@ export interface ToolCallRecord {
 export interface StoredMessage {
   id: string;
   sessionId: string;
+  /** 1 for the session's first row, then one more per row; never reused, even after a delete. */
   seq: number;
   role: MessageRole;
   turnId: string | null;

@@ -38,7 +38,8 @@ export async function admitMessage(options: {
   const { deps, scope, request, start } = options;
   const { store, lock, registry } = deps;
   const steer = request.delivery === 'steer';
-  const known = await findKnownMessage({ store, scope, request });
+  const waiting = await store.listWaitingMessages(scope);
+  const known = await findKnownMessage({ store, scope, request, waiting });
   if (known) {
     if (steer || known.steered) {
       return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
@@ -57,7 +58,7 @@ export async function admitMessage(options: {
   };
 
   // Earlier messages still waiting go first, so order is kept even if the lock is free right now.
-  if ((await store.listWaitingMessages(scope)).length === 0) {
+  if (waiting.length === 0) {
     const turnId = createId();
     const lease = await lock.acquire({
       key: lockKeyOf(scope.sessionId),

@@ -70,3 +70,23 @@ describe('beginTurn with attachments', () => {
     expect(await readdir(join(workspaces.pathOf(scope.sessionId), 'attachments'))).toEqual([]);
   });
 });
+
+describe('beginTurn and the session title', () => {
+  test('only the session’s first message is its first, whether regenerated or followed', async () => {
+    const store = new SqliteSessionStore(await openSqliteDatabase({ path: ':memory:' }));
+    const session = await store.createSession({ ownerId: 'alice' });
+    const scope = { ownerId: 'alice', sessionId: session.id };
+    const begin = async (turnId: string, options: { regenerate?: boolean } = {}) => {
+      const lease = { key: 'session', owner: turnId, fencingToken: 1 };
+      const messages = options.regenerate ? [] : [{ text: 'hello', clientMessageId: `key-${turnId}` }];
+      const begun = await beginTurn({ store, scope, lease, turnId, messages, ...options });
+      await store.endTurn({ ...scope, turnId, status: 'completed' });
+      return begun.isFirstMessage;
+    };
+
+    expect(await begin('turn-1')).toBe(true);
+    expect(await begin('turn-2', { regenerate: true })).toBe(false);
+    expect(await begin('turn-3')).toBe(false);
+    await store.close();
+  });
+});

@@ -3,7 +3,13 @@ import { type Delivery, maxFilesPerMessage, maxMessageChars } from '../protocol/
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
-import type { Scope, SessionStore, StoredMessage, TurnRecord } from '../store/session-store.ts';
+import type {
+  Scope,
+  SessionStore,
+  StoredMessage,
+  TurnRecord,
+  WaitingMessage,
+} from '../store/session-store.ts';
 import { AppError, badRequest, notFound } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
@@ -64,9 +70,10 @@ export async function findKnownMessage(options: {
   store: SessionStore;
   scope: Scope;
   request: TurnRequest;
+  /** The session's waiting messages, read just before. */
+  waiting: WaitingMessage[];
 }): Promise<KnownMessage | null> {
-  const { store, scope, request } = options;
-  const waiting = await store.listWaitingMessages(scope);
+  const { store, scope, request, waiting } = options;
   const key = request.clientMessageId;
   if (key) {
     const queued = waiting.find((message) => message.clientMessageId === key);
@@ -128,12 +135,9 @@ export async function beginTurn(options: {
   takeWaiting?: boolean;
   /** Runs the last turn's user messages again instead of storing new ones. */
   regenerate?: boolean;
-  /** Whether the session had no user message before these; read here when the caller does not know. */
-  isFirstMessage?: boolean;
   attach?: TurnAttachments;
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
-  const isFirstMessage = options.isFirstMessage ?? (await store.getLastUserMessage(scope)) === null;
   const workspaceDir = options.attach?.files.length ? await ensureWorkspace(options.attach, scope) : null;
   const attachments =
     options.attach && workspaceDir
@@ -158,6 +162,8 @@ export async function beginTurn(options: {
       takeWaiting: options.takeWaiting,
       regenerate: options.regenerate,
     });
+    // The session's first row is a user message, so these are its first exactly when they start at 1.
+    const isFirstMessage = !options.regenerate && userMessages[0]?.seq === 1;
     return { turn, userMessages, isFirstMessage };
   } catch (error) {
     if (workspaceDir) {
