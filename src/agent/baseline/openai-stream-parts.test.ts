@@ -172,13 +172,17 @@ test('unknown chunks and fields are skipped; chunks after [DONE] are ignored', a
     frame({ object: 'chat.completion.chunk.heartbeat' }),
     frame({ choices: null }),
     frame({ choices: [{ index: 0, delta: null }] }),
+    delta({ reasoning_content: { nested: true }, content: 7, tool_calls: [null] }),
     delta({ content: [{ type: 'text', text: 'part' }, { type: 'image' }, null], audio: { id: 'a' } }),
     finish('stop'),
     done,
     delta({ content: 'after the end' }),
   ]);
-  const texts = parts.flatMap((part) => (part.type === 'text-delta' ? [part.delta] : []));
-  expect(texts).toEqual(['part']);
+  const deltas = parts.flatMap((part) =>
+    part.type === 'text-delta' || part.type === 'reasoning-delta' ? [part.delta] : [],
+  );
+  expect(deltas).toEqual(['part']);
+  expect(parts.filter((part) => part.type.startsWith('tool'))).toEqual([]);
   expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
 });
 

@@ -80,7 +80,7 @@ class ChatStream {
     const delta = choice?.delta;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (reasoning) this.#append({ type: 'reasoning', delta: reasoning });
+      if (typeof reasoning === 'string' && reasoning) this.#append({ type: 'reasoning', delta: reasoning });
       if (typeof delta.content === 'string') {
         if (delta.content) this.#append({ type: 'text', delta: delta.content });
       } else if (Array.isArray(delta.content)) this.#appendContentParts(delta.content);
@@ -93,7 +93,7 @@ class ChatStream {
         for (const call of delta.tool_calls) this.#toolCalls.read({ delta: call, parts });
       }
     }
-    if (choice?.finish_reason != null) {
+    if (typeof choice?.finish_reason === 'string') {
       this.finishReason = choice.finish_reason;
       // Every call's arguments are complete: the tools may start before the usage chunk. The
       // text before them ends first, so it is stored before them, as it was shown.
