@@ -151,15 +151,20 @@ function sdkCostTable(cost: SdkCost): string {
       layer(['bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta]),
       layer(["+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta]),
       layer(["+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta]),
-      layer([
-        'our step loop over `doStream` (the baseline runtime, OpenAI-compatible)',
-        cost.stepsUsPerDelta,
-      ]),
+      layer(["our step loop over the AI SDK's Anthropic provider's `doStream`", cost.stepsUsPerDelta]),
       layer([
         'our step loop over our Messages API client (the baseline runtime, Anthropic)',
         cost.ownClientUsPerDelta,
       ]),
       layer(['`streamText` over `doStream` (the baseline runtime before)', cost.sdkUsPerDelta]),
+      layer([
+        "our step loop over the AI SDK's openai-compatible provider (Chat Completions)",
+        cost.openAIProviderStepsUsPerDelta,
+      ]),
+      layer([
+        'our step loop over our Chat Completions client (the baseline runtime, OpenAI-compatible)',
+        cost.openAIOwnClientUsPerDelta,
+      ]),
     ],
   });
   return `The model client's own cost, apart from the server (${sdkCostTurns} streams of the same fake read in the bench process, each layer in turn; the fake's writing is in every row):\n\n${table}`;

@@ -23,8 +23,16 @@ export function readStamps(text: string): number[] {
 
 interface PacedStream {
   response: ServerResponse;
+  frames: StreamFrames;
   sent: number;
   count: number;
+}
+
+/** How one protocol writes a paced stream: its opening, one text delta, its end. */
+interface StreamFrames {
+  start(): string;
+  delta(text: string): string;
+  finish(): string;
 }
 
 /** The prompt of a timed turn; the fake streams as many deltas as it names. */
@@ -42,7 +50,8 @@ export interface PacedFake {
 }
 
 /**
- * A minimal Anthropic Messages server for load: one ticker paces every open stream together, so
+ * A minimal Anthropic Messages server for load (and OpenAI Chat Completions at
+ * `/chat/completions`, for the model-client bench): one ticker paces every open stream together, so
  * the fake's own cost stays flat however many streams are open, and a title request (any request
  * whose system prompt asks for a title) is answered at once.
  */
@@ -62,17 +71,17 @@ export async function startPacedFake(): Promise<PacedFake> {
         response.end(JSON.stringify(titleMessage()));
         return;
       }
+      const frames = request.url?.endsWith('/chat/completions') ? openAIFrames : anthropicFrames;
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      response.write(frame('message_start', messageStart()));
-      response.write(frame('content_block_start', blockStart()));
+      response.write(frames.start());
       if (JSON.stringify(parsed.system ?? '').includes('Generate a very short title')) {
-        response.write(frame('content_block_delta', textDelta('Load test session')));
-        response.end(finishFrames());
+        response.write(frames.delta('Load test session'));
+        response.end(frames.finish());
         return;
       }
       started += 1;
       const named = loadPromptPattern.exec(JSON.stringify(parsed.messages ?? []))?.[1];
-      const stream = { response, sent: 0, count: named ? Number(named) : loadDeltaCount };
+      const stream = { response, frames, sent: 0, count: named ? Number(named) : loadDeltaCount };
       streams.add(stream);
       response.on('close', () => streams.delete(stream));
     });
@@ -93,11 +102,11 @@ export async function startPacedFake(): Promise<PacedFake> {
 
 function writeNextDelta(options: { stream: PacedStream; streams: Set<PacedStream> }): void {
   const { stream, streams } = options;
-  stream.response.write(frame('content_block_delta', textDelta(stampText(performance.now()))));
+  stream.response.write(stream.frames.delta(stampText(performance.now())));
   stream.sent += 1;
   if (stream.sent < stream.count) return;
   streams.delete(stream);
-  stream.response.end(finishFrames());
+  stream.response.end(stream.frames.finish());
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -157,4 +166,25 @@ function finishFrames(): string {
     }) +
     frame('message_stop', { type: 'message_stop' })
   );
+}
+
+const anthropicFrames: StreamFrames = {
+  start: () => frame('message_start', messageStart()) + frame('content_block_start', blockStart()),
+  delta: (text) => frame('content_block_delta', textDelta(text)),
+  finish: finishFrames,
+};
+
+/** Chat Completions chunks as OpenAI streams them, usage in a last chunk of its own. */
+const openAIFrames: StreamFrames = {
+  start: () => openAIChunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]),
+  delta: (content) => openAIChunk([{ index: 0, delta: { content }, finish_reason: null }]),
+  finish: () =>
+    openAIChunk([{ index: 0, delta: {}, finish_reason: 'stop' }]) +
+    openAIChunk([], { usage: { prompt_tokens: 20, completion_tokens: 100, total_tokens: 120 } }) +
+    'data: [DONE]\n\n',
+};
+
+function openAIChunk(choices: unknown[], extra: Record<string, unknown> = {}): string {
+  const chunk = { id: 'chatcmpl-load', object: 'chat.completion.chunk', created: 0, model: 'load', choices };
+  return `data: ${JSON.stringify({ ...chunk, ...extra })}\n\n`;
 }

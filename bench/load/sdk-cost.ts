@@ -3,6 +3,7 @@ import { streamText } from 'ai';
 import type { AgentTools } from '../../src/agent/agent-runtime.ts';
 import { AnthropicMessagesClient } from '../../src/agent/baseline/anthropic-messages.ts';
 import { runModelSteps } from '../../src/agent/baseline/model-steps.ts';
+import { OpenAIChatClient } from '../../src/agent/baseline/openai-chat.ts';
 import { createLanguageModel, type StreamingModel } from '../../src/agent/language-model.ts';
 import { measureDirectTurn, postToFake } from './measure-load-turn.ts';
 import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
@@ -18,16 +19,20 @@ export interface SdkCost {
   webStreamUsPerDelta: number;
   /** The provider's own stream (`doStream`): the above plus zod validation and its part transform. */
   providerUsPerDelta: number;
-  /** Our step loop over that provider (`runModelSteps`): the baseline runtime's OpenAI-compatible path. */
+  /** Our step loop over that provider (`runModelSteps`). */
   stepsUsPerDelta: number;
   /** Our step loop over our own Messages API client: the baseline runtime's Anthropic path. */
   ownClientUsPerDelta: number;
   /** `streamText` over that provider: the baseline runtime's model client until issue 13. */
   sdkUsPerDelta: number;
+  /** Our step loop over the AI SDK's openai-compatible provider, on Chat Completions streams. */
+  openAIProviderStepsUsPerDelta: number;
+  /** Our step loop over our own Chat Completions client: the baseline runtime's OpenAI-compatible path. */
+  openAIOwnClientUsPerDelta: number;
 }
 
 /**
- * K streams read six times in this process, through ever more layers; the fake's own cost is in
+ * K streams read eight times in this process, through ever more layers; the fake's own cost is in
  * every figure, so the differences are what each layer adds per delta.
  */
 export async function measureSdkCost(options: { fake: PacedFake; turns: number }): Promise<SdkCost> {
@@ -80,6 +85,18 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
   const ownClient = await viaSteps(
     new AnthropicMessagesClient({ baseUrl: options.fake.url, apiKey: 'load-key', model: 'claude-load' }),
   );
+  const openAIUrl = `${options.fake.url}/v1`;
+  const openAIProviderSteps = await viaSteps(
+    createLanguageModel({
+      provider: 'openai-compatible',
+      apiKey: 'load-key',
+      baseUrl: openAIUrl,
+      model: 'load',
+    }),
+  );
+  const openAIOwnClient = await viaSteps(
+    new OpenAIChatClient({ baseUrl: openAIUrl, apiKey: 'load-key', model: 'load' }),
+  );
   const sdk = await each(async () => {
     const result = streamText({
       model,
@@ -98,6 +115,8 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
     stepsUsPerDelta: steps / deltas,
     ownClientUsPerDelta: ownClient / deltas,
     sdkUsPerDelta: sdk / deltas,
+    openAIProviderStepsUsPerDelta: openAIProviderSteps / deltas,
+    openAIOwnClientUsPerDelta: openAIOwnClient / deltas,
   };
 }
 

@@ -10,6 +10,10 @@ export type ModelCallOptions = Parameters<ProviderModel['doStream']>[0];
 /** One part of a provider's stream (text and tool deltas, usage at the finish, errors). */
 export type ModelStreamPart =
   Awaited<ReturnType<ProviderModel['doStream']>>['stream'] extends ReadableStream<infer Part> ? Part : never;
+/** The token counts of a finished model call, as its `finish` part reports them. */
+export type ModelUsage = Extract<ModelStreamPart, { type: 'finish' }>['usage'];
+/** Why a model call finished: the unified reason and the provider's own. */
+export type ModelFinishReason = Extract<ModelStreamPart, { type: 'finish' }>['finishReason'];
 
 /** What the baseline runtime's step loop calls: one streamed model call. An AI SDK provider model is one. */
 export interface StreamingModel {

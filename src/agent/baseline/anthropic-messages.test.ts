@@ -1,28 +1,23 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterEach, expect, test } from 'vitest';
-import { ToolExecutor } from '../../tools/tool-executor.ts';
+import {
+  runAgainstEndlessErrorBody,
+  runBaselineTurn,
+  type ScriptedProvider,
+  startScriptedProvider,
+} from '../../../test/support/scripted-provider.ts';
 import { AppError } from '../../util/app-error.ts';
-import { createLogger } from '../../util/logger.ts';
-import type { AgentEvent } from '../agent-runtime.ts';
-import { BaselineRuntime } from './baseline-runtime.ts';
 
-let server: Server | undefined;
+let provider: ScriptedProvider | undefined;
 afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
+  await provider?.close();
+  provider = undefined;
 });
 
 /** A Messages API endpoint that answers every call with `answer`: the cases the fake model does not script. */
-async function startProvider(
-  answer: (response: import('node:http').ServerResponse) => void,
-): Promise<string> {
-  server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => answer(response));
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+async function startProvider(answer: (response: ServerResponse) => void): Promise<string> {
+  provider = await startScriptedProvider(answer);
+  return provider.url;
 }
 
 function frame(event: string, data: unknown): string {
@@ -43,24 +38,8 @@ function beginTextAnswer(options: { response: ServerResponse; inputTokens: numbe
   response.write(frame('content_block_delta', { type: 'content_block_delta', index: 0, delta }));
 }
 
-async function run(baseUrl: string): Promise<{ events: AgentEvent[]; error: unknown }> {
-  const runtime = new BaselineRuntime({
-    model: { provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-sonnet-4-5' },
-    maxSteps: 3,
-  });
-  const signal = new AbortController().signal;
-  const logger = createLogger({ level: 'silent' });
-  const context = { sessionId: 's', turnId: 't', workspaceDir: '/nonexistent', signal, logger };
-  const events: AgentEvent[] = [];
-  try {
-    const input = { ...context, prompt: 'hi', images: [], history: [], transcript: null };
-    for await (const event of runtime.run({ ...input, tools: new ToolExecutor({ tools: [], context }) })) {
-      events.push(event);
-    }
-    return { events, error: null };
-  } catch (error) {
-    return { events, error };
-  }
+function run(baseUrl: string) {
+  return runBaselineTurn({ provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-sonnet-4-5' });
 }
 
 test('an error event mid-stream is the provider being busy, and the step is charged for what it used', async () => {
@@ -105,22 +84,9 @@ test('a refused call keeps its status and body for classification: 429 is rate l
 });
 
 test('an error body that never ends is read only up to a cap, and the connection is let go', async () => {
-  let closed: () => void = () => undefined;
-  const providerClosed = new Promise<void>((resolve) => (closed = resolve));
-  const url = await startProvider((response) => {
-    response.writeHead(502, { 'content-type': 'text/html' });
-    response.on('close', closed);
-    const pour = () => {
-      while (!response.destroyed && response.write('<p>bad gateway</p>'.repeat(1000))) {}
-    };
-    response.on('drain', pour);
-    pour();
-  });
-  const { error } = await run(url);
+  const { error, responseBody } = await runAgainstEndlessErrorBody({ status: 502, run: (url) => run(url) });
   expect((error as AppError).code).toBe('transient_api_error');
-  const body = ((error as AppError).cause as { responseBody?: string }).responseBody ?? '';
-  expect(body.length).toBeLessThanOrEqual(64 * 1024);
-  await providerClosed;
+  expect(responseBody.length).toBeLessThanOrEqual(64 * 1024);
 });
 
 test('a stream that ends before message_stop is an interruption, not a finished answer', async () => {

@@ -1,12 +1,13 @@
-import { APICallError } from 'ai';
-import { request } from 'undici';
 import { type AnthropicEndpoint, type AnthropicUsage, anthropicEndpoint } from '../anthropic-endpoint.ts';
-import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
+import type {
+  ModelCallOptions,
+  ModelFinishReason,
+  ModelStreamPart,
+  ModelUsage,
+  StreamingModel,
+} from '../language-model.ts';
 import { anthropicRequestBody } from './anthropic-request.ts';
-import { readServerSentEvents } from './server-sent-events.ts';
-
-type Usage = Extract<ModelStreamPart, { type: 'finish' }>['usage'];
-type FinishReason = Extract<ModelStreamPart, { type: 'finish' }>['finishReason'];
+import { parseStreamEvent, postEventStream } from './post-event-stream.ts';
 
 /**
  * A minimal streaming client for the Anthropic Messages API: one POST, the body read as a Node
@@ -24,64 +25,14 @@ export class AnthropicMessagesClient implements StreamingModel {
   }
 
   async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
-    const body = anthropicRequestBody({ model: this.#endpoint.model, call });
-    const response = await request(this.#endpoint.url, {
-      method: 'POST',
+    const events = await postEventStream({
+      url: this.#endpoint.url,
       headers: this.#endpoint.headers,
-      body: JSON.stringify(body),
-      ...(call.abortSignal ? { signal: call.abortSignal } : {}),
+      body: anthropicRequestBody({ model: this.#endpoint.model, call }),
+      signal: call.abortSignal,
     });
-    if (response.statusCode !== 200) {
-      const responseBody = await boundedText({ body: response.body, maxBytes: maxErrorBodyBytes });
-      throw new APICallError({
-        message: errorMessage(responseBody) ?? `The model provider answered ${response.statusCode}`,
-        url: this.#endpoint.url,
-        requestBodyValues: body,
-        statusCode: response.statusCode,
-        responseBody,
-        isRetryable: response.statusCode === 429 || response.statusCode >= 500,
-      });
-    }
-    response.body.setEncoding('utf8');
-    return { stream: toParts(readServerSentEvents(response.body as AsyncIterable<string>)) };
+    return { stream: toParts(events) };
   }
-}
-
-/** An error body is read for its message and classification only; a real one is far smaller. */
-const maxErrorBodyBytes = 64 * 1024;
-
-/** The start of a body; leaving the loop destroys the rest, so a body that never ends lets the socket go. */
-async function boundedText(options: { body: AsyncIterable<Buffer>; maxBytes: number }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of options.body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= options.maxBytes) break;
-  }
-  return Buffer.concat(chunks).subarray(0, options.maxBytes).toString('utf8');
-}
-
-function errorMessage(responseBody: string): string | undefined {
-  try {
-    const parsed = JSON.parse(responseBody) as { error?: { message?: unknown } };
-    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** One stream event: a JSON object, or the stream is broken (not a crash on `null` or a bare value). */
-function parseEvent(data: string): AnthropicEvent {
-  let event: unknown;
-  try {
-    event = JSON.parse(data);
-  } catch {
-    event = undefined;
-  }
-  if (event === null || typeof event !== 'object' || Array.isArray(event))
-    throw new Error('The model provider sent a malformed stream event.');
-  return event as AnthropicEvent;
 }
 
 /** The fields of Messages API stream events this client reads; anything else is ignored. */
@@ -116,7 +67,7 @@ async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStre
   let stopReason: string | null = null;
   let stopped = false;
   for await (const data of events) {
-    const event = parseEvent(data);
+    const event = parseStreamEvent<AnthropicEvent>(data);
     switch (event.type) {
       case 'message_start':
         usage = { ...event.message?.usage };
@@ -209,7 +160,7 @@ function definedCounts(usage: AnthropicUsage | undefined): AnthropicUsage {
   return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
 }
 
-function toUsage(usage: AnthropicUsage): Usage {
+function toUsage(usage: AnthropicUsage): ModelUsage {
   const noCache = usage.input_tokens ?? 0;
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const cacheWrite = usage.cache_creation_input_tokens ?? 0;
@@ -219,7 +170,7 @@ function toUsage(usage: AnthropicUsage): Usage {
   };
 }
 
-function finishReason(stopReason: string | null): FinishReason {
+function finishReason(stopReason: string | null): ModelFinishReason {
   const unified =
     stopReason === 'tool_use'
       ? 'tool-calls'

@@ -5,13 +5,14 @@ import { workspaceRoots } from '../../tools/scrub-paths.ts';
 import { AppError } from '../../util/app-error.ts';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent-runtime.ts';
 import { classifyModelError, hostOf } from '../classify-model-error.ts';
-import { createLanguageModel, type ModelCallOptions, type StreamingModel } from '../language-model.ts';
+import type { ModelCallOptions, StreamingModel } from '../language-model.ts';
 import { priceUsage } from '../model-pricing.ts';
 import { systemPrompt } from '../system-prompt.ts';
 import { type AgentToolSpec, agentToolSpec, SubagentTools } from './agent-tool.ts';
 import { AnthropicMessagesClient } from './anthropic-messages.ts';
 import { toModelPrompt } from './model-prompt.ts';
 import { runModelSteps } from './model-steps.ts';
+import { OpenAIChatClient } from './openai-chat.ts';
 import { SideEvents } from './side-events.ts';
 import { toModelMessages } from './to-model-messages.ts';
 
@@ -21,9 +22,9 @@ const maxOutputTokens = 16_000;
 /**
  * The baseline runtime on Anthropic or any OpenAI-compatible endpoint: our own step loop
  * (`model-steps.ts`) runs the tools between model calls, without `streamText`'s per-part stream
- * transforms. Anthropic calls go through our minimal Messages API client; OpenAI-compatible ones
- * through the AI SDK's provider (`doStream`). Sub-agents are its `Agent` tool (`agent-tool.ts`):
- * a nested step loop whose progress and usage join the turn's events as they happen.
+ * transforms. Model calls go through our own minimal streaming clients: the Messages API for
+ * Anthropic, Chat Completions for OpenAI-compatible endpoints. Sub-agents are its `Agent` tool
+ * (`agent-tool.ts`): a nested step loop whose progress and usage join the turn's events as they happen.
  */
 export class BaselineRuntime implements AgentRuntime {
   readonly usesTranscript = false;
@@ -44,7 +45,6 @@ export class BaselineRuntime implements AgentRuntime {
     maxSubagents?: number;
   }) {
     const { model } = options;
-    // Anthropic through our own minimal client; OpenAI-compatible endpoints through the AI SDK's provider.
     this.#model =
       model.provider === 'anthropic'
         ? new AnthropicMessagesClient({
@@ -52,7 +52,7 @@ export class BaselineRuntime implements AgentRuntime {
             apiKey: model.apiKey ?? '',
             model: model.model,
           })
-        : createLanguageModel(model);
+        : new OpenAIChatClient({ baseUrl: model.baseUrl, apiKey: model.apiKey, model: model.model });
     this.#modelName = options.model.model;
     this.#providerHost = hostOf(options.model.baseUrl);
     this.#maxSteps = options.maxSteps;

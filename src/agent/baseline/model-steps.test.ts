@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { z } from 'zod';
+import { echoExecutor } from '../../../test/support/echo-tool.ts';
 import {
   type FakeModelServer,
   scriptedBrain,
   startFakeAnthropicServer,
   textReply,
 } from '../../../test/support/fake-model/index.ts';
-import { ToolExecutor } from '../../tools/tool-executor.ts';
-import { createLogger } from '../../util/logger.ts';
+import type { ToolExecutor } from '../../tools/tool-executor.ts';
 import { createLanguageModel, type StreamingModel } from '../language-model.ts';
 import { AnthropicMessagesClient } from './anthropic-messages.ts';
 import { runModelSteps, type StepEvent } from './model-steps.ts';
@@ -17,19 +16,6 @@ afterEach(async () => {
   await fake?.close();
   fake = undefined;
 });
-
-function executorWith(execute: (input: { text: string }) => Promise<{ output: unknown }>): ToolExecutor {
-  const signal = new AbortController().signal;
-  const logger = createLogger({ level: 'silent' });
-  const echo = {
-    name: 'echo',
-    description: 'Returns its text.',
-    inputSchema: z.object({ text: z.string() }),
-    execute,
-  };
-  const context = { sessionId: 's', turnId: 't', workspaceDir: '/nonexistent', signal, logger };
-  return new ToolExecutor({ tools: [echo], context });
-}
 
 /** Both model clients the step loop runs over against Anthropic: ours, and the AI SDK's provider. */
 const clients: [string, (baseUrl: string) => StreamingModel][] = [
@@ -83,7 +69,7 @@ describe.each(clients)('the step loop over %s', (_name, client) => {
     });
     const events = await collect({
       client,
-      tools: executorWith(async (input) => ({ output: { echoed: input.text } })),
+      tools: echoExecutor(async (input) => ({ output: { echoed: input.text } })),
       maxSteps: 5,
     });
 
@@ -116,7 +102,7 @@ describe.each(clients)('the step loop over %s', (_name, client) => {
     });
     const events = await collect({
       client,
-      tools: executorWith(async () => {
+      tools: echoExecutor(async () => {
         throw new Error('the echo broke');
       }),
       maxSteps: 2,
@@ -172,7 +158,7 @@ test('a step cut after a tool call started waits for that call and records its r
         model: 'claude-test',
       }),
       prompt: [{ role: 'user', content: [{ type: 'text', text: 'echo' }] }],
-      tools: executorWith(async ({ text }) => ({ output: `echoed ${text}` })),
+      tools: echoExecutor(async ({ text }) => ({ output: `echoed ${text}` })),
       toolSpecs: [
         { type: 'function', name: 'echo', description: 'Returns its text.', inputSchema: { type: 'object' } },
       ],

@@ -1,0 +1,190 @@
+import type { ServerResponse } from 'node:http';
+import { afterEach, expect, test } from 'vitest';
+import { echoExecutor } from '../../../test/support/echo-tool.ts';
+import {
+  type FakeModelServer,
+  scriptedBrain,
+  startFakeOpenAIServer,
+  textReply,
+} from '../../../test/support/fake-model/index.ts';
+import {
+  runAgainstEndlessErrorBody,
+  runBaselineTurn,
+  type ScriptedProvider,
+  startScriptedProvider,
+} from '../../../test/support/scripted-provider.ts';
+import type { AppError } from '../../util/app-error.ts';
+import { runModelSteps, type StepEvent } from './model-steps.ts';
+import { OpenAIChatClient } from './openai-chat.ts';
+
+let fake: FakeModelServer | undefined;
+let provider: ScriptedProvider | undefined;
+afterEach(async () => {
+  await fake?.close();
+  await provider?.close();
+  fake = undefined;
+  provider = undefined;
+});
+
+test('a tool step against the fake OpenAI server: the body the SDK sent, the results back, usage with its cached share', async () => {
+  fake = await startFakeOpenAIServer({
+    brain: scriptedBrain([
+      {
+        when: (request) => request.toolResults.length === 0,
+        reply: {
+          kind: 'message',
+          blocks: [
+            { type: 'thinking', thinking: 'The user wants an echo.' },
+            { type: 'tool_use', name: 'echo', input: { text: 'hi' } },
+          ],
+          usage: { inputTokens: 30, outputTokens: 9, cacheReadTokens: 70 },
+        },
+      },
+      { when: () => true, reply: textReply('Echoed.') },
+    ]),
+  });
+  const events: StepEvent[] = [];
+  const steps = runModelSteps({
+    model: new OpenAIChatClient({ baseUrl: `${fake.url}/v1/`, apiKey: null, model: 'qwen3' }),
+    prompt: [
+      { role: 'system', content: 'Be brief.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'echo this picture' },
+          { type: 'file', mediaType: 'image/png', data: { type: 'data', data: 'iVBORw0KGgo=' } },
+        ],
+      },
+    ],
+    tools: echoExecutor(async (input) => ({ output: { echoed: input.text } })),
+    toolSpecs: [
+      { type: 'function', name: 'echo', description: 'Returns its text.', inputSchema: { type: 'object' } },
+    ],
+    maxSteps: 3,
+    maxOutputTokens: 1000,
+    signal: new AbortController().signal,
+  });
+  for await (const event of steps) events.push(event);
+
+  expect(fake.requests.map((request) => request.path)).toEqual([
+    '/v1/chat/completions',
+    '/v1/chat/completions',
+  ]);
+  // No key configured: no Authorization header at all (a local server needs none).
+  expect(fake.requests[0]!.headers.authorization).toBeUndefined();
+  expect(fake.requests[0]!.body).toEqual({
+    model: 'qwen3',
+    max_tokens: 1000,
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'echo this picture' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
+    ],
+    tools: [
+      {
+        type: 'function',
+        function: { name: 'echo', description: 'Returns its text.', parameters: { type: 'object' } },
+      },
+    ],
+    tool_choice: 'auto',
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const second = fake.requests[1]!.body as { messages: Record<string, unknown>[] };
+  const call = events.find((event) => event.type === 'tool-call');
+  expect(second.messages.slice(2)).toEqual([
+    {
+      role: 'assistant',
+      content: null,
+      reasoning_content: 'The user wants an echo.',
+      tool_calls: [
+        {
+          id: call?.type === 'tool-call' ? call.toolCallId : 'missing',
+          type: 'function',
+          function: { name: 'echo', arguments: '{"text":"hi"}' },
+        },
+      ],
+    },
+    { role: 'tool', tool_call_id: expect.stringMatching(/^call_fake_/), content: '{"echoed":"hi"}' },
+  ]);
+  expect(events).toContainEqual({
+    type: 'reasoning-delta',
+    id: expect.any(String),
+    delta: 'The user wants an echo.',
+  });
+  expect(events).toContainEqual({ type: 'text-delta', id: expect.any(String), delta: 'Echoed.' });
+  const tokens = events.flatMap((event) => (event.type === 'tokens' ? [event.tokens] : []));
+  expect(tokens[0]).toEqual({ inputTokens: 30, outputTokens: 9, cacheReadTokens: 70, cacheWriteTokens: 0 });
+  expect(tokens).toHaveLength(2);
+});
+
+function run(baseUrl: string, apiKey: string | null = 'sk-test') {
+  return runBaselineTurn({ provider: 'openai-compatible', apiKey, baseUrl, model: 'gpt-test' });
+}
+
+async function answerWith(answer: (response: ServerResponse) => void): Promise<string> {
+  provider = await startScriptedProvider(answer);
+  return provider.url;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+const textChunk = (content: string) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
+
+test('a refused call is classified by its status and body: 429 rate limiting, 401 the key, a long prompt', async () => {
+  let status = 429;
+  let body: unknown = { error: { message: 'Rate limit reached for requests', type: 'requests' } };
+  const url = await answerWith((response) => sendJson(response, status, body));
+  const limited = await run(url);
+  expect((limited.error as AppError).code).toBe('transient_api_error');
+  expect((limited.error as AppError).message).toMatch(/rate limiting/);
+  expect(limited.events).toEqual([]);
+  // A key is sent as a bearer token.
+  expect(provider!.requests[0]!.headers.authorization).toBe('Bearer sk-test');
+
+  status = 401;
+  body = { error: 'Invalid token' };
+  expect(((await run(url)).error as AppError).code).toBe('authentication_failed');
+
+  status = 400;
+  body = {
+    error: { message: "This model's maximum context length is 8192 tokens.", type: 'invalid_request_error' },
+  };
+  expect(((await run(url)).error as AppError).code).toBe('prompt_too_long');
+});
+
+test('an error body that never ends is read only up to a cap, and the connection is let go', async () => {
+  const { error, responseBody } = await runAgainstEndlessErrorBody({ status: 503, run: (url) => run(url) });
+  expect((error as AppError).code).toBe('transient_api_error');
+  expect(responseBody.length).toBeLessThanOrEqual(64 * 1024);
+});
+
+test('a stream cut before its finish is an interruption; an error chunk mid-stream is classified by its message', async () => {
+  let ending = '';
+  const url = await answerWith((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(textChunk('The answer is'));
+    response.end(ending);
+  });
+  const cut = await run(url);
+  expect(cut.events).toContainEqual({ type: 'text-delta', id: 'txt-0', delta: 'The answer is' });
+  expect((cut.error as AppError).code).toBe('transient_api_error');
+  expect((cut.error as AppError).message).toMatch(/interrupted/);
+
+  ending = `data: ${JSON.stringify({ error: { message: 'The server is overloaded', type: 'server_error' } })}\n\n`;
+  const failed = await run(url);
+  expect((failed.error as AppError).message).toMatch(/busy/);
+
+  ending = 'data: {not json}\n\n';
+  const malformed = await run(url);
+  expect(String((malformed.error as AppError).cause)).toMatch(/malformed stream event/);
+});

@@ -1,0 +1,76 @@
+import { APICallError } from 'ai';
+import { request } from 'undici';
+import { readServerSentEvents } from './server-sent-events.ts';
+
+/**
+ * One streamed model call of our own clients: a POST with undici, the answer's server-sent events
+ * (their `data`) read from the Node stream. A refusal throws the AI SDK's `APICallError` with
+ * status and (the start of the) body, so failures are classified as they were through the SDK.
+ */
+export async function postEventStream(options: {
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  signal: AbortSignal | undefined;
+}): Promise<AsyncIterable<string>> {
+  const { url, body } = options;
+  const response = await request(url, {
+    method: 'POST',
+    headers: options.headers,
+    body: JSON.stringify(body),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (response.statusCode !== 200) {
+    const responseBody = await boundedText({ body: response.body, maxBytes: maxErrorBodyBytes });
+    throw new APICallError({
+      message: errorMessage(responseBody) ?? `The model provider answered ${response.statusCode}`,
+      url,
+      requestBodyValues: body,
+      statusCode: response.statusCode,
+      responseBody,
+      isRetryable: response.statusCode === 429 || response.statusCode >= 500,
+    });
+  }
+  response.body.setEncoding('utf8');
+  return readServerSentEvents(response.body as AsyncIterable<string>);
+}
+
+/** One stream event: a JSON object, or the stream is broken (not a crash on `null` or a bare value). */
+export function parseStreamEvent<Event extends object>(data: string): Event {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    event = undefined;
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event))
+    throw new Error('The model provider sent a malformed stream event.');
+  return event as Event;
+}
+
+/** An error body is read for its message and classification only; a real one is far smaller. */
+const maxErrorBodyBytes = 64 * 1024;
+
+/** The start of a body; leaving the loop destroys the rest, so a body that never ends lets the socket go. */
+async function boundedText(options: { body: AsyncIterable<Buffer>; maxBytes: number }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of options.body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= options.maxBytes) break;
+  }
+  return Buffer.concat(chunks).subarray(0, options.maxBytes).toString('utf8');
+}
+
+/** `{error: {message}}` (Anthropic, OpenAI) or `{error: "…"}` (some OpenAI-compatible servers). */
+function errorMessage(responseBody: string): string | undefined {
+  try {
+    const parsed = JSON.parse(responseBody) as { error?: { message?: unknown } | string };
+    const error = parsed.error;
+    if (typeof error === 'string') return error;
+    return typeof error?.message === 'string' ? error.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
