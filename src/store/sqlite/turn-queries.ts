@@ -5,7 +5,14 @@ import type { NewMessage, NewTurn, Scope, StoredMessage, TurnRecord, TurnStatus 
 import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
-import { type Database, now, type WithDatabase, type WithTransaction } from './query-support.ts';
+import {
+  type Database,
+  now,
+  type ScopeValues,
+  scopeParams,
+  type WithDatabase,
+  type WithTransaction,
+} from './query-support.ts';
 import { lockSession, removeWaiting } from './waiting-queries.ts';
 
 export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
@@ -116,12 +123,7 @@ async function takeOverLastTurn(
 }
 
 const selectTurn = prepareQuery((database: Database, param: Param<Scope & { turnId: string }>) =>
-  database
-    .selectFrom('turns')
-    .selectAll()
-    .where('session_id', '=', param('sessionId'))
-    .where('owner_id', '=', param('ownerId'))
-    .where('id', '=', param('turnId')),
+  selectTurns(database, scopeParams(param)).where('id', '=', param('turnId')),
 );
 
 export async function getTurn(
@@ -134,14 +136,14 @@ export async function getTurn(
 export async function findTurnByClientMessageId(
   options: WithDatabase & Scope & { clientMessageId: string },
 ): Promise<TurnRecord | null> {
-  const row = await selectTurns(options)
+  const row = await selectTurns(options.database, options)
     .where('client_message_id', '=', options.clientMessageId)
     .executeTakeFirst();
   return row ? toTurnRecord(row) : null;
 }
 
 export async function getActiveTurn(options: WithDatabase & Scope): Promise<TurnRecord | null> {
-  const row = await selectTurns(options)
+  const row = await selectTurns(options.database, options)
     .where('status', '=', 'running')
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
@@ -193,7 +195,7 @@ export async function listTurns(
   options: WithDatabase & Scope & { turnIds: string[] },
 ): Promise<TurnRecord[]> {
   if (options.turnIds.length === 0) return [];
-  const rows = await selectTurns(options).where('id', 'in', options.turnIds).execute();
+  const rows = await selectTurns(options.database, options).where('id', 'in', options.turnIds).execute();
   return rows.map(toTurnRecord);
 }
 
@@ -233,10 +235,10 @@ async function insertTurn(options: WithTransaction & { turn: NewTurn }): Promise
   return toTurnRecord(row);
 }
 
-function selectTurns(options: WithDatabase & Scope) {
-  return options.database
+function selectTurns(database: Database, scope: ScopeValues) {
+  return database
     .selectFrom('turns')
     .selectAll()
-    .where('session_id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId);
+    .where('session_id', '=', scope.sessionId)
+    .where('owner_id', '=', scope.ownerId);
 }
