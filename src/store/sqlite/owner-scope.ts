@@ -2,10 +2,11 @@ import type { ExpressionBuilder } from 'kysely';
 import { notFound } from '../../util/app-error.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import type { Scope } from '../session-store.ts';
-import type { WithTransaction } from './query-support.ts';
+import { type Param, prepareQuery } from './prepared-query.ts';
+import type { Database, ScopeValues } from './query-support.ts';
 
 /** True when the session exists and belongs to the owner: the guard of every scoped query. */
-export function ownsSession(scope: Scope) {
+export function ownsSession(scope: ScopeValues) {
   return (expression: ExpressionBuilder<StoreDatabase, keyof StoreDatabase>) =>
     expression.exists(
       expression
@@ -16,13 +17,16 @@ export function ownsSession(scope: Scope) {
     );
 }
 
-/** Throws not_found unless the session exists for the owner; call inside the writing transaction. */
-export async function assertOwnsSession(options: WithTransaction & { scope: Scope }): Promise<void> {
-  const session = await options.transaction
+const selectOwnedSession = prepareQuery((database: Database, param: Param<Scope>) =>
+  database
     .selectFrom('sessions')
     .select('id')
-    .where('id', '=', options.scope.sessionId)
-    .where('owner_id', '=', options.scope.ownerId)
-    .executeTakeFirst();
-  if (!session) throw notFound('Session');
+    .where('id', '=', param('sessionId'))
+    .where('owner_id', '=', param('ownerId')),
+);
+
+/** Throws not_found unless the session exists for the owner. */
+export async function assertOwnsSession(options: { database: Database; scope: Scope }): Promise<void> {
+  const { rows } = await selectOwnedSession.execute(options.database, options.scope);
+  if (rows.length === 0) throw notFound('Session');
 }

@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
 import type { ToolPermissions } from '../../protocol/index.ts';
 import { createId } from '../../util/ids.ts';
-import type { StoreDatabase } from '../database-schema.ts';
+import type { SessionsTable } from '../database-schema.ts';
 import { decodeSessionCursor, encodeSessionCursor } from '../session-cursor.ts';
 import { toSessionRecord } from '../session-row-mappers.ts';
 import type { Scope, SessionRecord, UserRecord } from '../session-store.ts';
-import { now, type WithDatabase } from './query-support.ts';
+import { type Param, prepareQuery } from './prepared-query.ts';
+import { type Database, now, type WithDatabase } from './query-support.ts';
 
 export async function ensureUser(options: WithDatabase & { user: UserRecord }): Promise<void> {
   await options.database
@@ -14,6 +14,18 @@ export async function ensureUser(options: WithDatabase & { user: UserRecord }): 
     .onConflict((conflict) => conflict.column('id').doNothing())
     .execute();
 }
+
+const insertSession = prepareQuery((database: Database, param: Param<SessionsTable>) =>
+  database.insertInto('sessions').values({
+    id: param('id'),
+    owner_id: param('owner_id'),
+    title: param('title'),
+    permissions: param('permissions'),
+    next_seq: param('next_seq'),
+    created_at: param('created_at'),
+    updated_at: param('updated_at'),
+  }),
+);
 
 export async function createSession(
   options: WithDatabase & { ownerId: string; title?: string | null },
@@ -28,15 +40,18 @@ export async function createSession(
     created_at: createdAt,
     updated_at: createdAt,
   };
-  await options.database.insertInto('sessions').values(row).execute();
+  await insertSession.execute(options.database, row);
   return toSessionRecord({ ...row, running: false, waiting: false });
 }
 
+const selectSession = prepareQuery((database: Database, param: Param<Scope>) =>
+  selectSessions(database)
+    .where('sessions.id', '=', param('sessionId'))
+    .where('sessions.owner_id', '=', param('ownerId')),
+);
+
 export async function getSession(options: WithDatabase & Scope): Promise<SessionRecord | null> {
-  const row = await selectSessions(options.database)
-    .where('sessions.id', '=', options.sessionId)
-    .where('sessions.owner_id', '=', options.ownerId)
-    .executeTakeFirst();
+  const [row] = (await selectSession.execute(options.database, options)).rows;
   return row ? toSessionRecord(row) : null;
 }
 
@@ -94,15 +109,18 @@ export async function setSessionPermissions(
   return getSession(options);
 }
 
-export async function setTitleIfEmpty(options: WithDatabase & Scope & { title: string }): Promise<boolean> {
-  const result = await options.database
+const setTitleWhereEmpty = prepareQuery((database: Database, param: Param<Scope & { title: string }>) =>
+  database
     .updateTable('sessions')
-    .set({ title: options.title })
-    .where('id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId)
-    .where('title', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+    .set({ title: param('title') })
+    .where('id', '=', param('sessionId'))
+    .where('owner_id', '=', param('ownerId'))
+    .where('title', 'is', null),
+);
+
+export async function setTitleIfEmpty(options: WithDatabase & Scope & { title: string }): Promise<boolean> {
+  const result = await setTitleWhereEmpty.execute(options.database, options);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 export async function deleteSession(options: WithDatabase & Scope): Promise<boolean> {
@@ -119,7 +137,7 @@ export async function deleteSession(options: WithDatabase & Scope): Promise<bool
  * Sessions with `running` (a turn of theirs is running) and `waiting` (messages wait for a turn),
  * computed in the same query.
  */
-function selectSessions(database: Kysely<StoreDatabase>) {
+function selectSessions(database: Database) {
   return database
     .selectFrom('sessions')
     .select((expression) => [

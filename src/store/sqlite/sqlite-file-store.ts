@@ -28,7 +28,10 @@ export class SqliteFileStore implements FileStore {
     };
     await this.#database.transaction().execute(async (transaction) => {
       if (file.sessionId !== null) {
-        await assertOwnsSession({ transaction, scope: { ownerId: file.ownerId, sessionId: file.sessionId } });
+        await assertOwnsSession({
+          database: transaction,
+          scope: { ownerId: file.ownerId, sessionId: file.sessionId },
+        });
       }
       await transaction.insertInto('files').values(row).execute();
     });

@@ -1,15 +1,24 @@
 import { badRequest, notFound } from '../../util/app-error.ts';
+import type { TurnsTable } from '../database-schema.ts';
 import { toStoredMessage, toTurnRecord } from '../session-row-mappers.ts';
 import type { NewMessage, NewTurn, Scope, StoredMessage, TurnRecord, TurnStatus } from '../session-store.ts';
 import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
 import { assertOwnsSession } from './owner-scope.ts';
-import { now, type WithDatabase, type WithTransaction } from './query-support.ts';
+import { type Param, prepareQuery } from './prepared-query.ts';
+import {
+  type Database,
+  now,
+  type ScopeValues,
+  scopeParams,
+  type WithDatabase,
+  type WithTransaction,
+} from './query-support.ts';
 import { lockSession, removeWaiting } from './waiting-queries.ts';
 
 export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
   const { turn } = options;
   return options.database.transaction().execute(async (transaction) => {
-    await assertOwnsSession({ transaction, scope: turn });
+    await assertOwnsSession({ database: transaction, scope: turn });
     return insertTurn({ transaction, turn });
   });
 }
@@ -113,30 +122,46 @@ async function takeOverLastTurn(
   return rows.map(toStoredMessage);
 }
 
+const selectTurn = prepareQuery((database: Database, param: Param<Scope & { turnId: string }>) =>
+  selectTurns(database, scopeParams(param)).where('id', '=', param('turnId')),
+);
+
 export async function getTurn(
   options: WithDatabase & Scope & { turnId: string },
 ): Promise<TurnRecord | null> {
-  const row = await selectTurns(options).where('id', '=', options.turnId).executeTakeFirst();
+  const [row] = (await selectTurn.execute(options.database, options)).rows;
   return row ? toTurnRecord(row) : null;
 }
 
 export async function findTurnByClientMessageId(
   options: WithDatabase & Scope & { clientMessageId: string },
 ): Promise<TurnRecord | null> {
-  const row = await selectTurns(options)
+  const row = await selectTurns(options.database, options)
     .where('client_message_id', '=', options.clientMessageId)
     .executeTakeFirst();
   return row ? toTurnRecord(row) : null;
 }
 
 export async function getActiveTurn(options: WithDatabase & Scope): Promise<TurnRecord | null> {
-  const row = await selectTurns(options)
+  const row = await selectTurns(options.database, options)
     .where('status', '=', 'running')
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
     .executeTakeFirst();
   return row ? toTurnRecord(row) : null;
 }
+
+const setTurnEnded = prepareQuery(
+  (
+    database: Database,
+    param: Param<{ turnId: string; status: string; errorCode: string | null; endedAt: string }>,
+  ) =>
+    database
+      .updateTable('turns')
+      .set({ status: param('status'), error_code: param('errorCode'), ended_at: param('endedAt') })
+      .where('id', '=', param('turnId'))
+      .where('status', '=', 'running'),
+);
 
 /** Compare-and-set from `running`; returns false when the turn was not running. */
 export async function endTurn(
@@ -146,13 +171,13 @@ export async function endTurn(
     errorCode?: string | null;
   },
 ): Promise<boolean> {
-  const result = await options.database
-    .updateTable('turns')
-    .set({ status: options.status, error_code: options.errorCode ?? null, ended_at: now() })
-    .where('id', '=', options.turnId)
-    .where('status', '=', 'running')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await setTurnEnded.execute(options.database, {
+    turnId: options.turnId,
+    status: options.status,
+    errorCode: options.errorCode ?? null,
+    endedAt: now(),
+  });
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 export async function listRunningTurns(options: WithDatabase): Promise<TurnRecord[]> {
@@ -170,34 +195,50 @@ export async function listTurns(
   options: WithDatabase & Scope & { turnIds: string[] },
 ): Promise<TurnRecord[]> {
   if (options.turnIds.length === 0) return [];
-  const rows = await selectTurns(options).where('id', 'in', options.turnIds).execute();
+  const rows = await selectTurns(options.database, options).where('id', 'in', options.turnIds).execute();
   return rows.map(toTurnRecord);
 }
+
+const insertTurnRow = prepareQuery((database: Database, param: Param<TurnsTable>) =>
+  database.insertInto('turns').values({
+    id: param('id'),
+    session_id: param('session_id'),
+    owner_id: param('owner_id'),
+    status: param('status'),
+    message_id: param('message_id'),
+    client_message_id: param('client_message_id'),
+    user_message_id: param('user_message_id'),
+    error_code: param('error_code'),
+    fencing_token: param('fencing_token'),
+    started_at: param('started_at'),
+    ended_at: param('ended_at'),
+  }),
+);
 
 /** Inserts a `running` turn; the caller has checked that the owner has the session. */
 async function insertTurn(options: WithTransaction & { turn: NewTurn }): Promise<TurnRecord> {
   const { turn } = options;
-  const row = {
+  const row: TurnsTable = {
     id: turn.id,
     session_id: turn.sessionId,
     owner_id: turn.ownerId,
     status: 'running',
     message_id: turn.messageId,
-    client_message_id: turn.clientMessageId,
+    client_message_id: turn.clientMessageId ?? null,
     user_message_id: turn.userMessageId,
     error_code: null,
     fencing_token: turn.fencingToken,
     started_at: now(),
     ended_at: null,
   };
-  await options.transaction.insertInto('turns').values(row).execute();
+  await insertTurnRow.execute(options.transaction, row);
   return toTurnRecord(row);
 }
 
-function selectTurns(options: WithDatabase & Scope) {
-  return options.database
+function selectTurns(database: Database, scope: ScopeValues) {
+  return database
     .selectFrom('turns')
     .selectAll()
-    .where('session_id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId);
+    .where('session_id', '=', scope.sessionId)
+    .where('owner_id', '=', scope.ownerId);
 }

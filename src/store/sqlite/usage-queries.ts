@@ -1,11 +1,12 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Usage } from '../../protocol/index.ts';
 import { createId } from '../../util/ids.ts';
-import type { StoreDatabase } from '../database-schema.ts';
+import type { StoreDatabase, UsageTable } from '../database-schema.ts';
 import { toUsage } from '../session-row-mappers.ts';
 import type { Scope } from '../session-store.ts';
 import { assertOwnsSession } from './owner-scope.ts';
-import { now, type WithDatabase } from './query-support.ts';
+import { type Param, prepareQuery } from './prepared-query.ts';
+import { type Database, now, type WithDatabase } from './query-support.ts';
 
 /** Known only if every row's cost is known (a sum with no rows is known: it is zero). */
 function costKnownOfAll(expression: ExpressionBuilder<StoreDatabase, 'usage'>) {
@@ -20,30 +21,45 @@ const usageColumns = [
   'cost_usd',
 ] as const;
 
+const insertUsage = prepareQuery((database: Database, param: Param<UsageTable>) =>
+  database.insertInto('usage').values({
+    id: param('id'),
+    turn_id: param('turn_id'),
+    session_id: param('session_id'),
+    owner_id: param('owner_id'),
+    model: param('model'),
+    input_tokens: param('input_tokens'),
+    output_tokens: param('output_tokens'),
+    cache_read_tokens: param('cache_read_tokens'),
+    cache_write_tokens: param('cache_write_tokens'),
+    cost_usd: param('cost_usd'),
+    cost_known: param('cost_known'),
+    created_at: param('created_at'),
+  }),
+);
+
+/**
+ * No transaction around the check and the insert: usage has no foreign key and outlives its
+ * session, so a session deleted between the two ends exactly as if it were deleted just after.
+ */
 export async function recordUsage(
   options: WithDatabase & Scope & { turnId: string; model: string; usage: Usage },
 ): Promise<void> {
-  const { usage } = options;
-  const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
-  await options.database.transaction().execute(async (transaction) => {
-    await assertOwnsSession({ transaction, scope });
-    await transaction
-      .insertInto('usage')
-      .values({
-        id: createId(),
-        turn_id: options.turnId,
-        session_id: options.sessionId,
-        owner_id: options.ownerId,
-        model: options.model,
-        input_tokens: usage.inputTokens,
-        output_tokens: usage.outputTokens,
-        cache_read_tokens: usage.cacheReadTokens,
-        cache_write_tokens: usage.cacheWriteTokens,
-        cost_usd: usage.costUsd,
-        cost_known: usage.costKnown ? 1 : 0,
-        created_at: now(),
-      })
-      .execute();
+  const { database, usage } = options;
+  await assertOwnsSession({ database, scope: { ownerId: options.ownerId, sessionId: options.sessionId } });
+  await insertUsage.execute(database, {
+    id: createId(),
+    turn_id: options.turnId,
+    session_id: options.sessionId,
+    owner_id: options.ownerId,
+    model: options.model,
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cache_read_tokens: usage.cacheReadTokens,
+    cache_write_tokens: usage.cacheWriteTokens,
+    cost_usd: usage.costUsd,
+    cost_known: usage.costKnown ? 1 : 0,
+    created_at: now(),
   });
 }
 

@@ -2,31 +2,51 @@ import { notFound } from '../../util/app-error.ts';
 import { toWaitingMessage } from '../session-row-mappers.ts';
 import type { NewWaitingMessage, Scope, StoredMessage, WaitingMessage } from '../session-store.ts';
 import { insertMessages } from './message-queries.ts';
-import { now, type WithDatabase, type WithTransaction } from './query-support.ts';
+import { type Param, prepareQuery } from './prepared-query.ts';
+import {
+  type Database,
+  now,
+  type ScopeValues,
+  scopeParams,
+  type WithDatabase,
+  type WithTransaction,
+} from './query-support.ts';
+
+const touchSession = prepareQuery((database: Database, param: Param<Scope>) =>
+  database
+    .updateTable('sessions')
+    .set((expression) => ({ next_seq: expression.ref('next_seq') }))
+    .where('id', '=', param('sessionId'))
+    .where('owner_id', '=', param('ownerId'))
+    .returning('id'),
+);
 
 /**
  * Takes the session row's write lock (and checks the owner), so that concurrent writers of one
  * session's waiting messages run one after the other on every database.
  */
 export async function lockSession(options: WithTransaction & Scope): Promise<boolean> {
-  const session = await options.transaction
-    .updateTable('sessions')
-    .set((expression) => ({ next_seq: expression.ref('next_seq') }))
-    .where('id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId)
-    .returning('id')
-    .executeTakeFirst();
-  return session !== undefined;
+  const { rows } = await touchSession.execute(options.transaction, options);
+  return rows.length > 0;
 }
 
-function selectWaiting(options: WithTransaction & Scope) {
-  return options.transaction
+/** Takes values, or a prepared query's placeholders. */
+function selectWaiting(database: Database, scope: ScopeValues) {
+  return database
     .selectFrom('waiting_messages')
     .selectAll()
-    .where('session_id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId)
+    .where('session_id', '=', scope.sessionId)
+    .where('owner_id', '=', scope.ownerId)
     .orderBy('position', 'asc');
 }
+
+const selectAllWaiting = prepareQuery((database: Database, param: Param<Scope>) =>
+  selectWaiting(database, scopeParams(param)),
+);
+
+const selectUnclaimedSteered = prepareQuery((database: Database, param: Param<Scope>) =>
+  selectWaiting(database, scopeParams(param)).where('delivery', '=', 'steer').where('claimed_by', 'is', null),
+);
 
 export async function addWaitingMessage(
   options: WithDatabase & Scope & { message: NewWaitingMessage; newTurnId: string; max: number },
@@ -43,7 +63,7 @@ export async function addWaitingMessage(
       .where('session_id', '=', scope.sessionId)
       .where('client_message_id', '=', message.clientMessageId)
       .executeTakeFirst();
-    const waiting = (await selectWaiting({ transaction, ...scope }).execute()).map(toWaitingMessage);
+    const waiting = (await selectAllWaiting.execute(transaction, scope)).rows.map(toWaitingMessage);
     if (stored || waiting.some((row) => row.clientMessageId === message.clientMessageId)) {
       return { kind: 'duplicate' as const };
     }
@@ -75,13 +95,7 @@ async function nextPosition(options: WithTransaction & Scope): Promise<number> {
 }
 
 export async function listWaitingMessages(options: WithDatabase & Scope): Promise<WaitingMessage[]> {
-  const rows = await options.database
-    .selectFrom('waiting_messages')
-    .selectAll()
-    .where('session_id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId)
-    .orderBy('position', 'asc')
-    .execute();
+  const { rows } = await selectAllWaiting.execute(options.database, options);
   return rows.map(toWaitingMessage);
 }
 
@@ -89,7 +103,7 @@ export async function listWaitingMessages(options: WithDatabase & Scope): Promis
 export async function removeWaiting(
   options: WithTransaction & Scope & { keepClaimedBy: string | null },
 ): Promise<WaitingMessage[]> {
-  const rows = (await selectWaiting(options).execute())
+  const rows = (await selectAllWaiting.execute(options.transaction, options)).rows
     .map(toWaitingMessage)
     .filter((row) => options.keepClaimedBy === null || row.claimedBy !== options.keepClaimedBy);
   if (rows.length === 0) return [];
@@ -120,12 +134,7 @@ export async function claimSteeredMessages(
 ): Promise<WaitingMessage[]> {
   const { database, turnId, ...scope } = options;
   return database.transaction().execute(async (transaction) => {
-    const rows = (
-      await selectWaiting({ transaction, ...scope })
-        .where('delivery', '=', 'steer')
-        .where('claimed_by', 'is', null)
-        .execute()
-    ).map(toWaitingMessage);
+    const rows = (await selectUnclaimedSteered.execute(transaction, scope)).rows.map(toWaitingMessage);
     if (rows.length === 0) return [];
     await transaction
       .updateTable('waiting_messages')
@@ -147,7 +156,7 @@ export async function deliverWaitingMessages(
   if (ids.length === 0) return [];
   return database.transaction().execute(async (transaction) => {
     const rows = (
-      await selectWaiting({ transaction, ...scope })
+      await selectWaiting(transaction, scope)
         .where('claimed_by', '=', turnId)
         .where('id', 'in', ids)
         .execute()
