@@ -60,6 +60,9 @@ export async function writeSseToSocket(options: {
     void iterator.return?.();
   };
   outgoing.once('close', onClose);
+  // The head goes out corked too: with a batch ready at once (a new turn's `start` is), head and
+  // batch leave in one socket write instead of two; without one, the head leaves at the next tick.
+  uncorkSoon();
   outgoing.writeHead(200, options.headers);
   outgoing.flushHeaders();
   heartbeat = setTimeout(beatIfIdle, heartbeatMs);
