@@ -5,6 +5,7 @@ import { AnthropicMessagesClient } from '../../src/agent/baseline/anthropic-mess
 import { runModelSteps } from '../../src/agent/baseline/model-steps.ts';
 import { OpenAIChatClient } from '../../src/agent/baseline/openai-chat.ts';
 import { createLanguageModel, type StreamingModel } from '../../src/agent/language-model.ts';
+import { startBareRelay } from './bare-relay.ts';
 import { measureDirectTurn, postToFake } from './measure-load-turn.ts';
 import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
 
@@ -15,6 +16,11 @@ import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
 export interface SdkCost {
   /** A bare SSE reader: `fetch`, one `TextDecoder`, split on blank lines, `JSON.parse`. */
   rawUsPerDelta: number;
+  /**
+   * The same reader through a bare Node relay (`bare-relay.ts`): what relaying a delta costs any
+   * Node server here, the floor under our server's CPU per delta.
+   */
+  relayUsPerDelta: number;
   /** The SDK's web-stream SSE parse: `TextDecoderStream` → `EventSourceParserStream` → `JSON.parse`. */
   webStreamUsPerDelta: number;
   /** The provider's own stream (`doStream`): the above plus zod validation and its part transform. */
@@ -32,7 +38,7 @@ export interface SdkCost {
 }
 
 /**
- * K streams read eight times in this process, through ever more layers; the fake's own cost is in
+ * K streams read nine times in this process, through ever more layers; the fake's own cost is in
  * every figure, so the differences are what each layer adds per delta.
  */
 export async function measureSdkCost(options: { fake: PacedFake; turns: number }): Promise<SdkCost> {
@@ -56,6 +62,11 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
     const sample = await measureDirectTurn({ modelUrl: options.fake.url, text: loadPrompt(loadDeltaCount) });
     return sample.deltaDelaysMs.length;
   });
+  const relay = await startBareRelay({ modelUrl: options.fake.url });
+  const relayed = await each(async () => {
+    const sample = await measureDirectTurn({ modelUrl: relay.url, text: loadPrompt(loadDeltaCount) });
+    return sample.deltaDelaysMs.length;
+  }).finally(() => relay.close());
   const webStream = await each(() => readThroughWebStreams(options.fake.url));
   const provider = await each(async () => {
     const { stream } = await model.doStream({
@@ -110,6 +121,7 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
   });
   return {
     rawUsPerDelta: raw / deltas,
+    relayUsPerDelta: relayed / deltas,
     webStreamUsPerDelta: webStream / deltas,
     providerUsPerDelta: provider / deltas,
     stepsUsPerDelta: steps / deltas,

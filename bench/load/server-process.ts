@@ -77,7 +77,7 @@ export async function startServerProcess(options: {
   };
 }
 
-async function readServerUsage(pid: number): Promise<ServerUsage> {
+export async function readServerUsage(pid: number): Promise<ServerUsage> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which may itself hold spaces: utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

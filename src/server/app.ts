@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { modelSetupHint } from '../config/config.ts';
 import { AppError } from '../util/app-error.ts';
 import type { AppDeps, AppEnv } from './app-deps.ts';
 import { closeConnectionAfterResponse } from './close-connection.ts';
 import { toErrorResponse } from './error-response.ts';
 import { authMiddleware } from './middleware/auth.ts';
+import { jsonBodyLimit } from './middleware/json-body-limit.ts';
 import { localOriginGuard } from './middleware/local-origin-guard.ts';
 import { requireJson } from './middleware/require-json.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -37,20 +37,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use('*', localOriginGuard({ host: deps.config.server.host, port: deps.listenPort }));
   }
   registerSystemRoutes(app, deps);
-  const jsonBodyLimit = bodyLimit({
-    maxSize: deps.config.limits.bodyBytes,
-    onError: () => {
-      throw new AppError(
-        'payload_too_large',
-        `The request body is larger than ${deps.config.limits.bodyBytes} bytes.`,
-        { status: 413 },
-      );
-    },
-  });
+  const limitJsonBody = jsonBodyLimit({ maxBytes: deps.config.limits.bodyBytes });
   app.use('/api/*', requireJson({ except: (path) => path === uploadPath }));
   // An upload is streamed to storage under its own, larger limit; buffering it here would defeat that.
   app.use('/api/*', (context, next) =>
-    context.req.method === 'POST' && context.req.path === uploadPath ? next() : jsonBodyLimit(context, next),
+    context.req.method === 'POST' && context.req.path === uploadPath ? next() : limitJsonBody(context, next),
   );
   app.use('/api/*', authMiddleware({ tokens: deps.config.auth.tokens, store: deps.store }));
   registerSessionRoutes(app, deps);

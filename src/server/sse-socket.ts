@@ -25,14 +25,20 @@ export async function writeSseToSocket(options: {
     void iterator.return?.();
     return;
   }
+  // A heartbeat goes out after `heartbeatMs` with nothing else sent. One timer per viewer checks the
+  // time of the last write, rather than a timer cleared and set again on every write.
+  let lastWriteAt = performance.now();
   let heartbeat: NodeJS.Timeout | undefined;
-  const armHeartbeat = () => {
-    clearTimeout(heartbeat);
-    heartbeat = setTimeout(() => {
-      if (outgoing.writableEnded || outgoing.destroyed) return;
-      outgoing.write(': heartbeat\n\n');
-      armHeartbeat();
-    }, heartbeatMs);
+  const beatIfIdle = () => {
+    if (outgoing.writableEnded || outgoing.destroyed) return;
+    const idleMs = performance.now() - lastWriteAt;
+    if (idleMs < heartbeatMs) {
+      heartbeat = setTimeout(beatIfIdle, Math.ceil(heartbeatMs - idleMs));
+      return;
+    }
+    outgoing.write(': heartbeat\n\n');
+    lastWriteAt = performance.now();
+    heartbeat = setTimeout(beatIfIdle, heartbeatMs);
   };
   // The batches written in one tick leave as one socket write: under load about half of a viewer's
   // batches came in the same tick as another (a turn's deltas arriving together), each one a
@@ -54,9 +60,12 @@ export async function writeSseToSocket(options: {
     void iterator.return?.();
   };
   outgoing.once('close', onClose);
+  // The head goes out corked too: with a batch ready at once (a new turn's `start` is), head and
+  // batch leave in one socket write instead of two; without one, the head leaves at the next tick.
+  uncorkSoon();
   outgoing.writeHead(200, options.headers);
   outgoing.flushHeaders();
-  armHeartbeat();
+  heartbeat = setTimeout(beatIfIdle, heartbeatMs);
   try {
     while (!subscription.signal.aborted) {
       const next = await iterator.next();
@@ -64,7 +73,7 @@ export async function writeSseToSocket(options: {
       if (outgoing.destroyed) return;
       let text = '';
       for (const event of next.value) text += options.format(event);
-      armHeartbeat();
+      lastWriteAt = performance.now();
       uncorkSoon();
       if (!outgoing.write(text)) {
         // The client is behind: read the next batch once it has taken this one (or has gone).

@@ -143,6 +143,28 @@ describe('bad input gets a clear error and loses nothing', () => {
     );
   });
 
+  test('a chunked body over the limit, with no length to judge it by, is 413 too', async () => {
+    const body = new TextEncoder().encode(JSON.stringify({ text: 'z'.repeat(400_000) }));
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < body.length; offset += 64 * 1024) {
+          controller.enqueue(body.subarray(offset, offset + 64 * 1024));
+        }
+        controller.close();
+      },
+    });
+    await expectError(
+      await server.api(`/api/sessions/${sessionId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${aliceToken}` },
+        body: chunked,
+        duplex: 'half',
+      } as RequestInit),
+      413,
+      'payload_too_large',
+    );
+  });
+
   test('unknown routes are JSON 404s', async () => {
     await expectError(await server.api('/api/nope', { token: aliceToken }), 404, 'not_found');
   });

@@ -11,9 +11,16 @@ const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * `port` is read per request: the server learns its port only once it listens.
  */
 export function localOriginGuard(options: { host: string; port: () => number }): MiddlewareHandler {
+  // Built once per port rather than per request (a few Sets and strings, on every request).
+  let hostsPort = Number.NaN;
+  let hosts = new Set<string>();
   return async (context, next) => {
     if (context.req.path === '/healthz') return next();
-    const hosts = allowedHosts({ host: options.host, port: options.port() });
+    const port = options.port();
+    if (port !== hostsPort) {
+      hosts = allowedHosts({ host: options.host, port });
+      hostsPort = port;
+    }
     const host = context.req.header('host')?.toLowerCase();
     if (!host || !hosts.has(host)) throw forbidden('This server answers only to its own address.');
     const origin = context.req.header('origin');
