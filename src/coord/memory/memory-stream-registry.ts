@@ -68,8 +68,7 @@ export class MemoryStreamRegistry implements StreamRegistry {
     } else {
       this.#flushHeld(log);
     }
-    this.#assertRoom({ log, chunk });
-    return push(log, chunk);
+    return push(log, chunk, this.#assertRoom({ log, chunk }));
   }
 
   /** A held delta becomes an event, unless it no longer fits: then its text is dropped from the stream. */
@@ -78,19 +77,21 @@ export class MemoryStreamRegistry implements StreamRegistry {
     if (!held) return;
     log.held = null;
     try {
-      this.#assertRoom({ log, chunk: held });
-      push(log, held);
+      push(log, held, this.#assertRoom({ log, chunk: held }));
     } catch {
       // The stored message keeps the text; the stream shows what fitted.
     }
   }
 
-  #assertRoom(options: { log: Log; chunk: StreamChunk }): void {
+  /** Throws if the chunk does not fit; returns its size (JSON text, counted once per chunk). */
+  #assertRoom(options: { log: Log; chunk: StreamChunk }): number {
     const { log, chunk } = options;
     const limits = limitsFor({ tier: tierOf(chunk), limits: this.#limits });
-    if (log.events.length + 1 > limits.maxEvents || log.bytes + sizeOf(chunk) > limits.maxBytes) {
+    const size = sizeOf(chunk);
+    if (log.events.length + 1 > limits.maxEvents || log.bytes + size > limits.maxBytes) {
       throw new StreamFullError(`Stream is full: no room for a ${chunk.type} chunk`);
     }
+    return size;
   }
 
   async close(streamId: string): Promise<void> {
@@ -120,10 +121,10 @@ export class MemoryStreamRegistry implements StreamRegistry {
   }
 }
 
-function push(log: Log, chunk: StreamChunk): number {
+function push(log: Log, chunk: StreamChunk, size: number): number {
   const id = log.events.length + 1;
   log.events.push({ id, chunk });
-  log.bytes += sizeOf(chunk);
+  log.bytes += size;
   wake(log);
   return id;
 }
