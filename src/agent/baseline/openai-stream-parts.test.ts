@@ -210,3 +210,21 @@ test('a refusal is text, and the finish says the content was filtered', async ()
   expect(parts).toContainEqual({ type: 'text-delta', id: 'txt-0', delta: 'I cannot help with that.' });
   expect(parts.at(-1)).toMatchObject({ finishReason: { unified: 'content-filter', raw: 'stop' } });
 });
+
+test('a gateway that puts a finish reason on every chunk (one-api, Gemini relays) cuts neither a call nor the text', async () => {
+  // Such relays send `finish_reason: "stop"` with each delta; only the stream's end says it is over.
+  const parts = await partsOf([
+    delta({ content: 'Writing' }, 'stop'),
+    delta({ content: ' it.' }, 'stop'),
+    delta(
+      { tool_calls: [{ index: 0, id: 'call_a', function: { name: 'write_file', arguments: '{"pa' } }] },
+      'stop',
+    ),
+    delta({ tool_calls: [{ index: 0, function: { arguments: 'th":"a.txt"}' } }] }, 'stop'),
+    done,
+  ]);
+  expect(parts.filter((part) => part.type === 'text-start')).toHaveLength(1);
+  expect(parts.filter((part) => part.type === 'tool-call')).toEqual([
+    { type: 'tool-call', toolCallId: 'call_a', toolName: 'write_file', input: '{"path":"a.txt"}' },
+  ]);
+});

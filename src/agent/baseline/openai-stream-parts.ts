@@ -78,6 +78,7 @@ class ChatStream {
     if (chunk.usage != null) this.#usage = chunk.usage;
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     const delta = choice?.delta;
+    let addedToCalls = false;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
       if (typeof reasoning === 'string' && reasoning) this.#append({ type: 'reasoning', delta: reasoning });
@@ -90,13 +91,15 @@ class ChatStream {
       }
       if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
         if (this.#open?.type === 'reasoning') this.#close();
+        addedToCalls = true;
         for (const call of delta.tool_calls) this.#toolCalls.read({ delta: call, parts });
       }
     }
-    if (typeof choice?.finish_reason === 'string') {
-      this.finishReason = choice.finish_reason;
-      // Every call's arguments are complete: the tools may start before the usage chunk. The
-      // text before them ends first, so it is stored before them, as it was shown.
+    if (typeof choice?.finish_reason === 'string') this.finishReason = choice.finish_reason;
+    // Every call's arguments are complete once a finish reason came and a chunk adds nothing more
+    // (some relays put `stop` on every delta): the tools may start before the usage chunk. The
+    // text before them ends first, so it is stored before them, as it was shown.
+    if (this.finishReason !== undefined && parts.length === 0 && !addedToCalls) {
       this.#close();
       this.#toolCalls.finish(parts);
     }
