@@ -31,8 +31,8 @@ export async function postEventStream(options: {
       isRetryable: response.statusCode === 429 || response.statusCode >= 500,
     });
   }
-  response.body.setEncoding('utf8');
-  return readServerSentEvents(response.body as AsyncIterable<string>);
+  // The body hands over Buffers (undici's reader ignores `setEncoding`); the reader decodes them.
+  return readServerSentEvents(response.body);
 }
 
 /** One stream event: a JSON object, or the stream is broken (not a crash on `null` or a bare value). */

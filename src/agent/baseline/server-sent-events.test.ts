@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { readServerSentEvents } from './server-sent-events.ts';
 
-async function dataOf(chunks: string[]): Promise<string[]> {
+async function dataOf(chunks: (string | Uint8Array)[]): Promise<string[]> {
   async function* source() {
     yield* chunks;
   }
@@ -41,4 +41,19 @@ test('a line or event over the cap ends the stream with an error instead of grow
   );
   // Under the cap, events still come through.
   expect(await dataOf(['data: ok\n\n'])).toEqual(['ok']);
+});
+
+test('a long line across many chunks comes out whole, its line end split from it or not', async () => {
+  const value = Array.from({ length: 1000 }, (_, index) => `${index}`.padStart(100, '.')).join('');
+  const pieces = (text: string) =>
+    Array.from({ length: Math.ceil(text.length / 997) }, (_, i) => text.slice(i * 997, (i + 1) * 997));
+  expect(await dataOf(pieces(`data: ${value}\r\n\r\n`))).toEqual([value]);
+  expect(await dataOf([...pieces(`data: ${value}\r`), '\n\r', '\n'])).toEqual([value]);
+});
+
+test('bytes are decoded as UTF-8 across reads: a character split between two chunks stays whole', async () => {
+  const bytes = Buffer.from('data: {"text":"héllo 😀 日本"}\n\n');
+  for (let at = 1; at < bytes.length; at++) {
+    expect(await dataOf([bytes.subarray(0, at), bytes.subarray(at)])).toEqual(['{"text":"héllo 😀 日本"}']);
+  }
 });

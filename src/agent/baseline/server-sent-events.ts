@@ -1,43 +1,75 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /**
  * The `data` of each server-sent event in a text stream, in order. Events end at a blank line;
  * lines may end in `\n`, `\r\n` or `\r`; several `data:` lines of one event are joined with `\n`;
- * comments and other fields are skipped. One pass over each chunk, no per-event stream stage.
- * A line or event longer than `maxEventChars` throws: a broken or hostile provider that never
- * sends a line end cannot make the buffer grow without bound.
+ * comments and other fields are skipped. One pass over each chunk, no per-event stream stage;
+ * only new text is searched for line ends, so a long line costs linear time. Bytes are decoded as
+ * UTF-8 across chunks. A line or event longer than `maxEventChars` throws: a broken or hostile
+ * provider that never sends a line end cannot make the buffer grow without bound.
  */
 export async function* readServerSentEvents(
-  chunks: AsyncIterable<string>,
+  chunks: AsyncIterable<string | Uint8Array>,
   options: { maxEventChars?: number } = {},
 ): AsyncGenerator<string> {
   const maxEventChars = options.maxEventChars ?? defaultMaxEventChars;
-  let pending = '';
+  // The start of a line whose end has not come yet, in pieces: only new text is searched, and the
+  // pieces are joined once, so a long line costs linear time, not a rescan and a copy per chunk.
+  let carry: string[] = [];
+  let carryChars = 0;
   let data: string[] = [];
   let dataChars = 0;
-  for await (const chunk of chunks) {
-    pending += chunk;
-    let start = 0;
-    for (;;) {
-      const newline = nextLineEnd({ text: pending, from: start });
-      if (newline === -1) break;
-      const line = pending.slice(start, newline);
-      start = newline + (pending[newline] === '\r' && pending[newline + 1] === '\n' ? 2 : 1);
-      if (line === '') {
-        if (data.length > 0) yield data.join('\n');
-        data = [];
-        dataChars = 0;
-      } else if (line.startsWith('data:')) {
-        const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-        dataChars += value.length + 1;
-        if (dataChars > maxEventChars) throw tooLarge(maxEventChars);
-        data.push(value);
-      }
+  /** Handles one whole line; returns the event it completes, if any. */
+  const takeLine = (line: string): string | null => {
+    if (line === '') {
+      const event = data.length > 0 ? data.join('\n') : null;
+      data = [];
+      dataChars = 0;
+      return event;
     }
-    pending = pending.slice(start);
-    if (pending.length > maxEventChars) throw tooLarge(maxEventChars);
+    if (line.startsWith('data:')) {
+      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+      dataChars += value.length + 1;
+      if (dataChars > maxEventChars) throw tooLarge(maxEventChars);
+      data.push(value);
+    }
+    return null;
+  };
+  const carried = (tail: string): string => {
+    const line = carry.length > 0 ? carry.join('') + tail : tail;
+    carry = [];
+    carryChars = 0;
+    return line;
+  };
+  // Bytes are decoded across chunk boundaries: a character split between two reads stays whole.
+  const decoder = new StringDecoder('utf8');
+  for await (const piece of chunks) {
+    const chunk = typeof piece === 'string' ? piece : decoder.write(piece);
+    let start = 0;
+    // A carried line that ended in `\r` ended there; a `\n` that follows belongs to it.
+    if (carry.length > 0 && carry[carry.length - 1]!.endsWith('\r')) {
+      const line = carried('');
+      const event = takeLine(line.slice(0, -1));
+      if (event !== null) yield event;
+      if (chunk.startsWith('\n')) start = 1;
+    }
+    for (;;) {
+      const newline = nextLineEnd({ text: chunk, from: start });
+      if (newline === -1) break;
+      const line = carried(chunk.slice(start, newline));
+      start = newline + (chunk[newline] === '\r' && chunk[newline + 1] === '\n' ? 2 : 1);
+      const event = takeLine(line);
+      if (event !== null) yield event;
+    }
+    if (start < chunk.length) {
+      carry.push(chunk.slice(start));
+      carryChars += chunk.length - start;
+      if (carryChars > maxEventChars) throw tooLarge(maxEventChars);
+    }
   }
   // A last `\r` held back for a `\n` that never came still ended its (blank) line. An event the
   // stream ended in the middle of is not dispatched, as the SSE standard says.
-  if (pending === '\r' && data.length > 0) yield data.join('\n');
+  if (carryChars === 1 && carry[0] === '\r' && data.length > 0) yield data.join('\n');
 }
 
 /** Far above any real event (a tool call's input arrives in many small deltas). */
