@@ -124,7 +124,7 @@ export async function setTitleIfEmpty(options: WithDatabase & Scope & { title: s
 }
 
 export async function deleteSession(options: WithDatabase & Scope): Promise<boolean> {
-  // Messages, turns, usage and transcripts go with it through ON DELETE CASCADE.
+  // Messages, turns and transcripts go with it through ON DELETE CASCADE; usage stays, as the owner's ledger.
   const result = await options.database
     .deleteFrom('sessions')
     .where('id', '=', options.sessionId)
