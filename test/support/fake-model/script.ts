@@ -19,7 +19,14 @@ export interface FakeUsage {
 }
 
 export type FakeReply =
-  | { kind: 'message'; blocks: FakeBlock[]; usage?: FakeUsage; chunkDelayMs?: number }
+  | {
+      kind: 'message';
+      blocks: FakeBlock[];
+      usage?: FakeUsage;
+      chunkDelayMs?: number;
+      /** Each frame leaves in two writes, cut inside its first multi-byte character, with a pause between. */
+      splitCharacters?: boolean;
+    }
   | { kind: 'error'; status: number; errorType: string; message: string }
   /** Streams the message, then destroys the socket after `afterEvents` SSE events. */
   | { kind: 'reset'; blocks: FakeBlock[]; afterEvents: number };

@@ -26,9 +26,27 @@ export async function writeEventStream(options: {
     if (response.destroyed) return;
     if (delayMs > 0 && index > 0) await sleep(delayMs);
     const frame = frames[index]!;
-    if (resetAfter === undefined) response.write(frame);
+    if (reply.kind === 'message' && reply.splitCharacters) await writeSplit({ response, frame });
+    else if (resetAfter === undefined) response.write(frame);
     else await new Promise<void>((resolve) => response.write(frame, () => resolve()));
   }
   if (resetAfter === undefined) response.end();
   else response.socket?.destroy();
+}
+
+/**
+ * Writes a frame in two parts cut inside its first multi-byte UTF-8 character, waiting until the
+ * first part has reached the kernel and a moment more, so the client reads the halves separately.
+ */
+async function writeSplit(options: { response: ServerResponse; frame: string }): Promise<void> {
+  const bytes = Buffer.from(options.frame);
+  // A continuation byte (10xxxxxx) is inside a character: cutting before it splits that character.
+  const cut = bytes.findIndex((byte) => (byte & 0xc0) === 0x80);
+  if (cut === -1) {
+    options.response.write(bytes);
+    return;
+  }
+  await new Promise<void>((resolve) => options.response.write(bytes.subarray(0, cut), () => resolve()));
+  await sleep(5);
+  options.response.write(bytes.subarray(cut));
 }
