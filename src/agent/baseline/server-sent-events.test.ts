@@ -49,6 +49,8 @@ test('a long line across many chunks comes out whole, its line end split from it
     Array.from({ length: Math.ceil(text.length / 997) }, (_, i) => text.slice(i * 997, (i + 1) * 997));
   expect(await dataOf(pieces(`data: ${value}\r\n\r\n`))).toEqual([value]);
   expect(await dataOf([...pieces(`data: ${value}\r`), '\n\r', '\n'])).toEqual([value]);
+  // An empty read between a `\r` and its `\n` does not end the line twice.
+  expect(await dataOf(['data: x\r', '', '\ndata: y\n\n'])).toEqual(['x\ny']);
 });
 
 test('bytes are decoded as UTF-8 across reads: a character split between two chunks stays whole', async () => {

@@ -45,6 +45,8 @@ export async function* readServerSentEvents(
   const decoder = new StringDecoder('utf8');
   for await (const piece of chunks) {
     const chunk = typeof piece === 'string' ? piece : decoder.write(piece);
+    // Nothing new (a read that held only part of a character): a held `\r` must still wait.
+    if (chunk === '') continue;
     let start = 0;
     // A carried line that ended in `\r` ended there; a `\n` that follows belongs to it.
     if (carry.length > 0 && carry[carry.length - 1]!.endsWith('\r')) {
