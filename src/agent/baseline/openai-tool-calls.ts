@@ -94,7 +94,7 @@ export class OpenAIToolCalls {
   #start(options: { call: ToolCall; parts: ModelStreamPart[] }): void {
     const { call, parts } = options;
     call.started = true;
-    // Results are matched to calls by id, also across steps: a missing or repeated one gets its own.
+    // Results are matched to calls by id: one missing, or repeated within this stream, gets its own.
     call.id = call.wireId && !this.#usedIds.has(call.wireId) ? call.wireId : `call_${randomUUID()}`;
     this.#usedIds.add(call.id);
     parts.push({ type: 'tool-input-start', id: call.id, toolName: call.toolName ?? '' });
