@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
+import { emptyUsage, type StreamChunk, type StreamEvent } from '../../protocol/index.ts';
 import { eachEvent } from '../each-event.ts';
 import { StreamFullError, type StreamLimits } from '../stream-capacity.ts';
 import type { StreamRegistry } from '../stream-registry.ts';
@@ -121,14 +121,7 @@ export function describeStreamRegistryConformance(name: string, makeRegistry: St
               status: 'failed',
               startedAt: new Date(0).toISOString(),
               durationMs: 1,
-              usage: {
-                inputTokens: 0,
-                outputTokens: 0,
-                cacheReadTokens: 0,
-                cacheWriteTokens: 0,
-                costUsd: 0,
-                costKnown: true,
-              },
+              usage: emptyUsage,
             },
           },
           { type: 'finish', finishReason: 'error' },
