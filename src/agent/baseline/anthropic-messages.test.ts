@@ -112,3 +112,50 @@ test('a stream event that is not a JSON object fails the step with a clear error
   expect(error).toBeInstanceOf(AppError);
   expect(String((error as AppError).cause ?? error)).toMatch(/malformed stream event/);
 });
+
+test('deltas that arrive in one read join, per block, and the reply is unchanged', async () => {
+  const url = await startProvider((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const usage = { input_tokens: 5, output_tokens: 9 };
+    const delta = (index: number, value: Record<string, string>) =>
+      frame('content_block_delta', { type: 'content_block_delta', index, delta: value });
+    // The whole answer in one write, so it reaches the client in one read.
+    response.end(
+      [
+        frame('message_start', { type: 'message_start', message: { usage } }),
+        frame('content_block_start', {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'thinking' },
+        }),
+        delta(0, { type: 'thinking_delta', thinking: 'Let me ' }),
+        delta(0, { type: 'thinking_delta', thinking: 'think.' }),
+        delta(0, { type: 'signature_delta', signature: 'sig' }),
+        frame('content_block_stop', { type: 'content_block_stop', index: 0 }),
+        frame('content_block_start', {
+          type: 'content_block_start',
+          index: 1,
+          content_block: { type: 'text', text: '' },
+        }),
+        delta(1, { type: 'text_delta', text: 'Hel' }),
+        delta(1, { type: 'text_delta', text: 'lo' }),
+        frame('ping', { type: 'ping' }),
+        delta(1, { type: 'text_delta', text: '!' }),
+        frame('content_block_stop', { type: 'content_block_stop', index: 1 }),
+        frame('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage }),
+        frame('message_stop', { type: 'message_stop' }),
+      ].join(''),
+    );
+  });
+  const { events, error } = await run(url);
+  expect(error).toBeNull();
+  const deltas = events.filter((event) => event.type === 'text-delta' || event.type === 'reasoning-delta');
+  // A ping between two deltas adds no part, so they still join.
+  expect(deltas).toEqual([
+    { type: 'reasoning-delta', id: '0', delta: 'Let me think.' },
+    { type: 'text-delta', id: '1', delta: 'Hello!' },
+  ]);
+  const reasoning = events.find((event) => event.type === 'reasoning-end');
+  expect(reasoning).toBeDefined();
+  expect(events.filter((event) => event.type === 'text-end')).toHaveLength(1);
+});

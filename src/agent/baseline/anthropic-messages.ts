@@ -7,14 +7,15 @@ import type {
   StreamingModel,
 } from '../language-model.ts';
 import { anthropicRequestBody } from './anthropic-request.ts';
+import { type EventPartReader, partsOfEventBatches, pushDelta } from './event-parts.ts';
 import { parseStreamEvent, postEventStream } from './post-event-stream.ts';
 
 /**
  * A minimal streaming client for the Anthropic Messages API: one POST, the body read as a Node
  * stream and split into server-sent events by hand, each event parsed once with `JSON.parse` and
- * turned into the provider stream parts the step loop reads. The AI SDK's provider does the same
- * through four web-stream stages and a zod validation per event; under load that cost about
- * 60-90 µs of CPU per streamed delta (BENCHMARKS.md). Failures keep the SDK's shape
+ * turned into the provider stream parts the step loop reads (the text deltas of one read joined).
+ * The AI SDK's provider does the same through four web-stream stages and a zod validation per
+ * event; under load that cost about 60-90 µs of CPU per streamed delta (BENCHMARKS.md). Failures keep the SDK's shape
  * (`APICallError` with status and body) so they are classified as before.
  */
 export class AnthropicMessagesClient implements StreamingModel {
@@ -31,7 +32,7 @@ export class AnthropicMessagesClient implements StreamingModel {
       body: anthropicRequestBody({ model: this.#endpoint.model, call }),
       signal: call.abortSignal,
     });
-    return { stream: toParts(events) };
+    return { stream: partsOfEventBatches({ batches: events, reader: new MessagesEvents() }) };
   }
 }
 
@@ -60,99 +61,112 @@ interface OpenBlock {
   input?: string;
 }
 
-/** Messages API events → provider stream parts (text, reasoning with its signature, tool calls, usage). */
-async function* toParts(events: AsyncIterable<string>): AsyncGenerator<ModelStreamPart> {
-  const blocks = new Map<number, OpenBlock>();
-  let usage: AnthropicUsage = {};
-  let stopReason: string | null = null;
-  let stopped = false;
-  for await (const data of events) {
+/**
+ * Messages API events → provider stream parts (text, reasoning with its signature, tool calls,
+ * usage), one event at a time; adjacent text deltas of one read join (`pushDelta`).
+ */
+class MessagesEvents implements EventPartReader {
+  readonly #blocks = new Map<number, OpenBlock>();
+  #usage: AnthropicUsage = {};
+  #stopReason: string | null = null;
+  #stopped = false;
+
+  read(data: string, parts: ModelStreamPart[]): boolean {
     const event = parseStreamEvent<AnthropicEvent>(data);
     switch (event.type) {
       case 'message_start':
-        usage = { ...event.message?.usage };
-        yield { type: 'raw', rawValue: event };
+        this.#usage = { ...event.message?.usage };
+        parts.push({ type: 'raw', rawValue: event });
         break;
-      case 'content_block_start': {
-        const block = event.content_block ?? {};
-        const index = Number(event.index);
-        const id = String(index);
-        if (block.type === 'text') {
-          blocks.set(index, { type: 'text', id });
-          yield { type: 'text-start', id };
-          if (block.text) yield { type: 'text-delta', id, delta: block.text };
-        } else if (block.type === 'thinking') {
-          blocks.set(index, { type: 'reasoning', id });
-          yield { type: 'reasoning-start', id };
-        } else if (block.type === 'redacted_thinking') {
-          blocks.set(index, { type: 'reasoning', id });
-          yield {
-            type: 'reasoning-start',
-            id,
-            providerMetadata: { anthropic: { redactedData: block.data } },
-          };
-        } else if (block.type === 'tool_use') {
-          const toolCall = {
-            type: 'tool' as const,
-            id: block.id ?? id,
-            toolName: block.name ?? '',
-            input: '',
-          };
-          blocks.set(index, toolCall);
-          yield { type: 'tool-input-start', id: toolCall.id, toolName: toolCall.toolName };
-        }
+      case 'content_block_start':
+        this.#start({ index: Number(event.index), block: event.content_block ?? {}, parts });
         break;
-      }
       case 'content_block_delta': {
-        const block = blocks.get(Number(event.index));
+        const block = this.#blocks.get(Number(event.index));
         const delta = event.delta ?? {};
         if (!block) break;
-        if (delta.type === 'text_delta') yield { type: 'text-delta', id: block.id, delta: delta.text ?? '' };
+        if (delta.type === 'text_delta')
+          pushDelta(parts, { type: 'text-delta', id: block.id, delta: delta.text ?? '' });
         else if (delta.type === 'thinking_delta')
-          yield { type: 'reasoning-delta', id: block.id, delta: delta.thinking ?? '' };
+          pushDelta(parts, { type: 'reasoning-delta', id: block.id, delta: delta.thinking ?? '' });
         else if (delta.type === 'signature_delta') {
           const providerMetadata = { anthropic: { signature: delta.signature } };
-          yield { type: 'reasoning-delta', id: block.id, delta: '', providerMetadata };
+          parts.push({ type: 'reasoning-delta', id: block.id, delta: '', providerMetadata });
         } else if (delta.type === 'input_json_delta') block.input += delta.partial_json ?? '';
         break;
       }
       case 'content_block_stop': {
         const index = Number(event.index);
-        const block = blocks.get(index);
-        blocks.delete(index);
+        const block = this.#blocks.get(index);
+        this.#blocks.delete(index);
         if (!block) break;
         if (block.type === 'tool') {
-          yield { type: 'tool-input-end', id: block.id };
-          yield {
+          parts.push({ type: 'tool-input-end', id: block.id });
+          parts.push({
             type: 'tool-call',
             toolCallId: block.id,
             toolName: block.toolName ?? '',
             input: block.input ?? '',
-          };
+          });
         } else {
-          yield { type: block.type === 'text' ? 'text-end' : 'reasoning-end', id: block.id };
+          parts.push({ type: block.type === 'text' ? 'text-end' : 'reasoning-end', id: block.id });
         }
         break;
       }
       case 'message_delta':
-        usage = { ...usage, ...definedCounts(event.usage) };
-        stopReason = event.delta?.stop_reason ?? stopReason;
-        yield { type: 'raw', rawValue: event };
+        this.#usage = { ...this.#usage, ...definedCounts(event.usage) };
+        this.#stopReason = event.delta?.stop_reason ?? this.#stopReason;
+        parts.push({ type: 'raw', rawValue: event });
         break;
       case 'error':
-        yield { type: 'error', error: { type: event.error?.type, message: event.error?.message ?? 'error' } };
-        return;
+        parts.push({
+          type: 'error',
+          error: { type: event.error?.type, message: event.error?.message ?? 'error' },
+        });
+        return false;
       case 'message_stop':
-        stopped = true;
+        this.#stopped = true;
         break;
       default:
         // ping, and events this client does not use.
         break;
     }
+    return true;
   }
-  // A response ended cleanly mid-message (a proxy, a restart) is a cut, not a finished answer.
-  if (!stopped) throw new Error('The model provider stream was terminated before the message ended.');
-  yield { type: 'finish', usage: toUsage(usage), finishReason: finishReason(stopReason) };
+
+  end(parts: ModelStreamPart[]): void {
+    // A response ended cleanly mid-message (a proxy, a restart) is a cut, not a finished answer.
+    if (!this.#stopped) throw new Error('The model provider stream was terminated before the message ended.');
+    parts.push({ type: 'finish', usage: toUsage(this.#usage), finishReason: finishReason(this.#stopReason) });
+  }
+
+  #start(options: {
+    index: number;
+    block: NonNullable<AnthropicEvent['content_block']>;
+    parts: ModelStreamPart[];
+  }): void {
+    const { index, block, parts } = options;
+    const id = String(index);
+    if (block.type === 'text') {
+      this.#blocks.set(index, { type: 'text', id });
+      parts.push({ type: 'text-start', id });
+      if (block.text) parts.push({ type: 'text-delta', id, delta: block.text });
+    } else if (block.type === 'thinking') {
+      this.#blocks.set(index, { type: 'reasoning', id });
+      parts.push({ type: 'reasoning-start', id });
+    } else if (block.type === 'redacted_thinking') {
+      this.#blocks.set(index, { type: 'reasoning', id });
+      parts.push({
+        type: 'reasoning-start',
+        id,
+        providerMetadata: { anthropic: { redactedData: block.data } },
+      });
+    } else if (block.type === 'tool_use') {
+      const toolCall = { type: 'tool' as const, id: block.id ?? id, toolName: block.name ?? '', input: '' };
+      this.#blocks.set(index, toolCall);
+      parts.push({ type: 'tool-input-start', id: toolCall.id, toolName: toolCall.toolName });
+    }
+  }
 }
 
 /** message_delta repeats only the counts it knows; the others keep message_start's. */

@@ -228,3 +228,21 @@ test('a gateway that puts a finish reason on every chunk (one-api, Gemini relays
     { type: 'tool-call', toolCallId: 'call_a', toolName: 'write_file', input: '{"path":"a.txt"}' },
   ]);
 });
+
+test('chunks that arrive in one read join their deltas, also from a relay that sends a finish reason on every delta', async () => {
+  const parts = await partsOf([
+    [
+      delta({ role: 'assistant', content: 'Hel' }, 'stop'),
+      delta({ content: 'lo' }, 'stop'),
+      delta({ content: '!' }, 'stop'),
+    ].join(''),
+    [delta({ content: ' Bye.' }, 'stop'), finish('stop'), usage, done].join(''),
+  ]);
+  // A merged delta still counts as added, so the text block is not ended early and reopened.
+  expect(parts.filter((part) => part.type !== 'raw' && part.type !== 'finish')).toEqual([
+    { type: 'text-start', id: 'txt-0' },
+    { type: 'text-delta', id: 'txt-0', delta: 'Hello!' },
+    { type: 'text-delta', id: 'txt-0', delta: ' Bye.' },
+    { type: 'text-end', id: 'txt-0' },
+  ]);
+});

@@ -1,4 +1,5 @@
 import type { ModelFinishReason, ModelStreamPart, ModelUsage } from '../language-model.ts';
+import { type EventPartReader, partsOfEventBatches, pushDelta } from './event-parts.ts';
 import { OpenAIToolCalls, type ToolCallDelta } from './openai-tool-calls.ts';
 import { parseStreamEvent } from './post-event-stream.ts';
 
@@ -37,32 +38,42 @@ interface ChatUsage {
  * A stream that ends with neither a finish reason nor `[DONE]` was cut and throws; an `error`
  * chunk is an error part, as the provider's mid-stream failures always were.
  */
-export async function* toOpenAIStreamParts(events: AsyncIterable<string>): AsyncGenerator<ModelStreamPart> {
-  const stream = new ChatStream();
-  let done = false;
-  for await (const data of events) {
+export function toOpenAIStreamParts(batches: AsyncIterable<string[]>): AsyncGenerator<ModelStreamPart> {
+  return partsOfEventBatches({ batches, reader: new ChatEvents() });
+}
+
+/** Chat Completions events, one at a time: `[DONE]`, error chunks, and the choice's chunks. */
+class ChatEvents implements EventPartReader {
+  readonly #stream = new ChatStream();
+  #done = false;
+
+  read(data: string, parts: ModelStreamPart[]): boolean {
     // Whatever follows `[DONE]` is read (the connection stays reusable) and ignored.
-    if (done) continue;
+    if (this.#done) return true;
     if (data === '[DONE]') {
-      done = true;
-      continue;
+      this.#done = true;
+      return true;
     }
     const chunk = parseStreamEvent<ChatChunk>(data);
     if (chunk.error != null) {
       const { error } = chunk;
-      yield { type: 'error', error: typeof error === 'string' ? { message: error } : error };
-      return;
+      parts.push({ type: 'error', error: typeof error === 'string' ? { message: error } : error });
+      return false;
     }
     // Only usage matters from the raw chunks: the step loop charges a cut step with it.
-    if (chunk.usage != null) yield { type: 'raw', rawValue: chunk };
-    yield* stream.read(chunk);
+    if (chunk.usage != null) parts.push({ type: 'raw', rawValue: chunk });
+    this.#stream.read({ chunk, parts });
+    return true;
   }
-  if (!done && stream.finishReason === undefined)
-    throw new Error('The model provider stream was terminated before the message ended.');
-  yield* stream.finish();
+
+  end(parts: ModelStreamPart[]): void {
+    if (!this.#done && this.#stream.finishReason === undefined)
+      throw new Error('The model provider stream was terminated before the message ended.');
+    this.#stream.finish(parts);
+  }
 }
 
-/** The state of one streamed choice; each method returns the parts its input completes. */
+/** The state of one streamed choice; each method adds the parts its input completes. */
 class ChatStream {
   finishReason: string | undefined;
   #usage: ChatUsage | undefined;
@@ -70,27 +81,30 @@ class ChatStream {
   #open: { type: 'text' | 'reasoning'; id: string } | null = null;
   #blocks = 0;
   readonly #toolCalls = new OpenAIToolCalls();
-  readonly #parts: ModelStreamPart[] = [];
+  /** Whether the chunk being read added anything (a merged delta adds no part, but adds). */
+  #added = false;
 
-  read(chunk: ChatChunk): ModelStreamPart[] {
-    const parts = this.#parts;
-    parts.length = 0;
+  read(options: { chunk: ChatChunk; parts: ModelStreamPart[] }): void {
+    const { chunk, parts } = options;
+    const partsBefore = parts.length;
+    this.#added = false;
     if (chunk.usage != null) this.#usage = chunk.usage;
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     const delta = choice?.delta;
     let addedToCalls = false;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (typeof reasoning === 'string' && reasoning) this.#append({ type: 'reasoning', delta: reasoning });
+      if (typeof reasoning === 'string' && reasoning)
+        this.#append({ type: 'reasoning', delta: reasoning, parts });
       if (typeof delta.content === 'string') {
-        if (delta.content) this.#append({ type: 'text', delta: delta.content });
-      } else if (Array.isArray(delta.content)) this.#appendContentParts(delta.content);
+        if (delta.content) this.#append({ type: 'text', delta: delta.content, parts });
+      } else if (Array.isArray(delta.content)) this.#appendContentParts({ content: delta.content, parts });
       if (typeof delta.refusal === 'string' && delta.refusal) {
         this.#refused = true;
-        this.#append({ type: 'text', delta: delta.refusal });
+        this.#append({ type: 'text', delta: delta.refusal, parts });
       }
       if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
-        if (this.#open?.type === 'reasoning') this.#close();
+        if (this.#open?.type === 'reasoning') this.#close(parts);
         addedToCalls = true;
         for (const call of delta.tool_calls) this.#toolCalls.read({ delta: call, parts });
       }
@@ -99,54 +113,53 @@ class ChatStream {
     // Every call's arguments are complete once a finish reason came and a chunk adds nothing more
     // (some relays put `stop` on every delta): the tools may start before the usage chunk. The
     // text before them ends first, so it is stored before them, as it was shown.
-    if (this.finishReason !== undefined && parts.length === 0 && !addedToCalls) {
-      this.#close();
+    const added = this.#added || parts.length > partsBefore || addedToCalls;
+    if (this.finishReason !== undefined && !added) {
+      this.#close(parts);
       this.#toolCalls.finish(parts);
     }
-    return parts;
   }
 
-  finish(): ModelStreamPart[] {
-    const parts = this.#parts;
-    parts.length = 0;
-    this.#close();
+  finish(parts: ModelStreamPart[]): void {
+    this.#close(parts);
     this.#toolCalls.finish(parts);
     parts.push({ type: 'finish', usage: toUsage(this.#usage), finishReason: this.#finishReason() });
-    return parts;
   }
 
   /** Content given as parts (some servers): text, and `thinking` parts' text chunks as reasoning. */
-  #appendContentParts(content: (ContentPart | null)[]): void {
+  #appendContentParts(options: { content: (ContentPart | null)[]; parts: ModelStreamPart[] }): void {
+    const { content, parts } = options;
     for (const part of content) {
       if (part?.type === 'text' && typeof part.text === 'string' && part.text) {
-        this.#append({ type: 'text', delta: part.text });
+        this.#append({ type: 'text', delta: part.text, parts });
       } else if (part?.type === 'thinking' && Array.isArray(part.thinking)) {
         const text = part.thinking
           .map((chunk: { type?: unknown; text?: unknown } | null) =>
             chunk?.type === 'text' && typeof chunk.text === 'string' ? chunk.text : '',
           )
           .join('');
-        if (text) this.#append({ type: 'reasoning', delta: text });
+        if (text) this.#append({ type: 'reasoning', delta: text, parts });
       }
     }
   }
 
-  #append(options: { type: 'text' | 'reasoning'; delta: string }): void {
-    const { type, delta } = options;
+  #append(options: { type: 'text' | 'reasoning'; delta: string; parts: ModelStreamPart[] }): void {
+    const { type, delta, parts } = options;
+    this.#added = true;
     if (this.#open?.type !== type) {
-      this.#close();
+      this.#close(parts);
       const id = `${type === 'text' ? 'txt' : 'reasoning'}-${this.#blocks++}`;
       this.#open = { type, id };
-      this.#parts.push({ type: type === 'text' ? 'text-start' : 'reasoning-start', id });
+      parts.push({ type: type === 'text' ? 'text-start' : 'reasoning-start', id });
     }
     const id = this.#open.id;
-    this.#parts.push({ type: type === 'text' ? 'text-delta' : 'reasoning-delta', id, delta });
+    pushDelta(parts, { type: type === 'text' ? 'text-delta' : 'reasoning-delta', id, delta });
   }
 
-  #close(): void {
+  #close(parts: ModelStreamPart[]): void {
     const open = this.#open;
     if (!open) return;
-    this.#parts.push({ type: open.type === 'text' ? 'text-end' : 'reasoning-end', id: open.id });
+    parts.push({ type: open.type === 'text' ? 'text-end' : 'reasoning-end', id: open.id });
     this.#open = null;
   }
 

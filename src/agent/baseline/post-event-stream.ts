@@ -4,7 +4,7 @@ import { readServerSentEvents } from './server-sent-events.ts';
 
 /**
  * One streamed model call of our own clients: a POST with undici, the answer's server-sent events
- * (their `data`) read from the Node stream. A refusal throws the AI SDK's `APICallError` with
+ * (their `data`, in batches: the events of one read together) read from the Node stream. A refusal throws the AI SDK's `APICallError` with
  * status and (the start of the) body, so failures are classified as they were through the SDK.
  */
 export async function postEventStream(options: {
@@ -12,7 +12,7 @@ export async function postEventStream(options: {
   headers: Record<string, string>;
   body: unknown;
   signal: AbortSignal | undefined;
-}): Promise<AsyncIterable<string>> {
+}): Promise<AsyncIterable<string[]>> {
   const { url, body } = options;
   const response = await request(url, {
     method: 'POST',

@@ -6,7 +6,7 @@ async function dataOf(chunks: (string | Uint8Array)[]): Promise<string[]> {
     yield* chunks;
   }
   const events: string[] = [];
-  for await (const data of readServerSentEvents(source())) events.push(data);
+  for await (const batch of readServerSentEvents(source())) events.push(...batch);
   return events;
 }
 
@@ -58,4 +58,18 @@ test('bytes are decoded as UTF-8 across reads: a character split between two chu
   for (let at = 1; at < bytes.length; at++) {
     expect(await dataOf([bytes.subarray(0, at), bytes.subarray(at)])).toEqual(['{"text":"héllo 😀 日本"}']);
   }
+});
+
+test('the events one chunk completes come as one batch; a chunk that completes none yields nothing', async () => {
+  async function* source() {
+    yield 'data: 1\n\ndata: 2\n\ndata: 3';
+    yield '\n';
+    yield '\ndata: 4\n\n';
+  }
+  const batches: string[][] = [];
+  for await (const batch of readServerSentEvents(source())) batches.push(batch);
+  expect(batches).toEqual([
+    ['1', '2'],
+    ['3', '4'],
+  ]);
 });

@@ -1,7 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 
 /**
- * The `data` of each server-sent event in a text stream, in order. Events end at a blank line;
+ * The `data` of each server-sent event in a text stream, in order, handed over per chunk: each
+ * batch holds the events one chunk completed (none are yielded empty). Under load one read holds
+ * several events, and the model clients merge what arrived together. Events end at a blank line;
  * lines may end in `\n`, `\r\n` or `\r`; several `data:` lines of one event are joined with `\n`;
  * comments and other fields are skipped. One pass over each chunk, no per-event stream stage;
  * only new text is searched for line ends, so a long line costs linear time. Bytes are decoded as
@@ -11,7 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 export async function* readServerSentEvents(
   chunks: AsyncIterable<string | Uint8Array>,
   options: { maxEventChars?: number } = {},
-): AsyncGenerator<string> {
+): AsyncGenerator<string[]> {
   const maxEventChars = options.maxEventChars ?? defaultMaxEventChars;
   // The start of a line whose end has not come yet, in pieces: only new text is searched, and the
   // pieces are joined once, so a long line costs linear time, not a rescan and a copy per chunk.
@@ -47,12 +49,13 @@ export async function* readServerSentEvents(
     const chunk = typeof piece === 'string' ? piece : decoder.write(piece);
     // Nothing new (a read that held only part of a character): a held `\r` must still wait.
     if (chunk === '') continue;
+    const events: string[] = [];
     let start = 0;
     // A carried line that ended in `\r` ended there; a `\n` that follows belongs to it.
     if (carry.length > 0 && carry[carry.length - 1]!.endsWith('\r')) {
       const line = carried('');
       const event = takeLine(line.slice(0, -1));
-      if (event !== null) yield event;
+      if (event !== null) events.push(event);
       if (chunk.startsWith('\n')) start = 1;
     }
     for (;;) {
@@ -61,17 +64,18 @@ export async function* readServerSentEvents(
       const line = carried(chunk.slice(start, newline));
       start = newline + (chunk[newline] === '\r' && chunk[newline + 1] === '\n' ? 2 : 1);
       const event = takeLine(line);
-      if (event !== null) yield event;
+      if (event !== null) events.push(event);
     }
     if (start < chunk.length) {
       carry.push(chunk.slice(start));
       carryChars += chunk.length - start;
       if (carryChars > maxEventChars) throw tooLarge(maxEventChars);
     }
+    if (events.length > 0) yield events;
   }
   // A last `\r` held back for a `\n` that never came still ended its (blank) line. An event the
   // stream ended in the middle of is not dispatched, as the SSE standard says.
-  if (carryChars === 1 && carry[0] === '\r' && data.length > 0) yield data.join('\n');
+  if (carryChars === 1 && carry[0] === '\r' && data.length > 0) yield [data.join('\n')];
 }
 
 /** Far above any real event (a tool call's input arrives in many small deltas). */
