@@ -148,12 +148,12 @@ function sdkCostTable(cost: SdkCost): string {
   const table = toMarkdownTable({
     header: ['model client layer (bench process)', 'CPU per delta (µs)', 'over a bare reader (µs)'],
     rows: [
-      layer(['bare SSE reader (`fetch`, `TextDecoder`, `JSON.parse`)', cost.rawUsPerDelta]),
+      layer(['bare SSE reader (undici `request`, `StringDecoder`, `JSON.parse`)', cost.rawUsPerDelta]),
       layer([
         'the same reader through a bare Node relay (undici `request` in, one write per event out)',
         cost.relayUsPerDelta,
       ]),
-      layer(["+ the SDK's web-stream SSE parse", cost.webStreamUsPerDelta]),
+      layer(["`fetch` and the SDK's web-stream SSE parse", cost.webStreamUsPerDelta]),
       layer(["+ the provider's `doStream` (zod per chunk, part transform)", cost.providerUsPerDelta]),
       layer(["our step loop over the AI SDK's Anthropic provider's `doStream`", cost.stepsUsPerDelta]),
       layer([

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { request } from 'undici';
 import { readStamps } from './paced-fake.ts';
 
 /** One streamed turn under load, timed from just before its POST, in milliseconds. */
@@ -16,13 +18,13 @@ export async function measureServerTurn(options: {
   text: string;
 }): Promise<LoadTurnSample> {
   const startedAt = performance.now();
-  const response = await fetch(`${options.serverUrl}/api/sessions/${options.sessionId}/messages`, {
+  const response = await request(`${options.serverUrl}/api/sessions/${options.sessionId}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ text: options.text, messageId: randomUUID() }),
   });
-  if (response.status !== 200 || !response.body) {
-    throw new Error(`POST /messages answered ${response.status}: ${await response.text()}`);
+  if (response.statusCode !== 200) {
+    throw new Error(`POST /messages answered ${response.statusCode}: ${await response.body.text()}`);
   }
   let finished = false;
   const sample = await readTimedStream({
@@ -45,8 +47,12 @@ export async function measureDirectTurn(options: {
   text: string;
 }): Promise<LoadTurnSample> {
   const startedAt = performance.now();
-  const response = await postToFake(options);
-  if (response.status !== 200 || !response.body) throw new Error(`the fake answered ${response.status}`);
+  const response = await request(`${options.modelUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'load-key' },
+    body: fakeRequestBody(options.text),
+  });
+  if (response.statusCode !== 200) throw new Error(`the fake answered ${response.statusCode}`);
   return readTimedStream({
     body: response.body,
     startedAt,
@@ -58,37 +64,42 @@ export async function measureDirectTurn(options: {
   });
 }
 
-/** The model request the load turns make, sent straight to the fake. */
+/** The model request the load turns make, sent straight to the fake through `fetch` (a web stream). */
 export function postToFake(options: { modelUrl: string; text: string }): Promise<Response> {
   return fetch(`${options.modelUrl}/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'load-key' },
-    body: JSON.stringify({
-      model: 'claude-load',
-      max_tokens: 1024,
-      stream: true,
-      messages: [{ role: 'user', content: options.text }],
-    }),
+    body: fakeRequestBody(options.text),
+  });
+}
+
+function fakeRequestBody(text: string): string {
+  return JSON.stringify({
+    model: 'claude-load',
+    max_tokens: 1024,
+    stream: true,
+    messages: [{ role: 'user', content: text }],
   });
 }
 
 /**
- * A deliberately small SSE reader: 500 streams share this process with the fake, and the
- * official client's per-chunk schema validation would become the bottleneck being measured.
- * The functional tests parse every stream with the official client.
+ * A deliberately small SSE reader over undici's `request` (a Node stream, no web stream): 500
+ * streams share this process with the fake, and both `fetch`'s web streams and the official
+ * client's per-chunk schema validation would become the bottleneck being measured, the floor
+ * included. The functional tests parse every stream with the official client.
  */
 async function readTimedStream(options: {
-  body: ReadableStream<Uint8Array>;
+  body: AsyncIterable<Buffer>;
   startedAt: number;
   deltaText: (data: string) => string | undefined;
 }): Promise<LoadTurnSample> {
-  const decoder = new TextDecoder();
+  const decoder = new StringDecoder('utf8');
   const deltaDelaysMs: number[] = [];
   let firstTokenAt: number | undefined;
   let buffered = '';
   for await (const bytes of options.body) {
     const arrivedAt = performance.now();
-    buffered += decoder.decode(bytes, { stream: true });
+    buffered += decoder.write(bytes);
     let boundary = buffered.indexOf('\n\n');
     while (boundary !== -1) {
       const frame = buffered.slice(0, boundary);

@@ -14,14 +14,14 @@ import { loadDeltaCount, loadPrompt, type PacedFake } from './paced-fake.ts';
  * the same K streams read through ever more of the AI SDK's layers.
  */
 export interface SdkCost {
-  /** A bare SSE reader: `fetch`, one `TextDecoder`, split on blank lines, `JSON.parse`. */
+  /** A bare SSE reader: undici `request`, one `StringDecoder`, split on blank lines, `JSON.parse`. */
   rawUsPerDelta: number;
   /**
    * The same reader through a bare Node relay (`bare-relay.ts`): what relaying a delta costs any
    * Node server here, the floor under our server's CPU per delta.
    */
   relayUsPerDelta: number;
-  /** The SDK's web-stream SSE parse: `TextDecoderStream` → `EventSourceParserStream` → `JSON.parse`. */
+  /** `fetch` and the SDK's web-stream SSE parse: `TextDecoderStream` → `EventSourceParserStream` → `JSON.parse`. */
   webStreamUsPerDelta: number;
   /** The provider's own stream (`doStream`): the above plus zod validation and its part transform. */
   providerUsPerDelta: number;
