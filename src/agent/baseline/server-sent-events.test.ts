@@ -73,3 +73,20 @@ test('the events one chunk completes come as one batch; a chunk that completes n
     ['3', '4'],
   ]);
 });
+
+test('the events a chunk completed before an oversized line or event are handed over before the failure', async () => {
+  for (const oversized of [`data: ${'x'.repeat(50)}`, 'data: 0123456789\n'.repeat(3)]) {
+    async function* source() {
+      yield `data: first\n\n${oversized}`;
+    }
+    const events: string[] = [];
+    let error: unknown;
+    try {
+      for await (const batch of readServerSentEvents(source(), { maxEventChars: 20 })) events.push(...batch);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(String(error)).toMatch(/larger than 20 characters/);
+    expect(events).toEqual(['first']);
+  }
+});

@@ -43,13 +43,8 @@ export async function* readServerSentEvents(
     carryChars = 0;
     return line;
   };
-  // Bytes are decoded across chunk boundaries: a character split between two reads stays whole.
-  const decoder = new StringDecoder('utf8');
-  for await (const piece of chunks) {
-    const chunk = typeof piece === 'string' ? piece : decoder.write(piece);
-    // Nothing new (a read that held only part of a character): a held `\r` must still wait.
-    if (chunk === '') continue;
-    const events: string[] = [];
+  /** Adds the events a chunk completes to `events`; throws on an oversized line. */
+  const scan = (chunk: string, events: string[]): void => {
     let start = 0;
     // A carried line that ended in `\r` ended there; a `\n` that follows belongs to it.
     if (carry.length > 0 && carry[carry.length - 1]!.endsWith('\r')) {
@@ -70,6 +65,21 @@ export async function* readServerSentEvents(
       carry.push(chunk.slice(start));
       carryChars += chunk.length - start;
       if (carryChars > maxEventChars) throw tooLarge(maxEventChars);
+    }
+  };
+  // Bytes are decoded across chunk boundaries: a character split between two reads stays whole.
+  const decoder = new StringDecoder('utf8');
+  for await (const piece of chunks) {
+    const chunk = typeof piece === 'string' ? piece : decoder.write(piece);
+    // Nothing new (a read that held only part of a character): a held `\r` must still wait.
+    if (chunk === '') continue;
+    const events: string[] = [];
+    try {
+      scan(chunk, events);
+    } catch (error) {
+      // An oversized line fails the stream after the events this chunk completed before it.
+      if (events.length > 0) yield events;
+      throw error;
     }
     if (events.length > 0) yield events;
   }
