@@ -197,11 +197,16 @@ export interface SessionStore {
   findTurnByClientMessageId(options: Scope & { clientMessageId: string }): Promise<TurnRecord | null>;
   /** The running turn of the session, if any. */
   getActiveTurn(scope: Scope): Promise<TurnRecord | null>;
-  /** Compare-and-set from `running` to a terminal status; returns false if the turn was not running. */
+  /**
+   * Compare-and-set from `running` to a terminal status; returns false if the turn was not running.
+   * With `usage`, the turn's usage is recorded (as `recordUsage` would, under the turn's session and
+   * owner) atomically with the status, and only if this call ended the turn.
+   */
   endTurn(options: {
     turnId: string;
     status: Exclude<TurnStatus, 'running'>;
     errorCode?: string | null;
+    usage?: { model: string; usage: Usage };
   }): Promise<boolean>;
   /** Every running turn of every owner: used at start-up to mark orphans as interrupted. */
   listRunningTurns(): Promise<TurnRecord[]>;

@@ -23,10 +23,11 @@ export interface CompleteTurnDeps {
 }
 
 /**
- * The one path that ends a turn. The status flips by compare-and-set, so whoever gets here
- * second (a watchdog, a late cancel) does nothing. Then: marker, usage, lock release, and
- * exactly one terminal sequence for every subscriber. The lock is released before `finish`
- * is published, so a client that reacts to `finish` can start the next turn at once.
+ * The one path that ends a turn. The status flips by compare-and-set, with the turn's usage in
+ * the same write, so whoever gets here second (a watchdog, a late cancel) does nothing. Then:
+ * marker, lock release, and exactly one terminal sequence for every subscriber. The lock is
+ * released before `finish` is published, so a client that reacts to `finish` can start the next
+ * turn at once.
  */
 export async function completeTurn(options: {
   deps: CompleteTurnDeps;
@@ -41,7 +42,14 @@ export async function completeTurn(options: {
   const status: Exclude<TurnStatus, 'running'> = outcome.status;
   const errorCode =
     outcome.status === 'failed' || outcome.status === 'interrupted' ? outcome.error.code : null;
-  const changed = await deps.store.endTurn({ turnId: turn.id, status, errorCode });
+  const usage: Usage = recorder.usage;
+  // The usage is stored with the status, so a crash cannot leave an ended turn uncharged.
+  const changed = await deps.store.endTurn({
+    turnId: turn.id,
+    status,
+    errorCode,
+    usage: { model: recorder.model ?? options.fallbackModel, usage },
+  });
   if (!changed) {
     deps.logger.warn({ status }, 'turn was already complete');
     if (options.lease) await deps.lock.release(options.lease);
@@ -54,10 +62,6 @@ export async function completeTurn(options: {
     await deps.store
       .appendMessage({ ...scope, message: markerMessage({ turnId: turn.id, marker }) })
       .catch((error: unknown) => deps.logger.error({ err: error }, 'storing the end marker failed'));
-  const usage: Usage = recorder.usage;
-  await deps.store
-    .recordUsage({ ...scope, turnId: turn.id, model: recorder.model ?? options.fallbackModel, usage })
-    .catch((error: unknown) => deps.logger.error({ err: error }, 'recording usage failed'));
   if (options.lease) await deps.lock.release(options.lease);
   const durationMs = Date.now() - Date.parse(turn.startedAt);
   deps.metrics.turnEnded({

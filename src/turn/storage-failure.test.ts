@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import type { AgentEvent, AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
-import type { NewMessage, Scope, StoredMessage, TurnStatus } from '../store/session-store.ts';
+import type { NewMessage, Scope, StoredMessage } from '../store/session-store.ts';
 import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { readWholeStream, startTurnTestService, type TurnTestService } from './turn-test-service.ts';
@@ -20,11 +20,7 @@ class FailingSessionStore extends SqliteSessionStore {
     return super.appendMessage(options);
   }
 
-  override async endTurn(options: {
-    turnId: string;
-    status: Exclude<TurnStatus, 'running'>;
-    errorCode?: string | null;
-  }): Promise<boolean> {
+  override async endTurn(options: Parameters<SqliteSessionStore['endTurn']>[0]): Promise<boolean> {
     if (this.failEndTurn || this.failEndTurnFor.has(options.turnId)) throw new Error('SQLITE_IOERR');
     return super.endTurn(options);
   }

@@ -85,6 +85,35 @@ export function describeTurnConformance(getStore: () => SessionStore): void {
       expect((await store.getTurn({ ...scope, turnId: 'turn-2' }))?.status).toBe(winner);
     });
 
+    test("endTurn with usage records it once, with the status, under the turn's own session and owner", async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      const usage = {
+        inputTokens: 10,
+        outputTokens: 5,
+        cacheReadTokens: 2,
+        cacheWriteTokens: 1,
+        costUsd: 0.25,
+        costKnown: true,
+      };
+      await store.createTurn(buildTurn({ id: 'turn-u', ...scope }));
+      const racing = await Promise.all([
+        store.endTurn({ turnId: 'turn-u', status: 'completed', usage: { model: 'm', usage } }),
+        store.endTurn({ turnId: 'turn-u', status: 'cancelled', usage: { model: 'm', usage } }),
+      ]);
+      expect(racing.filter(Boolean)).toHaveLength(1);
+      // Only the call that ended the turn charged it.
+      expect(await store.getTurnUsage({ ...scope, turnIds: ['turn-u'] })).toEqual(
+        new Map([['turn-u', usage]]),
+      );
+      expect(await store.getSessionUsage(scope)).toEqual(usage);
+      expect(await store.endTurn({ turnId: 'missing', status: 'failed', usage: { model: 'm', usage } })).toBe(
+        false,
+      );
+      expect(await store.getSessionUsage(scope)).toEqual(usage);
+    });
+
     test('findTurnByClientMessageId finds the turn of an idempotency key in its session', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

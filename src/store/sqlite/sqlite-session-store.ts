@@ -152,6 +152,7 @@ export class SqliteSessionStore implements SessionStore {
     turnId: string;
     status: Exclude<TurnStatus, 'running'>;
     errorCode?: string | null;
+    usage?: { model: string; usage: Usage };
   }): Promise<boolean> {
     return turnQueries.endTurn({ database: this.#database, ...options });
   }

@@ -1,3 +1,4 @@
+import type { Usage } from '../../protocol/index.ts';
 import { badRequest, notFound } from '../../util/app-error.ts';
 import type { TurnsTable } from '../database-schema.ts';
 import { toStoredMessage, toTurnRecord } from '../session-row-mappers.ts';
@@ -13,6 +14,7 @@ import {
   type WithDatabase,
   type WithTransaction,
 } from './query-support.ts';
+import { insertUsageRow } from './usage-queries.ts';
 import { lockSession, removeWaiting } from './waiting-queries.ts';
 
 export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
@@ -160,24 +162,45 @@ const setTurnEnded = prepareQuery(
       .updateTable('turns')
       .set({ status: param('status'), error_code: param('errorCode'), ended_at: param('endedAt') })
       .where('id', '=', param('turnId'))
-      .where('status', '=', 'running'),
+      .where('status', '=', 'running')
+      .returning(['session_id', 'owner_id']),
 );
 
-/** Compare-and-set from `running`; returns false when the turn was not running. */
+/**
+ * Compare-and-set from `running`; returns false when the turn was not running. With `usage`, the
+ * turn's usage row is stored in the same transaction, under the turn's own session and owner, and
+ * only by the call that ended it: no crash can leave an ended turn without its usage on record.
+ */
 export async function endTurn(
   options: WithDatabase & {
     turnId: string;
     status: Exclude<TurnStatus, 'running'>;
     errorCode?: string | null;
+    usage?: { model: string; usage: Usage };
   },
 ): Promise<boolean> {
-  const result = await setTurnEnded.execute(options.database, {
-    turnId: options.turnId,
-    status: options.status,
-    errorCode: options.errorCode ?? null,
-    endedAt: now(),
-  });
-  return (result.numAffectedRows ?? 0n) > 0n;
+  const end = async (database: Database): Promise<boolean> => {
+    const { rows } = await setTurnEnded.execute(database, {
+      turnId: options.turnId,
+      status: options.status,
+      errorCode: options.errorCode ?? null,
+      endedAt: now(),
+    });
+    const ended = rows[0];
+    if (!ended) return false;
+    if (options.usage) {
+      await insertUsageRow({
+        database,
+        ownerId: ended.owner_id,
+        sessionId: ended.session_id,
+        turnId: options.turnId,
+        ...options.usage,
+      });
+    }
+    return true;
+  };
+  if (!options.usage) return end(options.database);
+  return options.database.transaction().execute(end);
 }
 
 export async function listRunningTurns(options: WithDatabase): Promise<TurnRecord[]> {

@@ -45,9 +45,17 @@ const insertUsage = prepareQuery((database: Database, param: Param<UsageTable>) 
 export async function recordUsage(
   options: WithDatabase & Scope & { turnId: string; model: string; usage: Usage },
 ): Promise<void> {
-  const { database, usage } = options;
+  const { database } = options;
   await assertOwnsSession({ database, scope: { ownerId: options.ownerId, sessionId: options.sessionId } });
-  await insertUsage.execute(database, {
+  await insertUsageRow(options);
+}
+
+/** One usage row, as given: the caller has checked the session and its owner. */
+export async function insertUsageRow(
+  options: WithDatabase & Scope & { turnId: string; model: string; usage: Usage },
+): Promise<void> {
+  const { usage } = options;
+  await insertUsage.execute(options.database, {
     id: createId(),
     turn_id: options.turnId,
     session_id: options.sessionId,
