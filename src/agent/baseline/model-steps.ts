@@ -4,6 +4,7 @@ import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../langu
 import type { TokenCounts } from '../model-pricing.ts';
 import type { AssistantPart, ModelPrompt, ToolResultPart } from './model-prompt.ts';
 import { RawStepUsage } from './raw-step-usage.ts';
+import { TurnToolCallIds } from './turn-tool-call-ids.ts';
 
 type FinishPart = Extract<ModelStreamPart, { type: 'finish' }>;
 type ProviderMetadata = Extract<ModelStreamPart, { type: 'text-delta' }>['providerMetadata'];
@@ -38,11 +39,13 @@ export async function* runModelSteps(options: {
   const { signal } = options;
   const prompt = [...options.prompt];
   const inFlight = new RawStepUsage();
+  const toolCallIds = new TurnToolCallIds();
   // The step's tool calls, each started as soon as the stream gave it.
   let runs: ToolRun[] = [];
   try {
     for (let step = 0; step < options.maxSteps; step++) {
       runs = [];
+      toolCallIds.startStep();
       const { stream } = await options.model.doStream({
         prompt,
         ...(options.toolSpecs?.length ? { tools: options.toolSpecs, toolChoice: { type: 'auto' } } : {}),
@@ -89,11 +92,16 @@ export async function* runModelSteps(options: {
             break;
           }
           case 'tool-input-start':
-            yield { type: 'tool-input-start', toolCallId: part.id, toolName: part.toolName };
+            yield {
+              type: 'tool-input-start',
+              toolCallId: toolCallIds.announce(part.id),
+              toolName: part.toolName,
+            };
             break;
           case 'tool-call': {
             const input = parseToolInput(part.input);
-            const { toolCallId, toolName } = part;
+            const toolCallId = toolCallIds.call(part.toolCallId);
+            const { toolName } = part;
             content.push({
               type: 'tool-call',
               toolCallId,
