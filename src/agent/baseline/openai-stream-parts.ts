@@ -1,5 +1,6 @@
 import type { ModelFinishReason, ModelStreamPart, ModelUsage } from '../language-model.ts';
 import { type EventPartReader, partsOfEventBatches, pushDelta } from './event-parts.ts';
+import { openAIMetadataKey } from './openai-request.ts';
 import { OpenAIToolCalls, type ToolCallDelta } from './openai-tool-calls.ts';
 import { parseStreamEvent } from './post-event-stream.ts';
 
@@ -94,8 +95,12 @@ class ChatStream {
     let addedToCalls = false;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (typeof reasoning === 'string' && reasoning)
-        this.#append({ type: 'reasoning', delta: reasoning, parts });
+      if (typeof reasoning === 'string' && reasoning) {
+        // The field it came in is the one it goes back in: Groq and Cerebras stream `reasoning`
+        // and refuse `reasoning_content`, which DeepSeek and Kimi stream and require.
+        const field = typeof delta.reasoning_content === 'string' ? undefined : 'reasoning';
+        this.#append({ type: 'reasoning', delta: reasoning, parts, field });
+      }
       if (typeof delta.content === 'string') {
         if (delta.content) this.#append({ type: 'text', delta: delta.content, parts });
       } else if (Array.isArray(delta.content)) this.#appendContentParts({ content: delta.content, parts });
@@ -143,14 +148,26 @@ class ChatStream {
     }
   }
 
-  #append(options: { type: 'text' | 'reasoning'; delta: string; parts: ModelStreamPart[] }): void {
-    const { type, delta, parts } = options;
+  #append(options: {
+    type: 'text' | 'reasoning';
+    delta: string;
+    parts: ModelStreamPart[];
+    /** A reasoning block's wire field, when not `reasoning_content`. */
+    field?: 'reasoning';
+  }): void {
+    const { type, delta, parts, field } = options;
     this.#added = true;
     if (this.#open?.type !== type) {
       this.#close(parts);
       const id = `${type === 'text' ? 'txt' : 'reasoning'}-${this.#blocks++}`;
       this.#open = { type, id };
-      parts.push({ type: type === 'text' ? 'text-start' : 'reasoning-start', id });
+      if (type === 'text') parts.push({ type: 'text-start', id });
+      else
+        parts.push({
+          type: 'reasoning-start',
+          id,
+          ...(field ? { providerMetadata: { [openAIMetadataKey]: { reasoningField: field } } } : {}),
+        });
     }
     const id = this.#open.id;
     pushDelta(parts, { type: type === 'text' ? 'text-delta' : 'reasoning-delta', id, delta });
