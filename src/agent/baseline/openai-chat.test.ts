@@ -291,3 +291,37 @@ test('reasoning streamed as `reasoning` goes back as `reasoning`: Groq and Cereb
   const third = provider!.requests[2]!.body as { messages: Record<string, unknown>[] };
   expect(third.messages[1]).toMatchObject({ role: 'assistant', reasoning: 'The user wants an echo.' });
 });
+
+test("usage given in the finishing choice (Moonshot's Kimi API) is counted", async () => {
+  const url = await answerWith((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end(
+      deltaChunk({ role: 'assistant', content: 'Hello' }) +
+        `data: ${JSON.stringify({
+          choices: [
+            {
+              index: 0,
+              delta: {},
+              finish_reason: 'stop',
+              usage: { prompt_tokens: 1336, completion_tokens: 31, total_tokens: 1367, cached_tokens: 1280 },
+            },
+          ],
+        })}\n\n` +
+        'data: [DONE]\n\n',
+    );
+  });
+  const events: StepEvent[] = [];
+  for await (const event of runModelSteps({
+    model: new OpenAIChatClient({ baseUrl: url, apiKey: 'sk', model: 'kimi-k2' }),
+    prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    tools: echoExecutor(async () => ({ output: null })),
+    toolSpecs: [],
+    maxSteps: 1,
+    maxOutputTokens: 1000,
+    signal: new AbortController().signal,
+  })) {
+    events.push(event);
+  }
+  const tokens = events.flatMap((event) => (event.type === 'tokens' ? [event.tokens] : []));
+  expect(tokens).toEqual([{ inputTokens: 56, outputTokens: 31, cacheReadTokens: 1280, cacheWriteTokens: 0 }]);
+});

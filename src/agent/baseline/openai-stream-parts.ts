@@ -6,7 +6,7 @@ import { parseStreamEvent } from './post-event-stream.ts';
 
 /** The fields of Chat Completions stream chunks this client reads; anything else is ignored. */
 interface ChatChunk {
-  choices?: { delta?: ChatDelta | null; finish_reason?: string | null }[] | null;
+  choices?: { delta?: ChatDelta | null; finish_reason?: string | null; usage?: ChatUsage | null }[] | null;
   usage?: ChatUsage | null;
   error?: { message?: string } | string | null;
 }
@@ -29,6 +29,8 @@ interface ChatUsage {
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  /** Moonshot's spelling of the cached share. */
+  cached_tokens?: number | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
@@ -56,6 +58,11 @@ class ChatEvents implements EventPartReader {
       return true;
     }
     const chunk = parseStreamEvent<ChatChunk>(data);
+    // Moonshot's Kimi API gives the usage in the finishing choice, not beside the choices.
+    if (chunk.usage == null && Array.isArray(chunk.choices)) {
+      const usage = chunk.choices[0]?.usage;
+      if (usage != null && typeof usage === 'object') chunk.usage = usage;
+    }
     if (chunk.error != null) {
       const { error } = chunk;
       parts.push({ type: 'error', error: typeof error === 'string' ? { message: error } : error });
@@ -208,7 +215,7 @@ function toUsage(usage: ChatUsage | undefined): ModelUsage {
   }
   const prompt = usage.prompt_tokens ?? 0;
   const completion = usage.completion_tokens ?? 0;
-  const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? usage.cached_tokens ?? 0;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
   return {
     inputTokens: { total: prompt, noCache: prompt - cacheRead, cacheRead, cacheWrite: undefined },
