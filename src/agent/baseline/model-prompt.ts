@@ -38,7 +38,7 @@ export function toModelPrompt(options: {
   ];
 }
 
-/** The shapes `toModelMessages` produces: user text, assistant text and tool calls, tool results. */
+/** The shapes `toModelMessages` produces: user text, assistant text, reasoning and tool calls, tool results. */
 function toPromptMessage(message: ModelMessage): ModelPromptMessage {
   switch (message.role) {
     case 'system':
@@ -61,6 +61,7 @@ function toPromptMessage(message: ModelMessage): ModelPromptMessage {
             ? [{ type: 'text', text: message.content }]
             : message.content.flatMap((part): AssistantPart[] => {
                 if (part.type === 'text') return [{ type: 'text' as const, text: part.text }];
+                if (part.type === 'reasoning') return [{ type: 'reasoning' as const, text: part.text }];
                 if (part.type === 'tool-call') {
                   const { toolCallId, toolName, input } = part;
                   return [{ type: 'tool-call' as const, toolCallId, toolName, input }];

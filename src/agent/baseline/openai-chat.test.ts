@@ -14,6 +14,7 @@ import {
   startScriptedProvider,
 } from '../../../test/support/scripted-provider.ts';
 import type { AppError } from '../../util/app-error.ts';
+import type { ModelCallOptions } from '../language-model.ts';
 import { runModelSteps, type StepEvent } from './model-steps.ts';
 import { OpenAIChatClient } from './openai-chat.ts';
 
@@ -187,4 +188,140 @@ test('a stream cut before its finish is an interruption; an error chunk mid-stre
   ending = 'data: {not json}\n\n';
   const malformed = await run(url);
   expect(String((malformed.error as AppError).cause)).toMatch(/malformed stream event/);
+});
+
+/** One chunk of a streamed choice, as Groq and Cerebras stream gpt-oss: the thinking under `reasoning`. */
+const deltaChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+test('reasoning streamed as `reasoning` goes back as `reasoning`: Groq and Cerebras refuse `reasoning_content`', async () => {
+  const url = await answerWith((response) => {
+    const last = provider!.requests.at(-1)!.body as { messages: Record<string, unknown>[] };
+    // Groq: "'messages.2' : for 'role:assistant' the following must be satisfied
+    // [('messages.2' : property 'reasoning_content' is unsupported)]".
+    const refused = last.messages.findIndex((message) => 'reasoning_content' in message);
+    if (refused !== -1) {
+      sendJson(response, 400, {
+        error: {
+          message: `'messages.${refused}' : for 'role:assistant' the following must be satisfied[('messages.${refused}' : property 'reasoning_content' is unsupported)]`,
+          type: 'invalid_request_error',
+        },
+      });
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (last.messages.some((message) => message.role === 'tool')) {
+      response.end(`${deltaChunk({ content: 'Echoed.' }, 'stop')}data: [DONE]\n\n`);
+      return;
+    }
+    response.end(
+      deltaChunk({ role: 'assistant', reasoning: 'The user wants an echo.' }) +
+        deltaChunk({
+          tool_calls: [
+            {
+              index: 0,
+              id: 'fc_1',
+              type: 'function',
+              function: { name: 'echo', arguments: '{"text":"hi"}' },
+            },
+          ],
+        }) +
+        deltaChunk({}, 'tool_calls') +
+        'data: [DONE]\n\n',
+    );
+  });
+  const model = new OpenAIChatClient({
+    baseUrl: `${url}/openai/v1`,
+    apiKey: 'gsk',
+    model: 'openai/gpt-oss-120b',
+  });
+  const turn = async (prompt: ModelCallOptions['prompt']) => {
+    const events: StepEvent[] = [];
+    let failure: unknown;
+    try {
+      for await (const event of runModelSteps({
+        model,
+        prompt,
+        tools: echoExecutor(async (input) => ({ output: { echoed: input.text } })),
+        toolSpecs: [
+          {
+            type: 'function',
+            name: 'echo',
+            description: 'Returns its text.',
+            inputSchema: { type: 'object' },
+          },
+        ],
+        maxSteps: 3,
+        maxOutputTokens: 1000,
+        signal: new AbortController().signal,
+      })) {
+        events.push(event);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    return { events, failure };
+  };
+  const first = await turn([{ role: 'user', content: [{ type: 'text', text: 'echo hi' }] }]);
+  expect(first.failure).toBeUndefined();
+  expect(first.events).toContainEqual({ type: 'text-delta', id: expect.any(String), delta: 'Echoed.' });
+  const second = provider!.requests[1]!.body as { messages: Record<string, unknown>[] };
+  expect(second.messages[1]).toMatchObject({ role: 'assistant', reasoning: 'The user wants an echo.' });
+
+  // The next turn: the stored reasoning (which keeps no field) goes back in the server's.
+  const next = await turn([
+    { role: 'user', content: [{ type: 'text', text: 'echo hi' }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'reasoning', text: 'The user wants an echo.' },
+        { type: 'tool-call', toolCallId: 'fc_1', toolName: 'echo', input: { text: 'hi' } },
+      ],
+    },
+    {
+      role: 'tool',
+      content: [
+        { type: 'tool-result', toolCallId: 'fc_1', toolName: 'echo', output: { type: 'text', value: 'hi' } },
+      ],
+    },
+    { role: 'assistant', content: [{ type: 'text', text: 'Echoed.' }] },
+    { role: 'user', content: [{ type: 'text', text: 'again' }] },
+  ]);
+  expect(next.failure).toBeUndefined();
+  const third = provider!.requests[2]!.body as { messages: Record<string, unknown>[] };
+  expect(third.messages[1]).toMatchObject({ role: 'assistant', reasoning: 'The user wants an echo.' });
+});
+
+test("usage given in the finishing choice (Moonshot's Kimi API) is counted", async () => {
+  const url = await answerWith((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end(
+      deltaChunk({ role: 'assistant', content: 'Hello' }) +
+        `data: ${JSON.stringify({
+          choices: [
+            {
+              index: 0,
+              delta: {},
+              finish_reason: 'stop',
+              usage: { prompt_tokens: 1336, completion_tokens: 31, total_tokens: 1367, cached_tokens: 1280 },
+            },
+          ],
+        })}\n\n` +
+        'data: [DONE]\n\n',
+    );
+  });
+  const events: StepEvent[] = [];
+  for await (const event of runModelSteps({
+    model: new OpenAIChatClient({ baseUrl: url, apiKey: 'sk', model: 'kimi-k2' }),
+    prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    tools: echoExecutor(async () => ({ output: null })),
+    toolSpecs: [],
+    maxSteps: 1,
+    maxOutputTokens: 1000,
+    signal: new AbortController().signal,
+  })) {
+    events.push(event);
+  }
+  const tokens = events.flatMap((event) => (event.type === 'tokens' ? [event.tokens] : []));
+  expect(tokens).toEqual([{ inputTokens: 56, outputTokens: 31, cacheReadTokens: 1280, cacheWriteTokens: 0 }]);
 });

@@ -19,7 +19,12 @@ export const openAIMetadataKey = 'openai-compatible';
  * `tool_calls`, one `tool` message per result, tools as `function`s with their JSON schema, and
  * the usage asked for in the stream's last chunk.
  */
-export function openAIChatRequestBody(options: { model: string; call: ModelCallOptions }): unknown {
+export function openAIChatRequestBody(options: {
+  model: string;
+  call: ModelCallOptions;
+  /** The field of reasoning that does not say its own (stored history); `reasoning_content` by default. */
+  reasoningField?: 'reasoning_content' | 'reasoning';
+}): unknown {
   const { call } = options;
   const messages: ChatMessage[] = [];
   for (const message of call.prompt) {
@@ -31,7 +36,7 @@ export function openAIChatRequestBody(options: { model: string; call: ModelCallO
         messages.push(userMessage(message));
         break;
       case 'assistant':
-        messages.push(assistantMessage(message));
+        messages.push(assistantMessage({ message, reasoningField: options.reasoningField }));
         break;
       case 'tool':
         messages.push(...toolMessages(message));
@@ -86,14 +91,22 @@ function imageUrl(part: Extract<UserMessage['content'][number], { type: 'file' }
   return `data:${part.mediaType};base64,${base64}`;
 }
 
-function assistantMessage(message: AssistantMessage): ChatMessage {
+function assistantMessage(options: {
+  message: AssistantMessage;
+  reasoningField: 'reasoning_content' | 'reasoning' | undefined;
+}): ChatMessage {
+  const { message } = options;
   let text = '';
   let reasoning = '';
+  let reasoningField = options.reasoningField ?? 'reasoning_content';
   const toolCalls: ChatMessage[] = [];
   for (const part of message.content) {
     if (part.type === 'text') text += part.text;
-    else if (part.type === 'reasoning') reasoning += part.text;
-    else if (part.type === 'tool-call') {
+    else if (part.type === 'reasoning') {
+      reasoning += part.text;
+      if (part.providerOptions?.[openAIMetadataKey]?.reasoningField === 'reasoning')
+        reasoningField = 'reasoning';
+    } else if (part.type === 'tool-call') {
       const signature = part.providerOptions?.[openAIMetadataKey]?.thoughtSignature;
       toolCalls.push({
         id: part.toolCallId,
@@ -106,7 +119,8 @@ function assistantMessage(message: AssistantMessage): ChatMessage {
   return {
     role: 'assistant',
     content: toolCalls.length > 0 ? text || null : text,
-    ...(reasoning ? { reasoning_content: reasoning } : {}),
+    // In the field the server streamed it in (see `openai-stream-parts.ts`).
+    ...(reasoning ? { [reasoningField]: reasoning } : {}),
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
   };
 }

@@ -1,11 +1,12 @@
 import type { ModelFinishReason, ModelStreamPart, ModelUsage } from '../language-model.ts';
 import { type EventPartReader, partsOfEventBatches, pushDelta } from './event-parts.ts';
+import { openAIMetadataKey } from './openai-request.ts';
 import { OpenAIToolCalls, type ToolCallDelta } from './openai-tool-calls.ts';
 import { parseStreamEvent } from './post-event-stream.ts';
 
 /** The fields of Chat Completions stream chunks this client reads; anything else is ignored. */
 interface ChatChunk {
-  choices?: { delta?: ChatDelta | null; finish_reason?: string | null }[] | null;
+  choices?: { delta?: ChatDelta | null; finish_reason?: string | null; usage?: ChatUsage | null }[] | null;
   usage?: ChatUsage | null;
   error?: { message?: string } | string | null;
 }
@@ -28,6 +29,8 @@ interface ChatUsage {
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
   prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  /** Moonshot's spelling of the cached share. */
+  cached_tokens?: number | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
@@ -55,6 +58,11 @@ class ChatEvents implements EventPartReader {
       return true;
     }
     const chunk = parseStreamEvent<ChatChunk>(data);
+    // Moonshot's Kimi API gives the usage in the finishing choice, not beside the choices.
+    if (chunk.usage == null && Array.isArray(chunk.choices)) {
+      const usage = chunk.choices[0]?.usage;
+      if (usage != null && typeof usage === 'object') chunk.usage = usage;
+    }
     if (chunk.error != null) {
       const { error } = chunk;
       parts.push({ type: 'error', error: typeof error === 'string' ? { message: error } : error });
@@ -94,8 +102,12 @@ class ChatStream {
     let addedToCalls = false;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (typeof reasoning === 'string' && reasoning)
-        this.#append({ type: 'reasoning', delta: reasoning, parts });
+      if (typeof reasoning === 'string' && reasoning) {
+        // The field it came in is the one it goes back in: Groq and Cerebras stream `reasoning`
+        // and refuse `reasoning_content`, which DeepSeek and Kimi stream and require.
+        const field = typeof delta.reasoning_content === 'string' ? undefined : 'reasoning';
+        this.#append({ type: 'reasoning', delta: reasoning, parts, field });
+      }
       if (typeof delta.content === 'string') {
         if (delta.content) this.#append({ type: 'text', delta: delta.content, parts });
       } else if (Array.isArray(delta.content)) this.#appendContentParts({ content: delta.content, parts });
@@ -143,14 +155,26 @@ class ChatStream {
     }
   }
 
-  #append(options: { type: 'text' | 'reasoning'; delta: string; parts: ModelStreamPart[] }): void {
-    const { type, delta, parts } = options;
+  #append(options: {
+    type: 'text' | 'reasoning';
+    delta: string;
+    parts: ModelStreamPart[];
+    /** A reasoning block's wire field, when not `reasoning_content`. */
+    field?: 'reasoning';
+  }): void {
+    const { type, delta, parts, field } = options;
     this.#added = true;
     if (this.#open?.type !== type) {
       this.#close(parts);
       const id = `${type === 'text' ? 'txt' : 'reasoning'}-${this.#blocks++}`;
       this.#open = { type, id };
-      parts.push({ type: type === 'text' ? 'text-start' : 'reasoning-start', id });
+      if (type === 'text') parts.push({ type: 'text-start', id });
+      else
+        parts.push({
+          type: 'reasoning-start',
+          id,
+          ...(field ? { providerMetadata: { [openAIMetadataKey]: { reasoningField: field } } } : {}),
+        });
     }
     const id = this.#open.id;
     pushDelta(parts, { type: type === 'text' ? 'text-delta' : 'reasoning-delta', id, delta });
@@ -191,7 +215,7 @@ function toUsage(usage: ChatUsage | undefined): ModelUsage {
   }
   const prompt = usage.prompt_tokens ?? 0;
   const completion = usage.completion_tokens ?? 0;
-  const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const cacheRead = usage.prompt_tokens_details?.cached_tokens ?? usage.cached_tokens ?? 0;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
   return {
     inputTokens: { total: prompt, noCache: prompt - cacheRead, cacheRead, cacheWrite: undefined },

@@ -152,6 +152,40 @@ describe('toModelMessages', () => {
     });
   });
 
+  test("a step's reasoning goes back with the tool calls it led to (DeepSeek refuses them without it)", () => {
+    const messages = toModelMessages([
+      user('Write it'),
+      row({ role: 'reasoning', turnId: 't1', step: 0, content: 'I should write.' }),
+      call('t1', 0, 'c1', 'write_file', { path: 'a' }),
+      result('t1', 0, 'c1', 'ok'),
+      row({ role: 'reasoning', turnId: 't1', step: 1, content: 'Done now.' }),
+      text('t1', 1, 'Written.'),
+      user('Next'),
+    ]);
+
+    expect(messages.slice(1, 4)).toEqual([
+      {
+        role: 'assistant',
+        content: [
+          { type: 'reasoning', text: 'I should write.' },
+          { type: 'tool-call', toolCallId: 'c1', toolName: 'write_file', input: { path: 'a' } },
+        ],
+      },
+      {
+        role: 'tool',
+        content: [
+          {
+            type: 'tool-result',
+            toolCallId: 'c1',
+            toolName: 'write_file',
+            output: { type: 'text', value: 'ok' },
+          },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'text', text: 'Written.' }] },
+    ]);
+  });
+
   test('markers and reasoning rows never reach the model', () => {
     const messages = toModelMessages([
       user('Hello'),

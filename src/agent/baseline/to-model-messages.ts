@@ -5,6 +5,9 @@ import { userMessageText } from '../attachment-hint.ts';
 /**
  * Rebuilds the model conversation from stored rows. Rows of one step (same turn and step)
  * form one assistant message; tool results follow it as one tool message. Markers are skipped.
+ * A step's reasoning goes back only with the tool calls it led to: DeepSeek in thinking mode
+ * refuses a later request whose tool-calling assistant message lacks it, and a model reads no
+ * earlier turn's thinking otherwise (the clients drop what their API cannot take back).
  */
 export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
@@ -13,8 +16,10 @@ export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
   const names = new Map<string, string>();
 
   const flush = () => {
-    if (assistant && assistant.content.length > 0)
-      messages.push({ role: 'assistant', content: assistant.content });
+    const content = assistant?.content.some((part) => part.type === 'tool-call')
+      ? assistant.content
+      : (assistant?.content ?? []).filter((part) => part.type !== 'reasoning');
+    if (content.length > 0) messages.push({ role: 'assistant', content });
     if (tool && tool.length > 0) messages.push({ role: 'tool', content: tool });
     assistant = null;
     tool = null;
@@ -26,12 +31,14 @@ export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
       messages.push({ role: 'user', content: userMessageText(row) });
       continue;
     }
-    if (row.role !== 'assistant' && row.role !== 'tool') continue;
+    if (row.role !== 'assistant' && row.role !== 'reasoning' && row.role !== 'tool') continue;
     const key = `${row.turnId}:${row.step}`;
-    if (row.role === 'assistant') {
+    if (row.role === 'assistant' || row.role === 'reasoning') {
       if (assistant?.key !== key || tool) flush();
       assistant ??= { key, content: [] };
-      if (row.toolCall) {
+      if (row.role === 'reasoning') {
+        if (row.content) assistant.content.push({ type: 'reasoning', text: row.content });
+      } else if (row.toolCall) {
         names.set(row.toolCall.id, row.toolCall.name);
         assistant.content.push({
           type: 'tool-call',
