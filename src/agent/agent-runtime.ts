@@ -15,7 +15,11 @@ export type AgentEvent =
   | { type: 'text-start'; id: string }
   | { type: 'text-delta'; id: string; delta: string }
   | { type: 'text-end'; id: string }
-  | { type: 'reasoning-start'; id: string }
+  /**
+   * `wireField`: the field an OpenAI-compatible server streamed this reasoning in; it is stored
+   * with the block, and the reasoning goes back to that server in the same one.
+   */
+  | { type: 'reasoning-start'; id: string; wireField?: 'reasoning_content' | 'reasoning' }
   | { type: 'reasoning-delta'; id: string; delta: string }
   | { type: 'reasoning-end'; id: string }
   | { type: 'tool-input-start'; toolCallId: string; toolName: string }

@@ -46,9 +46,20 @@ export class TurnRows {
   }
 
   /** A completed text or reasoning block. */
-  appendBlock(options: { role: 'assistant' | 'reasoning'; text: string; step: number }): void {
+  appendBlock(options: {
+    role: 'assistant' | 'reasoning';
+    text: string;
+    step: number;
+    metadata?: Record<string, unknown> | undefined;
+  }): void {
+    const { metadata } = options;
     this.append({
-      message: { id: createId(), role: options.role, content: options.text },
+      message: {
+        id: createId(),
+        role: options.role,
+        content: options.text,
+        ...(metadata ? { metadata } : {}),
+      },
       step: options.step,
     });
   }

@@ -21,6 +21,8 @@ interface OpenBlock {
   streamId: string;
   role: 'assistant' | 'reasoning';
   text: string;
+  /** Stored with a reasoning block: the field its server takes it back in. */
+  wireField?: 'reasoning_content' | 'reasoning';
 }
 
 /**
@@ -153,6 +155,7 @@ export class TurnRecorder {
         this.#ensureStep();
         const role = event.type === 'text-start' ? 'assistant' : 'reasoning';
         const block: OpenBlock = { streamId: createId(), role, text: '' };
+        if (event.type === 'reasoning-start' && event.wireField) block.wireField = event.wireField;
         this.#blocks.set(event.id, block);
         this.publish({ type: event.type, id: block.streamId });
         return;
@@ -249,7 +252,10 @@ export class TurnRecorder {
     if (!block) return;
     this.#blocks.delete(id);
     this.publish({ type: block.role === 'assistant' ? 'text-end' : 'reasoning-end', id: block.streamId });
-    if (block.text) this.#rows.appendBlock({ role: block.role, text: block.text, step: this.#rowStep });
+    if (block.text) {
+      const metadata = block.wireField ? { reasoningField: block.wireField } : undefined;
+      this.#rows.appendBlock({ role: block.role, text: block.text, step: this.#rowStep, metadata });
+    }
   }
 
   #callTool(call: { toolCallId: string; toolName: string; input: unknown }): void {

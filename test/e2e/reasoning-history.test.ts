@@ -61,3 +61,44 @@ test('a thinking model that called tools in one turn can still be asked a second
   );
   expect(assistant?.reasoning_content).toBe('I should write the file.');
 });
+
+/** Groq and Cerebras stream reasoning as `reasoning` and refuse `reasoning_content` on any message. */
+function groqThinking(request: FakeRequest): FakeReply {
+  const messages = ((request.body as { messages?: WireMessage[] }).messages ?? []) as WireMessage[];
+  const refused = messages.findIndex((message) => 'reasoning_content' in message);
+  if (refused !== -1) {
+    return errorReply({
+      status: 400,
+      errorType: 'invalid_request_error',
+      message: `'messages.${refused}' : property 'reasoning_content' is unsupported`,
+    });
+  }
+  if (request.lastUserText === 'write a file' && request.toolResults.length === 0) {
+    return {
+      kind: 'message',
+      blocks: [
+        { type: 'thinking', thinking: 'I should write the file.', field: 'reasoning' },
+        { type: 'tool_use', name: 'write_file', input: { path: 'a.txt', content: 'a' } },
+      ],
+    };
+  }
+  if (request.lastUserText === 'write a file') return textReply('Written.');
+  return textReply('Still here.');
+}
+
+test('reasoning streamed as `reasoning` goes back as `reasoning`, within the turn and after a restart', async () => {
+  server = await startTestServer({ provider: 'openai-compatible', brain: groqThinking });
+  const sessionId = await createSession(server);
+  const first = await parseUIStream((await sendMessage(server, { sessionId, text: 'write a file' })).body!);
+  expect(first.errors).toEqual([]);
+  // A new process knows the field only from what was stored.
+  await server.restart();
+  const second = await parseUIStream((await sendMessage(server, { sessionId, text: 'and now?' })).body!);
+  expect(second.errors).toEqual([]);
+  const text = (second.message?.parts ?? []).flatMap((part) => (part.type === 'text' ? [part.text] : []));
+  expect(text.join('')).toBe('Still here.');
+  const assistant = (
+    server.fake.requests.at(-1)!.body as { messages: (WireMessage & { reasoning?: unknown })[] }
+  ).messages.find((message) => message.role === 'assistant' && message.tool_calls);
+  expect(assistant?.reasoning).toBe('I should write the file.');
+});

@@ -61,7 +61,16 @@ function toPromptMessage(message: ModelMessage): ModelPromptMessage {
             ? [{ type: 'text', text: message.content }]
             : message.content.flatMap((part): AssistantPart[] => {
                 if (part.type === 'text') return [{ type: 'text' as const, text: part.text }];
-                if (part.type === 'reasoning') return [{ type: 'reasoning' as const, text: part.text }];
+                if (part.type === 'reasoning') {
+                  const { providerOptions } = part;
+                  return [
+                    {
+                      type: 'reasoning' as const,
+                      text: part.text,
+                      ...(providerOptions ? { providerOptions } : {}),
+                    },
+                  ];
+                }
                 if (part.type === 'tool-call') {
                   const { toolCallId, toolName, input } = part;
                   return [{ type: 'tool-call' as const, toolCallId, toolName, input }];

@@ -3,6 +3,7 @@ import type { AgentEvent, AgentTools } from '../agent-runtime.ts';
 import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
 import type { TokenCounts } from '../model-pricing.ts';
 import type { AssistantPart, ModelPrompt, ToolResultPart } from './model-prompt.ts';
+import { reasoningFieldOf } from './openai-request.ts';
 import { RawStepUsage } from './raw-step-usage.ts';
 import { TurnToolCallIds } from './turn-tool-call-ids.ts';
 
@@ -69,7 +70,9 @@ export async function* runModelSteps(options: {
             const block = { part: { type, text: '', ...providerOptionsOf(part.providerMetadata) } };
             blocks.set(part.id, block);
             content.push(block.part);
-            yield { type: part.type, id: part.id };
+            const wireField =
+              part.type === 'reasoning-start' ? reasoningFieldOf(part.providerMetadata) : undefined;
+            yield { type: part.type, id: part.id, ...(wireField ? { wireField } : {}) };
             break;
           }
           case 'text-delta':

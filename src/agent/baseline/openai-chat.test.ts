@@ -268,13 +268,17 @@ test('reasoning streamed as `reasoning` goes back as `reasoning`: Groq and Cereb
   const second = provider!.requests[1]!.body as { messages: Record<string, unknown>[] };
   expect(second.messages[1]).toMatchObject({ role: 'assistant', reasoning: 'The user wants an echo.' });
 
-  // The next turn: the stored reasoning (which keeps no field) goes back in the server's.
+  // The next turn: the stored reasoning keeps its field (see toModelMessages) and goes back in it.
   const next = await turn([
     { role: 'user', content: [{ type: 'text', text: 'echo hi' }] },
     {
       role: 'assistant',
       content: [
-        { type: 'reasoning', text: 'The user wants an echo.' },
+        {
+          type: 'reasoning',
+          text: 'The user wants an echo.',
+          providerOptions: { 'openai-compatible': { reasoningField: 'reasoning' } },
+        },
         { type: 'tool-call', toolCallId: 'fc_1', toolName: 'echo', input: { text: 'hi' } },
       ],
     },

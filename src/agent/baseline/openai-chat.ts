@@ -1,5 +1,5 @@
 import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
-import { openAIChatRequestBody, openAIMetadataKey } from './openai-request.ts';
+import { openAIChatRequestBody } from './openai-request.ts';
 import { toOpenAIStreamParts } from './openai-stream-parts.ts';
 import { postEventStream } from './post-event-stream.ts';
 
@@ -14,11 +14,6 @@ export class OpenAIChatClient implements StreamingModel {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #model: string;
-  /**
-   * The field this server streams reasoning in, once seen: stored history keeps no field, and its
-   * reasoning must go back in the one the server takes (`reasoning_content` until it shows another).
-   */
-  #reasoningField: 'reasoning_content' | 'reasoning' = 'reasoning_content';
 
   /** `baseUrl` is the API root the official clients take (e.g. `http://localhost:11434/v1`). */
   constructor(options: { baseUrl: string; apiKey: string | null; model: string }) {
@@ -35,20 +30,9 @@ export class OpenAIChatClient implements StreamingModel {
     const events = await postEventStream({
       url: this.#url,
       headers: this.#headers,
-      body: openAIChatRequestBody({ model: this.#model, call, reasoningField: this.#reasoningField }),
+      body: openAIChatRequestBody({ model: this.#model, call }),
       signal: call.abortSignal,
     });
-    return { stream: this.#learnReasoningField(toOpenAIStreamParts(events)) };
-  }
-
-  async *#learnReasoningField(parts: AsyncIterable<ModelStreamPart>): AsyncGenerator<ModelStreamPart> {
-    for await (const part of parts) {
-      if (part.type === 'reasoning-start')
-        this.#reasoningField =
-          part.providerMetadata?.[openAIMetadataKey]?.reasoningField === 'reasoning'
-            ? 'reasoning'
-            : 'reasoning_content';
-      yield part;
-    }
+    return { stream: toOpenAIStreamParts(events) };
   }
 }

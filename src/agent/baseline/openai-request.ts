@@ -13,18 +13,33 @@ type ToolMessage = Extract<ModelPromptMessage, { role: 'tool' }>;
 export const openAIMetadataKey = 'openai-compatible';
 
 /**
+ * The field an OpenAI-compatible server streams reasoning in, and takes it back in: DeepSeek and
+ * Kimi use `reasoning_content` (and DeepSeek requires it back with tool calls); Groq and Cerebras
+ * use `reasoning` and refuse `reasoning_content`.
+ */
+export type ReasoningField = 'reasoning_content' | 'reasoning';
+
+/** The reasoning field kept in a part's provider data, if any. */
+export function reasoningFieldOf(metadata: unknown): ReasoningField | undefined {
+  const field = (metadata as Record<string, { reasoningField?: unknown } | undefined> | undefined)?.[
+    openAIMetadataKey
+  ]?.reasoningField;
+  return field === 'reasoning_content' || field === 'reasoning' ? field : undefined;
+}
+
+/** Provider data that records a reasoning block's field. */
+export function reasoningFieldMetadata(field: ReasoningField): Record<string, Record<string, string>> {
+  return { [openAIMetadataKey]: { reasoningField: field } };
+}
+
+/**
  * The Chat Completions body of one streamed model call, as the AI SDK's openai-compatible
  * provider built it: system messages first-class, a lone user text as a string, images as
  * `image_url` (a data URL or the URL), one assistant message with its text, reasoning and
  * `tool_calls`, one `tool` message per result, tools as `function`s with their JSON schema, and
  * the usage asked for in the stream's last chunk.
  */
-export function openAIChatRequestBody(options: {
-  model: string;
-  call: ModelCallOptions;
-  /** The field of reasoning that does not say its own (stored history); `reasoning_content` by default. */
-  reasoningField?: 'reasoning_content' | 'reasoning';
-}): unknown {
+export function openAIChatRequestBody(options: { model: string; call: ModelCallOptions }): unknown {
   const { call } = options;
   const messages: ChatMessage[] = [];
   for (const message of call.prompt) {
@@ -36,7 +51,7 @@ export function openAIChatRequestBody(options: {
         messages.push(userMessage(message));
         break;
       case 'assistant':
-        messages.push(assistantMessage({ message, reasoningField: options.reasoningField }));
+        messages.push(assistantMessage(message));
         break;
       case 'tool':
         messages.push(...toolMessages(message));
@@ -91,21 +106,21 @@ function imageUrl(part: Extract<UserMessage['content'][number], { type: 'file' }
   return `data:${part.mediaType};base64,${base64}`;
 }
 
-function assistantMessage(options: {
-  message: AssistantMessage;
-  reasoningField: 'reasoning_content' | 'reasoning' | undefined;
-}): ChatMessage {
-  const { message } = options;
+function assistantMessage(message: AssistantMessage): ChatMessage {
   let text = '';
   let reasoning = '';
-  let reasoningField = options.reasoningField ?? 'reasoning_content';
+  let reasoningField: ReasoningField = 'reasoning_content';
   const toolCalls: ChatMessage[] = [];
   for (const part of message.content) {
     if (part.type === 'text') text += part.text;
     else if (part.type === 'reasoning') {
-      reasoning += part.text;
-      if (part.providerOptions?.[openAIMetadataKey]?.reasoningField === 'reasoning')
-        reasoningField = 'reasoning';
+      // Only reasoning whose field is known goes back (in it): one given as content parts
+      // (Mistral's `thinking`) has none that its server would take.
+      const field = reasoningFieldOf(part.providerOptions);
+      if (field) {
+        reasoning += part.text;
+        reasoningField = field;
+      }
     } else if (part.type === 'tool-call') {
       const signature = part.providerOptions?.[openAIMetadataKey]?.thoughtSignature;
       toolCalls.push({

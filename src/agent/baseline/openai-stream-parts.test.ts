@@ -50,7 +50,11 @@ test('reasoning, then text, then usage: blocks open and close in order, usage ke
   ]);
   const withoutRaw = parts.filter((part) => part.type !== 'raw');
   expect(withoutRaw).toEqual([
-    { type: 'reasoning-start', id: 'reasoning-0' },
+    {
+      type: 'reasoning-start',
+      id: 'reasoning-0',
+      providerMetadata: { 'openai-compatible': { reasoningField: 'reasoning_content' } },
+    },
     { type: 'reasoning-delta', id: 'reasoning-0', delta: 'Think' },
     { type: 'reasoning-delta', id: 'reasoning-0', delta: 'ing.' },
     { type: 'reasoning-end', id: 'reasoning-0' },

@@ -1,6 +1,6 @@
 import type { ModelFinishReason, ModelStreamPart, ModelUsage } from '../language-model.ts';
 import { type EventPartReader, partsOfEventBatches, pushDelta } from './event-parts.ts';
-import { openAIMetadataKey } from './openai-request.ts';
+import { type ReasoningField, reasoningFieldMetadata } from './openai-request.ts';
 import { OpenAIToolCalls, type ToolCallDelta } from './openai-tool-calls.ts';
 import { parseStreamEvent } from './post-event-stream.ts';
 
@@ -105,7 +105,7 @@ class ChatStream {
       if (typeof reasoning === 'string' && reasoning) {
         // The field it came in is the one it goes back in: Groq and Cerebras stream `reasoning`
         // and refuse `reasoning_content`, which DeepSeek and Kimi stream and require.
-        const field = typeof delta.reasoning_content === 'string' ? undefined : 'reasoning';
+        const field = typeof delta.reasoning_content === 'string' ? 'reasoning_content' : 'reasoning';
         this.#append({ type: 'reasoning', delta: reasoning, parts, field });
       }
       if (typeof delta.content === 'string') {
@@ -159,8 +159,8 @@ class ChatStream {
     type: 'text' | 'reasoning';
     delta: string;
     parts: ModelStreamPart[];
-    /** A reasoning block's wire field, when not `reasoning_content`. */
-    field?: 'reasoning';
+    /** A reasoning block's wire field; none for reasoning given as content parts. */
+    field?: ReasoningField;
   }): void {
     const { type, delta, parts, field } = options;
     this.#added = true;
@@ -173,7 +173,7 @@ class ChatStream {
         parts.push({
           type: 'reasoning-start',
           id,
-          ...(field ? { providerMetadata: { [openAIMetadataKey]: { reasoningField: field } } } : {}),
+          ...(field ? { providerMetadata: reasoningFieldMetadata(field) } : {}),
         });
     }
     const id = this.#open.id;

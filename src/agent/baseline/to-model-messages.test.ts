@@ -152,22 +152,40 @@ describe('toModelMessages', () => {
     });
   });
 
-  test("a step's reasoning goes back with the tool calls it led to (DeepSeek refuses them without it)", () => {
+  test('the reasoning of a turn that called tools goes back in its field; without a field, or from a turn without tools, it does not', () => {
+    const field = (reasoningField: string) => ({ metadata: { reasoningField } });
+    const inField = (reasoningField: string) => ({ 'openai-compatible': { reasoningField } });
     const messages = toModelMessages([
       user('Write it'),
-      row({ role: 'reasoning', turnId: 't1', step: 0, content: 'I should write.' }),
+      row({
+        role: 'reasoning',
+        turnId: 't1',
+        step: 0,
+        content: 'I should write.',
+        ...field('reasoning_content'),
+      }),
       call('t1', 0, 'c1', 'write_file', { path: 'a' }),
       result('t1', 0, 'c1', 'ok'),
-      row({ role: 'reasoning', turnId: 't1', step: 1, content: 'Done now.' }),
+      row({ role: 'reasoning', turnId: 't1', step: 1, content: 'Done now.', ...field('reasoning') }),
+      row({ role: 'reasoning', turnId: 't1', step: 1, content: 'No field kept (an older row).' }),
       text('t1', 1, 'Written.'),
+      user('Thanks'),
+      row({
+        role: 'reasoning',
+        turnId: 't2',
+        step: 0,
+        content: 'Just answer.',
+        ...field('reasoning_content'),
+      }),
+      text('t2', 0, 'You are welcome.'),
       user('Next'),
     ]);
 
-    expect(messages.slice(1, 4)).toEqual([
+    expect(messages.slice(1)).toEqual([
       {
         role: 'assistant',
         content: [
-          { type: 'reasoning', text: 'I should write.' },
+          { type: 'reasoning', text: 'I should write.', providerOptions: inField('reasoning_content') },
           { type: 'tool-call', toolCallId: 'c1', toolName: 'write_file', input: { path: 'a' } },
         ],
       },
@@ -182,7 +200,16 @@ describe('toModelMessages', () => {
           },
         ],
       },
-      { role: 'assistant', content: [{ type: 'text', text: 'Written.' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'reasoning', text: 'Done now.', providerOptions: inField('reasoning') },
+          { type: 'text', text: 'Written.' },
+        ],
+      },
+      { role: 'user', content: 'Thanks' },
+      { role: 'assistant', content: [{ type: 'text', text: 'You are welcome.' }] },
+      { role: 'user', content: 'Next' },
     ]);
   });
 

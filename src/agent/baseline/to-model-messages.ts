@@ -1,25 +1,28 @@
 import type { AssistantContent, ModelMessage, ToolContent } from 'ai';
 import type { HistoryMessage } from '../agent-runtime.ts';
 import { userMessageText } from '../attachment-hint.ts';
+import { openAIMetadataKey, reasoningFieldMetadata, reasoningFieldOf } from './openai-request.ts';
 
 /**
  * Rebuilds the model conversation from stored rows. Rows of one step (same turn and step)
  * form one assistant message; tool results follow it as one tool message. Markers are skipped.
- * A step's reasoning goes back only with the tool calls it led to: DeepSeek in thinking mode
- * refuses a later request whose tool-calling assistant message lacks it, and a model reads no
- * earlier turn's thinking otherwise (the clients drop what their API cannot take back).
+ * Reasoning goes back only from turns that called tools, and only reasoning stored with the field
+ * its OpenAI-compatible server streamed it in (in that field): DeepSeek in thinking mode refuses
+ * any later request whose history of a tool-using turn lacks its `reasoning_content`, and Groq
+ * refuses that field (it takes `reasoning`). A model reads no other earlier thinking, and the
+ * Anthropic client drops reasoning without a signature, which stored rows do not keep.
  */
 export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
+  const turnsWithTools = new Set(history.flatMap((row) => (row.toolCall && row.turnId ? [row.turnId] : [])));
   let assistant = null as { key: string; content: Exclude<AssistantContent, string> } | null;
   let tool = null as ToolContent | null;
   const names = new Map<string, string>();
 
   const flush = () => {
-    const content = assistant?.content.some((part) => part.type === 'tool-call')
-      ? assistant.content
-      : (assistant?.content ?? []).filter((part) => part.type !== 'reasoning');
-    if (content.length > 0) messages.push({ role: 'assistant', content });
+    // Reasoning alone is no message: a step that only thought sends nothing.
+    const content = assistant?.content ?? [];
+    if (content.some((part) => part.type !== 'reasoning')) messages.push({ role: 'assistant', content });
     if (tool && tool.length > 0) messages.push({ role: 'tool', content: tool });
     assistant = null;
     tool = null;
@@ -37,7 +40,14 @@ export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
       if (assistant?.key !== key || tool) flush();
       assistant ??= { key, content: [] };
       if (row.role === 'reasoning') {
-        if (row.content) assistant.content.push({ type: 'reasoning', text: row.content });
+        const field = reasoningFieldOf({ [openAIMetadataKey]: row.metadata });
+        if (row.content && field && row.turnId && turnsWithTools.has(row.turnId)) {
+          assistant.content.push({
+            type: 'reasoning',
+            text: row.content,
+            providerOptions: reasoningFieldMetadata(field),
+          });
+        }
       } else if (row.toolCall) {
         names.set(row.toolCall.id, row.toolCall.name);
         assistant.content.push({

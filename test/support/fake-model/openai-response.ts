@@ -134,7 +134,8 @@ function toChunks(options: { context: CompletionContext; includeUsage: boolean }
   for (const block of message.blocks) {
     if (block.type === 'text') chunks.push(...splitText(block.text).map((content) => delta({ content })));
     if (block.type === 'thinking') {
-      chunks.push(...splitText(block.thinking).map((reasoning_content) => delta({ reasoning_content })));
+      const field = block.field ?? 'reasoning_content';
+      chunks.push(...splitText(block.thinking).map((piece) => delta({ [field]: piece })));
     }
     if (block.type === 'tool_use') {
       const index = toolIndex++;

@@ -4,7 +4,7 @@ import { resolveToolName } from './tool-names.ts';
 
 export type ResolvedBlock =
   | { type: 'text'; text: string }
-  | { type: 'thinking'; thinking: string }
+  | { type: 'thinking'; thinking: string; field?: 'reasoning' }
   | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 export type ResolvedUsage = Required<FakeUsage>;

@@ -6,7 +6,8 @@
 
 export type FakeBlock =
   | { type: 'text'; text: string }
-  | { type: 'thinking'; thinking: string }
+  /** `field`: the Chat Completions field it streams in (`reasoning_content` unless `reasoning`, as Groq's). */
+  | { type: 'thinking'; thinking: string; field?: 'reasoning' }
   | { type: 'tool_use'; name: string; input: unknown; id?: string };
 
 export interface FakeUsage {
