@@ -122,4 +122,33 @@ describe('turn engine races', () => {
     expect(chunks, 'the stream never ended').not.toBeNull();
     expect(chunks?.at(-1)).toMatchObject({ type: 'finish' });
   });
+  test('the title call is charged even when its session is deleted while the title is made', async () => {
+    const hooks: Hooks = { before: {} };
+    server = await startTestServer({
+      brain: scriptedBrain([
+        { when: isTitleCall, reply: textReply('A short title', { inputTokens: 700, outputTokens: 5 }) },
+        { when: () => true, reply: textReply('Hello.', { inputTokens: 1000, outputTokens: 10 }) },
+      ]),
+      wrapStore: (store) => hookedStore(store, hooks),
+    });
+    const sessionId = await createSession(server);
+    // The title call has answered; the user deletes the conversation before its usage is written.
+    const titleAnswered = deferred();
+    const deleted = deferred();
+    hooks.before.recordUsage = async () => {
+      titleAnswered.resolve();
+      await deleted.promise;
+    };
+    await parseUIStream((await sendMessage(server, { sessionId, text: 'hello there' })).body!);
+    await titleAnswered.promise;
+    expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
+    deleted.resolve();
+    // The title task writes its usage in the background.
+    let tokens = 0;
+    for (let attempt = 0; attempt < 40 && tokens < 1700; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      tokens = await ownerInputTokens(server);
+    }
+    expect(tokens).toBe(1700);
+  });
 });
