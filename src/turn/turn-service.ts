@@ -102,24 +102,24 @@ export class TurnService {
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
     if (request.regenerate) {
-      return this.#mutex.run(scope.sessionId, () =>
-        this.#unlessDeleting(scope.sessionId) ??
-        admitRegenerate({
+      return this.#mutex.run(scope.sessionId, () => {
+        this.#assertNotDeleting(scope.sessionId);
+        return admitRegenerate({
           deps: { store, lock, lockTtlMs },
           scope,
           start: (options) => this.#start(options),
-        }),
-      );
+        });
+      });
     }
-    const { result, waits } = await this.#mutex.run(scope.sessionId, () =>
-      this.#unlessDeleting(scope.sessionId) ??
-      admitMessage({
+    const { result, waits } = await this.#mutex.run(scope.sessionId, () => {
+      this.#assertNotDeleting(scope.sessionId);
+      return admitMessage({
         deps: { store, lock, registry, files, lockTtlMs },
         scope,
         request,
         start: (options) => this.#start(options),
-      }),
-    );
+      });
+    });
     if (waits) {
       await this.#options.notifier.changed(scope);
       // The running turn may have ended while the message was being stored: then nobody else starts it.
@@ -224,9 +224,9 @@ export class TurnService {
     }
   }
 
-  /** A rejected promise (404) while the session is being deleted; else undefined. */
-  #unlessDeleting(sessionId: string): Promise<never> | undefined {
-    return this.#deleting.has(sessionId) ? Promise.reject(notFound()) : undefined;
+  /** A session being deleted is already gone for its new messages. */
+  #assertNotDeleting(sessionId: string): void {
+    if (this.#deleting.has(sessionId)) throw notFound();
   }
 
   /** Drops what is kept for a deleted session. */

@@ -151,4 +151,32 @@ describe('turn engine races', () => {
     }
     expect(tokens).toBe(1700);
   });
+  test('a turn whose end could not be stored once is still charged for what it used', async () => {
+    const hooks: Hooks = { before: {} };
+    server = await startTestServer({
+      brain: scriptedBrain([
+        { when: isTitleCall, reply: textReply('A short title', { inputTokens: 0, outputTokens: 0 }) },
+        { when: () => true, reply: textReply('Hello.', { inputTokens: 1000, outputTokens: 10 }) },
+      ]),
+      env: { AUTOPILOT_WATCHDOG_MS: '100' },
+      wrapStore: (store) => hookedStore(store, hooks),
+    });
+    const sessionId = await createSession(server);
+    // One failed write at the end (a busy database), then the store answers again.
+    let failures = 1;
+    hooks.before.endTurn = async () => {
+      if (failures-- > 0) throw new Error('database is locked');
+    };
+    const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'hi' })).body!);
+    expect(chunks.at(-1)).toMatchObject({ type: 'finish' });
+    // The watchdog settles the turn once the store answers again.
+    let detail: { activeTurn: unknown; usage: { inputTokens: number } } | undefined;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+      if (detail?.activeTurn === null) break;
+    }
+    expect(detail?.activeTurn).toBeNull();
+    expect(detail?.usage.inputTokens).toBeGreaterThanOrEqual(1000);
+  });
 });
