@@ -44,12 +44,14 @@ export async function completeTurn(options: {
     outcome.status === 'failed' || outcome.status === 'interrupted' ? outcome.error.code : null;
   const usage: Usage = recorder.usage;
   // The usage is stored with the status, so a crash cannot leave an ended turn uncharged.
-  const changed = await deps.store.endTurn({
-    turnId: turn.id,
-    status,
-    errorCode,
-    usage: { model: recorder.model ?? options.fallbackModel, usage },
-  });
+  const changed = await retryingWrite(() =>
+    deps.store.endTurn({
+      turnId: turn.id,
+      status,
+      errorCode,
+      usage: { model: recorder.model ?? options.fallbackModel, usage },
+    }),
+  );
   if (!changed) {
     deps.logger.warn({ status }, 'turn was already complete');
     if (options.lease) await deps.lock.release(options.lease);
@@ -90,6 +92,22 @@ export async function completeTurn(options: {
   await recorder.flush().catch(() => undefined);
   await deps.registry.close(turn.id);
   return true;
+}
+
+/**
+ * The end is the only write that carries the turn's usage: if it fails, whoever settles the turn
+ * later (the watchdog) has none to charge. A brief failure (a busy database) is retried.
+ */
+async function retryingWrite<Result>(write: () => Promise<Result>): Promise<Result> {
+  const delaysMs = [50, 200, 1_000];
+  for (const delayMs of delaysMs) {
+    try {
+      return await write();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+  return write();
 }
 
 function toMarker(outcome: TurnOutcome): Marker | null {

@@ -5,7 +5,7 @@ import { AppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
 import { lockKeyOf } from './admit-turn.ts';
 import { type RunTurnDeps, runTurn } from './run-turn.ts';
-import { type EndTurnDeps, endTurnDepsOf, interruptTurn } from './turn-watchdog.ts';
+import { cancelQueuedTurn, type EndTurnDeps, endTurnDepsOf, interruptTurn } from './turn-watchdog.ts';
 
 interface RunningTurn {
   startedAt: number;
@@ -52,7 +52,27 @@ export class TurnRunner {
    * whose lock expired must not run beside the turn that may hold the session now.
    */
   async run(options: { job: TurnJob; admitted?: { userMessages: StoredMessage[] } }): Promise<void> {
-    const { job, admitted } = options;
+    const { job } = options;
+    // Listed as running before the first wait: a cancel (or a shutdown) that comes while the turn
+    // is being read back must find it here, since the service no longer holds it as admitted.
+    const controller = new AbortController();
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    this.#running.set(job.turnId, { startedAt: Date.now(), controller, done });
+    try {
+      await this.#run({ ...options, controller });
+    } finally {
+      this.#running.delete(job.turnId);
+      settle();
+    }
+  }
+
+  async #run(options: {
+    job: TurnJob;
+    admitted?: { userMessages: StoredMessage[] };
+    controller: AbortController;
+  }): Promise<void> {
+    const { job, admitted, controller } = options;
     const { store, logger, lock } = this.#deps;
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
     const turn = await store.getTurn({ ...scope, turnId: job.turnId });
@@ -68,11 +88,14 @@ export class TurnRunner {
       (await store.listMessages({ ...scope, limit: maxTurnUserMessages })).filter(
         (message) => message.turnId === turn.id && message.role === 'user',
       );
-    // Checked after the last wait and before the turn is listed as running, with no wait between:
-    // `stopAll` either sees it in the list or this sees it stopping. A turn that had not started
-    // when the others were stopped does not start now.
+    // A turn that had not started when the others were stopped does not start now.
     if (this.#stopping) {
       await interruptTurn({ deps: this.#ending, turn });
+      return;
+    }
+    // Stopped by the user before it started: it ends as stopped, without calling the model.
+    if (controller.signal.aborted && !(controller.signal.reason instanceof AppError)) {
+      await cancelQueuedTurn({ deps: this.#ending, turn, lease });
       return;
     }
     const turnLogger = logger.child({
@@ -80,8 +103,7 @@ export class TurnRunner {
       turn: turn.id,
       turnNumber: userMessages[0]?.seq,
     });
-    const controller = new AbortController();
-    const done = runTurn({
+    const running = runTurn({
       deps: this.#deps,
       turn,
       lease,
@@ -98,12 +120,10 @@ export class TurnRunner {
       turnLogger.error({ err: error }, 'ending the turn failed');
       await this.#endWithoutStore({ turn, lease });
     });
-    this.#running.set(turn.id, { startedAt: Date.now(), controller, done });
     this.#deps.metrics.turnStarted();
     try {
-      await done;
+      await running;
     } finally {
-      this.#running.delete(turn.id);
       this.#deps.metrics.turnStopped();
       this.#suspendSandbox({ sessionId: turn.sessionId, logger: turnLogger });
     }

@@ -5,7 +5,7 @@ import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord, FileStore } from '../store/file-store.ts';
 import type { Scope } from '../store/session-store.ts';
-import { AppError } from '../util/app-error.ts';
+import { AppError, notFound } from '../util/app-error.ts';
 import { admitMessage, admitRegenerate, type SubmitResult } from './admit-message.ts';
 import {
   assertSessionExists,
@@ -62,6 +62,8 @@ export class TurnService {
   readonly #admitted: AdmittedTurns;
   /** Admitted turns a cancel ended before a runner took them: the runner skips them. */
   readonly #cancelledWhileQueued = new Set<string>();
+  /** Sessions being deleted: no turn starts on them, so none runs on a deleted session. */
+  readonly #deleting = new Set<string>();
   #closing = false;
   #watchdog: NodeJS.Timeout | undefined;
   /** Aborted at shutdown: background work stops waiting on turns that will not run. */
@@ -100,22 +102,24 @@ export class TurnService {
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     await assertSessionExists({ store, scope });
     if (request.regenerate) {
-      return this.#mutex.run(scope.sessionId, () =>
-        admitRegenerate({
+      return this.#mutex.run(scope.sessionId, () => {
+        this.#assertNotDeleting(scope.sessionId);
+        return admitRegenerate({
           deps: { store, lock, lockTtlMs },
           scope,
           start: (options) => this.#start(options),
-        }),
-      );
+        });
+      });
     }
-    const { result, waits } = await this.#mutex.run(scope.sessionId, () =>
-      admitMessage({
+    const { result, waits } = await this.#mutex.run(scope.sessionId, () => {
+      this.#assertNotDeleting(scope.sessionId);
+      return admitMessage({
         deps: { store, lock, registry, files, lockTtlMs },
         scope,
         request,
         start: (options) => this.#start(options),
-      }),
-    );
+      });
+    });
     if (waits) {
       await this.#options.notifier.changed(scope);
       // The running turn may have ended while the message was being stored: then nobody else starts it.
@@ -203,6 +207,28 @@ export class TurnService {
     await this.#options.runtime?.close();
   }
 
+  /**
+   * Deletes a session (`remove`) once its turns are stopped, refusing its new messages from the
+   * start: one admitted between the stop and the delete would run on a session that is gone, and
+   * its stream would never end.
+   */
+  async deleteSession(scope: Scope, remove: () => Promise<void>): Promise<void> {
+    this.#deleting.add(scope.sessionId);
+    try {
+      // Admissions already under way end first; the cancel then sees their turns.
+      await this.#mutex.run(scope.sessionId, async () => undefined);
+      await this.cancel(scope);
+      await remove();
+    } finally {
+      this.#deleting.delete(scope.sessionId);
+    }
+  }
+
+  /** A session being deleted is already gone for its new messages. */
+  #assertNotDeleting(sessionId: string): void {
+    if (this.#deleting.has(sessionId)) throw notFound();
+  }
+
   /** Drops what is kept for a deleted session. */
   async forgetSession(sessionId: string): Promise<void> {
     await this.#options.runtime?.forget(sessionId);
@@ -268,6 +294,7 @@ export class TurnService {
     const { store, lock } = this.#options;
     if (this.#closing) return;
     await this.#mutex.run(scope.sessionId, async () => {
+      if (this.#deleting.has(scope.sessionId)) return;
       const waiting = await store.listWaitingMessages(scope);
       const turnId = waiting[0]?.turnId;
       if (!turnId) return;

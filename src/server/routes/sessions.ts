@@ -75,10 +75,12 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.delete('/api/sessions/:id', async (context) => {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await store.getSession(scope))) throw notFound();
-    await deps.turns.cancel(scope);
-    // Read before the session goes: its file records go with it.
-    const storageKeys = await deps.files.deleteSessionFiles(scope);
-    await store.deleteSession(scope);
+    let storageKeys: string[] = [];
+    await deps.turns.deleteSession(scope, async () => {
+      // Read before the session goes: its file records go with it.
+      storageKeys = await deps.files.deleteSessionFiles(scope);
+      await store.deleteSession(scope);
+    });
     await deps.notifier.deleted(scope);
     await deps.turns.forgetSession(scope.sessionId);
     await deps.workspaces.remove(scope.sessionId);

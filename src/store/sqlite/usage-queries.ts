@@ -1,10 +1,10 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Usage } from '../../protocol/index.ts';
+import { notFound } from '../../util/app-error.ts';
 import { createId } from '../../util/ids.ts';
 import type { StoreDatabase, UsageTable } from '../database-schema.ts';
 import { toUsage } from '../session-row-mappers.ts';
 import type { Scope } from '../session-store.ts';
-import { assertOwnsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 import { type Database, now, type WithDatabase } from './query-support.ts';
 
@@ -39,14 +39,20 @@ const insertUsage = prepareQuery((database: Database, param: Param<UsageTable>) 
 );
 
 /**
- * No transaction around the check and the insert: usage has no foreign key and outlives its
- * session, so a session deleted between the two ends exactly as if it were deleted just after.
+ * Refused only for a session that belongs to someone else. A session that no longer exists is
+ * charged anyway: usage has no foreign key and outlives its session, and a call the engine made
+ * for it (a title) may answer after it was deleted; the model was used all the same.
  */
 export async function recordUsage(
   options: WithDatabase & Scope & { turnId: string; model: string; usage: Usage },
 ): Promise<void> {
   const { database } = options;
-  await assertOwnsSession({ database, scope: { ownerId: options.ownerId, sessionId: options.sessionId } });
+  const session = await database
+    .selectFrom('sessions')
+    .select('owner_id')
+    .where('id', '=', options.sessionId)
+    .executeTakeFirst();
+  if (session && session.owner_id !== options.ownerId) throw notFound('Session');
   await insertUsageRow(options);
 }
 
