@@ -38,6 +38,10 @@ const insertUsage = prepareQuery((database: Database, param: Param<UsageTable>) 
   }),
 );
 
+const selectSessionOwner = prepareQuery((database: Database, param: Param<{ sessionId: string }>) =>
+  database.selectFrom('sessions').select('owner_id').where('id', '=', param('sessionId')),
+);
+
 /**
  * Refused only for a session that belongs to someone else. A session that no longer exists is
  * charged anyway: usage has no foreign key and outlives its session, and a call the engine made
@@ -46,13 +50,9 @@ const insertUsage = prepareQuery((database: Database, param: Param<UsageTable>) 
 export async function recordUsage(
   options: WithDatabase & Scope & { turnId: string; model: string; usage: Usage },
 ): Promise<void> {
-  const { database } = options;
-  const session = await database
-    .selectFrom('sessions')
-    .select('owner_id')
-    .where('id', '=', options.sessionId)
-    .executeTakeFirst();
-  if (session && session.owner_id !== options.ownerId) throw notFound('Session');
+  const { rows } = await selectSessionOwner.execute(options.database, { sessionId: options.sessionId });
+  const owner = rows[0]?.owner_id;
+  if (owner !== undefined && owner !== options.ownerId) throw notFound('Session');
   await insertUsageRow(options);
 }
 
