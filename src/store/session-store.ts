@@ -213,6 +213,10 @@ export interface SessionStore {
   /** The turns with these ids, in no particular order. */
   listTurns(options: Scope & { turnIds: string[] }): Promise<TurnRecord[]>;
 
+  /**
+   * One usage row. Refused (not_found) for a session another owner holds; a session that no longer
+   * exists is still charged (a call made for it may answer after its deletion).
+   */
   recordUsage(options: Scope & { turnId: string; model: string; usage: Usage }): Promise<void>;
   getSessionUsage(scope: Scope): Promise<Usage>;
   /** Usage recorded for each of these turns, summed per turn; turns without any are absent. */
