@@ -1,27 +1,19 @@
-import type { LockLease } from '../coord/lock.ts';
 import type { TurnJob, TurnQueue } from '../coord/turn-queue.ts';
 import type { CancelResult } from '../protocol/index.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
-import type { FileRecord, FileStore } from '../store/file-store.ts';
+import type { FileStore } from '../store/file-store.ts';
 import type { Scope } from '../store/session-store.ts';
 import { AppError, notFound } from '../util/app-error.ts';
 import { admitMessage, admitRegenerate, type SubmitResult } from './admit-message.ts';
-import {
-  assertSessionExists,
-  beginTurn,
-  type IncomingMessage,
-  lockKeyOf,
-  type TurnRequest,
-  validateRequest,
-} from './admit-turn.ts';
+import { assertSessionExists, lockKeyOf, type TurnRequest, validateRequest } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
 import type { RunTurnDeps } from './run-turn.ts';
 import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
-import { titleAfterFirstOutput } from './session-title.ts';
+import { startTurn, type TurnToStart } from './start-turn.ts';
 import { TurnRunner } from './turn-runner.ts';
-import { endWaitingStream, openTurnStream } from './turn-streams.ts';
+import { endWaitingStream } from './turn-streams.ts';
 import {
   cancelQueuedTurn,
   type EndTurnDeps,
@@ -239,50 +231,14 @@ export class TurnService {
   }
 
   /** Stores the turn, opens its stream and hands it to the queue. The caller holds `lease`. */
-  async #start(options: {
-    scope: Scope;
-    lease: LockLease;
-    turnId: string;
-    messages: IncomingMessage[];
-    takeWaiting?: boolean;
-    regenerate?: boolean;
-    /** Files attached to the first message. */
-    files?: FileRecord[];
-  }): Promise<void> {
-    const { store, registry, lock, queue, fileBlobs, workspaces, notifier, logger } = this.#options;
-    try {
-      const { files, ...rest } = options;
-      const { turn, userMessages, isFirstMessage } = await beginTurn({
-        store,
-        ...rest,
-        attach: files?.length ? { files, blobs: fileBlobs, workspaces, logger } : undefined,
-      });
-      this.#admitted.add({ turn, userMessages, lease: options.lease });
-      await openTurnStream({ registry, turnId: turn.id });
-      // Before the runner gets it: an idle tab can follow the turn from here (its stream is open).
-      await notifier.changed(options.scope);
-      await queue.enqueue({ turnId: turn.id, sessionId: turn.sessionId, ownerId: turn.ownerId });
-      const model = this.#options.utilityModel;
-      if (isFirstMessage && model) {
-        this.#track(
-          titleAfterFirstOutput({
-            store,
-            registry,
-            notifier,
-            model,
-            scope: options.scope,
-            turnId: turn.id,
-            text: userMessages[0]?.content ?? '',
-            signal: this.#closed.signal,
-            logger: logger.child({ session: turn.sessionId }),
-          }),
-        );
-      }
-    } catch (error) {
-      this.#admitted.take(options.turnId);
-      await lock.release(options.lease);
-      throw error;
-    }
+  #start(turn: TurnToStart): Promise<void> {
+    return startTurn({
+      deps: this.#options,
+      admitted: this.#admitted,
+      track: (work) => this.#track(work),
+      closed: this.#closed.signal,
+      turn,
+    });
   }
 
   /**
