@@ -1,29 +1,23 @@
 import type { UtilityModel } from '../agent/utility-model.ts';
-import type { Lock, LockLease } from '../coord/lock.ts';
+import type { Lock } from '../coord/lock.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { TurnQueue } from '../coord/turn-queue.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
-import type { Scope, SessionStore } from '../store/session-store.ts';
+import type { SessionStore } from '../store/session-store.ts';
 import type { Logger } from '../util/logger.ts';
-import { beginTurn, type IncomingMessage } from './admit-turn.ts';
+import { beginTurn } from './admit-turn.ts';
 import type { AdmittedTurns } from './admitted-turns.ts';
 import type { SessionNotifier } from './session-notifier.ts';
 import { titleAfterFirstOutput } from './session-title.ts';
 import { openTurnStream } from './turn-streams.ts';
 
-/** A turn admission decided to start; the caller holds `lease`. */
-export interface TurnToStart {
-  scope: Scope;
-  lease: LockLease;
-  turnId: string;
-  messages: IncomingMessage[];
-  takeWaiting?: boolean;
-  regenerate?: boolean;
+/** A turn admission decided to start (what `beginTurn` stores); the caller holds `lease`. */
+export type TurnToStart = Omit<Parameters<typeof beginTurn>[0], 'store' | 'attach'> & {
   /** Files attached to the first message. */
   files?: FileRecord[];
-}
+};
 
 /**
  * Starts an admitted turn: stores it with its user messages (`beginTurn`), holds it for this
