@@ -104,3 +104,17 @@ test('framing, limits, 204 resume, idle cancel', async () => {
     expect.arrayContaining(['cacheReadTokens', 'cacheWriteTokens', 'costUsd', 'inputTokens', 'outputTokens']),
   );
 });
+
+// SPEC §4.1: "A message over 64,000 characters, or more than 20 files: 400." Characters, as the
+// reference counts them (pydantic's max_length=64000 counts code points), not UTF-16 units.
+test('a message of 64,000 characters outside the BMP is accepted; 64,001 is refused', async () => {
+  server = await startTestServer({ brain: scriptedBrain([{ when: isMainCall, reply: textReply('Ok.') }]) });
+  const sessionId = await createSession(server);
+  const tooLong = await sendMessage(server, { sessionId, text: '😀'.repeat(64_001) });
+  expect(tooLong.status).toBe(400);
+  expect((await tooLong.json()).error.code).toBe('message_too_long');
+  const response = await sendMessage(server, { sessionId, text: '😀'.repeat(64_000) });
+  expect(response.status).toBe(200);
+  const { done } = await readFrames({ response });
+  expect(done).toBe(true);
+});
