@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Http2ServerResponse } from 'node:http2';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
-import type { StreamEvent } from '../protocol/index.ts';
+import type { StreamChunk, StreamEvent, UIMessage } from '../protocol/index.ts';
 import { writeSseToSocket } from './sse-socket.ts';
 
 export const streamHeaders = {
@@ -109,14 +109,54 @@ export function sseBody<Event>(options: {
   );
 }
 
-/** A stream for a turn whose events are no longer kept: it opens and finishes, so clients settle. */
-export function emptyTurnResponse(messageId: string): Response {
-  const text = [
-    formatEvent({ id: 1, chunk: { type: 'start', messageId } }),
-    formatEvent({ id: 2, chunk: { type: 'finish' } }),
-    'data: [DONE]\n\n',
-  ].join('');
+/**
+ * A stream for a turn whose events are no longer kept: its stored answer (SPEC §2: a repeated
+ * `messageId` is answered with it), replayed as chunks, or, with none, just `start` and `finish`.
+ */
+export function storedAnswerResponse(messageId: string, answer: UIMessage | null): Response {
+  const chunks = [{ type: 'start', messageId } as StreamChunk, ...(answer ? answerChunks(answer) : [])];
+  if (answer?.metadata) chunks.push({ type: 'message-metadata', messageMetadata: answer.metadata });
+  chunks.push({ type: 'finish' });
+  const text = [...chunks.map((chunk, index) => formatEvent({ id: index + 1, chunk })), doneFrame].join('');
   return new Response(text, { status: 200, headers: streamHeaders });
+}
+
+/** A stored assistant message's parts as the chunks that would have built it. */
+function answerChunks(answer: UIMessage): StreamChunk[] {
+  const chunks: StreamChunk[] = [];
+  let inStep = false;
+  answer.parts.forEach((part, index) => {
+    const id = `${answer.id}-${index}`;
+    if (part.type === 'step-start') {
+      if (inStep) chunks.push({ type: 'finish-step' });
+      chunks.push({ type: 'start-step' });
+      inStep = true;
+    } else if (part.type === 'text' || part.type === 'reasoning') {
+      const kind = part.type;
+      chunks.push({ type: `${kind}-start`, id } as StreamChunk);
+      chunks.push({ type: `${kind}-delta`, id, delta: part.text } as StreamChunk);
+      chunks.push({ type: `${kind}-end`, id } as StreamChunk);
+    } else if ('toolCallId' in part) {
+      const toolName =
+        part.type === 'dynamic-tool' ? (part as { toolName: string }).toolName : part.type.slice(5);
+      const { toolCallId } = part;
+      chunks.push({ type: 'tool-input-start', toolCallId, toolName });
+      chunks.push({ type: 'tool-input-available', toolCallId, toolName, input: part.input });
+      if (part.state === 'output-error') {
+        chunks.push({ type: 'tool-output-error', toolCallId, errorText: part.errorText ?? '' });
+      } else {
+        chunks.push({ type: 'tool-output-available', toolCallId, output: part.output ?? null });
+      }
+    } else if (part.type.startsWith('data-')) {
+      chunks.push(part as StreamChunk);
+      if (part.type === 'data-error') {
+        const data = (part as { data: { message?: string } }).data;
+        chunks.push({ type: 'error', errorText: data.message ?? 'Something went wrong.' });
+      }
+    }
+  });
+  if (inStep) chunks.push({ type: 'finish-step' });
+  return chunks;
 }
 
 /**

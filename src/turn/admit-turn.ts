@@ -39,12 +39,19 @@ export function lockKeyOf(sessionId: string): string {
 export function validateRequest(request: TurnRequest): void {
   if (request.regenerate) return;
   if (request.text.trim() === '') throw badRequest('empty_prompt', 'The message is empty.');
-  if (request.text.length > maxMessageChars) {
+  if (request.text.length > maxMessageChars && characterCount(request.text) > maxMessageChars) {
     throw badRequest('message_too_long', `The message is longer than ${maxMessageChars} characters.`);
   }
   if ((request.fileIds?.length ?? 0) > maxFilesPerMessage) {
     throw badRequest('too_many_files', `A message can carry at most ${maxFilesPerMessage} files.`);
   }
+}
+
+/** Unicode characters (code points), as the limit means them: an emoji is one, not two UTF-16 units. */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _character of text) count++;
+  return count;
 }
 
 export async function assertSessionExists(options: { store: SessionStore; scope: Scope }): Promise<void> {

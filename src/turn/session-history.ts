@@ -71,3 +71,18 @@ async function buildPage(options: {
     nextBefore: options.nextBefore,
   };
 }
+
+/**
+ * The answer a turn stored: its assistant message as `GET /api/sessions/:id` shows it, or null
+ * when it stored none. A repeated `messageId` whose stream is no longer kept is answered with it.
+ */
+export async function readTurnAnswer(options: {
+  store: SessionStore;
+  scope: Scope;
+  turnId: string;
+}): Promise<UIMessage | null> {
+  const { store, scope, turnId } = options;
+  const rows = (await store.listMessages(scope)).filter((row) => row.turnId === turnId);
+  const page = await buildPage({ store, scope, rows, nextBefore: null });
+  return page.messages.find((message) => message.role === 'assistant' && message.id === turnId) ?? null;
+}

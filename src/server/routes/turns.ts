@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
 import { postMessageBodySchema, type QueuedResult } from '../../protocol/index.ts';
+import { readTurnAnswer } from '../../turn/session-history.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import type { AppDeps, AppEnv } from '../app-deps.ts';
 import { readJsonBody } from '../read-json-body.ts';
-import { emptyTurnResponse, subscribeResponse } from '../sse-response.ts';
+import { storedAnswerResponse, subscribeResponse } from '../sse-response.ts';
 
 export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { store, registry, turns } = deps;
@@ -34,7 +35,9 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       heartbeatMs,
       env: context.env,
     });
-    return response ?? emptyTurnResponse(result.turnId);
+    if (response) return response;
+    const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
+    return storedAnswerResponse(result.turnId, await readTurnAnswer({ store, scope, turnId: result.turnId }));
   });
 
   app.get('/api/sessions/:id/stream', async (context) => {
