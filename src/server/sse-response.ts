@@ -142,9 +142,10 @@ function answerChunks(answer: UIMessage): StreamChunk[] {
       const { toolCallId } = part;
       chunks.push({ type: 'tool-input-start', toolCallId, toolName });
       chunks.push({ type: 'tool-input-available', toolCallId, toolName, input: part.input });
+      // A call stored without its result (a crash before the watchdog settled it) stays a call.
       if (part.state === 'output-error') {
         chunks.push({ type: 'tool-output-error', toolCallId, errorText: part.errorText ?? '' });
-      } else {
+      } else if (part.state === 'output-available') {
         chunks.push({ type: 'tool-output-available', toolCallId, output: part.output ?? null });
       }
     } else if (part.type.startsWith('data-')) {
