@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { uiMessageSchema } from './ui-message.ts';
 import { usageSchema } from './usage.ts';
 
-/** Maximum characters in one user message (SPEC §4.1). */
+/** Maximum characters (Unicode code points, not UTF-16 units) in one user message (SPEC §4.1). */
 export const maxMessageChars = 64_000;
 /** Maximum attached files per message (SPEC §4.1). */
 export const maxFilesPerMessage = 20;
