@@ -4,6 +4,13 @@ import type { AnyToolDefinition, ToolCall, ToolOutcome } from '../tools/tool.ts'
 import type { Logger } from '../util/logger.ts';
 
 /**
+ * The field an OpenAI-compatible server streams reasoning in, and takes it back in: DeepSeek and
+ * Kimi use `reasoning_content` (and DeepSeek requires it back with tool calls); Groq and Cerebras
+ * use `reasoning` and refuse `reasoning_content`.
+ */
+export type ReasoningWireField = 'reasoning_content' | 'reasoning';
+
+/**
  * What every runtime produces, whatever SDK it adapts. The turn engine turns these into stream
  * chunks and stored messages; nothing after `agent/` can tell which runtime ran.
  * Ordering contract: text/reasoning deltas sit between their start and end; a tool's
@@ -15,11 +22,8 @@ export type AgentEvent =
   | { type: 'text-start'; id: string }
   | { type: 'text-delta'; id: string; delta: string }
   | { type: 'text-end'; id: string }
-  /**
-   * `wireField`: the field an OpenAI-compatible server streamed this reasoning in; it is stored
-   * with the block, and the reasoning goes back to that server in the same one.
-   */
-  | { type: 'reasoning-start'; id: string; wireField?: 'reasoning_content' | 'reasoning' }
+  /** `wireField`: stored with the block, so the reasoning goes back to its server in that field. */
+  | { type: 'reasoning-start'; id: string; wireField?: ReasoningWireField }
   | { type: 'reasoning-delta'; id: string; delta: string }
   | { type: 'reasoning-end'; id: string }
   | { type: 'tool-input-start'; toolCallId: string; toolName: string }

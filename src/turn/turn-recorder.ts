@@ -1,4 +1,4 @@
-import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
+import type { AgentEvent, ReasoningWireField, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
@@ -22,7 +22,7 @@ interface OpenBlock {
   role: 'assistant' | 'reasoning';
   text: string;
   /** Stored with a reasoning block: the field its server takes it back in. */
-  wireField?: 'reasoning_content' | 'reasoning';
+  wireField?: ReasoningWireField;
 }
 
 /**

@@ -11,6 +11,25 @@ afterEach(async () => {
 
 type WireMessage = { role?: string; tool_calls?: unknown[]; reasoning_content?: unknown };
 
+/** The conversation both servers hold: think and write a file, say so, then answer the next question. */
+function thinkThenWrite(request: FakeRequest, field: 'reasoning_content' | 'reasoning'): FakeReply {
+  if (request.lastUserText === 'write a file' && request.toolResults.length === 0) {
+    return {
+      kind: 'message',
+      blocks: [
+        {
+          type: 'thinking',
+          thinking: 'I should write the file.',
+          ...(field === 'reasoning' ? { field } : {}),
+        },
+        { type: 'tool_use', name: 'write_file', input: { path: 'a.txt', content: 'a' } },
+      ],
+    };
+  }
+  if (request.lastUserText === 'write a file') return textReply('Written.');
+  return textReply('Still here.');
+}
+
 /**
  * DeepSeek in thinking mode (the default of its V4 models): an assistant message that made tool
  * calls must carry its `reasoning_content` in every later request, later turns included, or the
@@ -32,17 +51,7 @@ function deepSeekThinking(request: FakeRequest): FakeReply {
       message: `Missing \`reasoning_content\` field in the assistant message at message index ${missing}.`,
     });
   }
-  if (request.lastUserText === 'write a file' && request.toolResults.length === 0) {
-    return {
-      kind: 'message',
-      blocks: [
-        { type: 'thinking', thinking: 'I should write the file.' },
-        { type: 'tool_use', name: 'write_file', input: { path: 'a.txt', content: 'a' } },
-      ],
-    };
-  }
-  if (request.lastUserText === 'write a file') return textReply('Written.');
-  return textReply('Still here.');
+  return thinkThenWrite(request, 'reasoning_content');
 }
 
 test('a thinking model that called tools in one turn can still be asked a second question', async () => {
@@ -73,17 +82,7 @@ function groqThinking(request: FakeRequest): FakeReply {
       message: `'messages.${refused}' : property 'reasoning_content' is unsupported`,
     });
   }
-  if (request.lastUserText === 'write a file' && request.toolResults.length === 0) {
-    return {
-      kind: 'message',
-      blocks: [
-        { type: 'thinking', thinking: 'I should write the file.', field: 'reasoning' },
-        { type: 'tool_use', name: 'write_file', input: { path: 'a.txt', content: 'a' } },
-      ],
-    };
-  }
-  if (request.lastUserText === 'write a file') return textReply('Written.');
-  return textReply('Still here.');
+  return thinkThenWrite(request, 'reasoning');
 }
 
 test('reasoning streamed as `reasoning` goes back as `reasoning`, within the turn and after a restart', async () => {

@@ -1,3 +1,4 @@
+import type { ReasoningWireField } from '../agent-runtime.ts';
 import type { ModelCallOptions } from '../language-model.ts';
 import type { ModelPromptMessage } from './model-prompt.ts';
 
@@ -12,23 +13,19 @@ type ToolMessage = Extract<ModelPromptMessage, { role: 'tool' }>;
  */
 export const openAIMetadataKey = 'openai-compatible';
 
-/**
- * The field an OpenAI-compatible server streams reasoning in, and takes it back in: DeepSeek and
- * Kimi use `reasoning_content` (and DeepSeek requires it back with tool calls); Groq and Cerebras
- * use `reasoning` and refuse `reasoning_content`.
- */
-export type ReasoningField = 'reasoning_content' | 'reasoning';
+/** A stored or streamed value, if it names a reasoning field. */
+export function asReasoningField(value: unknown): ReasoningWireField | undefined {
+  return value === 'reasoning_content' || value === 'reasoning' ? value : undefined;
+}
 
 /** The reasoning field kept in a part's provider data, if any. */
-export function reasoningFieldOf(metadata: unknown): ReasoningField | undefined {
-  const field = (metadata as Record<string, { reasoningField?: unknown } | undefined> | undefined)?.[
-    openAIMetadataKey
-  ]?.reasoningField;
-  return field === 'reasoning_content' || field === 'reasoning' ? field : undefined;
+export function reasoningFieldOf(metadata: unknown): ReasoningWireField | undefined {
+  const data = metadata as Record<string, { reasoningField?: unknown } | undefined> | undefined;
+  return asReasoningField(data?.[openAIMetadataKey]?.reasoningField);
 }
 
 /** Provider data that records a reasoning block's field. */
-export function reasoningFieldMetadata(field: ReasoningField): Record<string, Record<string, string>> {
+export function reasoningFieldMetadata(field: ReasoningWireField): Record<string, Record<string, string>> {
   return { [openAIMetadataKey]: { reasoningField: field } };
 }
 
@@ -109,7 +106,7 @@ function imageUrl(part: Extract<UserMessage['content'][number], { type: 'file' }
 function assistantMessage(message: AssistantMessage): ChatMessage {
   let text = '';
   let reasoning = '';
-  let reasoningField: ReasoningField = 'reasoning_content';
+  let reasoningField: ReasoningWireField = 'reasoning_content';
   const toolCalls: ChatMessage[] = [];
   for (const part of message.content) {
     if (part.type === 'text') text += part.text;

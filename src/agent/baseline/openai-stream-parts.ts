@@ -1,6 +1,7 @@
+import type { ReasoningWireField } from '../agent-runtime.ts';
 import type { ModelFinishReason, ModelStreamPart, ModelUsage } from '../language-model.ts';
 import { type EventPartReader, partsOfEventBatches, pushDelta } from './event-parts.ts';
-import { type ReasoningField, reasoningFieldMetadata } from './openai-request.ts';
+import { reasoningFieldMetadata } from './openai-request.ts';
 import { OpenAIToolCalls, type ToolCallDelta } from './openai-tool-calls.ts';
 import { parseStreamEvent } from './post-event-stream.ts';
 
@@ -160,7 +161,7 @@ class ChatStream {
     delta: string;
     parts: ModelStreamPart[];
     /** A reasoning block's wire field; none for reasoning given as content parts. */
-    field?: ReasoningField;
+    field?: ReasoningWireField;
   }): void {
     const { type, delta, parts, field } = options;
     this.#added = true;

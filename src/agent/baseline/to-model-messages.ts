@@ -1,7 +1,7 @@
 import type { AssistantContent, ModelMessage, ToolContent } from 'ai';
 import type { HistoryMessage } from '../agent-runtime.ts';
 import { userMessageText } from '../attachment-hint.ts';
-import { openAIMetadataKey, reasoningFieldMetadata, reasoningFieldOf } from './openai-request.ts';
+import { asReasoningField, reasoningFieldMetadata } from './openai-request.ts';
 
 /**
  * Rebuilds the model conversation from stored rows. Rows of one step (same turn and step)
@@ -40,7 +40,7 @@ export function toModelMessages(history: HistoryMessage[]): ModelMessage[] {
       if (assistant?.key !== key || tool) flush();
       assistant ??= { key, content: [] };
       if (row.role === 'reasoning') {
-        const field = reasoningFieldOf({ [openAIMetadataKey]: row.metadata });
+        const field = asReasoningField(row.metadata.reasoningField);
         if (row.content && field && row.turnId && turnsWithTools.has(row.turnId)) {
           assistant.content.push({
             type: 'reasoning',
