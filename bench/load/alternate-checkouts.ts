@@ -1,11 +1,11 @@
 import { startPacedFake } from './paced-fake.ts';
-import { runServerLoad } from './run-load.ts';
+import { warmUpServer } from './run-load.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 /**
  * A before/after pair that shares the machine's state: the servers of several checkouts measured
- * in turn, `rounds` times, against one warm fake. Each server first runs 20 one-delta turns to
- * warm up; `measure` then gives the figures printed as one JSON line per run.
+ * in turn, `rounds` times, against one warm fake. Each server is warmed up first (`warmUpServer`);
+ * `measure` then gives the figures printed as one JSON line per run.
  */
 export async function alternateCheckouts(options: {
   rounds: number;
@@ -19,7 +19,7 @@ export async function alternateCheckouts(options: {
         process.env.AUTOPILOT_BENCH_SERVER_ROOT = root;
         const server = await startServerProcess({ modelUrl: fake.url });
         try {
-          await runServerLoad({ server, turns: 20, deltaCount: 1 });
+          await warmUpServer(server);
           console.log(JSON.stringify({ round, root, ...(await options.measure(server)) }));
         } finally {
           await server.close();

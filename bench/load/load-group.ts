@@ -7,6 +7,9 @@ import {
   runDirectLoad,
   runServerLoad,
   summariseLoadRun,
+  warmUpRounds,
+  warmUpServer,
+  warmUpTurnsPerRound,
 } from './run-load.ts';
 import { measureSdkCost, type SdkCost } from './sdk-cost.ts';
 import { startServerProcess } from './server-process.ts';
@@ -34,7 +37,10 @@ delta's delay to arrival. Before each server run the same K streams are read str
 the same client: the floor. The server runs in its own process, so its CPU time and peak RSS come from
 \`/proc\`; the fake and the client share the bench process. A separate run of ${overheadTurns} turns of one
 delta each prices a turn's work outside its stream (session lookup, admission, storage, the title
-request), and CPU per delta is the load run's CPU minus that, divided by the deltas streamed.`;
+request), and CPU per delta is the load run's CPU minus that, divided by the deltas streamed. Each
+server first answers ${warmUpRounds} × ${warmUpTurnsPerRound} untimed one-delta turns, so the figures are a
+running server's, not a just-started one's (V8 compiles the per-turn code as it runs); the first
+${overheadTurns} turns of a new server are reported apart, as the cold figure.`;
 
 export const loadGroup: BenchGroup = {
   name: 'load',
@@ -44,14 +50,14 @@ export const loadGroup: BenchGroup = {
     const loads = selectLoads();
     const fake = await startPacedFake();
     try {
-      const cpuPerTurnMs = await measureTurnOverhead(fake.url);
+      const { cpuPerTurnMs, coldCpuPerTurnMs } = await measureTurnOverhead(fake.url);
       const sdkCost = await measureSdkCost({ fake, turns: sdkCostTurns });
       const results: LoadResult[] = [];
       for (const load of loads) {
         results.push(await measureLoad({ modelUrl: fake.url, fake, load, cpuPerTurnMs }));
         console.error(`load ${load}: done`);
       }
-      return formatLoadReport({ results, cpuPerTurnMs, sdkCost });
+      return formatLoadReport({ results, cpuPerTurnMs, coldCpuPerTurnMs, sdkCost });
     } finally {
       await fake.close();
     }
@@ -64,11 +70,15 @@ function selectLoads(): number[] {
   return named.split(',').map((value) => Number(value));
 }
 
-async function measureTurnOverhead(modelUrl: string): Promise<number> {
+/** A turn's CPU outside its stream: once the server has warmed up, and over a new server's first turns (cold). */
+async function measureTurnOverhead(
+  modelUrl: string,
+): Promise<{ cpuPerTurnMs: number; coldCpuPerTurnMs: number }> {
   const server = await startServerProcess({ modelUrl });
   try {
+    const { coldCpuPerTurnMs } = await warmUpServer(server);
     const { cpuMs } = await runServerLoad({ server, turns: overheadTurns, deltaCount: 1 });
-    return cpuMs / overheadTurns;
+    return { cpuPerTurnMs: cpuMs / overheadTurns, coldCpuPerTurnMs };
   } finally {
     await server.close();
   }
@@ -83,6 +93,7 @@ async function measureLoad(options: {
   const floor = summariseLoadRun(await runDirectLoad({ fake: options.fake, turns: options.load }));
   const server = await startServerProcess({ modelUrl: options.modelUrl });
   try {
+    await warmUpServer(server);
     const run = await runServerLoad({ server, turns: options.load, deltaCount: loadDeltaCount });
     const streamCpuMs = run.cpuMs - options.cpuPerTurnMs * options.load;
     const usage = await server.readUsage();
@@ -101,6 +112,7 @@ async function measureLoad(options: {
 function formatLoadReport(options: {
   results: LoadResult[];
   cpuPerTurnMs: number;
+  coldCpuPerTurnMs: number;
   sdkCost: SdkCost;
 }): string {
   const ms = (value: number) => value.toFixed(1);
@@ -135,7 +147,7 @@ function formatLoadReport(options: {
   return [
     latency,
     cost,
-    `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms.`,
+    `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms on a warmed-up server; ${options.coldCpuPerTurnMs.toFixed(2)} ms over a new server's first ${overheadTurns} turns.`,
     sdkCostTable(options.sdkCost),
     'Times in milliseconds from just before the POST (first token) or from the fake writing the delta (per-token delay).',
   ].join('\n\n');

@@ -34,6 +34,20 @@ export function runDirectLoad(options: { fake: PacedFake; turns: number }): Prom
   );
 }
 
+/** One-delta turns a server answers, untimed, before it is measured: V8 compiles the per-turn code as it runs. */
+export const warmUpRounds = 2;
+export const warmUpTurnsPerRound = 200;
+
+/** Brings a new server to the state of a running one (see `warmUpRounds`); its first round's CPU per turn is the cold figure. */
+export async function warmUpServer(server: ServerProcess): Promise<{ coldCpuPerTurnMs: number }> {
+  let coldCpuPerTurnMs = 0;
+  for (let round = 0; round < warmUpRounds; round++) {
+    const { cpuMs } = await runServerLoad({ server, turns: warmUpTurnsPerRound, deltaCount: 1 });
+    if (round === 0) coldCpuPerTurnMs = cpuMs / warmUpTurnsPerRound;
+  }
+  return { coldCpuPerTurnMs };
+}
+
 /**
  * K new chats: the sessions are made first (untimed), then every first message is posted at once.
  * The server's CPU is read around the timed part only, after the background title requests have
