@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Http2ServerResponse } from 'node:http2';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { jsonOf } from '../coord/stream-capacity.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { StreamChunk, StreamEvent, UIMessage } from '../protocol/index.ts';
 import { writeSseToSocket } from './sse-socket.ts';
@@ -16,19 +17,9 @@ export const streamHeaders = {
 const encoder = new TextEncoder();
 const doneFrame = 'data: [DONE]\n\n';
 
-/**
- * Frames already made, by event: a registry that hands every viewer the same event objects (the
- * memory one does) then serialises each chunk once, however many viewers a turn has.
- */
-const frames = new WeakMap<StreamEvent, string>();
-
+/** One SSE frame. The chunk's JSON text is made once (`jsonOf`), however many viewers a turn has. */
 export function formatEvent(event: StreamEvent): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
-    frame = `id: ${event.id}\ndata: ${JSON.stringify(event.chunk)}\n\n`;
-    frames.set(event, frame);
-  }
-  return frame;
+  return `id: ${event.id}\ndata: ${jsonOf(event.chunk)}\n\n`;
 }
 
 /**
