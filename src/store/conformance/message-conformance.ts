@@ -72,16 +72,22 @@ export function describeMessageConformance(getStore: () => SessionStore): void {
         },
       };
       const metadata = { marker: { code: 'model_error', retryable: true }, tags: ['a', 'b'], empty: null };
-      await store.appendMessage({
-        ...scope,
-        message: { id: 'call', role: 'assistant', content: '', toolCall },
-      });
-      await store.appendMessage({
-        ...scope,
-        message: { id: 'result', role: 'tool', content: '{"ok":true}', toolCallId: 'call-1', metadata },
-      });
+      const written = [
+        await store.appendMessage({
+          ...scope,
+          message: { id: 'call', role: 'assistant', content: '', toolCall },
+        }),
+        await store.appendMessage({
+          ...scope,
+          message: { id: 'result', role: 'tool', content: '{"ok":true}', toolCallId: 'call-1', metadata },
+        }),
+      ];
 
       const [call, result] = await store.listMessages(scope);
+      // What a write returns is what a read gives, and shares no object with the caller's.
+      expect(written).toEqual([call, result]);
+      expect(written[0]?.toolCall).not.toBe(toolCall);
+      expect(written[1]?.metadata).not.toBe(metadata);
       expect(call?.toolCall).toEqual(toolCall);
       expect(call?.metadata).toEqual({});
       expect(result).toMatchObject({
