@@ -1,5 +1,6 @@
+import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
-import { type ServerType, serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { ClaudeTestOptions } from './agent/claude/claude-test-options.ts';
 import { createRuntime } from './agent/create-runtime.ts';
 import { createUtilityModel } from './agent/utility-model.ts';
@@ -17,6 +18,7 @@ import type { Sandbox } from './sandbox/sandbox.ts';
 import { Workspaces } from './sandbox/workspaces.ts';
 import { createApp } from './server/app.ts';
 import { answerClientError } from './server/client-error.ts';
+import { listenHttp } from './server/listen.ts';
 import { DiskFileBlobs } from './store/disk/disk-file-blobs.ts';
 import type { SessionStore } from './store/session-store.ts';
 import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
@@ -155,9 +157,9 @@ export async function startAutopilot(options: {
     notifier,
     mcpStatuses: () => mcp.statuses(),
   });
-  const server = await listen({ fetch: app.fetch, host: config.server.host, port: config.server.port });
-  const address = server.address();
-  if (typeof address === 'object' && address) port = address.port;
+  const server = createHttpServer({ fetch: app.fetch, host: config.server.host });
+  const listening = await listenHttp({ server, host: config.server.host, port });
+  port = listening.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
   logger.info(
@@ -177,11 +179,10 @@ export async function startAutopilot(options: {
     async close() {
       // Turns first, while their viewers are still connected; then the connections.
       await turns.shutdown({ graceMs: config.limits.shutdownGraceMs });
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections would keep close() waiting.
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
+      const closed = listening.close();
+      // Idle keep-alive connections would keep the close waiting.
+      server.closeAllConnections();
+      await closed;
       await mcp.close();
       await webFetch?.close();
       await store.close();
@@ -204,16 +205,12 @@ function createSandbox(options: { config: Config; logger: Logger; e2bClient?: E2
   return new E2bSandbox({ client, logger, internet: config.sandbox.internet });
 }
 
-function listen(options: {
+function createHttpServer(options: {
   fetch: (request: Request) => Response | Promise<Response>;
   host: string;
-  port: number;
-}): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: options.fetch, hostname: options.host, port: options.port }, () =>
-      resolve(server),
-    );
-    server.once('error', reject);
-    server.on('clientError', answerClientError);
-  });
+}): HttpServer {
+  // Without `createServer`, the adaptor makes a node:http server.
+  const server = createAdaptorServer({ fetch: options.fetch, hostname: options.host }) as HttpServer;
+  server.on('clientError', answerClientError);
+  return server;
 }
