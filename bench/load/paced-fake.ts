@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../../src/server/listen.ts';
 
 /** What a timed reply streams unless its prompt names another count: text deltas, one per tick. */
 export const loadDeltaCount = 100;
@@ -87,15 +87,17 @@ export async function startPacedFake(): Promise<PacedFake> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  // As the server does: with one listening socket, this busy process (the fake and the client)
+  // would accept the server's burst of model connections one per turn of its loop.
+  const listening = await listenHttp({ server, host: '127.0.0.1', port: 0 });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening.port}`,
     startedStreams: () => started,
     async close() {
       clearInterval(ticker);
+      const closed = listening.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }
