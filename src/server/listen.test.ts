@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer, request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -42,7 +42,11 @@ function get(port: number): Promise<string> {
  * Opens `count` connections to the port from another process while this one's event loop is held
  * (as a busy server's is), then counts how many this process accepts in one turn of its loop.
  */
-async function acceptedInOneTurn(options: { server: HttpServer; port: number; count: number }): Promise<number> {
+async function acceptedInOneTurn(options: {
+  server: HttpServer;
+  port: number;
+  count: number;
+}): Promise<number> {
   const directory = mkdtempSync(join(tmpdir(), 'autopilot-accept-'));
   const connected = join(directory, 'connected');
   const child = spawn(
@@ -81,6 +85,36 @@ async function acceptedInOneTurn(options: { server: HttpServer; port: number; co
   }
 }
 
+/** What node:http set on a socket it accepted: half-open, TCP_NODELAY, keep-alive probes. */
+function socketOptions(socket: Socket): string {
+  const flags = Object.getOwnPropertySymbols(socket)
+    .filter((symbol) => /^kSet(NoDelay|KeepAlive|KeepAliveInitialDelay)$/.test(symbol.description ?? ''))
+    .map(
+      (symbol) => `${symbol.description}=${String((socket as unknown as Record<symbol, unknown>)[symbol])}`,
+    )
+    .sort();
+  return [`allowHalfOpen=${socket.allowHalfOpen}`, ...flags].join(' ');
+}
+
+async function optionsOfAccepted(options: {
+  server: HttpServer;
+  port: number;
+  count: number;
+}): Promise<Set<string>> {
+  const seen = new Set<string>();
+  let accepted = 0;
+  const onConnection = (socket: Socket) => {
+    accepted += 1;
+    seen.add(socketOptions(socket));
+  };
+  options.server.on('connection', onConnection);
+  const sockets = Array.from({ length: options.count }, () => connect(options.port, host));
+  while (accepted < options.count) await new Promise((resolve) => setImmediate(resolve));
+  options.server.off('connection', onConnection);
+  for (const socket of sockets) socket.destroy();
+  return seen;
+}
+
 describe('listenHttp', () => {
   test('every acceptor serves the one HTTP server', async () => {
     const { listening } = await listen(16);
@@ -88,9 +122,19 @@ describe('listenHttp', () => {
     expect(bodies).toEqual(Array(64).fill('ok'));
   });
 
+  test('a socket an extra acceptor hands over is set up as node:http sets up its own', async () => {
+    const one = await listen(1);
+    const own = await optionsOfAccepted({ ...one, port: one.listening.port, count: 1 });
+    expect([...own][0]).toContain('kSetNoDelay=true');
+    const several = await listen(16);
+    expect(await optionsOfAccepted({ ...several, port: several.listening.port, count: 64 })).toEqual(own);
+  });
+
   test('a busy loop accepts from every acceptor in one turn, not one connection', async () => {
     const several = await listen(16);
-    expect(await acceptedInOneTurn({ ...several, port: several.listening.port, count: 64 })).toBeGreaterThan(4);
+    expect(await acceptedInOneTurn({ ...several, port: several.listening.port, count: 64 })).toBeGreaterThan(
+      4,
+    );
     // What the extra sockets are for: with one, libuv accepts one connection per turn.
     const one = await listen(1);
     expect(await acceptedInOneTurn({ ...one, port: one.listening.port, count: 64 })).toBe(1);

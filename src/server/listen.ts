@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type ServerOpts, type Socket } from 'node:net';
 
 /**
  * Sockets that accept the port's connections on Linux. libuv accepts one connection per turn of
@@ -47,7 +47,9 @@ export async function listenHttp(options: {
   const extra: Server[] = [];
   try {
     for (let index = 1; index < acceptors; index++) {
-      const acceptor = createServer((socket: Socket) => server.emit('connection', socket));
+      const acceptor = createServer(socketOptionsOf(server), (socket: Socket) =>
+        server.emit('connection', socket),
+      );
       extra.push(acceptor);
       await listenOn({ server: acceptor, host, port, reusePort: true });
       // An accept error is the server's, as it would be with one socket.
@@ -62,6 +64,24 @@ export async function listenHttp(options: {
     close: async () => {
       await Promise.all([server, ...extra].map(closeServer));
     },
+  };
+}
+
+/**
+ * The HTTP server's own options for the sockets it accepts (node:http sets TCP_NODELAY and half-open
+ * sockets), so a socket an extra acceptor hands over is the same as one it accepted itself: without
+ * TCP_NODELAY, Nagle's algorithm held a stream's second small write for the client's delayed ACK,
+ * 40 ms, in the full-path bench.
+ */
+function socketOptionsOf(server: HttpServer): ServerOpts {
+  const own = server as HttpServer & Partial<Record<'noDelay' | 'allowHalfOpen' | 'keepAlive', boolean>>;
+  const initialDelaySeconds = (server as HttpServer & { keepAliveInitialDelay?: number })
+    .keepAliveInitialDelay;
+  return {
+    allowHalfOpen: own.allowHalfOpen ?? true,
+    noDelay: own.noDelay ?? true,
+    keepAlive: own.keepAlive ?? false,
+    keepAliveInitialDelay: (initialDelaySeconds ?? 0) * 1000,
   };
 }
 
