@@ -111,7 +111,7 @@ function portOf(server: Server): number {
   return address.port;
 }
 
-/** Resolves once the socket no longer listens; a server that was not listening is closed already. */
+/** Stops listening at once; resolves once the server's connections have ended too (at once if it was not listening). */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
