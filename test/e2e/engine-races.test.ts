@@ -39,10 +39,20 @@ function hookedStore(store: SessionStore, hooks: Hooks): SessionStore {
   });
 }
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((settle) => (resolve = settle));
-  return { promise, resolve };
+/** Holds every call of the store method until `release`: `reached` resolves at the first one. */
+function holdBefore(
+  hooks: Hooks,
+  method: keyof SessionStore,
+): { reached: Promise<void>; release: () => void } {
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  hooks.before[method] = async () => {
+    reach();
+    await released;
+  };
+  return { reached, release };
 }
 
 /** The stream's chunks, or null if it has not ended within `ms`. */
@@ -71,18 +81,13 @@ describe('turn engine races', () => {
     server = await startTestServer({ brain, wrapStore: (store) => hookedStore(store, hooks) });
     const sessionId = await createSession(server);
     // The runner reads the turn back before it starts it: hold it there, as a slow store would.
-    const pickedUp = deferred();
-    const release = deferred();
-    hooks.before.getTurn = async () => {
-      pickedUp.resolve();
-      await release.promise;
-    };
+    const pickedUp = holdBefore(hooks, 'getTurn');
     const response = await sendMessage(server, { sessionId, text: 'hello', messageId: 'm1' });
-    await pickedUp.promise;
+    await pickedUp.reached;
     const cancelling = server.api(`/api/sessions/${sessionId}/cancel`, { method: 'POST', json: {} });
     // Let the cancel reach the service before the runner goes on.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    release.resolve();
+    pickedUp.release();
     const cancel = (await (await cancelling).json()) as { cancelled: boolean };
     const chunks = await chunksWithin(response, 10_000);
 
@@ -96,18 +101,13 @@ describe('turn engine races', () => {
     server = await startTestServer({ brain, wrapStore: (store) => hookedStore(store, hooks) });
     const sessionId = await createSession(server);
     // DELETE has stopped the session's turns and is about to delete it: a message arrives now.
-    const deleting = deferred();
-    const proceed = deferred();
-    hooks.before.deleteSession = async () => {
-      deleting.resolve();
-      await proceed.promise;
-    };
+    const deleting = holdBefore(hooks, 'deleteSession');
     const deleted = server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' });
-    await deleting.promise;
+    await deleting.reached;
     const response = await sendMessage(server, { sessionId, text: 'hello', messageId: 'late' });
     // Give a turn, if one was started, time to reach the model.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    proceed.resolve();
+    deleting.release();
     expect((await deleted).status).toBe(204);
 
     // Refusing it (the session is going) is fine; answering with a stream that never ends is not.
@@ -133,16 +133,11 @@ describe('turn engine races', () => {
     });
     const sessionId = await createSession(server);
     // The title call has answered; the user deletes the conversation before its usage is written.
-    const titleAnswered = deferred();
-    const deleted = deferred();
-    hooks.before.recordUsage = async () => {
-      titleAnswered.resolve();
-      await deleted.promise;
-    };
+    const titleAnswered = holdBefore(hooks, 'recordUsage');
     await parseUIStream((await sendMessage(server, { sessionId, text: 'hello there' })).body!);
-    await titleAnswered.promise;
+    await titleAnswered.reached;
     expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
-    deleted.resolve();
+    titleAnswered.release();
     // The title task writes its usage in the background.
     let tokens = 0;
     for (let attempt = 0; attempt < 40 && tokens < 1700; attempt++) {
