@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { listenHttp } from '../../src/server/listen.ts';
 
 export interface BareRelay {
   url: string;
@@ -12,20 +12,21 @@ export interface BareRelay {
  * undici's `request`, as our model client does, and each event of the answer is written to the
  * client's response as it is split off, one write per event, the writes of one tick corked into
  * one socket write as `server/sse-socket.ts` does. Nothing is parsed beyond the split and nothing
- * is stored, so its CPU per delta is what any Node relay on this machine pays anyway.
+ * is stored, so its CPU per delta is what any Node relay on this machine pays anyway. It listens
+ * as the server does (`listenHttp`), so a burst of new connections reaches both alike.
  */
 export async function startBareRelay(options: { modelUrl: string }): Promise<BareRelay> {
   const server: Server = createServer((incoming, outgoing) => {
     void relay({ modelUrl: options.modelUrl, incoming, outgoing }).catch(() => outgoing.destroy());
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenHttp({ server, host: '127.0.0.1', port: 0 });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening.port}`,
     async close() {
+      const closed = listening.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchGroup } from '../bench-group.ts';
 import { toMarkdownTable } from '../markdown-table.ts';
 import { loadDeltaCount, loadTickMs, startPacedFake } from './paced-fake.ts';
+import { startRelayProcess } from './relay-process.ts';
 import {
   type LoadRunSummary,
   modelTimeMs,
@@ -20,10 +22,13 @@ const defaultLoads = [100, 250, 500];
 const overheadTurns = 200;
 /** Streams read in this process to price the AI SDK's own per-delta cost. */
 const sdkCostTurns = 100;
+/** Streams a new bare relay relays, untimed, before it is measured (its first round costs more). */
+const relayWarmUpTurns = 100;
 
 interface LoadResult {
   load: number;
   floor: LoadRunSummary;
+  relay: LoadRunSummary & { cpuPerDeltaUs: number; peakRssMb: number };
   server: LoadRunSummary;
   cpuPerDeltaUs: number;
   peakRssMb: number;
@@ -34,7 +39,10 @@ runtime, SQLite, logs at \`warn\`), against a paced fake that streams ${loadDelt
 ${loadTickMs} ms apart (50 tokens/s, ${modelTimeMs / 1000} s of model time per turn). One ticker paces every
 stream of the fake, and every delta carries the moment the fake wrote it, so the client measures each
 delta's delay to arrival. Before each server run the same K streams are read straight from the fake by
-the same client: the floor. The server runs in its own process, so its CPU time and peak RSS come from
+the same client: the floor. Then the same K streams pass through a bare Node relay in its own
+process (\`bench/load/bare-relay.ts\`: the request forwarded with undici, each event written on as it
+is split off, nothing parsed or stored, listening as the server does): what any Node process relaying
+these streams on this machine pays, so the server's figures can be read against it. The server runs in its own process, so its CPU time and peak RSS come from
 \`/proc\`; the fake and the client share the bench process. A separate run of ${overheadTurns} turns of one
 delta each prices a turn's work outside its stream (session lookup, admission, storage, the title
 request), and CPU per delta is the load run's CPU minus that, divided by the deltas streamed. Each
@@ -54,7 +62,7 @@ export const loadGroup: BenchGroup = {
       const sdkCost = await measureSdkCost({ fake, turns: sdkCostTurns });
       const results: LoadResult[] = [];
       for (const load of loads) {
-        results.push(await measureLoad({ modelUrl: fake.url, fake, load, cpuPerTurnMs }));
+        results.push(await measureLoad({ modelUrl: fake.url, load, cpuPerTurnMs }));
         console.error(`load ${load}: done`);
       }
       return formatLoadReport({ results, cpuPerTurnMs, coldCpuPerTurnMs, sdkCost });
@@ -86,11 +94,11 @@ async function measureTurnOverhead(
 
 async function measureLoad(options: {
   modelUrl: string;
-  fake: Parameters<typeof runDirectLoad>[0]['fake'];
   load: number;
   cpuPerTurnMs: number;
 }): Promise<LoadResult> {
-  const floor = summariseLoadRun(await runDirectLoad({ fake: options.fake, turns: options.load }));
+  const floor = summariseLoadRun(await runDirectLoad({ modelUrl: options.modelUrl, turns: options.load }));
+  const relay = await measureRelay({ modelUrl: options.modelUrl, load: options.load });
   const server = await startServerProcess({ modelUrl: options.modelUrl });
   try {
     await warmUpServer(server);
@@ -100,12 +108,32 @@ async function measureLoad(options: {
     return {
       load: options.load,
       floor,
+      relay,
       server: summariseLoadRun(run.samples),
       cpuPerDeltaUs: (streamCpuMs * 1000) / (options.load * loadDeltaCount),
       peakRssMb: usage.peakRssMb,
     };
   } finally {
     await server.close();
+  }
+}
+
+/** K streams through the bare relay, warmed up first; its CPU per delta is the whole process's. */
+async function measureRelay(options: { modelUrl: string; load: number }): Promise<LoadResult['relay']> {
+  const relay = await startRelayProcess({ modelUrl: options.modelUrl });
+  try {
+    await runDirectLoad({ modelUrl: relay.url, turns: relayWarmUpTurns });
+    const before = await relay.readUsage();
+    const samples = await runDirectLoad({ modelUrl: relay.url, turns: options.load });
+    await sleep(200);
+    const after = await relay.readUsage();
+    return {
+      ...summariseLoadRun(samples),
+      cpuPerDeltaUs: ((after.cpuMs - before.cpuMs) * 1000) / (options.load * loadDeltaCount),
+      peakRssMb: after.peakRssMb,
+    };
+  } finally {
+    await relay.close();
   }
 }
 
@@ -144,9 +172,28 @@ function formatLoadReport(options: {
       result.peakRssMb.toFixed(0),
     ]),
   });
+  const relay = toMarkdownTable({
+    header: [
+      'turns',
+      'first token p50, p99',
+      'per-token delay p50, p99',
+      'turn / model time p50, max',
+      'relay CPU per delta (µs)',
+      'relay peak RSS (MB)',
+    ],
+    rows: options.results.map(({ load, relay }) => [
+      String(load),
+      `${ms(relay.firstToken.p50)}, ${ms(relay.firstToken.p99)}`,
+      `${ms(relay.deltaDelay.p50)}, ${ms(relay.deltaDelay.p99)}`,
+      `${relay.turnRatio.p50.toFixed(2)}, ${relay.turnRatio.max.toFixed(2)}`,
+      relay.cpuPerDeltaUs.toFixed(1),
+      relay.peakRssMb.toFixed(0),
+    ]),
+  });
   return [
     latency,
     cost,
+    `The same streams through the bare Node relay (its CPU per delta is the whole process's, its start-up included):\n\n${relay}`,
     `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms on a warmed-up server; ${options.coldCpuPerTurnMs.toFixed(2)} ms over a new server's first ${overheadTurns} turns.`,
     sdkCostTable(options.sdkCost),
     'Times in milliseconds from just before the POST (first token) or from the fake writing the delta (per-token delay).',

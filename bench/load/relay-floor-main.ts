@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { summarise } from '../stats.ts';
-import { measureDirectTurn } from './measure-load-turn.ts';
-import { loadDeltaCount, loadPrompt, startPacedFake } from './paced-fake.ts';
-import { readServerUsage } from './server-process.ts';
+import { startPacedFake } from './paced-fake.ts';
+import { startRelayProcess } from './relay-process.ts';
+import { runDirectLoad } from './run-load.ts';
 
 /**
  * `tsx bench/load/relay-floor-main.ts [turns] [rounds]`: K concurrent streams of the paced fake
@@ -17,30 +13,13 @@ import { readServerUsage } from './server-process.ts';
 const turns = Number(process.argv[2] ?? 100);
 const rounds = Number(process.argv[3] ?? 3);
 const fake = await startPacedFake();
-const root = join(import.meta.dirname, '..', '..');
-const child = spawn(
-  join(root, 'node_modules', '.bin', 'node'),
-  [
-    // `AUTOPILOT_BENCH_CPU_PROF=<dir>` writes the relay's CPU profile there, as for the server.
-    ...(process.env.AUTOPILOT_BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.AUTOPILOT_BENCH_CPU_PROF}`]
-      : []),
-    join(import.meta.dirname, 'bare-relay-main.ts'),
-    fake.url,
-  ],
-  { stdio: ['pipe', 'pipe', 'inherit'] },
-);
+const relay = await startRelayProcess({ modelUrl: fake.url });
 try {
-  const [relayUrl] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
   for (let round = 0; round < rounds; round++) {
-    const before = await readServerUsage(child.pid!);
-    const samples = await Promise.all(
-      Array.from({ length: turns }, () =>
-        measureDirectTurn({ modelUrl: relayUrl, text: loadPrompt(loadDeltaCount) }),
-      ),
-    );
+    const before = await relay.readUsage();
+    const samples = await runDirectLoad({ modelUrl: relay.url, turns });
     await sleep(200);
-    const after = await readServerUsage(child.pid!);
+    const after = await relay.readUsage();
     const deltas = samples.reduce((sum, sample) => sum + sample.deltaDelaysMs.length, 0);
     const delay = summarise(samples.flatMap((sample) => sample.deltaDelaysMs));
     console.log(
@@ -55,7 +34,6 @@ try {
     );
   }
 } finally {
-  child.stdin!.end();
-  await once(child, 'exit');
+  await relay.close();
   await fake.close();
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Distribution, summarise } from '../stats.ts';
 import { type LoadTurnSample, measureDirectTurn, measureServerTurn } from './measure-load-turn.ts';
-import { loadDeltaCount, loadPrompt, loadTickMs, type PacedFake } from './paced-fake.ts';
+import { loadDeltaCount, loadPrompt, loadTickMs } from './paced-fake.ts';
 import type { ServerProcess } from './server-process.ts';
 
 /** The model's own time for one timed reply: one delta per tick. */
@@ -25,11 +25,11 @@ export function summariseLoadRun(samples: LoadTurnSample[]): LoadRunSummary {
   };
 }
 
-/** K streams straight from the fake, all started at once. */
-export function runDirectLoad(options: { fake: PacedFake; turns: number }): Promise<LoadTurnSample[]> {
+/** K streams of the fake's Messages API, all started at once: straight from it, or through a relay. */
+export function runDirectLoad(options: { modelUrl: string; turns: number }): Promise<LoadTurnSample[]> {
   return Promise.all(
     Array.from({ length: options.turns }, () =>
-      measureDirectTurn({ modelUrl: options.fake.url, text: loadPrompt(loadDeltaCount) }),
+      measureDirectTurn({ modelUrl: options.modelUrl, text: loadPrompt(loadDeltaCount) }),
     ),
   );
 }
