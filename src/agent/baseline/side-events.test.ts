@@ -50,4 +50,29 @@ describe('SideEvents', () => {
     for await (const _ of side.mergeWith(endless())) break;
     expect(closed).toBe(true);
   });
+
+  test('a consumer that stops on a side event leaves no failure of the source unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const side = new SideEvents<string>();
+      async function* failing(): AsyncGenerator<string> {
+        yield 'call';
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error('the model failed after the consumer left');
+      }
+      const seen: string[] = [];
+      for await (const event of side.mergeWith(failing())) {
+        seen.push(event);
+        if (event === 'call') side.push('progress');
+        else break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seen).toEqual(['call', 'progress']);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
