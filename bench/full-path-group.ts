@@ -1,6 +1,6 @@
-import { startTestServer } from '../test/support/test-server.ts';
 import { createBenchBrain, replyDeltaCount } from './bench-brain.ts';
 import type { BenchGroup } from './bench-group.ts';
+import { startBenchServer } from './bench-server.ts';
 import { formatReport } from './format-report.ts';
 import { ModelArrivals } from './model-arrivals.ts';
 import { type BenchSetting, runSetting } from './run-setting.ts';
@@ -17,29 +17,31 @@ const settings: BenchSetting[] = [
 
 const description = `This group measures the full path of one turn: HTTP, the turn engine, persistence (the embedded
 SQLite store on a temporary file), SSE, and a client parsing the stream with the official \`ai\`
-client (\`parseJsonEventStream\` + \`uiMessageChunkSchema\` + \`readUIMessageStream\`). It runs twice against
-the fake (baseline runtime): once streaming with no delay, and once at about 50 tokens/s (20 ms between
-events). In the same run it posts the same model request straight to the fake and reads the fake's SSE
-itself. That direct reading is the floor, and the figures below are what the full path adds to it.
+client (\`parseJsonEventStream\` + \`uiMessageChunkSchema\` + \`readUIMessageStream\`). The server is
+\`autopilot serve\` in a process of its own (baseline runtime, logs at \`warn\`); the client and the fake
+model share the bench process, so neither runs in the server's event loop, as a user's browser and the
+model provider do not. It runs twice against the fake: once streaming with no delay, and once at about
+50 tokens/s (20 ms between events). In the same run it posts the same model request straight to the
+fake and reads the fake's SSE itself. That direct reading is the floor, and the figures below are what
+the full path adds to it.
 
 How the run is set up: every timed turn is the second message of its own session. The session and its
 first message, which also sets off the background title request, are made before any timing starts.
 Direct and full-path samples alternate, and the one that goes first alternates as well. Warm-up
-samples are thrown away, and the process idles for 1 ms before each sample. The fake notes when the
+samples are thrown away, and the bench idles for 1 ms before each sample. The fake notes when the
 model request reaches it, so the added time can be split into a part before the model call and a
 part after it.
 
-Reading the zero-delay row: the fake's whole reply reaches the server in one read. Node sends the
-first write on a socket at once, but queues later writes until the event loop turns. So the first
-delta leaves the server only after the server has handled the whole reply. The zero-delay first-delta
-figure is close to the server's cost for the whole turn. The paced row shows the time to first token
-that users see.`;
+Reading the zero-delay row: the fake's whole reply reaches the server in one read, and the model
+client joins the deltas of one read, so the first text delta the client sees holds the whole reply
+(8 events reach the client for the fake's 45). The zero-delay first-delta figure is close to the
+server's cost for the whole turn. The paced row shows the time to first token that users see.`;
 
 const notes = [
   `Times are in milliseconds and start just before the POST. Each turn streams one text reply of ${replyDeltaCount} deltas.`,
   '"Added" is the full path minus direct at the same percentile. "Added per event" is (full-path turn p50 − direct',
   'turn p50) divided by the chunks our client parsed. The after-the-model version counts only the time after the',
-  'model request arrived. Server logs are silent.',
+  'model request arrived.',
 ].join('\n');
 
 export const fullPathGroup: BenchGroup = {
@@ -47,9 +49,8 @@ export const fullPathGroup: BenchGroup = {
   title: 'Full path latency',
   description,
   async run() {
-    // Persistence stays on: the default config stores to SQLite in the temp data dir.
     const arrivals = new ModelArrivals();
-    const server = await startTestServer({ provider: 'anthropic', brain: createBenchBrain({ arrivals }) });
+    const server = await startBenchServer({ brain: createBenchBrain({ arrivals }) });
     const summaries = [];
     try {
       for (const setting of settings) {

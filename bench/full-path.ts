@@ -1,5 +1,6 @@
 import { parseJsonEventStream, readUIMessageStream, type UIMessageChunk, uiMessageChunkSchema } from 'ai';
-import { sendMessage, type TestServer } from '../test/support/test-server.ts';
+import { sendMessage } from '../test/support/test-server.ts';
+import type { BenchServer } from './bench-server.ts';
 
 /** One turn through our server, timed from just before the POST, in milliseconds. */
 export interface FullPathSample {
@@ -17,7 +18,7 @@ export interface FullPathSample {
  * no running turn.
  */
 export async function measureFullPathTurn(options: {
-  server: TestServer;
+  server: BenchServer;
   sessionId: string;
   text: string;
   /** The reply the client must assemble; a turn that streams anything else is a failed run. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSession, sendMessage, type TestServer } from '../test/support/test-server.ts';
+import { createSession, sendMessage } from '../test/support/test-server.ts';
 import { warmUpText } from './bench-brain.ts';
+import type { BenchServer } from './bench-server.ts';
 
 /** A few warm-up turns at a time shortens set-up; each has its own session, so none is refused with 409. */
 const concurrency = 4;
@@ -11,7 +12,7 @@ const titleWaitMs = 10_000;
  * span: a session's first message also fires a background title request at the model, which
  * would otherwise run alongside a timed turn.
  */
-export async function prepareSessions(options: { server: TestServer; count: number }): Promise<string[]> {
+export async function prepareSessions(options: { server: BenchServer; count: number }): Promise<string[]> {
   const { server, count } = options;
   const sessionIds: string[] = [];
   let next = 0;
@@ -31,7 +32,7 @@ export async function prepareSessions(options: { server: TestServer; count: numb
   return sessionIds;
 }
 
-async function waitForTitles(options: { server: TestServer; sessionIds: string[] }): Promise<void> {
+async function waitForTitles(options: { server: BenchServer; sessionIds: string[] }): Promise<void> {
   const deadline = performance.now() + titleWaitMs;
   // One at a time: hundreds of parallel GETs would open as many sockets on the server under test.
   for (const sessionId of options.sessionIds) {
@@ -42,7 +43,7 @@ async function waitForTitles(options: { server: TestServer; sessionIds: string[]
   }
 }
 
-async function hasTitle(options: { server: TestServer; sessionId: string }): Promise<boolean> {
+async function hasTitle(options: { server: BenchServer; sessionId: string }): Promise<boolean> {
   const response = await options.server.api(`/api/sessions/${options.sessionId}?limit=1`);
   if (response.status !== 200) throw new Error(`GET session answered ${response.status}`);
   return ((await response.json()) as { title: string | null }).title !== null;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TestServer } from '../test/support/test-server.ts';
 import { benchPrompt, replyText } from './bench-brain.ts';
+import type { BenchServer } from './bench-server.ts';
 import { type CapturedModelRequest, type DirectSample, measureDirectCall } from './direct-fake.ts';
 import { type FullPathSample, measureFullPathTurn } from './full-path.ts';
 import type { ModelArrivals } from './model-arrivals.ts';
@@ -35,7 +35,7 @@ export interface SettingSamples {
  * first alternates too, so drift and noise on the shared machine hit both sides alike.
  */
 export async function runSetting(options: {
-  server: TestServer;
+  server: BenchServer;
   arrivals: ModelArrivals;
   setting: BenchSetting;
 }): Promise<SettingSamples> {
@@ -83,7 +83,7 @@ export async function runSetting(options: {
 }
 
 /** The exact request the server made for the timed prompt, so the direct calls ask for the same thing. */
-function captureModelRequest(options: { server: TestServer; text: string }): CapturedModelRequest {
+function captureModelRequest(options: { server: BenchServer; text: string }): CapturedModelRequest {
   const { fake } = options.server;
   const request = fake.requests.findLast(
     (candidate) => candidate.lastUserText === options.text && candidate.stream,

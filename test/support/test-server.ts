@@ -25,7 +25,7 @@ export interface TestServer {
   /** Stops the server and starts a new one on the same data dir (a restart). */
   restart(): Promise<void>;
   close(): Promise<void>;
-  api(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
+  api(path: string, init?: ApiInit): Promise<Response>;
 }
 
 /** The real server on a loopback port, against a fake model server, on a fresh data dir. */
@@ -97,29 +97,35 @@ export async function startTestServer(options: {
       await fake.close();
       await rm(dataDir, { recursive: true, force: true });
     },
-    api(path, init = {}) {
-      const { json, token, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (json !== undefined) headers.set('content-type', 'application/json');
-      if (token) headers.set('authorization', `Bearer ${token}`);
-      return fetch(`${server.url}${path}`, {
-        ...rest,
-        headers,
-        body: json !== undefined ? JSON.stringify(json) : rest.body,
-      });
-    },
+    api: (path, init) => callApi({ baseUrl: server.url, path, init }),
   };
   return testServer;
 }
 
-export async function createSession(server: TestServer, token?: string): Promise<string> {
+/** Options of `TestServer.api`: a `json` body is sent as JSON, a `token` as a bearer token. */
+export type ApiInit = RequestInit & { json?: unknown; token?: string };
+
+/** A call to the server's HTTP API at `baseUrl`, as `TestServer.api` makes it. */
+export function callApi(options: { baseUrl: string; path: string; init?: ApiInit }): Promise<Response> {
+  const { json, token, ...rest } = options.init ?? {};
+  const headers = new Headers(rest.headers);
+  if (json !== undefined) headers.set('content-type', 'application/json');
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  return fetch(`${options.baseUrl}${options.path}`, {
+    ...rest,
+    headers,
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  });
+}
+
+export async function createSession(server: Pick<TestServer, 'api'>, token?: string): Promise<string> {
   const response = await server.api('/api/sessions', { method: 'POST', json: {}, token });
   if (response.status !== 201) throw new Error(`createSession: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { id: string }).id;
 }
 
 export function sendMessage(
-  server: TestServer,
+  server: Pick<TestServer, 'api'>,
   options: {
     sessionId: string;
     text: string;
