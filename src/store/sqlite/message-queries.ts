@@ -5,7 +5,14 @@ import { toStoredMessage } from '../session-row-mappers.ts';
 import type { MessageRole, NewMessage, Scope, StoredMessage, ToolCallRecord } from '../session-store.ts';
 import { ownsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
-import { type Database, now, scopeParams, type WithDatabase, type WithTransaction } from './query-support.ts';
+import {
+  type Database,
+  firstSeq,
+  now,
+  scopeParams,
+  type WithDatabase,
+  type WithTransaction,
+} from './query-support.ts';
 
 export async function appendMessage(
   options: WithDatabase & Scope & { message: NewMessage },
@@ -145,6 +152,8 @@ export async function listMessages(
   options: WithDatabase & Scope & { limit?: number; beforeSeq?: number },
 ): Promise<StoredMessage[]> {
   const { beforeSeq, limit } = options;
+  // Nothing comes before a session's first message: a new chat's first turn reads no history.
+  if (beforeSeq !== undefined && beforeSeq <= firstSeq) return [];
   const before = beforeSeq !== undefined;
   const query =
     limit === undefined

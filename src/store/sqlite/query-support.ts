@@ -20,6 +20,13 @@ export function now(): string {
   return new Date().toISOString();
 }
 
+/**
+ * A session's first message takes this seq: `sessions.next_seq` starts here, and every message is
+ * appended through it. So a session whose `next_seq` is still this has never had a message, and no
+ * message comes before a message with this seq.
+ */
+export const firstSeq = 1;
+
 /** A scope's values, or a prepared query's placeholders for them. */
 export type ScopeValues = { [Key in keyof Scope]: Scope[Key] | Expression<Scope[Key]> };
 

@@ -5,7 +5,7 @@ import { decodeSessionCursor, encodeSessionCursor } from '../session-cursor.ts';
 import { toSessionRecord } from '../session-row-mappers.ts';
 import type { Scope, SessionRecord, UserRecord } from '../session-store.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
-import { type Database, now, type WithDatabase } from './query-support.ts';
+import { type Database, firstSeq, now, type WithDatabase } from './query-support.ts';
 
 export async function ensureUser(options: WithDatabase & { user: UserRecord }): Promise<void> {
   await options.database
@@ -36,7 +36,7 @@ export async function createSession(
     owner_id: options.ownerId,
     title: options.title ?? null,
     permissions: null,
-    next_seq: 1,
+    next_seq: firstSeq,
     created_at: createdAt,
     updated_at: createdAt,
   };

@@ -8,6 +8,7 @@ import { assertOwnsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 import {
   type Database,
+  firstSeq,
   now,
   type ScopeValues,
   scopeParams,
@@ -42,7 +43,8 @@ export async function beginTurn(
   const { database, turn } = options;
   const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
   return database.transaction().execute(async (transaction) => {
-    if (!(await lockSession({ transaction, ...scope }))) throw notFound('Session');
+    const locked = await lockSession({ transaction, ...scope });
+    if (!locked) throw notFound('Session');
     if (options.regenerate) {
       const messages = await takeOverLastTurn({ transaction, ...scope, turnId: turn.id });
       const record = await insertTurn({
@@ -64,7 +66,8 @@ export async function beginTurn(
       })),
     ];
     if (incoming.length === 0) throw new Error('A turn starts with at least one user message.');
-    await deleteTrailingMarkers({ database: transaction, ...scope });
+    // A session that has never had a message has no markers to remove (a new chat's first turn).
+    if (locked.nextSeq > firstSeq) await deleteTrailingMarkers({ database: transaction, ...scope });
     const messages = await insertMessages({
       transaction,
       ...scope,

@@ -18,16 +18,17 @@ const touchSession = prepareQuery((database: Database, param: Param<Scope>) =>
     .set((expression) => ({ next_seq: expression.ref('next_seq') }))
     .where('id', '=', param('sessionId'))
     .where('owner_id', '=', param('ownerId'))
-    .returning('id'),
+    .returning('next_seq'),
 );
 
 /**
  * Takes the session row's write lock (and checks the owner), so that concurrent writers of one
- * session's waiting messages run one after the other on every database.
+ * session's waiting messages run one after the other on every database. Null for a session the
+ * owner does not have; else the seq its next message will take.
  */
-export async function lockSession(options: WithTransaction & Scope): Promise<boolean> {
-  const { rows } = await touchSession.execute(options.transaction, options);
-  return rows.length > 0;
+export async function lockSession(options: WithTransaction & Scope): Promise<{ nextSeq: number } | null> {
+  const [row] = (await touchSession.execute(options.transaction, options)).rows;
+  return row ? { nextSeq: Number(row.next_seq) } : null;
 }
 
 /** Takes values, or a prepared query's placeholders. */
