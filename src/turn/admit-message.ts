@@ -4,7 +4,13 @@ import type { FileRecord, FileStore } from '../store/file-store.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
-import { findKnownMessage, type IncomingMessage, lockKeyOf, type TurnRequest } from './admit-turn.ts';
+import {
+  assertSessionExists,
+  findKnownMessage,
+  type IncomingMessage,
+  lockKeyOf,
+  type TurnRequest,
+} from './admit-turn.ts';
 import { findAttachedFiles } from './attach-files.ts';
 import { openTurnStream } from './turn-streams.ts';
 
@@ -38,7 +44,10 @@ export async function admitMessage(options: {
   const { deps, scope, request, start } = options;
   const { store, lock, registry } = deps;
   const steer = request.delivery === 'steer';
-  const waiting = await store.listWaitingMessages(scope);
+  const session = await assertSessionExists({ store, scope });
+  // An idle session has no waiting messages (a session is `queued` while any wait, or `running`),
+  // so a new chat, and any session at rest, skips reading them.
+  const waiting = session.status === 'idle' ? [] : await store.listWaitingMessages(scope);
   const known = await findKnownMessage({ store, scope, request, waiting });
   if (known) {
     if (steer || known.steered) {

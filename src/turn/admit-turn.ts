@@ -5,6 +5,7 @@ import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
 import type {
   Scope,
+  SessionRecord,
   SessionStore,
   StoredMessage,
   TurnRecord,
@@ -54,8 +55,14 @@ function characterCount(text: string): number {
   return count;
 }
 
-export async function assertSessionExists(options: { store: SessionStore; scope: Scope }): Promise<void> {
-  if (!(await options.store.getSession(options.scope))) throw notFound();
+/** The owner's session, or not_found. */
+export async function assertSessionExists(options: {
+  store: SessionStore;
+  scope: Scope;
+}): Promise<SessionRecord> {
+  const session = await options.store.getSession(options.scope);
+  if (!session) throw notFound();
+  return session;
 }
 
 /** A message this request repeats: stored, or still waiting, with the turn that answers it. */

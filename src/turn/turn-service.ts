@@ -92,8 +92,8 @@ export class TurnService {
     }
     validateRequest(request);
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
-    await assertSessionExists({ store, scope });
     if (request.regenerate) {
+      await assertSessionExists({ store, scope });
       return this.#mutex.run(scope.sessionId, () => {
         this.#assertNotDeleting(scope.sessionId);
         return admitRegenerate({
