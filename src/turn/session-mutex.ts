@@ -1,12 +1,20 @@
+import type { Scope } from '../store/session-store.ts';
+
 /**
  * One admission at a time per session within this process: checking for a duplicate, taking the
  * lock, storing and queueing happen as one step, so two requests cannot both pass a check that
  * only the first one's write would have failed. Across processes, the store's unique keys decide.
+ * Keyed by owner and session: a request naming another owner's session (it is refused inside)
+ * never waits behind the owner's admission, so its answer's timing cannot tell that one is running.
  */
 export class SessionMutex {
   readonly #tails = new Map<string, Promise<unknown>>();
 
-  async run<Result>(key: string, work: () => Promise<Result>): Promise<Result> {
+  run<Result>(scope: Scope, work: () => Promise<Result>): Promise<Result> {
+    return this.#run(`${scope.ownerId}\n${scope.sessionId}`, work);
+  }
+
+  async #run<Result>(key: string, work: () => Promise<Result>): Promise<Result> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     const current = previous.catch(() => undefined).then(work);
     const tail = current.catch(() => undefined);

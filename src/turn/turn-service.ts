@@ -94,7 +94,7 @@ export class TurnService {
     const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
     if (request.regenerate) {
       await assertSessionExists({ store, scope });
-      return this.#mutex.run(scope.sessionId, () => {
+      return this.#mutex.run(scope, () => {
         this.#assertNotDeleting(scope.sessionId);
         return admitRegenerate({
           deps: { store, lock, lockTtlMs },
@@ -103,7 +103,7 @@ export class TurnService {
         });
       });
     }
-    const { result, waits } = await this.#mutex.run(scope.sessionId, () => {
+    const { result, waits } = await this.#mutex.run(scope, () => {
       this.#assertNotDeleting(scope.sessionId);
       return admitMessage({
         deps: { store, lock, registry, files, lockTtlMs },
@@ -127,7 +127,7 @@ export class TurnService {
   async cancel(scope: Scope): Promise<CancelResult> {
     const { store, registry } = this.#options;
     await assertSessionExists({ store, scope });
-    const unsent = await this.#mutex.run(scope.sessionId, async () => {
+    const unsent = await this.#mutex.run(scope, async () => {
       const active = await store.getActiveTurn(scope);
       // A steered message the running turn took is stored by that turn, even when it stops.
       const taken = await store.takeWaitingMessages({ ...scope, keepClaimedBy: active?.id ?? null });
@@ -208,7 +208,7 @@ export class TurnService {
     this.#deleting.add(scope.sessionId);
     try {
       // Admissions already under way end first; the cancel then sees their turns.
-      await this.#mutex.run(scope.sessionId, async () => undefined);
+      await this.#mutex.run(scope, async () => undefined);
       await this.cancel(scope);
       await remove();
     } finally {
@@ -249,7 +249,7 @@ export class TurnService {
   async #startNext(scope: Scope): Promise<void> {
     const { store, lock } = this.#options;
     if (this.#closing) return;
-    await this.#mutex.run(scope.sessionId, async () => {
+    await this.#mutex.run(scope, async () => {
       if (this.#deleting.has(scope.sessionId)) return;
       const waiting = await store.listWaitingMessages(scope);
       const turnId = waiting[0]?.turnId;

@@ -96,6 +96,33 @@ describe('turn engine races', () => {
     expect(chunks?.some((chunk) => chunk.type === 'text-delta')).toBe(false);
   });
 
+  test("a request naming another owner's session is refused at once while the owner's message is admitted", async () => {
+    const hooks: Hooks = { before: {} };
+    const alice = 'alice-token-0123456789';
+    const mallory = 'mallory-token-0123456789';
+    server = await startTestServer({
+      brain,
+      env: { AUTOPILOT_API_TOKENS: `alice:${alice},mallory:${mallory}` },
+      wrapStore: (store) => hookedStore(store, hooks),
+    });
+    const sessionId = await createSession(server, alice);
+    // Alice's message is being stored (a slow disk, a large attachment): her admission holds the session.
+    const storing = holdBefore(hooks, 'beginTurn');
+    const response = sendMessage(server, { sessionId, text: 'hello', messageId: 'a1', token: alice });
+    await storing.reached;
+    // Mallory's 404 must not wait for it: its delay would tell her that Alice is sending right now.
+    const probe = sendMessage(server, { sessionId, text: 'hi', messageId: 'm1', token: mallory });
+    const answer = await Promise.race([
+      probe.then((probed) => probed.status),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 3_000).unref()),
+    ]);
+    storing.release();
+    expect(answer).toBe(404);
+    const chunks = await chunksWithin(await response, 10_000);
+    expect(chunks?.at(-1)).toMatchObject({ type: 'finish' });
+    await probe;
+  });
+
   test('a message admitted while its session is being deleted still gets a stream that ends', async () => {
     const hooks: Hooks = { before: {} };
     server = await startTestServer({ brain, wrapStore: (store) => hookedStore(store, hooks) });
