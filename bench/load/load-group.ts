@@ -42,7 +42,8 @@ delta's delay to arrival. Before each server run the same K streams are read str
 the same client: the floor. Then the same K streams pass through a bare Node relay in its own
 process (\`bench/load/bare-relay.ts\`: the request forwarded with undici, each event written on as it
 is split off, nothing parsed or stored, listening as the server does): what any Node process relaying
-these streams on this machine pays, so the server's figures can be read against it. The server runs in its own process, so its CPU time and peak RSS come from
+these streams on this machine pays, so the server's figures can be read against it. The server runs
+in its own process, so its CPU time and peak RSS come from
 \`/proc\`; the fake and the client share the bench process. A separate run of ${overheadTurns} turns of one
 delta each prices a turn's work outside its stream (session lookup, admission, storage, the title
 request), and CPU per delta is the load run's CPU minus that, divided by the deltas streamed. Each
@@ -193,7 +194,7 @@ function formatLoadReport(options: {
   return [
     latency,
     cost,
-    `The same streams through the bare Node relay (its CPU per delta is the whole process's, its start-up included):\n\n${relay}`,
+    `The same streams through the bare Node relay (after ${relayWarmUpTurns} untimed streams; its CPU per delta is all of its process's CPU over the run, each stream's request and response included):\n\n${relay}`,
     `Server CPU per turn outside the stream (${overheadTurns} one-delta turns, title request included): ${options.cpuPerTurnMs.toFixed(2)} ms on a warmed-up server; ${options.coldCpuPerTurnMs.toFixed(2)} ms over a new server's first ${overheadTurns} turns.`,
     sdkCostTable(options.sdkCost),
     'Times in milliseconds from just before the POST (first token) or from the fake writing the delta (per-token delay).',
