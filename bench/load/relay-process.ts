@@ -29,7 +29,10 @@ export async function startRelayProcess(options: { modelUrl: string }): Promise<
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = once(child, 'exit');
-  const [url] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const [url] = await Promise.race([
+    once(createInterface({ input: child.stdout! }), 'line') as Promise<[string]>,
+    exited.then(() => Promise.reject(new Error('the bare relay exited before it listened'))),
+  ]);
   return {
     url,
     readUsage: () => readServerUsage(child.pid!),
