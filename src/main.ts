@@ -157,8 +157,11 @@ export async function startAutopilot(options: {
     notifier,
     mcpStatuses: () => mcp.statuses(),
   });
-  const server = createHttpServer({ fetch: app.fetch, host: config.server.host });
-  const listening = await listenHttp({ server, host: config.server.host, port });
+  const listening = await listenHttp({
+    server: createHttpServer({ fetch: app.fetch, host: config.server.host }),
+    host: config.server.host,
+    port,
+  });
   port = listening.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `http://${hostForUrl}:${port}`;
@@ -179,10 +182,7 @@ export async function startAutopilot(options: {
     async close() {
       // Turns first, while their viewers are still connected; then the connections.
       await turns.shutdown({ graceMs: config.limits.shutdownGraceMs });
-      const closed = listening.close();
-      // Idle keep-alive connections would keep the close waiting.
-      server.closeAllConnections();
-      await closed;
+      await listening.close();
       await mcp.close();
       await webFetch?.close();
       await store.close();

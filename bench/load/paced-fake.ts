@@ -95,9 +95,7 @@ export async function startPacedFake(): Promise<PacedFake> {
     startedStreams: () => started,
     async close() {
       clearInterval(ticker);
-      const closed = listening.close();
-      server.closeAllConnections();
-      await closed;
+      await listening.close();
     },
   };
 }

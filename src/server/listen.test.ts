@@ -11,10 +11,8 @@ const host = '127.0.0.1';
 const opened: { server: HttpServer; listening: Listening }[] = [];
 
 afterEach(async () => {
-  for (const { server, listening } of opened.splice(0)) {
-    const closed = listening.close();
-    server.closeAllConnections();
-    await closed;
+  for (const { listening } of opened.splice(0)) {
+    await listening.close();
   }
 });
 
@@ -155,11 +153,9 @@ describe('listenHttp', () => {
   });
 
   test('closing frees the port', async () => {
-    const { server, listening } = await listen(16);
+    const { listening } = await listen(16);
     opened.pop();
-    const closed = listening.close();
-    server.closeAllConnections();
-    await closed;
+    await listening.close();
     const again = await listen(16, listening.port);
     expect(again.listening.port).toBe(listening.port);
   });

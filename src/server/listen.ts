@@ -13,10 +13,7 @@ const linuxAcceptors = 16;
 
 export interface Listening {
   port: number;
-  /**
-   * Stops accepting at once; resolves once every connection has ended, so the caller closes the
-   * HTTP server's connections (`closeAllConnections`) after calling it.
-   */
+  /** Stops accepting at once, closes the HTTP server's connections, and resolves once they have ended. */
   close(): Promise<void>;
 }
 
@@ -35,7 +32,7 @@ export async function listenHttp(options: {
   const acceptors = options.acceptors ?? (process.platform === 'linux' ? linuxAcceptors : 1);
   if (acceptors <= 1) {
     await listenOn({ server, host, port: options.port, reusePort: false });
-    return { port: portOf(server), close: () => closeServer(server) };
+    return { port: portOf(server), close: () => closeAll(server, []) };
   }
   const probe = createServer();
   await listenOn({ server: probe, host, port: options.port, reusePort: false });
@@ -56,15 +53,17 @@ export async function listenHttp(options: {
       acceptor.on('error', (error) => server.emit('error', error));
     }
   } catch (error) {
-    await Promise.all([server, ...extra].map(closeServer));
+    await closeAll(server, extra);
     throw error;
   }
-  return {
-    port,
-    close: async () => {
-      await Promise.all([server, ...extra].map(closeServer));
-    },
-  };
+  return { port, close: () => closeAll(server, extra) };
+}
+
+/** Every socket stops listening; idle keep-alive connections, which would keep the close waiting, are closed. */
+async function closeAll(server: HttpServer, extra: Server[]): Promise<void> {
+  const closed = Promise.all([server, ...extra].map(closeServer));
+  server.closeAllConnections();
+  await closed;
 }
 
 /**
