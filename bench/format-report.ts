@@ -44,7 +44,7 @@ function formatTable(summaries: readonly SettingSummary[]): string {
     milliseconds(summary.addedFirstDelta.p99),
     milliseconds(summary.directTotal.p50),
     milliseconds(summary.fullTotal.p50),
-    `${summary.fullEventCount} (fake: ${summary.directEventCount})`,
+    `${eventCount(summary)} (fake: ${summary.directEventCount})`,
     microseconds(summary.addedPerEventMs),
   ]);
   return toMarkdownTable({ header, rows });
@@ -84,4 +84,9 @@ function formatVerdicts(summaries: readonly SettingSummary[]): string {
       return `- ${summary.name}: added time to first text delta p50 ${milliseconds(added)} ms, target ≤ ${targetAddedFirstDeltaMs} ms: ${verdict}`;
     })
     .join('\n');
+}
+
+function eventCount(summary: SettingSummary): string {
+  const { min, max } = summary.fullEventCountRange;
+  return min === max ? String(min) : `${summary.fullEventCount} (${min}–${max})`;
 }
