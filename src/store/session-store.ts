@@ -107,6 +107,14 @@ export interface Scope {
  * Durable conversations. Every method is scoped by owner: a session of another owner behaves
  * exactly like one that does not exist.
  */
+/** `beginTurn` found a user message's clientMessageId already in its session; nothing was stored. */
+export class DuplicateMessageKeyError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('The session already holds a message with this messageId.', options);
+    this.name = 'DuplicateMessageKeyError';
+  }
+}
+
 export interface SessionStore {
   ensureUser(user: UserRecord): Promise<void>;
 
@@ -175,9 +183,10 @@ export interface SessionStore {
    * Starts a turn in one transaction: removes trailing markers, appends the user messages (in order,
    * with the next seqs, turnId set to the turn's id), and inserts the `running` turn record whose
    * userMessageId is the first of them. With `takeWaiting`, every waiting message of the session
-   * follows `messages`, in order, and stops waiting. Nothing is stored if any part fails (e.g. a
-   * duplicate clientMessageId), and a turn without any user message is refused. Throws not_found
-   * for a session the owner does not have.
+   * follows `messages`, in order, and stops waiting. Nothing is stored if any part fails, and a turn
+   * without any user message is refused. A clientMessageId the session already holds fails with
+   * `DuplicateMessageKeyError` (admission's answer to a repeated send). Throws not_found for a
+   * session the owner does not have.
    *
    * With `regenerate`, no message is added: the user messages of the session's last turn become
    * this turn's, and every other row after the first of them (the answer, markers) is marked

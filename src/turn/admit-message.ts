@@ -1,7 +1,7 @@
 import type { Lock, LockLease } from '../coord/lock.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { FileRecord, FileStore } from '../store/file-store.ts';
-import type { Scope, SessionStore } from '../store/session-store.ts';
+import { DuplicateMessageKeyError, type Scope, type SessionStore } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import {
@@ -48,13 +48,24 @@ export async function admitMessage(options: {
   // An idle session has no waiting messages (a session is `queued` while any wait, or `running`),
   // so a new chat, and any session at rest, skips reading them.
   const waiting = session.status === 'idle' ? [] : await store.listWaitingMessages(scope);
-  const known = await findKnownMessage({ store, scope, request, waiting });
-  if (known) {
+  const repeated = async (): Promise<{ result: SubmitResult; waits: false } | null> => {
+    const known = await findKnownMessage({ store, scope, request, waiting });
+    if (!known) return null;
     if (steer || known.steered) {
       return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
     }
     if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
     return { result: { kind: 'stream', turnId: known.turnId }, waits: false };
+  };
+  // A key that nothing waiting holds is looked up only if the session is busy or the store finds
+  // it taken when the turn is stored (its messages' keys are unique per session): a free session's
+  // new message goes straight to its turn. With files the lookup comes first, since their copies
+  // would replace the workspace's copies of the first send's files.
+  const lookUpLater =
+    request.clientMessageId !== undefined && waiting.length === 0 && !request.fileIds?.length;
+  if (!lookUpLater) {
+    const known = await repeated();
+    if (known) return known;
   }
   const files = await findAttachedFiles({
     files: deps.files,
@@ -75,9 +86,18 @@ export async function admitMessage(options: {
       ttlMs: deps.lockTtlMs,
     });
     if (lease) {
-      await start({ scope, lease, turnId, messages: [message], files });
+      try {
+        await start({ scope, lease, turnId, messages: [message], files });
+      } catch (error) {
+        if (!(lookUpLater && error instanceof DuplicateMessageKeyError)) throw error;
+        return (await repeated()) ?? alreadyAnswered(error);
+      }
       return { result: { kind: 'stream', turnId }, waits: false };
     }
+  }
+  if (lookUpLater) {
+    const known = await repeated();
+    if (known) return known;
   }
   // Waiting messages carry text only: their attachments would have nowhere to go yet.
   if (files.length > 0) {
@@ -104,13 +124,15 @@ export async function admitMessage(options: {
       headers: { 'retry-after': '5' },
     });
   }
-  if (added.kind === 'duplicate') {
-    // Another process stored the same key between our check and our write.
-    throw new AppError('turn_in_progress', 'This message is already being answered.', { status: 409 });
-  }
+  // Another process stored the same key between our check and our write.
+  if (added.kind === 'duplicate') alreadyAnswered();
   if (steer) return { result: { kind: 'queued', messageId: message.clientMessageId }, waits: true };
   await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
   return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
+}
+
+function alreadyAnswered(cause?: unknown): never {
+  throw new AppError('turn_in_progress', 'This message is already being answered.', { status: 409, cause });
 }
 
 /**

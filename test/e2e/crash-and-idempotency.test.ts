@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { startAutopilot } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
+import { textOf } from '../support/chat-client.ts';
 import {
   type FakeModelServer,
   scriptedBrain,
@@ -319,6 +320,32 @@ describe('idempotency', () => {
     expect(second.message?.id).toBe(first.message?.id);
     const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
     expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+  });
+
+  test('the same messageId again while its turn runs gets that turn’s stream, not a refusal or a second turn', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        {
+          when: () => true,
+          reply: { kind: 'message', blocks: [{ type: 'text', text: 'Still answering.' }], chunkDelayMs: 100 },
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const firstResponse = await sendMessage(server, { sessionId, text: 'hello', messageId: 'click-1' });
+    // The stream is open, so the turn runs: the repeat finds the session busy.
+    const repeatResponse = await sendMessage(server, { sessionId, text: 'hello', messageId: 'click-1' });
+    expect(repeatResponse.status).toBe(200);
+    const [first, repeat] = await Promise.all([
+      parseUIStream(firstResponse.body!),
+      parseUIStream(repeatResponse.body!),
+    ]);
+    expect(repeat.errors).toEqual([]);
+    expect(repeat.message?.id).toBe(first.message?.id);
+    expect(textOf(repeat.message)).toBe('Still answering.');
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    expect(server.fake.requests.filter((request) => request.toolNames.length > 0)).toHaveLength(1);
   });
 
   test('the same text again within a second is one message and one turn', async () => {

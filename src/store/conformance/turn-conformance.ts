@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Scope, SessionStore } from '../session-store.ts';
+import { DuplicateMessageKeyError, type Scope, type SessionStore } from '../session-store.ts';
 import { alice, bob, buildTurn } from './conformance-support.ts';
 
 export function describeTurnConformance(getStore: () => SessionStore): void {
@@ -250,7 +250,9 @@ export function describeTurnConformance(getStore: () => SessionStore): void {
       await store.appendMessage({ ...scope, message: { id: 'error', role: 'marker', content: 'failed' } });
       const before = await store.listMessages(scope);
 
-      await expect(startTurn({ store, scope, id: 'turn-2', clientMessageId: 'key' })).rejects.toThrow();
+      await expect(startTurn({ store, scope, id: 'turn-2', clientMessageId: 'key' })).rejects.toBeInstanceOf(
+        DuplicateMessageKeyError,
+      );
 
       // The trailing marker is back, no user row was added, and no seq was used up.
       expect(await store.listMessages(scope)).toEqual(before);

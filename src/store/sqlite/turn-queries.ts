@@ -2,7 +2,15 @@ import type { Usage } from '../../protocol/index.ts';
 import { badRequest, notFound } from '../../util/app-error.ts';
 import type { TurnsTable } from '../database-schema.ts';
 import { toStoredMessage, toTurnRecord } from '../session-row-mappers.ts';
-import type { NewMessage, NewTurn, Scope, StoredMessage, TurnRecord, TurnStatus } from '../session-store.ts';
+import {
+  DuplicateMessageKeyError,
+  type NewMessage,
+  type NewTurn,
+  type Scope,
+  type StoredMessage,
+  type TurnRecord,
+  type TurnStatus,
+} from '../session-store.ts';
 import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
@@ -42,7 +50,7 @@ export async function beginTurn(
 ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
   const { database, turn } = options;
   const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
-  return database.transaction().execute(async (transaction) => {
+  const stored = database.transaction().execute(async (transaction) => {
     const locked = await lockSession({ transaction, ...scope });
     if (!locked) throw notFound('Session');
     if (options.regenerate) {
@@ -79,6 +87,20 @@ export async function beginTurn(
     });
     return { turn: record, messages };
   });
+  return stored.catch((error: unknown) => {
+    throw isMessageKeyTaken(error) ? new DuplicateMessageKeyError({ cause: error }) : error;
+  });
+}
+
+/** SQLite's refusal of a second user message (or turn) with the same key in a session. */
+function isMessageKeyTaken(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    typeof message === 'string' &&
+    message.includes('.session_id') &&
+    message.includes('.client_message_id')
+  );
 }
 
 /**
