@@ -59,8 +59,8 @@ export async function admitMessage(options: {
   };
   // A key that nothing waiting holds is looked up only if the session is busy or the store finds
   // it taken when the turn is stored (its messages' keys are unique per session): a free session's
-  // new message goes straight to its turn. With files the lookup comes first, since their copies
-  // would replace the workspace's copies of the first send's files.
+  // new message goes straight to its turn. With files the lookup comes first: attaching them
+  // prepares the workspace's attachments folder before the store is asked, and that is not undone.
   const lookUpLater =
     request.clientMessageId !== undefined && waiting.length === 0 && !request.fileIds?.length;
   if (!lookUpLater) {
@@ -89,6 +89,9 @@ export async function admitMessage(options: {
       try {
         await start({ scope, lease, turnId, messages: [message], files });
       } catch (error) {
+        // A repeat held the session's lock for a moment. Every lock holder here runs under the
+        // session's mutex; a lock shared between processes will need this repeat to start the
+        // waiting messages another process stored meanwhile (as the watchdog would, later).
         if (!(lookUpLater && error instanceof DuplicateMessageKeyError)) throw error;
         return (await repeated()) ?? alreadyAnswered(error);
       }

@@ -348,6 +348,57 @@ describe('idempotency', () => {
     expect(server.fake.requests.filter((request) => request.toolNames.length > 0)).toHaveLength(1);
   });
 
+  test('the same messageId from three clients at once: one user message, one turn, one stream for all', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([{ when: () => true, reply: textReply('Only once.') }]),
+    });
+    for (let trial = 0; trial < 10; trial++) {
+      const sessionId = await createSession(server);
+      const responses = await Promise.all(
+        [1, 2, 3].map(() => sendMessage(server, { sessionId, text: 'hello', messageId: 'click-1' })),
+      );
+      expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+      const streams = await Promise.all(responses.map((response) => parseUIStream(response.body!)));
+      for (const stream of streams) expect(stream.errors).toEqual([]);
+      expect(new Set(streams.map((stream) => stream.message?.id)).size).toBe(1);
+      const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+      expect(detail.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    }
+  });
+
+  test('a steered messageId sent again after its turn ended is queued again, and the session stays free', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([{ when: () => true, reply: textReply('Answered.') }]),
+    });
+    const sessionId = await createSession(server);
+    // On a free session a steered message starts a turn of its own.
+    const first = await sendMessage(server, {
+      sessionId,
+      text: 'go',
+      messageId: 'steer-1',
+      delivery: 'steer',
+    });
+    expect(first.status).toBe(200);
+    await parseUIStream(first.body!);
+    const again = await sendMessage(server, {
+      sessionId,
+      text: 'go',
+      messageId: 'steer-1',
+      delivery: 'steer',
+    });
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ queued: true, messageId: 'steer-1' });
+    const next = await sendMessage(server, { sessionId, text: 'next', messageId: 'next-1' });
+    expect(next.status).toBe(200);
+    expect((await parseUIStream(next.body!)).errors).toEqual([]);
+    const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
+    expect(
+      detail.messages.map((message: { id: string; role: string }) =>
+        message.role === 'user' ? message.id : message.role,
+      ),
+    ).toEqual(['steer-1', 'assistant', 'next-1', 'assistant']);
+  });
+
   test('the same text again within a second is one message and one turn', async () => {
     server = await startTestServer({
       brain: scriptedBrain([{ when: () => true, reply: textReply('Only once.') }]),
