@@ -103,10 +103,6 @@ export interface Scope {
   sessionId: string;
 }
 
-/**
- * Durable conversations. Every method is scoped by owner: a session of another owner behaves
- * exactly like one that does not exist.
- */
 /** `beginTurn` found a user message's clientMessageId already in its session; nothing was stored. */
 export class DuplicateMessageKeyError extends Error {
   constructor(options?: { cause?: unknown }) {
@@ -115,6 +111,10 @@ export class DuplicateMessageKeyError extends Error {
   }
 }
 
+/**
+ * Durable conversations. Every method is scoped by owner: a session of another owner behaves
+ * exactly like one that does not exist.
+ */
 export interface SessionStore {
   ensureUser(user: UserRecord): Promise<void>;
 
