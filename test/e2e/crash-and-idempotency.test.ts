@@ -371,21 +371,12 @@ describe('idempotency', () => {
       brain: scriptedBrain([{ when: () => true, reply: textReply('Answered.') }]),
     });
     const sessionId = await createSession(server);
+    const steered = { sessionId, text: 'go', messageId: 'steer-1', delivery: 'steer' } as const;
     // On a free session a steered message starts a turn of its own.
-    const first = await sendMessage(server, {
-      sessionId,
-      text: 'go',
-      messageId: 'steer-1',
-      delivery: 'steer',
-    });
+    const first = await sendMessage(server, steered);
     expect(first.status).toBe(200);
     await parseUIStream(first.body!);
-    const again = await sendMessage(server, {
-      sessionId,
-      text: 'go',
-      messageId: 'steer-1',
-      delivery: 'steer',
-    });
+    const again = await sendMessage(server, steered);
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ queued: true, messageId: 'steer-1' });
     const next = await sendMessage(server, { sessionId, text: 'next', messageId: 'next-1' });
