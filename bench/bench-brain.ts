@@ -5,7 +5,6 @@ import {
   textReply,
 } from '../test/support/fake-model/index.ts';
 import { splitText } from '../test/support/fake-model/resolve-message.ts';
-import type { ModelArrivals } from './model-arrivals.ts';
 
 /** What the untimed first message of every session says; its turn also triggers the title request. */
 export const warmUpText = 'hello';
@@ -33,7 +32,7 @@ const benchPromptPattern = /^bench reply paced at (\d+) ms$/;
  * Answers titles and warm-ups at once, and the timed prompt with the fixed reply at the pace the
  * prompt names, so a full-path turn and a direct call get the very same stream.
  */
-export function createBenchBrain(options: { arrivals: ModelArrivals }): FakeBrain {
+export function createBenchBrain(options: { arrivals: { mark(): void } }): FakeBrain {
   if (splitText(replyText).length !== replyDeltaCount) {
     throw new Error(`the fake no longer splits the bench reply into ${replyDeltaCount} deltas`);
   }

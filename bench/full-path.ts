@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parseJsonEventStream, readUIMessageStream, type UIMessageChunk, uiMessageChunkSchema } from 'ai';
 import { sendMessage } from '../test/support/test-server.ts';
 import type { BenchServer } from './bench-server.ts';
@@ -24,8 +25,14 @@ export async function measureFullPathTurn(options: {
   /** The reply the client must assemble; a turn that streams anything else is a failed run. */
   expectedReply: string;
 }): Promise<FullPathSample> {
+  // A key, as the web UI and the terminal client send with every message.
+  const messageId = randomUUID();
   const startedAt = performance.now();
-  const response = await sendMessage(options.server, { sessionId: options.sessionId, text: options.text });
+  const response = await sendMessage(options.server, {
+    sessionId: options.sessionId,
+    text: options.text,
+    messageId,
+  });
   if (response.status !== 200 || !response.body) {
     throw new Error(`POST /messages answered ${response.status}: ${await response.text()}`);
   }

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSession, sendMessage } from '../test/support/test-server.ts';
+import { createSession, sendMessage, type TestServer } from '../test/support/test-server.ts';
 import { warmUpText } from './bench-brain.ts';
-import type { BenchServer } from './bench-server.ts';
 
 /** A few warm-up turns at a time shortens set-up; each has its own session, so none is refused with 409. */
 const concurrency = 4;
@@ -12,7 +11,10 @@ const titleWaitMs = 10_000;
  * span: a session's first message also fires a background title request at the model, which
  * would otherwise run alongside a timed turn.
  */
-export async function prepareSessions(options: { server: BenchServer; count: number }): Promise<string[]> {
+export async function prepareSessions(options: {
+  server: Pick<TestServer, 'api'>;
+  count: number;
+}): Promise<string[]> {
   const { server, count } = options;
   const sessionIds: string[] = [];
   let next = 0;
@@ -32,7 +34,10 @@ export async function prepareSessions(options: { server: BenchServer; count: num
   return sessionIds;
 }
 
-async function waitForTitles(options: { server: BenchServer; sessionIds: string[] }): Promise<void> {
+async function waitForTitles(options: {
+  server: Pick<TestServer, 'api'>;
+  sessionIds: string[];
+}): Promise<void> {
   const deadline = performance.now() + titleWaitMs;
   // One at a time: hundreds of parallel GETs would open as many sockets on the server under test.
   for (const sessionId of options.sessionIds) {
@@ -43,7 +48,7 @@ async function waitForTitles(options: { server: BenchServer; sessionIds: string[
   }
 }
 
-async function hasTitle(options: { server: BenchServer; sessionId: string }): Promise<boolean> {
+async function hasTitle(options: { server: Pick<TestServer, 'api'>; sessionId: string }): Promise<boolean> {
   const response = await options.server.api(`/api/sessions/${options.sessionId}?limit=1`);
   if (response.status !== 200) throw new Error(`GET session answered ${response.status}`);
   return ((await response.json()) as { title: string | null }).title !== null;

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchPrompt, replyText } from './bench-brain.ts';
 import type { BenchServer } from './bench-server.ts';
-import { type CapturedModelRequest, type DirectSample, measureDirectCall } from './direct-fake.ts';
+import { type DirectSample, measureDirectCall } from './direct-fake.ts';
 import { type FullPathSample, measureFullPathTurn } from './full-path.ts';
-import type { ModelArrivals } from './model-arrivals.ts';
 import { prepareSessions } from './prepare-sessions.ts';
 
 /**
@@ -36,10 +35,9 @@ export interface SettingSamples {
  */
 export async function runSetting(options: {
   server: BenchServer;
-  arrivals: ModelArrivals;
   setting: BenchSetting;
 }): Promise<SettingSamples> {
-  const { server, arrivals, setting } = options;
+  const { server, setting } = options;
   const text = benchPrompt(setting.delayMs);
   // One extra session for the turn whose model request the direct calls replay.
   const sessionIds = await prepareSessions({
@@ -51,7 +49,7 @@ export async function runSetting(options: {
   ): Promise<Timed<Sample>> => {
     await sleep(settleMs);
     const sample = await measure();
-    return { ...sample, modelRequestMs: arrivals.take() - sample.startedAt };
+    return { ...sample, modelRequestMs: (await server.fake.takeArrival()) - sample.startedAt };
   };
   const runFullPath = () => {
     const sessionId = sessionIds.shift();
@@ -59,12 +57,12 @@ export async function runSetting(options: {
     return withArrival(() => measureFullPathTurn({ server, sessionId, text, expectedReply: replyText }));
   };
 
-  server.fake.reset();
+  await server.fake.reset();
   await runFullPath();
-  const modelRequest = captureModelRequest({ server, text });
+  const modelRequest = await server.fake.lastRequest(text);
   const runDirect = () => withArrival(() => measureDirectCall(modelRequest));
   // The fake keeps every request it sees; the timed loop has no use for them.
-  server.fake.reset();
+  await server.fake.reset();
 
   const fullPath: Timed<FullPathSample>[] = [];
   const direct: Timed<DirectSample>[] = [];
@@ -80,19 +78,4 @@ export async function runSetting(options: {
     fullPath.push(pair.fullPath);
   }
   return { setting, fullPath, direct };
-}
-
-/** The exact request the server made for the timed prompt, so the direct calls ask for the same thing. */
-function captureModelRequest(options: { server: BenchServer; text: string }): CapturedModelRequest {
-  const { fake } = options.server;
-  const request = fake.requests.findLast(
-    (candidate) => candidate.lastUserText === options.text && candidate.stream,
-  );
-  if (!request) throw new Error('the server made no model request for the bench prompt');
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  for (const name of ['anthropic-version', 'x-api-key', 'anthropic-beta']) {
-    const value = request.headers[name];
-    if (value !== undefined) headers[name] = value;
-  }
-  return { url: `${fake.url}/v1/messages`, headers, body: JSON.stringify(request.body) };
 }
