@@ -18,6 +18,9 @@ export interface TurnRunnerDeps extends RunTurnDeps {
   sandbox?: Pick<Sandbox, 'suspend'>;
 }
 
+/** A turn this process admitted, as it stored it. */
+type AdmittedWork = { turn: TurnRecord; userMessages: StoredMessage[] };
+
 /** User messages of one turn read back at most (a batch of waiting ones, plus the slack of steered ones). */
 const maxTurnUserMessages = 25;
 
@@ -46,12 +49,14 @@ export class TurnRunner {
   }
 
   /**
-   * Runs one admitted turn. `admitted` holds the user messages as this process just stored them;
-   * without it (another process admitted the turn) they are read back. The turn and its lease are
-   * checked again first: a turn that waited for a slot may have been ended meanwhile, and one
-   * whose lock expired must not run beside the turn that may hold the session now.
+   * Runs one admitted turn. `admitted` holds the turn and its user messages as this process just
+   * stored them; without it (another process admitted the turn) they are read back, and a turn
+   * no longer running is left alone. An admitted turn needs no second look: while it waited for
+   * a slot only this process could end it, and ending it (a cancel) takes it from the admitted
+   * turns first. The lease is checked again: a turn whose lock expired must not run beside the
+   * turn that may hold the session now.
    */
-  async run(options: { job: TurnJob; admitted?: { userMessages: StoredMessage[] } }): Promise<void> {
+  async run(options: { job: TurnJob; admitted?: AdmittedWork }): Promise<void> {
     const { job } = options;
     // Listed as running before the first wait: a cancel (or a shutdown) that comes while the turn
     // is being read back must find it here, since the service no longer holds it as admitted.
@@ -67,15 +72,11 @@ export class TurnRunner {
     }
   }
 
-  async #run(options: {
-    job: TurnJob;
-    admitted?: { userMessages: StoredMessage[] };
-    controller: AbortController;
-  }): Promise<void> {
+  async #run(options: { job: TurnJob; admitted?: AdmittedWork; controller: AbortController }): Promise<void> {
     const { job, admitted, controller } = options;
     const { store, logger, lock } = this.#deps;
     const scope = { ownerId: job.ownerId, sessionId: job.sessionId };
-    const turn = await store.getTurn({ ...scope, turnId: job.turnId });
+    const turn = admitted?.turn ?? (await store.getTurn({ ...scope, turnId: job.turnId }));
     if (turn?.status !== 'running') return;
     const lease = { key: lockKeyOf(turn.sessionId), owner: turn.id, fencingToken: turn.fencingToken };
     if (!(await lock.refresh({ lease, ttlMs: this.#deps.lockTtlMs }))) {

@@ -76,12 +76,12 @@ describe('turn engine races', () => {
     server = undefined;
   });
 
-  test('a cancel that arrives while the runner is picking the turn up stops it', async () => {
+  test('a cancel that arrives while the runner prepares the turn stops it', async () => {
     const hooks: Hooks = { before: {} };
     server = await startTestServer({ brain, wrapStore: (store) => hookedStore(store, hooks) });
     const sessionId = await createSession(server);
-    // The runner reads the turn back before it starts it: hold it there, as a slow store would.
-    const pickedUp = holdBefore(hooks, 'getTurn');
+    // The runner reads the history before it calls the model: hold it there, as a slow store would.
+    const pickedUp = holdBefore(hooks, 'listMessages');
     const response = await sendMessage(server, { sessionId, text: 'hello', messageId: 'm1' });
     await pickedUp.reached;
     const cancelling = server.api(`/api/sessions/${sessionId}/cancel`, { method: 'POST', json: {} });

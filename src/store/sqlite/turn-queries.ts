@@ -16,7 +16,6 @@ import { assertOwnsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 import {
   type Database,
-  firstSeq,
   now,
   type ScopeValues,
   scopeParams,
@@ -74,8 +73,8 @@ export async function beginTurn(
       })),
     ];
     if (incoming.length === 0) throw new Error('A turn starts with at least one user message.');
-    // A session that has never had a message has no markers to remove (a new chat's first turn).
-    if (locked.nextSeq > firstSeq) await deleteTrailingMarkers({ database: transaction, ...scope });
+    // Markers trail the conversation only if its last row is one (a new chat has no rows at all).
+    if (locked.endsWithMarker) await deleteTrailingMarkers({ database: transaction, ...scope });
     const messages = await insertMessages({
       transaction,
       ...scope,

@@ -18,17 +18,30 @@ const touchSession = prepareQuery((database: Database, param: Param<Scope>) =>
     .set((expression) => ({ next_seq: expression.ref('next_seq') }))
     .where('id', '=', param('sessionId'))
     .where('owner_id', '=', param('ownerId'))
-    .returning('next_seq'),
+    .returning((expression) => [
+      'next_seq',
+      // The role of the session's last row: one step down the (session_id, seq) index.
+      expression
+        .selectFrom('messages as last')
+        .select('last.role')
+        .whereRef('last.session_id', '=', 'sessions.id')
+        .orderBy('last.seq', 'desc')
+        .limit(1)
+        .as('last_role'),
+    ]),
 );
 
 /**
  * Takes the session row's write lock (and checks the owner), so that concurrent writers of one
  * session's waiting messages run one after the other on every database. Null for a session the
- * owner does not have; else the seq its next message will take.
+ * owner does not have; else the seq its next message will take, and whether its last row is a
+ * marker (only then can markers trail the conversation).
  */
-export async function lockSession(options: WithTransaction & Scope): Promise<{ nextSeq: number } | null> {
+export async function lockSession(
+  options: WithTransaction & Scope,
+): Promise<{ nextSeq: number; endsWithMarker: boolean } | null> {
   const [row] = (await touchSession.execute(options.transaction, options)).rows;
-  return row ? { nextSeq: Number(row.next_seq) } : null;
+  return row ? { nextSeq: Number(row.next_seq), endsWithMarker: row.last_role === 'marker' } : null;
 }
 
 /** Takes values, or a prepared query's placeholders. */
