@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { ClaudeTestOptions } from './agent/claude/claude-test-options.ts';
 import { createRuntime } from './agent/create-runtime.ts';
+import { createModelDispatcher } from './agent/model-dispatcher.ts';
 import { createUtilityModel } from './agent/utility-model.ts';
 import { type Config, modelSetupHint } from './config/config.ts';
 import { MemoryLock } from './coord/memory/memory-lock.ts';
@@ -103,6 +104,8 @@ export async function startAutopilot(options: {
     root: join(config.dataDir, 'files'),
     maxBytes: config.limits.fileBytes,
   });
+  // Model calls go through a pool of the pinned undici, not the global one Node's copy claims.
+  const modelDispatcher = createModelDispatcher();
   const registry = new MemoryStreamRegistry();
   const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
   const sessionEvents = new MemorySessionEvents();
@@ -120,10 +123,11 @@ export async function startAutopilot(options: {
     runtime: createRuntime({
       config,
       toolNames: createTools().map((tool) => tool.name),
+      dispatcher: modelDispatcher,
       agentConfinement,
       claudeTestOptions: options.claudeTestOptions,
     }),
-    utilityModel: config.model ? createUtilityModel(config.model) : null,
+    utilityModel: config.model ? createUtilityModel(config.model, modelDispatcher) : null,
     retryPolicy: config.retry,
     workspaces,
     sandbox,
@@ -185,6 +189,7 @@ export async function startAutopilot(options: {
       await listening.close();
       await mcp.close();
       await webFetch?.close();
+      await modelDispatcher.destroy();
       await store.close();
     },
   };

@@ -1,5 +1,6 @@
 import { EventSourceParserStream } from '@ai-sdk/provider-utils';
 import { streamText } from 'ai';
+import { getGlobalDispatcher } from 'undici';
 import type { AgentTools } from '../../src/agent/agent-runtime.ts';
 import { AnthropicMessagesClient } from '../../src/agent/baseline/anthropic-messages.ts';
 import { runModelSteps } from '../../src/agent/baseline/model-steps.ts';
@@ -94,7 +95,12 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
     });
   const steps = await viaSteps(model);
   const ownClient = await viaSteps(
-    new AnthropicMessagesClient({ baseUrl: options.fake.url, apiKey: 'load-key', model: 'claude-load' }),
+    new AnthropicMessagesClient({
+      baseUrl: options.fake.url,
+      apiKey: 'load-key',
+      model: 'claude-load',
+      dispatcher: getGlobalDispatcher(),
+    }),
   );
   const openAIUrl = `${options.fake.url}/v1`;
   const openAIProviderSteps = await viaSteps(
@@ -106,7 +112,12 @@ export async function measureSdkCost(options: { fake: PacedFake; turns: number }
     }),
   );
   const openAIOwnClient = await viaSteps(
-    new OpenAIChatClient({ baseUrl: openAIUrl, apiKey: 'load-key', model: 'load' }),
+    new OpenAIChatClient({
+      baseUrl: openAIUrl,
+      apiKey: 'load-key',
+      model: 'load',
+      dispatcher: getGlobalDispatcher(),
+    }),
   );
   const sdk = await each(async () => {
     const result = streamText({

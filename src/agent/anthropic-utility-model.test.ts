@@ -1,4 +1,6 @@
+import { getGlobalDispatcher } from 'undici';
 import { afterEach, expect, test } from 'vitest';
+import { CountingAgent } from '../../test/support/counting-agent.ts';
 import { type FakeModelServer, startFakeAnthropicServer } from '../../test/support/fake-model/index.ts';
 import { AnthropicUtilityModel } from './anthropic-utility-model.ts';
 import { priceUsage } from './model-pricing.ts';
@@ -18,7 +20,12 @@ async function start(): Promise<AnthropicUtilityModel> {
       usage: { inputTokens: 500, outputTokens: 50, cacheReadTokens: 20, cacheWriteTokens: 10 },
     }),
   });
-  return new AnthropicUtilityModel({ baseUrl: fake.url, apiKey: 'test-key', model: 'claude-haiku-4-5' });
+  return new AnthropicUtilityModel({
+    baseUrl: fake.url,
+    apiKey: 'test-key',
+    model: 'claude-haiku-4-5',
+    dispatcher: getGlobalDispatcher(),
+  });
 }
 
 test('a title is one request with the message, its usage priced at the model’s price', async () => {
@@ -42,11 +49,33 @@ test('a title is one request with the message, its usage priced at the model’s
   expect(request?.messages[0]?.text).toBe('hello there');
 });
 
+test('the call goes through the dispatcher it was given, not the global one', async () => {
+  await start();
+  const agent = new CountingAgent();
+  const model = new AnthropicUtilityModel({
+    baseUrl: fake!.url,
+    apiKey: 'test-key',
+    model: 'claude-haiku-4-5',
+    dispatcher: agent,
+  });
+
+  await model.title({ text: 'hello there' });
+
+  expect(agent.dispatched).toBe(1);
+  expect(fake?.requests).toHaveLength(1);
+  await agent.close();
+});
+
 test('a provider error rejects, so the caller falls back', async () => {
   fake = await startFakeAnthropicServer({
     brain: () => ({ kind: 'error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' }),
   });
-  const model = new AnthropicUtilityModel({ baseUrl: fake.url, apiKey: 'k', model: 'claude-haiku-4-5' });
+  const model = new AnthropicUtilityModel({
+    baseUrl: fake.url,
+    apiKey: 'k',
+    model: 'claude-haiku-4-5',
+    dispatcher: getGlobalDispatcher(),
+  });
 
   await expect(
     model.summarise({ transcript: 'User: hello', signal: new AbortController().signal }),

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { type AnthropicEndpoint, type AnthropicUsage, anthropicEndpoint } from './anthropic-endpoint.ts';
 import { priceUsage } from './model-pricing.ts';
 import { summaryCall, titleCall, type UtilityCall } from './utility-calls.ts';
@@ -19,9 +19,11 @@ interface AnthropicAnswer {
  */
 export class AnthropicUtilityModel implements UtilityModel {
   readonly #endpoint: AnthropicEndpoint;
+  readonly #dispatcher: Dispatcher;
 
-  constructor(options: { baseUrl: string; apiKey: string; model: string }) {
+  constructor(options: { baseUrl: string; apiKey: string; model: string; dispatcher: Dispatcher }) {
     this.#endpoint = anthropicEndpoint(options);
+    this.#dispatcher = options.dispatcher;
   }
 
   title(options: { text: string }): Promise<UtilityResult> {
@@ -36,6 +38,7 @@ export class AnthropicUtilityModel implements UtilityModel {
     const { url, headers, model } = this.#endpoint;
     const response = await request(url, {
       method: 'POST',
+      dispatcher: this.#dispatcher,
       headers,
       body: JSON.stringify({
         model,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AgentDefinition } from '@anthropic-ai/claude-agent-sdk';
+import type { Dispatcher } from 'undici';
 import type { Config, SubagentConfig } from '../config/config.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import { BaselineRuntime } from './baseline/baseline-runtime.ts';
@@ -11,6 +12,8 @@ import { mcpServerName } from './claude/sdk-message-adapter.ts';
 export function createRuntime(options: {
   config: Config;
   toolNames: string[];
+  /** The connection pool of the baseline runtime's model calls (`createModelDispatcher`). */
+  dispatcher: Dispatcher;
   /** Set when the Claude Code process is to run under bubblewrap. */
   agentConfinement?: { bwrapPath: string } | null;
   /** Tests only: protections of the Claude Code process taken away (see `ClaudeTestOptions`). */
@@ -35,6 +38,7 @@ export function createRuntime(options: {
   }
   return new BaselineRuntime({
     model,
+    dispatcher: options.dispatcher,
     maxSteps: config.limits.maxSteps,
     subagents: config.subagents,
     maxSubagents: config.limits.maxSubagents,

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { ModelConfig } from '../config/config.ts';
 import type { Usage } from '../protocol/index.ts';
 import { AiSdkUtilityModel } from './ai-sdk-utility-model.ts';
@@ -23,13 +24,17 @@ export interface UtilityModel {
   summarise(options: { transcript: string; signal: AbortSignal }): Promise<UtilityResult>;
 }
 
-/** Anthropic through our own client (one POST, one parse); OpenAI-compatible endpoints through the AI SDK. */
-export function createUtilityModel(model: ModelConfig): UtilityModel {
+/**
+ * Anthropic through our own client (one POST, one parse, through `dispatcher`); OpenAI-compatible
+ * endpoints through the AI SDK (its own `fetch`).
+ */
+export function createUtilityModel(model: ModelConfig, dispatcher: Dispatcher): UtilityModel {
   if (model.provider === 'anthropic') {
     return new AnthropicUtilityModel({
       baseUrl: model.baseUrl,
       apiKey: model.apiKey ?? '',
       model: model.model,
+      dispatcher,
     });
   }
   return new AiSdkUtilityModel(createLanguageModel(model));

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Dispatcher, getGlobalDispatcher } from 'undici';
 import type { AgentEvent } from '../../src/agent/agent-runtime.ts';
 import { BaselineRuntime } from '../../src/agent/baseline/baseline-runtime.ts';
 import type { ModelConfig } from '../../src/config/config.ts';
@@ -41,8 +42,11 @@ export async function startScriptedProvider(
 }
 
 /** One turn of the baseline runtime on `model`, with no tools: its events, and what it threw. */
-export async function runBaselineTurn(model: ModelConfig): Promise<{ events: AgentEvent[]; error: unknown }> {
-  const runtime = new BaselineRuntime({ model, maxSteps: 3 });
+export async function runBaselineTurn(
+  model: ModelConfig,
+  dispatcher: Dispatcher = getGlobalDispatcher(),
+): Promise<{ events: AgentEvent[]; error: unknown }> {
+  const runtime = new BaselineRuntime({ model, dispatcher, maxSteps: 3 });
   const signal = new AbortController().signal;
   const logger = createLogger({ level: 'silent' });
   const context = { sessionId: 's', turnId: 't', workspaceDir: '/nonexistent', signal, logger };

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getGlobalDispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   errorReply,
@@ -54,6 +55,7 @@ async function runTurn(options: {
   });
   const runtime = new BaselineRuntime({
     model: { provider: 'anthropic', apiKey: 'k', baseUrl: fake.url, model: 'claude-sonnet-4-5' },
+    dispatcher: getGlobalDispatcher(),
     maxSteps: 5,
     subagents: { writer },
     maxSubagents: options.maxSubagents ?? 2,

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import { type AnthropicEndpoint, type AnthropicUsage, anthropicEndpoint } from '../anthropic-endpoint.ts';
 import type {
   ModelCallOptions,
@@ -20,9 +21,11 @@ import { parseStreamEvent, postEventStream } from './post-event-stream.ts';
  */
 export class AnthropicMessagesClient implements StreamingModel {
   readonly #endpoint: AnthropicEndpoint;
+  readonly #dispatcher: Dispatcher;
 
-  constructor(options: { baseUrl: string; apiKey: string; model: string }) {
+  constructor(options: { baseUrl: string; apiKey: string; model: string; dispatcher: Dispatcher }) {
     this.#endpoint = anthropicEndpoint(options);
+    this.#dispatcher = options.dispatcher;
   }
 
   async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
@@ -31,6 +34,7 @@ export class AnthropicMessagesClient implements StreamingModel {
       headers: this.#endpoint.headers,
       body: anthropicRequestBody({ model: this.#endpoint.model, call }),
       signal: call.abortSignal,
+      dispatcher: this.#dispatcher,
     });
     return { stream: partsOfEventBatches({ batches: events, reader: new MessagesEvents() }) };
   }

@@ -1,4 +1,5 @@
 import { APICallError } from 'ai';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ModelConfig, SubagentConfig } from '../../config/config.ts';
 import { workspaceRoots } from '../../tools/scrub-paths.ts';
@@ -40,19 +41,27 @@ export class BaselineRuntime implements AgentRuntime {
 
   constructor(options: {
     model: ModelConfig;
+    /** The connection pool model calls go through (`createModelDispatcher`). */
+    dispatcher: Dispatcher;
     maxSteps: number;
     subagents?: Record<string, SubagentConfig>;
     maxSubagents?: number;
   }) {
-    const { model } = options;
+    const { model, dispatcher } = options;
     this.#model =
       model.provider === 'anthropic'
         ? new AnthropicMessagesClient({
             baseUrl: model.baseUrl,
             apiKey: model.apiKey ?? '',
             model: model.model,
+            dispatcher,
           })
-        : new OpenAIChatClient({ baseUrl: model.baseUrl, apiKey: model.apiKey, model: model.model });
+        : new OpenAIChatClient({
+            baseUrl: model.baseUrl,
+            apiKey: model.apiKey,
+            model: model.model,
+            dispatcher,
+          });
     this.#modelName = options.model.model;
     this.#providerHost = hostOf(options.model.baseUrl);
     this.#maxSteps = options.maxSteps;

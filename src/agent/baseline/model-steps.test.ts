@@ -1,3 +1,4 @@
+import { getGlobalDispatcher } from 'undici';
 import { afterEach, describe, expect, test } from 'vitest';
 import { echoExecutor } from '../../../test/support/echo-tool.ts';
 import {
@@ -21,7 +22,13 @@ afterEach(async () => {
 const clients: [string, (baseUrl: string) => StreamingModel][] = [
   [
     'our Messages API client',
-    (baseUrl) => new AnthropicMessagesClient({ baseUrl, apiKey: 'k', model: 'claude-test' }),
+    (baseUrl) =>
+      new AnthropicMessagesClient({
+        baseUrl,
+        apiKey: 'k',
+        model: 'claude-test',
+        dispatcher: getGlobalDispatcher(),
+      }),
   ],
   [
     "the AI SDK's provider",
@@ -156,6 +163,7 @@ test('a step cut after a tool call started waits for that call and records its r
         baseUrl: `http://127.0.0.1:${port}`,
         apiKey: 'k',
         model: 'claude-test',
+        dispatcher: getGlobalDispatcher(),
       }),
       prompt: [{ role: 'user', content: [{ type: 'text', text: 'echo' }] }],
       tools: echoExecutor(async ({ text }) => ({ output: `echoed ${text}` })),

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { getGlobalDispatcher } from 'undici';
 import { afterEach, expect, test } from 'vitest';
 import { echoExecutor } from '../../../test/support/echo-tool.ts';
 import {
@@ -46,7 +47,12 @@ test('a tool step against the fake OpenAI server: the body the SDK sent, the res
   });
   const events: StepEvent[] = [];
   const steps = runModelSteps({
-    model: new OpenAIChatClient({ baseUrl: `${fake.url}/v1/`, apiKey: null, model: 'qwen3' }),
+    model: new OpenAIChatClient({
+      baseUrl: `${fake.url}/v1/`,
+      apiKey: null,
+      model: 'qwen3',
+      dispatcher: getGlobalDispatcher(),
+    }),
     prompt: [
       { role: 'system', content: 'Be brief.' },
       {
@@ -234,6 +240,7 @@ test('reasoning streamed as `reasoning` goes back as `reasoning`: Groq and Cereb
     baseUrl: `${url}/openai/v1`,
     apiKey: 'gsk',
     model: 'openai/gpt-oss-120b',
+    dispatcher: getGlobalDispatcher(),
   });
   const turn = async (prompt: ModelCallOptions['prompt']) => {
     const events: StepEvent[] = [];
@@ -316,7 +323,12 @@ test("usage given in the finishing choice (Moonshot's Kimi API) is counted", asy
   });
   const events: StepEvent[] = [];
   for await (const event of runModelSteps({
-    model: new OpenAIChatClient({ baseUrl: url, apiKey: 'sk', model: 'kimi-k2' }),
+    model: new OpenAIChatClient({
+      baseUrl: url,
+      apiKey: 'sk',
+      model: 'kimi-k2',
+      dispatcher: getGlobalDispatcher(),
+    }),
     prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
     tools: echoExecutor(async () => ({ output: null })),
     toolSpecs: [],

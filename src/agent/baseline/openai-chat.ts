@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
 import { openAIChatRequestBody } from './openai-request.ts';
 import { toOpenAIStreamParts } from './openai-stream-parts.ts';
@@ -14,9 +15,10 @@ export class OpenAIChatClient implements StreamingModel {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #model: string;
+  readonly #dispatcher: Dispatcher;
 
   /** `baseUrl` is the API root the official clients take (e.g. `http://localhost:11434/v1`). */
-  constructor(options: { baseUrl: string; apiKey: string | null; model: string }) {
+  constructor(options: { baseUrl: string; apiKey: string | null; model: string; dispatcher: Dispatcher }) {
     this.#url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     // A local server needs no key; an empty bearer would be refused by some proxies.
     this.#headers = {
@@ -24,6 +26,7 @@ export class OpenAIChatClient implements StreamingModel {
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     };
     this.#model = options.model;
+    this.#dispatcher = options.dispatcher;
   }
 
   async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
@@ -32,6 +35,7 @@ export class OpenAIChatClient implements StreamingModel {
       headers: this.#headers,
       body: openAIChatRequestBody({ model: this.#model, call }),
       signal: call.abortSignal,
+      dispatcher: this.#dispatcher,
     });
     return { stream: toOpenAIStreamParts(events) };
   }

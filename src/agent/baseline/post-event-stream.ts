@@ -1,5 +1,5 @@
 import { APICallError } from 'ai';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { readServerSentEvents } from './server-sent-events.ts';
 
 /**
@@ -12,10 +12,13 @@ export async function postEventStream(options: {
   headers: Record<string, string>;
   body: unknown;
   signal: AbortSignal | undefined;
+  /** The connection pool of the pinned undici that model calls go through. */
+  dispatcher: Dispatcher;
 }): Promise<AsyncIterable<string[]>> {
   const { url, body } = options;
   const response = await request(url, {
     method: 'POST',
+    dispatcher: options.dispatcher,
     headers: options.headers,
     body: JSON.stringify(body),
     ...(options.signal ? { signal: options.signal } : {}),
