@@ -59,7 +59,7 @@ export class TurnRunner {
   async run(options: { job: TurnJob; admitted?: AdmittedWork }): Promise<void> {
     const { job } = options;
     // Listed as running before the first wait: a cancel (or a shutdown) that comes while the turn
-    // is being read back must find it here, since the service no longer holds it as admitted.
+    // is being read back or prepared must find it here, since the service no longer holds it as admitted.
     const controller = new AbortController();
     let settle!: () => void;
     const done = new Promise<void>((resolve) => (settle = resolve));
