@@ -82,7 +82,7 @@ export async function startFakeProcess(): Promise<FakeProcess> {
       return { url: `${url}/v1/messages`, headers, body: JSON.stringify(request.body) };
     },
     async close() {
-      child.disconnect();
+      if (child.connected) child.disconnect();
       await exited;
     },
   };
