@@ -3,11 +3,14 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { CapturedModelRequest } from './direct-fake.ts';
 
-/** A question to the fake model's process; `id` pairs it with its reply. */
-export type FakeProcessCall =
-  | { id: number; op: 'take-arrival' }
-  | { id: number; op: 'reset' }
-  | { id: number; op: 'last-request'; lastUserText: string };
+/** A question to the fake model's process. */
+type FakeProcessQuestion =
+  | { op: 'take-arrival' }
+  | { op: 'reset' }
+  | { op: 'last-request'; lastUserText: string };
+
+/** A question as sent; `id` pairs it with its reply. */
+export type FakeProcessCall = FakeProcessQuestion & { id: number };
 
 /** The fake process's replies; the one with id 0 is sent once, when it listens. */
 export type FakeProcessReply = { id: number } & {
@@ -49,10 +52,11 @@ export async function startFakeProcess(): Promise<FakeProcess> {
     waiting.delete(reply.id);
   });
   let nextId = 1;
-  const call = (question: FakeProcessCall) =>
+  const call = (question: FakeProcessQuestion) =>
     new Promise<FakeProcessReply>((resolve) => {
-      waiting.set(question.id, resolve);
-      child.send(question);
+      const id = nextId++;
+      waiting.set(id, resolve);
+      child.send({ id, ...question } satisfies FakeProcessCall);
     });
   const listening = new Promise<FakeProcessReply>((resolve) => waiting.set(0, resolve));
   const { url } = await Promise.race([
@@ -64,15 +68,15 @@ export async function startFakeProcess(): Promise<FakeProcess> {
   return {
     url: url!,
     async takeArrival() {
-      const { arrivalNs } = await call({ id: nextId++, op: 'take-arrival' });
+      const { arrivalNs } = await call({ op: 'take-arrival' });
       if (!arrivalNs) throw new Error('the fake received no timed request');
       return Number(BigInt(arrivalNs)) / 1e6 - clockOffsetMs;
     },
     async reset() {
-      await call({ id: nextId++, op: 'reset' });
+      await call({ op: 'reset' });
     },
     async lastRequest(lastUserText) {
-      const { request } = await call({ id: nextId++, op: 'last-request', lastUserText });
+      const { request } = await call({ op: 'last-request', lastUserText });
       if (!request) throw new Error('the server made no model request for the bench prompt');
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       for (const name of ['anthropic-version', 'x-api-key', 'anthropic-beta']) {

@@ -6,15 +6,15 @@ import { warmUpText } from './bench-brain.ts';
 const concurrency = 4;
 const titleWaitMs = 10_000;
 
+/** All the warm-up needs of a server: its HTTP API. */
+type ApiServer = Pick<TestServer, 'api'>;
+
 /**
  * Creates sessions whose first message has already been answered and titled, outside any timed
  * span: a session's first message also fires a background title request at the model, which
  * would otherwise run alongside a timed turn.
  */
-export async function prepareSessions(options: {
-  server: Pick<TestServer, 'api'>;
-  count: number;
-}): Promise<string[]> {
+export async function prepareSessions(options: { server: ApiServer; count: number }): Promise<string[]> {
   const { server, count } = options;
   const sessionIds: string[] = [];
   let next = 0;
@@ -34,10 +34,7 @@ export async function prepareSessions(options: {
   return sessionIds;
 }
 
-async function waitForTitles(options: {
-  server: Pick<TestServer, 'api'>;
-  sessionIds: string[];
-}): Promise<void> {
+async function waitForTitles(options: { server: ApiServer; sessionIds: string[] }): Promise<void> {
   const deadline = performance.now() + titleWaitMs;
   // One at a time: hundreds of parallel GETs would open as many sockets on the server under test.
   for (const sessionId of options.sessionIds) {
@@ -48,7 +45,7 @@ async function waitForTitles(options: {
   }
 }
 
-async function hasTitle(options: { server: Pick<TestServer, 'api'>; sessionId: string }): Promise<boolean> {
+async function hasTitle(options: { server: ApiServer; sessionId: string }): Promise<boolean> {
   const response = await options.server.api(`/api/sessions/${options.sessionId}?limit=1`);
   if (response.status !== 200) throw new Error(`GET session answered ${response.status}`);
   return ((await response.json()) as { title: string | null }).title !== null;
