@@ -7,6 +7,8 @@ import type { Logger } from '../util/logger.ts';
 /** The synthetic tool row that shows a compaction in the conversation. */
 export const compactionToolName = 'context_compaction';
 export const summaryPrefix = '[Summary of the earlier conversation]';
+/** The metadata key of a compaction result row that keeps its summary for later turns. */
+export const storedSummaryKey = 'contextSummary';
 
 const charsPerToken = 4;
 
@@ -24,6 +26,14 @@ export interface CompactedHistory {
   method: 'summary' | 'truncation' | 'dropped';
   /** What the summary call used (null when none was made): charged to the turn. */
   usage: Usage | null;
+  /** A model-written summary and the first seq it does not cover, kept so later turns start from it. */
+  stored: StoredSummary | null;
+}
+
+export interface StoredSummary {
+  text: string;
+  /** The seq of the first row kept verbatim: every row before it is in the summary. */
+  coversBefore: number;
 }
 
 /** Rows a model should see: compaction rows and markers are for people only. */
@@ -44,6 +54,37 @@ export function estimateTokens(history: HistoryMessage[]): number {
   for (const row of history)
     chars += row.content.length + (row.toolCall ? JSON.stringify(row.toolCall.input).length : 0);
   return Math.ceil(chars / charsPerToken);
+}
+
+/**
+ * The history of a runtime without a transcript: the newest stored summary in place of the rows
+ * it covers, so a long conversation is summarised once, not again on every turn.
+ */
+export function withStoredSummary<Row extends HistoryMessage>(history: Row[]): HistoryMessage[] {
+  const relevant = modelRelevant(history);
+  const stored = newestStoredSummary(history);
+  if (!stored) return relevant;
+  return [
+    syntheticUserRow(`${summaryPrefix}\n${stored.text}`),
+    ...relevant.filter((row) => row.seq >= stored.coversBefore),
+  ];
+}
+
+function newestStoredSummary(history: HistoryMessage[]): StoredSummary | null {
+  for (let index = history.length - 1; index >= 0; index--) {
+    const row = history[index]!;
+    // Only the engine writes this key, on a compaction's result row.
+    if (row.role !== 'tool') continue;
+    const stored = row.metadata[storedSummaryKey] as Partial<StoredSummary> | undefined;
+    if (typeof stored?.text === 'string' && Number.isSafeInteger(stored.coversBefore))
+      return { text: stored.text, coversBefore: stored.coversBefore! };
+  }
+  return null;
+}
+
+/** Whether the history has anything before its last exchange to summarise. */
+export function canSummarise(history: HistoryMessage[]): boolean {
+  return lastExchangeStart(modelRelevant(history)) > 0;
 }
 
 /**
@@ -84,7 +125,9 @@ export async function summariseHistory(options: {
     summary = clipMiddle(transcript, Math.floor((options.budgetTokens * charsPerToken) / 4));
   }
   const compacted = prefix.length > 0 ? [syntheticUserRow(`${summaryPrefix}\n${summary}`), ...tail] : tail;
-  return { history: compacted, stats: statsOf(history, compacted), method, usage };
+  const stored =
+    method === 'summary' && prefix.length > 0 ? { text: summary, coversBefore: tail[0]!.seq } : null;
+  return { history: compacted, stats: statsOf(history, compacted), method, usage, stored };
 }
 
 /**
@@ -109,6 +152,7 @@ export function compressHistory(options: {
     stats: statsOf(history, kept),
     method: kept.length < history.length ? 'dropped' : 'truncation',
     usage: null,
+    stored: null,
   };
 }
 

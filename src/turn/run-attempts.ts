@@ -7,8 +7,11 @@ import type { Metrics } from '../util/metrics.ts';
 import { onAbort } from '../util/on-abort.ts';
 import {
   type CompactedHistory,
+  canSummarise,
   compactionToolName,
   compressHistory,
+  estimateTokens,
+  storedSummaryKey,
   summariseHistory,
 } from './compact-history.ts';
 import type { TurnRecorder } from './turn-recorder.ts';
@@ -29,8 +32,10 @@ export const conversationTooLongText =
 /**
  * Runs the agent until it succeeds or fails for good. Nothing is retried once the user has seen
  * model output. On "prompt too long" it climbs the ladder: as is, then the history summarised
- * (transcript dropped), then the newest history that fits the budget. Transient provider errors
- * are retried with backoff within a bounded budget.
+ * (transcript dropped), then the newest history that fits the budget. A history with no
+ * transcript that is already over the budget is summarised before the first attempt, which then
+ * counts as the ladder's second. Transient provider errors are retried with backoff within a
+ * bounded budget.
  */
 export async function runAttempts(options: {
   runtime: AgentRuntime;
@@ -47,6 +52,15 @@ export async function runAttempts(options: {
   let input = options.input;
   let ladderStep = 0;
   let transientRetries = 0;
+  if (
+    input.transcript === null &&
+    estimateTokens(input.history) > policy.contextBudgetTokens &&
+    canSummarise(input.history)
+  ) {
+    ladderStep = 1;
+    logger.info({ ladderStep }, 'the history is over the context budget; summarising it first');
+    input = { ...input, history: await reduceContext({ ...options, input, ladderStep }) };
+  }
   for (;;) {
     recorder.beginAttempt();
     executor.resetBreakers();
@@ -129,15 +143,13 @@ async function reduceContext(options: {
     compacted.method === 'dropped'
       ? 'Earlier messages were dropped to fit within context limits.'
       : 'Earlier messages were summarized to fit within context limits.';
-  recorder.handleInternal([
-    {
-      type: 'tool-result',
-      toolCallId,
-      output: { summary, ...(compacted.method === 'dropped' ? { dropped: true } : {}), ...compacted.stats },
-      isError: false,
-    },
-    { type: 'step-finish' },
-  ]);
+  recorder.endInternalTool({
+    toolCallId,
+    output: { summary, ...(compacted.method === 'dropped' ? { dropped: true } : {}), ...compacted.stats },
+    // Kept with the row, never shown: later turns of a runtime without a transcript start from it.
+    metadata: compacted.stored ? { [storedSummaryKey]: compacted.stored } : {},
+  });
+  recorder.handleInternal([{ type: 'step-finish' }]);
   recorder.publish({
     type: 'data-compaction',
     id: toolCallId,

@@ -11,7 +11,7 @@ import { ToolExecutor } from '../tools/tool-executor.ts';
 import { everyTool, isToolPermitted, permittedTools } from '../tools/tool-permissions.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
-import { modelRelevant } from './compact-history.ts';
+import { modelRelevant, withStoredSummary } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { loadPromptImages } from './load-prompt-images.ts';
 import { logTurnFailure } from './log-turn-failure.ts';
@@ -98,7 +98,7 @@ export async function runTurn(options: {
         turnId: turn.id,
         prompt: userMessages.map(userMessageText).join('\n\n'),
         images,
-        history: modelRelevant(history),
+        history: runtime.usesTranscript ? modelRelevant(history) : withStoredSummary(history),
         transcript,
         workspaceDir,
         tools: executor,

@@ -74,13 +74,19 @@ export class TurnRows {
   }
 
   /** A tool call's result (an error result is marked so). */
-  appendToolResult(options: { toolCallId: string; output: unknown; isError: boolean; step: number }): void {
+  appendToolResult(options: {
+    toolCallId: string;
+    output: unknown;
+    isError: boolean;
+    metadata?: Record<string, unknown> | undefined;
+    step: number;
+  }): void {
     const message: NewMessage = {
       id: createId(),
       role: 'tool',
       content: JSON.stringify(options.output ?? null),
       toolCallId: options.toolCallId,
-      metadata: options.isError ? { isError: true } : {},
+      metadata: { ...options.metadata, ...(options.isError ? { isError: true } : {}) },
     };
     this.append({ message, step: options.step });
   }

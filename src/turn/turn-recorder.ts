@@ -105,6 +105,12 @@ export class TurnRecorder {
     this.#visibleOutput = visible;
   }
 
+  /** Ends a tool call of the engine's own (a compaction row), storing `metadata` with its result. */
+  endInternalTool(options: { toolCallId: string; output: unknown; metadata: Record<string, unknown> }): void {
+    this.#resolveTool(options.toolCallId, options.output, false, options.metadata);
+    if (this.#pendingTools.size === 0) this.#flushFollowUps();
+  }
+
   /**
    * A user message delivered into the running turn. It is recorded once the tool calls in flight
    * have their results, so the stored order stays valid for every provider (a tool result must
@@ -291,7 +297,12 @@ export class TurnRecorder {
     this.publish({ type: 'tool-input-start', toolCallId, toolName });
   }
 
-  #resolveTool(toolCallId: string, output: unknown, isError: boolean): void {
+  #resolveTool(
+    toolCallId: string,
+    output: unknown,
+    isError: boolean,
+    metadata?: Record<string, unknown>,
+  ): void {
     if (!this.#pendingTools.has(toolCallId)) {
       this.#logger.warn({ toolCallId }, 'result for an unknown or resolved tool call dropped');
       return;
@@ -303,7 +314,7 @@ export class TurnRecorder {
         ? { type: 'tool-output-error', toolCallId, errorText }
         : { type: 'tool-output-available', toolCallId, output },
     );
-    this.#rows.appendToolResult({ toolCallId, output, isError, step: this.#rowStep });
+    this.#rows.appendToolResult({ toolCallId, output, isError, metadata, step: this.#rowStep });
   }
 
   /** The step a row belongs to: rows before the first step (a compaction row) go with step 0. */

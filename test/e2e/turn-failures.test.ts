@@ -1,8 +1,8 @@
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { isAgentCall, isSummaryCall } from '../support/chat-rules.ts';
 import {
   connectionReset,
-  type FakeRequest,
   overloaded,
   promptTooLong,
   scriptedBrain,
@@ -21,10 +21,6 @@ async function findClosedPort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
-
-const isSummaryCall = (request: FakeRequest) => request.system.includes('Summarise this conversation');
-const isTitleCall = (request: FakeRequest) => request.system.includes('Generate a very short title');
-const isMainCall = (request: FakeRequest) => !isSummaryCall(request) && !isTitleCall(request);
 
 describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime', (runtime) => {
   let server: TestServer;
@@ -124,7 +120,7 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
       runtime,
       brain: scriptedBrain([
         {
-          when: (request) => isMainCall(request) && overloads < 2,
+          when: (request) => isAgentCall(request) && overloads < 2,
           reply: () => {
             overloads += 1;
             return overloaded();
@@ -187,14 +183,14 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
       runtime,
       brain: scriptedBrain([
         {
-          when: (request) => isMainCall(request) && request.toolResults.length > 0,
+          when: (request) => isAgentCall(request) && request.toolResults.length > 0,
           reply: connectionReset({
             blocks: [{ type: 'text', text: 'More text that is cut off' }],
             afterEvents: 3,
           }),
         },
         {
-          when: isMainCall,
+          when: isAgentCall,
           reply: () => {
             firstCalls += 1;
             return toolReply({ name: 'list_files', input: {}, text: 'Partial answer before the cut.' });
@@ -225,7 +221,7 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
       brain: scriptedBrain([
         { when: (request) => request.lastUserText.endsWith('next'), reply: textReply('Next answer.') },
         { when: (request) => request.toolResults.length > 0, reply: textReply('after tool') },
-        { when: isMainCall, reply: toolReply({ name: 'slow_tool', input: { ms: 20_000 } }) },
+        { when: isAgentCall, reply: toolReply({ name: 'slow_tool', input: { ms: 20_000 } }) },
       ]),
     });
     const sessionId = await createSession(server);
