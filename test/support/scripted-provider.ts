@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Dispatcher, getGlobalDispatcher } from 'undici';
+import { setTimeout } from 'node:timers/promises';
+import { Agent, type Dispatcher, getGlobalDispatcher } from 'undici';
 import type { AgentEvent } from '../../src/agent/agent-runtime.ts';
 import { BaselineRuntime } from '../../src/agent/baseline/baseline-runtime.ts';
 import type { ModelConfig } from '../../src/config/config.ts';
@@ -14,6 +15,8 @@ import { createLogger } from '../../src/util/logger.ts';
 export interface ScriptedProvider {
   url: string;
   requests: { headers: IncomingHttpHeaders; body: unknown }[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -29,10 +32,17 @@ export async function startScriptedProvider(
       answer(response);
     });
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -86,6 +96,50 @@ export async function runAgainstEndlessErrorBody(options: {
     const responseBody = (error as { cause?: { responseBody?: string } }).cause?.responseBody ?? '';
     return { error, responseBody };
   } finally {
+    await provider.close();
+  }
+}
+
+/**
+ * Turns against an endpoint that writes a whole streamed answer (`answer`, its last event
+ * included) and then keeps the response open: for `endAfterMs`, or for good. Runs follow each
+ * other `endAfterMs` and a little more apart, once the response has ended. Each run's result,
+ * the connections they took, and, for a response never ended, how long until the client let go.
+ */
+export async function runAgainstOpenEndedAnswer<Result>(options: {
+  answer: string;
+  endAfterMs: number | null;
+  runs: number;
+  run: (baseUrl: string, dispatcher: Dispatcher) => Promise<Result>;
+}): Promise<{ results: Result[]; connections: number; closedAfterMs: number[] }> {
+  const closedAfterMs: number[] = [];
+  const closes: Promise<void>[] = [];
+  const provider = await startScriptedProvider((response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write(options.answer);
+    const written = performance.now();
+    if (options.endAfterMs !== null) globalThis.setTimeout(() => response.end(), options.endAfterMs);
+    else
+      closes.push(
+        new Promise((resolve) =>
+          response.on('close', () => {
+            closedAfterMs.push(performance.now() - written);
+            resolve();
+          }),
+        ),
+      );
+  });
+  const dispatcher = new Agent();
+  try {
+    const results: Result[] = [];
+    for (let index = 0; index < options.runs; index++) {
+      if (index > 0) await setTimeout((options.endAfterMs ?? 0) + 100);
+      results.push(await options.run(provider.url, dispatcher));
+    }
+    await Promise.all(closes);
+    return { results, connections: provider.connections, closedAfterMs };
+  } finally {
+    await dispatcher.close();
     await provider.close();
   }
 }

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import { afterEach, expect, test } from 'vitest';
 import {
   runAgainstEndlessErrorBody,
+  runAgainstOpenEndedAnswer,
   runBaselineTurn,
   type ScriptedProvider,
   startScriptedProvider,
@@ -38,9 +40,52 @@ function beginTextAnswer(options: { response: ServerResponse; inputTokens: numbe
   response.write(frame('content_block_delta', { type: 'content_block_delta', index: 0, delta }));
 }
 
-function run(baseUrl: string) {
-  return runBaselineTurn({ provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-sonnet-4-5' });
+function run(baseUrl: string, dispatcher?: Dispatcher) {
+  return runBaselineTurn(
+    { provider: 'anthropic', apiKey: 'k', baseUrl, model: 'claude-sonnet-4-5' },
+    dispatcher,
+  );
 }
+
+/** A whole text answer, message_stop included. */
+function wholeAnswer(text: string): string {
+  const usage = { input_tokens: 4, output_tokens: 2 };
+  return [
+    frame('message_start', { type: 'message_start', message: { usage } }),
+    frame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text' } }),
+    frame('content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text },
+    }),
+    frame('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    frame('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage }),
+    frame('message_stop', { type: 'message_stop' }),
+  ].join('');
+}
+
+test('an answer whose response stays open after message_stop finishes at once, and its connection is let go', async () => {
+  const { results, closedAfterMs } = await runAgainstOpenEndedAnswer({
+    answer: wholeAnswer('Done.'),
+    endAfterMs: null,
+    runs: 1,
+    run: (url, dispatcher) => run(url, dispatcher),
+  });
+  expect(results[0]!.error).toBeNull();
+  expect(results[0]!.events).toContainEqual({ type: 'text-delta', id: '0', delta: 'Done.' });
+  expect(closedAfterMs[0]).toBeLessThan(5_000);
+});
+
+test('a response that ends just after message_stop keeps its connection for the next call', async () => {
+  const { results, connections } = await runAgainstOpenEndedAnswer({
+    answer: wholeAnswer('Done.'),
+    endAfterMs: 50,
+    runs: 2,
+    run: (url, dispatcher) => run(url, dispatcher),
+  });
+  expect(results.map((result) => result.error)).toEqual([null, null]);
+  expect(connections).toBe(1);
+});
 
 test('an error event mid-stream is the provider being busy, and the step is charged for what it used', async () => {
   const url = await startProvider((response) => {

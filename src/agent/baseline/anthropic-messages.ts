@@ -75,7 +75,13 @@ class MessagesEvents implements EventPartReader {
   #stopReason: string | null = null;
   #stopped = false;
 
+  get complete(): boolean {
+    return this.#stopped;
+  }
+
   read(data: string, parts: ModelStreamPart[]): boolean {
+    // Nothing follows message_stop; whatever does is ignored.
+    if (this.#stopped) return true;
     const event = parseStreamEvent<AnthropicEvent>(data);
     switch (event.type) {
       case 'message_start':

@@ -24,29 +24,45 @@ test('a delta joins the one before it only if nothing came between and both are 
   ]);
 });
 
-/** Each event's data is a text delta of block `a`; `fail` throws, `stop` ends the stream like an error event. */
-const reader: EventPartReader = {
-  read(data, parts) {
-    if (data === 'fail') throw new Error('malformed');
-    if (data === 'stop') {
-      parts.push({ type: 'error', error: 'stopped' });
-      return false;
-    }
-    pushDelta(parts, { type: 'text-delta', id: 'a', delta: data });
-    return true;
-  },
-  end(parts) {
-    parts.push({ type: 'text-end', id: 'a' });
-  },
-};
+/**
+ * Each event's data is a text delta of block `a`; `fail` throws, `stop` ends the stream like an
+ * error event, `done` is the answer's last event.
+ */
+function testReader(): EventPartReader {
+  let complete = false;
+  return {
+    get complete() {
+      return complete;
+    },
+    read(data, parts) {
+      if (data === 'fail') throw new Error('malformed');
+      if (data === 'stop') {
+        parts.push({ type: 'error', error: 'stopped' });
+        return false;
+      }
+      if (data === 'done') complete = true;
+      else pushDelta(parts, { type: 'text-delta', id: 'a', delta: data });
+      return true;
+    },
+    end(parts) {
+      parts.push({ type: 'text-end', id: 'a' });
+    },
+  };
+}
 
-async function partsOf(batches: string[][]): Promise<{ parts: ModelStreamPart[]; error?: unknown }> {
+async function partsOf(
+  batches: string[][],
+  options: { thenHang?: boolean } = {},
+): Promise<{ parts: ModelStreamPart[]; error?: unknown }> {
   async function* source() {
     yield* batches;
+    // A server that keeps the response open: the next read never comes.
+    if (options.thenHang) await new Promise(() => {});
   }
   const parts: ModelStreamPart[] = [];
   try {
-    for await (const part of partsOfEventBatches({ batches: source(), reader })) parts.push(part);
+    for await (const part of partsOfEventBatches({ batches: source(), reader: testReader() }))
+      parts.push(part);
     return { parts };
   } catch (error) {
     return { parts, error };
@@ -73,5 +89,15 @@ test('an event that fails the stream comes after what its read held before it; o
   expect(stopped.parts).toEqual([
     { type: 'text-delta', id: 'a', delta: 'a' },
     { type: 'error', error: 'stopped' },
+  ]);
+});
+
+test('the read that completes the answer ends the stream: a response kept open after it is not waited for', async () => {
+  const { parts, error } = await partsOf([['a'], ['b', 'done']], { thenHang: true });
+  expect(error).toBeUndefined();
+  expect(parts).toEqual([
+    { type: 'text-delta', id: 'a', delta: 'a' },
+    { type: 'text-delta', id: 'a', delta: 'b' },
+    { type: 'text-end', id: 'a' },
   ]);
 });

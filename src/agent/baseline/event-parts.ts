@@ -6,12 +6,19 @@ export interface EventPartReader {
   read(data: string, parts: ModelStreamPart[]): boolean;
   /** Adds the parts that follow the last event (the finish), or throws if the stream was cut. */
   end(parts: ModelStreamPart[]): void;
+  /**
+   * Whether the stream has sent its last event (`message_stop`, `[DONE]`). Nothing after the read
+   * that brought it is waited for: a server that keeps the response open after its answer does
+   * not hold the step until the connection times out.
+   */
+  readonly complete: boolean;
 }
 
 /**
  * Provider stream parts from server-sent events that arrive in batches, one batch per network
  * read. The parts of one batch are yielded together, after the whole batch is mapped (or up to
- * an event that fails it); nothing waits for a later read.
+ * an event that fails it); nothing waits for a later read. The finish follows the read that
+ * completes the answer, or the end of the body.
  */
 export async function* partsOfEventBatches(options: {
   batches: AsyncIterable<string[]>;
@@ -35,6 +42,7 @@ export async function* partsOfEventBatches(options: {
     if (failure) throw failure.error;
     parts.length = 0;
     if (!open) return;
+    if (reader.complete) break;
   }
   reader.end(parts);
   for (const part of parts) yield part;

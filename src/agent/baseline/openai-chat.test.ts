@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { getGlobalDispatcher } from 'undici';
+import { type Dispatcher, getGlobalDispatcher } from 'undici';
 import { afterEach, expect, test } from 'vitest';
 import { echoExecutor } from '../../../test/support/echo-tool.ts';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../../test/support/fake-model/index.ts';
 import {
   runAgainstEndlessErrorBody,
+  runAgainstOpenEndedAnswer,
   runBaselineTurn,
   type ScriptedProvider,
   startScriptedProvider,
@@ -130,8 +131,8 @@ test('a tool step against the fake OpenAI server: the body the SDK sent, the res
   expect(tokens).toHaveLength(2);
 });
 
-function run(baseUrl: string, apiKey: string | null = 'sk-test') {
-  return runBaselineTurn({ provider: 'openai-compatible', apiKey, baseUrl, model: 'gpt-test' });
+function run(baseUrl: string, apiKey: string | null = 'sk-test', dispatcher?: Dispatcher) {
+  return runBaselineTurn({ provider: 'openai-compatible', apiKey, baseUrl, model: 'gpt-test' }, dispatcher);
 }
 
 async function answerWith(answer: (response: ServerResponse) => void): Promise<string> {
@@ -146,6 +147,31 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 
 const textChunk = (content: string) =>
   `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
+
+test('an answer whose response stays open after [DONE] finishes at once, and its connection is let go', async () => {
+  const answer = `${textChunk('Done.')}${deltaChunk({}, 'stop')}data: [DONE]\n\n`;
+  const { results, closedAfterMs } = await runAgainstOpenEndedAnswer({
+    answer,
+    endAfterMs: null,
+    runs: 1,
+    run: (url, dispatcher) => run(url, 'sk-test', dispatcher),
+  });
+  expect(results[0]!.error).toBeNull();
+  expect(results[0]!.events).toContainEqual({ type: 'text-delta', id: 'txt-0', delta: 'Done.' });
+  expect(closedAfterMs[0]).toBeLessThan(5_000);
+});
+
+test('a response that ends just after [DONE] keeps its connection for the next call', async () => {
+  const answer = `${textChunk('Done.')}${deltaChunk({}, 'stop')}data: [DONE]\n\n`;
+  const { results, connections } = await runAgainstOpenEndedAnswer({
+    answer,
+    endAfterMs: 50,
+    runs: 2,
+    run: (url, dispatcher) => run(url, 'sk-test', dispatcher),
+  });
+  expect(results.map((result) => result.error)).toEqual([null, null]);
+  expect(connections).toBe(1);
+});
 
 test('a refused call is classified by its status and body: 429 rate limiting, 401 the key, a long prompt', async () => {
   let status = 429;

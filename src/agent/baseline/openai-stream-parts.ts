@@ -51,8 +51,12 @@ class ChatEvents implements EventPartReader {
   readonly #stream = new ChatStream();
   #done = false;
 
+  get complete(): boolean {
+    return this.#done;
+  }
+
   read(data: string, parts: ModelStreamPart[]): boolean {
-    // Whatever follows `[DONE]` is read (the connection stays reusable) and ignored.
+    // Whatever follows `[DONE]` in the same read is ignored.
     if (this.#done) return true;
     if (data === '[DONE]') {
       this.#done = true;

@@ -35,7 +35,49 @@ export async function postEventStream(options: {
     });
   }
   // The body hands over Buffers (undici's reader ignores `setEncoding`); the reader decodes them.
-  return readServerSentEvents(response.body);
+  return readServerSentEvents(releasedOnExit(response.body));
+}
+
+/** After a reader leaves, what may still come before the body ends: its chunked end, a ping. */
+const afterExit = { maxBytes: 16 * 1024, maxMs: 1_000 };
+
+/**
+ * The body's chunks. A reader that leaves before the end (the answer is complete, or the stream
+ * failed) lets the rest arrive in the background, so the connection goes back to the pool; a
+ * body that goes on past `afterExit` is destroyed, and its connection with it.
+ */
+function releasedOnExit(body: Dispatcher.ResponseData['body']): AsyncIterable<Buffer> {
+  return {
+    [Symbol.asyncIterator]() {
+      const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      return {
+        next: () => chunks.next(),
+        return: async () => {
+          void drain({ chunks, destroy: () => body.destroy() });
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+async function drain(options: { chunks: AsyncIterator<Buffer>; destroy: () => void }): Promise<void> {
+  const { chunks, destroy } = options;
+  const timer = setTimeout(destroy, afterExit.maxMs);
+  timer.unref();
+  let bytes = 0;
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return;
+      bytes += next.value.length;
+      if (bytes > afterExit.maxBytes) return destroy();
+    }
+  } catch {
+    // Destroyed or aborted: the connection is closed, and nothing was waiting for it.
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One stream event: a JSON object, or the stream is broken (not a crash on `null` or a bare value). */
