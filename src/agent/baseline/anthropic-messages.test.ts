@@ -9,6 +9,7 @@ import {
   startScriptedProvider,
 } from '../../../test/support/scripted-provider.ts';
 import { AppError } from '../../util/app-error.ts';
+import { maxAnswerBytes } from './post-event-stream.ts';
 
 let provider: ScriptedProvider | undefined;
 afterEach(async () => {
@@ -145,6 +146,34 @@ test('a stream that ends before message_stop is an interruption, not a finished 
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).code).toBe('transient_api_error');
   expect((error as AppError).message).toMatch(/interrupted/);
+});
+
+test('an answer that streams on past the cap fails the step with a clear error, and its connection is closed', async () => {
+  let closed: Promise<void> | undefined;
+  const url = await startProvider((response) => {
+    beginTextAnswer({ response, inputTokens: 5, text: 'Once' });
+    closed = new Promise((resolve) => response.on('close', resolve));
+    const delta = frame('content_block_delta', {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: ' and again'.repeat(10_000) },
+    });
+    const pour = () => {
+      while (!response.destroyed && response.write(delta)) {}
+    };
+    response.on('drain', pour);
+    pour();
+  });
+  const { events, error } = await run(url);
+  await closed;
+  expect(events).toContainEqual({ type: 'text-delta', id: '0', delta: 'Once' });
+  expect(error).toBeInstanceOf(AppError);
+  expect(String((error as AppError).cause ?? error)).toMatch(/more than 32 MiB in one answer/);
+  const streamed = events.reduce(
+    (sum, event) => sum + (event.type === 'text-delta' ? event.delta.length : 0),
+    0,
+  );
+  expect(streamed).toBeLessThanOrEqual(maxAnswerBytes);
 });
 
 test('a stream event that is not a JSON object fails the step with a clear error, not a crash', async () => {
