@@ -9,7 +9,7 @@ import {
   startScriptedProvider,
 } from '../../../test/support/scripted-provider.ts';
 import { AppError } from '../../util/app-error.ts';
-import { maxAnswerBytes } from './post-event-stream.ts';
+import { maxAnswerChars } from './post-event-stream.ts';
 
 let provider: ScriptedProvider | undefined;
 afterEach(async () => {
@@ -168,12 +168,12 @@ test('an answer that streams on past the cap fails the step with a clear error, 
   await closed;
   expect(events).toContainEqual({ type: 'text-delta', id: '0', delta: 'Once' });
   expect(error).toBeInstanceOf(AppError);
-  expect(String((error as AppError).cause ?? error)).toMatch(/more than 32 MiB in one answer/);
+  expect(String((error as AppError).cause ?? error)).toMatch(/stream longer than 33554432 characters/);
   const streamed = events.reduce(
     (sum, event) => sum + (event.type === 'text-delta' ? event.delta.length : 0),
     0,
   );
-  expect(streamed).toBeLessThanOrEqual(maxAnswerBytes);
+  expect(streamed).toBeLessThanOrEqual(maxAnswerChars);
 });
 
 test('a stream event that is not a JSON object fails the step with a clear error, not a crash', async () => {

@@ -35,40 +35,30 @@ export async function postEventStream(options: {
     });
   }
   // The body hands over Buffers (undici's reader ignores `setEncoding`); the reader decodes them.
-  return readServerSentEvents(releasedOnExit(response.body));
+  return readServerSentEvents(releasedOnExit(response.body), { maxStreamChars: maxAnswerChars });
 }
 
 /**
- * One answer's body at most: about ten times what the largest answer we ask for takes as
+ * One answer's stream at most: about ten times what the largest answer we ask for takes as
  * server-sent events. A broken or hostile server that streams on regardless (text, reasoning, a
  * tool call's arguments, all of which are kept whole) fails the step instead of filling memory.
  */
-export const maxAnswerBytes = 32 * 1024 * 1024;
+export const maxAnswerChars = 32 * 1024 * 1024;
 
 /** After a reader leaves, what may still come before the body ends: its chunked end, a ping. */
 const afterExit = { maxBytes: 16 * 1024, maxMs: 1_000 };
 
 /**
- * The body's chunks, up to `maxAnswerBytes`. A reader that leaves before the end (the answer is
- * complete, or the stream failed) lets the rest arrive in the background, so the connection goes
- * back to the pool; a body that goes on past `afterExit` is destroyed, and its connection with it.
+ * The body's chunks. A reader that leaves before the end (the answer is complete, or the stream
+ * failed) lets the rest arrive in the background, so the connection goes back to the pool; a
+ * body that goes on past `afterExit` is destroyed, and its connection with it.
  */
 function releasedOnExit(body: Dispatcher.ResponseData['body']): AsyncIterable<Buffer> {
   return {
     [Symbol.asyncIterator]() {
       const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      let received = 0;
       return {
-        next: async () => {
-          const next = await chunks.next();
-          if (!next.done && (received += next.value.length) > maxAnswerBytes) {
-            body.destroy();
-            throw new Error(
-              `The model provider sent more than ${maxAnswerBytes / 1024 / 1024} MiB in one answer.`,
-            );
-          }
-          return next;
-        },
+        next: () => chunks.next(),
         return: async () => {
           void drain({ chunks, destroy: () => body.destroy() });
           return { done: true, value: undefined };

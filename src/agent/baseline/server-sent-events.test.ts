@@ -90,3 +90,18 @@ test('the events a chunk completed before an oversized line or event are handed 
     expect(events).toEqual(['first']);
   }
 });
+
+test('a stream of small events that never stops fails once it passes its length', async () => {
+  async function* source() {
+    for (;;) yield 'data: {"delta":"more"}\n\n';
+  }
+  const events: string[] = [];
+  let error: unknown;
+  try {
+    for await (const batch of readServerSentEvents(source(), { maxStreamChars: 1000 })) events.push(...batch);
+  } catch (thrown) {
+    error = thrown;
+  }
+  expect(String(error)).toMatch(/stream longer than 1000 characters/);
+  expect(events.length).toBeLessThanOrEqual(1000 / 'data: {"delta":"more"}\n\n'.length);
+});

@@ -8,13 +8,16 @@ import { StringDecoder } from 'node:string_decoder';
  * comments and other fields are skipped. One pass over each chunk, no per-event stream stage;
  * only new text is searched for line ends, so a long line costs linear time. Bytes are decoded as
  * UTF-8 across chunks. A line or event longer than `maxEventChars` throws: a broken or hostile
- * provider that never sends a line end cannot make the buffer grow without bound.
+ * provider that never sends a line end cannot make the buffer grow without bound. So does a
+ * stream longer than `maxStreamChars`, for one that sends line ends but never stops.
  */
 export async function* readServerSentEvents(
   chunks: AsyncIterable<string | Uint8Array>,
-  options: { maxEventChars?: number } = {},
+  options: { maxEventChars?: number; maxStreamChars?: number } = {},
 ): AsyncGenerator<string[]> {
   const maxEventChars = options.maxEventChars ?? defaultMaxEventChars;
+  const maxStreamChars = options.maxStreamChars ?? Number.POSITIVE_INFINITY;
+  let streamChars = 0;
   // The start of a line whose end has not come yet, in pieces: only new text is searched, and the
   // pieces are joined once, so a long line costs linear time, not a rescan and a copy per chunk.
   let carry: string[] = [];
@@ -73,6 +76,9 @@ export async function* readServerSentEvents(
     const chunk = typeof piece === 'string' ? piece : decoder.write(piece);
     // Nothing new (a read that held only part of a character): a held `\r` must still wait.
     if (chunk === '') continue;
+    streamChars += chunk.length;
+    if (streamChars > maxStreamChars)
+      throw new Error(`The model provider sent a stream longer than ${maxStreamChars} characters.`);
     const events: string[] = [];
     try {
       scan(chunk, events);
