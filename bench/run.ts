@@ -8,9 +8,17 @@ import { formatBenchmarksSection } from './format-benchmarks-section.ts';
 import { fullPathGroup } from './full-path-group.ts';
 import { describeRevision } from './git-revision.ts';
 import { loadGroup } from './load/load-group.ts';
+import { longChatGroup } from './long-chat-group.ts';
 import { streamGroup } from './stream-group.ts';
 
-const groups: BenchGroup[] = [fullPathGroup, claudeGroup, claudeScaleGroup, streamGroup, loadGroup];
+const groups: BenchGroup[] = [
+  fullPathGroup,
+  claudeGroup,
+  claudeScaleGroup,
+  streamGroup,
+  loadGroup,
+  longChatGroup,
+];
 
 /** The groups named on the command line, in the order given; every group when none is named. */
 function selectGroups(names: string[]): BenchGroup[] {
