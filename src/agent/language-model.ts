@@ -1,6 +1,7 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
+import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import type { ModelConfig } from '../config/config.ts';
 
 /** A provider's model as the AI SDK's providers implement it: `doStream` is callable directly. */
@@ -20,16 +21,33 @@ export interface StreamingModel {
   doStream(options: ModelCallOptions): PromiseLike<{ stream: AsyncIterable<ModelStreamPart> }>;
 }
 
-/** The AI SDK model for the configured provider, chosen by base URL. */
-export function createLanguageModel(model: ModelConfig): ProviderModel {
+/**
+ * The AI SDK model for the configured provider, chosen by base URL. With `dispatcher`, its
+ * requests go through that pool of the pinned undici instead of the global `fetch`.
+ */
+export function createLanguageModel(
+  model: ModelConfig,
+  options: { dispatcher?: Dispatcher } = {},
+): ProviderModel {
+  const fetch = options.dispatcher ? fetchThrough(options.dispatcher) : undefined;
   if (model.provider === 'anthropic') {
     // ANTHROPIC_BASE_URL follows the official clients (no /v1); the AI SDK appends only /messages.
-    return createAnthropic({ baseURL: `${model.baseUrl}/v1`, apiKey: model.apiKey })(model.model);
+    return createAnthropic({ baseURL: `${model.baseUrl}/v1`, apiKey: model.apiKey, fetch })(model.model);
   }
   return createOpenAICompatible({
     name: 'openai-compatible',
     baseURL: model.baseUrl,
     ...(model.apiKey ? { apiKey: model.apiKey } : {}),
     includeUsage: true,
+    fetch,
   })(model.model);
+}
+
+/** `fetch` as the AI SDK calls it, run by the pinned undici through `dispatcher`. */
+function fetchThrough(dispatcher: Dispatcher): typeof globalThis.fetch {
+  return (input, init) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher,
+    }) as unknown as Promise<Response>;
 }

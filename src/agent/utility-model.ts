@@ -25,8 +25,8 @@ export interface UtilityModel {
 }
 
 /**
- * Anthropic through our own client (one POST, one parse, through `dispatcher`); OpenAI-compatible
- * endpoints through the AI SDK (its own `fetch`).
+ * Anthropic through our own client (one POST, one parse); OpenAI-compatible endpoints through the
+ * AI SDK. Both through `dispatcher`, the pool of the pinned undici that model calls use.
  */
 export function createUtilityModel(model: ModelConfig, dispatcher: Dispatcher): UtilityModel {
   if (model.provider === 'anthropic') {
@@ -37,5 +37,5 @@ export function createUtilityModel(model: ModelConfig, dispatcher: Dispatcher): 
       dispatcher,
     });
   }
-  return new AiSdkUtilityModel(createLanguageModel(model));
+  return new AiSdkUtilityModel(createLanguageModel(model, { dispatcher }));
 }
