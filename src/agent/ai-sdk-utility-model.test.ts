@@ -40,3 +40,23 @@ test('a title is asked for with the message and priced the same way', async () =
   expect(result).toEqual({ text: 'Greeting the agent', usage: expectedUsage, model: 'claude-haiku-4-5' });
   expect(JSON.stringify(mock.doGenerateCalls[0]?.prompt)).toContain('hello there');
 });
+
+test('an answer stopped at its output limit is marked truncated', async () => {
+  const mock = new MockLanguageModelV4({
+    modelId: 'claude-haiku-4-5',
+    doGenerate: async () => ({
+      content: [{ type: 'text', text: 'The user' }],
+      finishReason: { unified: 'length', raw: 'max_tokens' },
+      usage: {
+        inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+        outputTokens: { total: 4000, text: 4000, reasoning: 0 },
+      },
+      warnings: [],
+    }),
+  });
+  const result = await new AiSdkUtilityModel(mock).summarise({
+    transcript: 'User: hi',
+    signal: new AbortController().signal,
+  });
+  expect(result.truncated).toBe(true);
+});

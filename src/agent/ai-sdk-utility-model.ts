@@ -29,6 +29,12 @@ export class AiSdkUtilityModel implements UtilityModel {
       abortSignal: options.signal,
     });
     const model = typeof this.#model === 'string' ? this.#model : this.#model.modelId;
-    return { text: result.text, usage: priceModelUsage({ model, usage: result.totalUsage }), model };
+    const truncated = result.finishReason === 'length';
+    return {
+      text: result.text,
+      usage: priceModelUsage({ model, usage: result.totalUsage }),
+      model,
+      ...(truncated ? { truncated } : {}),
+    };
   }
 }

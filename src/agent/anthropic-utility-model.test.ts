@@ -2,6 +2,7 @@ import { getGlobalDispatcher } from 'undici';
 import { afterEach, expect, test } from 'vitest';
 import { CountingAgent } from '../../test/support/counting-agent.ts';
 import { type FakeModelServer, startFakeAnthropicServer } from '../../test/support/fake-model/index.ts';
+import { startScriptedProvider } from '../../test/support/scripted-provider.ts';
 import { AnthropicUtilityModel } from './anthropic-utility-model.ts';
 import { priceUsage } from './model-pricing.ts';
 
@@ -80,4 +81,29 @@ test('a provider error rejects, so the caller falls back', async () => {
   await expect(
     model.summarise({ transcript: 'User: hello', signal: new AbortController().signal }),
   ).rejects.toThrow(/529/);
+});
+
+test('an answer stopped at its output limit is marked truncated; a whole one is not', async () => {
+  let stopReason = 'max_tokens';
+  const provider = await startScriptedProvider((response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const usage = { input_tokens: 10, output_tokens: 4000 };
+    response.end(
+      JSON.stringify({ content: [{ type: 'text', text: 'The user' }], stop_reason: stopReason, usage }),
+    );
+  });
+  try {
+    const model = new AnthropicUtilityModel({
+      baseUrl: provider.url,
+      apiKey: 'k',
+      model: 'claude-haiku-4-5',
+      dispatcher: getGlobalDispatcher(),
+    });
+    const signal = new AbortController().signal;
+    expect((await model.summarise({ transcript: 'User: hi', signal })).truncated).toBe(true);
+    stopReason = 'end_turn';
+    expect((await model.summarise({ transcript: 'User: hi', signal })).truncated).toBeUndefined();
+  } finally {
+    await provider.close();
+  }
 });

@@ -9,6 +9,7 @@ interface AnthropicAnswer {
   model?: string;
   content?: { type?: string; text?: string }[];
   usage?: AnthropicUsage;
+  stop_reason?: string | null;
 }
 
 /**
@@ -64,6 +65,7 @@ export class AnthropicUtilityModel implements UtilityModel {
       cacheReadTokens: usage.cache_read_input_tokens ?? 0,
       cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     };
-    return { text, usage: priceUsage({ model, tokens }), model };
+    const truncated = answer.stop_reason === 'max_tokens';
+    return { text, usage: priceUsage({ model, tokens }), model, ...(truncated ? { truncated } : {}) };
   }
 }

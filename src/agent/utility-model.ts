@@ -11,6 +11,8 @@ export interface UtilityResult {
   usage: Usage;
   /** The model that answered, as the usage ledger names it. */
   model: string;
+  /** The model stopped at the call's output limit: the text is cut short. */
+  truncated?: boolean;
 }
 
 /**

@@ -72,6 +72,27 @@ describe('stored summaries', () => {
     expect(compacted.stored).toEqual({ text: 'They said first.', coversBefore: 3 });
   });
 
+  test('a summary cut off at its output limit serves its turn but is not kept', async () => {
+    const cut: UtilityModel = {
+      ...summaryModel('They said fir'),
+      summarise: () =>
+        Promise.resolve({ text: 'They said fir', usage: emptyUsage, model: 'm', truncated: true }),
+    };
+    const compacted = await summarise(talk, cut);
+    expect(compacted.history[0]?.content).toBe(`${summaryPrefix}\nThey said fir`);
+    expect(compacted.stored).toBeNull();
+  });
+
+  test('a stored summary alone before the last exchange is nothing more to summarise', () => {
+    const summarised = [
+      ...talk,
+      ...compactionRows(5, { [storedSummaryKey]: { text: 'old', coversBefore: 3 } }),
+    ];
+    // [summary, second, two]: only the summary comes before the last exchange.
+    expect(canSummarise(withStoredSummary(summarised))).toBe(false);
+    expect(canSummarise(withStoredSummary([...summarised, row(7, 'user', 'third')]))).toBe(true);
+  });
+
   test('a truncation, or a history with nothing before its last exchange, keeps nothing', async () => {
     expect((await summarise(talk, summaryModel(new Error('down')))).stored).toBeNull();
     expect((await summarise(talk.slice(2), summaryModel('x'))).stored).toBeNull();

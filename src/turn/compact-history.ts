@@ -82,9 +82,13 @@ function newestStoredSummary(history: HistoryMessage[]): StoredSummary | null {
   return null;
 }
 
-/** Whether the history has anything before its last exchange to summarise. */
+/**
+ * Whether the history has anything before its last exchange to summarise: a stored summary
+ * alone there is already as short as a summary gets.
+ */
 export function canSummarise(history: HistoryMessage[]): boolean {
-  return lastExchangeStart(modelRelevant(history)) > 0;
+  const relevant = modelRelevant(history);
+  return relevant.slice(0, lastExchangeStart(relevant)).some((row) => row.metadata.synthetic !== true);
 }
 
 /**
@@ -108,6 +112,7 @@ export async function summariseHistory(options: {
   let summary: string | null = null;
   let method: CompactedHistory['method'] = 'summary';
   let usage: Usage | null = null;
+  let whole = false;
   if (options.model && prefix.length > 0) {
     try {
       const result = await options.model.summarise({
@@ -116,6 +121,7 @@ export async function summariseHistory(options: {
       });
       usage = result.usage;
       summary = result.text.trim() || null;
+      whole = result.truncated !== true;
     } catch (error) {
       options.logger.warn({ err: error }, 'summarising the conversation failed; truncating instead');
     }
@@ -125,8 +131,9 @@ export async function summariseHistory(options: {
     summary = clipMiddle(transcript, Math.floor((options.budgetTokens * charsPerToken) / 4));
   }
   const compacted = prefix.length > 0 ? [syntheticUserRow(`${summaryPrefix}\n${summary}`), ...tail] : tail;
+  // Only a whole model summary is kept: a cut one, or the truncation, serves this turn alone.
   const stored =
-    method === 'summary' && prefix.length > 0 ? { text: summary, coversBefore: tail[0]!.seq } : null;
+    method === 'summary' && whole && prefix.length > 0 ? { text: summary, coversBefore: tail[0]!.seq } : null;
   return { history: compacted, stats: statsOf(history, compacted), method, usage, stored };
 }
 

@@ -32,9 +32,9 @@ export const conversationTooLongText =
 /**
  * Runs the agent until it succeeds or fails for good. Nothing is retried once the user has seen
  * model output. On "prompt too long" it climbs the ladder: as is, then the history summarised
- * (transcript dropped), then the newest history that fits the budget. A history with no
- * transcript that is already over the budget is summarised before the first attempt, which then
- * counts as the ladder's second. Transient provider errors are retried with backoff within a
+ * (transcript dropped), then the newest history that fits the budget. On a runtime without a
+ * transcript, a history already over the budget is summarised before the first attempt, which
+ * then counts as the ladder's second. Transient provider errors are retried with backoff within a
  * bounded budget.
  */
 export async function runAttempts(options: {
@@ -52,8 +52,9 @@ export async function runAttempts(options: {
   let input = options.input;
   let ladderStep = 0;
   let transientRetries = 0;
+  // A runtime with a transcript manages its own context (the Claude Code CLI compacts it).
   if (
-    input.transcript === null &&
+    !runtime.usesTranscript &&
     estimateTokens(input.history) > policy.contextBudgetTokens &&
     canSummarise(input.history)
   ) {

@@ -114,3 +114,25 @@ describe.each(['anthropic', 'openai-compatible'] as const)(
     });
   },
 );
+
+describe('context on the claude runtime', () => {
+  let server: TestServer;
+  afterEach(async () => server?.close());
+
+  test('a runtime with a transcript manages its own context: nothing is summarised before the first call', async () => {
+    server = await startTestServer({
+      runtime: 'claude',
+      env: { AUTOPILOT_CONTEXT_BUDGET_TOKENS: '1000' },
+      brain: scriptedBrain([
+        { when: isSummaryCall, reply: textReply(summaryText) },
+        { when: () => true, reply: textReply('ok') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    for (const text of [`oldest words ${'lorem ipsum '.repeat(500)}`, 'second message', 'third question']) {
+      const { errors } = await parseUIStream((await sendMessage(server, { sessionId, text })).body!);
+      expect(errors).toEqual([]);
+    }
+    expect(server.fake.requests.filter(isSummaryCall)).toHaveLength(0);
+  });
+});

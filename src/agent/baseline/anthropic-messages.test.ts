@@ -135,6 +135,30 @@ test('an error body that never ends is read only up to a cap, and the connection
   expect(responseBody.length).toBeLessThanOrEqual(64 * 1024);
 });
 
+test('a reader that leaves mid-answer closes the connection at once: the model stops there', async () => {
+  let written = 0;
+  let closedAfterMs: Promise<number> | undefined;
+  const url = await startProvider((response) => {
+    beginTextAnswer({ response, inputTokens: 3, text: 'Hel' });
+    response.write(
+      frame('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+    );
+    written = performance.now();
+    // The server keeps the response open and says a little now and then.
+    const pings = setInterval(() => response.write(frame('ping', { type: 'ping' })), 50);
+    closedAfterMs = new Promise((resolve) =>
+      response.on('close', () => {
+        clearInterval(pings);
+        resolve(performance.now() - written);
+      }),
+    );
+  });
+  const { error } = await run(url);
+  expect((error as AppError).code).toBe('transient_api_error');
+  // An answer already complete would be given up to a second to end; this one is not waited for.
+  expect(await closedAfterMs).toBeLessThan(500);
+});
+
 test('a stream that ends before message_stop is an interruption, not a finished answer', async () => {
   const url = await startProvider((response) => {
     beginTextAnswer({ response, inputTokens: 7, text: 'The answer is' });

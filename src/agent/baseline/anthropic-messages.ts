@@ -29,14 +29,16 @@ export class AnthropicMessagesClient implements StreamingModel {
   }
 
   async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
+    const reader = new MessagesEvents();
     const events = await postEventStream({
       url: this.#endpoint.url,
       headers: this.#endpoint.headers,
       body: anthropicRequestBody({ model: this.#endpoint.model, call }),
       signal: call.abortSignal,
       dispatcher: this.#dispatcher,
+      answered: () => reader.complete,
     });
-    return { stream: partsOfEventBatches({ batches: events, reader: new MessagesEvents() }) };
+    return { stream: partsOfEventBatches({ batches: events, reader }) };
   }
 }
 

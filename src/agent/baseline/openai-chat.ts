@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { ModelCallOptions, ModelStreamPart, StreamingModel } from '../language-model.ts';
+import { partsOfEventBatches } from './event-parts.ts';
 import { openAIChatRequestBody } from './openai-request.ts';
-import { toOpenAIStreamParts } from './openai-stream-parts.ts';
+import { ChatCompletionEvents } from './openai-stream-parts.ts';
 import { postEventStream } from './post-event-stream.ts';
 
 /**
@@ -30,13 +31,15 @@ export class OpenAIChatClient implements StreamingModel {
   }
 
   async doStream(call: ModelCallOptions): Promise<{ stream: AsyncIterable<ModelStreamPart> }> {
+    const reader = new ChatCompletionEvents();
     const events = await postEventStream({
       url: this.#url,
       headers: this.#headers,
       body: openAIChatRequestBody({ model: this.#model, call }),
       signal: call.abortSignal,
       dispatcher: this.#dispatcher,
+      answered: () => reader.complete,
     });
-    return { stream: toOpenAIStreamParts(events) };
+    return { stream: partsOfEventBatches({ batches: events, reader }) };
   }
 }

@@ -43,11 +43,11 @@ interface ChatUsage {
  * chunk is an error part, as the provider's mid-stream failures always were.
  */
 export function toOpenAIStreamParts(batches: AsyncIterable<string[]>): AsyncGenerator<ModelStreamPart> {
-  return partsOfEventBatches({ batches, reader: new ChatEvents() });
+  return partsOfEventBatches({ batches, reader: new ChatCompletionEvents() });
 }
 
 /** Chat Completions events, one at a time: `[DONE]`, error chunks, and the choice's chunks. */
-class ChatEvents implements EventPartReader {
+export class ChatCompletionEvents implements EventPartReader {
   readonly #stream = new ChatStream();
   #done = false;
 

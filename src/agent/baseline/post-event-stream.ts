@@ -14,6 +14,8 @@ export async function postEventStream(options: {
   signal: AbortSignal | undefined;
   /** The connection pool of the pinned undici that model calls go through. */
   dispatcher: Dispatcher;
+  /** Whether the reader has had the answer's last event, so the rest of the body may be waited for. */
+  answered: () => boolean;
 }): Promise<AsyncIterable<string[]>> {
   const { url, body } = options;
   const response = await request(url, {
@@ -35,7 +37,9 @@ export async function postEventStream(options: {
     });
   }
   // The body hands over Buffers (undici's reader ignores `setEncoding`); the reader decodes them.
-  return readServerSentEvents(releasedOnExit(response.body), { maxStreamChars: maxAnswerChars });
+  return readServerSentEvents(releasedOnExit({ body: response.body, answered: options.answered }), {
+    maxStreamChars: maxAnswerChars,
+  });
 }
 
 /**
@@ -49,18 +53,24 @@ export const maxAnswerChars = 32 * 1024 * 1024;
 const afterExit = { maxBytes: 16 * 1024, maxMs: 1_000 };
 
 /**
- * The body's chunks. A reader that leaves before the end (the answer is complete, or the stream
- * failed) lets the rest arrive in the background, so the connection goes back to the pool; a
- * body that goes on past `afterExit` is destroyed, and its connection with it.
+ * The body's chunks. A reader that leaves once it has the whole answer lets the rest (usually
+ * only the chunked end) arrive in the background, so the connection goes back to the pool; a
+ * body that goes on past `afterExit` is destroyed, and its connection with it. One that leaves
+ * mid-answer (an error event, a stopped turn) destroys the body at once: the model stops there.
  */
-function releasedOnExit(body: Dispatcher.ResponseData['body']): AsyncIterable<Buffer> {
+function releasedOnExit(options: {
+  body: Dispatcher.ResponseData['body'];
+  answered: () => boolean;
+}): AsyncIterable<Buffer> {
+  const { body, answered } = options;
   return {
     [Symbol.asyncIterator]() {
       const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       return {
         next: () => chunks.next(),
         return: async () => {
-          void drain({ chunks, destroy: () => body.destroy() });
+          if (answered()) void drain({ chunks, destroy: () => body.destroy() });
+          else body.destroy();
           return { done: true, value: undefined };
         },
       };
