@@ -42,7 +42,13 @@ export async function* partsOfEventBatches(options: {
     if (failure) throw failure.error;
     parts.length = 0;
     if (!open) return;
-    if (reader.complete) break;
+    if (reader.complete) {
+      // What this read gave leaves the server before the step ends: the viewers' sockets are
+      // uncorked on the next tick, and a whole answer in one read would otherwise hold its first
+      // delta there until the turn behind it is stored.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      break;
+    }
   }
   reader.end(parts);
   for (const part of parts) yield part;
