@@ -60,7 +60,7 @@ export function estimateTokens(history: HistoryMessage[]): number {
  * The history of a runtime without a transcript: the newest stored summary in place of the rows
  * it covers, so a long conversation is summarised once, not again on every turn.
  */
-export function withStoredSummary<Row extends HistoryMessage>(history: Row[]): HistoryMessage[] {
+export function withStoredSummary(history: HistoryMessage[]): HistoryMessage[] {
   const relevant = modelRelevant(history);
   const stored = newestStoredSummary(history);
   if (!stored) return relevant;
