@@ -43,13 +43,15 @@ export async function completeTurn(options: {
   const errorCode =
     outcome.status === 'failed' || outcome.status === 'interrupted' ? outcome.error.code : null;
   const usage: Usage = recorder.usage;
-  // The usage is stored with the status, so a crash cannot leave an ended turn uncharged.
+  // Each model call's usage was stored as it was reported; the rest (the engine's own calls, a
+  // row that failed) is stored with the status, so a crash cannot leave an ended turn uncharged.
+  const unstored = await recorder.unstoredUsage();
   const changed = await retryingWrite(() =>
     deps.store.endTurn({
       turnId: turn.id,
       status,
       errorCode,
-      usage: { model: recorder.model ?? options.fallbackModel, usage },
+      ...(unstored ? { usage: { model: recorder.model ?? options.fallbackModel, usage: unstored } } : {}),
     }),
   );
   if (!changed) {

@@ -1,12 +1,13 @@
 import type { AgentEvent, ReasoningWireField, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
-import { addUsage, emptyUsage, type StreamChunk, type Usage } from '../protocol/index.ts';
+import type { StreamChunk, Usage } from '../protocol/index.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 import { ChunkPublisher } from './turn-recorder-publisher.ts';
 import { TurnRows } from './turn-recorder-rows.ts';
+import { TurnUsage } from './turn-usage.ts';
 
 /** A steered message a running turn took: stored (and shown) once the tool calls in flight end. */
 export interface FollowUp {
@@ -42,8 +43,7 @@ export class TurnRecorder {
   readonly #startedTools = new Map<string, string>();
   readonly #calledTools = new Set<string>();
   readonly #pendingTools = new Map<string, string>();
-  #usage: Usage = emptyUsage;
-  #model: string | null = null;
+  readonly #usage: TurnUsage;
   #visibleOutput = false;
   #transcript: RuntimeTranscript | null = null;
   readonly #followUps: FollowUp[] = [];
@@ -70,10 +70,16 @@ export class TurnRecorder {
       logger: options.logger,
       onStorageFailure: options.onStorageFailure ?? (() => {}),
     });
+    this.#usage = new TurnUsage(options);
   }
 
   get usage(): Usage {
-    return this.#usage;
+    return this.#usage.total;
+  }
+
+  /** What the turn's end must store of its usage (null when each call already has its row). */
+  unstoredUsage(): Promise<Usage | null> {
+    return this.#usage.unstored();
   }
 
   /** The seq of the last row this turn stored (0 if none). */
@@ -87,7 +93,7 @@ export class TurnRecorder {
   }
 
   get model(): string | null {
-    return this.#model;
+    return this.#usage.model;
   }
 
   /** Whether anything from the model the user can see (text, reasoning, a tool call) has been sent. */
@@ -138,7 +144,7 @@ export class TurnRecorder {
 
   /** Usage of the engine's own model calls for this turn (a summary): charged, without changing the turn's model. */
   addUsage(usage: Usage): void {
-    this.#usage = addUsage(this.#usage, usage);
+    this.#usage.add(usage);
   }
 
   publish(chunk: StreamChunk): void {
@@ -204,8 +210,7 @@ export class TurnRecorder {
         }
         return;
       case 'usage':
-        this.#usage = addUsage(this.#usage, event.usage);
-        this.#model = event.model;
+        this.#usage.recordCall(event);
         return;
       case 'transcript':
         this.#transcript = event.transcript;

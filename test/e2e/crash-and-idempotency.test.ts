@@ -296,6 +296,11 @@ describe('crash safety of tool calls', () => {
         errorText: expect.stringMatching(/interrupted/),
       });
       expect(parts.at(-1)).toMatchObject({ type: 'data-error', data: { code: 'turn_interrupted' } });
+      // The two model calls that had answered (write_file, then grep) were charged as they
+      // answered: the process that died never reached the turn's end.
+      const usage = detail.messages.at(-1).metadata.usage;
+      expect(usage.inputTokens).toBeGreaterThan(0);
+      expect(usage.outputTokens).toBeGreaterThan(0);
     } finally {
       await server.close();
     }
