@@ -23,8 +23,9 @@ export interface CompleteTurnDeps {
 }
 
 /**
- * The one path that ends a turn. The status flips by compare-and-set, with the turn's usage in
- * the same write, so whoever gets here second (a watchdog, a late cancel) does nothing. Then:
+ * The one path that ends a turn. The status flips by compare-and-set, with the usage no row holds
+ * yet in the same write (each model call's was stored as it answered), so whoever gets here
+ * second (a watchdog, a late cancel) does nothing. Then:
  * marker, lock release, and exactly one terminal sequence for every subscriber. The lock is
  * released before `finish` is published, so a client that reacts to `finish` can start the next
  * turn at once.
@@ -97,8 +98,9 @@ export async function completeTurn(options: {
 }
 
 /**
- * The end is the only write that carries the turn's usage: if it fails, whoever settles the turn
- * later (the watchdog) has none to charge. A brief failure (a busy database) is retried.
+ * The end is the only write that carries the usage no row holds yet (a summary call, a call whose
+ * row failed): if it fails, whoever settles the turn later (the watchdog) cannot charge it. A
+ * brief failure (a busy database) is retried.
  */
 async function retryingWrite<Result>(write: () => Promise<Result>): Promise<Result> {
   const delaysMs = [50, 200, 1_000];

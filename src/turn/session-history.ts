@@ -61,7 +61,8 @@ async function buildPage(options: {
         status: turn.status,
         startedAt: turn.startedAt,
         durationMs: turn.endedAt ? Date.parse(turn.endedAt) - Date.parse(turn.startedAt) : null,
-        usage: usage.get(turn.id) ?? null,
+        // Each model call's usage is stored as it comes; a running turn's is not its figure yet.
+        usage: turn.status === 'running' ? null : (usage.get(turn.id) ?? null),
       },
     ]),
   );

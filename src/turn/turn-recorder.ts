@@ -77,6 +77,11 @@ export class TurnRecorder {
     return this.#usage.total;
   }
 
+  /** Usage an earlier runner of this turn stored: shown in its end, not stored again. */
+  countStoredUsage(usage: Usage): void {
+    this.#usage.countStored(usage);
+  }
+
   /** What the turn's end must store of its usage (null when each call already has its row). */
   unstoredUsage(): Promise<Usage | null> {
     return this.#usage.unstored();

@@ -60,6 +60,12 @@ export class TurnUsage {
     this.#writes.add(write);
   }
 
+  /** Usage a runner that is gone already stored for this turn: counted, not stored again. */
+  countStored(usage: Usage): void {
+    this.#total = addUsage(this.#total, usage);
+    this.#storedAny = true;
+  }
+
   /** Usage of the engine's own calls for this turn (a summary): counted, stored with the turn's end. */
   add(usage: Usage): void {
     this.#total = addUsage(this.#total, usage);

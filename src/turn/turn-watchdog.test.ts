@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { priceUsage } from '../agent/model-pricing.ts';
 import type { MemoryLock } from '../coord/memory/memory-lock.ts';
 import type { MemorySessionEvents } from '../coord/memory/memory-session-events.ts';
 import type { MemoryStreamRegistry } from '../coord/memory/memory-stream-registry.ts';
@@ -40,6 +41,12 @@ describe('the turn watchdog', () => {
     });
     await registry.open('dead-turn');
     await registry.append('dead-turn', { type: 'start', messageId: 'dead-turn' });
+    // One model call had answered, and its usage was stored as it answered.
+    const used = priceUsage({
+      model: 'claude-sonnet-4-5',
+      tokens: { inputTokens: 1000, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    });
+    await store.recordUsage({ ...scope, turnId: 'dead-turn', model: 'claude-sonnet-4-5', usage: used });
     const subscriber = collect(await registry.subscribe({ streamId: 'dead-turn', after: 0 }));
     const sidebar = new AbortController();
     const sidebarEvents = (await sessionEvents.subscribe({ ownerId: 'u', signal: sidebar.signal }))[
@@ -56,6 +63,9 @@ describe('the turn watchdog', () => {
       'finish',
     ]);
     expect(events[1]?.chunk).toMatchObject({ data: { code: 'turn_interrupted', retryable: true } });
+    // Its end shows what the runner stored, and charges it once.
+    expect(events[3]?.chunk).toMatchObject({ messageMetadata: { status: 'interrupted', usage: used } });
+    expect(await store.getSessionUsage(scope)).toEqual(used);
     expect(await store.getActiveTurn(scope)).toBeNull();
     expect((await store.getTurn({ ...scope, turnId: 'dead-turn' }))?.status).toBe('interrupted');
     // An open sidebar learns that the session is free again.

@@ -100,14 +100,18 @@ async function endTurnWithoutRunner(options: {
   const logger = deps.logger.child({ session: turn.sessionId, turn: turn.id });
   const streamExists = (await deps.registry.state(turn.id)) !== null;
   if (!streamExists) await deps.registry.open(turn.id);
+  const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
   const recorder = new TurnRecorder({
     registry: deps.registry,
     store: deps.store,
-    scope: { ownerId: turn.ownerId, sessionId: turn.sessionId },
+    scope,
     turnId: turn.id,
     logger,
   });
   if (!streamExists) recorder.publish({ type: 'start', messageId: turn.messageId });
+  // The calls the gone runner made were stored as they answered: its end shows them.
+  const stored = (await deps.store.getTurnUsage({ ...scope, turnIds: [turn.id] })).get(turn.id);
+  if (stored) recorder.countStoredUsage(stored);
   const { unresolvedToolOutput } = options;
   // A call stored without its result would show as running forever: it ends here, stored. A new
   // stream never showed the call, so only a stream that did gets its end.

@@ -277,6 +277,8 @@ describe('crash safety of tool calls', () => {
       const detail = await (await api(`/api/sessions/${session.id}`)).json();
       stored = JSON.stringify(detail.messages).includes('tool-grep');
       if (!stored) await new Promise((resolve) => setTimeout(resolve, 100));
+      // Its calls' usage is stored as they answer, but a running turn shows none yet.
+      else expect(detail.messages.at(-1).metadata).toMatchObject({ status: 'running', usage: null });
     }
     expect(stored).toBe(true);
     child.kill('SIGKILL');

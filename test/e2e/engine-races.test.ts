@@ -20,8 +20,8 @@ const brain = scriptedBrain([
 ]);
 
 interface Hooks {
-  /** Awaited before the store method of that name runs. */
-  before: Partial<Record<keyof SessionStore, () => Promise<void>>>;
+  /** Awaited before the store method of that name runs, with the call's arguments. */
+  before: Partial<Record<keyof SessionStore, (...args: unknown[]) => Promise<void>>>;
 }
 
 /** Runs a test's hook before a store call: widens a real race window without changing what runs. */
@@ -32,23 +32,28 @@ function hookedStore(store: SessionStore, hooks: Hooks): SessionStore {
       if (typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
         const hook = hooks.before[property as keyof SessionStore];
-        if (hook) await hook();
+        if (hook) await hook(...args);
         return value.apply(target, args);
       };
     },
   });
 }
 
-/** Holds every call of the store method until `release`: `reached` resolves at the first one. */
+/**
+ * Holds every call of the store method (each one `only` accepts) until `release`: `reached`
+ * resolves at the first one.
+ */
 function holdBefore(
   hooks: Hooks,
   method: keyof SessionStore,
+  only: (...args: unknown[]) => boolean = () => true,
 ): { reached: Promise<void>; release: () => void } {
   let reach!: () => void;
   let release!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
   const released = new Promise<void>((resolve) => (release = resolve));
-  hooks.before[method] = async () => {
+  hooks.before[method] = async (...args) => {
+    if (!only(...args)) return;
     reach();
     await released;
   };
@@ -160,7 +165,10 @@ describe('turn engine races', () => {
     });
     const sessionId = await createSession(server);
     // The title call has answered; the user deletes the conversation before its usage is written.
-    const titleAnswered = holdBefore(hooks, 'recordUsage');
+    // (The turn's own model calls are stored through `recordUsage` too, and go on.)
+    const titleAnswered = holdBefore(hooks, 'recordUsage', (options) =>
+      (options as { turnId: string }).turnId.startsWith('engine:'),
+    );
     await parseUIStream((await sendMessage(server, { sessionId, text: 'hello there' })).body!);
     await titleAnswered.reached;
     expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
