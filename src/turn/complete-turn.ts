@@ -43,16 +43,18 @@ export async function completeTurn(options: {
   const status: Exclude<TurnStatus, 'running'> = outcome.status;
   const errorCode =
     outcome.status === 'failed' || outcome.status === 'interrupted' ? outcome.error.code : null;
-  const usage: Usage = recorder.usage;
+  const usage: Usage = recorder.usage.total;
   // Each model call's usage was stored as it was reported; the rest (the engine's own calls, a
   // row that failed) is stored with the status, so a crash cannot leave an ended turn uncharged.
-  const unstored = await recorder.unstoredUsage();
+  const unstored = await recorder.usage.unstored();
   const changed = await retryingWrite(() =>
     deps.store.endTurn({
       turnId: turn.id,
       status,
       errorCode,
-      ...(unstored ? { usage: { model: recorder.model ?? options.fallbackModel, usage: unstored } } : {}),
+      ...(unstored
+        ? { usage: { model: recorder.usage.model ?? options.fallbackModel, usage: unstored } }
+        : {}),
     }),
   );
   if (!changed) {

@@ -139,7 +139,7 @@ async function reduceContext(options: {
           logger: options.logger,
         })
       : compressHistory({ history: input.history, budgetTokens: policy.contextBudgetTokens });
-  if (compacted.usage) recorder.addUsage(compacted.usage);
+  if (compacted.usage) recorder.usage.add(compacted.usage);
   const summary =
     compacted.method === 'dropped'
       ? 'Earlier messages were dropped to fit within context limits.'

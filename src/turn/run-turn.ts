@@ -142,7 +142,7 @@ export async function runTurn(options: {
   }
   if (outcome.status === 'completed') await saveTranscript({ deps, turn, recorder, logger });
   await completeTurn({ deps, turn, outcome, recorder, lease, fallbackModel: deps.modelName });
-  logger.info({ status: outcome.status, usage: recorder.usage }, 'turn ended');
+  logger.info({ status: outcome.status, usage: recorder.usage.total }, 'turn ended');
 }
 
 /** Stored only after a completed turn: then the transcript covers every row up to this turn's last. */

@@ -1,6 +1,6 @@
 import type { AgentEvent, ReasoningWireField, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
-import type { StreamChunk, Usage } from '../protocol/index.ts';
+import type { StreamChunk } from '../protocol/index.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
@@ -43,7 +43,8 @@ export class TurnRecorder {
   readonly #startedTools = new Map<string, string>();
   readonly #calledTools = new Set<string>();
   readonly #pendingTools = new Map<string, string>();
-  readonly #usage: TurnUsage;
+  /** The turn's usage: its total, and each model call stored as the runtime reports it. */
+  readonly usage: TurnUsage;
   #visibleOutput = false;
   #transcript: RuntimeTranscript | null = null;
   readonly #followUps: FollowUp[] = [];
@@ -70,21 +71,7 @@ export class TurnRecorder {
       logger: options.logger,
       onStorageFailure: options.onStorageFailure ?? (() => {}),
     });
-    this.#usage = new TurnUsage(options);
-  }
-
-  get usage(): Usage {
-    return this.#usage.total;
-  }
-
-  /** Usage an earlier runner of this turn stored: shown in its end, not stored again. */
-  countStoredUsage(usage: Usage): void {
-    this.#usage.countStored(usage);
-  }
-
-  /** What the turn's end must store of its usage (null when each call already has its row). */
-  unstoredUsage(): Promise<Usage | null> {
-    return this.#usage.unstored();
+    this.usage = new TurnUsage(options);
   }
 
   /** The seq of the last row this turn stored (0 if none). */
@@ -95,10 +82,6 @@ export class TurnRecorder {
   /** The runtime's transcript after this turn, if it produced a valid one. */
   get transcript(): RuntimeTranscript | null {
     return this.#transcript;
-  }
-
-  get model(): string | null {
-    return this.#usage.model;
   }
 
   /** Whether anything from the model the user can see (text, reasoning, a tool call) has been sent. */
@@ -145,11 +128,6 @@ export class TurnRecorder {
   /** Starts a retry attempt: a failed attempt's transcript does not count; what it used does. */
   beginAttempt(): void {
     this.#transcript = null;
-  }
-
-  /** Usage of the engine's own model calls for this turn (a summary): charged, without changing the turn's model. */
-  addUsage(usage: Usage): void {
-    this.#usage.add(usage);
   }
 
   publish(chunk: StreamChunk): void {
@@ -215,7 +193,7 @@ export class TurnRecorder {
         }
         return;
       case 'usage':
-        this.#usage.recordCall(event);
+        this.usage.recordCall(event);
         return;
       case 'transcript':
         this.#transcript = event.transcript;

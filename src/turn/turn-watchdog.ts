@@ -111,7 +111,7 @@ async function endTurnWithoutRunner(options: {
   if (!streamExists) recorder.publish({ type: 'start', messageId: turn.messageId });
   // The calls the gone runner made were stored as they answered: its end shows them.
   const stored = (await deps.store.getTurnUsage({ ...scope, turnIds: [turn.id] })).get(turn.id);
-  if (stored) recorder.countStoredUsage(stored);
+  if (stored) recorder.usage.countStored(stored);
   const { unresolvedToolOutput } = options;
   // A call stored without its result would show as running forever: it ends here, stored. A new
   // stream never showed the call, so only a stream that did gets its end.
