@@ -1,9 +1,5 @@
-import {
-  type FakeRequest,
-  promptTooLong,
-  scriptedBrain,
-  textReply,
-} from '../test/support/fake-model/index.ts';
+import { isSummaryCall, isTitleCall } from '../test/support/chat-rules.ts';
+import { promptTooLong, scriptedBrain, textReply } from '../test/support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer } from '../test/support/test-server.ts';
 import { parseUIStream } from '../test/support/ui-stream.ts';
 import type { BenchGroup } from './bench-group.ts';
@@ -24,9 +20,6 @@ ${summaryChars} characters. The run counts what reached the model: the agent's c
 included), the summary calls, and the characters of every request's text. Two settings: the engine's
 budget above the model's window (the default, 140,000 tokens: only a refusal starts a compaction) and
 below it (8,000 tokens, about 32,000 characters by the engine's estimate of 4 characters a token).`;
-
-const isSummaryCall = (request: FakeRequest) => request.system.includes('Summarise this conversation');
-const isTitleCall = (request: FakeRequest) => request.system.includes('Generate a very short title');
 
 interface LongChatResult {
   setting: string;

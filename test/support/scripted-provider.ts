@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, type Dispatcher, getGlobalDispatcher } from 'undici';
 import type { AgentEvent } from '../../src/agent/agent-runtime.ts';
 import { BaselineRuntime } from '../../src/agent/baseline/baseline-runtime.ts';
@@ -118,7 +118,7 @@ export async function runAgainstOpenEndedAnswer<Result>(options: {
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     response.write(options.answer);
     const written = performance.now();
-    if (options.endAfterMs !== null) globalThis.setTimeout(() => response.end(), options.endAfterMs);
+    if (options.endAfterMs !== null) setTimeout(() => response.end(), options.endAfterMs);
     else
       closes.push(
         new Promise((resolve) =>
@@ -133,7 +133,7 @@ export async function runAgainstOpenEndedAnswer<Result>(options: {
   try {
     const results: Result[] = [];
     for (let index = 0; index < options.runs; index++) {
-      if (index > 0) await setTimeout((options.endAfterMs ?? 0) + 100);
+      if (index > 0) await sleep((options.endAfterMs ?? 0) + 100);
       results.push(await options.run(provider.url, dispatcher));
     }
     await Promise.all(closes);

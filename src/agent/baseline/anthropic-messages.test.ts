@@ -70,7 +70,7 @@ test('an answer whose response stays open after message_stop finishes at once, a
     answer: wholeAnswer('Done.'),
     endAfterMs: null,
     runs: 1,
-    run: (url, dispatcher) => run(url, dispatcher),
+    run,
   });
   expect(results[0]!.error).toBeNull();
   expect(results[0]!.events).toContainEqual({ type: 'text-delta', id: '0', delta: 'Done.' });
@@ -82,7 +82,7 @@ test('a response that ends just after message_stop keeps its connection for the 
     answer: wholeAnswer('Done.'),
     endAfterMs: 50,
     runs: 2,
-    run: (url, dispatcher) => run(url, dispatcher),
+    run,
   });
   expect(results.map((result) => result.error)).toEqual([null, null]);
   expect(connections).toBe(1);
