@@ -95,7 +95,7 @@ export async function startAutopilot(options: {
   const metrics = new Metrics({
     toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
   });
-  const database = await openSqliteDatabase({ path: config.store.path });
+  const database = await openSqliteDatabase({ path: config.store.path, logger });
   const sqliteStore = new SqliteSessionStore(database);
   const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;
   const transcripts = new SqliteTranscriptStore(database);

@@ -2,12 +2,20 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import type { Logger } from '../../util/logger.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import { runMigrations } from '../migrations/run-migrations.ts';
+import { startBackgroundCheckpoints } from './background-checkpoints.ts';
 import { withStatementCache } from './statement-cache.ts';
 
-/** Opens (creating if needed) and migrates the embedded database. `':memory:'` works for tests. */
-export async function openSqliteDatabase(options: { path: string }): Promise<Kysely<StoreDatabase>> {
+/**
+ * Opens (creating if needed) and migrates the embedded database. `':memory:'` works for tests. A
+ * file database checkpoints its write-ahead log on a worker thread (`startBackgroundCheckpoints`).
+ */
+export async function openSqliteDatabase(options: {
+  path: string;
+  logger?: Logger;
+}): Promise<Kysely<StoreDatabase>> {
   if (options.path !== ':memory:') await mkdir(dirname(resolve(options.path)), { recursive: true });
   const connection = new BetterSqlite3(options.path);
   try {
@@ -19,10 +27,23 @@ export async function openSqliteDatabase(options: { path: string }): Promise<Kys
     connection.pragma('secure_delete = ON');
     // ON DELETE CASCADE needs foreign keys, which plain SQLite leaves off per connection.
     connection.pragma('foreign_keys = ON');
+    const statements = withStatementCache(connection);
+    let checkpoints: { stop(): void } | null = null;
     const database = new Kysely<StoreDatabase>({
-      dialect: new SqliteDialect({ database: withStatementCache(connection) }),
+      dialect: new SqliteDialect({
+        database: {
+          prepare: statements.prepare,
+          close() {
+            // The worker's connection first: the last to close copies the log over and removes it.
+            checkpoints?.stop();
+            statements.close();
+          },
+        },
+      }),
     });
     await runMigrations(database);
+    if (options.path !== ':memory:')
+      checkpoints = startBackgroundCheckpoints({ connection, path: options.path, logger: options.logger });
     return database;
   } catch (error) {
     connection.close();

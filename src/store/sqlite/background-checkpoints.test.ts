@@ -1,0 +1,115 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { createLogger } from '../../util/logger.ts';
+import { startBackgroundCheckpoints } from './background-checkpoints.ts';
+
+let directory: string;
+let path: string;
+let connection: BetterSqlite3.Database;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'autopilot-checkpoints-'));
+  path = join(directory, 'autopilot.db');
+  connection = new BetterSqlite3(path);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.exec('create table rows (id integer primary key, body text not null)');
+});
+
+afterEach(async () => {
+  if (connection.open) connection.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+const roundBytes = 1024 * 1024;
+
+/** About a mebibyte of rows in one transaction: some 300 pages, a third of SQLite's own threshold. */
+function writeRound(): void {
+  const insert = connection.prepare('insert into rows (body) values (?)');
+  connection.transaction(() => {
+    for (let row = 0; row < roundBytes / 1024; row++) insert.run('x'.repeat(1024));
+  })();
+}
+
+const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 10_000) throw new Error('timed out waiting for a checkpoint');
+    await sleep(10);
+  }
+}
+
+test('the connection itself never checkpoints: a commit past SQLite’s threshold leaves the database file as it was', async () => {
+  const checkpoints = startBackgroundCheckpoints({ connection, path, intervalMs: 3_600_000 });
+  const before = sizeOf(path);
+  for (let round = 0; round < 6; round++) writeRound();
+  expect(sizeOf(`${path}-wal`)).toBeGreaterThan(5 * roundBytes);
+  expect(sizeOf(path)).toBe(before);
+  checkpoints.stop();
+});
+
+test('the worker copies the log into the database file, and the last connection to close removes the log', async () => {
+  const checkpoints = startBackgroundCheckpoints({ connection, path, intervalMs: 10 });
+  const before = sizeOf(path);
+  writeRound();
+  // In the database file soon after the commit, with nothing more done on this connection.
+  await until(() => sizeOf(path) >= before + roundBytes);
+  checkpoints.stop();
+  connection.close();
+  expect(existsSync(`${path}-wal`)).toBe(false);
+  const reader = new BetterSqlite3(path, { readonly: true });
+  expect(reader.prepare('select count(*) as count from rows').get()).toEqual({ count: roundBytes / 1024 });
+  reader.close();
+});
+
+test('under writes without a pause, the log still starts over instead of growing', async () => {
+  const restartFrames = 256;
+  const checkpoints = startBackgroundCheckpoints({ connection, path, intervalMs: 10, restartFrames });
+  // Once the worker is at work (it takes a moment to start)…
+  const before = sizeOf(path);
+  writeRound();
+  await until(() => sizeOf(path) >= before + roundBytes);
+  const insert = connection.prepare('insert into rows (body) values (?)');
+  // …8,000 commits, 16 MiB in all, 20 at a time with the shortest of pauses between. A checkpoint
+  // seldom ends in a pause, so the log starts over only because the connection helps.
+  for (let batch = 0; batch < 400; batch++) {
+    for (let row = 0; row < 20; row++) insert.run('y'.repeat(2048));
+    await sleep(0);
+  }
+  // The log file keeps the size it grew to: the log never held more than a few mebibytes.
+  expect(sizeOf(`${path}-wal`)).toBeLessThan(8 * 1024 * 1024);
+  checkpoints.stop();
+  const rows = 8_000 + roundBytes / 1024;
+  expect(connection.prepare('select count(*) as count from rows').get()).toEqual({ count: rows });
+});
+
+test('a worker that fails hands checkpoints back to the connection, and says so', async () => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  // The worker's connection needs the file to exist: this one does not.
+  startBackgroundCheckpoints({
+    connection,
+    path: join(directory, 'missing.db'),
+    logger: createLogger({ level: 'warn', destination }),
+    intervalMs: 10,
+  });
+  expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+  await until(() => connection.pragma('wal_autocheckpoint', { simple: true }) === 1000);
+  expect(lines.join('')).toContain('background checkpoints failed');
+  // And the connection checkpoints on commit again.
+  const before = sizeOf(path);
+  for (let round = 0; round < 6; round++) writeRound();
+  expect(sizeOf(path)).toBeGreaterThan(before);
+});

@@ -1,0 +1,113 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Logger } from '../../util/logger.ts';
+
+/** How often the worker moves what the log holds into the database file. */
+export const defaultCheckpointIntervalMs = 100;
+/** Past this many pages (16 MiB), the connection helps the log start over (see below). */
+export const defaultRestartFrames = 4096;
+
+// Plain JavaScript evaluated in the worker: no loader is needed there. It has its own connection
+// to the same file; a PASSIVE checkpoint never waits for, or blocks, the server's reads and writes.
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const connection = new Database(workerData.path, { fileMustExist: true });
+connection.pragma('synchronous = NORMAL');
+/** The pages in the log, all copied unless busy (then null: the next interval tries again). */
+const checkpoint = () => {
+  try {
+    return connection.pragma('wal_checkpoint(PASSIVE)')[0].log;
+  } catch (error) {
+    if (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED') return null;
+    throw error;
+  }
+};
+const pass = () => {
+  if (checkpoint() <= workerData.restartFrames) return;
+  // Past the bound, a second pass copies what came in during the first, so that the server's
+  // connection, asked next, has only the last few milliseconds' pages left to copy.
+  checkpoint();
+  parentPort.postMessage('restart');
+};
+const timer = setInterval(pass, workerData.intervalMs);
+parentPort.on('message', () => {
+  // The only message is stop: the connection closes, and the server's thread, waiting, is told.
+  clearInterval(timer);
+  connection.close();
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
+  parentPort.close();
+});
+`;
+
+/** How long closing the store waits for the worker's connection to close. */
+const stopTimeoutMs = 5_000;
+
+/**
+ * WAL checkpoints on a worker thread. A checkpoint copies the pages the write-ahead log holds
+ * into the database file and syncs both. SQLite's own runs inside whichever commit crosses its
+ * threshold, on the event loop: a stall of several milliseconds every few dozen turns, in which
+ * no viewer gets a delta. Here the server's connection never checkpoints; the worker does, every
+ * `intervalMs`. The log starts over when a write begins with all of it copied; under steady writes
+ * one always lands while the worker copies, so past `restartFrames` the connection copies what is
+ * left itself (the pages of the last interval at most), between two of its own transactions, and
+ * its next write starts the log over. If the worker fails, the connection checkpoints on commit
+ * again, as SQLite does by default. `stop` before the connection closes.
+ */
+export function startBackgroundCheckpoints(options: {
+  connection: BetterSqlite3.Database;
+  path: string;
+  logger?: Logger;
+  intervalMs?: number;
+  restartFrames?: number;
+}): { stop(): void } {
+  const { connection, logger } = options;
+  connection.pragma('wal_autocheckpoint = 0');
+  const restartFrames = options.restartFrames ?? defaultRestartFrames;
+  // A log that outgrew the bound in a burst is cut back to it when it starts over.
+  const pageSize = connection.pragma('page_size', { simple: true }) as number;
+  connection.pragma(`journal_size_limit = ${restartFrames * pageSize}`);
+  const closed = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(workerSource, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      path: options.path,
+      intervalMs: options.intervalMs ?? defaultCheckpointIntervalMs,
+      restartFrames,
+      closed,
+    },
+  });
+  // Checkpoints are a background duty: they never keep the process alive.
+  worker.unref();
+  let running = true;
+  worker.once('exit', () => {
+    running = false;
+  });
+  worker.on('message', () => {
+    if (!connection.open || connection.inTransaction) return;
+    try {
+      connection.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Another checkpoint or a reader in the way: the worker asks again after its next pass.
+    }
+  });
+  worker.once('error', (error) => {
+    if (!connection.open) return;
+    connection.pragma('wal_autocheckpoint = 1000');
+    logger?.warn({ err: error }, 'background checkpoints failed; the database checkpoints on commit again');
+  });
+  return {
+    /**
+     * Closes the worker's connection, blocking this thread until it has (a close cannot wait
+     * otherwise): the server's connection, closed next, is then the last, and removes the log.
+     */
+    stop() {
+      if (!running) return;
+      worker.postMessage('stop');
+      Atomics.wait(closed, 0, 0, stopTimeoutMs);
+    },
+  };
+}
