@@ -1,0 +1,72 @@
+/**
+ * Spreads a burst of work over turns of the event loop. Work that enters while the current turn
+ * of the loop has spent less than `sliceMs` since its first entry goes on at once. Past that it
+ * waits, in order; on each later turn of the loop, waiters go on one after another until that
+ * turn has spent `sliceMs` on them. Between two turns the loop reads and writes its sockets, so
+ * a burst of new turns starting no longer holds back the deltas of the turns already streaming
+ * for the whole time the burst takes.
+ */
+export class LoopPacer {
+  readonly #sliceMs: number;
+  #sliceStart = 0;
+  #sliceOpen = false;
+  readonly #waiting: (() => void)[] = [];
+  #batchStart: number | null = null;
+  #scheduled = false;
+
+  constructor(options: { sliceMs: number }) {
+    this.#sliceMs = options.sliceMs;
+  }
+
+  /** Resolves at once while this turn of the loop has time left, else on a later one. */
+  enter(): Promise<void> | undefined {
+    if (this.#waiting.length === 0 && this.#hasTimeLeft()) return undefined;
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#schedule();
+    });
+  }
+
+  #hasTimeLeft(): boolean {
+    const now = performance.now();
+    if (!this.#sliceOpen) {
+      this.#sliceOpen = true;
+      this.#sliceStart = now;
+      setImmediate(this.#closeSlice);
+    }
+    return now - this.#sliceStart < this.#sliceMs;
+  }
+
+  readonly #closeSlice = (): void => {
+    this.#sliceOpen = false;
+  };
+
+  /**
+   * Queues a batch of immediates for the next turn of the loop. Each lets one waiter go on while
+   * the batch's time lasts: microtasks run between two immediates, so each measures the work the
+   * waiters before it did, up to their next real wait.
+   */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#batchStart = null;
+    for (let index = 0; index < maxPerTurn - 1; index++) setImmediate(this.#release);
+    setImmediate(this.#lastRelease);
+  }
+
+  readonly #release = (): void => {
+    if (this.#waiting.length === 0) return;
+    const now = performance.now();
+    this.#batchStart ??= now;
+    if (now - this.#batchStart < this.#sliceMs) this.#waiting.shift()!();
+  };
+
+  readonly #lastRelease = (): void => {
+    this.#release();
+    this.#scheduled = false;
+    if (this.#waiting.length > 0) this.#schedule();
+  };
+}
+
+/** Waiters let go in one turn of the loop at most, however short their work. */
+const maxPerTurn = 32;
