@@ -96,7 +96,7 @@ export async function startAutopilot(options: {
     toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
   });
   const database = await openSqliteDatabase({ path: config.store.path, logger });
-  const sqliteStore = new SqliteSessionStore(database);
+  const sqliteStore = new SqliteSessionStore(database, { logger });
   const store = options.wrapStore?.(sqliteStore) ?? sqliteStore;
   const transcripts = new SqliteTranscriptStore(database);
   const files = new SqliteFileStore(database);

@@ -25,7 +25,8 @@ test('work goes on at once while the turn of the loop has time left, and again o
 });
 
 test('past the slice, waiters go on in order, a slice’s worth per turn of the loop, with timers run between', async () => {
-  const pacer = new LoopPacer({ sliceMs: 5 });
+  // Wide margins, for a loaded machine: a waiter's work is 60 ms against a 100 ms slice.
+  const pacer = new LoopPacer({ sliceMs: 100 });
   let turn = 0;
   let counting = true;
   const countTurns = () => {
@@ -34,15 +35,15 @@ test('past the slice, waiters go on in order, a slice’s worth per turn of the 
   };
   setImmediate(countTurns);
   expect(pacer.enter()).toBeUndefined();
-  busyFor(6);
+  busyFor(110);
   const released: { name: string; turn: number }[] = [];
   const events: string[] = [];
   const entries = ['w1', 'w2', 'w3', 'w4'].map(async (name) => {
     await pacer.enter();
     released.push({ name, turn });
     events.push(name);
-    // Each waiter's work: two fit in one slice, a third does not.
-    busyFor(3);
+    // Each waiter's work: the second starts within the slice, the third past it.
+    busyFor(60);
   });
   // A latecomer queues behind them even once a new turn of the loop has begun.
   const late = (async () => {
@@ -61,4 +62,29 @@ test('past the slice, waiters go on in order, a slice’s worth per turn of the 
   expect(turnOf('w3')).toBeGreaterThan(turnOf('w2'));
   expect(turnOf('w4')).toBe(turnOf('w3'));
   expect(events.indexOf('timer')).toBeLessThan(events.indexOf('w3'));
+});
+
+test('a burst that comes in while the loop’s own slice runs waits a turn more than the slice', async () => {
+  const pacer = new LoopPacer({ sliceMs: 20 });
+  let turn = 0;
+  let counting = true;
+  const countTurns = () => {
+    turn++;
+    if (counting) setImmediate(countTurns);
+  };
+  setImmediate(countTurns);
+  // This turn of the loop spends its slice; the next entry waits.
+  expect(pacer.enter()).toBeUndefined();
+  busyFor(25);
+  const enteredIn = turn;
+  await pacer.enter();
+  counting = false;
+  // Not in this turn's check phase, right after the slice, but after another read of the sockets.
+  expect(turn).toBeGreaterThanOrEqual(enteredIn + 2);
+});
+
+test('a slice of zero still lets one waiter go on per turn of the loop', async () => {
+  const pacer = new LoopPacer({ sliceMs: 0 });
+  const entries = [pacer.enter(), pacer.enter(), pacer.enter()];
+  await Promise.all(entries);
 });

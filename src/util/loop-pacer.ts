@@ -42,23 +42,32 @@ export class LoopPacer {
   };
 
   /**
-   * Queues a batch of immediates for the next turn of the loop. Each lets one waiter go on while
+   * Queues a batch of immediates for a later turn of the loop. Each lets one waiter go on while
    * the batch's time lasts: microtasks run between two immediates, so each measures the work the
-   * waiters before it did, up to their next real wait.
+   * waiters before it did, up to their next real wait. A waiter that came in while this turn of
+   * the loop still has its own slice running (before the check phase) waits one turn more:
+   * otherwise the batch would run right after that slice, with no read of the sockets between.
    */
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
+    if (this.#sliceOpen) setImmediate(this.#queueBatch);
+    else this.#queueBatch();
+  }
+
+  readonly #queueBatch = (): void => {
     this.#batchStart = null;
     for (let index = 0; index < maxPerTurn - 1; index++) setImmediate(this.#release);
     setImmediate(this.#lastRelease);
-  }
+  };
 
   readonly #release = (): void => {
     if (this.#waiting.length === 0) return;
     const now = performance.now();
-    this.#batchStart ??= now;
-    if (now - this.#batchStart < this.#sliceMs) this.#waiting.shift()!();
+    // The first of a batch always goes on, whatever the slice.
+    if (this.#batchStart === null) this.#batchStart = now;
+    else if (now - this.#batchStart >= this.#sliceMs) return;
+    this.#waiting.shift()!();
   };
 
   readonly #lastRelease = (): void => {
@@ -68,5 +77,5 @@ export class LoopPacer {
   };
 }
 
-/** Waiters let go in one turn of the loop at most, however short their work. */
-const maxPerTurn = 32;
+/** Waiters let go in one turn of the loop at most, however short their work (one immediate each). */
+const maxPerTurn = 128;

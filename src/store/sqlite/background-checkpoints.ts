@@ -12,9 +12,23 @@ export const defaultRestartFrames = 4096;
 // to the same file; a PASSIVE checkpoint never waits for, or blocks, the server's reads and writes.
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const connection = new Database(workerData.path, { fileMustExist: true });
-connection.pragma('synchronous = NORMAL');
+// However the worker ends (stopped, or failed at any point), the server's thread, if it waits in
+// stop(), is told at once.
+const closed = () => {
+  Atomics.store(workerData.closed, 0, 1);
+  Atomics.notify(workerData.closed, 0);
+};
+process.on('exit', closed);
+let connection;
+let timer;
+try {
+  const Database = require(workerData.driver);
+  connection = new Database(workerData.path, { fileMustExist: true });
+  connection.pragma('synchronous = NORMAL');
+} catch (error) {
+  closed();
+  throw error;
+}
 /** The pages in the log, all copied unless busy (then null: the next interval tries again). */
 const checkpoint = () => {
   try {
@@ -25,19 +39,24 @@ const checkpoint = () => {
   }
 };
 const pass = () => {
-  if (checkpoint() <= workerData.restartFrames) return;
-  // Past the bound, a second pass copies what came in during the first, so that the server's
-  // connection, asked next, has only the last few milliseconds' pages left to copy.
-  checkpoint();
-  parentPort.postMessage('restart');
+  try {
+    if (checkpoint() <= workerData.restartFrames) return;
+    // Past the bound, a second pass copies what came in during the first, so that the server's
+    // connection, asked next, has only the last few milliseconds' pages left to copy.
+    checkpoint();
+    parentPort.postMessage('restart');
+  } catch (error) {
+    clearInterval(timer);
+    closed();
+    throw error;
+  }
 };
-const timer = setInterval(pass, workerData.intervalMs);
+timer = setInterval(pass, workerData.intervalMs);
 parentPort.on('message', () => {
-  // The only message is stop: the connection closes, and the server's thread, waiting, is told.
+  // The only message is stop.
   clearInterval(timer);
   connection.close();
-  Atomics.store(workerData.closed, 0, 1);
-  Atomics.notify(workerData.closed, 0);
+  closed();
   parentPort.close();
 });
 `;
@@ -47,14 +66,16 @@ const stopTimeoutMs = 5_000;
 
 /**
  * WAL checkpoints on a worker thread. A checkpoint copies the pages the write-ahead log holds
- * into the database file and syncs both. SQLite's own runs inside whichever commit crosses its
- * threshold, on the event loop: a stall of several milliseconds every few dozen turns, in which
- * no viewer gets a delta. Here the server's connection never checkpoints; the worker does, every
- * `intervalMs`. The log starts over when a write begins with all of it copied; under steady writes
- * one always lands while the worker copies, so past `restartFrames` the connection copies what is
- * left itself (the pages of the last interval at most), between two of its own transactions, and
- * its next write starts the log over. If the worker fails, the connection checkpoints on commit
- * again, as SQLite does by default. `stop` before the connection closes.
+ * into the database file and syncs both. SQLite's own runs inside whichever commit takes the log
+ * past 1,000 pages, on the event loop: a stall of several milliseconds every few dozen turns, in
+ * which no viewer gets a delta. Here the server's connection does not checkpoint on commit; the
+ * worker does, every `intervalMs`. The log starts over when a write begins with all of it copied;
+ * under steady writes one almost always lands while the worker copies. So past `restartFrames`
+ * the connection checkpoints itself, between two of its own transactions, and its next write
+ * starts the log over. That has only the last few pages to copy, but like any checkpoint it syncs
+ * the log and the file: a stall of a few milliseconds, once per `restartFrames` pages of writes
+ * instead of once per 1,000. If the worker fails, the connection checkpoints on commit again, as
+ * SQLite does by default. `stop` before the connection closes.
  */
 export function startBackgroundCheckpoints(options: {
   connection: BetterSqlite3.Database;
@@ -107,7 +128,10 @@ export function startBackgroundCheckpoints(options: {
     stop() {
       if (!running) return;
       worker.postMessage('stop');
-      Atomics.wait(closed, 0, 0, stopTimeoutMs);
+      if (Atomics.wait(closed, 0, 0, stopTimeoutMs) === 'timed-out')
+        logger?.warn(
+          'the checkpoint worker did not close its connection in time; closing the database anyway',
+        );
     },
   };
 }

@@ -15,6 +15,8 @@ import { withStatementCache } from './statement-cache.ts';
 export async function openSqliteDatabase(options: {
   path: string;
   logger?: Logger;
+  /** Tests make the worker checkpoint more often than the default. */
+  checkpointIntervalMs?: number;
 }): Promise<Kysely<StoreDatabase>> {
   if (options.path !== ':memory:') await mkdir(dirname(resolve(options.path)), { recursive: true });
   const connection = new BetterSqlite3(options.path);
@@ -43,7 +45,12 @@ export async function openSqliteDatabase(options: {
     });
     await runMigrations(database);
     if (options.path !== ':memory:')
-      checkpoints = startBackgroundCheckpoints({ connection, path: options.path, logger: options.logger });
+      checkpoints = startBackgroundCheckpoints({
+        connection,
+        path: options.path,
+        logger: options.logger,
+        intervalMs: options.checkpointIntervalMs,
+      });
     return database;
   } catch (error) {
     connection.close();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -74,6 +74,32 @@ describe('SqliteSessionStore files', () => {
       const session = await writer.createSession({ ownerId: 'alice' });
       expect((await reader.getSession({ ownerId: 'alice', sessionId: session.id }))?.id).toBe(session.id);
       await Promise.all([writer.close(), reader.close()]);
+    });
+  });
+
+  test('a deleted session leaves the files even while the background worker checkpoints', async () => {
+    await withTemporaryDirectory(async (directory) => {
+      const path = join(directory, 'autopilot.db');
+      // The worker checkpoints almost all the time, so the delete's own checkpoint meets one.
+      const store = await createSqliteSessionStore({ path, checkpointIntervalMs: 1 });
+      const other = { ownerId: 'alice', sessionId: (await store.createSession({ ownerId: 'alice' })).id };
+      let filler = 0;
+      for (let round = 0; round < 10; round++) {
+        const canary = `CANARY-${round}-${Math.random().toString(36).slice(2)}`;
+        const scope = { ownerId: 'alice', sessionId: (await store.createSession({ ownerId: 'alice' })).id };
+        await store.appendMessage({ ...scope, message: { id: `c${round}`, role: 'user', content: canary } });
+        // Another conversation goes on: the log has pages for the worker to copy.
+        for (let index = 0; index < 100; index++) {
+          const message = { id: `o${filler++}`, role: 'assistant' as const, content: 'y'.repeat(2000) };
+          await store.appendMessage({ ...other, message });
+        }
+        expect(await store.deleteSession(scope)).toBe(true);
+        for (const file of [path, `${path}-wal`]) {
+          const bytes = await readFile(file).catch(() => Buffer.alloc(0));
+          expect(bytes.includes(canary), `${file} after round ${round}`).toBe(false);
+        }
+      }
+      await store.close();
     });
   });
 });

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
 import type { ToolPermissions, Usage } from '../../protocol/index.ts';
+import type { Logger } from '../../util/logger.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import type {
   NewMessage,
@@ -27,9 +29,11 @@ import * as waitingQueries from './waiting-queries.ts';
  */
 export class SqliteSessionStore implements SessionStore {
   readonly #database: Kysely<StoreDatabase>;
+  readonly #logger: Logger | undefined;
 
-  constructor(database: Kysely<StoreDatabase>) {
+  constructor(database: Kysely<StoreDatabase>, options: { logger?: Logger } = {}) {
     this.#database = database;
+    this.#logger = options.logger;
   }
 
   ensureUser(user: UserRecord): Promise<void> {
@@ -67,7 +71,11 @@ export class SqliteSessionStore implements SessionStore {
   async deleteSession(scope: Scope): Promise<boolean> {
     const deleted = await sessionQueries.deleteSession({ database: this.#database, ...scope });
     // The write-ahead log still holds the deleted pages until they are checkpointed into the file.
-    if (deleted) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.#database);
+    if (deleted && !(await truncateLog(this.#database)))
+      this.#logger?.error(
+        { session: scope.sessionId },
+        'the deleted session could not be cleared from the write-ahead log; it leaves with the next checkpoint',
+      );
     return deleted;
   }
 
@@ -186,7 +194,28 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
+/** How long a delete tries to empty the write-ahead log while checkpoints of the worker run. */
+const truncateDeadlineMs = 10_000;
+
+/**
+ * Copies the write-ahead log into the file and empties it. While the background worker checkpoints
+ * (`background-checkpoints.ts`), SQLite answers busy at once instead of waiting, so it is tried
+ * again. False if the log could not be emptied in time.
+ */
+async function truncateLog(database: Kysely<StoreDatabase>): Promise<boolean> {
+  const deadline = Date.now() + truncateDeadlineMs;
+  for (;;) {
+    const { rows } = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(database);
+    if (rows[0]?.busy !== 1) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(5);
+  }
+}
+
 /** Opens (creating if needed) the SQLite file at `path`, or `':memory:'`, and migrates it. */
-export async function createSqliteSessionStore(options: { path: string }): Promise<SqliteSessionStore> {
+export async function createSqliteSessionStore(options: {
+  path: string;
+  checkpointIntervalMs?: number;
+}): Promise<SqliteSessionStore> {
   return new SqliteSessionStore(await openSqliteDatabase(options));
 }
