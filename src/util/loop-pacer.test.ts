@@ -10,6 +10,25 @@ function busyFor(ms: number): void {
 
 const nextTurnOfTheLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Counts turns of the event loop: an immediate set from an immediate runs on the next one. */
+function countTurnsOfTheLoop(): { readonly count: number; stop(): void } {
+  let count = 0;
+  let counting = true;
+  const tick = () => {
+    count++;
+    if (counting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    get count() {
+      return count;
+    },
+    stop() {
+      counting = false;
+    },
+  };
+}
+
 test('work goes on at once while the turn of the loop has time left, and again on a fresh turn', async () => {
   const pacer = new LoopPacer({ sliceMs: 50 });
   expect(pacer.enter()).toBeUndefined();
@@ -27,20 +46,14 @@ test('work goes on at once while the turn of the loop has time left, and again o
 test('past the slice, waiters go on in order, a slice’s worth per turn of the loop, with timers run between', async () => {
   // Wide margins, for a loaded machine: a waiter's work is 60 ms against a 100 ms slice.
   const pacer = new LoopPacer({ sliceMs: 100 });
-  let turn = 0;
-  let counting = true;
-  const countTurns = () => {
-    turn++;
-    if (counting) setImmediate(countTurns);
-  };
-  setImmediate(countTurns);
+  const turns = countTurnsOfTheLoop();
   expect(pacer.enter()).toBeUndefined();
   busyFor(110);
   const released: { name: string; turn: number }[] = [];
   const events: string[] = [];
   const entries = ['w1', 'w2', 'w3', 'w4'].map(async (name) => {
     await pacer.enter();
-    released.push({ name, turn });
+    released.push({ name, turn: turns.count });
     events.push(name);
     // Each waiter's work: the second starts within the slice, the third past it.
     busyFor(60);
@@ -55,7 +68,7 @@ test('past the slice, waiters go on in order, a slice’s worth per turn of the 
   setTimeout(() => events.push('timer'), 0);
   busyFor(2);
   await Promise.all([...entries, late]);
-  counting = false;
+  turns.stop();
   expect(events.filter((event) => event !== 'timer')).toEqual(['w1', 'w2', 'w3', 'w4', 'late']);
   const turnOf = (name: string) => released.find((entry) => entry.name === name)!.turn;
   expect(turnOf('w2')).toBe(turnOf('w1'));
@@ -66,21 +79,15 @@ test('past the slice, waiters go on in order, a slice’s worth per turn of the 
 
 test('a burst that comes in while the loop’s own slice runs waits a turn more than the slice', async () => {
   const pacer = new LoopPacer({ sliceMs: 20 });
-  let turn = 0;
-  let counting = true;
-  const countTurns = () => {
-    turn++;
-    if (counting) setImmediate(countTurns);
-  };
-  setImmediate(countTurns);
+  const turns = countTurnsOfTheLoop();
   // This turn of the loop spends its slice; the next entry waits.
   expect(pacer.enter()).toBeUndefined();
   busyFor(25);
-  const enteredIn = turn;
+  const enteredIn = turns.count;
   await pacer.enter();
-  counting = false;
+  turns.stop();
   // Not in this turn's check phase, right after the slice, but after another read of the sockets.
-  expect(turn).toBeGreaterThanOrEqual(enteredIn + 2);
+  expect(turns.count).toBeGreaterThanOrEqual(enteredIn + 2);
 });
 
 test('a slice of zero still lets one waiter go on per turn of the loop', async () => {
