@@ -21,7 +21,6 @@ export const jsonTextColumn = z.string().transform((text, context): unknown => {
   }
 });
 
-const toolCallSchema = z.object({ id: z.string(), name: z.string(), input: z.unknown() });
 export const metadataSchema = z.record(z.string(), z.unknown());
 
 const sessionRowSchema = z.object({
@@ -33,21 +32,6 @@ const sessionRowSchema = z.object({
   waiting: flagColumn,
   created_at: z.string(),
   updated_at: z.string(),
-});
-
-const messageRowSchema = z.object({
-  id: z.string(),
-  session_id: z.string(),
-  seq: integerColumn,
-  role: z.enum(['user', 'assistant', 'reasoning', 'tool', 'marker']),
-  turn_id: z.string().nullable(),
-  step: integerColumn.nullable(),
-  content: z.string(),
-  tool_call: jsonTextColumn.pipe(toolCallSchema).nullable(),
-  tool_call_id: z.string().nullable(),
-  metadata: jsonTextColumn.pipe(metadataSchema),
-  client_message_id: z.string().nullable(),
-  created_at: z.string(),
 });
 
 const waitingRowSchema = z.object({
@@ -99,22 +83,84 @@ export function toSessionRecord(row: unknown): SessionRecord {
   };
 }
 
+/**
+ * A `messages` row, checked by hand. A turn reads its whole history through here, and zod's parse
+ * took three times as long as the JSON parsing itself (0.9 against 0.3 ms for 860 rows).
+ */
 export function toStoredMessage(row: unknown): StoredMessage {
-  const parsed = messageRowSchema.parse(row);
+  if (row === null || typeof row !== 'object') throw invalidRow('row');
+  const value = row as Record<string, unknown>;
   return {
-    id: parsed.id,
-    sessionId: parsed.session_id,
-    seq: parsed.seq,
-    role: parsed.role,
-    turnId: parsed.turn_id,
-    step: parsed.step,
-    content: parsed.content,
-    toolCall: parsed.tool_call,
-    toolCallId: parsed.tool_call_id,
-    metadata: parsed.metadata,
-    clientMessageId: parsed.client_message_id,
-    createdAt: parsed.created_at,
+    id: stringColumn(value, 'id'),
+    sessionId: stringColumn(value, 'session_id'),
+    seq: integerOf(value, 'seq'),
+    role: roleOf(value),
+    turnId: nullableStringColumn(value, 'turn_id'),
+    step: value.step === null ? null : integerOf(value, 'step'),
+    content: stringColumn(value, 'content'),
+    toolCall: value.tool_call === null ? null : toolCallOf(jsonOf(value, 'tool_call')),
+    toolCallId: nullableStringColumn(value, 'tool_call_id'),
+    metadata: metadataOf(jsonOf(value, 'metadata')),
+    clientMessageId: nullableStringColumn(value, 'client_message_id'),
+    createdAt: stringColumn(value, 'created_at'),
   };
+}
+
+const messageRoles = new Set<string>(['user', 'assistant', 'reasoning', 'tool', 'marker']);
+
+function invalidRow(column: string): Error {
+  return new Error(`A stored message has an invalid ${column}.`);
+}
+
+function stringColumn(row: Record<string, unknown>, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw invalidRow(column);
+  return value;
+}
+
+function nullableStringColumn(row: Record<string, unknown>, column: string): string | null {
+  return row[column] === null ? null : stringColumn(row, column);
+}
+
+/** Postgres returns `bigint` as text; SQLite returns a number (a bigint in its safe-integer mode). */
+function integerOf(row: Record<string, unknown>, column: string): number {
+  const value = row[column];
+  const number =
+    (typeof value === 'string' && value.trim() !== '') || typeof value === 'bigint' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw invalidRow(column);
+  return number;
+}
+
+function roleOf(row: Record<string, unknown>): StoredMessage['role'] {
+  const role = row.role;
+  if (typeof role !== 'string' || !messageRoles.has(role)) throw invalidRow('role');
+  return role as StoredMessage['role'];
+}
+
+function jsonOf(row: Record<string, unknown>, column: string): unknown {
+  const text = stringColumn(row, column);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRow(column);
+  }
+}
+
+function toolCallOf(value: unknown): StoredMessage['toolCall'] {
+  const call = value as { id?: unknown; name?: unknown; input?: unknown } | null;
+  if (
+    call === null ||
+    typeof call !== 'object' ||
+    typeof call.id !== 'string' ||
+    typeof call.name !== 'string'
+  )
+    throw invalidRow('tool_call');
+  return { id: call.id, name: call.name, input: call.input };
+}
+
+function metadataOf(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidRow('metadata');
+  return value as Record<string, unknown>;
 }
 
 export function toWaitingMessage(row: unknown): WaitingMessage {
