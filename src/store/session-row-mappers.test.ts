@@ -64,6 +64,7 @@ describe('toStoredMessage', () => {
     ['content that is not text', { ...row, content: null }],
     ['a tool call that is not JSON', { ...row, tool_call: '{' }],
     ['a tool call without a name', { ...row, tool_call: '{"id":"c1","input":{}}' }],
+    ['a tool call without an input', { ...row, tool_call: '{"id":"c1","name":"read_file"}' }],
     ['a tool call that is not an object', { ...row, tool_call: 'null' }],
     ['metadata that is a list', { ...row, metadata: '[]' }],
     ['metadata that is null', { ...row, metadata: 'null' }],

@@ -152,7 +152,8 @@ function toolCallOf(value: unknown): StoredMessage['toolCall'] {
     call === null ||
     typeof call !== 'object' ||
     typeof call.id !== 'string' ||
-    typeof call.name !== 'string'
+    typeof call.name !== 'string' ||
+    !('input' in call)
   )
     throw invalidRow('tool_call');
   return { id: call.id, name: call.name, input: call.input };

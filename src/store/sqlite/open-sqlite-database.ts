@@ -8,6 +8,9 @@ import { runMigrations } from '../migrations/run-migrations.ts';
 import { startBackgroundCheckpoints } from './background-checkpoints.ts';
 import { withStatementCache } from './statement-cache.ts';
 
+/** How long a statement waits for another connection's lock before it answers busy. */
+export const busyTimeoutMs = 5_000;
+
 /**
  * Opens (creating if needed) and migrates the embedded database. `':memory:'` works for tests. A
  * file database checkpoints its write-ahead log on a worker thread (`startBackgroundCheckpoints`).
@@ -24,7 +27,7 @@ export async function openSqliteDatabase(options: {
     connection.pragma('journal_mode = WAL');
     // NORMAL is durable in WAL mode except for the last transactions before a power loss.
     connection.pragma('synchronous = NORMAL');
-    connection.pragma('busy_timeout = 5000');
+    connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Deleted rows are overwritten with zeros, so a deleted conversation's text leaves the file.
     connection.pragma('secure_delete = ON');
     // ON DELETE CASCADE needs foreign keys, which plain SQLite leaves off per connection.

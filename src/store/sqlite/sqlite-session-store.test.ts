@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { describeSessionStoreConformance } from '../conformance/session-store-conformance.ts';
 import { createSqliteSessionStore } from './sqlite-session-store.ts';
@@ -99,6 +100,38 @@ describe('SqliteSessionStore files', () => {
           expect(bytes.includes(canary), `${file} after round ${round}`).toBe(false);
         }
       }
+      await store.close();
+    });
+  });
+
+  test('a delete does not hold the event loop while another connection reads an older snapshot', async () => {
+    await withTemporaryDirectory(async (directory) => {
+      const path = join(directory, 'autopilot.db');
+      const store = await createSqliteSessionStore({ path });
+      const scope = { ownerId: 'alice', sessionId: (await store.createSession({ ownerId: 'alice' })).id };
+      await store.appendMessage({ ...scope, message: { id: 'm1', role: 'user', content: 'secret' } });
+      // A reader (a backup, a sqlite3 shell) holds a snapshot that still needs the log.
+      const reader = new BetterSqlite3(path, { readonly: true });
+      reader.exec('BEGIN');
+      reader.prepare('select count(*) from messages').get();
+      // It lets go after 300 ms, by a timer of this loop: a delete that held the loop would wait
+      // out SQLite's whole busy timeout first.
+      const released = setTimeout(() => reader.exec('COMMIT'), 300);
+      let longestStall = 0;
+      let last = performance.now();
+      const beat = setInterval(() => {
+        const now = performance.now();
+        longestStall = Math.max(longestStall, now - last);
+        last = now;
+      }, 5);
+      expect(await store.deleteSession(scope)).toBe(true);
+      longestStall = Math.max(longestStall, performance.now() - last);
+      clearInterval(beat);
+      clearTimeout(released);
+      reader.close();
+      expect(longestStall).toBeLessThan(1_000);
+      const bytes = await readFile(`${path}-wal`).catch(() => Buffer.alloc(0));
+      expect(bytes.includes('secret')).toBe(false);
       await store.close();
     });
   });

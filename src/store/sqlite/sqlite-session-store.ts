@@ -17,7 +17,7 @@ import type {
   WaitingMessage,
 } from '../session-store.ts';
 import * as messageQueries from './message-queries.ts';
-import { openSqliteDatabase } from './open-sqlite-database.ts';
+import { busyTimeoutMs, openSqliteDatabase } from './open-sqlite-database.ts';
 import * as sessionQueries from './session-queries.ts';
 import * as turnQueries from './turn-queries.ts';
 import * as usageQueries from './usage-queries.ts';
@@ -194,20 +194,30 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
-/** How long a delete tries to empty the write-ahead log while checkpoints of the worker run. */
-const truncateDeadlineMs = 10_000;
+/** How long a delete tries to empty the write-ahead log (as long as one wait for a lock took). */
+const truncateDeadlineMs = busyTimeoutMs;
 
 /**
- * Copies the write-ahead log into the file and empties it. While the background worker checkpoints
- * (`background-checkpoints.ts`), SQLite answers busy at once instead of waiting, so it is tried
- * again. False if the log could not be emptied in time.
+ * Copies the write-ahead log into the file and empties it. It answers busy while the background
+ * worker checkpoints (`background-checkpoints.ts`), or while another connection reads an older
+ * snapshot. Each try is made without SQLite's busy wait, which would hold the event loop, and the
+ * waiting between tries is done here. False if the log could not be emptied in time.
  */
 async function truncateLog(database: Kysely<StoreDatabase>): Promise<boolean> {
-  const deadline = Date.now() + truncateDeadlineMs;
+  const deadline = performance.now() + truncateDeadlineMs;
   for (;;) {
-    const { rows } = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(database);
-    if (rows[0]?.busy !== 1) return true;
-    if (Date.now() > deadline) return false;
+    // One connection, held for the three statements: no other query runs with the wait off.
+    const busy = await database.connection().execute(async (connection) => {
+      await sql`PRAGMA busy_timeout = 0`.execute(connection);
+      try {
+        const { rows } = await sql<{ busy: number }>`PRAGMA wal_checkpoint(TRUNCATE)`.execute(connection);
+        return rows[0]?.busy === 1;
+      } finally {
+        await sql.raw(`PRAGMA busy_timeout = ${busyTimeoutMs}`).execute(connection);
+      }
+    });
+    if (!busy) return true;
+    if (performance.now() > deadline) return false;
     await sleep(5);
   }
 }
