@@ -7,6 +7,7 @@ import { claudeScaleGroup } from './claude-scale.ts';
 import { formatBenchmarksSection } from './format-benchmarks-section.ts';
 import { fullPathGroup } from './full-path-group.ts';
 import { describeRevision } from './git-revision.ts';
+import { historyCostGroup } from './load/history-cost-group.ts';
 import { loadGroup } from './load/load-group.ts';
 import { longChatGroup } from './long-chat-group.ts';
 import { streamGroup } from './stream-group.ts';
@@ -18,6 +19,7 @@ const groups: BenchGroup[] = [
   streamGroup,
   loadGroup,
   longChatGroup,
+  historyCostGroup,
 ];
 
 /** The groups named on the command line, in the order given; every group when none is named. */
