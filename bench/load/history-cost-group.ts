@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { BenchGroup } from '../bench-group.ts';
 import { toMarkdownTable } from '../markdown-table.ts';
 import { measureServerTurn } from './measure-load-turn.ts';
 import { loadPrompt, startPacedFake } from './paced-fake.ts';
-import { warmUpServer } from './run-load.ts';
+import { createSession, warmUpServer } from './run-load.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 /** Rows of history (each message and its one-line answer are two) at which a turn is priced. */
@@ -34,16 +33,6 @@ async function sendTurns(options: {
   }
 }
 
-async function createSession(server: ServerProcess): Promise<string> {
-  const response = await fetch(`${server.url}/api/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ title: `history ${randomUUID()}` }),
-  });
-  if (response.status !== 201) throw new Error(`POST /api/sessions answered ${response.status}`);
-  return ((await response.json()) as { id: string }).id;
-}
-
 export const historyCostGroup: BenchGroup = {
   name: 'history',
   title: 'A turn’s cost as its conversation grows',
@@ -54,7 +43,7 @@ export const historyCostGroup: BenchGroup = {
     const rows: string[][] = [];
     try {
       await warmUpServer(server);
-      const sessionId = await createSession(server);
+      const sessionId = await createSession({ serverUrl: server.url, title: 'History' });
       let history = 0;
       for (const checkpoint of checkpoints) {
         await sendTurns({ server, sessionId, count: (checkpoint - history) / 2 });

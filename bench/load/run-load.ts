@@ -74,16 +74,21 @@ async function createSessions(options: { serverUrl: string; count: number }): Pr
   const ids: string[] = [];
   const concurrency = 16;
   for (let start = 0; start < options.count; start += concurrency) {
-    const batch = Array.from({ length: Math.min(concurrency, options.count - start) }, async () => {
-      const response = await fetch(`${options.serverUrl}/api/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      });
-      if (response.status !== 201) throw new Error(`POST /api/sessions answered ${response.status}`);
-      return ((await response.json()) as { id: string }).id;
-    });
+    const batch = Array.from({ length: Math.min(concurrency, options.count - start) }, () =>
+      createSession({ serverUrl: options.serverUrl }),
+    );
     ids.push(...(await Promise.all(batch)));
   }
   return ids;
+}
+
+/** A new session's id; one made with a title makes no title request. */
+export async function createSession(options: { serverUrl: string; title?: string }): Promise<string> {
+  const response = await fetch(`${options.serverUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(options.title === undefined ? {} : { title: options.title }),
+  });
+  if (response.status !== 201) throw new Error(`POST /api/sessions answered ${response.status}`);
+  return ((await response.json()) as { id: string }).id;
 }
