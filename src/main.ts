@@ -34,6 +34,7 @@ import { createWebFetch } from './tools/web-fetch.ts';
 import { SessionNotifier } from './turn/session-notifier.ts';
 import { TurnService } from './turn/turn-service.ts';
 import type { Logger } from './util/logger.ts';
+import type { Pacer } from './util/loop-pacer.ts';
 import { Metrics } from './util/metrics.ts';
 
 export interface RunningAutopilot {
@@ -59,6 +60,8 @@ export async function startAutopilot(options: {
   wrapStore?: (store: SessionStore) => SessionStore;
   /** Tests only, never from configuration: protections of the Claude Code process taken away. */
   claudeTestOptions?: ClaudeTestOptions;
+  /** Tests only: holds new messages where the route paces their start-ups (a test widens that window). */
+  startPacer?: Pacer;
   /** Tests only: the E2B client behind `E2B_API_KEY`'s sandbox, in place of the real SDK (E2B is out of reach). */
   e2bClient?: E2bClient;
 }): Promise<RunningAutopilot> {
@@ -160,6 +163,7 @@ export async function startAutopilot(options: {
     sessionEvents,
     notifier,
     mcpStatuses: () => mcp.statuses(),
+    startPacer: options.startPacer,
   });
   const listening = await listenHttp({
     server: createHttpServer({ fetch: app.fetch, host: config.server.host }),

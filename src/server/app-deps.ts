@@ -9,6 +9,7 @@ import type { McpServerStatus } from '../tools/mcp/mcp-servers.ts';
 import type { SessionNotifier } from '../turn/session-notifier.ts';
 import type { TurnService } from '../turn/turn-service.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Pacer } from '../util/loop-pacer.ts';
 import type { Metrics } from '../util/metrics.ts';
 import type { AuthVariables } from './middleware/auth.ts';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   mcpStatuses: () => Record<string, McpServerStatus>;
   metrics: Metrics;
   logger: Logger;
+  /** Tests only: what paces new messages' start-ups in place of the route's `LoopPacer`. */
+  startPacer?: Pacer;
   /** The port the server listens on (known only once it listens). */
   listenPort: () => number;
 }

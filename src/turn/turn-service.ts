@@ -8,6 +8,7 @@ import { AppError, notFound } from '../util/app-error.ts';
 import { admitMessage, admitRegenerate, type SubmitResult } from './admit-message.ts';
 import { assertSessionExists, lockKeyOf, type TurnRequest, validateRequest } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
+import { InFlightBySession } from './in-flight-by-session.ts';
 import type { RunTurnDeps } from './run-turn.ts';
 import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
@@ -50,6 +51,8 @@ export class TurnService {
   readonly #ending: EndTurnDeps;
   readonly #background = new Set<Promise<unknown>>();
   readonly #mutex = new SessionMutex();
+  /** Messages submitted and not yet admitted (or refused): a cancel of their session waits for them. */
+  readonly #submitting = new InFlightBySession();
   /** Turns this process admitted: its runner takes them from here instead of reading them back. */
   readonly #admitted: AdmittedTurns;
   /** Admitted turns a cancel ended before a runner took them: the runner skips them. */
@@ -82,16 +85,38 @@ export class TurnService {
     options.queue.consume({ handler: (job) => this.#run(job), concurrency: options.maxRunningTurns });
   }
 
-  async submit(request: TurnRequest): Promise<SubmitResult> {
-    const { store, lock, registry, files, lockTtlMs } = this.#options;
+  /**
+   * Admits a message, or a regenerate. `pace`, when given, is awaited first: the route spreads a
+   * burst of start-ups over turns of the event loop with it. A cancel of the session that comes
+   * in meanwhile waits for the admission, so it stops the turn this message starts: the user
+   * pressed stop after sending, and the turn must not start after the stop was answered.
+   */
+  async submit(
+    request: TurnRequest,
+    options: { pace?: () => Promise<void> | undefined } = {},
+  ): Promise<SubmitResult> {
+    this.#assertOpen();
+    validateRequest(request);
+    const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
+    return this.#submitting.run(scope, async () => {
+      await options.pace?.();
+      return this.#admit(scope, request);
+    });
+  }
+
+  #assertOpen(): void {
     if (this.#closing) {
       throw new AppError('service_unavailable', 'The server is shutting down. Try again in a moment.', {
         status: 503,
         headers: { 'retry-after': '5' },
       });
     }
-    validateRequest(request);
-    const scope = { ownerId: request.ownerId, sessionId: request.sessionId };
+  }
+
+  async #admit(scope: Scope, request: TurnRequest): Promise<SubmitResult> {
+    const { store, lock, registry, files, lockTtlMs } = this.#options;
+    // A shutdown may have begun while the message waited its turn.
+    this.#assertOpen();
     if (request.regenerate) {
       await assertSessionExists({ store, scope });
       return this.#mutex.run(scope, () => {
@@ -126,6 +151,7 @@ export class TurnService {
    */
   async cancel(scope: Scope): Promise<CancelResult> {
     const { store, registry } = this.#options;
+    await this.#submitting.settled(scope);
     await assertSessionExists({ store, scope });
     const unsent = await this.#mutex.run(scope, async () => {
       const active = await store.getActiveTurn(scope);

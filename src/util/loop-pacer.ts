@@ -1,3 +1,8 @@
+/** Lets work go on now (`undefined`) or later (the promise), in the order it entered. */
+export interface Pacer {
+  enter(): Promise<void> | undefined;
+}
+
 /**
  * Spreads a burst of work over turns of the event loop. Work that enters while the current turn
  * of the loop has spent less than `sliceMs` since its first entry goes on at once. Past that it
@@ -6,7 +11,7 @@
  * a burst of new turns starting no longer holds back the deltas of the turns already streaming
  * for the whole time the burst takes.
  */
-export class LoopPacer {
+export class LoopPacer implements Pacer {
   readonly #sliceMs: number;
   #sliceStart = 0;
   #sliceOpen = false;

@@ -101,6 +101,45 @@ describe('turn engine races', () => {
     expect(chunks?.some((chunk) => chunk.type === 'text-delta')).toBe(false);
   });
 
+  test('a cancel sent while the message waits to start (a burst of new turns) stops the turn it starts', async () => {
+    // The route paces start-ups in a burst: hold this message there, as a long burst would.
+    let reach!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const startPacer = {
+      enter: () => {
+        reach();
+        return released;
+      },
+    };
+    server = await startTestServer({ brain, startPacer });
+    const sessionId = await createSession(server);
+    const responding = sendMessage(server, { sessionId, text: 'hello', messageId: 'm1' });
+    await reached;
+    const cancelling = server.api(`/api/sessions/${sessionId}/cancel`, { method: 'POST', json: {} });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    const cancel = (await (await cancelling).json()) as { cancelled: boolean };
+    const chunks = await chunksWithin(await responding, 10_000);
+    const detail = (await (await server.api(`/api/sessions/${sessionId}`)).json()) as {
+      messages: { role: string; parts: { type: string; text?: string }[] }[];
+      activeTurn: unknown;
+    };
+
+    expect(cancel.cancelled).toBe(true);
+    expect(chunks?.at(-1)).toMatchObject({ type: 'finish', finishReason: 'other' });
+    expect(chunks?.some((chunk) => chunk.type === 'text-delta')).toBe(false);
+    // The message is kept; no reply was made or stored.
+    expect(detail.activeTurn).toBeNull();
+    expect(detail.messages[0]).toMatchObject({ role: 'user', parts: [{ type: 'text', text: 'hello' }] });
+    const replyText = detail.messages.flatMap((message) =>
+      message.role === 'assistant' ? message.parts.filter((part) => part.type === 'text') : [],
+    );
+    expect(replyText).toEqual([]);
+    expect(server.fake.requests.filter((request) => !isTitleCall(request))).toEqual([]);
+  });
+
   test("a request naming another owner's session is refused at once while the owner's message is admitted", async () => {
     const hooks: Hooks = { before: {} };
     const alice = 'alice-token-0123456789';

@@ -8,6 +8,7 @@ import type { E2bClient } from '../../src/sandbox/e2b-client.ts';
 import type { SessionStore } from '../../src/store/session-store.ts';
 import type { AnyToolDefinition } from '../../src/tools/tool.ts';
 import { createLogger } from '../../src/util/logger.ts';
+import type { Pacer } from '../../src/util/loop-pacer.ts';
 import {
   type FakeBrain,
   type FakeModelServer,
@@ -36,6 +37,8 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   noModel?: boolean;
   extraTools?: () => AnyToolDefinition[];
+  /** Holds new messages where the route paces their start-ups. */
+  startPacer?: Pacer;
   wrapStore?: (store: SessionStore) => SessionStore;
   /** Protections of the Claude Code process taken away, so that a test proves the others hold. */
   claudeTestOptions?: ClaudeTestOptions;
@@ -75,6 +78,7 @@ export async function startTestServer(options: {
       config,
       logger,
       extraTools: options.extraTools,
+      startPacer: options.startPacer,
       wrapStore: options.wrapStore,
       claudeTestOptions: options.claudeTestOptions,
       e2bClient: options.e2bClient,

@@ -17,26 +17,28 @@ const startSliceMs = 20;
 
 export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { store, registry, turns } = deps;
-  const startPacer = new LoopPacer({ sliceMs: startSliceMs });
+  const startPacer = deps.startPacer ?? new LoopPacer({ sliceMs: startSliceMs });
   const heartbeatMs = deps.config.limits.heartbeatMs;
 
   app.post('/api/sessions/:id/messages', async (context) => {
     const body = await readJsonBody(context, postMessageBodySchema);
-    // From here to the model request, a turn's start-up is mostly work with no real wait: in a burst,
-    // start-ups take their turn with the streams already running.
-    await startPacer.enter();
     // useChat's regenerate() sends `trigger: "regenerate-message"` with the id of the message it
     // replaces as `messageId`: that id is not an idempotency key.
     const regenerate = body.regenerate === true || body.trigger === 'regenerate-message';
-    const result = await turns.submit({
-      ownerId: context.get('userId'),
-      sessionId: context.req.param('id'),
-      text: body.text ?? '',
-      clientMessageId: regenerate ? undefined : body.messageId,
-      fileIds: body.fileIds,
-      delivery: body.delivery,
-      regenerate,
-    });
+    const result = await turns.submit(
+      {
+        ownerId: context.get('userId'),
+        sessionId: context.req.param('id'),
+        text: body.text ?? '',
+        clientMessageId: regenerate ? undefined : body.messageId,
+        fileIds: body.fileIds,
+        delivery: body.delivery,
+        regenerate,
+      },
+      // From here to the model request, a turn's start-up is mostly work with no real wait: in a
+      // burst, start-ups take their turn with the streams already running.
+      { pace: () => startPacer.enter() },
+    );
     // A steered message: it goes into the running turn (or waits for the next); follow it there.
     if (result.kind === 'queued') {
       return context.json({ queued: true, messageId: result.messageId } satisfies QueuedResult, 202);
