@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Logger } from '../../util/logger.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import { runMigrations } from '../migrations/run-migrations.ts';
 import { startBackgroundCheckpoints } from './background-checkpoints.ts';
+import { StoreSqliteDialect } from './sqlite-dialect.ts';
 import { withStatementCache } from './statement-cache.ts';
 
 /** How long a statement waits for another connection's lock before it answers busy. */
@@ -35,7 +36,7 @@ export async function openSqliteDatabase(options: {
     const statements = withStatementCache(connection);
     let checkpoints: { stop(): void } | null = null;
     const database = new Kysely<StoreDatabase>({
-      dialect: new SqliteDialect({
+      dialect: new StoreSqliteDialect({
         database: {
           prepare: statements.prepare,
           close() {
