@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ test('the connection itself never checkpoints: a commit past SQLite’s threshol
 });
 
 test('the worker copies the log into the database file, and the last connection to close removes the log', async () => {
-  const checkpoints = startBackgroundCheckpoints({ connection, path, intervalMs: 10 });
+  const checkpoints = startBackgroundCheckpoints({ connection, path, intervalMs: 10, checkpointFrames: 1 });
   const before = sizeOf(path);
   writeRound();
   // In the database file soon after the commit, with nothing more done on this connection.
@@ -71,7 +71,13 @@ test('the worker copies the log into the database file, and the last connection 
 
 test('under writes without a pause, the log still starts over instead of growing', async () => {
   const restartFrames = 256;
-  const checkpoints = startBackgroundCheckpoints({ connection, path, intervalMs: 10, restartFrames });
+  const checkpoints = startBackgroundCheckpoints({
+    connection,
+    path,
+    intervalMs: 10,
+    checkpointFrames: 1,
+    restartFrames,
+  });
   // Once the worker is at work (it takes a moment to start)…
   const before = sizeOf(path);
   writeRound();
@@ -90,6 +96,31 @@ test('under writes without a pause, the log still starts over instead of growing
   checkpoints.stop();
   const rows = 8_000 + roundBytes / 1024;
   expect(connection.prepare('select count(*) as count from rows').get()).toEqual({ count: rows });
+});
+
+/** The log's salts: they change when the log starts over, and only then. */
+const logSalts = () => readFileSync(`${path}-wal`).subarray(16, 24).toString('hex');
+
+test('a log of fewer pages than the threshold stays: the write after a pause does not start it over', async () => {
+  const checkpoints = startBackgroundCheckpoints({
+    connection,
+    path,
+    intervalMs: 10,
+    checkpointFrames: 1000,
+  });
+  const before = sizeOf(path);
+  writeRound();
+  const salts = logSalts();
+  // Many of the worker's looks later, nothing was copied, so the next write appends to the log
+  // instead of starting it over (which syncs a new header on this thread).
+  await sleep(300);
+  expect(sizeOf(path)).toBe(before);
+  connection.prepare('insert into rows (body) values (?)').run('after a pause');
+  expect(logSalts()).toBe(salts);
+  // Past the threshold the worker copies the log.
+  for (let round = 0; round < 3; round++) writeRound();
+  await until(() => sizeOf(path) >= before + 4 * roundBytes);
+  checkpoints.stop();
 });
 
 test('a worker that fails hands checkpoints back to the connection, and says so', async () => {

@@ -21,6 +21,7 @@ export async function openSqliteDatabase(options: {
   logger?: Logger;
   /** Tests make the worker checkpoint more often than the default. */
   checkpointIntervalMs?: number;
+  checkpointFrames?: number;
 }): Promise<Kysely<StoreDatabase>> {
   if (options.path !== ':memory:') await mkdir(dirname(resolve(options.path)), { recursive: true });
   const connection = new BetterSqlite3(options.path);
@@ -54,6 +55,7 @@ export async function openSqliteDatabase(options: {
         path: options.path,
         logger: options.logger,
         intervalMs: options.checkpointIntervalMs,
+        checkpointFrames: options.checkpointFrames,
       });
     return database;
   } catch (error) {

@@ -82,7 +82,7 @@ describe('SqliteSessionStore files', () => {
     await withTemporaryDirectory(async (directory) => {
       const path = join(directory, 'autopilot.db');
       // The worker checkpoints almost all the time, so the delete's own checkpoint meets one.
-      const store = await createSqliteSessionStore({ path, checkpointIntervalMs: 1 });
+      const store = await createSqliteSessionStore({ path, checkpointIntervalMs: 1, checkpointFrames: 1 });
       const other = { ownerId: 'alice', sessionId: (await store.createSession({ ownerId: 'alice' })).id };
       let filler = 0;
       for (let round = 0; round < 10; round++) {

@@ -226,6 +226,7 @@ async function truncateLog(database: Kysely<StoreDatabase>): Promise<boolean> {
 export async function createSqliteSessionStore(options: {
   path: string;
   checkpointIntervalMs?: number;
+  checkpointFrames?: number;
 }): Promise<SqliteSessionStore> {
   return new SqliteSessionStore(await openSqliteDatabase(options));
 }
