@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -120,6 +120,48 @@ test('a log of fewer pages than the threshold stays: the write after a pause doe
   // Past the threshold the worker copies the log.
   for (let round = 0; round < 3; round++) writeRound();
   await until(() => sizeOf(path) >= before + 4 * roundBytes);
+  checkpoints.stop();
+});
+
+test('a commit is synced to disk within the sync interval even with no checkpoint, and only once', async () => {
+  let syncs = 0;
+  const checkpoints = startBackgroundCheckpoints({
+    connection,
+    path,
+    intervalMs: 10,
+    syncIntervalMs: 50,
+    onLogSynced: () => syncs++,
+  });
+  connection.prepare('insert into rows (body) values (?)').run('kept through a power loss');
+  await until(() => syncs === 1);
+  // Nothing changed since: the log is not synced again.
+  await sleep(300);
+  expect(syncs).toBe(1);
+  connection.prepare('insert into rows (body) values (?)').run('and this one');
+  await until(() => syncs === 2);
+  checkpoints.stop();
+});
+
+test('a database opened through a symbolic link has its log looked at where SQLite keeps it', async () => {
+  connection.close();
+  // A link to the database file, in another folder.
+  await mkdir(join(directory, 'elsewhere'));
+  const linked = join(directory, 'elsewhere', 'autopilot.db');
+  await symlink(path, linked);
+  connection = new BetterSqlite3(linked);
+  let syncs = 0;
+  const checkpoints = startBackgroundCheckpoints({
+    connection,
+    path: linked,
+    intervalMs: 10,
+    syncIntervalMs: 50,
+    onLogSynced: () => syncs++,
+  });
+  // SQLite follows the link: the log is beside the real file, not the link.
+  connection.prepare('insert into rows (body) values (?)').run('through the link');
+  expect(existsSync(`${path}-wal`)).toBe(true);
+  expect(existsSync(`${linked}-wal`)).toBe(false);
+  await until(() => syncs === 1);
   checkpoints.stop();
 });
 

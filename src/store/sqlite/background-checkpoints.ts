@@ -7,13 +7,15 @@ import type { Logger } from '../../util/logger.ts';
 export const defaultCheckpointIntervalMs = 100;
 /** The log is copied into the database file once it holds this many pages (SQLite's own default). */
 export const defaultCheckpointFrames = 1000;
+/** A log that changed is synced at least this often, checkpoint or not. */
+export const defaultSyncIntervalMs = 1_000;
 /** Past this many pages (16 MiB), the connection helps the log start over (see below). */
 export const defaultRestartFrames = 4096;
 
 // Plain JavaScript evaluated in the worker: no loader is needed there. It has its own connection
 // to the same file; a PASSIVE checkpoint never waits for, or blocks, the server's reads and writes.
 const workerSource = `
-const { statSync } = require('node:fs');
+const { closeSync, fdatasyncSync, openSync, statSync } = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 // However the worker ends (stopped, or failed at any point), the server's thread, if it waits in
 // stop(), is told at once.
@@ -43,19 +45,43 @@ const checkpoint = () => {
 };
 // Each page in the log is a frame of the page plus 24 bytes, after a 32-byte header. The log is
 // cut to what it holds each time it starts over (journal_size_limit 0), so its size tells how
-// many pages it holds. Reading it takes no lock: only stat, never an open and close of SQLite's
-// files, whose close would drop this process's locks on them.
+// many pages it holds. A log that cannot be looked at is copied as before, every pass.
 const frameBytes = workerData.pageSize + 24;
-const logFrames = () => {
+const logFile = () => {
   try {
-    return Math.floor((statSync(workerData.path + '-wal').size - 32) / frameBytes);
+    return statSync(workerData.logPath);
   } catch {
-    return 0;
+    return null;
   }
+};
+// With synchronous=NORMAL a commit is written to the log but not synced: a checkpoint syncs it.
+// Between checkpoints the log is synced here, at most once per syncIntervalMs and only when it
+// changed, so a power loss takes back a second of commits at most. SQLite locks the database
+// and its shared-memory file, never the log, so opening and closing the log here drops no lock.
+let syncedSize = -1;
+let syncedMtime = -1;
+let syncedAt = 0;
+const syncLog = (file) => {
+  if (file.size === syncedSize && file.mtimeMs === syncedMtime) return;
+  if (performance.now() - syncedAt < workerData.syncIntervalMs) return;
+  const descriptor = openSync(workerData.logPath, 'r');
+  try {
+    fdatasyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+  syncedSize = file.size;
+  syncedMtime = file.mtimeMs;
+  syncedAt = performance.now();
+  parentPort.postMessage('synced');
 };
 const pass = () => {
   try {
-    if (logFrames() < workerData.checkpointFrames) return;
+    const file = logFile();
+    if (file && Math.floor((file.size - 32) / frameBytes) < workerData.checkpointFrames) {
+      syncLog(file);
+      return;
+    }
     if (checkpoint() <= workerData.restartFrames) return;
     // Past the bound, a second pass copies what came in during the first, so that the server's
     // connection, asked next, has only the last few milliseconds' pages left to copy.
@@ -69,7 +95,7 @@ const pass = () => {
 };
 timer = setInterval(pass, workerData.intervalMs);
 parentPort.on('message', () => {
-  // The only message is stop.
+  // The only message to the worker is stop.
   clearInterval(timer);
   connection.close();
   closed();
@@ -89,6 +115,8 @@ const stopTimeoutMs = 5_000;
  * sooner: the write that finds the log all copied starts it over, and syncs its new header on
  * the server's thread (0.3-0.6 ms here). Copied every 100 ms, the log was all copied whenever a
  * message came after a pause, so nearly every such message paid that sync before its model call.
+ * A commit is not synced by itself (synchronous=NORMAL): the worker syncs a log that changed at
+ * least once a second, so a power loss takes back at most about a second of commits.
  *
  * Under steady writes, a write almost always lands while the worker copies, so the log would
  * never start over. So past `restartFrames` the connection checkpoints itself, between two of its
@@ -104,6 +132,10 @@ export function startBackgroundCheckpoints(options: {
   intervalMs?: number;
   checkpointFrames?: number;
   restartFrames?: number;
+  /** The log, when it changed and no checkpoint came, is synced at most this often. */
+  syncIntervalMs?: number;
+  /** Tests: called when the worker has synced the log (not by a checkpoint). */
+  onLogSynced?: () => void;
 }): { stop(): void } {
   const { connection, logger } = options;
   connection.pragma('wal_autocheckpoint = 0');
@@ -112,6 +144,10 @@ export function startBackgroundCheckpoints(options: {
   // a log that grew in a burst gives the space back.
   const pageSize = connection.pragma('page_size', { simple: true }) as number;
   connection.pragma('journal_size_limit = 0');
+  // The file SQLite opened, its log beside it: a path through a symbolic link names another place.
+  const databaseFile = (connection.pragma('database_list') as { name: string; file: string }[]).find(
+    (database) => database.name === 'main',
+  )?.file;
   const closed = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(workerSource, {
     eval: true,
@@ -119,7 +155,9 @@ export function startBackgroundCheckpoints(options: {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path: options.path,
       intervalMs: options.intervalMs ?? defaultCheckpointIntervalMs,
+      logPath: `${databaseFile || options.path}-wal`,
       checkpointFrames: options.checkpointFrames ?? defaultCheckpointFrames,
+      syncIntervalMs: options.syncIntervalMs ?? defaultSyncIntervalMs,
       restartFrames,
       pageSize,
       closed,
@@ -131,7 +169,11 @@ export function startBackgroundCheckpoints(options: {
   worker.once('exit', () => {
     running = false;
   });
-  worker.on('message', () => {
+  worker.on('message', (message: 'restart' | 'synced') => {
+    if (message === 'synced') {
+      options.onLogSynced?.();
+      return;
+    }
     if (!connection.open || connection.inTransaction) return;
     try {
       connection.pragma('wal_checkpoint(PASSIVE)');

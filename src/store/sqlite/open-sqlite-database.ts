@@ -27,7 +27,8 @@ export async function openSqliteDatabase(options: {
   const connection = new BetterSqlite3(options.path);
   try {
     connection.pragma('journal_mode = WAL');
-    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
+    // NORMAL is durable in WAL mode except for the last transactions before a power loss: the
+    // checkpoint worker syncs the log at least once a second.
     connection.pragma('synchronous = NORMAL');
     connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Deleted rows are overwritten with zeros, so a deleted conversation's text leaves the file.

@@ -74,7 +74,7 @@ export class SqliteSessionStore implements SessionStore {
     if (deleted && !(await truncateLog(this.#database)))
       this.#logger?.error(
         { session: scope.sessionId },
-        'the deleted session could not be cleared from the write-ahead log; it leaves with the next checkpoint',
+        'the deleted session could not be cleared from the write-ahead log; it leaves when the log next starts over',
       );
     return deleted;
   }
