@@ -120,10 +120,10 @@ const stopTimeoutMs = 5_000;
  *
  * Under steady writes, a write almost always lands while the worker copies, so the log would
  * never start over. So past `restartFrames` the connection checkpoints itself, between two of its
- * own transactions, and its next write starts the log over. That has only the last few pages to copy, but like any checkpoint it syncs
- * the log and the file: a stall of a few milliseconds, once per `restartFrames` pages of writes
- * instead of once per 1,000. If the worker fails, the connection checkpoints on commit again, as
- * SQLite does by default. `stop` before the connection closes.
+ * own transactions, and its next write starts the log over. That has only the last few pages to
+ * copy, but like any checkpoint it syncs the log and the file: a stall of a few milliseconds, once
+ * per `restartFrames` pages of writes. If the worker fails, the connection checkpoints on commit
+ * again, as SQLite does by default. `stop` before the connection closes.
  */
 export function startBackgroundCheckpoints(options: {
   connection: BetterSqlite3.Database;
