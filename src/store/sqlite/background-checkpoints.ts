@@ -34,10 +34,13 @@ try {
   closed();
   throw error;
 }
-/** The pages in the log, all copied unless busy (then null: the next interval tries again). */
+/**
+ * The pages in the log and those copied (all, unless a reader still needs older ones), or null
+ * if busy: the next interval tries again.
+ */
 const checkpoint = () => {
   try {
-    return connection.pragma('wal_checkpoint(PASSIVE)')[0].log;
+    return connection.pragma('wal_checkpoint(PASSIVE)')[0];
   } catch (error) {
     if (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED') return null;
     throw error;
@@ -62,9 +65,15 @@ let syncedSize = -1;
 let syncedMtime = -1;
 let syncedAt = 0;
 const syncLog = (file) => {
-  if (file.size === syncedSize && file.mtimeMs === syncedMtime) return;
+  if (!file || (file.size === syncedSize && file.mtimeMs === syncedMtime)) return;
   if (performance.now() - syncedAt < workerData.syncIntervalMs) return;
-  const descriptor = openSync(workerData.logPath, 'r');
+  let descriptor;
+  try {
+    descriptor = openSync(workerData.logPath, 'r');
+  } catch {
+    // Out of descriptors for a moment, say: the next pass tries again.
+    return;
+  }
   try {
     fdatasyncSync(descriptor);
   } finally {
@@ -82,7 +91,11 @@ const pass = () => {
       syncLog(file);
       return;
     }
-    if (checkpoint() <= workerData.restartFrames) return;
+    const copied = checkpoint();
+    // A checkpoint syncs the log only when it copies something; one that could not copy it all
+    // (busy, or another connection reading an older snapshot) leaves the rest to be synced here.
+    if (!copied || copied.checkpointed < copied.log) syncLog(file);
+    if (!copied || copied.log <= workerData.restartFrames) return;
     // Past the bound, a second pass copies what came in during the first, so that the server's
     // connection, asked next, has only the last few milliseconds' pages left to copy.
     checkpoint();
