@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { toPathKey } from '../../src/util/ids.ts';
 import { childPids } from '../support/child-processes.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
@@ -64,4 +66,14 @@ describe('DELETE /api/sessions/:id leaves nothing behind', () => {
     expect((await server.api(`/api/sessions/${keep}`)).status).toBe(200);
     expect((await server.api(`/api/sessions/${sessionId}`)).status).toBe(404);
   }, 60_000);
+
+  test('a session made and deleted without a message leaves no workspace folder', async () => {
+    server = await startTestServer({});
+    const sessionId = await createSession(server);
+    const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
+    // Made with the session: its first message's turn then goes to the model without a wait on the disk.
+    expect(existsSync(workspace)).toBe(true);
+    expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
+    expect(existsSync(workspace)).toBe(false);
+  });
 });

@@ -21,6 +21,12 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const body = await readJsonBody(context, createSessionBodySchema);
     const title = body.title?.trim() || null;
     const session = await store.createSession({ ownerId: context.get('userId'), title });
+    // The workspace is made with the session, so that the first message's turn finds it and goes
+    // to the model without a round trip to the disk. If this fails, that turn tries again and
+    // reports it.
+    await deps.workspaces.ensure(session.id).catch((error: unknown) => {
+      deps.logger.warn({ err: error, session: session.id }, 'preparing the workspace failed');
+    });
     await deps.notifier.created(session);
     return context.json(toSummary(session), 201);
   });
