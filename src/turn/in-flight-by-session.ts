@@ -1,4 +1,5 @@
 import type { Scope } from '../store/session-store.ts';
+import { sessionKeyOf } from './session-mutex.ts';
 
 /**
  * Work under way per session within this process, so that a later request can wait for what an
@@ -10,7 +11,7 @@ export class InFlightBySession {
 
   /** Runs `work`, counted under its session until it settles. */
   run<Result>(scope: Scope, work: () => Promise<Result>): Promise<Result> {
-    const key = keyOf(scope);
+    const key = sessionKeyOf(scope);
     const running = work();
     let set = this.#byKey.get(key);
     if (!set) {
@@ -28,11 +29,7 @@ export class InFlightBySession {
 
   /** Resolves once the session's work that started before this call has settled, however it ended. */
   async settled(scope: Scope): Promise<void> {
-    const set = this.#byKey.get(keyOf(scope));
+    const set = this.#byKey.get(sessionKeyOf(scope));
     if (set) await Promise.allSettled([...set]);
   }
-}
-
-function keyOf(scope: Scope): string {
-  return `${scope.ownerId}\n${scope.sessionId}`;
 }

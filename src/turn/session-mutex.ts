@@ -11,7 +11,7 @@ export class SessionMutex {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   run<Result>(scope: Scope, work: () => Promise<Result>): Promise<Result> {
-    return this.#run(`${scope.ownerId}\n${scope.sessionId}`, work);
+    return this.#run(sessionKeyOf(scope), work);
   }
 
   async #run<Result>(key: string, work: () => Promise<Result>): Promise<Result> {
@@ -25,4 +25,9 @@ export class SessionMutex {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }
+}
+
+/** One key per owner and session: another owner's session of the same id never shares it. */
+export function sessionKeyOf(scope: Scope): string {
+  return `${scope.ownerId}\n${scope.sessionId}`;
 }
