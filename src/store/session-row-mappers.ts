@@ -1,16 +1,27 @@
 import { z } from 'zod';
 import { deliveries, toolPermissionsSchema, type Usage } from '../protocol/index.ts';
+import {
+  flagColumn,
+  integerColumn,
+  invalidRow,
+  jsonColumn,
+  nullableStringColumn,
+  oneOfColumn,
+  rowOf,
+  stringColumn,
+} from './row-columns.ts';
 import type { SessionRecord, StoredMessage, TurnRecord, WaitingMessage } from './session-store.ts';
 
 /*
  * Database rows are a boundary: drivers differ (Postgres returns `bigint` and `sum` as strings and
  * EXISTS as a boolean; SQLite returns integers for both), and JSON columns are plain text.
- * Every row is parsed here before it becomes a record.
+ * Every row is checked here before it becomes a record. The rows a turn reads on its way to the
+ * model (its session, its turn, its history) are checked by hand (`row-columns.ts`); the rest
+ * through zod.
  */
 
-const integerColumn = z.coerce.number().int();
+const integerCountColumn = z.coerce.number().int();
 const numberColumn = z.coerce.number();
-const flagColumn = z.union([z.boolean(), z.number()]).transform((value) => value === true || value === 1);
 
 export const jsonTextColumn = z.string().transform((text, context): unknown => {
   try {
@@ -22,17 +33,6 @@ export const jsonTextColumn = z.string().transform((text, context): unknown => {
 });
 
 export const metadataSchema = z.record(z.string(), z.unknown());
-
-const sessionRowSchema = z.object({
-  id: z.string(),
-  owner_id: z.string(),
-  title: z.string().nullable(),
-  permissions: jsonTextColumn.pipe(toolPermissionsSchema).nullable(),
-  running: flagColumn,
-  waiting: flagColumn,
-  created_at: z.string(),
-  updated_at: z.string(),
-});
 
 const waitingRowSchema = z.object({
   id: z.string(),
@@ -46,40 +46,33 @@ const waitingRowSchema = z.object({
   created_at: z.string(),
 });
 
-const turnRowSchema = z.object({
-  id: z.string(),
-  session_id: z.string(),
-  owner_id: z.string(),
-  status: z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']),
-  message_id: z.string(),
-  client_message_id: z.string().nullable(),
-  user_message_id: z.string(),
-  error_code: z.string().nullable(),
-  fencing_token: integerColumn,
-  started_at: z.string(),
-  ended_at: z.string().nullable(),
-});
-
 const usageRowSchema = z.object({
-  input_tokens: integerColumn,
-  output_tokens: integerColumn,
-  cache_read_tokens: integerColumn,
-  cache_write_tokens: integerColumn,
+  input_tokens: integerCountColumn,
+  output_tokens: integerCountColumn,
+  cache_read_tokens: integerCountColumn,
+  cache_write_tokens: integerCountColumn,
   cost_usd: numberColumn,
-  cost_known: integerColumn,
+  cost_known: integerCountColumn,
 });
 
 /** Expects the session's columns plus `running` (a turn runs) and `waiting` (messages wait for a turn). */
-export function toSessionRecord(row: unknown): SessionRecord {
-  const parsed = sessionRowSchema.parse(row);
+export function toSessionRecord(input: unknown): SessionRecord {
+  const row = rowOf(input, 'session');
+  const permissions =
+    row.permissions === null
+      ? null
+      : toolPermissionsSchema.safeParse(jsonColumn(row, 'permissions', 'session'));
+  if (permissions?.success === false) throw invalidRow('session', 'permissions');
+  const running = flagColumn(row, 'running', 'session');
+  const waiting = flagColumn(row, 'waiting', 'session');
   return {
-    id: parsed.id,
-    ownerId: parsed.owner_id,
-    title: parsed.title,
-    permissions: parsed.permissions ?? { allow: null, deny: [] },
-    status: parsed.running ? 'running' : parsed.waiting ? 'queued' : 'idle',
-    createdAt: parsed.created_at,
-    updatedAt: parsed.updated_at,
+    id: stringColumn(row, 'id', 'session'),
+    ownerId: stringColumn(row, 'owner_id', 'session'),
+    title: nullableStringColumn(row, 'title', 'session'),
+    permissions: permissions?.data ?? { allow: null, deny: [] },
+    status: running ? 'running' : waiting ? 'queued' : 'idle',
+    createdAt: stringColumn(row, 'created_at', 'session'),
+    updatedAt: stringColumn(row, 'updated_at', 'session'),
   };
 }
 
@@ -87,64 +80,25 @@ export function toSessionRecord(row: unknown): SessionRecord {
  * A `messages` row, checked by hand. A turn reads its whole history through here, and zod's parse
  * took three times as long as the JSON parsing itself (0.9 against 0.3 ms for 860 rows).
  */
-export function toStoredMessage(row: unknown): StoredMessage {
-  if (row === null || typeof row !== 'object') throw invalidRow('row');
-  const value = row as Record<string, unknown>;
+export function toStoredMessage(input: unknown): StoredMessage {
+  const row = rowOf(input, 'message');
   return {
-    id: stringColumn(value, 'id'),
-    sessionId: stringColumn(value, 'session_id'),
-    seq: integerOf(value, 'seq'),
-    role: roleOf(value),
-    turnId: nullableStringColumn(value, 'turn_id'),
-    step: value.step === null ? null : integerOf(value, 'step'),
-    content: stringColumn(value, 'content'),
-    toolCall: value.tool_call === null ? null : toolCallOf(jsonOf(value, 'tool_call')),
-    toolCallId: nullableStringColumn(value, 'tool_call_id'),
-    metadata: metadataOf(jsonOf(value, 'metadata')),
-    clientMessageId: nullableStringColumn(value, 'client_message_id'),
-    createdAt: stringColumn(value, 'created_at'),
+    id: stringColumn(row, 'id', 'message'),
+    sessionId: stringColumn(row, 'session_id', 'message'),
+    seq: integerColumn(row, 'seq', 'message'),
+    role: oneOfColumn(row, 'role', 'message', messageRoles),
+    turnId: nullableStringColumn(row, 'turn_id', 'message'),
+    step: row.step === null ? null : integerColumn(row, 'step', 'message'),
+    content: stringColumn(row, 'content', 'message'),
+    toolCall: row.tool_call === null ? null : toolCallOf(jsonColumn(row, 'tool_call', 'message')),
+    toolCallId: nullableStringColumn(row, 'tool_call_id', 'message'),
+    metadata: metadataOf(jsonColumn(row, 'metadata', 'message')),
+    clientMessageId: nullableStringColumn(row, 'client_message_id', 'message'),
+    createdAt: stringColumn(row, 'created_at', 'message'),
   };
 }
 
 const messageRoles = new Set<string>(['user', 'assistant', 'reasoning', 'tool', 'marker']);
-
-function invalidRow(column: string): Error {
-  return new Error(`A stored message has an invalid ${column}.`);
-}
-
-function stringColumn(row: Record<string, unknown>, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw invalidRow(column);
-  return value;
-}
-
-function nullableStringColumn(row: Record<string, unknown>, column: string): string | null {
-  return row[column] === null ? null : stringColumn(row, column);
-}
-
-/** Postgres returns `bigint` as text; SQLite returns a number (a bigint in its safe-integer mode). */
-function integerOf(row: Record<string, unknown>, column: string): number {
-  const value = row[column];
-  const number =
-    (typeof value === 'string' && value.trim() !== '') || typeof value === 'bigint' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw invalidRow(column);
-  return number;
-}
-
-function roleOf(row: Record<string, unknown>): StoredMessage['role'] {
-  const role = row.role;
-  if (typeof role !== 'string' || !messageRoles.has(role)) throw invalidRow('role');
-  return role as StoredMessage['role'];
-}
-
-function jsonOf(row: Record<string, unknown>, column: string): unknown {
-  const text = stringColumn(row, column);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidRow(column);
-  }
-}
 
 function toolCallOf(value: unknown): StoredMessage['toolCall'] {
   const call = value as { id?: unknown; name?: unknown; input?: unknown } | null;
@@ -155,12 +109,13 @@ function toolCallOf(value: unknown): StoredMessage['toolCall'] {
     typeof call.name !== 'string' ||
     !('input' in call)
   )
-    throw invalidRow('tool_call');
+    throw invalidRow('message', 'tool_call');
   return { id: call.id, name: call.name, input: call.input };
 }
 
 function metadataOf(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidRow('metadata');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidRow('message', 'metadata');
   return value as Record<string, unknown>;
 }
 
@@ -179,22 +134,24 @@ export function toWaitingMessage(row: unknown): WaitingMessage {
   };
 }
 
-export function toTurnRecord(row: unknown): TurnRecord {
-  const parsed = turnRowSchema.parse(row);
+export function toTurnRecord(input: unknown): TurnRecord {
+  const row = rowOf(input, 'turn');
   return {
-    id: parsed.id,
-    sessionId: parsed.session_id,
-    ownerId: parsed.owner_id,
-    status: parsed.status,
-    messageId: parsed.message_id,
-    clientMessageId: parsed.client_message_id,
-    userMessageId: parsed.user_message_id,
-    errorCode: parsed.error_code,
-    fencingToken: parsed.fencing_token,
-    startedAt: parsed.started_at,
-    endedAt: parsed.ended_at,
+    id: stringColumn(row, 'id', 'turn'),
+    sessionId: stringColumn(row, 'session_id', 'turn'),
+    ownerId: stringColumn(row, 'owner_id', 'turn'),
+    status: oneOfColumn(row, 'status', 'turn', turnStatuses),
+    messageId: stringColumn(row, 'message_id', 'turn'),
+    clientMessageId: nullableStringColumn(row, 'client_message_id', 'turn'),
+    userMessageId: stringColumn(row, 'user_message_id', 'turn'),
+    errorCode: nullableStringColumn(row, 'error_code', 'turn'),
+    fencingToken: integerColumn(row, 'fencing_token', 'turn'),
+    startedAt: stringColumn(row, 'started_at', 'turn'),
+    endedAt: nullableStringColumn(row, 'ended_at', 'turn'),
   };
 }
+
+const turnStatuses = new Set<string>(['running', 'completed', 'failed', 'cancelled', 'interrupted']);
 
 /** Expects the usage columns, or their sums under the same names. */
 export function toUsage(row: unknown): Usage {
