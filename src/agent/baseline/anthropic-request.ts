@@ -1,5 +1,6 @@
 import type { ModelCallOptions } from '../language-model.ts';
 import type { ModelPromptMessage } from './model-prompt.ts';
+import { toolEntry } from './request-text.ts';
 
 type ContentBlock = Record<string, unknown>;
 interface AnthropicMessage {
@@ -29,7 +30,15 @@ export function anthropicRequestBody(options: { model: string; call: ModelCallOp
   }
   const tools = (call.tools ?? []).flatMap((tool) =>
     tool.type === 'function'
-      ? [{ name: tool.name, description: tool.description, input_schema: tool.inputSchema }]
+      ? [
+          toolEntry({
+            format: 'anthropic',
+            name: tool.name,
+            description: tool.description,
+            schema: tool.inputSchema,
+            make: () => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema }),
+          }),
+        ]
       : [],
   );
   return {

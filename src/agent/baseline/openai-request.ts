@@ -1,6 +1,7 @@
 import type { ReasoningWireField } from '../agent-runtime.ts';
 import type { ModelCallOptions } from '../language-model.ts';
 import type { ModelPromptMessage } from './model-prompt.ts';
+import { toolEntry } from './request-text.ts';
 
 type ChatMessage = Record<string, unknown>;
 type UserMessage = Extract<ModelPromptMessage, { role: 'user' }>;
@@ -58,15 +59,21 @@ export function openAIChatRequestBody(options: { model: string; call: ModelCallO
   const tools = (call.tools ?? []).flatMap((tool) =>
     tool.type === 'function'
       ? [
-          {
-            type: 'function',
-            function: {
-              name: tool.name,
-              description: tool.description,
-              parameters: tool.inputSchema,
-              ...(tool.strict != null ? { strict: tool.strict } : {}),
-            },
-          },
+          toolEntry({
+            format: tool.strict == null ? 'openai' : `openai-strict-${tool.strict}`,
+            name: tool.name,
+            description: tool.description,
+            schema: tool.inputSchema,
+            make: () => ({
+              type: 'function',
+              function: {
+                name: tool.name,
+                description: tool.description,
+                parameters: tool.inputSchema,
+                ...(tool.strict != null ? { strict: tool.strict } : {}),
+              },
+            }),
+          }),
         ]
       : [],
   );

@@ -1,5 +1,6 @@
 import { APICallError } from 'ai';
 import { type Dispatcher, request } from 'undici';
+import { requestText } from './request-text.ts';
 import { readServerSentEvents } from './server-sent-events.ts';
 
 /**
@@ -22,7 +23,8 @@ export async function postEventStream(options: {
     method: 'POST',
     dispatcher: options.dispatcher,
     headers: options.headers,
-    body: JSON.stringify(body),
+    // The tools' part of the text is made once per tool (`request-text.ts`).
+    body: requestText(body),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (response.statusCode !== 200) {
