@@ -156,7 +156,10 @@ function toolSpecs(tools: AgentToolSpec[]): ModelCallOptions['tools'] {
 
 const jsonSchemas = new WeakMap<object, unknown>();
 
-/** A tool's JSON schema, made once: converting zod schemas on every turn is measurable. */
+/**
+ * A tool's JSON schema, made once: converting zod schemas on every turn is measurable. Never
+ * changed once made: model requests keep each tool's serialized entry (`request-text.ts`).
+ */
 function inputJsonSchema(definition: AgentToolSpec): unknown {
   let schema = jsonSchemas.get(definition);
   if (!schema) {

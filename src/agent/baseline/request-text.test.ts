@@ -30,6 +30,21 @@ describe('requestText', () => {
   test('serializes a body without cached entries whole', () => {
     const body = { model: 'm', tools: [{ name: 'a', input_schema: {} }], stream: true };
     expect(requestText(body)).toBe(JSON.stringify(body));
+    // Frozen is not enough: only what toolEntry made is cached.
+    const frozen = { model: 'm', tools: [Object.freeze({ name: 'a', input_schema: { type: 'object' } })] };
+    expect(requestText(frozen)).toBe(JSON.stringify(frozen));
+    frozen.tools[0]!.input_schema.type = 'string';
+    expect(requestText(frozen)).toBe(JSON.stringify(frozen));
+    const entry = toolEntry({
+      format: 'test',
+      name: 'h',
+      description: 'H',
+      schema,
+      make: () => ({ name: 'h' }),
+    });
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what is tested
+    const sparse = { tools: [entry, , entry] };
+    expect(requestText(sparse)).toBe(JSON.stringify(sparse));
     expect(requestText({ tools: [] })).toBe('{"tools":[]}');
     expect(requestText({ model: 'm' })).toBe('{"model":"m"}');
   });
@@ -96,6 +111,22 @@ describe('toolEntry', () => {
     expect(renamed).not.toBe(described);
     const other = toolEntry({ format: 'c', name: 'cat', description: 'New.', schema, make: make('New.') });
     expect(other).not.toBe(renamed);
+  });
+
+  test('keeps one entry per name for tools that share a schema object', () => {
+    const shared = { type: 'object' };
+    const entryOf = (name: string) =>
+      toolEntry({
+        format: 'a',
+        name,
+        description: 'D',
+        schema: shared,
+        make: () => ({ name, input_schema: shared }),
+      });
+    const first = entryOf('one');
+    const second = entryOf('two');
+    expect(entryOf('one')).toBe(first);
+    expect(entryOf('two')).toBe(second);
   });
 
   test('makes a fresh, uncached entry for a tool without a schema object', () => {

@@ -2,15 +2,18 @@
  * A model request's JSON text. Most of it is the tools: their names, descriptions and JSON schemas
  * came to about 8 of a 9 KB request, and serializing it took 50–60 µs of every model call in the
  * server. The tools are the same call after call, so each tool's entry is made once, as one
- * frozen object per tool definition and wire format, and serialized once.
+ * frozen object per tool schema, wire format and name, and serialized once.
+ *
+ * A schema is taken to stay as it was when its entry was first made: the runtime makes each
+ * tool's schema once, for the life of the process (`inputJsonSchema`), and nothing changes it.
  */
 
-/** Entries by their tool's JSON schema object, which is made once per tool definition. */
+/** Entries by their tool's JSON schema object, then by format and name. */
 const entriesBySchema = new WeakMap<object, Map<string, CachedEntry>>();
-const entryTexts = new WeakMap<object, string>();
+/** Every entry `toolEntry` made, with its text once serialized (null until then). */
+const entryTexts = new WeakMap<object, string | null>();
 
 interface CachedEntry {
-  name: string;
   description: string | undefined;
   entry: object;
 }
@@ -26,47 +29,54 @@ export function toolEntry(options: {
   schema: unknown;
   make: () => object;
 }): object {
-  const { format, name, description, schema } = options;
+  const { name, description, schema } = options;
   if (typeof schema !== 'object' || schema === null) return options.make();
-  let byFormat = entriesBySchema.get(schema);
-  if (!byFormat) {
-    byFormat = new Map();
-    entriesBySchema.set(schema, byFormat);
+  let entries = entriesBySchema.get(schema);
+  if (!entries) {
+    entries = new Map();
+    entriesBySchema.set(schema, entries);
   }
-  const cached = byFormat.get(format);
-  if (cached && cached.name === name && cached.description === description) return cached.entry;
+  const key = `${options.format}\n${name}`;
+  const cached = entries.get(key);
+  if (cached && cached.description === description) return cached.entry;
   const entry = frozenAround(options.make(), schema);
-  byFormat.set(format, { name, description, entry });
+  entries.set(key, { description, entry });
+  entryTexts.set(entry, null);
   return entry;
 }
 
-/** `JSON.stringify(body)`, with each entry of its `tools` serialized once per entry object. */
+/** `JSON.stringify(body)`, with each `toolEntry` entry of its `tools` serialized once. */
 export function requestText(body: unknown): string {
   const tools = (body as { tools?: unknown } | null)?.tools;
-  if (!Array.isArray(tools) || !tools.every(isFrozenObject)) return JSON.stringify(body);
+  if (!Array.isArray(tools) || !isEntryList(tools)) return JSON.stringify(body);
   const { tools: _tools, ...rest } = body as Record<string, unknown>;
   let toolsText = '';
-  for (const tool of tools) {
+  for (let index = 0; index < tools.length; index++) {
+    const tool = tools[index] as object;
     let text = entryTexts.get(tool);
-    if (text === undefined) {
+    if (text == null) {
       text = JSON.stringify(tool);
       entryTexts.set(tool, text);
     }
-    toolsText += toolsText === '' ? text : `,${text}`;
+    toolsText += index === 0 ? text : `,${text}`;
   }
   const restText = JSON.stringify(rest);
   const separator = restText === '{}' ? '' : ',';
   return `${restText.slice(0, -1)}${separator}"tools":[${toolsText}]}`;
 }
 
-/** Only entries made by `toolEntry` (frozen) are cached; any other body is serialized whole. */
-function isFrozenObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && Object.isFrozen(value);
+/** Whether every element (holes count as elements) is an entry `toolEntry` made. */
+function isEntryList(tools: unknown[]): boolean {
+  for (let index = 0; index < tools.length; index++) {
+    const tool = tools[index];
+    if (typeof tool !== 'object' || tool === null || !entryTexts.has(tool)) return false;
+  }
+  return true;
 }
 
 /**
  * Freezes the entry and the objects it made around the schema (OpenAI's `function`), so a cached
- * text cannot go stale. The schema itself is the runtime's, made once per tool and never changed.
+ * text cannot go stale through them. The schema itself is the runtime's (see above).
  */
 function frozenAround<T extends object>(value: T, schema: object): T {
   for (const field of Object.values(value)) {
