@@ -6,6 +6,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import { runMigrations } from '../migrations/run-migrations.ts';
 import { startBackgroundCheckpoints } from './background-checkpoints.ts';
+import { runStatementsDirectly } from './direct-statements.ts';
 import { StoreSqliteDialect } from './sqlite-dialect.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -37,11 +38,13 @@ export async function openSqliteDatabase(options: {
     connection.pragma('foreign_keys = ON');
     const statements = withStatementCache(connection);
     let checkpoints: { stop(): void } | null = null;
+    let direct: { close(): void } | null = null;
     const database = new Kysely<StoreDatabase>({
       dialect: new StoreSqliteDialect({
         database: {
           prepare: statements.prepare,
           close() {
+            direct?.close();
             // The worker's connection first: the last to close copies the log over and removes it.
             checkpoints?.stop();
             statements.close();
@@ -49,6 +52,7 @@ export async function openSqliteDatabase(options: {
         },
       }),
     });
+    direct = runStatementsDirectly({ database: database as Kysely<unknown>, connection, statements });
     await runMigrations(database);
     if (options.path !== ':memory:')
       checkpoints = startBackgroundCheckpoints({

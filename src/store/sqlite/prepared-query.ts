@@ -9,6 +9,7 @@ import {
   type QueryResult,
   ValueNode,
 } from 'kysely';
+import { runDirectly } from './direct-statements.ts';
 
 /**
  * A value given at execution. It compiles to one ordinary parameter, which holds this object
@@ -44,8 +45,9 @@ interface Template<Row> {
 /**
  * A query built and compiled once per dialect, then run with new values. Building and compiling
  * with Kysely costs more than SQLite takes to run most of our queries, and it is the same work on
- * every call. Execution still goes through `executeQuery` of the database or transaction given,
- * so transactions and connections behave as for any other query.
+ * every call. On the embedded database the statement runs on the connection at once, when no
+ * other caller's transaction is open (`direct-statements.ts`); otherwise execution goes through
+ * `executeQuery` of the database or transaction given, as for any other query.
  *
  * Only plain values can be placeholders; a query whose shape depends on its input (an `in` list,
  * an optional clause) is built per call, or prepared once per shape. The compiled form is kept per
@@ -60,7 +62,8 @@ export class PreparedQuery<DB, Values, Row> {
   }
 
   async execute(database: Kysely<DB>, values: Values): Promise<QueryResult<Row>> {
-    return await database.executeQuery(this.compile(database, values));
+    const query = this.compile(database, values);
+    return runDirectly(database as Kysely<unknown>, query) ?? (await database.executeQuery(query));
   }
 
   /** The query with `values` in place; throws if a placeholder's value is missing (undefined). */
