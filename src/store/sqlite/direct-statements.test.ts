@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { StoreDatabase } from '../database-schema.ts';
+import { directTransaction } from './direct-statements.ts';
 import { openSqliteDatabase } from './open-sqlite-database.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 
@@ -87,15 +88,68 @@ describe('prepared queries on the embedded database', () => {
   });
 
   test('run inside their own transaction, and are undone with it', async () => {
-    await database
-      .transaction()
-      .execute(async (trx) => {
-        await insertSession.execute(trx, { id: 's3', title: 'inside' });
-        expect(await titlesOf(trx)).toEqual(['inside']);
-        throw new Error('undo');
-      })
-      .catch(() => {});
+    await directTransaction(database, async (trx) => {
+      await insertSession.execute(trx, { id: 's3', title: 'inside' });
+      expect(await titlesOf(trx)).toEqual(['inside']);
+      throw new Error('undo');
+    }).catch(() => {});
     expect(await titlesOf(database)).toEqual([]);
+  });
+
+  test('from a transaction kept past its callback, never run inside another caller’s transaction', async () => {
+    let kept: Database | undefined;
+    await directTransaction(database, async (trx) => {
+      kept = trx;
+      await insertSession.execute(trx, { id: 'a', title: 'a' });
+    });
+    const paused = gate();
+    const inside = gate();
+    const other = directTransaction(database, async (trx) => {
+      await insertSession.execute(trx, { id: 'b', title: 'b' });
+      inside.open();
+      await paused.opened;
+      throw new Error('rolled back');
+    });
+    await inside.opened;
+    const stale = insertSession.execute(kept!, { id: 'stale', title: 'stale' });
+    await expect(stale).rejects.toThrow(/committed/);
+    paused.open();
+    await expect(other).rejects.toThrow('rolled back');
+    expect(await titlesOf(database)).toEqual(['a']);
+  });
+
+  test('wait while a connection() scope holds the connection with settings of its own', async () => {
+    const paused = gate();
+    const inside = gate();
+    const scope = database.connection().execute(async (connection) => {
+      await sql`PRAGMA busy_timeout = 0`.execute(connection);
+      inside.open();
+      await paused.opened;
+      await sql`PRAGMA busy_timeout = 5000`.execute(connection);
+    });
+    await inside.opened;
+    let scopeEnded = false;
+    let ranDuringScope = false;
+    const read = titlesOf(database).then(() => {
+      ranDuringScope = !scopeEnded;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    scopeEnded = true;
+    paused.open();
+    await scope;
+    await read;
+    expect(ranDuringScope).toBe(false);
+  });
+
+  test('keep their place behind a transaction that asked for the connection first', async () => {
+    const first = directTransaction(database, async (trx) => {
+      await insertSession.execute(trx, { id: 'first', title: 'first' });
+    });
+    // Asked for in the same tick, after the transaction.
+    const second = insertSession.execute(database, { id: 'second', title: 'second' });
+    await Promise.all([first, second]);
+    const order = await database.selectFrom('sessions').select('id').orderBy(sql`rowid`).execute();
+    expect(order.map((row) => row.id)).toEqual(['first', 'second']);
   });
 
   test('fail as before once the database is closed', async () => {

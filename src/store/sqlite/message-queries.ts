@@ -3,6 +3,7 @@ import { notFound } from '../../util/app-error.ts';
 import type { MessagesTable } from '../database-schema.ts';
 import { toStoredMessage } from '../session-row-mappers.ts';
 import type { MessageRole, NewMessage, Scope, StoredMessage, ToolCallRecord } from '../session-store.ts';
+import { directTransaction } from './direct-statements.ts';
 import { ownsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 import {
@@ -18,9 +19,9 @@ export async function appendMessage(
   options: WithDatabase & Scope & { message: NewMessage },
 ): Promise<StoredMessage> {
   const { database, message, ...scope } = options;
-  const [stored] = await database
-    .transaction()
-    .execute((transaction) => insertMessages({ transaction, ...scope, messages: [message] }));
+  const [stored] = await directTransaction(database, (transaction) =>
+    insertMessages({ transaction, ...scope, messages: [message] }),
+  );
   return stored!;
 }
 

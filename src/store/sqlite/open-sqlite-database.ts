@@ -39,20 +39,25 @@ export async function openSqliteDatabase(options: {
     const statements = withStatementCache(connection);
     let checkpoints: { stop(): void } | null = null;
     let direct: { close(): void } | null = null;
-    const database = new Kysely<StoreDatabase>({
-      dialect: new StoreSqliteDialect({
-        database: {
-          prepare: statements.prepare,
-          close() {
-            direct?.close();
-            // The worker's connection first: the last to close copies the log over and removes it.
-            checkpoints?.stop();
-            statements.close();
-          },
+    const dialect = new StoreSqliteDialect({
+      database: {
+        prepare: statements.prepare,
+        close() {
+          direct?.close();
+          // The worker's connection first: the last to close copies the log over and removes it.
+          checkpoints?.stop();
+          statements.close();
         },
-      }),
+      },
     });
-    direct = runStatementsDirectly({ database: database as Kysely<unknown>, connection, statements });
+    const database = new Kysely<StoreDatabase>({ dialect });
+    direct = runStatementsDirectly({
+      database: database as Kysely<unknown>,
+      connection,
+      statements,
+      // Kysely makes the driver when the database is first used; until then no one holds it.
+      isIdle: () => dialect.driver?.idle ?? true,
+    });
     await runMigrations(database);
     if (options.path !== ':memory:')
       checkpoints = startBackgroundCheckpoints({

@@ -3,6 +3,7 @@ import type { StoreDatabase } from '../database-schema.ts';
 import { toFileRecord } from '../file-row-mappers.ts';
 import type { FileRecord, FileStore, NewFile } from '../file-store.ts';
 import type { Scope } from '../session-store.ts';
+import { directTransaction } from './direct-statements.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { now } from './query-support.ts';
 
@@ -26,7 +27,7 @@ export class SqliteFileStore implements FileStore {
       storage_key: file.storageKey,
       created_at: now(),
     };
-    await this.#database.transaction().execute(async (transaction) => {
+    await directTransaction(this.#database, async (transaction) => {
       if (file.sessionId !== null) {
         await assertOwnsSession({
           database: transaction,

@@ -4,6 +4,7 @@ import type { StoreDatabase } from '../database-schema.ts';
 import { jsonTextColumn, metadataSchema } from '../session-row-mappers.ts';
 import type { Scope } from '../session-store.ts';
 import type { StoredTranscript, TranscriptStore } from '../transcript-store.ts';
+import { directTransaction } from './direct-statements.ts';
 
 const rowSchema = z.object({
   runtime: z.string(),
@@ -52,7 +53,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
 
   async saveTranscript(options: Scope & { transcript: Omit<StoredTranscript, 'updatedAt'> }): Promise<void> {
     const { transcript } = options;
-    await this.#database.transaction().execute(async (transaction) => {
+    await directTransaction(this.#database, async (transaction) => {
       const owned = await transaction
         .selectFrom('sessions')
         .select('id')

@@ -11,6 +11,7 @@ import {
   type TurnRecord,
   type TurnStatus,
 } from '../session-store.ts';
+import { directTransaction } from './direct-statements.ts';
 import { deleteTrailingMarkers, insertMessages } from './message-queries.ts';
 import { assertOwnsSession } from './owner-scope.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
@@ -27,7 +28,7 @@ import { lockSession, removeWaiting } from './waiting-queries.ts';
 
 export async function createTurn(options: WithDatabase & { turn: NewTurn }): Promise<TurnRecord> {
   const { turn } = options;
-  return options.database.transaction().execute(async (transaction) => {
+  return directTransaction(options.database, async (transaction) => {
     await assertOwnsSession({ database: transaction, scope: turn });
     return insertTurn({ transaction, turn });
   });
@@ -49,7 +50,7 @@ export async function beginTurn(
 ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
   const { database, turn } = options;
   const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
-  const stored = database.transaction().execute(async (transaction) => {
+  const stored = directTransaction(database, async (transaction) => {
     const locked = await lockSession({ transaction, ...scope });
     if (!locked) throw notFound('Session');
     if (options.regenerate) {
@@ -224,7 +225,7 @@ export async function endTurn(
     return true;
   };
   if (!options.usage) return end(options.database);
-  return options.database.transaction().execute(end);
+  return directTransaction(options.database, end);
 }
 
 export async function listRunningTurns(options: WithDatabase): Promise<TurnRecord[]> {

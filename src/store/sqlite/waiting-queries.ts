@@ -1,6 +1,7 @@
 import { notFound } from '../../util/app-error.ts';
 import { toWaitingMessage } from '../session-row-mappers.ts';
 import type { NewWaitingMessage, Scope, StoredMessage, WaitingMessage } from '../session-store.ts';
+import { directTransaction } from './direct-statements.ts';
 import { insertMessages } from './message-queries.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 import {
@@ -69,7 +70,7 @@ export async function addWaitingMessage(
 > {
   const { database, message, ...rest } = options;
   const scope = { ownerId: rest.ownerId, sessionId: rest.sessionId };
-  return database.transaction().execute(async (transaction) => {
+  return directTransaction(database, async (transaction) => {
     if (!(await lockSession({ transaction, ...scope }))) throw notFound('Session');
     const stored = await transaction
       .selectFrom('messages')
@@ -140,14 +141,14 @@ export async function takeWaitingMessages(
   options: WithDatabase & Scope & { keepClaimedBy: string | null },
 ): Promise<WaitingMessage[]> {
   const { database, ...rest } = options;
-  return database.transaction().execute((transaction) => removeWaiting({ transaction, ...rest }));
+  return directTransaction(database, (transaction) => removeWaiting({ transaction, ...rest }));
 }
 
 export async function claimSteeredMessages(
   options: WithDatabase & Scope & { turnId: string },
 ): Promise<WaitingMessage[]> {
   const { database, turnId, ...scope } = options;
-  return database.transaction().execute(async (transaction) => {
+  return directTransaction(database, async (transaction) => {
     const rows = (await selectUnclaimedSteered.execute(transaction, scope)).rows.map(toWaitingMessage);
     if (rows.length === 0) return [];
     await transaction
@@ -168,7 +169,7 @@ export async function deliverWaitingMessages(
 ): Promise<StoredMessage[]> {
   const { database, turnId, step, ids, ...scope } = options;
   if (ids.length === 0) return [];
-  return database.transaction().execute(async (transaction) => {
+  return directTransaction(database, async (transaction) => {
     const rows = (
       await selectWaiting(transaction, scope)
         .where('claimed_by', '=', turnId)
