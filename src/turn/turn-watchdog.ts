@@ -121,6 +121,10 @@ async function endTurnWithoutRunner(options: {
     show: streamExists,
   });
   recorder.finalize({ unresolvedToolOutput });
+  // The ended calls' results are stored before the turn's status, as a running turn's rows are.
+  await recorder
+    .flush()
+    .catch((error: unknown) => logger.error({ err: error }, 'storing the ended calls’ results failed'));
   return completeTurn({
     deps,
     turn,
