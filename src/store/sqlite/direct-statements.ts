@@ -48,7 +48,11 @@ export function runStatementsDirectly(options: {
   };
 }
 
-/** `database.transaction().execute(callback)`, whose prepared queries may run directly. */
+/**
+ * `database.transaction().execute(callback)`, whose prepared queries may run directly. The
+ * callback awaits each query before the next, as the store's do: a prepared query issued while
+ * an earlier Kysely query of the same transaction still waits would run first.
+ */
 export function directTransaction<DB, Result>(
   database: Kysely<DB>,
   callback: (transaction: Transaction<DB>) => Promise<Result>,

@@ -55,8 +55,8 @@ export async function openSqliteDatabase(options: {
       database: database as Kysely<unknown>,
       connection,
       statements,
-      // Kysely makes the driver when the database is first used; until then no one holds it.
-      isIdle: () => dialect.driver?.idle ?? true,
+      // Kysely makes the driver with the database, so it is there by now.
+      isIdle: () => dialect.driver?.idle ?? false,
     });
     await runMigrations(database);
     if (options.path !== ':memory:')

@@ -75,16 +75,23 @@ class OwnLockAdapter extends SqliteAdapter {
 /**
  * The SQLite driver, with the connection's lock: whoever acquires it (a query, a transaction
  * from before its BEGIN to after its COMMIT, a `connection()` scope) holds it until it releases,
- * and those who come meanwhile get it in the order they came. Acquiring starts in the same tick
- * as the query or transaction that asks, so `idle` is false from that moment on.
+ * and those who come meanwhile get it in the order they came. Once the driver is initialized,
+ * acquiring starts in the same tick as the query or transaction that asks, so `idle` is false from
+ * that moment on; before that (the first query waits for `init`) it is never idle.
  */
 export class StoreSqliteDriver extends SqliteDriver {
+  #ready = false;
   #held = false;
   readonly #waiting: (() => void)[] = [];
 
-  /** No one holds the connection, and no one waits for it. */
+  /** Initialized, and no one holds the connection or waits for it. */
   get idle(): boolean {
-    return !this.#held && this.#waiting.length === 0;
+    return this.#ready && !this.#held && this.#waiting.length === 0;
+  }
+
+  override async init(options?: Parameters<SqliteDriver['init']>[0]): Promise<void> {
+    await super.init(options);
+    this.#ready = true;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -95,9 +102,12 @@ export class StoreSqliteDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
-    await super.releaseConnection();
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#held = false;
+    try {
+      await super.releaseConnection();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#held = false;
+    }
   }
 }
