@@ -45,8 +45,8 @@ interface Template<Row> {
 /**
  * A query built and compiled once per dialect, then run with new values. Building and compiling
  * with Kysely costs more than SQLite takes to run most of our queries, and it is the same work on
- * every call. On the embedded database the statement runs on the connection at once, when no
- * other caller's transaction is open (`direct-statements.ts`); otherwise execution goes through
+ * every call. On the embedded database the statement runs on the connection at once when no one
+ * else holds or waits for it (`direct-statements.ts`); otherwise execution goes through
  * `executeQuery` of the database or transaction given, as for any other query.
  *
  * Only plain values can be placeholders; a query whose shape depends on its input (an `in` list,
