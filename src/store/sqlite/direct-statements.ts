@@ -38,7 +38,8 @@ export function runStatementsDirectly(options: {
   /** Whether no one holds or waits for the connection. */
   isIdle: () => boolean;
 }): { close(): void } {
-  const direct = { ...options, open: true };
+  const { connection, statements, isIdle } = options;
+  const direct: DirectConnection = { connection, statements, isIdle, open: true };
   // Kept by the dialect adapter, which the database shares with its transactions.
   connections.set(options.database.getExecutor().adapter, direct);
   return {

@@ -51,12 +51,14 @@ export async function openSqliteDatabase(options: {
       },
     });
     const database = new Kysely<StoreDatabase>({ dialect });
+    // Kysely makes the driver with the database.
+    const driver = dialect.driver;
+    if (!driver) throw new Error('The store dialect made no driver.');
     direct = runStatementsDirectly({
       database: database as Kysely<unknown>,
       connection,
       statements,
-      // Kysely makes the driver with the database, so it is there by now.
-      isIdle: () => dialect.driver?.idle ?? false,
+      isIdle: () => driver.idle,
     });
     await runMigrations(database);
     if (options.path !== ':memory:')
