@@ -36,7 +36,7 @@ export async function startServerProcess(options: {
   const port = await findFreePort();
   const child = spawn(
     join(root, 'node_modules', '.bin', 'node'),
-    [join(root, 'bin', 'autopilot.mjs'), 'serve'],
+    [...(await startNodeFlags(root)), join(root, 'bin', 'autopilot.mjs'), 'serve'],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -75,6 +75,21 @@ export async function startServerProcess(options: {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The Node flags `npm start` gives the server (package.json's `start` script), so the bench runs
+ * the server as it is started; an older checkout's script, without any, gives none.
+ */
+export async function startNodeFlags(root: string): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const start = manifest.scripts?.start ?? '';
+  const match = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/autopilot\.mjs serve\b/.exec(start);
+  if (!match)
+    throw new Error(`package.json's start script does not run \`node … bin/autopilot.mjs serve\`: ${start}`);
+  return match[1]!.split(/\s+/).filter(Boolean);
 }
 
 export async function readServerUsage(pid: number): Promise<ServerUsage> {
