@@ -5,7 +5,18 @@ interface Series {
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
   values: Map<string, { labels: Labels; value: number }>;
-  buckets?: number[];
+  histogram?: Histogram;
+}
+
+/**
+ * A histogram's cumulative bucket counts, sum and count, kept as numbers: observing one was 14
+ * labelled additions, each serializing its labels, about 40 µs of every turn's end in the server.
+ */
+interface Histogram {
+  buckets: readonly number[];
+  counts: number[];
+  sum: number;
+  count: number;
 }
 
 /** A small Prometheus registry: counters, gauges and histograms rendered in the text format. */
@@ -13,7 +24,12 @@ class MetricRegistry {
   readonly #series = new Map<string, Series>();
 
   define(options: { name: string; help: string; type: Series['type']; buckets?: number[] }): Series {
-    const series: Series = { ...options, values: new Map() };
+    const { buckets, ...rest } = options;
+    const series: Series = {
+      ...rest,
+      values: new Map(),
+      ...(buckets ? { histogram: { buckets, counts: buckets.map(() => 0), sum: 0, count: 0 } } : {}),
+    };
     this.#series.set(options.name, series);
     return series;
   }
@@ -22,21 +38,34 @@ class MetricRegistry {
     const lines: string[] = [];
     for (const series of this.#series.values()) {
       lines.push(`# HELP ${series.name} ${series.help}`, `# TYPE ${series.name} ${series.type}`);
-      for (const { labels, value } of series.values.values()) {
-        const [name, rest] = splitSuffix(labels);
-        lines.push(`${series.name}${name}${formatLabels(rest)} ${value}`);
-      }
+      for (const { labels, value } of series.values.values())
+        lines.push(`${series.name}${formatLabels(labels)} ${value}`);
+      if (series.histogram) renderHistogram({ name: series.name, histogram: series.histogram, lines });
     }
     return `${lines.join('\n')}\n`;
   }
 }
 
-/** Histogram samples carry their series suffix in a reserved label, split off when rendering. */
-const suffixLabel = '__suffix';
+/** A histogram's lines, once it has a sample (before that, only its HELP and TYPE). */
+function renderHistogram(options: { name: string; histogram: Histogram; lines: string[] }): void {
+  const { name, histogram, lines } = options;
+  if (histogram.count === 0) return;
+  histogram.buckets.forEach((bucket, index) => {
+    lines.push(`${name}_bucket{le="${bucket}"} ${histogram.counts[index]}`);
+  });
+  lines.push(
+    `${name}_bucket{le="+Inf"} ${histogram.count}`,
+    `${name}_sum ${histogram.sum}`,
+    `${name}_count ${histogram.count}`,
+  );
+}
 
-function splitSuffix(labels: Labels): [string, Labels] {
-  const { [suffixLabel]: suffix, ...rest } = labels;
-  return [suffix ?? '', rest];
+function observe(histogram: Histogram, value: number): void {
+  histogram.buckets.forEach((bucket, index) => {
+    if (value <= bucket) histogram.counts[index]! += 1;
+  });
+  histogram.sum += value;
+  histogram.count += 1;
 }
 
 function formatLabels(labels: Labels): string {
@@ -126,13 +155,7 @@ export class Metrics {
   }): void {
     add(this.#turns, { status: options.status }, 1);
     if (options.errorCode) add(this.#errors, { code: options.errorCode }, 1);
-    const seconds = options.durationMs / 1000;
-    for (const bucket of this.#duration.buckets ?? []) {
-      add(this.#duration, { [suffixLabel]: '_bucket', le: String(bucket) }, seconds <= bucket ? 1 : 0);
-    }
-    add(this.#duration, { [suffixLabel]: '_bucket', le: '+Inf' }, 1);
-    add(this.#duration, { [suffixLabel]: '_sum' }, seconds);
-    add(this.#duration, { [suffixLabel]: '_count' }, 1);
+    observe(this.#duration.histogram!, options.durationMs / 1000);
     for (const [kind, value] of Object.entries(options.tokens))
       if (value > 0) add(this.#tokens, { kind }, value);
   }
