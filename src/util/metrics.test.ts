@@ -36,7 +36,8 @@ describe('Metrics', () => {
     metrics.turnEnded({ status: 'failed', errorCode: 'model_error', durationMs: 2500, tokens });
     metrics.turnEnded({ status: 'completed', errorCode: null, durationMs: 4_000_000, tokens });
 
-    const bucket = (le: string, count: number) => `autopilot_turn_duration_seconds_bucket{le="${le}"} ${count}`;
+    const bucket = (le: string, count: number) =>
+      `autopilot_turn_duration_seconds_bucket{le="${le}"} ${count}`;
     expect(histogramLines()).toEqual([
       bucket('0.5', 0),
       bucket('1', 1),
