@@ -8,6 +8,8 @@ import { startTestServer } from '../support/test-server.ts';
 
 const gate = createGate();
 const brain = scriptedBrain([
+  { when: (request) => request.lastUserText === 'first question', reply: textReply('First answer.') },
+  { when: (request) => request.lastUserText === 'second question', reply: textReply('Second answer.') },
   { when: (request) => request.toolResults.length > 0, reply: textReply('Released and finished.') },
   {
     when: () => true,
@@ -47,12 +49,18 @@ async function expectFinishedOnce(page: Page): Promise<void> {
 describe('web UI robustness', { timeout: 60_000 }, () => {
   test('the stall watchdog reconnects when nothing has arrived for 60 s', async () => {
     const page = await startHeldTurn({ fakeClock: true });
+    const resumes: Request[] = [];
+    page.on('request', (request) => {
+      if (isResume(request)) resumes.push(request);
+    });
     const resumed = page.waitForRequest(isResume);
     // A minute of silence, without waiting a minute: the page's clock jumps; the server's heartbeats do not.
     await page.clock.fastForward(61_000);
     await resumed;
     gate.open();
     await expectFinishedOnce(page);
+    // The watchdog's reconnect and the live sessions list both re-read the session: one resume.
+    expect(resumes).toHaveLength(1);
     await screenshot(page, 'stall-reconnected');
   });
 
@@ -72,5 +80,43 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     gate.open();
     await expectFinishedOnce(page);
     expect(await page.getByText('Connection lost. Reconnecting…').count()).toBe(0);
+  });
+
+  test('a read of the session that answers after a newer turn has streamed does not take that turn away', async () => {
+    const page = await suite.openPage();
+    // Reads of the session whose answer holds the first turn but not the second are held back, so
+    // the one the page makes after the first turn answers only once the second has streamed.
+    const held: { fulfill: () => Promise<void> }[] = [];
+    let firstHeld!: () => void;
+    const heldOne = new Promise<void>((resolve) => (firstHeld = resolve));
+    let freshRead!: () => void;
+    const freshOne = new Promise<void>((resolve) => (freshRead = resolve));
+    await page.route(/\/api\/sessions\/[^/]+$/, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = await route.fetch();
+      const body = await response.text();
+      if (body.includes('First answer.') && !body.includes('Second answer.')) {
+        held.push({ fulfill: () => route.fulfill({ response }) });
+        firstHeld();
+        return;
+      }
+      await route.fulfill({ response });
+      if (body.includes('Second answer.')) freshRead();
+    });
+    const log = page.getByRole('log', { name: 'Conversation' });
+
+    await sendFromPage(page, 'first question');
+    await log.getByText('First answer.').waitFor();
+    await heldOne;
+    await sendFromPage(page, 'second question');
+    await log.getByText('Second answer.').waitFor();
+    await freshOne;
+    // The read made after the first turn now answers, older than the page.
+    for (const read of held.splice(0)) await read.fulfill();
+    await page.waitForTimeout(500);
+
+    expect(await log.getByText('Second answer.').count()).toBe(1);
+    expect(await log.getByRole('article').filter({ hasText: 'second question' }).count()).toBe(1);
+    expect(await log.getByText('First answer.').count()).toBe(1);
   });
 });

@@ -8,27 +8,57 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
  * The chat's transport, aimed at our routes: a send posts `{text, messageId, fileIds?, regenerate?}`
  * and a resume is `GET /stream`, which replays the turn from its first event. Every byte read
  * (heartbeats included) counts as activity for the stall watchdog, and a non-2xx answer becomes an
- * ApiError carrying the server's message and Retry-After.
+ * ApiError carrying the server's message and Retry-After. A stream starting or ending is reported
+ * (`onStreamChange`): a read of the session begun before it is older than what the page shows.
  */
 export function createTransport(options: {
   sessionId: string;
   onActivity: () => void;
+  onStreamChange: () => void;
 }): DefaultChatTransport<ChatMessage> {
   const base = `/api/sessions/${encodeURIComponent(options.sessionId)}`;
   const activityFetch: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
+    options.onStreamChange();
+    let response: Response;
+    try {
+      response = await fetch(input, init);
+    } catch (error) {
+      options.onStreamChange();
+      throw error;
+    }
     options.onActivity();
-    if (!response.ok) throw await toApiError(response);
+    if (!response.ok) {
+      options.onStreamChange();
+      throw await toApiError(response);
+    }
     // A response that may not carry a body (204 "no turn to resume", 304…) cannot be rebuilt with one.
-    if (!response.body || nullBodyStatuses.has(response.status)) return response;
-    const watched = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          options.onActivity();
-          controller.enqueue(chunk);
-        },
-      }),
-    );
+    if (!response.body || nullBodyStatuses.has(response.status)) {
+      options.onStreamChange();
+      return response;
+    }
+    const reader = response.body.getReader();
+    const watched = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          options.onStreamChange();
+          throw error;
+        }
+        if (read.done) {
+          options.onStreamChange();
+          controller.close();
+          return;
+        }
+        options.onActivity();
+        controller.enqueue(read.value);
+      },
+      cancel(reason) {
+        options.onStreamChange();
+        return reader.cancel(reason);
+      },
+    });
     return new Response(watched, {
       status: response.status,
       statusText: response.statusText,

@@ -19,6 +19,8 @@ import { useStreamWatch } from './use-stream-watch.ts';
 import { useTurnControls } from './use-turn-controls.ts';
 
 const maxBackoffMs = 30_000;
+/** Reads of the session while streams keep starting or ending, before the last one is taken as it is. */
+const maxSessionReads = 5;
 
 export type { Connection, Notice, SessionView } from './session-sync.ts';
 
@@ -50,9 +52,18 @@ export function useSessionChat(options: {
   const [connection, setConnection] = useState<Connection>('live');
   const [notice, setNotice] = useState<Notice | null>(null);
   const [statusLine, setStatusLine] = useState<{ text: string; partCount: number } | null>(null);
+  /** Streams started or ended (resumes included): a read of the session begun before one is stale. */
+  const streamChanges = useRef(0);
+  /** Resumes under way: a refresh meanwhile has nothing to resume. */
+  const resuming = useRef(0);
 
   const transport = useMemo(
-    () => createTransport({ sessionId, onActivity: () => (lastActivity.current = Date.now()) }),
+    () =>
+      createTransport({
+        sessionId,
+        onActivity: () => (lastActivity.current = Date.now()),
+        onStreamChange: () => (streamChanges.current += 1),
+      }),
     [sessionId],
   );
   const chat = useChat<ChatMessage>({
@@ -86,6 +97,31 @@ export function useSessionChat(options: {
   }, [running]);
 
   const recoverRef = useRef(async (): Promise<void> => {});
+
+  /**
+   * The session as the server has it. A stream that starts or ends while the read is on its way
+   * makes the answer older than what the page shows (applying it would take text away, or resume
+   * the turn twice), so the session is read again.
+   */
+  const readSession = useCallback(async (): Promise<SessionView> => {
+    for (let read = 1; ; read++) {
+      const seen = streamChanges.current;
+      const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
+      if (streamChanges.current === seen || read >= maxSessionReads) return detail;
+    }
+  }, [sessionId]);
+
+  /** Follows the running turn from its first event. */
+  const resume = useCallback(async (): Promise<void> => {
+    resuming.current += 1;
+    streamChanges.current += 1;
+    try {
+      await chatRef.current.resumeStream();
+    } finally {
+      resuming.current -= 1;
+    }
+  }, []);
+
   /**
    * A resumed stream can end without the turn's finish (cut again, or ended by the request it
    * replaced): the page then shows what the server stored, or follows the turn if it still runs.
@@ -93,7 +129,7 @@ export function useSessionChat(options: {
   const settleAfterResume = useCallback(async (): Promise<void> => {
     const current = chatRef.current;
     if (!mounted.current || current.status !== 'ready') return;
-    const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
+    const detail = await readSession();
     if (!mounted.current || chatRef.current.status !== 'ready') return;
     if (detail.activeTurn) {
       setTimeout(() => void recoverRef.current(), 500);
@@ -103,14 +139,14 @@ export function useSessionChat(options: {
       keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current),
     );
     setTotals(detail.usage);
-  }, [sessionId]);
+  }, [readSession]);
 
   /** Re-reads the session: the database's view replaces ours, and a running turn is resumed. */
   const refresh = useCallback(async (): Promise<void> => {
-    const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
+    const detail = await readSession();
     if (!mounted.current) return;
     const current = chatRef.current;
-    if (current.status === 'submitted' || current.status === 'streaming') {
+    if (current.status === 'submitted' || current.status === 'streaming' || resuming.current > 0) {
       setTotals(detail.usage);
       return;
     }
@@ -134,10 +170,10 @@ export function useSessionChat(options: {
     if (detail.activeTurn) {
       turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
       lastActivity.current = Date.now();
-      await current.resumeStream();
+      await resume();
       await settleAfterResume();
     }
-  }, [sessionId, settleAfterResume]);
+  }, [readSession, resume, settleAfterResume]);
 
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
@@ -207,11 +243,11 @@ export function useSessionChat(options: {
   // Resume once per mount, after hydration (a replay from event 1 replaces the partial message).
   useEffect(() => {
     mounted.current = true;
-    if (options.initial.activeTurn) void chatRef.current.resumeStream();
+    if (options.initial.activeTurn) void resume();
     return () => {
       mounted.current = false;
     };
-  }, [options.initial.activeTurn]);
+  }, [options.initial.activeTurn, resume]);
 
   // Another tab or client started a turn here: follow it.
   useEffect(() => {
