@@ -37,17 +37,26 @@ export function createTransport(options: {
       return response;
     }
     const reader = response.body.getReader();
+    // Its end is reported once, whichever comes first: the last byte, a failed read, a cancel.
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      options.onStreamChange();
+    };
     const watched = new ReadableStream<Uint8Array>({
       async pull(controller) {
         let read: ReadableStreamReadResult<Uint8Array>;
         try {
           read = await reader.read();
         } catch (error) {
-          options.onStreamChange();
+          end();
           throw error;
         }
+        // Cancelled while the read waited: the stream is already closed.
+        if (ended) return;
         if (read.done) {
-          options.onStreamChange();
+          end();
           controller.close();
           return;
         }
@@ -55,7 +64,7 @@ export function createTransport(options: {
         controller.enqueue(read.value);
       },
       cancel(reason) {
-        options.onStreamChange();
+        end();
         return reader.cancel(reason);
       },
     });

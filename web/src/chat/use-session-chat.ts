@@ -19,7 +19,7 @@ import { useStreamWatch } from './use-stream-watch.ts';
 import { useTurnControls } from './use-turn-controls.ts';
 
 const maxBackoffMs = 30_000;
-/** Reads of the session while streams keep starting or ending, before the last one is taken as it is. */
+/** Reads of the session while the page keeps changing, before a refresh gives up (and recovers). */
 const maxSessionReads = 5;
 
 export type { Connection, Notice, SessionView } from './session-sync.ts';
@@ -52,17 +52,18 @@ export function useSessionChat(options: {
   const [connection, setConnection] = useState<Connection>('live');
   const [notice, setNotice] = useState<Notice | null>(null);
   const [statusLine, setStatusLine] = useState<{ text: string; partCount: number } | null>(null);
-  /** Streams started or ended (resumes included): a read of the session begun before one is stale. */
-  const streamChanges = useRef(0);
-  /** Resumes under way: a refresh meanwhile has nothing to resume. */
-  const resuming = useRef(0);
+  /**
+   * Changes to what the page shows that a read of the session cannot know of: a stream started or
+   * ended (a resume counts from its call), another read applied. A read begun before one is stale.
+   */
+  const pageChanges = useRef(0);
 
   const transport = useMemo(
     () =>
       createTransport({
         sessionId,
         onActivity: () => (lastActivity.current = Date.now()),
-        onStreamChange: () => (streamChanges.current += 1),
+        onStreamChange: () => (pageChanges.current += 1),
       }),
     [sessionId],
   );
@@ -99,27 +100,33 @@ export function useSessionChat(options: {
   const recoverRef = useRef(async (): Promise<void> => {});
 
   /**
-   * The session as the server has it. A stream that starts or ends while the read is on its way
-   * makes the answer older than what the page shows (applying it would take text away, or resume
-   * the turn twice), so the session is read again.
+   * The session as the server has it, or null once unmounted. The page changing while the read is
+   * on its way (`pageChanges`) makes the answer older than what the page shows: applied, it would
+   * take text away. So the session is read again; a page that never holds still throws.
    */
-  const readSession = useCallback(async (): Promise<SessionView> => {
-    for (let read = 1; ; read++) {
-      const seen = streamChanges.current;
+  const readSession = useCallback(async (): Promise<SessionView | null> => {
+    for (let read = 1; read <= maxSessionReads; read++) {
+      const seen = pageChanges.current;
       const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
-      if (streamChanges.current === seen || read >= maxSessionReads) return detail;
+      if (!mounted.current) return null;
+      if (pageChanges.current === seen) return detail;
     }
+    throw new Error('The conversation kept changing while it was read.');
   }, [sessionId]);
+
+  /** The server's view of the session replaces the page's; a read begun before this is stale. */
+  const applySession = useCallback((detail: SessionView): void => {
+    pageChanges.current += 1;
+    chatRef.current.setMessages(
+      keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current),
+    );
+    setTotals(detail.usage);
+  }, []);
 
   /** Follows the running turn from its first event. */
   const resume = useCallback(async (): Promise<void> => {
-    resuming.current += 1;
-    streamChanges.current += 1;
-    try {
-      await chatRef.current.resumeStream();
-    } finally {
-      resuming.current -= 1;
-    }
+    pageChanges.current += 1;
+    await chatRef.current.resumeStream();
   }, []);
 
   /**
@@ -130,23 +137,20 @@ export function useSessionChat(options: {
     const current = chatRef.current;
     if (!mounted.current || current.status !== 'ready') return;
     const detail = await readSession();
-    if (!mounted.current || chatRef.current.status !== 'ready') return;
+    if (!detail || chatRef.current.status !== 'ready') return;
     if (detail.activeTurn) {
       setTimeout(() => void recoverRef.current(), 500);
       return;
     }
-    chatRef.current.setMessages(
-      keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current),
-    );
-    setTotals(detail.usage);
-  }, [readSession]);
+    applySession(detail);
+  }, [readSession, applySession]);
 
   /** Re-reads the session: the database's view replaces ours, and a running turn is resumed. */
   const refresh = useCallback(async (): Promise<void> => {
     const detail = await readSession();
-    if (!mounted.current) return;
+    if (!detail) return;
     const current = chatRef.current;
-    if (current.status === 'submitted' || current.status === 'streaming' || resuming.current > 0) {
+    if (current.status === 'submitted' || current.status === 'streaming') {
       setTotals(detail.usage);
       return;
     }
@@ -160,8 +164,7 @@ export function useSessionChat(options: {
       callbacks.current.onComposerRestore(textOf(lastLocal));
       setNotice({ text: 'Your last message was not sent. It is back in the composer.', tone: 'error' });
     }
-    current.setMessages(keepMetadata(detail.messages as unknown as ChatMessage[], knownMetadata.current));
-    setTotals(detail.usage);
+    applySession(detail);
     setWaiting((local) => detail.waiting ?? stillWaiting({ chips: local, detail }));
     // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
     if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
@@ -173,7 +176,7 @@ export function useSessionChat(options: {
       await resume();
       await settleAfterResume();
     }
-  }, [readSession, resume, settleAfterResume]);
+  }, [readSession, applySession, resume, settleAfterResume]);
 
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
@@ -243,11 +246,16 @@ export function useSessionChat(options: {
   // Resume once per mount, after hydration (a replay from event 1 replaces the partial message).
   useEffect(() => {
     mounted.current = true;
-    if (options.initial.activeTurn) void resume();
+    // The turn may have ended since the page loaded: then the resume finds nothing, and the page
+    // shows what the server stored.
+    if (options.initial.activeTurn)
+      void resume()
+        .then(settleAfterResume)
+        .catch(() => recoverRef.current());
     return () => {
       mounted.current = false;
     };
-  }, [options.initial.activeTurn, resume]);
+  }, [options.initial.activeTurn, resume, settleAfterResume]);
 
   // Another tab or client started a turn here: follow it.
   useEffect(() => {
