@@ -132,4 +132,45 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     expect(await log.getByRole('article').filter({ hasText: 'second question' }).count()).toBe(1);
     expect(await log.getByText('First answer.').count()).toBe(1);
   });
+
+  test('a page opened while a turn runs follows it, even with a slow resume, and shows no reconnect', async () => {
+    const first = await suite.openPage();
+    await sendFromPage(first, 'hold it');
+    await gate.reached;
+    await first.getByRole('log', { name: 'Conversation' }).getByText('Holding the turn.').waitFor();
+
+    // A second tab on the same conversation, whose resumes take a while to answer.
+    const second = await suite.context!.newPage();
+    const resumes: Request[] = [];
+    second.on('request', (request) => {
+      if (isResume(request)) resumes.push(request);
+    });
+    await second.route(/\/stream$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => {});
+    });
+    await second.addInitScript(() => {
+      const flags = window as unknown as { reconnectShown?: boolean };
+      document.addEventListener('DOMContentLoaded', () => {
+        new MutationObserver(() => {
+          if (document.body.textContent?.includes('Connection lost')) flags.reconnectShown = true;
+        }).observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+    });
+    await second.goto(first.url());
+    const log = second.getByRole('log', { name: 'Conversation' });
+    await log.getByText('Holding the turn.').waitFor();
+    // Both resumes the page starts (its own, and the live list's re-read) have answered by now.
+    await second.waitForTimeout(3500);
+    gate.open();
+    await expectFinishedOnce(second);
+
+    expect(
+      await second.evaluate(
+        () => (window as unknown as { reconnectShown?: boolean }).reconnectShown ?? false,
+      ),
+    ).toBe(false);
+    // The mount's resume and the live list's; a third would come from a reconnect.
+    expect(resumes.length).toBeLessThanOrEqual(2);
+  });
 });

@@ -1,5 +1,5 @@
 import type { SessionDetail } from '../../../src/protocol/index.ts';
-import type { ApiError } from '../api.ts';
+import { type ApiError, apiJson } from '../api.ts';
 import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
 
 /** The detail fields this view reads; `waiting` is optional because older servers omit it. */
@@ -70,4 +70,27 @@ export function waitForRetry(ms: number): Promise<void> {
       resolve();
     }
   });
+}
+
+/** Reads of the session while the page keeps changing, before a refresh gives up (and recovers). */
+const maxSessionReads = 5;
+
+/**
+ * The session as the server has it, or null once the view is gone. The page changing while the
+ * read is on its way (`changes` moved: a stream started or ended, another read was applied) makes
+ * the answer older than what the page shows, and applied it would take text away. So the session
+ * is read again; a page that never holds still throws.
+ */
+export async function readFreshSession(options: {
+  sessionId: string;
+  changes: { current: number };
+  mounted: { current: boolean };
+}): Promise<SessionView | null> {
+  for (let read = 1; read <= maxSessionReads; read++) {
+    const seen = options.changes.current;
+    const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(options.sessionId)}`);
+    if (!options.mounted.current) return null;
+    if (options.changes.current === seen) return detail;
+  }
+  throw new Error('The conversation kept changing while it was read.');
 }

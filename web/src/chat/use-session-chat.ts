@@ -1,13 +1,14 @@
 import { useChat } from '@ai-sdk/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Usage } from '../../../src/protocol/index.ts';
-import { ApiError, apiJson } from '../api.ts';
+import { ApiError } from '../api.ts';
 import { notifyTurnEnded } from '../notify.ts';
 import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
 import {
   type Connection,
   keepMetadata,
   type Notice,
+  readFreshSession,
   refusalText,
   type SessionView,
   stillWaiting,
@@ -19,8 +20,6 @@ import { useStreamWatch } from './use-stream-watch.ts';
 import { useTurnControls } from './use-turn-controls.ts';
 
 const maxBackoffMs = 30_000;
-/** Reads of the session while the page keeps changing, before a refresh gives up (and recovers). */
-const maxSessionReads = 5;
 
 export type { Connection, Notice, SessionView } from './session-sync.ts';
 
@@ -57,6 +56,8 @@ export function useSessionChat(options: {
    * ended (a resume counts from its call), another read applied. A read begun before one is stale.
    */
   const pageChanges = useRef(0);
+  /** Resumes called; a resume that a later one replaced leaves the settling to that one. */
+  const resumes = useRef(0);
 
   const transport = useMemo(
     () =>
@@ -99,20 +100,10 @@ export function useSessionChat(options: {
 
   const recoverRef = useRef(async (): Promise<void> => {});
 
-  /**
-   * The session as the server has it, or null once unmounted. The page changing while the read is
-   * on its way (`pageChanges`) makes the answer older than what the page shows: applied, it would
-   * take text away. So the session is read again; a page that never holds still throws.
-   */
-  const readSession = useCallback(async (): Promise<SessionView | null> => {
-    for (let read = 1; read <= maxSessionReads; read++) {
-      const seen = pageChanges.current;
-      const detail = await apiJson<SessionView>(`/api/sessions/${encodeURIComponent(sessionId)}`);
-      if (!mounted.current) return null;
-      if (pageChanges.current === seen) return detail;
-    }
-    throw new Error('The conversation kept changing while it was read.');
-  }, [sessionId]);
+  const readSession = useCallback(
+    () => readFreshSession({ sessionId, changes: pageChanges, mounted }),
+    [sessionId],
+  );
 
   /** The server's view of the session replaces the page's; a read begun before this is stale. */
   const applySession = useCallback((detail: SessionView): void => {
@@ -123,10 +114,12 @@ export function useSessionChat(options: {
     setTotals(detail.usage);
   }, []);
 
-  /** Follows the running turn from its first event. */
-  const resume = useCallback(async (): Promise<void> => {
+  /** Follows the running turn from its first event; true unless a later resume replaced this one. */
+  const resume = useCallback(async (): Promise<boolean> => {
     pageChanges.current += 1;
+    const mine = ++resumes.current;
     await chatRef.current.resumeStream();
+    return resumes.current === mine;
   }, []);
 
   /**
@@ -168,13 +161,12 @@ export function useSessionChat(options: {
     setWaiting((local) => detail.waiting ?? stillWaiting({ chips: local, detail }));
     // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
     if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
-      setTimeout(() => void refreshRef.current().catch(() => {}), 500);
+      setTimeout(() => void refreshRef.current().catch(() => recoverRef.current()), 500);
     }
     if (detail.activeTurn) {
       turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
       lastActivity.current = Date.now();
-      await resume();
-      await settleAfterResume();
+      if (await resume()) await settleAfterResume();
     }
   }, [readSession, applySession, resume, settleAfterResume]);
 
@@ -250,7 +242,7 @@ export function useSessionChat(options: {
     // shows what the server stored.
     if (options.initial.activeTurn)
       void resume()
-        .then(settleAfterResume)
+        .then((latest) => (latest ? settleAfterResume() : undefined))
         .catch(() => recoverRef.current());
     return () => {
       mounted.current = false;
