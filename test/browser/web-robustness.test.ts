@@ -173,4 +173,30 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     // The mount's resume and the live list's; a third would come from a reconnect.
     expect(resumes.length).toBeLessThanOrEqual(2);
   });
+
+  test('a page whose resumes fail before their stream begins keeps trying, and follows the turn', async () => {
+    const first = await suite.openPage();
+    await sendFromPage(first, 'hold it');
+    await gate.reached;
+    await first.getByRole('log', { name: 'Conversation' }).getByText('Holding the turn.').waitFor();
+
+    // A second tab on the same conversation; its first two resumes fail as a dropped network does.
+    const second = await suite.context!.newPage();
+    let resumeCount = 0;
+    let resumedAgain!: () => void;
+    const thirdResume = new Promise<void>((resolve) => (resumedAgain = resolve));
+    await second.route(/\/stream$/, async (route) => {
+      resumeCount += 1;
+      if (resumeCount <= 2) return route.abort('failed');
+      resumedAgain();
+      await route.continue().catch(() => {});
+    });
+    await second.goto(first.url());
+    await Promise.race([
+      thirdResume,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the page stopped resuming')), 15_000)),
+    ]);
+    gate.open();
+    await expectFinishedOnce(second);
+  });
 });

@@ -16,6 +16,7 @@ import {
   waitForRetry,
 } from './session-sync.ts';
 import { createTransport } from './transport.ts';
+import { TurnResumer } from './turn-resumer.ts';
 import { useStreamWatch } from './use-stream-watch.ts';
 import { useTurnControls } from './use-turn-controls.ts';
 
@@ -56,8 +57,6 @@ export function useSessionChat(options: {
    * ended (a resume counts from its call), another read applied. A read begun before one is stale.
    */
   const pageChanges = useRef(0);
-  /** Resumes called; a resume that a later one replaced leaves the settling to that one. */
-  const resumes = useRef(0);
 
   const transport = useMemo(
     () =>
@@ -114,29 +113,30 @@ export function useSessionChat(options: {
     setTotals(detail.usage);
   }, []);
 
-  /** Follows the running turn from its first event; true unless a later resume replaced this one. */
-  const resume = useCallback(async (): Promise<boolean> => {
-    pageChanges.current += 1;
-    const mine = ++resumes.current;
-    await chatRef.current.resumeStream();
-    return resumes.current === mine;
-  }, []);
+  const resumer = useMemo(
+    () => new TurnResumer({ chat: chatRef, onResume: () => (pageChanges.current += 1) }),
+    [],
+  );
 
   /**
    * A resumed stream can end without the turn's finish (cut again, or ended by the request it
    * replaced): the page then shows what the server stored, or follows the turn if it still runs.
    */
-  const settleAfterResume = useCallback(async (): Promise<void> => {
-    const current = chatRef.current;
-    if (!mounted.current || current.status !== 'ready') return;
-    const detail = await readSession();
-    if (!detail || chatRef.current.status !== 'ready') return;
-    if (detail.activeTurn) {
-      setTimeout(() => void recoverRef.current(), 500);
-      return;
-    }
-    applySession(detail);
-  }, [readSession, applySession]);
+  const settleAfterResume = useCallback(
+    async (ticket: number): Promise<void> => {
+      const current = chatRef.current;
+      if (!mounted.current || current.status !== 'ready') return;
+      const detail = await readSession();
+      // A later resume, or a send, took over meanwhile.
+      if (!detail || chatRef.current.status !== 'ready' || !resumer.isLatest(ticket)) return;
+      if (detail.activeTurn) {
+        setTimeout(() => resumer.isLatest(ticket) && void recoverRef.current(), 500);
+        return;
+      }
+      applySession(detail);
+    },
+    [readSession, applySession, resumer],
+  );
 
   /** Re-reads the session: the database's view replaces ours, and a running turn is resumed. */
   const refresh = useCallback(async (): Promise<void> => {
@@ -166,9 +166,10 @@ export function useSessionChat(options: {
     if (detail.activeTurn) {
       turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
       lastActivity.current = Date.now();
-      if (await resume()) await settleAfterResume();
+      const ticket = await resumer.resume();
+      if (ticket !== null) await settleAfterResume(ticket);
     }
-  }, [readSession, applySession, resume, settleAfterResume]);
+  }, [readSession, applySession, resumer, settleAfterResume]);
 
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
@@ -208,7 +209,8 @@ export function useSessionChat(options: {
   });
   handlers.current = {
     onError: (error) => {
-      if (!(error instanceof ApiError)) return;
+      // A resume's failure is thrown by the resume, and its caller recovers.
+      if (resumer.claim(error) || !(error instanceof ApiError)) return;
       // Refused before a turn started (quota, a full queue): the text goes back, the bubble goes.
       const current = chatRef.current;
       const last = current.messages.at(-1);
@@ -241,13 +243,14 @@ export function useSessionChat(options: {
     // The turn may have ended since the page loaded: then the resume finds nothing, and the page
     // shows what the server stored.
     if (options.initial.activeTurn)
-      void resume()
-        .then((latest) => (latest ? settleAfterResume() : undefined))
+      void resumer
+        .resume()
+        .then((ticket) => (ticket === null ? undefined : settleAfterResume(ticket)))
         .catch(() => recoverRef.current());
     return () => {
       mounted.current = false;
     };
-  }, [options.initial.activeTurn, resume, settleAfterResume]);
+  }, [options.initial.activeTurn, resumer, settleAfterResume]);
 
   // Another tab or client started a turn here: follow it.
   useEffect(() => {
