@@ -134,10 +134,7 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
   });
 
   test('a page opened while a turn runs follows it, even with a slow resume, and shows no reconnect', async () => {
-    const first = await suite.openPage();
-    await sendFromPage(first, 'hold it');
-    await gate.reached;
-    await first.getByRole('log', { name: 'Conversation' }).getByText('Holding the turn.').waitFor();
+    const first = await startHeldTurn({ fakeClock: false });
 
     // A second tab on the same conversation, whose resumes take a while to answer.
     const second = await suite.context!.newPage();
@@ -175,10 +172,7 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
   });
 
   test('a page whose resumes fail before their stream begins keeps trying, and follows the turn', async () => {
-    const first = await suite.openPage();
-    await sendFromPage(first, 'hold it');
-    await gate.reached;
-    await first.getByRole('log', { name: 'Conversation' }).getByText('Holding the turn.').waitFor();
+    const first = await startHeldTurn({ fakeClock: false });
 
     // A second tab on the same conversation; its first two resumes fail as a dropped network does.
     const second = await suite.context!.newPage();
