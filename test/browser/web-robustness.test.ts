@@ -193,4 +193,40 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     gate.open();
     await expectFinishedOnce(second);
   });
+
+  test('a resume that gets no answer is given up after 30 s, and the page reconnects', async () => {
+    const first = await startHeldTurn({ fakeClock: true });
+
+    // A second tab whose resumes get no answer at all, until the test lets them through.
+    const second = await suite.context!.newPage();
+    let answering = false;
+    let hung = 0;
+    let firstHung!: () => void;
+    const oneHung = new Promise<void>((resolve) => (firstHung = resolve));
+    let answered!: () => void;
+    const oneAnswered = new Promise<void>((resolve) => (answered = resolve));
+    await second.route(/\/stream$/, async (route) => {
+      if (!answering) {
+        hung += 1;
+        firstHung();
+        return;
+      }
+      answered();
+      await route.continue().catch(() => {});
+    });
+    await second.goto(first.url());
+    await oneHung;
+    // The page may resume twice (its own resume, and the live list's re-read): both get no answer.
+    await second.waitForTimeout(1000);
+    answering = true;
+    // Half a minute passes on the page's clock, without waiting for it.
+    await second.clock.fastForward(31_000);
+    await Promise.race([
+      oneAnswered,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the page never resumed again')), 10_000)),
+    ]);
+    expect(hung).toBeGreaterThan(0);
+    gate.open();
+    await expectFinishedOnce(second);
+  });
 });

@@ -3,6 +3,11 @@ import { authHeaders, toApiError } from '../api.ts';
 import type { ChatMessage } from './chat-types.ts';
 
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+/**
+ * A resume whose answer has not begun by then fails, so the page reconnects. A hung send is the
+ * stall watchdog's, but a resume waits in `ready`, where the watchdog does not look.
+ */
+export const resumeAnswerMs = 30_000;
 
 /**
  * The chat's transport, aimed at our routes: a send posts `{text, messageId, fileIds?, regenerate?}`
@@ -21,7 +26,10 @@ export function createTransport(options: {
     options.onStreamChange();
     let response: Response;
     try {
-      response = await fetch(input, init);
+      response =
+        init?.method === 'GET'
+          ? await fetchWithDeadline(input, init, resumeAnswerMs)
+          : await fetch(input, init);
     } catch (error) {
       options.onStreamChange();
       throw error;
@@ -101,4 +109,31 @@ export function createTransport(options: {
 function fileIdOf(url: string): string[] {
   const match = /^\/api\/files\/([^/?#]+)$/.exec(url);
   return match?.[1] ? [decodeURIComponent(match[1])] : [];
+}
+
+/** `fetch`, failed if its answer has not begun within `deadlineMs`; the caller's signal still aborts it. */
+async function fetchWithDeadline(
+  input: RequestInfo | URL,
+  init: RequestInit,
+  deadlineMs: number,
+): Promise<Response> {
+  const controller = new AbortController();
+  const outer = init.signal;
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    controller.abort();
+  }, deadlineMs);
+  try {
+    return await fetch(input, { ...init, signal: controller.signal });
+  } catch (error) {
+    // Not an AbortError: the chat would take that for a stop, not a failure to recover from.
+    if (late && !outer?.aborted) throw new Error('The conversation did not answer in time.');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
