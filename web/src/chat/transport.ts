@@ -7,7 +7,7 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
  * A resume whose answer has not begun by then fails, so the page reconnects. A hung send is the
  * stall watchdog's, but a resume waits in `ready`, where the watchdog does not look.
  */
-export const resumeAnswerMs = 30_000;
+const resumeAnswerMs = 30_000;
 
 /**
  * The chat's transport, aimed at our routes: a send posts `{text, messageId, fileIds?, regenerate?}`
