@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
 import { describeStreamRegistryConformance } from '../conformance/stream-registry-conformance.ts';
 import { eachEvent } from '../each-event.ts';
-import { StreamFullError } from '../stream-capacity.ts';
+import { StreamFullError, sizeOf } from '../stream-capacity.ts';
 import { MemoryStreamRegistry } from './memory-stream-registry.ts';
 
 describeStreamRegistryConformance('memory', async (limits) => ({
@@ -80,5 +80,51 @@ describe('MemoryStreamRegistry bounds', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
 
     expect(await registry.state('s')).toBe('open');
+  });
+
+  test('closed streams past maxRetainedBytes are forgotten oldest first; a reader already subscribed reads on', async () => {
+    // Each stream holds one delta: two fit, three do not.
+    const registry = new MemoryStreamRegistry({ maxRetainedBytes: 2 * sizeOf(delta(1)) });
+    for (const id of ['a', 'b']) {
+      await registry.open(id);
+      await registry.append(id, delta(1));
+      await registry.close(id);
+    }
+    const reader = await registry.subscribe({ streamId: 'a', after: 0 });
+    await registry.open('c');
+    await registry.append('c', delta(1));
+    await registry.close('c');
+
+    expect(await registry.state('a')).toBeNull();
+    expect(await registry.state('b')).toBe('closed');
+    expect(await replay(registry, 'c')).toEqual([{ id: 1, chunk: delta(1) }]);
+    const events: StreamEvent[] = [];
+    for await (const event of eachEvent(reader!)) events.push(event);
+    expect(events).toEqual([{ id: 1, chunk: delta(1) }]);
+  });
+
+  test('the newest closed stream stays readable even when it alone passes maxRetainedBytes', async () => {
+    const registry = new MemoryStreamRegistry({ maxRetainedBytes: 10 });
+    await registry.open('a');
+    await registry.append('a', delta(1));
+    await registry.close('a');
+    expect(await registry.state('a')).toBe('closed');
+    await registry.open('b');
+    await registry.close('b');
+    expect(await registry.state('a')).toBeNull();
+    expect(await registry.state('b')).toBe('closed');
+  });
+
+  test('an open stream is never forgotten for the bytes of closed ones', async () => {
+    const registry = new MemoryStreamRegistry({ maxRetainedBytes: 10 });
+    await registry.open('open');
+    await registry.append('open', delta(1));
+    for (const id of ['a', 'b']) {
+      await registry.open(id);
+      await registry.append(id, delta(2));
+      await registry.close(id);
+    }
+    expect(await registry.state('open')).toBe('open');
+    expect(await registry.append('open', delta(3))).toBe(2);
   });
 });

@@ -30,12 +30,22 @@ export interface MemoryStreamRegistryOptions {
   maxBytes?: number;
   /** How long a closed stream stays readable. */
   retainMs?: number;
+  /**
+   * The most bytes (of chunk JSON) all closed streams keep together. Past it the streams closed
+   * longest ago are forgotten first, however young: under a steady stream of turns, `retainMs`
+   * alone would keep ten minutes of every reply in memory. The newest closed stream always stays.
+   */
+  maxRetainedBytes?: number;
 }
 
 export class MemoryStreamRegistry implements StreamRegistry {
   readonly #logs = new Map<string, Log>();
   readonly #limits: StreamLimits;
   readonly #retainMs: number;
+  readonly #maxRetainedBytes: number;
+  /** Closed streams still readable, oldest close first, and their bytes together. */
+  readonly #retained = new Map<string, Log>();
+  #retainedBytes = 0;
 
   constructor(options: MemoryStreamRegistryOptions = {}) {
     this.#limits = {
@@ -43,6 +53,7 @@ export class MemoryStreamRegistry implements StreamRegistry {
       maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
     };
     this.#retainMs = options.retainMs ?? 10 * 60_000;
+    this.#maxRetainedBytes = options.maxRetainedBytes ?? 64 * 1024 * 1024;
   }
 
   async open(streamId: string): Promise<void> {
@@ -100,8 +111,24 @@ export class MemoryStreamRegistry implements StreamRegistry {
     this.#flushHeld(log);
     log.closed = true;
     wake(log);
-    log.expiry = setTimeout(() => this.#logs.delete(streamId), this.#retainMs);
+    log.expiry = setTimeout(() => this.#forget(streamId), this.#retainMs);
     log.expiry.unref();
+    this.#retained.set(streamId, log);
+    this.#retainedBytes += log.bytes;
+    // A reader already subscribed keeps its log and reads it to the end; only new reads miss it.
+    for (const oldest of this.#retained.keys()) {
+      if (this.#retainedBytes <= this.#maxRetainedBytes || oldest === streamId) break;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(streamId: string): void {
+    const log = this.#retained.get(streamId);
+    if (!log) return;
+    clearTimeout(log.expiry);
+    this.#retained.delete(streamId);
+    this.#retainedBytes -= log.bytes;
+    this.#logs.delete(streamId);
   }
 
   async state(streamId: string): Promise<StreamState | null> {
