@@ -30,6 +30,23 @@ export function stillWaiting(options: { chips: WaitingMessage[]; detail: Session
   );
 }
 
+/**
+ * The chips after a read: the session's waiting messages (or, from older servers, the local chips
+ * still waiting), and every chip whose send has not been answered yet, which no read can know of.
+ */
+export function chipsAfterRead(options: {
+  local: WaitingMessage[];
+  detail: SessionView;
+  sending: ReadonlySet<string>;
+}): WaitingMessage[] {
+  const { local, detail, sending } = options;
+  const read = detail.waiting ?? stillWaiting({ chips: local, detail });
+  const unanswered = local.filter(
+    (chip) => sending.has(chip.messageId) && !read.some((waiting) => waiting.messageId === chip.messageId),
+  );
+  return unanswered.length === 0 ? read : [...read, ...unanswered];
+}
+
 /** Usage seen live stays on a message whose stored copy carries none (older servers). */
 export function keepMetadata(hydrated: ChatMessage[], known: Map<string, MessageMetadata>): ChatMessage[] {
   return hydrated.map((message) => {

@@ -6,12 +6,12 @@ import { notifyTurnEnded } from '../notify.ts';
 import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
 import {
   type Connection,
+  chipsAfterRead,
   keepMetadata,
   type Notice,
   readFreshSession,
   refusalText,
   type SessionView,
-  stillWaiting,
   textOf,
   waitForRetry,
 } from './session-sync.ts';
@@ -57,6 +57,8 @@ export function useSessionChat(options: {
    * ended (a resume counts from its call), another read applied. A read begun before one is stale.
    */
   const pageChanges = useRef(0);
+  /** Queued or steered messages whose send has not been answered: their chips outlive any read. */
+  const sending = useRef(new Set<string>());
 
   const transport = useMemo(
     () =>
@@ -158,7 +160,7 @@ export function useSessionChat(options: {
       setNotice({ text: 'Your last message was not sent. It is back in the composer.', tone: 'error' });
     }
     applySession(detail);
-    setWaiting((local) => detail.waiting ?? stillWaiting({ chips: local, detail }));
+    setWaiting((local) => chipsAfterRead({ local, detail, sending: sending.current }));
     // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
     if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
       setTimeout(() => void refreshRef.current().catch(() => recoverRef.current()), 500);
@@ -274,6 +276,9 @@ export function useSessionChat(options: {
     setNotice,
     refresh,
     recover,
+    sending: sending.current,
+    // A read begun before a send was answered does not list its message: it is read again.
+    onSendAnswered: () => (pageChanges.current += 1),
   });
 
   const lastMessage = chat.messages.at(-1);

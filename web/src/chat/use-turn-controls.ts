@@ -23,9 +23,13 @@ export function useTurnControls(options: {
   setNotice: (notice: Notice) => void;
   refresh: () => Promise<void>;
   recover: () => Promise<void>;
+  /** Ids of the messages whose send is under way. */
+  sending: Set<string>;
+  onSendAnswered: () => void;
 }) {
   const { sessionId, chatRef, setWaiting, stopping, onComposerRestore, setNotice, refresh, recover } =
     options;
+  const { sending, onSendAnswered } = options;
 
   const stop = useCallback(async () => {
     stopping.current = true;
@@ -56,6 +60,7 @@ export function useTurnControls(options: {
       const messageId = crypto.randomUUID();
       setWaiting((chips) => [...chips, { messageId, text: input.text, delivery: input.delivery }]);
       const controller = new AbortController();
+      sending.add(messageId);
       try {
         await apiFetch(`/api/sessions/${encodeURIComponent(sessionId)}/messages`, {
           method: 'POST',
@@ -75,11 +80,13 @@ export function useTurnControls(options: {
           tone: 'error',
         });
       } finally {
+        sending.delete(messageId);
+        onSendAnswered();
         // Its answer arrives in this view through the running turn and the resume that follows it.
         controller.abort();
       }
     },
-    [sessionId, setWaiting, onComposerRestore, setNotice],
+    [sessionId, setWaiting, onComposerRestore, setNotice, sending, onSendAnswered],
   );
 
   // A steered message shows where it went in: its chip gives way to the bubble in the stream.
