@@ -7,19 +7,29 @@ function chip(messageId: string, text = messageId): WaitingMessage {
 }
 
 function view(options: { waiting?: WaitingMessage[]; active?: boolean }): SessionView {
-  return {
+  const detail = {
     id: 's',
     title: null,
     status: options.active ? 'running' : 'idle',
     createdAt: '2026-12-01T00:00:00.000Z',
     updatedAt: '2026-12-01T00:00:00.000Z',
+    permissions: { allow: null, deny: [] },
     messages: [],
     hasMore: false,
     nextBefore: null,
     activeTurn: options.active ? { id: 't', startedAt: '2026-12-01T00:00:00.000Z' } : null,
-    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+    usage: {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0,
+      costKnown: true,
+    },
     ...(options.waiting ? { waiting: options.waiting } : {}),
-  } as SessionView;
+  };
+  // Older servers leave `waiting` out, which the current type does not allow.
+  return detail as unknown as SessionView;
 }
 
 describe('chipsAfterRead', () => {
