@@ -32,4 +32,9 @@ export interface FileStore {
    * their storage keys, so the caller can remove the bytes.
    */
   deleteSessionFiles(scope: Scope): Promise<string[]>;
+  /**
+   * Binds the owner's files among `fileIds` that were uploaded for no session to this session, so
+   * they are deleted with it. Files already bound, and other owners' files, are left as they are.
+   */
+  bindToSession(options: Scope & { fileIds: string[] }): Promise<void>;
 }

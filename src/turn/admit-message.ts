@@ -72,6 +72,10 @@ export async function admitMessage(options: {
     scope,
     fileIds: request.fileIds ?? [],
   });
+  // A file uploaded before its chat existed (the new-chat page uploads so) now belongs to this
+  // session, so deleting the session deletes it.
+  const unbound = files.filter((file) => file.sessionId === null).map((file) => file.id);
+  if (unbound.length > 0) await deps.files.bindToSession({ ...scope, fileIds: unbound });
   const message: IncomingMessage = {
     text: request.text,
     clientMessageId: request.clientMessageId ?? createId(),

@@ -7,6 +7,7 @@ import { childPids } from '../support/child-processes.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
+import { uploadFileId } from '../support/upload-file.ts';
 
 /** Every regular file under `root`, symlinks not followed. */
 async function filesUnder(root: string): Promise<string[]> {
@@ -75,5 +76,23 @@ describe('DELETE /api/sessions/:id leaves nothing behind', () => {
     expect(existsSync(workspace)).toBe(true);
     expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
     expect(existsSync(workspace)).toBe(false);
+  });
+
+  test('a file uploaded before its chat existed and sent with the first message goes with the session', async () => {
+    const canary = `CANARY-${Math.random().toString(36).slice(2)}`;
+    server = await startTestServer({});
+    // The new-chat page uploads with no session: the chat is made when the message is sent.
+    const fileId = await uploadFileId(server, { bytes: canary, name: 'payslip.txt', type: 'text/plain' });
+    const sessionId = await createSession(server);
+    const sent = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'summarise this', fileIds: [fileId] })).body!,
+    );
+    expect(sent.errors).toEqual([]);
+    expect((await server.api(`/api/files/${fileId}`)).status).toBe(200);
+
+    expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
+
+    expect((await server.api(`/api/files/${fileId}`)).status).toBe(404);
+    expect(await filesContaining(server.dataDir, canary)).toEqual([]);
   });
 });

@@ -100,6 +100,24 @@ export function describeFileStoreConformance(name: string, makeStore: FileStoreF
       expect(await files.deleteSessionFiles({ ownerId: alice, sessionId })).toEqual([]);
     });
 
+    test("bindToSession binds only the owner's files of no session, and they go with the session", async () => {
+      const { files } = getCurrent();
+      const sessionId = await createSession(alice);
+      const otherSession = await createSession(alice);
+      const loose = buildFile({ ownerId: alice });
+      const elsewhere = buildFile({ ownerId: alice, sessionId: otherSession });
+      const bobs = buildFile({ ownerId: bob });
+      for (const file of [loose, elsewhere, bobs]) await files.createFile(file);
+
+      await files.bindToSession({ ownerId: alice, sessionId, fileIds: [loose.id, elsewhere.id, bobs.id] });
+      await files.bindToSession({ ownerId: alice, sessionId, fileIds: [] });
+
+      expect((await files.getFile({ ownerId: alice, fileId: loose.id }))?.sessionId).toBe(sessionId);
+      expect((await files.getFile({ ownerId: alice, fileId: elsewhere.id }))?.sessionId).toBe(otherSession);
+      expect((await files.getFile({ ownerId: bob, fileId: bobs.id }))?.sessionId).toBeNull();
+      expect(await files.deleteSessionFiles({ ownerId: alice, sessionId })).toEqual([loose.storageKey]);
+    });
+
     test("deleting the session deletes its files' records", async () => {
       const { files, sessions } = getCurrent();
       const sessionId = await createSession(alice);

@@ -58,4 +58,15 @@ export class SqliteFileStore implements FileStore {
       .execute();
     return rows.map((row) => row.storage_key);
   }
+
+  async bindToSession(options: Scope & { fileIds: string[] }): Promise<void> {
+    if (options.fileIds.length === 0) return;
+    await this.#database
+      .updateTable('files')
+      .set({ session_id: options.sessionId })
+      .where('id', 'in', options.fileIds)
+      .where('owner_id', '=', options.ownerId)
+      .where('session_id', 'is', null)
+      .execute();
+  }
 }
