@@ -74,4 +74,20 @@ describe('workspace files over HTTP', () => {
       files: [],
     });
   });
+
+  test('a file whose name is not UTF-8 is listed, and the other files with it', async () => {
+    const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
+    // `printf menu > "$(printf 'caf\351.txt')"` in the shell makes such a name (Latin-1 é).
+    await writeFile(
+      Buffer.concat([Buffer.from(`${workspace}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]),
+      'menu',
+    );
+    const response = await server.api(`/api/sessions/${sessionId}/workspace`, { token: alice });
+    expect(response.status).toBe(200);
+    const { files } = await response.json();
+    expect(files).toEqual([
+      { path: 'caf\ufffd.txt', size: 4, modifiedAt: expect.stringMatching(/Z$/) },
+      { path: 'reports/q1 notes.md', size: 13, modifiedAt: expect.stringMatching(/Z$/) },
+    ]);
+  });
 });

@@ -1,5 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { lstat, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import type { WorkspaceListing } from '../../protocol/index.ts';
@@ -56,19 +55,25 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
 
 async function listFiles(root: string): Promise<WorkspaceListing['files']> {
   const files: WorkspaceListing['files'] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  // Names are read as bytes: one that is not UTF-8 (from an archive, or `printf` in the shell)
+  // would not name its file again once decoded, and its stat would fail.
+  const walk = async (dir: Buffer, prefix: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' }).catch(() => []);
     for (const entry of entries) {
       if (files.length >= maxListedFiles) return;
-      const full = join(dir, entry.name);
+      const full = Buffer.concat([dir, separator, entry.name]);
+      const path = `${prefix}${entry.name.toString()}`;
       // Symbolic links are not followed: the listing stays inside the workspace.
-      if (entry.isDirectory()) await walk(full);
+      if (entry.isDirectory()) await walk(full, `${path}/`);
       else if (entry.isFile()) {
-        const info = await stat(full);
-        files.push({ path: relative(root, full), size: info.size, modifiedAt: info.mtime.toISOString() });
+        // Gone (or replaced) since the directory was read, as while a build runs: left out.
+        const info = await lstat(full).catch(() => null);
+        if (info?.isFile()) files.push({ path, size: info.size, modifiedAt: info.mtime.toISOString() });
       }
     }
   };
-  await walk(root);
+  await walk(Buffer.from(root), '');
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
+
+const separator = Buffer.from('/');
