@@ -37,10 +37,17 @@ export const toolPermissionsSchema = z.strictObject({
 });
 export type ToolPermissions = z.infer<typeof toolPermissionsSchema>;
 
+/** A change of permissions: a list left out stays as it is. */
+export const toolPermissionsChangeSchema = z.strictObject({
+  allow: z.array(toolNameSchema).max(500).nullable().optional(),
+  deny: z.array(toolNameSchema).max(500).optional(),
+});
+export type ToolPermissionsChange = z.infer<typeof toolPermissionsChangeSchema>;
+
 export const patchSessionBodySchema = z
   .strictObject({
     title: userText(z.string().trim().min(1).max(200)).optional(),
-    permissions: toolPermissionsSchema.optional(),
+    permissions: toolPermissionsChangeSchema.optional(),
   })
   .refine((body) => body.title !== undefined || body.permissions !== undefined, {
     message: 'Send a title, permissions, or both.',

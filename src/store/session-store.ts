@@ -1,4 +1,11 @@
-import type { Delivery, SessionStatus, ToolPermissions, TurnStatus, Usage } from '../protocol/index.ts';
+import type {
+  Delivery,
+  SessionStatus,
+  ToolPermissions,
+  ToolPermissionsChange,
+  TurnStatus,
+  Usage,
+} from '../protocol/index.ts';
 
 export interface UserRecord {
   id: string;
@@ -128,8 +135,13 @@ export interface SessionStore {
   }): Promise<{ sessions: SessionRecord[]; nextCursor: string | null }>;
   /** Returns null when the session does not exist for this owner. */
   renameSession(options: Scope & { title: string }): Promise<SessionRecord | null>;
-  /** Replaces the session's tool permissions; null when it is not the owner's session. */
-  setSessionPermissions(options: Scope & { permissions: ToolPermissions }): Promise<SessionRecord | null>;
+  /**
+   * Changes the session's tool permissions: each list given replaces the stored one, a list left
+   * out stays. Null when it is not the owner's session.
+   */
+  setSessionPermissions(
+    options: Scope & { permissions: ToolPermissionsChange },
+  ): Promise<SessionRecord | null>;
   /** Sets the title only if it is still empty; returns whether it did. */
   setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean>;
   /** Deletes the session with its messages, turns, usage, transcripts and file records. */

@@ -179,12 +179,16 @@ describe('session permissions', () => {
       permissions: { allow: ['read_file'], deny: ['grep'] },
     });
     expect((await patch({ title: 'Only the title' })).status).toBe(200);
+    // A list left out stays: a change of the deny list does not open every tool again.
+    expect(await (await patch({ permissions: { deny: ['web_fetch'] } })).json()).toMatchObject({
+      permissions: { allow: ['read_file'], deny: ['web_fetch'] },
+    });
 
     await server.restart();
     const detail = await (await server.api(`/api/sessions/${sessionId}`, { token: alice })).json();
     expect(detail).toMatchObject({
       title: 'Only the title',
-      permissions: { allow: ['read_file'], deny: ['grep'] },
+      permissions: { allow: ['read_file'], deny: ['web_fetch'] },
     });
   });
 });

@@ -135,6 +135,19 @@ export function describeSessionConformance(getStore: () => SessionStore): void {
       expect((await store.getSession(scope))?.permissions).toEqual(permissions);
     });
 
+    test('setSessionPermissions keeps a list left out of the change', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      await store.setSessionPermissions({ ...scope, permissions: { allow: [] } });
+      await store.setSessionPermissions({ ...scope, permissions: { deny: ['web_fetch'] } });
+      expect((await store.getSession(scope))?.permissions).toEqual({ allow: [], deny: ['web_fetch'] });
+      await store.setSessionPermissions({ ...scope, permissions: {} });
+      expect((await store.getSession(scope))?.permissions).toEqual({ allow: [], deny: ['web_fetch'] });
+      await store.setSessionPermissions({ ...scope, permissions: { allow: null } });
+      expect((await store.getSession(scope))?.permissions).toEqual({ allow: null, deny: ['web_fetch'] });
+    });
+
     test('setTitleIfEmpty sets the title once, even when racing', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

@@ -1,9 +1,10 @@
-import type { ToolPermissions } from '../../protocol/index.ts';
+import type { ToolPermissions, ToolPermissionsChange } from '../../protocol/index.ts';
 import { createId } from '../../util/ids.ts';
 import type { SessionsTable } from '../database-schema.ts';
 import { decodeSessionCursor, encodeSessionCursor } from '../session-cursor.ts';
 import { toSessionRecord } from '../session-row-mappers.ts';
 import type { Scope, SessionRecord, UserRecord } from '../session-store.ts';
+import { directTransaction } from './direct-statements.ts';
 import { type Param, prepareQuery } from './prepared-query.ts';
 import { type Database, firstSeq, now, type WithDatabase } from './query-support.ts';
 
@@ -98,15 +99,26 @@ export async function renameSession(
 }
 
 export async function setSessionPermissions(
-  options: WithDatabase & Scope & { permissions: ToolPermissions },
+  options: WithDatabase & Scope & { permissions: ToolPermissionsChange },
 ): Promise<SessionRecord | null> {
-  await options.database
-    .updateTable('sessions')
-    .set({ permissions: JSON.stringify(options.permissions), updated_at: now() })
-    .where('id', '=', options.sessionId)
-    .where('owner_id', '=', options.ownerId)
-    .execute();
-  return getSession(options);
+  const scope = { ownerId: options.ownerId, sessionId: options.sessionId };
+  // Read and written in one transaction, so two changes of different lists both stay.
+  return directTransaction(options.database, async (transaction) => {
+    const current = await getSession({ database: transaction, ...scope });
+    if (!current) return null;
+    const { allow, deny } = options.permissions;
+    const permissions: ToolPermissions = {
+      allow: allow === undefined ? current.permissions.allow : allow,
+      deny: deny ?? current.permissions.deny,
+    };
+    await transaction
+      .updateTable('sessions')
+      .set({ permissions: JSON.stringify(permissions), updated_at: now() })
+      .where('id', '=', scope.sessionId)
+      .where('owner_id', '=', scope.ownerId)
+      .execute();
+    return getSession({ database: transaction, ...scope });
+  });
 }
 
 const setTitleWhereEmpty = prepareQuery((database: Database, param: Param<Scope & { title: string }>) =>

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
-import type { ToolPermissions, Usage } from '../../protocol/index.ts';
+import type { ToolPermissionsChange, Usage } from '../../protocol/index.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { StoreDatabase } from '../database-schema.ts';
 import type {
@@ -60,7 +60,9 @@ export class SqliteSessionStore implements SessionStore {
     return sessionQueries.renameSession({ database: this.#database, ...options });
   }
 
-  setSessionPermissions(options: Scope & { permissions: ToolPermissions }): Promise<SessionRecord | null> {
+  setSessionPermissions(
+    options: Scope & { permissions: ToolPermissionsChange },
+  ): Promise<SessionRecord | null> {
     return sessionQueries.setSessionPermissions({ database: this.#database, ...options });
   }
 
