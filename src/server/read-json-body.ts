@@ -7,7 +7,16 @@ export async function readJsonBody<Schema extends z.ZodType>(
   context: Context,
   schema: Schema,
 ): Promise<z.infer<Schema>> {
-  const text = await context.req.text();
+  let text: string;
+  try {
+    text = await context.req.text();
+  } catch (error) {
+    // The client went away mid-body, or sent a broken chunked body: its fault, not the server's.
+    throw new AppError('bad_request', 'The request body could not be read to its end.', {
+      status: 400,
+      cause: error,
+    });
+  }
   let value: unknown;
   try {
     value = text.trim() === '' ? {} : JSON.parse(text);
