@@ -26,6 +26,7 @@ import { openSqliteDatabase } from './store/sqlite/open-sqlite-database.ts';
 import { SqliteFileStore } from './store/sqlite/sqlite-file-store.ts';
 import { SqliteSessionStore } from './store/sqlite/sqlite-session-store.ts';
 import { SqliteTranscriptStore } from './store/sqlite/sqlite-transcript-store.ts';
+import { UnboundFilesSweep } from './store/unbound-files-sweep.ts';
 import { createDefaultTools } from './tools/default-tools.ts';
 import { McpServers } from './tools/mcp/mcp-servers.ts';
 import { subagentToolNames } from './tools/policy.ts';
@@ -146,6 +147,8 @@ export async function startAutopilot(options: {
   const interrupted = await turns.checkTurns();
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
   turns.startWatchdog(config.limits.watchdogMs);
+  const unboundFiles = new UnboundFilesSweep({ files, blobs: fileBlobs, logger });
+  unboundFiles.start();
 
   let port = config.server.port;
   const listenPort = () => port;
@@ -189,6 +192,7 @@ export async function startAutopilot(options: {
     port,
     async close() {
       // Turns first, while their viewers are still connected; then the connections.
+      unboundFiles.stop();
       await turns.shutdown({ graceMs: config.limits.shutdownGraceMs });
       await listening.close();
       await mcp.close();

@@ -37,4 +37,9 @@ export interface FileStore {
    * they are deleted with it. Files already bound, and other owners' files, are left as they are.
    */
   bindToSession(options: Scope & { fileIds: string[] }): Promise<void>;
+  /**
+   * Deletes the records of files uploaded for no session before `createdBefore` (an ISO time) and
+   * never sent (a file sent is bound to its session), and returns their storage keys.
+   */
+  deleteUnboundFiles(options: { createdBefore: string }): Promise<string[]>;
 }

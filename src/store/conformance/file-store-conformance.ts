@@ -118,6 +118,24 @@ export function describeFileStoreConformance(name: string, makeStore: FileStoreF
       expect(await files.deleteSessionFiles({ ownerId: alice, sessionId })).toEqual([loose.storageKey]);
     });
 
+    test('deleteUnboundFiles deletes only files of no session made before the time given', async () => {
+      const { files } = getCurrent();
+      const sessionId = await createSession(alice);
+      const loose = buildFile({ ownerId: alice });
+      const bound = buildFile({ ownerId: alice, sessionId });
+      const bobs = buildFile({ ownerId: bob });
+      for (const file of [loose, bound, bobs]) await files.createFile(file);
+
+      expect(await files.deleteUnboundFiles({ createdBefore: '2000-01-01T00:00:00.000Z' })).toEqual([]);
+      const keys = await files.deleteUnboundFiles({
+        createdBefore: new Date(Date.now() + 1000).toISOString(),
+      });
+
+      expect(keys.sort()).toEqual([loose.storageKey, bobs.storageKey].sort());
+      expect(await files.getFile({ ownerId: alice, fileId: loose.id })).toBeNull();
+      expect(await files.getFile({ ownerId: alice, fileId: bound.id })).not.toBeNull();
+    });
+
     test("deleting the session deletes its files' records", async () => {
       const { files, sessions } = getCurrent();
       const sessionId = await createSession(alice);

@@ -69,4 +69,14 @@ export class SqliteFileStore implements FileStore {
       .where('session_id', 'is', null)
       .execute();
   }
+
+  async deleteUnboundFiles(options: { createdBefore: string }): Promise<string[]> {
+    const rows = await this.#database
+      .deleteFrom('files')
+      .where('session_id', 'is', null)
+      .where('created_at', '<', options.createdBefore)
+      .returning('storage_key')
+      .execute();
+    return rows.map((row) => row.storage_key);
+  }
 }
