@@ -17,6 +17,7 @@ export function createBashExecTool(options: { sandbox: Sandbox }): AnyToolDefini
   const { sandbox } = options;
   return defineTool({
     name: bashExecToolName,
+    holdsWorkspace: true,
     description:
       'Run a shell command (/bin/sh) in an isolated sandbox whose working folder is the session workspace ' +
       `(the same files the file tools see). ${sandbox.description} The timeout is ` +

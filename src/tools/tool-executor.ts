@@ -8,6 +8,7 @@ import type { AnyToolDefinition, ToolCall, ToolContext, ToolOutcome } from './to
 import { ToolError } from './tool.ts';
 import { ToolCallBreakers } from './tool-call-breakers.ts';
 import { limitToolOutput } from './tool-output-limits.ts';
+import { withWorkspaceAccess } from './workspace-access.ts';
 
 const readToolName = 'read_file';
 
@@ -48,13 +49,22 @@ export class ToolExecutor {
 
   async execute(call: ToolCall): Promise<ToolOutcome> {
     const outcome = await this.#run(call);
-    const limited = await limitToolOutput({
-      output: outcome.output,
-      toolName: call.toolName,
-      toolCallId: call.toolCallId,
-      workspaceDir: this.#context.workspaceDir,
-      readToolName: this.#tools.has(readToolName) ? readToolName : null,
-      logger: this.#context.logger,
+    const { workspaceDir, logger } = this.#context;
+    // An output over the cap is saved in the workspace: by path, so not while a command runs. It
+    // is saved even for a stopped turn, so its wait is not cut short.
+    const limited = await withWorkspaceAccess({
+      workspaceDir,
+      mode: 'shared',
+      signal: neverAborted,
+      work: () =>
+        limitToolOutput({
+          output: outcome.output,
+          toolName: call.toolName,
+          toolCallId: call.toolCallId,
+          workspaceDir,
+          readToolName: this.#tools.has(readToolName) ? readToolName : null,
+          logger,
+        }),
     });
     return { ...limited, isError: outcome.isError };
   }
@@ -101,7 +111,13 @@ export class ToolExecutor {
     // A stopped turn runs no further tool, and does not wait for one that ignores the signal.
     if (signal.aborted) return failure(stoppedText);
     try {
-      const result = await abortable({ work: tool.execute(parsed.data, this.#context), signal });
+      const work = withWorkspaceAccess({
+        workspaceDir,
+        mode: tool.holdsWorkspace ? 'exclusive' : 'shared',
+        signal,
+        work: () => tool.execute(parsed.data, this.#context),
+      });
+      const result = await abortable({ work, signal });
       return { output: result.output, isError: result.isError === true };
     } catch (error) {
       if (signal.aborted) return failure(stoppedText);
@@ -122,6 +138,7 @@ export class ToolExecutor {
 }
 
 const stoppedText = 'The turn was stopped; the tool did not finish.';
+const neverAborted = new AbortController().signal;
 
 /** `work`, or a rejection as soon as `signal` aborts. */
 function abortable<T>(options: { work: Promise<T>; signal: AbortSignal }): Promise<T> {

@@ -20,6 +20,11 @@ export interface ToolDefinition<Input = unknown> {
   description: string;
   inputSchema: z.ZodType<Input>;
   execute(input: Input, context: ToolContext): Promise<ToolResult>;
+  /**
+   * Runs code that can change the workspace while it runs (a sandboxed command): it holds the
+   * workspace alone, and no other tool runs meanwhile (`workspace-access.ts`).
+   */
+  holdsWorkspace?: boolean;
 }
 
 /** One call of a tool by the model. */
