@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { type FileHandle, lstat, open, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import type { WorkspaceListing } from '../../protocol/index.ts';
@@ -55,25 +56,44 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
 
 async function listFiles(root: string): Promise<WorkspaceListing['files']> {
   const files: WorkspaceListing['files'] = [];
-  // Names are read as bytes: one that is not UTF-8 (from an archive, or `printf` in the shell)
-  // would not name its file again once decoded, and its stat would fail.
-  const walk = async (dir: Buffer, prefix: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' }).catch(() => []);
+  // A command in the sandbox may swap a folder for a link out of the workspace while this walks
+  // (no tool lock covers this route): so each folder is opened through its parent's descriptor,
+  // never by a path resolved again, and without following a link. Names are read as bytes: one
+  // that is not UTF-8 (an archive's, or from `printf` in the shell) would not name its file again.
+  const walk = async (dir: FileHandle, prefix: string, depth: number): Promise<void> => {
+    const inDir = (name: Buffer) => Buffer.concat([Buffer.from(`/proc/self/fd/${dir.fd}/`), name]);
+    const entries = await readdir(`/proc/self/fd/${dir.fd}`, {
+      withFileTypes: true,
+      encoding: 'buffer',
+    }).catch(() => []);
     for (const entry of entries) {
       if (files.length >= maxListedFiles) return;
-      const full = Buffer.concat([dir, separator, entry.name]);
       const path = `${prefix}${entry.name.toString()}`;
-      // Symbolic links are not followed: the listing stays inside the workspace.
-      if (entry.isDirectory()) await walk(full, `${path}/`);
-      else if (entry.isFile()) {
-        // Gone (or replaced) since the directory was read, as while a build runs: left out.
-        const info = await lstat(full).catch(() => null);
+      if (entry.isDirectory() && depth < maxListedDepth) {
+        const child = await open(inDir(entry.name), folderFlags).catch(() => null);
+        if (!child) continue;
+        try {
+          await walk(child, `${path}/`, depth + 1);
+        } finally {
+          await child.close();
+        }
+      } else if (entry.isFile()) {
+        // Gone (or replaced) since the folder was read, as while a build runs: left out.
+        const info = await lstat(inDir(entry.name)).catch(() => null);
         if (info?.isFile()) files.push({ path, size: info.size, modifiedAt: info.mtime.toISOString() });
       }
     }
   };
-  await walk(Buffer.from(root), '');
+  const top = await open(root, folderFlags).catch(() => null);
+  if (!top) return files;
+  try {
+    await walk(top, '', 0);
+  } finally {
+    await top.close();
+  }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-const separator = Buffer.from('/');
+const folderFlags = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY | fsConstants.O_NOFOLLOW;
+/** Folders deeper than this are not listed: each level holds a descriptor open while it is walked. */
+const maxListedDepth = 64;
