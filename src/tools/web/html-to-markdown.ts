@@ -8,6 +8,8 @@ import TurndownService from 'turndown';
  * read falls back to its whole body.
  */
 export function htmlToMarkdown(options: { html: string; url: string }): { title: string; markdown: string } {
+  // Parsing alone took a minute for 300,000 nested tags: a page with that many is read as text.
+  if (hasMoreTags(options.html, maxTags)) return textOfHtml(options.html);
   const { document } = parseHTML(options.html);
   for (const element of document.querySelectorAll('script, style, noscript, template, iframe, form')) {
     element.remove();
@@ -19,12 +21,83 @@ export function htmlToMarkdown(options: { html: string; url: string }): { title:
     else link.removeAttribute('href');
   }
   const title = (document.title ?? '').trim();
+  // Readability and Turndown take time that grows much faster than the page on deep or huge
+  // documents (5,000 nested folders of 55 KB held the server's one thread for minutes): such a
+  // page is given as its text.
+  if (!isOrdinary(document.body)) {
+    return { title, markdown: (document.body?.textContent ?? '').replace(/\s+/g, ' ').trim() };
+  }
   const body = document.body?.innerHTML ?? '';
   // Readability changes the document it reads, so the fallback body is taken first.
   const article = new Readability(document as unknown as Document, { charThreshold: 100 }).parse();
   const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced' });
   const markdown = turndown.turndown(article?.content ?? body).trim();
   return { title: article?.title?.trim() || title, markdown };
+}
+
+/** The most tags a page may have to be parsed at all. */
+const maxTags = 30_000;
+/** The most elements, and the deepest nesting, a page may have to be read as an article. */
+const maxElements = 15_000;
+const maxDepth = 150;
+
+/** Whether the body is small and shallow enough for Readability and Turndown (walked without recursion). */
+function isOrdinary(body: Element | null | undefined): boolean {
+  if (!body) return true;
+  let elements = 0;
+  const stack: { element: Element; depth: number }[] = [{ element: body, depth: 0 }];
+  while (stack.length > 0) {
+    const { element, depth } = stack.pop()!;
+    elements += 1;
+    if (elements > maxElements || depth > maxDepth) return false;
+    for (let child = element.firstElementChild; child; child = child.nextElementSibling) {
+      stack.push({ element: child, depth: depth + 1 });
+    }
+  }
+  return true;
+}
+
+function hasMoreTags(html: string, limit: number): boolean {
+  const tag = /<[a-zA-Z]/g;
+  for (let count = 0; tag.exec(html); count++) if (count >= limit) return true;
+  return false;
+}
+
+/** A page's text without a parser, in linear passes: scripts and styles dropped, tags made spaces. */
+function textOfHtml(html: string): { title: string; markdown: string } {
+  const title = decodeEntities(/<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1] ?? '');
+  const text = decodeEntities(withoutHiddenBlocks(html).replace(/<[^>]*>/g, ' '));
+  return { title, markdown: text };
+}
+
+/** The few entities text is full of, `&amp;` last so nothing is decoded twice; spaces collapsed. */
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The HTML without its title, script, style, noscript and template blocks; one left open runs to the end. */
+function withoutHiddenBlocks(html: string): string {
+  const lower = html.toLowerCase();
+  const opening = /<(title|script|style|noscript|template)\b/g;
+  let kept = '';
+  let from = 0;
+  for (let match = opening.exec(lower); match; match = opening.exec(lower)) {
+    if (match.index < from) continue;
+    kept += html.slice(from, match.index);
+    const close = lower.indexOf(`</${match[1]}`, opening.lastIndex);
+    if (close < 0) return kept;
+    from = lower.indexOf('>', close) + 1 || html.length;
+    opening.lastIndex = from;
+  }
+  return kept + html.slice(from);
 }
 
 function absoluteUrl(options: { href: string; base: string }): string | null {
