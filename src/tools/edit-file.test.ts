@@ -64,6 +64,22 @@ describe('edit_file', () => {
     expect(await contentOf('a.txt')).toBe('y = 1; y = 2; y = 3;');
   });
 
+  test('an edit that would make the file larger than the edit limit is refused, and the file is untouched', async () => {
+    const original = 'x,'.repeat(50_000);
+    await write('big.txt', original);
+
+    const outcome = await workspace.run('edit_file', {
+      path: 'big.txt',
+      old_text: 'x',
+      new_text: 'y'.repeat(300),
+      replace_all: true,
+    });
+
+    expect(outcome.isError).toBe(true);
+    expect(outcome.modelText).toMatch(/files over 10485760 bytes cannot be edited/);
+    expect(await contentOf('big.txt')).toBe(original);
+  });
+
   test('a missing file points to write_file; a binary file is refused', async () => {
     const missing = await workspace.run('edit_file', { path: 'nope.txt', old_text: 'a', new_text: 'b' });
     expect(missing.modelText).toBe(

@@ -73,6 +73,15 @@ async function replaceInFile(options: {
         'matches exactly one place, or set replace_all to true to replace every occurrence.',
     );
   }
+  // Counted before the text is joined: a long new_text replaced everywhere would multiply the file.
+  const updatedBytes =
+    Buffer.byteLength(text) +
+    occurrences * (Buffer.byteLength(input.new_text) - Buffer.byteLength(input.old_text));
+  if (updatedBytes > maxEditBytes) {
+    throw new ToolError(
+      `The edit would make "${input.path}" ${updatedBytes} bytes; files over ${maxEditBytes} bytes cannot be edited.`,
+    );
+  }
   // Joining, not String.replace: `$&` and friends in new_text must stay literal.
   const updated = Buffer.from(parts.join(input.new_text), 'utf8');
   await handle.truncate(0);
