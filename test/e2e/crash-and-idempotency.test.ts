@@ -439,7 +439,9 @@ describe('shutdown', () => {
 
   test('a turn still running when the grace period ends is interrupted, not "stopped by user"; new turns are refused', async () => {
     server = await startTestServer({
-      env: { AUTOPILOT_SHUTDOWN_GRACE_MS: '300' },
+      // Long enough for the session made below to be made during the grace on a loaded machine;
+      // the answer takes longer still.
+      env: { AUTOPILOT_SHUTDOWN_GRACE_MS: '1500' },
       brain: scriptedBrain([
         { when: (request) => request.lastUserText.endsWith('after'), reply: textReply('Back.') },
         {
@@ -447,7 +449,7 @@ describe('shutdown', () => {
           reply: {
             kind: 'message',
             blocks: [{ type: 'text', text: 'a very slow answer indeed' }],
-            chunkDelayMs: 400,
+            chunkDelayMs: 1500,
           },
         },
       ]),

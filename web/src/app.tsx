@@ -23,6 +23,8 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
   );
   const [error, setError] = useState<string | null>(null);
   const firstMessage = useRef<{ sessionId: string; message: FirstMessage } | null>(null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const workspaceButton = useRef<HTMLButtonElement>(null);
   const sessions = useSessions({ onUnauthorized: props.onUnauthorized });
   const sessionId = sessionIdOf(path);
   const current = sessions.sessions.find((session) => session.id === sessionId);
@@ -37,6 +39,18 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
+  useEscapeToClose({
+    open: sidebarOpen,
+    inside: '.sidebar',
+    close: () => setSidebarOpen(false),
+    opener: menuButton,
+  });
+  useEscapeToClose({
+    open: workspaceOpen && !sidebarOpen,
+    inside: '.workspace-panel',
+    close: () => setWorkspaceOpen(false),
+    opener: workspaceButton,
+  });
   useEffect(() => {
     document.title = current?.title ? `${current.title} · Autopilot` : 'Autopilot';
   }, [current?.title]);
@@ -83,6 +97,7 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
         <header className="topbar">
           <button
             type="button"
+            ref={menuButton}
             className="icon-button menu"
             aria-label="Conversations"
             aria-expanded={sidebarOpen}
@@ -105,6 +120,7 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
           {sessionId ? (
             <button
               type="button"
+              ref={workspaceButton}
               className="icon-button workspace-toggle"
               aria-label="Show workspace"
               aria-pressed={workspaceOpen}
@@ -140,4 +156,32 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
       </div>
     </div>
   );
+}
+
+/**
+ * Escape closes an overlay (the phone's sidebar, the workspace drawer), unless something inside
+ * handled it first (a rename, the composer's stop) or a dialog is open. Focus that was inside goes
+ * back to the button that opened it, since the overlay hides it.
+ */
+function useEscapeToClose(options: {
+  open: boolean;
+  /** A selector for the overlay. */
+  inside: string;
+  close: () => void;
+  opener: { current: HTMLElement | null };
+}) {
+  const { open, inside, opener } = options;
+  const close = useRef(options.close);
+  close.current = options.close;
+  useEffect(() => {
+    if (!open) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented || document.querySelector('dialog[open]')) return;
+      const focusWasInside = event.target instanceof Element && event.target.closest(inside) !== null;
+      close.current();
+      if (focusWasInside) opener.current?.focus();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [open, inside, opener]);
 }

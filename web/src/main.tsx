@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { getToken, setToken } from './api.ts';
 import { App } from './app.tsx';
 import { readBootstrap } from './bootstrap.ts';
+import { preventFileNavigation } from './chat/file-drop.ts';
 import './styles.css';
 import { TokenGate } from './token-gate.tsx';
 
@@ -25,4 +26,5 @@ function Root() {
   );
 }
 
+preventFileNavigation(window);
 createRoot(document.getElementById('root')!).render(<Root />);

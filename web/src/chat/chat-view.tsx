@@ -4,12 +4,15 @@ import { ApiError, apiJson } from '../api.ts';
 import { WorkspacePanel } from '../workspace/workspace-panel.tsx';
 import { Composer } from './composer.tsx';
 import { ConversationLog } from './conversation-log.tsx';
+import { fileDropZone } from './file-drop.ts';
 import { formatCost } from './message-view.tsx';
 import { toToolView } from './segments.ts';
+import type { Draft } from './session-sync.ts';
 import { TodoPanel } from './todo-panel.tsx';
 import { tokenCount, toolCategory } from './tool-describe.ts';
 import { useAttachments } from './use-attachments.ts';
 import { type SessionView, useSessionChat } from './use-session-chat.ts';
+import { WaitingChips } from './waiting-chips.tsx';
 
 export interface FirstMessage {
   text: string;
@@ -72,9 +75,13 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
   const [draft, setDraft] = useState('');
   const [workspaceVersion, setWorkspaceVersion] = useState(0);
   const attachments = useAttachments(props.sessionId);
+  const { restore: restoreFiles } = attachments;
   const restore = useCallback(
-    (text: string) => setDraft((current) => (current.trim() ? `${text}\n\n${current}` : text)),
-    [],
+    ({ text, files }: Draft) => {
+      setDraft((current) => (current.trim() ? `${text}\n\n${current}` : text));
+      restoreFiles(files);
+    },
+    [restoreFiles],
   );
   const session = useSessionChat({
     sessionId: props.sessionId,
@@ -122,7 +129,7 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
     const text = draft.trim();
     const files = attachments.take();
     setDraft('');
-    void session.deliver({ text, delivery, fileIds: files.map((file) => file.id) });
+    void session.deliver({ text, delivery, files });
   };
 
   const lastMessage = chat.messages.at(-1);
@@ -132,18 +139,7 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
     totals.inputTokens + totals.outputTokens + totals.cacheReadTokens + totals.cacheWriteTokens;
 
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: a drop zone for files; keyboard users have the picker.
-    <div
-      className="chat-layout"
-      onDragOver={(event) => {
-        if (event.dataTransfer.types.includes('Files')) event.preventDefault();
-      }}
-      onDrop={(event) => {
-        if (event.dataTransfer.files.length === 0) return;
-        event.preventDefault();
-        attachments.add([...event.dataTransfer.files]);
-      }}
-    >
+    <div className="chat-layout" {...fileDropZone(attachments.add)}>
       <main className="chat">
         <div className="chat-meta">
           <h1 className="chat-title">{props.title}</h1>
@@ -162,20 +158,11 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
           messages={chat.messages}
           running={running}
           status={session.status}
-          error={chat.error && !hasErrorPart(lastMessage) ? chat.error : null}
+          error={session.error && !hasErrorPart(lastMessage) ? session.error : null}
           onRetry={retry}
         />
         <div className="composer-dock">
-          {session.waiting.length > 0 ? (
-            <ul className="waiting-chips" aria-label="Waiting messages">
-              {session.waiting.map((chip) => (
-                <li key={chip.messageId} className="chip">
-                  <span className="chip-kind">{chip.delivery === 'steer' ? 'Steering' : 'Queued'}</span>
-                  <span className="chip-text">{chip.text}</span>
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <WaitingChips chips={session.waiting} />
           <TodoPanel messages={chat.messages} running={running} />
           {session.notice ? (
             <div
@@ -207,6 +194,7 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
             onQueue={() => deliver('next-turn')}
             onSteer={() => deliver('steer')}
             onStop={() => void session.stop()}
+            focusOnMount={props.firstMessage !== null}
           />
         </div>
       </main>

@@ -1,6 +1,20 @@
-import { type ClipboardEvent, type FormEvent, type KeyboardEvent, useEffect, useRef } from 'react';
+import {
+  type ClipboardEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  type MouseEvent,
+  useEffect,
+  useRef,
+} from 'react';
 import { Icon } from '../icons.tsx';
 import type { PendingAttachment } from './use-attachments.ts';
+
+/**
+ * Stop takes Send's place under the pointer: a click this near and this soon after the one on Send
+ * is the rest of a double-click, as browsers and desktops count one.
+ */
+const doubleClickMs = 500;
+const doubleClickSlopPx = 8;
 
 export interface ComposerProps {
   value: string;
@@ -17,11 +31,14 @@ export interface ComposerProps {
   onQueue: () => void;
   onSteer: () => void;
   onStop: () => void;
+  /** Takes the focus when it appears: it replaces the composer a message was just sent from. */
+  focusOnMount?: boolean;
 }
 
 /** Enter sends (or queues while a turn runs), Shift+Enter makes a new line, Escape stops. */
 export function Composer(props: ComposerProps) {
   const textarea = useRef<HTMLTextAreaElement>(null);
+  const sendClick = useRef<PointerClick | null>(null);
   const canSend =
     (props.value.trim() !== '' || props.attachments.length > 0) && !props.uploading && !props.held;
 
@@ -33,6 +50,11 @@ export function Composer(props: ComposerProps) {
     element.style.height = 'auto';
     element.style.height = `${Math.min(element.scrollHeight, 240)}px`;
   }, [props.value]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only the composer's first render decides.
+  useEffect(() => {
+    if (props.focusOnMount) textarea.current?.focus();
+  }, []);
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
@@ -132,17 +154,57 @@ export function Composer(props: ComposerProps) {
               >
                 Queue
               </button>
-              <button type="button" className="button stop" onClick={props.onStop} title="Stop (Esc)">
-                <Icon name="stop" /> Stop
-              </button>
+              <StopButton onStop={props.onStop} sendClick={sendClick} />
             </>
           ) : (
-            <button type="submit" className="button primary" disabled={!canSend}>
+            <button
+              type="submit"
+              className="button primary"
+              disabled={!canSend}
+              onClick={(event) => (sendClick.current = pointerClickOf(event))}
+            >
               Send <Icon name="send" />
             </button>
           )}
         </div>
       </div>
     </form>
+  );
+}
+
+interface PointerClick {
+  x: number;
+  y: number;
+  at: number;
+}
+
+/** Where and when a click by pointer landed; null for a key press (`detail` 0). */
+function pointerClickOf(event: MouseEvent): PointerClick | null {
+  return event.detail > 0 ? { x: event.clientX, y: event.clientY, at: event.timeStamp } : null;
+}
+
+/** Whether two clicks make a double-click, by the distance and time browsers use for one. */
+function isDoubleClick(first: PointerClick | null, second: PointerClick): boolean {
+  if (!first) return false;
+  const near =
+    Math.abs(second.x - first.x) <= doubleClickSlopPx && Math.abs(second.y - first.y) <= doubleClickSlopPx;
+  return near && second.at - first.at < doubleClickMs;
+}
+
+/**
+ * Stop, which the second half of a double-click on Send cannot press (a person who sent something
+ * meant to send it); a later click, or Escape in the composer, stops at once.
+ */
+function StopButton(props: { onStop: () => void; sendClick: { current: PointerClick | null } }) {
+  const onClick = (event: MouseEvent<HTMLButtonElement>) => {
+    const click = pointerClickOf(event);
+    // `detail` counts the clicks of a multi-click: anything past the first belongs to the Send.
+    if (click && (event.detail > 1 || isDoubleClick(props.sendClick.current, click))) return;
+    props.onStop();
+  };
+  return (
+    <button type="button" className="button stop" onClick={onClick} title="Stop (Esc)">
+      <Icon name="stop" /> Stop
+    </button>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { FirstMessage } from './chat-view.tsx';
 import { Composer } from './composer.tsx';
 import { ConversationLog } from './conversation-log.tsx';
+import { fileDropZone } from './file-drop.ts';
 import { useAttachments } from './use-attachments.ts';
 
 /** A conversation that does not exist yet: the first send creates it. */
@@ -16,11 +17,12 @@ export function NewChatView(props: { onStart: (message: FirstMessage) => Promise
     setDraft('');
     props.onStart({ text, files }).catch(() => {
       setDraft(text);
+      attachments.restore(files);
       setStarting(false);
     });
   };
   return (
-    <div className="chat-layout">
+    <div className="chat-layout" {...fileDropZone(attachments.add)}>
       <main className="chat">
         <ConversationLog messages={[]} running={false} status={null} error={null} onRetry={null} />
         <div className="composer-dock">
@@ -38,6 +40,8 @@ export function NewChatView(props: { onStart: (message: FirstMessage) => Promise
             onQueue={send}
             onSteer={send}
             onStop={() => {}}
+            // Not on a touch screen, where focus at page load would open the keyboard over the page.
+            focusOnMount={window.matchMedia?.('(pointer: fine)').matches ?? true}
           />
         </div>
       </main>

@@ -1,4 +1,4 @@
-import type { SessionDetail } from '../../../src/protocol/index.ts';
+import type { SessionDetail, UploadedFile } from '../../../src/protocol/index.ts';
 import { type ApiError, apiJson } from '../api.ts';
 import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.ts';
 
@@ -57,8 +57,26 @@ export function keepMetadata(hydrated: ChatMessage[], known: Map<string, Message
   });
 }
 
+/** What goes back into the composer when a message was not sent: its text and its attachments. */
+export interface Draft {
+  text: string;
+  files: UploadedFile[];
+}
+
 export function textOf(message: ChatMessage): string {
   return message.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
+}
+
+/** A sent message as a draft again: its file parts name uploads that are still there to send. */
+export function draftOf(message: ChatMessage): Draft {
+  const files = message.parts.flatMap((part) => {
+    const id = part.type === 'file' ? /^\/api\/files\/([^/?#]+)$/.exec(part.url)?.[1] : undefined;
+    if (part.type !== 'file' || !id) return [];
+    return [
+      { id: decodeURIComponent(id), name: part.filename ?? 'file', mediaType: part.mediaType, size: 0 },
+    ];
+  });
+  return { text: textOf(message), files };
 }
 
 /** Why a message was refused, and for a 429 when to try again. */

@@ -16,7 +16,7 @@ export function TodoPanel(props: { messages: ChatMessage[]; running: boolean }) 
   // On a narrow screen the list would take the conversation's room: it starts closed, saying what is under way.
   const roomy = typeof window.matchMedia !== 'function' || window.matchMedia(wideQuery).matches;
   return (
-    <details className="todo-panel" open={roomy && props.running && done < todos.length}>
+    <details className="todo-panel" aria-label="Todos" open={roomy && props.running && done < todos.length}>
       <summary>
         Todos <span className="todo-count">{`${done}/${todos.length} done`}</span>
         {currentText ? <span className="todo-current">{currentText}</span> : null}

@@ -18,6 +18,8 @@ export interface PendingAttachment {
 export function useAttachments(sessionId: string | null) {
   const [items, setItems] = useState<PendingAttachment[]>([]);
   const requests = useRef(new Map<string, XMLHttpRequest>());
+  /** Uploads handed over for a send, by file id: a refused send brings them back as they were. */
+  const taken = useRef(new Map<string, PendingAttachment>());
 
   const update = useCallback((localId: string, change: Partial<PendingAttachment>) => {
     setItems((current) => current.map((item) => (item.localId === localId ? { ...item, ...change } : item)));
@@ -84,9 +86,22 @@ export function useAttachments(sessionId: string | null) {
   /** Hands the uploaded files over (for a send) and empties the tray; previews stay valid in the bubble. */
   const take = useCallback((): UploadedFile[] => {
     const uploaded = items.flatMap((item) => (item.uploaded ? [item.uploaded] : []));
+    for (const item of items) if (item.uploaded) taken.current.set(item.uploaded.id, item);
     setItems([]);
     return uploaded;
   }, [items]);
+
+  /** Puts uploaded files back in the tray (a send was refused), each once. */
+  const restore = useCallback((files: UploadedFile[]) => {
+    if (files.length === 0) return;
+    setItems((current) => {
+      const shown = new Set(current.flatMap((item) => (item.uploaded ? [item.uploaded.id] : [])));
+      const back = files
+        .filter((file) => !shown.has(file.id))
+        .map((file) => restoredItem(file, taken.current));
+      return [...current, ...back];
+    });
+  }, []);
 
   useEffect(() => {
     const pending = requests.current;
@@ -96,5 +111,21 @@ export function useAttachments(sessionId: string | null) {
   }, []);
 
   const busy = items.some((item) => !item.uploaded && !item.error);
-  return { items, add, remove, take, busy };
+  return { items, add, remove, take, restore, busy };
+}
+
+/** The tray's item for an upload: as it was when sent from here, else rebuilt from the message. */
+function restoredItem(file: UploadedFile, taken: Map<string, PendingAttachment>): PendingAttachment {
+  return (
+    taken.get(file.id) ?? {
+      localId: crypto.randomUUID(),
+      name: file.name,
+      mediaType: file.mediaType,
+      size: file.size,
+      progress: 1,
+      previewUrl: null,
+      uploaded: file,
+      error: null,
+    }
+  );
 }

@@ -7,17 +7,19 @@ import type { ChatMessage, MessageMetadata, WaitingMessage } from './chat-types.
 import {
   type Connection,
   chipsAfterRead,
+  type Draft,
+  draftOf,
   keepMetadata,
   type Notice,
   readFreshSession,
   refusalText,
   type SessionView,
-  textOf,
   waitForRetry,
 } from './session-sync.ts';
 import { createTransport } from './transport.ts';
 import { TurnResumer } from './turn-resumer.ts';
 import { useStreamWatch } from './use-stream-watch.ts';
+import { useToldErrors } from './use-told-errors.ts';
 import { useTurnControls } from './use-turn-controls.ts';
 
 const maxBackoffMs = 30_000;
@@ -35,7 +37,7 @@ export function useSessionChat(options: {
   /** The session's status as the live sessions list last reported it. */
   liveStatus: string | undefined;
   title: string;
-  onComposerRestore: (text: string) => void;
+  onComposerRestore: (draft: Draft) => void;
   onTurnSettled: () => void;
 }) {
   const { sessionId } = options;
@@ -101,6 +103,8 @@ export function useSessionChat(options: {
 
   const recoverRef = useRef(async (): Promise<void> => {});
 
+  const { error, tell: tellError } = useToldErrors(chat);
+
   const readSession = useCallback(
     () => readFreshSession({ sessionId, changes: pageChanges, mounted }),
     [sessionId],
@@ -156,10 +160,12 @@ export function useSessionChat(options: {
       !detail.messages.some((message) => message.id === lastLocal.id) &&
       current.messages.at(-1)?.id === lastLocal.id
     ) {
-      callbacks.current.onComposerRestore(textOf(lastLocal));
+      callbacks.current.onComposerRestore(draftOf(lastLocal));
       setNotice({ text: 'Your last message was not sent. It is back in the composer.', tone: 'error' });
     }
     applySession(detail);
+    // The session read back: a send's failure (offline, say) is told by the notice, if at all.
+    if (current.status === 'error') current.clearError();
     setWaiting((local) => chipsAfterRead({ local, detail, sending: sending.current }));
     // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
     if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
@@ -218,10 +224,10 @@ export function useSessionChat(options: {
       const last = current.messages.at(-1);
       if (last?.role === 'user') {
         current.setMessages(current.messages.slice(0, -1));
-        callbacks.current.onComposerRestore(textOf(last));
+        callbacks.current.onComposerRestore(draftOf(last));
       }
       setNotice({ text: refusalText(error), tone: 'error' });
-      current.clearError();
+      tellError(error);
     },
     onFinish: ({ message, isAbort, isDisconnect }) => {
       if (message.metadata?.usage) knownMetadata.current.set(message.id, message.metadata);
@@ -292,6 +298,7 @@ export function useSessionChat(options: {
 
   return {
     chat,
+    error,
     running,
     waiting: chips,
     totals,

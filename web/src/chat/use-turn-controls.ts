@@ -1,8 +1,8 @@
 import { type Dispatch, type SetStateAction, useCallback, useMemo } from 'react';
-import type { CancelResult } from '../../../src/protocol/index.ts';
+import type { CancelResult, UploadedFile } from '../../../src/protocol/index.ts';
 import { ApiError, apiFetch, apiJson } from '../api.ts';
 import type { ChatMessage, WaitingMessage } from './chat-types.ts';
-import { type Notice, refusalText } from './session-sync.ts';
+import { type Draft, type Notice, refusalText } from './session-sync.ts';
 
 /** How long a stopped turn's stream may take to end by itself before the view stops reading it. */
 const stopGraceMs = 4000;
@@ -19,7 +19,7 @@ export function useTurnControls(options: {
   setWaiting: Dispatch<SetStateAction<WaitingMessage[]>>;
   /** Set while a stop is in flight, so nothing reconnects to the turn being stopped. */
   stopping: { current: boolean };
-  onComposerRestore: { current: (text: string) => void };
+  onComposerRestore: { current: (draft: Draft) => void };
   setNotice: (notice: Notice) => void;
   refresh: () => Promise<void>;
   recover: () => Promise<void>;
@@ -39,7 +39,8 @@ export function useTurnControls(options: {
         { method: 'POST', json: {} },
       );
       const unsent = result.unsent ?? [];
-      if (unsent.length > 0) onComposerRestore.current(unsent.map((message) => message.text).join('\n\n'));
+      if (unsent.length > 0)
+        onComposerRestore.current({ text: unsent.map((message) => message.text).join('\n\n'), files: [] });
       setWaiting([]);
     } catch (error) {
       setNotice({ text: `Could not stop the turn: ${(error as Error).message}`, tone: 'error' });
@@ -56,7 +57,8 @@ export function useTurnControls(options: {
   }, [sessionId, refresh, recover, chatRef, setWaiting, stopping, onComposerRestore, setNotice]);
 
   const deliver = useCallback(
-    async (input: { text: string; delivery: 'next-turn' | 'steer'; fileIds: string[] }) => {
+    async (input: { text: string; delivery: 'next-turn' | 'steer'; files: UploadedFile[] }) => {
+      const fileIds = input.files.map((file) => file.id);
       const messageId = crypto.randomUUID();
       setWaiting((chips) => [...chips, { messageId, text: input.text, delivery: input.delivery }]);
       const controller = new AbortController();
@@ -68,13 +70,13 @@ export function useTurnControls(options: {
           json: {
             text: input.text,
             messageId,
-            ...(input.fileIds.length > 0 ? { fileIds: input.fileIds } : {}),
+            ...(fileIds.length > 0 ? { fileIds } : {}),
             ...(input.delivery === 'steer' ? { delivery: 'steer' } : {}),
           },
         });
       } catch (error) {
         setWaiting((chips) => chips.filter((chip) => chip.messageId !== messageId));
-        onComposerRestore.current(input.text);
+        onComposerRestore.current({ text: input.text, files: input.files });
         setNotice({
           text: error instanceof ApiError ? refusalText(error) : 'The message could not be sent.',
           tone: 'error',

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SessionSummary } from '../../../src/protocol/index.ts';
 import { Icon } from '../icons.tsx';
 
@@ -17,6 +17,8 @@ export function Sidebar(props: {
   const [query, setQuery] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<SessionSummary | null>(null);
+  const newChatButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = useReturnFocus();
   const needle = query.trim().toLowerCase();
   const shown = needle
     ? props.sessions.filter((session) => (session.title ?? untitled).toLowerCase().includes(needle))
@@ -28,7 +30,12 @@ export function Sidebar(props: {
         <span className="brand">
           <Icon name="agent" size={20} /> Autopilot
         </span>
-        <button type="button" className="button primary new-chat" onClick={props.onNewChat}>
+        <button
+          type="button"
+          ref={newChatButton}
+          className="button primary new-chat"
+          onClick={props.onNewChat}
+        >
           <Icon name="plus" /> New chat
         </button>
         <input
@@ -53,8 +60,9 @@ export function Sidebar(props: {
                 {editing === session.id ? (
                   <RenameForm
                     title={session.title ?? ''}
-                    onDone={async (next) => {
+                    onDone={async (next, by) => {
                       setEditing(null);
+                      if (by === 'keyboard') returnFocus.to(`rename:${session.id}`);
                       if (next && next !== session.title) await props.onRename(session.id, next);
                     }}
                   />
@@ -79,6 +87,7 @@ export function Sidebar(props: {
                       <button
                         type="button"
                         className="icon-button"
+                        ref={returnFocus.register(`rename:${session.id}`)}
                         aria-label={`Rename ${title}`}
                         onClick={() => setEditing(session.id)}
                       >
@@ -87,6 +96,7 @@ export function Sidebar(props: {
                       <button
                         type="button"
                         className="icon-button"
+                        ref={returnFocus.register(`delete:${session.id}`)}
                         aria-label={`Delete ${title}`}
                         onClick={() => setDeleting(session)}
                       >
@@ -103,11 +113,17 @@ export function Sidebar(props: {
       {deleting ? (
         <ConfirmDelete
           title={deleting.title ?? untitled}
-          onCancel={() => setDeleting(null)}
+          onCancel={() => {
+            setDeleting(null);
+            returnFocus.to(`delete:${deleting.id}`);
+          }}
           onConfirm={async () => {
             const id = deleting.id;
             setDeleting(null);
             await props.onDelete(id);
+            // The button that opened the dialog is gone; a view that took the focus meanwhile keeps it.
+            if (!document.activeElement || document.activeElement === document.body)
+              newChatButton.current?.focus();
           }}
         />
       ) : null}
@@ -115,16 +131,48 @@ export function Sidebar(props: {
   );
 }
 
-function RenameForm(props: { title: string; onDone: (title: string | null) => void }) {
+/**
+ * The buttons of the list by key, and the one to focus once the list has rendered again: a rename
+ * field or a dialog that closes takes the focus with it, and the keyboard goes on from where it was.
+ */
+function useReturnFocus() {
+  const buttons = useRef(new Map<string, HTMLButtonElement>());
+  const [target, setTarget] = useState<string | null>(null);
+  useEffect(() => {
+    if (target === null) return;
+    buttons.current.get(target)?.focus();
+    setTarget(null);
+  }, [target]);
+  const register = useCallback(
+    (key: string) => (element: HTMLButtonElement | null) => {
+      if (element) buttons.current.set(key, element);
+      else buttons.current.delete(key);
+    },
+    [],
+  );
+  return { register, to: setTarget };
+}
+
+/** How a rename ended: by Enter or Escape (the focus goes back to its button), or by a click elsewhere. */
+type RenameEnd = 'keyboard' | 'blur';
+
+function RenameForm(props: { title: string; onDone: (title: string | null, by: RenameEnd) => void }) {
   const [value, setValue] = useState(props.title);
   const input = useRef<HTMLInputElement>(null);
+  // Escape or Enter removes the field, which may blur it too: the first ending counts.
+  const ended = useRef(false);
+  const end = (title: string | null, by: RenameEnd) => {
+    if (ended.current) return;
+    ended.current = true;
+    props.onDone(title, by);
+  };
   useEffect(() => input.current?.select(), []);
   return (
     <form
       className="rename-form"
       onSubmit={(event) => {
         event.preventDefault();
-        props.onDone(value.trim() || null);
+        end(value.trim() || null, 'keyboard');
       }}
     >
       <input
@@ -133,9 +181,12 @@ function RenameForm(props: { title: string; onDone: (title: string | null) => vo
         value={value}
         maxLength={200}
         onChange={(event) => setValue(event.target.value)}
-        onBlur={() => props.onDone(value.trim() || null)}
+        onBlur={() => end(value.trim() || null, 'blur')}
         onKeyDown={(event) => {
-          if (event.key === 'Escape') props.onDone(null);
+          if (event.key !== 'Escape') return;
+          // Escape ends the rename only, not the sidebar around it.
+          event.preventDefault();
+          end(null, 'keyboard');
         }}
       />
     </form>
