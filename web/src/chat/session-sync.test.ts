@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { emptyUsage } from '../../../src/protocol/index.ts';
 import type { WaitingMessage } from './chat-types.ts';
 import { chipsAfterRead, type SessionView } from './session-sync.ts';
 
@@ -18,14 +19,7 @@ function view(options: { waiting?: WaitingMessage[]; active?: boolean }): Sessio
     hasMore: false,
     nextBefore: null,
     activeTurn: options.active ? { id: 't', startedAt: '2026-12-01T00:00:00.000Z' } : null,
-    usage: {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      costUsd: 0,
-      costKnown: true,
-    },
+    usage: emptyUsage,
     ...(options.waiting ? { waiting: options.waiting } : {}),
   };
   // Older servers leave `waiting` out, which the current type does not allow.
