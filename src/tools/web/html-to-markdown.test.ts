@@ -23,6 +23,19 @@ describe('htmlToMarkdown on hostile pages', () => {
     expect(markdown).not.toMatch(/alert|color|never closed|lost/);
   });
 
+  test('a deep page without <html> or <body> is measured too', () => {
+    const html = `${'<div>'.repeat(3000)}deep text${'</div>'.repeat(3000)}`;
+    expect(htmlToMarkdown({ html, url }).markdown).toBe('deep text');
+  });
+
+  test('the text of a page too big to parse keeps no script, whatever comes before it', () => {
+    // Lower-cased, each İ becomes two characters: positions found in a lower-cased copy drift.
+    const html = `${'İ'.repeat(60)}<script>SECRET_SCRIPT_BODY</script>${'<a<b>'.repeat(40_000)}`;
+    const { markdown } = htmlToMarkdown({ html, url });
+    expect(markdown.startsWith('İ'.repeat(60))).toBe(true);
+    expect(markdown).not.toContain('SECRET');
+  });
+
   test('an ordinary page is still Markdown', () => {
     const html = `<html><body><article><h1>Title</h1><p>${'Some words. '.repeat(30)}<a href="/next">next</a></p></article></body></html>`;
     const { markdown } = htmlToMarkdown({ html, url });

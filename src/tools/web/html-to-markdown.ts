@@ -24,8 +24,11 @@ export function htmlToMarkdown(options: { html: string; url: string }): { title:
   // Readability and Turndown take time that grows much faster than the page on deep or huge
   // documents (5,000 nested folders of 55 KB held the server's one thread for minutes): such a
   // page is given as its text.
-  if (!isOrdinary(document.body)) {
-    return { title, markdown: (document.body?.textContent ?? '').replace(/\s+/g, ' ').trim() };
+  // The whole tree is measured: without <html> or <body> the parser makes the first element the
+  // root, and the body is a new, empty one.
+  if (!isOrdinary(document.documentElement)) {
+    const root = document.body?.firstChild ? document.body : document.documentElement;
+    return { title, markdown: (root?.textContent ?? '').replace(/\s+/g, ' ').trim() };
   }
   const body = document.body?.innerHTML ?? '';
   // Readability changes the document it reads, so the fallback body is taken first.
@@ -41,11 +44,11 @@ const maxTags = 30_000;
 const maxElements = 15_000;
 const maxDepth = 150;
 
-/** Whether the body is small and shallow enough for Readability and Turndown (walked without recursion). */
-function isOrdinary(body: Element | null | undefined): boolean {
-  if (!body) return true;
+/** Whether the tree is small and shallow enough for Readability and Turndown (walked without recursion). */
+function isOrdinary(root: Element | null | undefined): boolean {
+  if (!root) return true;
   let elements = 0;
-  const stack: { element: Element; depth: number }[] = [{ element: body, depth: 0 }];
+  const stack: { element: Element; depth: number }[] = [{ element: root, depth: 0 }];
   while (stack.length > 0) {
     const { element, depth } = stack.pop()!;
     elements += 1;
@@ -65,8 +68,13 @@ function hasMoreTags(html: string, limit: number): boolean {
 
 /** A page's text without a parser, in linear passes: scripts and styles dropped, tags made spaces. */
 function textOfHtml(html: string): { title: string; markdown: string } {
-  const title = decodeEntities(/<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1] ?? '');
-  const text = decodeEntities(withoutHiddenBlocks(html).replace(/<[^>]*>/g, ' '));
+  // No pattern here scans past a `<` it did not start at, so a page of `<a<a<a…` stays linear.
+  const title = decodeEntities(/<title[^<>]*>([^<]*)<\/title>/i.exec(html)?.[1] ?? '');
+  const text = decodeEntities(
+    withoutHiddenBlocks(html)
+      .replace(/<[^<>]*>/g, ' ')
+      .replace(/</g, ' '),
+  );
   return { title, markdown: text };
 }
 
@@ -83,18 +91,22 @@ function decodeEntities(text: string): string {
     .trim();
 }
 
-/** The HTML without its title, script, style, noscript and template blocks; one left open runs to the end. */
+/**
+ * The HTML without its title, script, style, noscript and template blocks; one left open runs to
+ * the end. Searched in the page itself, case-insensitively: a lower-cased copy can be longer (İ
+ * becomes two characters), and its positions would cut the page in the wrong places.
+ */
 function withoutHiddenBlocks(html: string): string {
-  const lower = html.toLowerCase();
-  const opening = /<(title|script|style|noscript|template)\b/g;
+  const opening = /<(title|script|style|noscript|template)\b/gi;
   let kept = '';
   let from = 0;
-  for (let match = opening.exec(lower); match; match = opening.exec(lower)) {
-    if (match.index < from) continue;
+  for (let match = opening.exec(html); match; match = opening.exec(html)) {
     kept += html.slice(from, match.index);
-    const close = lower.indexOf(`</${match[1]}`, opening.lastIndex);
-    if (close < 0) return kept;
-    from = lower.indexOf('>', close) + 1 || html.length;
+    const closing = new RegExp(`</${match[1]}`, 'gi');
+    closing.lastIndex = opening.lastIndex;
+    const close = closing.exec(html);
+    if (!close) return kept;
+    from = html.indexOf('>', close.index) + 1 || html.length;
     opening.lastIndex = from;
   }
   return kept + html.slice(from);
