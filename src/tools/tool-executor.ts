@@ -7,7 +7,7 @@ import { scrubPaths } from './scrub-paths.ts';
 import type { AnyToolDefinition, ToolCall, ToolContext, ToolOutcome } from './tool.ts';
 import { ToolError } from './tool.ts';
 import { ToolCallBreakers } from './tool-call-breakers.ts';
-import { limitToolOutput } from './tool-output-limits.ts';
+import { limitToolOutputInWorkspace } from './tool-output-limits.ts';
 import { withWorkspaceAccess } from './workspace-access.ts';
 
 const readToolName = 'read_file';
@@ -49,22 +49,15 @@ export class ToolExecutor {
 
   async execute(call: ToolCall): Promise<ToolOutcome> {
     const outcome = await this.#run(call);
-    const { workspaceDir, logger } = this.#context;
-    // An output over the cap is saved in the workspace: by path, so not while a command runs. It
-    // is saved even for a stopped turn, so its wait is not cut short.
-    const limited = await withWorkspaceAccess({
+    const { workspaceDir, logger, signal } = this.#context;
+    const limited = await limitToolOutputInWorkspace({
+      output: outcome.output,
+      toolName: call.toolName,
+      toolCallId: call.toolCallId,
       workspaceDir,
-      mode: 'shared',
-      signal: neverAborted,
-      work: () =>
-        limitToolOutput({
-          output: outcome.output,
-          toolName: call.toolName,
-          toolCallId: call.toolCallId,
-          workspaceDir,
-          readToolName: this.#tools.has(readToolName) ? readToolName : null,
-          logger,
-        }),
+      readToolName: this.#tools.has(readToolName) ? readToolName : null,
+      logger,
+      signal,
     });
     return { ...limited, isError: outcome.isError };
   }
@@ -138,7 +131,6 @@ export class ToolExecutor {
 }
 
 const stoppedText = 'The turn was stopped; the tool did not finish.';
-const neverAborted = new AbortController().signal;
 
 /** `work`, or a rejection as soon as `signal` aborts. */
 function abortable<T>(options: { work: Promise<T>; signal: AbortSignal }): Promise<T> {

@@ -1,5 +1,6 @@
 import type { Logger } from '../util/logger.ts';
 import { saveToolOutput } from './save-tool-output.ts';
+import { withWorkspaceAccess } from './workspace-access.ts';
 
 /** The stream and the stored message show at most this much of one tool output. */
 export const maxShownOutputChars = 100_000;
@@ -28,7 +29,8 @@ export async function limitToolOutput(options: {
   output: unknown;
   toolName: string;
   toolCallId: string;
-  workspaceDir: string;
+  /** Where a long output is saved; null saves nothing (the model gets the preview only). */
+  workspaceDir: string | null;
   /** The tool the model can page through a saved output with, if it has one. */
   readToolName: string | null;
   logger: Logger;
@@ -39,12 +41,16 @@ export async function limitToolOutput(options: {
 
   // Indented, so that a large list can be paged by lines.
   const fileText = typeof output === 'string' ? output : (JSON.stringify(output, null, 2) ?? '');
-  const savedPath = await saveToolOutput({
-    workspaceDir: options.workspaceDir,
-    toolCallId: options.toolCallId,
-    text: fileText,
-    extension: typeof output === 'string' ? 'txt' : 'json',
-  }).catch((error: unknown) => {
+  const { workspaceDir } = options;
+  const savedPath = await (workspaceDir === null
+    ? Promise.resolve(null)
+    : saveToolOutput({
+        workspaceDir,
+        toolCallId: options.toolCallId,
+        text: fileText,
+        extension: typeof output === 'string' ? 'txt' : 'json',
+      })
+  ).catch((error: unknown) => {
     options.logger.error(
       { err: error, tool: options.toolName, toolCallId: options.toolCallId },
       'saving a large tool output failed; the model gets a preview only',
@@ -125,4 +131,26 @@ function jsonText(value: unknown): string {
 
 function formatCount(count: number): string {
   return count.toLocaleString('en-US');
+}
+
+/**
+ * `limitToolOutput` under a shared hold of the workspace, since a long output is saved there by
+ * path and a command could swap the folder meanwhile. Once the turn is stopped it waits for no
+ * command and saves nothing: a stop must not wait for the command it stops.
+ */
+export async function limitToolOutputInWorkspace(
+  options: Parameters<typeof limitToolOutput>[0] & { workspaceDir: string; signal: AbortSignal },
+): Promise<LimitedOutput> {
+  const { signal, ...limits } = options;
+  try {
+    return await withWorkspaceAccess({
+      workspaceDir: limits.workspaceDir,
+      mode: 'shared',
+      signal,
+      work: () => limitToolOutput(limits),
+    });
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    return limitToolOutput({ ...limits, workspaceDir: null });
+  }
 }

@@ -2,9 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap-sandbox.ts';
 import { createLogger } from '../util/logger.ts';
 import { createDefaultTools } from './default-tools.ts';
+import { defineTool } from './tool.ts';
 import { ToolExecutor } from './tool-executor.ts';
 
 let base: string;
@@ -67,5 +69,27 @@ describe('file tools called while a command runs', () => {
     await command;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await readFile(join(workspaceDir, 'keep.txt'), 'utf8')).toBe('kept');
+  });
+
+  test('a stop does not wait for a command that ignores it', async () => {
+    let release!: () => void;
+    const stubborn = defineTool({
+      name: 'stubborn_command',
+      description: 'Holds the workspace until released, whatever its signal says.',
+      inputSchema: z.object({}),
+      holdsWorkspace: true,
+      execute: () => new Promise((resolve) => (release = () => resolve({ output: 'done' }))),
+    });
+    const stop = new AbortController();
+    const logger = createLogger({ level: 'silent' });
+    const tools = new ToolExecutor({
+      tools: [stubborn],
+      context: { sessionId: 'beside', turnId: 'turn', workspaceDir, signal: stop.signal, logger },
+    });
+    const call = tools.execute({ toolCallId: 'stubborn', toolName: 'stubborn_command', input: {} });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stop.abort();
+    expect(await call).toMatchObject({ isError: true, modelText: expect.stringMatching(/stopped/) });
+    release();
   });
 });

@@ -42,6 +42,8 @@ export async function withWorkspaceAccess<T>(options: {
   if (mayEnter(holders, mode)) enter(holders, mode);
   else await wait({ holders, mode, signal, workspaceDir });
   try {
+    // Let in on the same turn of the loop as its signal aborted: it still must not run.
+    signal.throwIfAborted();
     return await options.work();
   } finally {
     leave({ holders, mode, workspaceDir });

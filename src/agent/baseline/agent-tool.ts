@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SubagentConfig } from '../../config/config.ts';
 import { decideToolUse, subagentToolNames, type ToolPolicy } from '../../tools/policy.ts';
 import type { AnyToolDefinition, ToolCall, ToolOutcome } from '../../tools/tool.ts';
-import { limitToolOutput } from '../../tools/tool-output-limits.ts';
+import { limitToolOutputInWorkspace } from '../../tools/tool-output-limits.ts';
 import type { Logger } from '../../util/logger.ts';
 import { type AgentTools, subagentToolName } from '../agent-runtime.ts';
 import { runSubagent, type SubagentParent } from './run-subagent.ts';
@@ -106,11 +106,12 @@ export class SubagentTools implements AgentTools {
       prompt: parsed.data.prompt,
       maxSteps: this.#maxSteps,
     });
-    const limited = await limitToolOutput({
+    const limited = await limitToolOutputInWorkspace({
       output: result.text,
       toolName: call.toolName,
       toolCallId: call.toolCallId,
       workspaceDir: this.#context.workspaceDir,
+      signal: this.#parent.signal,
       readToolName: this.#parent.tools.tools.some((tool) => tool.name === 'read_file') ? 'read_file' : null,
       logger: this.#context.logger,
     });
