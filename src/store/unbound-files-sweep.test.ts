@@ -49,4 +49,35 @@ describe('UnboundFilesSweep', () => {
     expect(await files.getFile({ ownerId: 'alice', fileId: bound })).not.toBeNull();
     expect(await readdir(root)).toHaveLength(1);
   });
+
+  test('a file a message lists is kept, though bound to no session (sent before files were bound)', async () => {
+    const { files, blobs, sessions, upload } = await setUp();
+    const sessionId = (await sessions.createSession({ ownerId: 'alice' })).id;
+    const sent = await upload({ ownerId: 'alice', sessionId: null });
+    const attachment = {
+      fileId: sent,
+      name: 'a.txt',
+      mediaType: 'text/plain',
+      size: 5,
+      path: 'attachments/a.txt',
+    };
+    await sessions.beginTurn({
+      ownerId: 'alice',
+      sessionId,
+      turn: { id: 't1', messageId: 't1', clientMessageId: null, fencingToken: 1 },
+      messages: [
+        {
+          id: 'u1',
+          role: 'user',
+          content: 'see file',
+          clientMessageId: 'k1',
+          metadata: { attachments: [attachment] },
+        },
+      ],
+    });
+    const logger = createLogger({ level: 'silent' });
+
+    expect(await new UnboundFilesSweep({ files, blobs, logger, maxAgeMs: -1000 }).sweep()).toBe(0);
+    expect(await files.getFile({ ownerId: 'alice', fileId: sent })).not.toBeNull();
+  });
 });

@@ -72,10 +72,6 @@ export async function admitMessage(options: {
     scope,
     fileIds: request.fileIds ?? [],
   });
-  // A file uploaded before its chat existed (the new-chat page uploads so) now belongs to this
-  // session, so deleting the session deletes it.
-  const unbound = files.filter((file) => file.sessionId === null).map((file) => file.id);
-  if (unbound.length > 0) await deps.files.bindToSession({ ...scope, fileIds: unbound });
   const message: IncomingMessage = {
     text: request.text,
     clientMessageId: request.clientMessageId ?? createId(),
@@ -90,6 +86,16 @@ export async function admitMessage(options: {
       ttlMs: deps.lockTtlMs,
     });
     if (lease) {
+      try {
+        // A file uploaded before its chat existed (the new-chat page uploads so) belongs to this
+        // session once its turn starts, so deleting the session deletes it. A refused message
+        // leaves its files free for another chat.
+        const unbound = files.filter((file) => file.sessionId === null).map((file) => file.id);
+        if (unbound.length > 0) await deps.files.bindToSession({ ...scope, fileIds: unbound });
+      } catch (error) {
+        await lock.release(lease);
+        throw error;
+      }
       try {
         await start({ scope, lease, turnId, messages: [message], files });
       } catch (error) {

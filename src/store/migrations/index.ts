@@ -4,6 +4,7 @@ import { filesMigration } from './0002-files.ts';
 import { waitingMessagesMigration } from './0003-waiting-messages.ts';
 import { usageCostKnownMigration } from './0004-usage-cost-known.ts';
 import { sessionPermissionsMigration } from './0005-session-permissions.ts';
+import { bindSentFilesMigration } from './0006-bind-sent-files.ts';
 
 /**
  * Every migration, keyed by a name that sorts in the order they must run. Kysely records the
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_waiting_messages': waitingMessagesMigration,
   '0004_usage_cost_known': usageCostKnownMigration,
   '0005_session_permissions': sessionPermissionsMigration,
+  '0006_bind_sent_files': bindSentFilesMigration,
 };

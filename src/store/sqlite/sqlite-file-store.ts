@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { StoreDatabase } from '../database-schema.ts';
 import { toFileRecord } from '../file-row-mappers.ts';
 import type { FileRecord, FileStore, NewFile } from '../file-store.ts';
@@ -75,6 +75,16 @@ export class SqliteFileStore implements FileStore {
       .deleteFrom('files')
       .where('session_id', 'is', null)
       .where('created_at', '<', options.createdBefore)
+      // A file a message lists was sent, whatever its session says (bound in the same admission).
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('messages')
+              .select(sql`1`.as('listed'))
+              .where(sql<boolean>`messages.metadata like '%"fileId":"' || files.id || '"%'`),
+          ),
+        ),
+      )
       .returning('storage_key')
       .execute();
     return rows.map((row) => row.storage_key);
