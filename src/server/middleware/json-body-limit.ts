@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { AppError } from '../../util/app-error.ts';
+import { AppError, isAppError } from '../../util/app-error.ts';
 
 const bodilessMethods = new Set(['GET', 'HEAD']);
 
@@ -19,11 +19,28 @@ export function jsonBodyLimit(options: { maxBytes: number }): MiddlewareHandler 
     });
   };
   const countingLimit = bodyLimit({ maxSize: options.maxBytes, onError: tooLarge });
+  // `bodyLimit` reads the whole body before the route: a client that goes away mid-body, or sends
+  // a broken chunked body, fails that read, which is its fault, not the server's.
+  const readCounted: MiddlewareHandler = async (context, next) => {
+    let routed = false;
+    try {
+      return await countingLimit(context, () => {
+        routed = true;
+        return next();
+      });
+    } catch (error) {
+      if (routed || isAppError(error)) throw error;
+      throw new AppError('bad_request', 'The request body could not be read to its end.', {
+        status: 400,
+        cause: error,
+      });
+    }
+  };
   return (context, next) => {
     if (bodilessMethods.has(context.req.method)) return next();
     const length = context.req.header('content-length');
     if (length === undefined || context.req.header('transfer-encoding') !== undefined) {
-      return countingLimit(context, next);
+      return readCounted(context, next);
     }
     return Number.parseInt(length || '0', 10) > options.maxBytes ? tooLarge() : next();
   };
