@@ -11,11 +11,7 @@ export async function readJsonBody<Schema extends z.ZodType>(
   try {
     text = await context.req.text();
   } catch (error) {
-    // The client went away mid-body, or sent a broken chunked body: its fault, not the server's.
-    throw new AppError('bad_request', 'The request body could not be read to its end.', {
-      status: 400,
-      cause: error,
-    });
+    throw unreadableBody(error);
   }
   let value: unknown;
   try {
@@ -31,4 +27,12 @@ export async function readJsonBody<Schema extends z.ZodType>(
     throw new AppError('bad_request', `Invalid request body: ${problems.join('; ')}`, { status: 400 });
   }
   return parsed.data;
+}
+
+/** The client went away mid-body, or sent a broken chunked body: its fault, not the server's. */
+export function unreadableBody(cause: unknown): AppError {
+  return new AppError('bad_request', 'The request body could not be read to its end.', {
+    status: 400,
+    cause,
+  });
 }

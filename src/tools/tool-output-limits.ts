@@ -42,21 +42,21 @@ export async function limitToolOutput(options: {
   // Indented, so that a large list can be paged by lines.
   const fileText = typeof output === 'string' ? output : (JSON.stringify(output, null, 2) ?? '');
   const { workspaceDir } = options;
-  const savedPath = await (workspaceDir === null
-    ? Promise.resolve(null)
-    : saveToolOutput({
-        workspaceDir,
-        toolCallId: options.toolCallId,
-        text: fileText,
-        extension: typeof output === 'string' ? 'txt' : 'json',
-      })
-  ).catch((error: unknown) => {
-    options.logger.error(
-      { err: error, tool: options.toolName, toolCallId: options.toolCallId },
-      'saving a large tool output failed; the model gets a preview only',
-    );
-    return null;
-  });
+  const savedPath =
+    workspaceDir === null
+      ? null
+      : await saveToolOutput({
+          workspaceDir,
+          toolCallId: options.toolCallId,
+          text: fileText,
+          extension: typeof output === 'string' ? 'txt' : 'json',
+        }).catch((error: unknown) => {
+          options.logger.error(
+            { err: error, tool: options.toolName, toolCallId: options.toolCallId },
+            'saving a large tool output failed; the model gets a preview only',
+          );
+          return null;
+        });
   return {
     output:
       text.length <= maxShownOutputChars

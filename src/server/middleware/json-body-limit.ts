@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError, isAppError } from '../../util/app-error.ts';
+import { unreadableBody } from '../read-json-body.ts';
 
 const bodilessMethods = new Set(['GET', 'HEAD']);
 
@@ -19,8 +20,7 @@ export function jsonBodyLimit(options: { maxBytes: number }): MiddlewareHandler 
     });
   };
   const countingLimit = bodyLimit({ maxSize: options.maxBytes, onError: tooLarge });
-  // `bodyLimit` reads the whole body before the route: a client that goes away mid-body, or sends
-  // a broken chunked body, fails that read, which is its fault, not the server's.
+  // `bodyLimit` reads the whole body before the route, so a body cut off fails here.
   const readCounted: MiddlewareHandler = async (context, next) => {
     let routed = false;
     try {
@@ -30,10 +30,7 @@ export function jsonBodyLimit(options: { maxBytes: number }): MiddlewareHandler 
       });
     } catch (error) {
       if (routed || isAppError(error)) throw error;
-      throw new AppError('bad_request', 'The request body could not be read to its end.', {
-        status: 400,
-        cause: error,
-      });
+      throw unreadableBody(error);
     }
   };
   return (context, next) => {
