@@ -1,5 +1,9 @@
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { confineProcess, resolveAgentConfinement } from './agent-confinement.ts';
+import { confineProcess, resolveAgentConfinement, spawnProcess } from './agent-confinement.ts';
+import { handOver, runsAsRoot } from './sandbox-user.ts';
 
 describe('resolveAgentConfinement', () => {
   const warnings: string[] = [];
@@ -66,5 +70,43 @@ describe('confineProcess', () => {
         bwrapPath: 'bwrap',
       }),
     ).toThrow(/nested/);
+  });
+});
+
+describe('a confined process, run as the Claude runtime starts it', () => {
+  /** Runs `command` confined to a fresh folder; its exit code and output. */
+  const runConfined = async (command: string) => {
+    const folder = await realpath(await mkdtemp(join(tmpdir(), 'autopilot-confined-')));
+    try {
+      const uid = runsAsRoot() ? 65_533 : null;
+      if (uid !== null) await handOver({ folders: [folder], uid });
+      const spec = confineProcess({
+        spec: { command: '/bin/sh', args: ['-c', command], env: { PATH: '/usr/bin:/bin' } },
+        writable: [folder],
+        cwd: folder,
+        uid,
+        bwrapPath: 'bwrap',
+      });
+      const child = spawnProcess(spec);
+      child.stdin.end();
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        output += text;
+      });
+      child.stderr.setEncoding('utf8').on('data', (text: string) => {
+        output += text;
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      return { code, output };
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  };
+
+  test('runs, and cannot make a user namespace', async () => {
+    expect(await runConfined('echo confined')).toEqual({ code: 0, output: 'confined\n' });
+    const attempt = await runConfined('unshare -Ur true');
+    expect(attempt.code).not.toBe(0);
+    expect(attempt.output).toContain('Operation not permitted');
   });
 });

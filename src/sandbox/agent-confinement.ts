@@ -1,17 +1,16 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import type { Readable, Writable } from 'node:stream';
 import {
   environmentArguments,
   isolationArguments,
   systemArguments,
   userDropArguments,
 } from './bwrap-arguments.ts';
+import { seccompArguments, seccompFilter, writeAndClose } from './no-user-namespaces.ts';
 import { runsAsRoot } from './sandbox-user.ts';
 import { isInside } from './workspace-path.ts';
-
-const runFile = promisify(execFile);
 
 /** `AUTOPILOT_AGENT_SANDBOX`: whether the agent process itself runs under bubblewrap. */
 export type AgentSandboxMode = 'auto' | 'required' | 'off';
@@ -21,6 +20,20 @@ export interface ProcessSpec {
   args: string[];
   cwd?: string;
   env: Record<string, string | undefined>;
+  /** Written to the child's fd 3, which is then closed (bwrap's seccomp filter). */
+  inputOnFd3?: Buffer;
+}
+
+/** Starts `spec` with stdin, stdout and stderr piped, and its fd 3 input written and closed. */
+export function spawnProcess(spec: ProcessSpec): ChildProcessByStdio<Writable, Readable, Readable> {
+  // Node types the first three pipes only when there are exactly three.
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdio: ['pipe', 'pipe', 'pipe', spec.inputOnFd3 ? 'pipe' : 'ignore'],
+  }) as ChildProcessByStdio<Writable, Readable, Readable>;
+  if (spec.inputOnFd3) writeAndClose(child.stdio[3] as Writable | null, spec.inputOnFd3);
+  return child;
 }
 
 /**
@@ -50,6 +63,7 @@ export function confineProcess(options: {
     command: options.bwrapPath,
     args: [
       ...isolationArguments({ network: true, userNamespace: options.uid === null }),
+      ...seccompArguments(3),
       ...drop.bwrap,
       ...environmentArguments(env),
       ...systemArguments({ network: true }),
@@ -74,6 +88,7 @@ export function confineProcess(options: {
     ],
     cwd: options.cwd,
     env: {},
+    ...(seccompFilter ? { inputOnFd3: seccompFilter } : {}),
   };
 }
 
@@ -110,24 +125,32 @@ export async function probeBubblewrap(options: {
 }): Promise<{ ok: boolean; detail?: string }> {
   const uid = runsAsRoot() ? 65_534 : null;
   const drop = userDropArguments(uid);
-  try {
-    await runFile(
-      options.bwrapPath,
-      [
-        ...isolationArguments({ network: true, userNamespace: uid === null }),
-        ...drop.bwrap,
-        ...systemArguments({ network: true }),
-        '--',
-        ...drop.command,
-        '/bin/true',
-      ],
-      { timeout: 10_000, env: {} },
-    );
-    return { ok: true };
-  } catch (error) {
-    const stderr = (error as { stderr?: unknown }).stderr;
-    return { ok: false, detail: typeof stderr === 'string' && stderr ? stderr.trim() : String(error) };
-  }
+  const args = [
+    ...isolationArguments({ network: true, userNamespace: uid === null }),
+    ...seccompArguments(3),
+    ...drop.bwrap,
+    ...systemArguments({ network: true }),
+    '--',
+    ...drop.command,
+    '/bin/true',
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(options.bwrapPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe', seccompFilter ? 'pipe' : 'ignore'],
+      env: {},
+      timeout: 10_000,
+    });
+    if (seccompFilter) writeAndClose(child.stdio[3] as Writable | null, seccompFilter);
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    child.once('error', (error) => resolve({ ok: false, detail: String(error) }));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve({ ok: true });
+      else resolve({ ok: false, detail: stderr.trim() || `bwrap exited with ${code ?? signal}` });
+    });
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { createLogger } from '../util/logger.ts';
 import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
-import { sandboxUidOf } from './sandbox-user.ts';
+import { runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -109,6 +109,26 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
     expect(await processesOf(sandboxUidOf(sessionId))).toEqual([]);
   });
 
+  test('no user namespace can be made, and no capability is left to keep', async () => {
+    const result = await exec(
+      'unshare -Ur true; echo "unshare: $?"; unshare -Urn true; echo "net: $?"; grep -E "^(CapEff|CapBnd)" /proc/self/status',
+    );
+    expect(result.stdout).toContain('unshare: 1');
+    expect(result.stdout).toContain('net: 1');
+    expect(result.stderr).toContain('Operation not permitted');
+    expect(result.stdout).toMatch(/^CapEff:\s+0+$/m);
+    // As root the command drops to its uid itself; the bounding set must go with the rest.
+    if (runsAsRoot()) expect(result.stdout).toMatch(/^CapBnd:\s+0+$/m);
+  });
+
+  test.runIf(process.arch === 'x64')('nor through clone3, the x32 ABI or the i386 ABI', async () => {
+    await writeFile(join(workspaceDir, 'userns.c'), userNamespaceAttempts);
+    const result = await exec('gcc -o userns userns.c && ./userns', { timeoutMs: 60_000 });
+    expect(result.stderr).toBe('');
+    // clone3 is ENOSYS (the C library falls back to clone); the others are EPERM; fork still works.
+    expect(result.stdout.trim().split('\n')).toEqual(['i386 -1', 'x32 -1 1', 'clone3 -1 38', 'fork 1']);
+  });
+
   test('a memory hog is refused its memory', async () => {
     const result = await exec('python3 -c "a = bytearray(2 * 1024**3); print(\'allocated\')"', {
       limits: { memoryBytes: 512 * 1024 ** 2 },
@@ -200,3 +220,37 @@ async function processesNamed(commandLine: string): Promise<number[]> {
   }
   return pids;
 }
+
+/** Each way to a new user namespace that a filter on `unshare` and `clone` alone would miss. */
+const userNamespaceAttempts = `
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  long result;
+  __asm__ volatile("int $0x80" : "=a"(result) : "a"(310), "b"(CLONE_NEWUSER) : "memory");
+  printf("i386 %ld\\n", result < 0 ? -1L : result);
+  errno = 0;
+  result = syscall(0x40000000 | 272, CLONE_NEWUSER);
+  printf("x32 %ld %d\\n", result, errno);
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = CLONE_NEWUSER;
+  args.exit_signal = 17;
+  errno = 0;
+  result = syscall(435, &args, sizeof args);
+  if (result == 0) _exit(0);
+  printf("clone3 %ld %d\\n", result, errno);
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  printf("fork %d\\n", child > 0 && waitpid(child, NULL, 0) == child);
+  return 0;
+}
+`;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
 import {
@@ -10,6 +11,7 @@ import {
   userDropArguments,
 } from './bwrap-arguments.ts';
 import { CommandDeadline } from './command-deadline.ts';
+import { seccompArguments, seccompFilter, writeAndClose } from './no-user-namespaces.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -38,6 +40,8 @@ const defaultLimits: BubblewrapLimits = {
 export const sandboxWorkspace = '/workspace';
 /** Written by the sandbox's own first command: bwrap's setup succeeded and the command starts. */
 const startedMarker = '.';
+/** The child's fd that carries the seccomp filter to bwrap (fd 3 reports the start). */
+const filterFd = 4;
 
 /**
  * Runs commands under bubblewrap: no network, a private pid/ipc/uts namespace, the system
@@ -106,6 +110,7 @@ export class BubblewrapSandbox implements Sandbox {
     ];
     return [
       ...isolationArguments({ network: false, userNamespace: uid === null }),
+      ...seccompArguments(filterFd),
       ...drop.bwrap,
       ...environmentArguments({
         PATH: sandboxPath,
@@ -140,9 +145,10 @@ export class BubblewrapSandbox implements Sandbox {
       // Its own process group: a timeout or an abort kills bwrap and, through it, the whole tree.
       const child = spawn(this.#bwrapPath, args, {
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', seccompFilter ? 'pipe' : 'ignore'],
         env: {},
       });
+      if (seccompFilter) writeAndClose(child.stdio[filterFd] as Writable | null, seccompFilter);
       const stdout = new BoundedOutput(this.#maxOutputBytes);
       const stderr = new BoundedOutput(this.#maxOutputBytes);
       let started = false;

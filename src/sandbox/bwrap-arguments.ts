@@ -63,11 +63,16 @@ export function isolationArguments(options: { network: boolean; userNamespace: b
 /**
  * As root, bwrap runs privileged and the command drops to `uid` itself: capabilities for that
  * switch only, then setpriv clears every capability, the bounding set, and new privileges.
+ * Emptying the bounding set takes CAP_SETPCAP; without it setpriv leaves the set full, silently.
  */
 export function userDropArguments(uid: number | null): { bwrap: string[]; command: string[] } {
   if (uid === null) return { bwrap: ['--cap-drop', 'ALL'], command: [] };
   return {
-    bwrap: ['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID'],
+    bwrap: [
+      '--cap-drop',
+      'ALL',
+      ...['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'].flatMap((capability) => ['--cap-add', capability]),
+    ],
     command: [
       '/usr/bin/setpriv',
       `--reuid=${uid}`,

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import {
   type Options,
   type Query,
@@ -7,7 +7,7 @@ import {
   type SDKUserMessage,
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Usage } from '../../protocol/index.ts';
-import type { ProcessSpec } from '../../sandbox/agent-confinement.ts';
+import { type ProcessSpec, spawnProcess } from '../../sandbox/agent-confinement.ts';
 import type { PromptImage } from '../agent-runtime.ts';
 import type { TokenCounts } from '../model-pricing.ts';
 import { TurnBinding } from './turn-binding.ts';
@@ -97,12 +97,7 @@ export class ClaudeSession {
         abortController: this.#abort,
         // Spawned here so a stop can end the process at once: the SDK's own close gives it a grace period.
         spawnClaudeCodeProcess: (spawnOptions) => {
-          const spec = wrapSpawn(spawnOptions);
-          const child = spawn(spec.command, spec.args, {
-            cwd: spec.cwd,
-            env: spec.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-          });
+          const child = spawnProcess(wrapSpawn(spawnOptions));
           child.stderr.resume();
           this.#child = child;
           return child;

@@ -1,0 +1,110 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * A seccomp program, for bwrap's `--seccomp FD`, that keeps sandboxed code from making user
+ * namespaces. Inside one a process holds every capability, and with them the kernel's mount,
+ * network and keyring code that an unprivileged uid cannot otherwise reach, the usual road to a
+ * kernel exploit. Without `--unshare-user` (the server runs as root and the command drops to its
+ * own uid) bwrap's `--disable-userns` is not available, so this filter is what refuses them.
+ *
+ * - `unshare` and `clone` with CLONE_NEWUSER fail with EPERM.
+ * - `clone3` fails with ENOSYS: its flags sit in memory a filter cannot read, and the C library
+ *   falls back to `clone` on ENOSYS, as it does on kernels before 5.3.
+ * - Any other architecture's calls (i386 or x32 on x86-64, arm32 on arm64) fail with EPERM, so
+ *   the same call cannot be made under another number.
+ */
+
+interface Architecture {
+  /** AUDIT_ARCH_* of the native ABI. */
+  audit: number;
+  clone: number;
+  unshare: number;
+  clone3: number;
+  /** Set in the number of every x32 call, which shares the x86-64 audit arch. */
+  foreignNumberBit?: number;
+}
+
+const architectures: Partial<Record<NodeJS.Architecture, Architecture>> = {
+  x64: { audit: 0xc000003e, clone: 56, unshare: 272, clone3: 435, foreignNumberBit: 0x40000000 },
+  arm64: { audit: 0xc00000b7, clone: 220, unshare: 97, clone3: 435 },
+};
+
+const cloneNewUser = 0x10000000;
+const errnoEPERM = 1;
+const errnoENOSYS = 38;
+
+// Classic BPF, as seccomp reads it.
+const loadWord = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const jumpIfEqual = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const jumpIfAtLeast = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+const jumpIfAnyBit = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+const returnValue = 0x06; // BPF_RET | BPF_K
+const allow = 0x7fff0000; // SECCOMP_RET_ALLOW
+const failWith = (errno: number) => 0x00050000 | errno; // SECCOMP_RET_ERRNO
+
+// struct seccomp_data: nr at 0, arch at 4, args[0] at 16 (its low half on little-endian machines).
+const numberOffset = 0;
+const archOffset = 4;
+const firstArgumentOffset = 16;
+
+type Instruction = { code: number; k: number; ifTrue?: string; ifFalse?: string; label?: string };
+
+/** The program for `arch`, or null where no numbers are known (the filter is then not applied). */
+export function userNamespaceFilter(arch: NodeJS.Architecture = process.arch): Buffer | null {
+  const native = architectures[arch];
+  if (!native) return null;
+  const program: Instruction[] = [
+    { code: loadWord, k: archOffset },
+    { code: jumpIfEqual, k: native.audit, ifFalse: 'deny' },
+    { code: loadWord, k: numberOffset },
+    ...(native.foreignNumberBit === undefined
+      ? []
+      : [{ code: jumpIfAtLeast, k: native.foreignNumberBit, ifTrue: 'deny' }]),
+    { code: jumpIfEqual, k: native.clone3, ifTrue: 'unknown' },
+    { code: jumpIfEqual, k: native.unshare, ifTrue: 'flags' },
+    { code: jumpIfEqual, k: native.clone, ifTrue: 'flags' },
+    { code: returnValue, k: allow },
+    { label: 'flags', code: loadWord, k: firstArgumentOffset },
+    { code: jumpIfAnyBit, k: cloneNewUser, ifTrue: 'deny' },
+    { code: returnValue, k: allow },
+    { label: 'deny', code: returnValue, k: failWith(errnoEPERM) },
+    { label: 'unknown', code: returnValue, k: failWith(errnoENOSYS) },
+  ];
+  return assemble(program);
+}
+
+/** struct sock_filter[]: u16 code, u8 jt, u8 jf, u32 k, in the machine's byte order (little-endian). */
+function assemble(program: Instruction[]): Buffer {
+  const at = new Map(
+    program.flatMap((instruction, index) => (instruction.label ? [[instruction.label, index]] : [])),
+  );
+  const offset = (from: number, label: string | undefined) => {
+    if (label === undefined) return 0;
+    const target = at.get(label);
+    if (target === undefined || target <= from) throw new Error(`bad jump to ${label}`);
+    return target - from - 1;
+  };
+  const bytes = Buffer.alloc(program.length * 8);
+  program.forEach((instruction, index) => {
+    bytes.writeUInt16LE(instruction.code, index * 8);
+    bytes.writeUInt8(offset(index, instruction.ifTrue), index * 8 + 2);
+    bytes.writeUInt8(offset(index, instruction.ifFalse), index * 8 + 3);
+    bytes.writeUInt32LE(instruction.k >>> 0, index * 8 + 4);
+  });
+  return bytes;
+}
+
+/** This machine's program, or null where none is known. */
+export const seccompFilter = userNamespaceFilter();
+
+/** bwrap's arguments that load `seccompFilter` from the child's `fd`; none without a filter. */
+export function seccompArguments(fd: number): string[] {
+  return seccompFilter ? ['--seccomp', String(fd)] : [];
+}
+
+/** Writes `data` into a child's pipe and closes it; bwrap reads its seccomp fd to the end. */
+export function writeAndClose(pipe: Writable | null | undefined, data: Buffer): void {
+  // bwrap may exit before reading (a bad argument); its own error is what gets reported.
+  pipe?.on('error', () => {});
+  pipe?.end(data);
+}
