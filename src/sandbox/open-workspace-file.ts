@@ -70,3 +70,23 @@ export async function openWorkspaceFile(options: {
     throw error;
   }
 }
+
+/**
+ * Up to `limit` bytes of an opened file, read from its start; null if it holds more. Bounded on
+ * its own, whatever the file's size was when it was checked: it may have grown since.
+ */
+export async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer | null> {
+  let buffer = Buffer.alloc(Math.min(limit, (await handle.stat()).size) + 1);
+  let filled = 0;
+  for (;;) {
+    if (filled === buffer.length) {
+      if (filled > limit) return null;
+      const grown = Buffer.alloc(Math.min(limit + 1, buffer.length * 2));
+      buffer.copy(grown);
+      buffer = grown;
+    }
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    if (bytesRead === 0) return buffer.subarray(0, filled);
+    filled += bytesRead;
+  }
+}

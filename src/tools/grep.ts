@@ -1,7 +1,8 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { constants, open, realpath, stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { z } from 'zod';
-import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
+import { readAtMost } from '../sandbox/open-workspace-file.ts';
+import { isInside, resolveWorkspacePath } from '../sandbox/workspace-path.ts';
 import { compileGlob } from './glob-pattern.ts';
 import { type LineMatch, LineMatcher } from './line-matcher.ts';
 import { defineTool, type ToolDefinition, ToolError } from './tool.ts';
@@ -95,7 +96,7 @@ export function createGrepTool(options: { matchTimeoutMs: number }): ToolDefinit
       let walkLimitReached = false;
       try {
         if (info.isFile()) {
-          const text = await readText(resolved);
+          const text = await readText({ root, path: resolved });
           if (typeof text !== 'string')
             throw new ToolError(`"${input.path}" is ${text.reason}; it cannot be searched.`);
           await search({ absolutePath: resolved, path: relative(root, resolved).split(sep).join('/') }, text);
@@ -106,7 +107,7 @@ export function createGrepTool(options: { matchTimeoutMs: number }): ToolDefinit
             signal: context.signal,
             async visit(file) {
               if (!filter(file.pathInFolder)) return true;
-              const text = await readText(file.absolutePath);
+              const text = await readText({ root, path: file.absolutePath });
               return typeof text !== 'string' || search(file, text);
             },
           });
@@ -121,15 +122,29 @@ export function createGrepTool(options: { matchTimeoutMs: number }): ToolDefinit
   });
 }
 
-/** The file's text, or why it is skipped: binary (a NUL byte), too large, or unreadable. */
-async function readText(path: string): Promise<string | { reason: string }> {
-  const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) return { reason: 'not a readable file' };
-  if (info.size > maxFileBytes) return { reason: `over ${maxFileBytes / 1024 / 1024} MB` };
-  const bytes = await readFile(path).catch(() => null);
-  if (bytes === null) return { reason: 'not a readable file' };
-  if (bytes.includes(0)) return { reason: 'a binary file' };
-  return bytes.toString('utf8');
+/**
+ * The file's text, or why it is skipped: binary (a NUL byte), too large, or unreadable. Opened
+ * without blocking (a FIFO), checked as opened (a regular file inside the workspace), and read
+ * no further than the cap.
+ */
+async function readText(options: { root: string; path: string }): Promise<string | { reason: string }> {
+  const unreadable = { reason: 'not a readable file' };
+  const handle = await open(options.path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return unreadable;
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return unreadable;
+    const real = await realpath(`/proc/self/fd/${handle.fd}`);
+    if (!isInside({ root: options.root, path: real })) return unreadable;
+    const bytes = await readAtMost(handle, maxFileBytes);
+    if (bytes === null) return { reason: `over ${maxFileBytes / 1024 / 1024} MB` };
+    if (bytes.includes(0)) return { reason: 'a binary file' };
+    return bytes.toString('utf8');
+  } catch {
+    return unreadable;
+  } finally {
+    await handle.close();
+  }
 }
 
 export const grepTool = createGrepTool({ matchTimeoutMs: 10_000 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
+import { openWorkspaceFile, readAtMost } from '../sandbox/open-workspace-file.ts';
 import { isMissing } from '../util/error-code.ts';
 import { defineTool, ToolError } from './tool.ts';
 
@@ -25,17 +25,18 @@ export const readFileTool = defineTool({
       if (isMissing(error)) throw new ToolError(`File "${input.path}" does not exist in the workspace.`);
       throw error;
     });
-    let text: string;
+    let bytes: Buffer | null;
     try {
-      if (size > maxReadBytes) {
-        throw new ToolError(
-          `File "${input.path}" is ${size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
-        );
-      }
-      text = await handle.readFile('utf8');
+      bytes = size > maxReadBytes ? null : await readAtMost(handle, maxReadBytes);
     } finally {
       await handle.close();
     }
+    if (bytes === null) {
+      throw new ToolError(
+        `File "${input.path}" is ${size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
+      );
+    }
+    const text = bytes.toString('utf8');
     // A final newline ends the last line; it does not start another.
     const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
     const offset = input.offset ?? 1;
