@@ -111,6 +111,20 @@ describe('identical failing calls', () => {
     expect(flaky.inputs).toHaveLength(6);
   });
 
+  test('a key the schema drops does not make a repeated call new', async () => {
+    const flaky = createFlakyTool();
+    const executor = createExecutor([flaky]);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await run(executor, 'flaky', { target: 'a', nonce: attempt })).modelText).toBe(
+        'The target is unavailable.',
+      );
+    }
+
+    const fourth = await run(executor, 'flaky', { target: 'a', nonce: 99 });
+    expect(fourth.modelText).toMatch(/^STOP: flaky has failed 3 times/);
+    expect(flaky.inputs).toEqual([{ target: 'a' }, { target: 'a' }, { target: 'a' }]);
+  });
+
   test('failures found by validation count too', async () => {
     const executor = createExecutor();
     const input = { path: 'a.txt', offset: 0 };

@@ -81,25 +81,29 @@ export class ToolExecutor {
       );
     }
     this.#breakers.recordNonEmptyCall();
-    const refusal = this.#breakers.refusal(call);
+    const parsed = tool.inputSchema.safeParse(call.input);
+    // The breakers see the input the tool would run with: a key the schema drops cannot make a repeat new.
+    const counted = { toolName: call.toolName, input: parsed.success ? parsed.data : call.input };
+    const refusal = this.#breakers.refusal(counted);
     if (refusal) return failure(refusal);
 
-    const result = await this.#validateAndRun(tool, call);
-    this.#breakers.recordResult({ ...call, isError: result.isError });
+    const result = parsed.success
+      ? await this.#runValid({ tool, call, input: parsed.data })
+      : failure(
+          `Invalid input for ${call.toolName}: ${parsed.error.issues
+            .map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`)
+            .join('; ')}`,
+        );
+    this.#breakers.recordResult({ ...counted, isError: result.isError });
     return result;
   }
 
-  async #validateAndRun(
-    tool: AnyToolDefinition,
-    call: ToolCall,
-  ): Promise<{ output: unknown; isError: boolean }> {
-    const parsed = tool.inputSchema.safeParse(call.input);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map(
-        (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
-      );
-      return failure(`Invalid input for ${call.toolName}: ${problems.join('; ')}`);
-    }
+  async #runValid(options: {
+    tool: AnyToolDefinition;
+    call: ToolCall;
+    input: unknown;
+  }): Promise<{ output: unknown; isError: boolean }> {
+    const { tool, call } = options;
     const { signal, workspaceDir } = this.#context;
     // A stopped turn runs no further tool, and does not wait for one that ignores the signal.
     if (signal.aborted) return failure(stoppedText);
@@ -108,7 +112,7 @@ export class ToolExecutor {
         workspaceDir,
         mode: tool.holdsWorkspace ? 'exclusive' : 'shared',
         signal,
-        work: () => tool.execute(parsed.data, this.#context),
+        work: () => tool.execute(options.input, this.#context),
       });
       const result = await abortable({ work, signal });
       return { output: result.output, isError: result.isError === true };
