@@ -1,11 +1,11 @@
 import { errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { type AnyToolDefinition, defineTool, ToolError } from './tool.ts';
+import { convertPage } from './web/convert-page.ts';
 import { fetchPage } from './web/fetch-page.ts';
 import { BlockedAddressError, createGuardedAgent, type TestAllowance } from './web/guarded-agent.ts';
 import type { HostResolver } from './web/host-resolver.ts';
 import { systemResolver } from './web/host-resolver.ts';
-import { htmlToMarkdown } from './web/html-to-markdown.ts';
 
 export interface WebFetchOptions {
   /** The most bytes read from a response body. */
@@ -27,6 +27,8 @@ const inputSchema = z.object({
   url: z.string().min(1).max(8_000).describe('The http(s) URL to fetch.'),
 });
 
+/** A page still converting after this is given as its text (see convert-page.ts). */
+const conversionTimeoutMs = 10_000;
 const textTypes = /^(text\/|application\/(json|xml|xhtml\+xml|[a-z.+-]*\+json|[a-z.+-]*\+xml)\b)/;
 
 /**
@@ -57,7 +59,12 @@ export function createWebFetch(options: WebFetchOptions): WebFetch {
       const mediaType = page.contentType.split(';')[0]!.trim().toLowerCase();
       const base = { url: page.url, status: page.status, contentType: mediaType, truncated: page.truncated };
       if (mediaType === 'text/html' || mediaType === 'application/xhtml+xml' || mediaType === '') {
-        const { title, markdown } = htmlToMarkdown({ html: page.body.toString('utf8'), url: page.url });
+        const { title, markdown } = await convertPage({
+          html: page.body.toString('utf8'),
+          url: page.url,
+          timeoutMs: conversionTimeoutMs,
+          signal: context.signal,
+        });
         return { output: { ...base, title, content: markdown }, isError: page.status >= 400 };
       }
       if (!textTypes.test(mediaType)) {

@@ -67,7 +67,7 @@ function hasMoreTags(html: string, limit: number): boolean {
 }
 
 /** A page's text without a parser, in linear passes: scripts and styles dropped, tags made spaces. */
-function textOfHtml(html: string): { title: string; markdown: string } {
+export function textOfHtml(html: string): { title: string; markdown: string } {
   // No pattern here scans past a `<` it did not start at, so a page of `<a<a<a…` stays linear.
   const title = decodeEntities(/<title[^<>]*>([^<]*)<\/title>/i.exec(html)?.[1] ?? '');
   const text = decodeEntities(

@@ -1,0 +1,45 @@
+import { Worker } from 'node:worker_threads';
+import { ToolError } from '../tool.ts';
+import { textOfHtml } from './html-to-markdown.ts';
+
+const workerUrl = new URL('./html-to-markdown-worker.ts', import.meta.url);
+
+/**
+ * An HTML page as Markdown, converted in a worker thread: ordinary pages take 200–400 ms to
+ * parse and convert, all that time on the thread every stream needs. Past `timeoutMs`, or if the
+ * worker fails (its heap is capped), the page is given as its text, which takes linear passes.
+ * A stopped turn ends the worker at once.
+ */
+export function convertPage(options: {
+  html: string;
+  url: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}): Promise<{ title: string; markdown: string }> {
+  const { html, url, signal } = options;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new ToolError('The fetch was stopped.'));
+    const worker = new Worker(workerUrl, {
+      workerData: { html, url },
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
+    });
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      worker.removeAllListeners();
+      // Errors after the answer (the worker ending) have nothing left to report to.
+      worker.on('error', () => {});
+      void worker.terminate();
+      settle();
+    };
+    const asText = () => finish(() => resolve(textOfHtml(html)));
+    const onAbort = () => finish(() => reject(new ToolError('The fetch was stopped.')));
+    const timer = setTimeout(asText, options.timeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (converted: { title: string; markdown: string }) =>
+      finish(() => resolve(converted)),
+    );
+    worker.once('error', asText);
+    worker.once('exit', asText);
+  });
+}
