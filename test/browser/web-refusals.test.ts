@@ -63,6 +63,32 @@ describe('web refusals', { timeout: 60_000 }, () => {
     await screenshot(page, 'offline-send-told');
   });
 
+  test('a conversation deleted in another window says so, and is read no more', async () => {
+    const page = await openConversation();
+    const sessionId = /\/s\/([^/]+)$/.exec(page.url())?.[1] ?? '';
+    const reads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes(`/api/sessions/${sessionId}`)) reads.push(request.url());
+    });
+    expect((await suite.server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
+
+    await page.getByRole('alert').filter({ hasText: 'This conversation was deleted' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: /Untitled|hello/ })
+        .count(),
+    ).toBe(0);
+    const readsThen = reads.length;
+    // Once told, nothing of it is asked for again (it was asked for again and again).
+    await page.waitForTimeout(1_500);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.waitForTimeout(500);
+    expect(reads.slice(readsThen)).toEqual([]);
+    await screenshot(page, 'deleted-elsewhere');
+  });
+
   test('a message refused for its attachments gets them back in the tray, with its text', async () => {
     const page = await openConversation();
     const count = maxFilesPerMessage + 1;

@@ -145,6 +145,7 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
             sessionId={sessionId}
             title={current?.title ?? untitled}
             liveStatus={current?.status}
+            deleted={sessions.deleted.has(sessionId)}
             bootstrap={props.bootstrap}
             firstMessage={pendingFirst}
             workspaceOpen={workspaceOpen}

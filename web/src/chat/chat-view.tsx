@@ -24,6 +24,8 @@ export function ChatView(props: {
   sessionId: string;
   title: string;
   liveStatus: string | undefined;
+  /** Deleted since the page loaded, here or in another tab. */
+  deleted: boolean;
   bootstrap: WebBootstrap;
   firstMessage: FirstMessage | null;
   workspaceOpen: boolean;
@@ -52,11 +54,13 @@ export function ChatView(props: {
     };
   }, [props.sessionId]);
 
-  if (failure) {
+  // A deleted conversation is closed: nothing of it is read again, and nothing can be sent to it.
+  const gone = props.deleted ? deletedText : failure;
+  if (gone) {
     return (
       <main className="chat empty-state">
         <p className="notice error" role="alert">
-          {failure}
+          {gone}
         </p>
       </main>
     );
@@ -68,10 +72,19 @@ export function ChatView(props: {
       </main>
     );
   }
-  return <ChatBody {...props} firstMessage={firstMessage.current} initial={detail} />;
+  return (
+    <ChatBody
+      {...props}
+      firstMessage={firstMessage.current}
+      initial={detail}
+      onGone={() => setFailure(deletedText)}
+    />
+  );
 }
 
-function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView }) {
+const deletedText = 'This conversation was deleted, here or in another window.';
+
+function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView; onGone: () => void }) {
   const [draft, setDraft] = useState('');
   const [workspaceVersion, setWorkspaceVersion] = useState(0);
   const attachments = useAttachments(props.sessionId);
@@ -90,6 +103,7 @@ function ChatBody(props: Parameters<typeof ChatView>[0] & { initial: SessionView
     title: props.title,
     onComposerRestore: restore,
     onTurnSettled: () => setWorkspaceVersion((version) => version + 1),
+    onGone: props.onGone,
   });
   const { chat, running } = session;
 

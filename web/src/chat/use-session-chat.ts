@@ -39,6 +39,8 @@ export function useSessionChat(options: {
   title: string;
   onComposerRestore: (draft: Draft) => void;
   onTurnSettled: () => void;
+  /** The session reads back as not found: deleted by another client. */
+  onGone: () => void;
 }) {
   const { sessionId } = options;
   const lastActivity = useRef(Date.now());
@@ -146,6 +148,8 @@ export function useSessionChat(options: {
 
   /** Re-reads the session: the database's view replaces ours, and a running turn is resumed. */
   const refresh = useCallback(async (): Promise<void> => {
+    // A timer set before the page left the session (or the session was deleted) reads nothing.
+    if (!mounted.current) return;
     const detail = await readSession();
     if (!detail) return;
     const current = chatRef.current;
@@ -194,7 +198,7 @@ export function useSessionChat(options: {
           await refresh();
           return;
         } catch (error) {
-          if (error instanceof ApiError && error.status === 404) return;
+          if (error instanceof ApiError && error.status === 404) return callbacks.current.onGone();
           await waitForRetry(delay);
           delay = Math.min(delay * 2, maxBackoffMs);
         }

@@ -44,8 +44,11 @@ export function useSessions(options: { onUnauthorized: () => void }) {
     });
   }, []);
 
+  // Deleted while this page runs (here or in another tab): an open conversation must say so.
+  const [deleted, setDeleted] = useState<ReadonlySet<string>>(() => new Set());
   const remove = useCallback((id: string) => {
     setSessions((current) => current.filter((session) => session.id !== id));
+    setDeleted((current) => (current.has(id) ? current : new Set(current).add(id)));
   }, []);
 
   useEffect(() => {
@@ -130,7 +133,7 @@ export function useSessions(options: { onUnauthorized: () => void }) {
     [remove],
   );
 
-  return { sessions, loaded, create, rename, destroy, reload };
+  return { sessions, loaded, deleted, create, rename, destroy, reload };
 }
 
 function parseEvent(data: string): SessionEvent | null {
