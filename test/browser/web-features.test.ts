@@ -12,6 +12,9 @@ const png = Buffer.from(
   'base64',
 );
 
+/** An image on another site, with what a page the model read could have put in its address. */
+const remoteImage = 'http://127.0.0.1:9/chart.png?leak=conversation-secret';
+
 const firstCall = (text: string) => (request: { lastUserText: string; toolResults: unknown[] }) =>
   request.lastUserText === text && request.toolResults.length === 0;
 
@@ -47,6 +50,10 @@ const brain = scriptedBrain([
     reply: textReply('A single dot.'),
   },
   { when: (request) => request.lastUserText === 'and then this', reply: textReply('Queued answer here.') },
+  {
+    when: (request) => request.lastUserText === 'show me a chart',
+    reply: textReply(`Here it is: ![the chart](${remoteImage})`),
+  },
   { when: (request) => request.toolResults.length > 0, reply: textReply('Sub-agents reported back.') },
 ]);
 
@@ -71,6 +78,22 @@ describe('web features', { timeout: 60_000 }, () => {
     expect(await log.getByRole('group', { name: /^Running agent/ }).count()).toBe(0);
     await log.getByRole('group', { name: 'Agent started (background): Index the docs' }).click();
     await screenshot(page, 'agent-rows');
+  });
+
+  test('an image on another site is shown as a link to it, not loaded', async () => {
+    const page = await suite.openPage();
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
+    await send(page, 'show me a chart');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    const link = log.getByRole('link', { name: 'the chart (image on 127.0.0.1:9)' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(remoteImage);
+    expect(await log.locator('img[src*="chart.png"]').count()).toBe(0);
+    expect(blocked).toEqual([]);
+    await screenshot(page, 'remote-image-as-link');
   });
 
   test('an attached image is uploaded, shown, and reaches the model as an image block', async () => {
