@@ -37,6 +37,27 @@ describe('classifyModelError says what happened', () => {
     expect(classifyModelError({ status: 502, message: 'Bad gateway' }).message).toMatch(/temporary problem/);
   });
 
+  test('a request the provider refuses is not offered again; an unknown failure is', () => {
+    for (const status of [400, 413, 422]) {
+      const error = classifyModelError({ status, message: 'invalid_request_error: messages.1: bad' });
+      expect(error).toMatchObject({ code: 'model_request_rejected', retryable: false });
+      expect(error.message).toContain(`HTTP ${status}`);
+      expect(error.message).not.toContain('messages.1');
+    }
+    expect(classifyModelError({ status: 404, message: 'model not found' }).message).toMatch(/model name/);
+    expect(
+      resultFailure({
+        isError: true,
+        subtype: 'success',
+        text: 'API Error: 400 {"type":"invalid_request_error"}',
+      }),
+    ).toMatchObject({ code: 'model_request_rejected', retryable: false });
+    expect(classifyModelError({ message: 'something odd' })).toMatchObject({
+      code: 'model_error',
+      retryable: true,
+    });
+  });
+
   test('hostOf gives the host with its port, and nothing for a broken URL', () => {
     expect(hostOf('http://127.0.0.1:4000/v1')).toBe('127.0.0.1:4000');
     expect(hostOf('not a url')).toBeUndefined();

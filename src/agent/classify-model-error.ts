@@ -81,6 +81,22 @@ export function classifyModelError(failure: ModelFailure): AppError {
   if (status === 408 || /timed? ?out|timeout/i.test(message)) {
     return transient('The model provider took too long to answer. Please try again.');
   }
+  // The provider refused the request as it was built: the same request again fails the same way.
+  if (status === 404) {
+    return new AppError(
+      'model_request_rejected',
+      'The model provider does not know the configured model or address (HTTP 404). Check the model name and the base URL.',
+      { cause, retryable: false },
+    );
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new AppError(
+      'model_request_rejected',
+      `The model provider refused this request (HTTP ${status}). Sending it again would fail the same way; ` +
+        "the server's log has the provider's reason.",
+      { cause, retryable: false },
+    );
+  }
   return new AppError('model_error', 'The model provider returned an error. Please try again.', {
     cause,
     retryable: true,

@@ -20,6 +20,7 @@ export const errorCodes = [
   'internal_error',
   'model_not_configured',
   'model_error',
+  'model_request_rejected',
   'prompt_too_long',
   'transient_api_error',
   'authentication_failed',
