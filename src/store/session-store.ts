@@ -176,9 +176,12 @@ export interface SessionStore {
   listWaitingMessages(scope: Scope): Promise<WaitingMessage[]>;
   /**
    * Removes and returns (oldest first) the waiting messages, except those claimed by `keepClaimedBy`
-   * (a running turn that will store them).
+   * (a running turn that will store them). The kept ones move to the turn `keptTurnId`: the turn
+   * they waited for loses its other messages, and its stream is ended.
    */
-  takeWaitingMessages(options: Scope & { keepClaimedBy: string | null }): Promise<WaitingMessage[]>;
+  takeWaitingMessages(
+    options: Scope & { keepClaimedBy: string | null; keptTurnId: string },
+  ): Promise<WaitingMessage[]>;
   /** Marks the unclaimed steered messages as taken by the running turn `turnId` and returns them, oldest first. */
   claimSteeredMessages(options: Scope & { turnId: string }): Promise<WaitingMessage[]>;
   /**

@@ -14,7 +14,7 @@ import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
 import { startTurn, type TurnToStart } from './start-turn.ts';
 import { TurnRunner } from './turn-runner.ts';
-import { endWaitingStream } from './turn-streams.ts';
+import { takeBackWaiting } from './turn-streams.ts';
 import {
   cancelQueuedTurn,
   type EndTurnDeps,
@@ -155,12 +155,7 @@ export class TurnService {
     await assertSessionExists({ store, scope });
     const unsent = await this.#mutex.run(scope, async () => {
       const active = await store.getActiveTurn(scope);
-      // A steered message the running turn took is stored by that turn, even when it stops.
-      const taken = await store.takeWaitingMessages({ ...scope, keepClaimedBy: active?.id ?? null });
-      for (const turnId of new Set(taken.map((message) => message.turnId))) {
-        await endWaitingStream({ registry, turnId });
-      }
-      return taken;
+      return takeBackWaiting({ store, registry, scope, runningTurnId: active?.id ?? null });
     });
     const turn = await store.getActiveTurn(scope);
     let stopped = false;

@@ -151,8 +151,17 @@ export function describeWaitingConformance(getStore: () => SessionStore): void {
       expect(claimed.map((message) => message.clientMessageId)).toEqual(['s1', 's2']);
       expect(await store.claimSteeredMessages({ ...scope, turnId: 'running' })).toEqual([]);
 
-      const taken = await store.takeWaitingMessages({ ...scope, keepClaimedBy: 'running' });
+      const taken = await store.takeWaitingMessages({
+        ...scope,
+        keepClaimedBy: 'running',
+        keptTurnId: 'kept',
+      });
       expect(taken.map((message) => message.clientMessageId)).toEqual(['next']);
+      // The kept ones no longer wait for the turn whose messages were taken back (its stream ended).
+      expect((await store.listWaitingMessages(scope)).map((message) => message.turnId)).toEqual([
+        'kept',
+        'kept',
+      ]);
 
       const stored = await store.deliverWaitingMessages({
         ...scope,

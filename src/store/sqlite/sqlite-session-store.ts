@@ -113,7 +113,9 @@ export class SqliteSessionStore implements SessionStore {
     return waitingQueries.listWaitingMessages({ database: this.#database, ...scope });
   }
 
-  takeWaitingMessages(options: Scope & { keepClaimedBy: string | null }): Promise<WaitingMessage[]> {
+  takeWaitingMessages(
+    options: Scope & { keepClaimedBy: string | null; keptTurnId: string },
+  ): Promise<WaitingMessage[]> {
     return waitingQueries.takeWaitingMessages({ database: this.#database, ...options });
   }
 

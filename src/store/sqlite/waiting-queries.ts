@@ -138,10 +138,19 @@ async function deleteWaitingRows(options: WithTransaction & { rows: WaitingMessa
 }
 
 export async function takeWaitingMessages(
-  options: WithDatabase & Scope & { keepClaimedBy: string | null },
+  options: WithDatabase & Scope & { keepClaimedBy: string | null; keptTurnId: string },
 ): Promise<WaitingMessage[]> {
-  const { database, ...rest } = options;
-  return directTransaction(database, (transaction) => removeWaiting({ transaction, ...rest }));
+  const { database, keptTurnId, ...rest } = options;
+  return directTransaction(database, async (transaction) => {
+    const taken = await removeWaiting({ transaction, ...rest });
+    // What is left waits for a turn whose stream was not ended: a message joining it streams live.
+    await transaction
+      .updateTable('waiting_messages')
+      .set({ turn_id: keptTurnId })
+      .where('session_id', '=', rest.sessionId)
+      .execute();
+    return taken;
+  });
 }
 
 export async function claimSteeredMessages(
