@@ -146,6 +146,7 @@ export async function startAutopilot(options: {
   // Turns left running by a previous process have no runner now: they end as interrupted.
   const interrupted = await turns.checkTurns();
   if (interrupted > 0) logger.warn({ interrupted }, 'marked turns of a previous run as interrupted');
+  turns.nameUntitledSessions();
   turns.startWatchdog(config.limits.watchdogMs);
   const unboundFiles = new UnboundFilesSweep({ files, blobs: fileBlobs, logger });
   unboundFiles.start();

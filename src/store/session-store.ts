@@ -144,6 +144,11 @@ export interface SessionStore {
   ): Promise<SessionRecord | null>;
   /** Sets the title only if it is still empty; returns whether it did. */
   setTitleIfEmpty(options: Scope & { title: string }): Promise<boolean>;
+  /**
+   * Untitled sessions that hold a user message and run no turn, newest first, each with its
+   * first user message and that message's turn: left so by a crash before the title was stored.
+   */
+  listUntitledSessions(options: { limit: number }): Promise<{ scope: Scope; turnId: string; text: string }[]>;
   /** Deletes the session with its messages, turns, usage, transcripts and file records. */
   deleteSession(scope: Scope): Promise<boolean>;
 

@@ -57,6 +57,28 @@ export async function titleAfterFirstOutput(
   if (await generateSessionTitle(options)) await options.notifier.changed(options.scope);
 }
 
+/**
+ * Names, one at a time, the sessions a crash left untitled (their first turn ended before its
+ * title was stored), newest first; run at start-up. Resolves to how many it named.
+ */
+export async function nameUntitledSessions(options: {
+  store: SessionStore;
+  model: UtilityModel;
+  notifier: SessionNotifier;
+  logger: Logger;
+  limit: number;
+}): Promise<number> {
+  let named = 0;
+  for (const untitled of await options.store.listUntitledSessions({ limit: options.limit })) {
+    const logger = options.logger.child({ session: untitled.scope.sessionId });
+    if (await generateSessionTitle({ ...options, ...untitled, logger })) {
+      named += 1;
+      await options.notifier.changed(untitled.scope);
+    }
+  }
+  return named;
+}
+
 export function cleanTitle(raw: string): string {
   const title = raw
     .trim()

@@ -12,6 +12,7 @@ import { InFlightBySession } from './in-flight-by-session.ts';
 import type { RunTurnDeps } from './run-turn.ts';
 import { SessionMutex } from './session-mutex.ts';
 import type { SessionNotifier } from './session-notifier.ts';
+import { nameUntitledSessions } from './session-title.ts';
 import { startTurn, type TurnToStart } from './start-turn.ts';
 import { TurnRunner } from './turn-runner.ts';
 import { takeBackWaiting } from './turn-streams.ts';
@@ -189,6 +190,17 @@ export class TurnService {
     for (const scope of await this.#options.store.listSessionsWithWaiting())
       await this.#startNextLogged(scope);
     return interrupted;
+  }
+
+  /** Names the sessions a crash left untitled, in the background (shutdown waits for it). */
+  nameUntitledSessions(): void {
+    const { store, utilityModel: model, notifier, logger } = this.#options;
+    if (!model) return;
+    this.#track(
+      nameUntitledSessions({ store, model, notifier, logger, limit: 100 }).catch((error: unknown) =>
+        logger.error({ err: error }, 'naming untitled sessions failed'),
+      ),
+    );
   }
 
   /** Runs `checkTurns` every `intervalMs` until shutdown. */

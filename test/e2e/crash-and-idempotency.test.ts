@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { startAutopilot } from '../../src/main.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { textOf } from '../support/chat-client.ts';
+import { isTitleCall } from '../support/chat-rules.ts';
 import {
   type FakeModelServer,
   scriptedBrain,
@@ -125,6 +126,56 @@ describe('crash safety', () => {
       expect(next.status).toBe(200);
       const { message } = await parseUIStream(next.body!);
       expect(message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Recovered.' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a session whose title was still being made at a kill -9 is named after the restart', async () => {
+    let titlesHang = true;
+    fake = await startFakeAnthropicServer({
+      brain: scriptedBrain([
+        {
+          when: (request) => isTitleCall(request) && titlesHang,
+          reply: { kind: 'message', blocks: [{ type: 'text', text: 'never named' }], answerDelayMs: 60_000 },
+        },
+        { when: isTitleCall, reply: textReply('Named After Restart') },
+        { when: () => true, reply: textReply('Hello back.') },
+      ]),
+    });
+    dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      AUTOPILOT_MODEL: 'claude-test',
+      AUTOPILOT_RUNTIME: 'baseline',
+      AUTOPILOT_LOG_LEVEL: 'silent',
+    };
+    const spawned = await spawnServer({ env, dataDir });
+    child = spawned.child;
+    const api = (path: string, init?: RequestInit) => fetch(`${spawned.url}${path}`, init);
+    const json = { 'content-type': 'application/json' };
+    const session = await (await api('/api/sessions', { method: 'POST', body: '{}', headers: json })).json();
+    const reply = await api(`/api/sessions/${session.id}/messages`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: 'hello there, please help me plan a trip' }),
+    });
+    await parseUIStream(reply.body!);
+    // The turn is over; its title request is still waiting on the model when the process dies.
+    await expect.poll(() => fake!.requests.some((request) => isTitleCall(request))).toBe(true);
+    expect((await (await api(`/api/sessions/${session.id}`)).json()).title).toBeNull();
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+
+    titlesHang = false;
+    const config = loadConfig(env, { host: '127.0.0.1', port: 0, dataDir });
+    const server = await startAutopilot({ config, logger: createLogger({ level: 'silent' }) });
+    try {
+      const titleNow = async () =>
+        (await (await fetch(`${server.url}/api/sessions/${session.id}`)).json()).title;
+      await expect.poll(titleNow, { timeout: 10_000 }).toBe('Named After Restart');
     } finally {
       await server.close();
     }

@@ -166,6 +166,36 @@ export function describeSessionConformance(getStore: () => SessionStore): void {
       expect((await store.getSession({ ownerId: alice, sessionId: titled.id }))?.title).toBe('Kept');
     });
 
+    test('listUntitledSessions: untitled sessions with a first message and no running turn, newest first', async () => {
+      const store = getStore();
+      const begin = async (options: { title?: string; texts: string[]; running?: boolean }) => {
+        const session = await store.createSession({ ownerId: alice, title: options.title ?? null });
+        const scope = { ownerId: alice, sessionId: session.id };
+        for (const [index, content] of options.texts.entries()) {
+          const turnId = `${session.id}-turn-${index}`;
+          await store.beginTurn({
+            ...scope,
+            turn: { id: turnId, messageId: turnId, clientMessageId: null, fencingToken: 1 },
+            messages: [{ id: `${turnId}-user`, role: 'user', content }],
+          });
+          if (!options.running) await store.endTurn({ turnId, status: 'interrupted' });
+        }
+        return { scope, turnId: `${session.id}-turn-0` };
+      };
+      const older = await begin({ texts: ['the first words', 'then more'] });
+      await waitForNextMillisecond();
+      const newer = await begin({ texts: ['a newer one'] });
+      await begin({ title: 'Named', texts: ['named already'] });
+      await begin({ texts: ['its turn still runs'], running: true });
+      await store.createSession({ ownerId: bob });
+
+      expect(await store.listUntitledSessions({ limit: 10 })).toEqual([
+        { ...newer, text: 'a newer one' },
+        { ...older, text: 'the first words' },
+      ]);
+      expect(await store.listUntitledSessions({ limit: 1 })).toEqual([{ ...newer, text: 'a newer one' }]);
+    });
+
     test('deleteSession removes the session with its messages and turns; its usage stays in the owner’s ledger', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

@@ -135,6 +135,50 @@ export async function setTitleIfEmpty(options: WithDatabase & Scope & { title: s
   return (result.numAffectedRows ?? 0n) > 0n;
 }
 
+/**
+ * Sessions still without a title that hold a user message and run no turn, newest first, each
+ * with its first user message: a crash between a first message and its title leaves them so.
+ */
+export async function listUntitledSessions(
+  options: WithDatabase & { limit: number },
+): Promise<{ scope: Scope; turnId: string; text: string }[]> {
+  const rows = await options.database
+    .selectFrom('sessions')
+    .innerJoin('messages', 'messages.session_id', 'sessions.id')
+    .select(['sessions.id', 'sessions.owner_id', 'messages.turn_id', 'messages.content'])
+    .where('sessions.title', 'is', null)
+    .where('messages.role', '=', 'user')
+    .where('messages.turn_id', 'is not', null)
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'messages.seq',
+        '=',
+        selectFrom('messages as first')
+          .select((first) => first.fn.min('first.seq').as('seq'))
+          .whereRef('first.session_id', '=', 'sessions.id')
+          .where('first.role', '=', 'user'),
+      ),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('turns')
+            .select('turns.id')
+            .whereRef('turns.session_id', '=', 'sessions.id')
+            .where('turns.status', '=', 'running'),
+        ),
+      ),
+    )
+    .orderBy('sessions.updated_at', 'desc')
+    .limit(options.limit)
+    .execute();
+  return rows.map((row) => ({
+    scope: { ownerId: row.owner_id, sessionId: row.id },
+    turnId: row.turn_id as string,
+    text: row.content,
+  }));
+}
+
 export async function deleteSession(options: WithDatabase & Scope): Promise<boolean> {
   // Messages, turns and transcripts go with it through ON DELETE CASCADE; usage stays, as the owner's ledger.
   const result = await options.database

@@ -70,6 +70,12 @@ export class SqliteSessionStore implements SessionStore {
     return sessionQueries.setTitleIfEmpty({ database: this.#database, ...options });
   }
 
+  listUntitledSessions(options: {
+    limit: number;
+  }): Promise<{ scope: Scope; turnId: string; text: string }[]> {
+    return sessionQueries.listUntitledSessions({ database: this.#database, ...options });
+  }
+
   async deleteSession(scope: Scope): Promise<boolean> {
     const deleted = await sessionQueries.deleteSession({ database: this.#database, ...scope });
     // The write-ahead log still holds the deleted pages until they are checkpointed into the file.

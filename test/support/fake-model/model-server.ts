@@ -86,6 +86,10 @@ export async function startModelServer(
       protocol.sendError({ response, status: 500, errorType: 'api_error', message });
       return;
     }
+    if (reply.kind === 'message' && reply.answerDelayMs) {
+      await new Promise((resolve) => setTimeout(resolve, reply.answerDelayMs).unref());
+      if (response.destroyed) return;
+    }
     await protocol.sendReply({ request, reply, response, sequence, chunkDelayMs });
   }
 

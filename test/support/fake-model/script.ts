@@ -25,6 +25,8 @@ export type FakeReply =
       blocks: FakeBlock[];
       usage?: FakeUsage;
       chunkDelayMs?: number;
+      /** Nothing is answered for this long, streamed or not: a model still thinking. */
+      answerDelayMs?: number;
       /** Each frame leaves in two writes, cut inside its first multi-byte character, with a pause between. */
       splitCharacters?: boolean;
     }
