@@ -19,6 +19,18 @@ import { readUntil, spawnServer } from '../support/spawn-server.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
 
+/** A spawned server's environment: the baseline runtime on the fake model, quiet. */
+function serverEnv(fakeUrl: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ANTHROPIC_API_KEY: 'test-key',
+    ANTHROPIC_BASE_URL: fakeUrl,
+    AUTOPILOT_MODEL: 'claude-test',
+    AUTOPILOT_RUNTIME: 'baseline',
+    AUTOPILOT_LOG_LEVEL: 'silent',
+  };
+}
+
 /** Reads an SSE response until `marker` has appeared in it. */
 async function readToMarker(response: Response, marker: string): Promise<void> {
   const reader = response.body!.getReader();
@@ -65,14 +77,7 @@ describe('crash safety', () => {
       ]),
     });
     dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      ANTHROPIC_API_KEY: 'test-key',
-      ANTHROPIC_BASE_URL: fake.url,
-      AUTOPILOT_MODEL: 'claude-test',
-      AUTOPILOT_RUNTIME: 'baseline',
-      AUTOPILOT_LOG_LEVEL: 'silent',
-    };
+    const env = serverEnv(fake.url);
     const spawned = await spawnServer({ env, dataDir });
     child = spawned.child;
     const url = spawned.url;
@@ -144,14 +149,7 @@ describe('crash safety', () => {
       ]),
     });
     dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      ANTHROPIC_API_KEY: 'test-key',
-      ANTHROPIC_BASE_URL: fake.url,
-      AUTOPILOT_MODEL: 'claude-test',
-      AUTOPILOT_RUNTIME: 'baseline',
-      AUTOPILOT_LOG_LEVEL: 'silent',
-    };
+    const env = serverEnv(fake.url);
     const spawned = await spawnServer({ env, dataDir });
     child = spawned.child;
     const api = (path: string, init?: RequestInit) => fetch(`${spawned.url}${path}`, init);
@@ -201,14 +199,7 @@ test('kill -9 with two messages waiting: after the restart both are answered, on
     ]),
   });
   const dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    ANTHROPIC_API_KEY: 'test-key',
-    ANTHROPIC_BASE_URL: fake.url,
-    AUTOPILOT_MODEL: 'claude-test',
-    AUTOPILOT_RUNTIME: 'baseline',
-    AUTOPILOT_LOG_LEVEL: 'silent',
-  };
+  const env = serverEnv(fake.url);
   const { child, url } = await spawnServer({ env, dataDir });
   try {
     const post = (body: unknown, path = '') =>
@@ -301,14 +292,7 @@ describe('crash safety of tool calls', () => {
       ]),
     });
     dataDir = await mkdtemp(join(tmpdir(), 'autopilot-crash-'));
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      ANTHROPIC_API_KEY: 'test-key',
-      ANTHROPIC_BASE_URL: fake.url,
-      AUTOPILOT_MODEL: 'claude-test',
-      AUTOPILOT_RUNTIME: 'baseline',
-      AUTOPILOT_LOG_LEVEL: 'silent',
-    };
+    const env = serverEnv(fake.url);
     const spawned = await spawnServer({ env, dataDir });
     child = spawned.child;
     const api = (path: string, init?: RequestInit) =>
