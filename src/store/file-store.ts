@@ -27,6 +27,8 @@ export interface FileStore {
   createFile(file: NewFile): Promise<FileRecord>;
   /** Null when there is no such file, or it is another owner's. */
   getFile(options: { ownerId: string; fileId: string }): Promise<FileRecord | null>;
+  /** The storage keys of the files of the session, so their bytes can go before their records. */
+  sessionStorageKeys(scope: Scope): Promise<string[]>;
   /**
    * Deletes the records of the files uploaded for the session (before the session goes) and returns
    * their storage keys, so the caller can remove the bytes.

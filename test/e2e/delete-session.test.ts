@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { toPathKey } from '../../src/util/ids.ts';
@@ -93,6 +93,36 @@ describe('DELETE /api/sessions/:id leaves nothing behind', () => {
     expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
 
     expect((await server.api(`/api/files/${fileId}`)).status).toBe(404);
+    expect(await filesContaining(server.dataDir, canary)).toEqual([]);
+  });
+
+  test('a delete that fails part-way leaves the session to delete again, and then nothing is left', async () => {
+    const canary = `CANARY-${Math.random().toString(36).slice(2)}`;
+    server = await startTestServer({});
+    const sessionId = await createSession(server);
+    const fileId = await uploadFileId(server, {
+      bytes: canary,
+      name: 'notes.txt',
+      type: 'text/plain',
+      sessionId,
+    });
+    const sent = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'keep this', fileIds: [fileId] })).body!,
+    );
+    expect(sent.errors).toEqual([]);
+    // The upload's bytes cannot be removed (a folder stands where the file was): the delete fails.
+    const [blob] = await filesContaining(join(server.dataDir, 'files'), canary);
+    await rm(blob!);
+    await mkdir(blob!);
+
+    expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(500);
+    // Still there, so deleting it again can finish the job (had its records gone, nothing would).
+    expect((await server.api(`/api/sessions/${sessionId}`)).status).toBe(200);
+    expect((await server.api(`/api/files/${fileId}`)).status).not.toBe(404);
+
+    await rm(blob!, { recursive: true });
+    expect((await server.api(`/api/sessions/${sessionId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await server.api(`/api/sessions/${sessionId}`)).status).toBe(404);
     expect(await filesContaining(server.dataDir, canary)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
   type SessionSummary,
   sessionDetailQuerySchema,
 } from '../../protocol/index.ts';
+import type { FileBlobs } from '../../store/file-blobs.ts';
 import type { SessionRecord } from '../../store/session-store.ts';
 import { readSessionPage } from '../../turn/session-history.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
@@ -81,18 +82,28 @@ export function registerSessionRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   app.delete('/api/sessions/:id', async (context) => {
     const scope = { ownerId: context.get('userId'), sessionId: context.req.param('id') };
     if (!(await store.getSession(scope))) throw notFound();
-    let storageKeys: string[] = [];
     await deps.turns.deleteSession(scope, async () => {
-      // Read before the session goes: its file records go with it.
-      storageKeys = await deps.files.deleteSessionFiles(scope);
+      // What lives outside the database goes first. A crash part-way leaves the session listed,
+      // and deleting it again finishes; the other way round, nothing would know of what was left.
+      const storageKeys = await deps.files.sessionStorageKeys(scope);
+      await deps.turns.forgetSession(scope.sessionId);
+      await deps.workspaces.remove(scope.sessionId);
+      await removeBlobs({ blobs: deps.fileBlobs, storageKeys });
+      const recorded = await deps.files.deleteSessionFiles(scope);
       await store.deleteSession(scope);
+      // A file uploaded for the session while it was being deleted.
+      await removeBlobs({
+        blobs: deps.fileBlobs,
+        storageKeys: recorded.filter((key) => !storageKeys.includes(key)),
+      });
     });
     await deps.notifier.deleted(scope);
-    await deps.turns.forgetSession(scope.sessionId);
-    await deps.workspaces.remove(scope.sessionId);
-    await Promise.all(storageKeys.map((storageKey) => deps.fileBlobs.remove(storageKey)));
     return context.body(null, 204);
   });
+}
+
+async function removeBlobs(options: { blobs: FileBlobs; storageKeys: string[] }): Promise<void> {
+  await Promise.all(options.storageKeys.map((storageKey) => options.blobs.remove(storageKey)));
 }
 
 export function toSummary(session: SessionRecord): SessionSummary {

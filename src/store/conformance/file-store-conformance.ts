@@ -79,7 +79,7 @@ export function describeFileStoreConformance(name: string, makeStore: FileStoreF
       expect(await files.getFile({ ownerId: alice, fileId: missing.id })).toBeNull();
     });
 
-    test("deleteSessionFiles removes that session's files only and returns their storage keys", async () => {
+    test("sessionStorageKeys lists, and deleteSessionFiles removes, that session's files only", async () => {
       const { files } = getCurrent();
       const sessionId = await createSession(alice);
       const otherSession = await createSession(alice);
@@ -90,6 +90,10 @@ export function describeFileStoreConformance(name: string, makeStore: FileStoreF
       for (const file of [first, second, elsewhere, loose]) await files.createFile(file);
 
       expect(await files.deleteSessionFiles({ ownerId: bob, sessionId })).toEqual([]);
+      expect(await files.sessionStorageKeys({ ownerId: bob, sessionId })).toEqual([]);
+      expect((await files.sessionStorageKeys({ ownerId: alice, sessionId })).sort()).toEqual(
+        [first.storageKey, second.storageKey].sort(),
+      );
       const keys = await files.deleteSessionFiles({ ownerId: alice, sessionId });
 
       expect(keys.sort()).toEqual([first.storageKey, second.storageKey].sort());
@@ -98,6 +102,7 @@ export function describeFileStoreConformance(name: string, makeStore: FileStoreF
       expect(await files.getFile({ ownerId: alice, fileId: elsewhere.id })).not.toBeNull();
       expect(await files.getFile({ ownerId: alice, fileId: loose.id })).not.toBeNull();
       expect(await files.deleteSessionFiles({ ownerId: alice, sessionId })).toEqual([]);
+      expect(await files.sessionStorageKeys({ ownerId: alice, sessionId })).toEqual([]);
     });
 
     test("bindToSession binds only the owner's files of no session, and they go with the session", async () => {

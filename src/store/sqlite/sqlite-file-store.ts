@@ -49,6 +49,16 @@ export class SqliteFileStore implements FileStore {
     return row ? toFileRecord(row) : null;
   }
 
+  async sessionStorageKeys(scope: Scope): Promise<string[]> {
+    const rows = await this.#database
+      .selectFrom('files')
+      .select('storage_key')
+      .where('session_id', '=', scope.sessionId)
+      .where('owner_id', '=', scope.ownerId)
+      .execute();
+    return rows.map((row) => row.storage_key);
+  }
+
   async deleteSessionFiles(scope: Scope): Promise<string[]> {
     const rows = await this.#database
       .deleteFrom('files')
