@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { createLogger } from '../util/logger.ts';
 import { createDefaultTools } from './default-tools.ts';
-import type { AnyToolDefinition, ToolOutcome } from './tool.ts';
+import type { AnyToolDefinition, ToolContext, ToolOutcome } from './tool.ts';
 import { ToolExecutor } from './tool-executor.ts';
 
 export interface ToolTestWorkspace {
@@ -50,5 +50,16 @@ export function useToolWorkspace(options: { tools?: () => AnyToolDefinition[] } 
       if (!executor) throw new Error('useToolWorkspace: run() is only available inside a test');
       return executor.execute({ toolCallId: `call-${++calls}`, toolName, input });
     },
+  };
+}
+
+/** Test support: the context of a call to a tool that never touches the workspace (an MCP tool). */
+export function contextWithoutWorkspace(): ToolContext {
+  return {
+    sessionId: 's1',
+    turnId: 't1',
+    workspaceDir: '/nonexistent',
+    signal: new AbortController().signal,
+    logger: createLogger({ level: 'silent' }),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../../util/logger.ts';
-import type { ToolContext } from '../tool.ts';
+import { contextWithoutWorkspace } from '../tool-test-workspace.ts';
 import { McpServers } from './mcp-servers.ts';
 
 const seenHeaders: IncomingHttpHeaders[] = [];
@@ -30,6 +30,9 @@ beforeAll(async () => {
     server.registerTool('hidden', { description: 'Not in allowedTools.' }, async () => ({
       content: [{ type: 'text', text: 'hidden ran' }],
     }));
+    server.registerTool('huge', { description: 'Answers with 11 MB.' }, async () => ({
+      content: [{ type: 'text', text: 'x'.repeat(11 * 1024 * 1024) }],
+    }));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     response.on('close', () => void transport.close());
     await server.connect(transport);
@@ -40,13 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => new Promise((done) => httpServer.close(done)));
 
-const context: ToolContext = {
-  sessionId: 's1',
-  turnId: 't1',
-  workspaceDir: '/nonexistent',
-  signal: new AbortController().signal,
-  logger: createLogger({ level: 'silent' }),
-};
+const context = contextWithoutWorkspace();
 
 test('stdio and streamable HTTP servers become our tools; filters, headers and failures are honoured', async () => {
   const servers = await McpServers.connect({
@@ -193,6 +190,68 @@ test('a stdio server that dies right after every start is reopened with growing 
       .map((line) => line.attempt),
   ).toEqual([1, 2, 3]);
 });
+
+test("an HTTP server's answer over 10 MB fails that call at once; the server stays usable", async () => {
+  const servers = await McpServers.connect({
+    servers: { remote: { type: 'http', url, headers: {}, allowedTools: ['add', 'huge'] } },
+    connectTimeoutMs: 15_000,
+    callTimeoutMs: 60_000,
+    logger: createLogger({ level: 'silent' }),
+  });
+  try {
+    const huge = servers.tools.find((tool) => tool.name === 'mcp__remote__huge')!;
+    const started = Date.now();
+    await expect(huge.execute({}, context)).rejects.toThrow(/answer is over 10 MB/);
+    // Well before the call's time limit: the cap answered the call, not the clock.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const add = servers.tools.find((tool) => tool.name === 'mcp__remote__add')!;
+    expect(await add.execute({ a: 1, b: 2 }, context)).toEqual({ output: '3', isError: false });
+  } finally {
+    await servers.close();
+  }
+});
+
+test("a stdio server started through a launcher takes the launcher's other processes with it", async () => {
+  const marker = `sleep ${300 + Math.random()}`.slice(0, 16);
+  const servers = await McpServers.connect({
+    servers: {
+      launched: {
+        type: 'stdio',
+        command: '/bin/sh',
+        // A launcher (npx, uvx) that leaves a process of its own beside the real server.
+        args: [
+          '-c',
+          `${marker} & exec "$0" "$1"`,
+          process.execPath,
+          resolve('test/support/mcp-test-server.ts'),
+        ],
+        env: {},
+      },
+    },
+    connectTimeoutMs: 15_000,
+    callTimeoutMs: 15_000,
+    logger: createLogger({ level: 'silent' }),
+  });
+  try {
+    expect(servers.statuses().launched).toEqual({ status: 'connected', tools: 2 });
+    expect(await processesRunning(marker)).toHaveLength(1);
+  } finally {
+    await servers.close();
+  }
+  await waitUntil(async () => (await processesRunning(marker)).length === 0);
+});
+
+/** Pids of live processes whose command line is `command`. */
+async function processesRunning(command: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const line = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const state = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (line.split('\0').join(' ').trim() === command && !/\) Z /.test(state)) pids.push(Number(entry));
+  }
+  return pids;
+}
 
 /** Polls until `condition` holds; fails after a generous bound rather than hanging the run. */
 async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {

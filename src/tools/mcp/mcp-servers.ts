@@ -1,24 +1,16 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpServerConfig } from '../../config/mcp-config.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { AnyToolDefinition } from '../tool.ts';
-import { createMcpTool, mcpToolName, type RemoteTool } from './mcp-tool.ts';
+import { createMcpTool, type RemoteTool } from './mcp-tool.ts';
+import { createTransport, endProcessGroup, processGroupOf } from './mcp-transport.ts';
+import { listAllTools, offeredTools } from './offered-tools.ts';
 
 export type McpServerStatus =
   | { status: 'connected'; tools: number }
   | { status: 'failed'; tools: 0 }
   | { status: 'closed'; tools: 0 };
 
-/**
- * The longest tool name we offer. The claude runtime shows our tools as `mcp__autopilot__<name>`
- * and the Messages API takes at most 64 characters.
- */
-const maxToolNameLength = 64 - 'mcp__autopilot__'.length;
-const toolNamePattern = /^[A-Za-z0-9_-]+$/;
-const maxStderrLineChars = 500;
 const maxReconnectDelayMs = 60_000;
 
 interface StartOptions {
@@ -35,6 +27,8 @@ interface StartOptions {
  */
 export class McpServers {
   readonly #clients = new Map<string, Client>();
+  /** A stdio server's process group (its leader's pid), ended with its connection. */
+  readonly #groups = new WeakMap<Client, number>();
   readonly #tools: AnyToolDefinition[] = [];
   readonly #statuses = new Map<string, McpServerStatus>();
   readonly #logger: Logger;
@@ -81,7 +75,7 @@ export class McpServers {
     await Promise.all(
       [...this.#clients.entries()].map(async ([name, client]) => {
         this.#statuses.set(name, { status: 'closed', tools: 0 });
-        await client.close().catch(() => undefined);
+        await this.#closeClient(client);
       }),
     );
   }
@@ -113,16 +107,22 @@ export class McpServers {
     const { name, config, logger } = options;
     const client = new Client({ name: 'autopilot', version: '1.0.0' });
     try {
-      await client.connect(this.#transport({ config, logger }), { timeout: options.connectTimeoutMs });
-      const listed = await client.listTools(undefined, { timeout: options.connectTimeoutMs });
-      return {
-        client,
-        remote: listed.tools.filter((remote) => offered({ server: name, remote, config, logger })),
-      };
+      const transport = createTransport({ config, logger });
+      await client.connect(transport, { timeout: options.connectTimeoutMs });
+      const group = processGroupOf(transport);
+      if (group !== undefined) this.#groups.set(client, group);
+      const listed = await listAllTools({ client, timeoutMs: options.connectTimeoutMs });
+      return { client, remote: offeredTools({ server: name, listed, config, logger }) };
     } catch (error) {
-      await client.close().catch(() => undefined);
+      await this.#closeClient(client);
       throw error;
     }
+  }
+
+  /** Closes a connection; a stdio server's whole process group goes with it. */
+  async #closeClient(client: Client): Promise<void> {
+    await client.close().catch(() => undefined);
+    endProcessGroup(this.#groups.get(client));
   }
 
   /**
@@ -145,6 +145,8 @@ export class McpServers {
     client.onclose = () => {
       clearTimeout(settle);
       this.#timers.delete(settle);
+      // The server went away: whatever it started must not outlive it.
+      endProcessGroup(this.#groups.get(client));
       if (this.#closing || this.#clients.get(name) !== client) return;
       this.#clients.delete(name);
       this.#statuses.set(name, { status: 'failed', tools: 0 });
@@ -165,7 +167,7 @@ export class McpServers {
       try {
         const { client } = await this.#open(options);
         if (this.#closing) {
-          await client.close().catch(() => undefined);
+          await this.#closeClient(client);
           return;
         }
         this.#attach({ ...options, client, attempt: options.attempt + 1 });
@@ -181,44 +183,4 @@ export class McpServers {
     timer.unref();
     this.#timers.add(timer);
   }
-
-  #transport(options: { config: McpServerConfig; logger: Logger }): Transport {
-    const { config, logger } = options;
-    if (config.type === 'http') {
-      return new StreamableHTTPClientTransport(new URL(config.url), {
-        requestInit: { headers: config.headers },
-      });
-    }
-    // The SDK gives the child only a safe subset of our environment (PATH, HOME…) plus `env`.
-    const transport = new StdioClientTransport({
-      command: config.command,
-      args: config.args,
-      env: { ...getDefaultEnvironment(), ...config.env },
-      stderr: 'pipe',
-    });
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      logger.debug({ stderr: chunk.toString('utf8').slice(0, maxStderrLineChars) }, 'MCP server stderr');
-    });
-    return transport;
-  }
-}
-
-function offered(options: {
-  server: string;
-  remote: RemoteTool;
-  config: McpServerConfig;
-  logger: Logger;
-}): boolean {
-  const { remote, config } = options;
-  if (config.deniedTools?.includes(remote.name)) return false;
-  if (config.allowedTools && !config.allowedTools.includes(remote.name)) return false;
-  const name = mcpToolName({ server: options.server, tool: remote.name });
-  if (!toolNamePattern.test(remote.name) || name.length > maxToolNameLength) {
-    options.logger.warn(
-      { tool: remote.name },
-      'an MCP tool name is not usable (characters or length); skipped',
-    );
-    return false;
-  }
-  return true;
 }

@@ -15,10 +15,13 @@ export function mcpToolName(options: { server: string; tool: string }): string {
   return `mcp__${options.server}__${options.tool}`;
 }
 
+/** The most a call's arguments may take as JSON: the SDK's stdio reader drops a connection past 10 MB. */
+export const maxArgumentChars = 4 * 1024 * 1024;
+
 /**
  * One remote tool as one of our tools, so it goes through the same executor and policy as the
  * rest on both runtimes. Its JSON schema becomes a zod schema for the model's view and for
- * validation; one that zod cannot read accepts any object and leaves checking to the server.
+ * validation (see `toZodSchema`); the server checks the rest.
  */
 export function createMcpTool(options: {
   server: string;
@@ -40,6 +43,12 @@ export function createMcpTool(options: {
           `The MCP server "${server}" is not connected; it is being restarted. Try again later.`,
         );
       }
+      const size = JSON.stringify(input ?? {}).length;
+      if (size > maxArgumentChars) {
+        throw new ToolError(
+          `The arguments for ${remote.name} are ${size} characters of JSON; at most ${maxArgumentChars} can be sent to an MCP server.`,
+        );
+      }
       try {
         result = await client.callTool(
           { name: remote.name, arguments: input as Record<string, unknown> },
@@ -57,28 +66,105 @@ export function createMcpTool(options: {
   };
 }
 
-function toZodSchema(schema: Record<string, unknown>): z.ZodType {
+/**
+ * The remote schema as zod, for the model's view and for validation on the server's thread:
+ * - `pattern` and `patternProperties` are left out. They are regular expressions written by the
+ *   MCP server and run against the model's text: `^(a+)+$` held the thread for seconds at 29
+ *   characters. The MCP server checks them itself.
+ * - A schema zod cannot read (allOf, if/then, not…) keeps the properties it names, each as zod
+ *   reads it (any value where it cannot), all optional, and passes other keys on.
+ */
+export function toZodSchema(schema: Record<string, unknown>): z.ZodType {
+  const safe = withoutPatterns(schema) as Record<string, unknown>;
   try {
-    const converted = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    const converted = z.fromJSONSchema(safe as Parameters<typeof z.fromJSONSchema>[0]);
     if (converted instanceof z.ZodObject) return converted;
   } catch {
     // Fall through: some valid JSON schemas have no zod equivalent.
   }
-  return z.looseObject({});
+  return z.looseObject(namedProperties(safe));
+}
+
+/** A copy of a JSON schema without its regular expressions, at every depth. */
+function withoutPatterns(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPatterns);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).flatMap(([key, field]): [string, unknown][] => {
+      if (key === 'pattern' || key === 'patternProperties') return [];
+      // Under these, keys are names (a property may well be called "pattern"), values schemas.
+      if (namedSchemas.has(key) && field && typeof field === 'object' && !Array.isArray(field)) {
+        return [
+          [
+            key,
+            Object.fromEntries(Object.entries(field).map(([name, each]) => [name, withoutPatterns(each)])),
+          ],
+        ];
+      }
+      return [[key, withoutPatterns(field)]];
+    }),
+  );
+}
+
+const namedSchemas = new Set(['properties', '$defs', 'definitions', 'dependentSchemas']);
+
+/** The properties a schema names at its top level or in its allOf/anyOf/oneOf parts, each optional. */
+function namedProperties(schema: Record<string, unknown>): Record<string, z.ZodType> {
+  const parts = [schema, ...(['allOf', 'anyOf', 'oneOf'] as const).flatMap((key) => arrayOf(schema[key]))];
+  const shape: Record<string, z.ZodType> = {};
+  for (const part of parts) {
+    const properties = part.properties;
+    if (!properties || typeof properties !== 'object' || Array.isArray(properties)) continue;
+    for (const [name, property] of Object.entries(properties as Record<string, unknown>)) {
+      shape[name] ??= propertySchema(property).optional();
+    }
+  }
+  return shape;
+}
+
+function arrayOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((item) => item !== null && typeof item === 'object') : [];
+}
+
+function propertySchema(property: unknown): z.ZodType {
+  const description =
+    property &&
+    typeof property === 'object' &&
+    typeof (property as { description?: unknown }).description === 'string'
+      ? (property as { description: string }).description
+      : undefined;
+  try {
+    return z.fromJSONSchema(property as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch {
+    return description ? z.unknown().describe(description) : z.unknown();
+  }
 }
 
 const contentSchema = z.array(
-  z.looseObject({ type: z.string(), text: z.string().optional(), mimeType: z.string().optional() }),
+  z.looseObject({
+    type: z.string(),
+    text: z.string().optional(),
+    mimeType: z.string().optional(),
+    uri: z.string().optional(),
+    name: z.string().optional(),
+    resource: z.looseObject({ uri: z.string().optional(), text: z.string().optional() }).optional(),
+  }),
 );
 
-/** The result as text for the model and the UI; non-text content is named, not passed on. */
+/**
+ * The result as text for the model and the UI. Text is passed on, an embedded resource's text
+ * and a resource link's address too; images, audio and binary resources are named, not passed on.
+ */
 function resultText(result: Record<string, unknown>): string {
   const content = contentSchema.safeParse(result.content);
-  const parts = (content.success ? content.data : []).map((item) =>
-    item.type === 'text' && item.text !== undefined
-      ? item.text
-      : `[${item.type}${item.mimeType ? `: ${item.mimeType}` : ''}]`,
-  );
+  const parts = (content.success ? content.data : []).map((item) => {
+    if (item.type === 'text' && item.text !== undefined) return item.text;
+    if (item.type === 'resource' && item.resource?.text !== undefined)
+      return `[resource ${item.resource.uri ?? ''}]\n${item.resource.text}`;
+    if (item.type === 'resource_link' && item.uri !== undefined)
+      return `[resource link: ${item.name ? `${item.name} ` : ''}${item.uri}]`;
+    return `[${item.type}${item.mimeType ? `: ${item.mimeType}` : ''}]`;
+  });
   if (parts.length === 0 && result.structuredContent !== undefined)
     return JSON.stringify(result.structuredContent);
   if (parts.length === 0 && 'toolResult' in result) return JSON.stringify(result.toolResult);
