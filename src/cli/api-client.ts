@@ -3,6 +3,9 @@ import type { ClientConfig } from '../config/config.ts';
 import { errorCodes } from '../protocol/index.ts';
 import { AppError } from '../util/app-error.ts';
 
+/** A session id as the server makes them; anything else (escape sequences…) is refused, not printed. */
+export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+
 const errorBodySchema = z.object({ error: z.object({ code: z.enum(errorCodes), message: z.string() }) });
 
 /** A thin HTTP client for the CLI commands. Error answers become `AppError`s with the server's words. */
@@ -41,8 +44,36 @@ export class ApiClient {
     return response;
   }
 
-  async json<T>(options: { method: string; path: string; body?: unknown }): Promise<T> {
-    return (await (await this.request(options)).json()) as T;
+  /**
+   * The answer's JSON, checked against `schema` when one is given. An answer that is not JSON of
+   * that shape (a web page at a wrong `--url`, a proxy's login page) is a clear error, not a crash.
+   */
+  async json<T>(options: {
+    method: string;
+    path: string;
+    body?: unknown;
+    schema?: z.ZodType<T>;
+  }): Promise<T> {
+    const response = await this.request(options);
+    let value: unknown;
+    try {
+      if (!response.headers.get('content-type')?.includes('json')) throw new Error('not JSON');
+      value = await response.json();
+    } catch (error) {
+      throw this.#unexpected(error);
+    }
+    if (!options.schema) return value as T;
+    const parsed = options.schema.safeParse(value);
+    if (!parsed.success) throw this.#unexpected(parsed.error);
+    return parsed.data;
+  }
+
+  #unexpected(cause: unknown): AppError {
+    return new AppError(
+      'internal_error',
+      `The server at ${this.#config.url} did not answer as Autopilot does. Is that the right address?`,
+      { cause, retryable: false },
+    );
   }
 }
 

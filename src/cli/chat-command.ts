@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { loadClientConfig } from '../config/config.ts';
-import type { SessionSummary } from '../protocol/index.ts';
-import { ApiClient } from './api-client.ts';
+import { isAppError } from '../util/app-error.ts';
+import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
 import { stdoutTerminal } from './terminal.ts';
+import { oneLine } from './terminal-text.ts';
 import type { TurnOutcome } from './turn-view.ts';
 
 const exitCodes: Record<TurnOutcome['status'], number> = {
@@ -26,6 +28,13 @@ export async function chatCommand(args: string[], env: Record<string, string | u
   const interrupts = processInterrupts();
   const message = positionals.join(' ');
   let sessionId = values.session;
+  if (positionals.length > 0 && message.trim() === '') {
+    // An empty "$VARIABLE" in a script must not turn into reading stdin as chat messages.
+    process.stderr.write(
+      'The message is empty. Run "autopilot chat" without one for the interactive prompt.\n',
+    );
+    return 2;
+  }
   try {
     if (message.trim() !== '') {
       sessionId ??= await createSession(client);
@@ -34,7 +43,8 @@ export async function chatCommand(args: string[], env: Record<string, string | u
     }
     const reader = createPromptReader({
       input: process.stdin,
-      output: process.stdout,
+      // With the conversation going to a file or a pipe, the prompt and its echo stay on the terminal.
+      output: process.stdout.isTTY ? process.stdout : process.stderr,
       prompt: terminal.style.accent('› '),
     });
     try {
@@ -78,7 +88,17 @@ export async function chatLoop(
     if (line === null) return 0;
     if (line.trim() === '') continue;
     if (!sessionId) {
-      sessionId = await createSession(client);
+      try {
+        sessionId = await createSession(client);
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        // As for any message that could not be sent: told, and left at the prompt to send again.
+        const { style } = options.terminal;
+        const hint = error.retryable ? style.dim(' Try again in a moment.') : '';
+        options.terminal.write(`${style.failure(`✗ ${oneLine(error.message)}`)}${hint}\n`);
+        prefill = line;
+        continue;
+      }
       options.onSession(sessionId);
     }
     const regenerate = line === failedMessage;
@@ -90,7 +110,13 @@ export async function chatLoop(
 }
 
 async function createSession(client: ApiClient): Promise<string> {
-  return (await client.json<SessionSummary>({ method: 'POST', path: '/api/sessions', body: {} })).id;
+  const created = await client.json({
+    method: 'POST',
+    path: '/api/sessions',
+    body: {},
+    schema: z.object({ id: sessionIdSchema }),
+  });
+  return created.id;
 }
 
 /** SIGINT goes to the running turn, if any; otherwise it ends the command as usual. */

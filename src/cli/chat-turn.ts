@@ -99,7 +99,11 @@ class ActiveTurn {
     try {
       await body();
     } catch (error) {
-      if (!isAppError(error)) throw error;
+      if (!isAppError(error)) {
+        // A fault of this client: the spinner stops and what arrived is shown before it is told.
+        this.view.finish();
+        throw error;
+      }
       const retryAfter = error.headers['retry-after'];
       this.view.failed({
         message: retryAfter ? `${error.message} (retry after ${oneLine(retryAfter)} s)` : error.message,
@@ -178,11 +182,11 @@ class ActiveTurn {
   }
 
   async #sessionDetail(): Promise<z.infer<typeof sessionDetailSchema>> {
-    const detail = await this.#options.client.json<unknown>({
+    return this.#options.client.json({
       method: 'GET',
       path: sessionPath(this.#options.sessionId),
+      schema: sessionDetailSchema,
     });
-    return sessionDetailSchema.parse(detail);
   }
 
   async #requestStream(): Promise<ReadableStream<Uint8Array> | null> {
@@ -216,12 +220,11 @@ class ActiveTurn {
 
   async #cancel(): Promise<void> {
     try {
-      const result = cancelResultSchema.parse(
-        await this.#options.client.json<unknown>({
-          method: 'POST',
-          path: `${sessionPath(this.#options.sessionId)}/cancel`,
-        }),
-      );
+      const result = await this.#options.client.json({
+        method: 'POST',
+        path: `${sessionPath(this.#options.sessionId)}/cancel`,
+        schema: cancelResultSchema,
+      });
       for (const unsent of result.unsent ?? []) this.view.notice(`Not sent: ${unsent.text}`);
     } catch (error) {
       this.view.notice(`Could not stop the turn: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { commandUsage } from './command-usage.ts';
 import { runCli } from './index.ts';
@@ -55,5 +57,39 @@ describe('autopilot --help', () => {
   test('after --, "--help" is a message, not a flag', async () => {
     const result = await run(['chat', '--url', 'http://127.0.0.1:1', '--', '--help']);
     expect(result.stdout).not.toContain('Usage:');
+  });
+});
+
+describe('autopilot chat and sessions against what is not an Autopilot server', () => {
+  test('a message of only spaces is refused, not read as "no message" (stdin would become the chat)', async () => {
+    const result = await run(['chat', '--url', 'http://127.0.0.1:1', '   ']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('The message is empty.');
+  });
+
+  test('a web page at the address is a clear error; escape sequences in an error are not printed', async () => {
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith('/api/sessions?')) {
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({ error: { code: 'unauthorized', message: 'No\x1b]52;c;cHduZWQ=\x07 entry' } }),
+        );
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html><body>A single-page app</body></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const chat = await run(['chat', '--url', url, 'hello']);
+      expect(chat.code).toBe(1);
+      expect(chat.stderr).toContain(`The server at ${url} did not answer as Autopilot does.`);
+      const sessions = await run(['sessions', '--url', url]);
+      expect(sessions.stderr).toContain('No entry');
+      expect(sessions.stderr).not.toContain('\x1b');
+    } finally {
+      server.close();
+    }
   });
 });

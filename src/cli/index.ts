@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config.ts';
 import { type CommandName, commandUsage } from './command-usage.ts';
+import { sanitizeForTerminal } from './terminal-text.ts';
 
 type Command = (args: string[], env: Record<string, string | undefined>) => Promise<number>;
 
@@ -31,7 +32,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   } catch (error) {
     const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
     const hint = isUsageError(error) ? `\nRun "autopilot ${name} --help" for its options.` : '';
-    process.stderr.write(`${message}${hint}\n`);
+    process.stderr.write(`${sanitizeForTerminal(message)}${hint}\n`);
     return 1;
   }
 }

@@ -1,8 +1,20 @@
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { loadClientConfig } from '../config/config.ts';
-import type { SessionList } from '../protocol/index.ts';
-import { ApiClient } from './api-client.ts';
+import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { oneLine } from './terminal-text.ts';
+
+/** What the list needs of each session; fields a newer server adds are ignored. */
+const listSchema = z.object({
+  sessions: z.array(
+    z.object({
+      id: sessionIdSchema,
+      title: z.string().nullable(),
+      status: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+});
 
 export async function sessionsCommand(
   args: string[],
@@ -10,11 +22,13 @@ export async function sessionsCommand(
 ): Promise<number> {
   const { values } = parseArgs({ args, options: { url: { type: 'string' } } });
   const client = new ApiClient(loadClientConfig(env, { url: values.url }));
-  const list = await client.json<SessionList>({ method: 'GET', path: '/api/sessions?limit=50' });
+  const list = await client.json({ method: 'GET', path: '/api/sessions?limit=50', schema: listSchema });
   for (const session of list.sessions) {
-    // Titles are written by the model from user text: printed as data, never as terminal controls.
+    // Everything here is the server's (titles the model's, from user text): printed as data, never
+    // as terminal controls.
     const title = session.title === null ? '(untitled)' : oneLine(session.title);
-    process.stdout.write(`${session.id}  ${session.status.padEnd(7)}  ${session.updatedAt}  ${title}\n`);
+    const fields = [session.id, oneLine(session.status).padEnd(7), oneLine(session.updatedAt), title];
+    process.stdout.write(`${fields.join('  ')}\n`);
   }
   return 0;
 }

@@ -1,5 +1,5 @@
 import type { Terminal } from './terminal.ts';
-import { oneLine, truncate } from './terminal-text.ts';
+import { fitColumns, oneLine } from './terminal-text.ts';
 
 const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const frameMs = 80;
@@ -47,12 +47,16 @@ export class StatusLine {
     if (this.#label === null) return;
     const { style } = this.#terminal;
     const seconds = Math.floor((Date.now() - this.#since) / 1000);
-    const elapsed = seconds >= 1 ? ` ${seconds}s` : '';
-    const shownElapsed = elapsed === '' ? '' : style.dim(elapsed);
-    const width = Math.max(10, this.#terminal.columns() - 4 - elapsed.length);
+    const columns = this.#terminal.columns();
+    // The line must fit, or each redraw leaves a wrapped row behind: the frame, a space, the label,
+    // the time, and the last column left free. A terminal too narrow for the time drops it.
+    let elapsed = seconds >= 1 ? ` ${seconds}s` : '';
+    if (columns - 3 - elapsed.length < 1) elapsed = '';
+    const room = Math.max(0, columns - 3 - elapsed.length);
     const frame = frames[this.#frame++ % frames.length];
+    const label = fitColumns({ text: oneLine(this.#label), columns: room });
     this.#terminal.write(
-      `\r\x1b[2K${style.accent(frame ?? '')} ${truncate({ text: oneLine(this.#label), max: width })}${shownElapsed}`,
+      `\r\x1b[2K${style.accent(frame ?? '')} ${label}${elapsed === '' ? '' : style.dim(elapsed)}`,
     );
     this.#drawn = true;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { oneLine, sanitizeForTerminal, truncate } from './terminal-text.ts';
+import { fitColumns, oneLine, sanitizeForTerminal, truncate } from './terminal-text.ts';
 
 describe('sanitizeForTerminal', () => {
   test('removes whole escape sequences: CSI, OSC (title, clipboard), DCS, 8-bit CSI', () => {
@@ -18,5 +18,23 @@ describe('sanitizeForTerminal', () => {
     expect(oneLine('  a\n\tb  ')).toBe('a b');
     expect(truncate({ text: 'abcdef', max: 4 })).toBe('abc…');
     expect(truncate({ text: '👋👋👋', max: 3 })).toBe('👋👋👋');
+  });
+});
+
+describe('what reorders or hides text', () => {
+  test('bidirectional overrides, isolates and zero-width spaces are removed; joiners in emoji stay', () => {
+    expect(sanitizeForTerminal('report\u202efdp.exe')).toBe('reportfdp.exe');
+    expect(sanitizeForTerminal('a\u2066b\u2069c\u200bd\ufeffe')).toBe('abcde');
+    expect(sanitizeForTerminal('one\u2028two')).toBe('one\ntwo');
+    expect(sanitizeForTerminal('👩\u200d💻')).toBe('👩\u200d💻');
+  });
+});
+
+describe('fitColumns', () => {
+  test('counts wide characters as two columns and keeps within the width, ellipsis included', () => {
+    expect(fitColumns({ text: '写入文件写入文件', columns: 8 })).toBe('写入文…');
+    expect(fitColumns({ text: 'abcdef', columns: 6 })).toBe('abcdef');
+    expect(fitColumns({ text: 'abcdefg', columns: 6 })).toBe('abcde…');
+    expect(fitColumns({ text: 'abc', columns: 0 })).toBe('');
   });
 });

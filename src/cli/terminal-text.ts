@@ -2,7 +2,8 @@
  * Text from the server (the model's words, tool inputs, file names, error messages) is data: it may
  * carry escape sequences planted by a web page the model read. Terminal control sequences can
  * rewrite the screen, set the window title or write to the clipboard (OSC 52), so every C0 control
- * except newline and tab (a lone carriage return could overwrite a line), DEL, and every C1 control is removed before anything reaches the terminal.
+ * except newline and tab (a lone carriage return could overwrite a line), DEL, and every C1 control is removed before anything reaches the terminal,
+ * with the characters that reorder or hide text.
  */
 export function sanitizeForTerminal(text: string): string {
   return (
@@ -16,6 +17,10 @@ export function sanitizeForTerminal(text: string): string {
       )
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
       .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+      // Bidirectional overrides, embeddings and isolates reorder what follows them (a file shown as
+      // `report<RLO>fdp.exe` reads as `reportexe.pdf`); zero-width spaces hide in names.
+      .replace(/[\u202a-\u202e\u2066-\u2069\u200b\ufeff]/g, '')
+      .replace(/[\u2028\u2029]/g, '\n')
   );
 }
 
@@ -30,6 +35,49 @@ export function truncate(options: { text: string; max: number }): string {
   const characters = Array.from(text);
   if (characters.length <= max) return text;
   return `${characters.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/**
+ * `text` cut to fit `columns` terminal columns, with an ellipsis when cut: wide characters (CJK,
+ * most emoji) take two columns, combining marks none.
+ */
+export function fitColumns(options: { text: string; columns: number }): string {
+  const { text, columns } = options;
+  let used = 0;
+  let fitted = '';
+  const characters = Array.from(text);
+  for (const [index, character] of characters.entries()) {
+    const width = columnsOf(character);
+    const last = index === characters.length - 1;
+    // Room is kept for the ellipsis unless this is the last character.
+    if (used + width > columns - (last ? 0 : 1)) {
+      return used + 1 <= columns ? `${fitted}…` : fitted;
+    }
+    used += width;
+    fitted += character;
+  }
+  return fitted;
+}
+
+function columnsOf(character: string): number {
+  const code = character.codePointAt(0) ?? 0;
+  if (
+    (code >= 0x300 && code <= 0x36f) ||
+    (code >= 0x200c && code <= 0x200f) ||
+    (code >= 0xfe00 && code <= 0xfe0f)
+  )
+    return 0;
+  const wide =
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x1f300 && code <= 0x1faff) ||
+    (code >= 0x20000 && code <= 0x3fffd);
+  return wide ? 2 : 1;
 }
 
 export interface Style {

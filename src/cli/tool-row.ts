@@ -42,7 +42,7 @@ export function describeToolPart(part: ToolPartView): ToolRow {
     };
   }
   if (part.toolName === 'TaskOutput') {
-    const what = stringField(part.input, ['task_id', 'agentId', 'agent_id']) || 'agent';
+    const what = oneLine(stringField(part.input, ['task_id', 'agentId', 'agent_id'])) || 'agent';
     const timedOut = fieldOf(part.output, 'retrieval_status') === 'timeout';
     return {
       running: `Checking agent ${what}`,

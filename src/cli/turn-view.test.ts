@@ -28,3 +28,44 @@ describe('TurnView status line', () => {
     expect(terminal.output).toContain('Running agent: Run the tests ↳ bash_exec: npm test');
   });
 });
+
+describe('TurnView rows', () => {
+  test('a sub-agent id from the model reaches the terminal as text, never as control sequences', () => {
+    const terminal = recordingTerminal({ isTTY: true });
+    const view = new TurnView(terminal);
+    view.onMessage({
+      id: 'turn-1',
+      role: 'assistant',
+      parts: [
+        {
+          type: 'dynamic-tool',
+          toolName: 'TaskOutput',
+          toolCallId: 'call-1',
+          state: 'output-available',
+          input: { task_id: 'T\x1b]0;TITLE\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07X' },
+          output: 'done',
+        },
+      ],
+    } as UIMessage);
+    view.finish();
+    expect(terminal.output).toContain('Agent completed: TX');
+    expect(terminal.output).not.toMatch(/\]0;|\]52;|\[2J|\x07/);
+  });
+
+  test('a failure is told after the text that came before it', () => {
+    const terminal = recordingTerminal();
+    const view = new TurnView(terminal);
+    view.onMessage({
+      id: 'turn-1',
+      role: 'assistant',
+      parts: [{ type: 'text', text: 'The partial answer', state: 'streaming' }],
+    } as UIMessage);
+    view.failed({ message: 'The connection to the server was lost.', retryable: true });
+    view.finish();
+    const output = terminal.output;
+    expect(output.indexOf('The partial answer')).toBeGreaterThanOrEqual(0);
+    expect(output.indexOf('The partial answer')).toBeLessThan(
+      output.indexOf('connection to the server was lost'),
+    );
+  });
+});

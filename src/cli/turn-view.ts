@@ -97,6 +97,8 @@ export class TurnView {
 
   /** The request failed before there was a turn to show (refused, queue full, server away). */
   failed(error: { message: string; retryable: boolean }): void {
+    // What arrived before the failure is shown before it.
+    this.#finishText();
     this.#error = error;
     const hint = error.retryable ? this.#terminal.style.dim(' Try again in a moment.') : '';
     this.#printRow(`${this.#terminal.style.failure(`✗ ${oneLine(error.message)}`)}${hint}`);
@@ -204,13 +206,13 @@ export class TurnView {
     const { style } = this.#terminal;
     if (row.isAgent && !progress.started && part.state !== 'input-streaming') {
       progress.started = true;
-      if (!row.finished) this.#printRow(`${style.accent('⟳')} ${row.running}`);
+      if (!row.finished) this.#printRow(`${style.accent('⟳')} ${oneLine(row.running)}`);
     }
     if (row.finished && !progress.finished) {
       progress.finished = true;
       progress.started = true;
       const mark = row.finished.ok ? style.success('✓') : style.failure('✗');
-      this.#printRow(`${mark} ${row.finished.text}`);
+      this.#printRow(`${mark} ${oneLine(row.finished.text)}`);
     }
   }
 

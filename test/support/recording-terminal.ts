@@ -3,7 +3,9 @@ import type { Terminal } from '../../src/cli/terminal.ts';
 import { createStyle } from '../../src/cli/terminal-text.ts';
 
 /** A terminal that keeps what was written; plain and without a spinner unless asked. */
-export function recordingTerminal(options: { isTTY?: boolean; styled?: boolean } = {}): Terminal & {
+export function recordingTerminal(
+  options: { isTTY?: boolean; styled?: boolean; columns?: number } = {},
+): Terminal & {
   output: string;
 } {
   const terminal = {
@@ -14,7 +16,7 @@ export function recordingTerminal(options: { isTTY?: boolean; styled?: boolean }
     isTTY: options.isTTY ?? false,
     styled: options.styled ?? false,
     style: createStyle({ color: options.styled ?? false }),
-    columns: () => 80,
+    columns: () => options.columns ?? 80,
   };
   return terminal;
 }
