@@ -1,14 +1,14 @@
 import { afterEach, expect, test } from 'vitest';
 import { recordingTerminal } from '../../test/support/recording-terminal.ts';
 import { StatusLine } from './status-line.ts';
-import { fitColumns } from './terminal-text.ts';
+import { fitColumns, sanitizeForTerminal } from './terminal-text.ts';
 
 let line: StatusLine | undefined;
 afterEach(() => line?.stop());
 
 /** The widest drawn line, in columns (its escape sequences left out). */
 function widestDraw(output: string): number {
-  const draws = output.split('\r').map((draw) => draw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
+  const draws = output.split('\r').map((draw) => sanitizeForTerminal(draw));
   return Math.max(...draws.map((draw) => Array.from(draw).length + Array.from(draw).filter(isWide).length));
 }
 const isWide = (character: string) => fitColumns({ text: character, columns: 1 }) === '';

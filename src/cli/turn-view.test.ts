@@ -49,7 +49,7 @@ describe('TurnView rows', () => {
     } as UIMessage);
     view.finish();
     expect(terminal.output).toContain('Agent completed: TX');
-    expect(terminal.output).not.toMatch(/\]0;|\]52;|\[2J|\x07/);
+    for (const leaked of [']0;', ']52;', '[2J', '\x07']) expect(terminal.output).not.toContain(leaked);
   });
 
   test('a failure is told after the text that came before it', () => {

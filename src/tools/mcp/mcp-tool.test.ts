@@ -4,7 +4,6 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { createLogger } from '../../util/logger.ts';
 import { contextWithoutWorkspace } from '../tool-test-workspace.ts';
 import { createMcpTool, maxArgumentChars, toZodSchema } from './mcp-tool.ts';
 
