@@ -23,11 +23,7 @@ export async function chatCommand(args: string[], env: Record<string, string | u
     allowPositionals: true,
     options: { session: { type: 'string' }, url: { type: 'string' } },
   });
-  const client = new ApiClient(loadClientConfig(env, { url: values.url }));
-  const terminal = stdoutTerminal(env);
-  const interrupts = processInterrupts();
   const message = positionals.join(' ');
-  let sessionId = values.session;
   if (positionals.length > 0 && message.trim() === '') {
     // An empty "$VARIABLE" in a script must not turn into reading stdin as chat messages.
     process.stderr.write(
@@ -35,6 +31,14 @@ export async function chatCommand(args: string[], env: Record<string, string | u
     );
     return 2;
   }
+  const client = new ApiClient(loadClientConfig(env, { url: values.url }));
+  const terminal = stdoutTerminal(env);
+  let sessionId = values.session;
+  const tellSession = () => {
+    if (sessionId) process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
+  };
+  // A second Ctrl-C leaves at once, past the `finally` below: the session is told on the way out.
+  const interrupts = processInterrupts({ beforeExit: tellSession });
   try {
     if (message.trim() !== '') {
       sessionId ??= await createSession(client);
@@ -64,7 +68,7 @@ export async function chatCommand(args: string[], env: Record<string, string | u
     }
   } finally {
     interrupts.dispose();
-    if (sessionId) process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
+    tellSession();
   }
 }
 
@@ -120,12 +124,16 @@ async function createSession(client: ApiClient): Promise<string> {
 }
 
 /** SIGINT goes to the running turn, if any; otherwise it ends the command as usual. */
-function processInterrupts(): Interrupts & { dispose(): void } {
+function processInterrupts(options: { beforeExit: () => void }): Interrupts & { dispose(): void } {
   let handler: (() => void) | null = null;
+  const exit = (code: number) => {
+    options.beforeExit();
+    process.exit(code);
+  };
   const onSignal = () => {
     if (handler) return handler();
     process.stdout.write('\n');
-    process.exit(130);
+    exit(130);
   };
   process.on('SIGINT', onSignal);
   return {
@@ -135,7 +143,7 @@ function processInterrupts(): Interrupts & { dispose(): void } {
         if (handler === next) handler = null;
       };
     },
-    exit: (code) => process.exit(code),
+    exit,
     dispose: () => process.off('SIGINT', onSignal),
   };
 }

@@ -209,7 +209,8 @@ class ActiveTurn {
 
   #interrupt(): void {
     if (this.#stopRequested) {
-      this.#options.terminal.write('\n');
+      // The spinner's "Stopping…" line goes; it would otherwise stay as the last thing shown.
+      this.#options.terminal.write(this.#options.terminal.isTTY ? '\r\x1b[2K' : '\n');
       this.#options.interrupts.exit(130);
       return;
     }

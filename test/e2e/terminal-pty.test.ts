@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { asks, titleRule } from '../support/chat-rules.ts';
@@ -85,6 +87,30 @@ describe('autopilot chat in a terminal', () => {
     expect(JSON.stringify(stored.messages)).not.toContain('should not be reached');
   });
 
+  test('a second Ctrl-C leaves at once, still saying which session to continue, and no spinner stays', async () => {
+    server = await startTestServer({
+      extraTools: () => [slowTool],
+      brain: scriptedBrain([
+        titleRule,
+        { when: asks('take your time'), reply: toolReply({ name: 'slow_tool', input: { ms: 30_000 } }) },
+      ]),
+    });
+    // The stop is asked for, and never answered: only a second Ctrl-C gets the user out.
+    const proxy = await startHoldingProxy({ target: server.url, hold: (path) => path.endsWith('/cancel') });
+    pty = runInPty({ args: ['chat', '--url', proxy.url, 'take your time'] });
+    try {
+      await pty.waitFor('slow_tool');
+      pty.type('\x03');
+      await pty.waitFor('Stopping');
+      pty.type('\x03');
+      expect(await pty.exited).toBe(130);
+    } finally {
+      proxy.close();
+    }
+    expect(sessionIdShownBy(pty)).toMatch(/^[\w-]+$/);
+    expect(pty.text()).not.toContain('Stopping');
+  });
+
   test('the interactive prompt answers one message after another, pasted lines included', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
@@ -124,3 +150,34 @@ describe('autopilot chat in a terminal', () => {
     ]);
   });
 });
+
+/** Forwards to `target`, except requests `hold` picks, which are never answered. */
+async function startHoldingProxy(options: { target: string; hold: (path: string) => boolean }) {
+  const target = new URL(options.target);
+  const proxy = createServer((incoming, outgoing) => {
+    if (options.hold(incoming.url ?? '')) return;
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: { ...incoming.headers, host: target.host },
+      },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(outgoing);
+      },
+    );
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: () => {
+      proxy.closeAllConnections();
+      proxy.close();
+    },
+  };
+}
