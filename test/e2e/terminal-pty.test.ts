@@ -1,8 +1,7 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { asks, titleRule } from '../support/chat-rules.ts';
+import { startHoldingProxy } from '../support/cutting-proxy.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { type PtyProcess, runInPty } from '../support/pty.ts';
 import { slowTool } from '../support/slow-tool.ts';
@@ -150,34 +149,3 @@ describe('autopilot chat in a terminal', () => {
     ]);
   });
 });
-
-/** Forwards to `target`, except requests `hold` picks, which are never answered. */
-async function startHoldingProxy(options: { target: string; hold: (path: string) => boolean }) {
-  const target = new URL(options.target);
-  const proxy = createServer((incoming, outgoing) => {
-    if (options.hold(incoming.url ?? '')) return;
-    const upstream = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: incoming.url,
-        method: incoming.method,
-        headers: { ...incoming.headers, host: target.host },
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    upstream.on('error', () => outgoing.destroy());
-    incoming.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    close: () => {
-      proxy.closeAllConnections();
-      proxy.close();
-    },
-  };
-}
