@@ -91,6 +91,7 @@ export class McpServers {
           remote: tool,
           client: () => this.#clients.get(name),
           callTimeoutMs: options.callTimeoutMs,
+          secrets: secretsOf(options.config),
         }),
       );
       this.#tools.push(...tools);
@@ -183,4 +184,14 @@ export class McpServers {
     timer.unref();
     this.#timers.add(timer);
   }
+}
+
+/**
+ * What the operator configured that must never reach a model or a client: header values (a
+ * gateway's error page may echo the request's headers) and the child's environment values.
+ */
+function secretsOf(config: McpServerConfig): string[] {
+  const values = config.type === 'http' ? Object.values(config.headers) : Object.values(config.env);
+  // Short values ("1", "true") are settings, and would redact half of every message.
+  return values.flatMap((value) => [value, ...value.split(/\s+/)]).filter((value) => value.length >= 8);
 }

@@ -54,11 +54,12 @@ describe('toZodSchema', () => {
 });
 
 /** A real client and server, linked in memory; the server answers `tools/call` with `content`. */
-async function toolOn(content: unknown[]) {
+async function toolOn(content: unknown[] | (() => never), secrets: string[] = []) {
   const server = new Server({ name: 'test', version: '1.0.0' }, { capabilities: { tools: {} } });
   const calls: unknown[] = [];
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     calls.push(request.params.arguments);
+    if (typeof content === 'function') return content();
     return { content } as never;
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -70,6 +71,7 @@ async function toolOn(content: unknown[]) {
     remote: { name: 'lookup', inputSchema: { type: 'object', properties: { q: { type: 'string' } } } },
     client: () => client,
     callTimeoutMs: 5_000,
+    secrets,
   });
   return { tool, calls, close: () => client.close() };
 }
@@ -87,6 +89,20 @@ describe('an MCP tool call', () => {
           '[resource file:///notes.md]\n# Notes\n[resource link: spec https://example.com/spec]\n[image: image/png]',
         isError: false,
       });
+    } finally {
+      await close();
+    }
+  });
+
+  test("an error that echoes the operator's configured token says so without it", async () => {
+    const token = 'Bearer sk-live-0123456789abcdef';
+    const { tool, close } = await toolOn(() => {
+      throw new Error(`502 from the gateway; your request had authorization: ${token}`);
+    }, [token, 'sk-live-0123456789abcdef']);
+    try {
+      const failure = await tool.execute({ q: 'x' }, context).catch((error: Error) => error.message);
+      expect(failure).toContain('authorization: [redacted]');
+      expect(failure).not.toContain('sk-live');
     } finally {
       await close();
     }

@@ -29,6 +29,8 @@ export function createMcpTool(options: {
   /** The server's current connection; none while it is being reopened. */
   client: () => Client | undefined;
   callTimeoutMs: number;
+  /** Configured values (tokens in headers, keys in the environment) kept out of error texts. */
+  secrets?: string[];
 }): AnyToolDefinition {
   const { server, remote } = options;
   return {
@@ -59,11 +61,18 @@ export function createMcpTool(options: {
           },
         );
       } catch (error) {
-        throw new ToolError(`The MCP server "${server}" failed: ${(error as Error).message}`);
+        const message = redact({ text: (error as Error).message, secrets: options.secrets ?? [] });
+        throw new ToolError(`The MCP server "${server}" failed: ${message}`);
       }
       return { output: resultText(result), isError: result.isError === true };
     },
   };
+}
+
+function redact(options: { text: string; secrets: string[] }): string {
+  // Longest first, so a whole "Bearer <token>" goes before its token alone.
+  const secrets = [...options.secrets].sort((a, b) => b.length - a.length);
+  return secrets.reduce((text, secret) => text.replaceAll(secret, '[redacted]'), options.text);
 }
 
 /**
