@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadClientConfig } from '../config/config.ts';
+import { messageRefusal } from '../protocol/index.ts';
 import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
@@ -41,6 +42,12 @@ export async function chatCommand(args: string[], env: Record<string, string | u
   const interrupts = processInterrupts({ beforeExit: tellSession });
   try {
     if (message.trim() !== '') {
+      // Refused here, as the server would refuse it: no session is made for a message that cannot be sent.
+      const refusal = messageRefusal({ text: message, fileCount: 0 });
+      if (refusal) {
+        process.stderr.write(`${refusal.message}\n`);
+        return 2;
+      }
       sessionId ??= await createSession(client);
       const outcome = await sendMessage({ client, terminal, interrupts, sessionId, text: message });
       return exitCodes[outcome.status];
@@ -92,15 +99,23 @@ export async function chatLoop(
     if (line === null) return 0;
     if (line.trim() === '') continue;
     if (!sessionId) {
-      try {
-        sessionId = await createSession(client);
-      } catch (error) {
-        if (!isAppError(error)) throw error;
-        // As for any message that could not be sent: told, and left at the prompt to send again.
+      // As for any message that could not be sent: told, and left at the prompt to send again.
+      const tell = (error: { message: string; retryable: boolean }) => {
         const { style } = options.terminal;
         const hint = error.retryable ? style.dim(' Try again in a moment.') : '';
         options.terminal.write(`${style.failure(`✗ ${oneLine(error.message)}`)}${hint}\n`);
         prefill = line;
+      };
+      const refusal = messageRefusal({ text: line, fileCount: 0 });
+      if (refusal) {
+        tell({ message: refusal.message, retryable: false });
+        continue;
+      }
+      try {
+        sessionId = await createSession(client);
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        tell(error);
         continue;
       }
       options.onSession(sessionId);

@@ -67,6 +67,24 @@ describe('autopilot chat and sessions against what is not an Autopilot server', 
     expect(result.stderr).toContain('The message is empty.');
   });
 
+  test('a message too long to send is refused before a session is made for it', async () => {
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const result = await run(['chat', '--url', url, 'y'.repeat(64_001)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('The message is longer than 64000 characters.');
+      expect(requests).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
   test('a web page at the address is a clear error; escape sequences in an error are not printed', async () => {
     const server = createServer((request, response) => {
       if (request.url?.startsWith('/api/sessions?')) {

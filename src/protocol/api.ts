@@ -7,6 +7,32 @@ export const maxMessageChars = 64_000;
 /** Maximum attached files per message (SPEC §4.1). */
 export const maxFilesPerMessage = 20;
 
+/**
+ * Why a new message is refused before anything is stored, or null: the server's check, which
+ * clients run too, so a new chat is not made for a message that cannot be sent.
+ */
+export function messageRefusal(options: {
+  text: string;
+  fileCount: number;
+}): { code: 'empty_prompt' | 'message_too_long' | 'too_many_files'; message: string } | null {
+  const { text, fileCount } = options;
+  if (text.trim() === '') return { code: 'empty_prompt', message: 'The message is empty.' };
+  if (text.length > maxMessageChars && characterCount(text) > maxMessageChars) {
+    return { code: 'message_too_long', message: `The message is longer than ${maxMessageChars} characters.` };
+  }
+  if (fileCount > maxFilesPerMessage) {
+    return { code: 'too_many_files', message: `A message can carry at most ${maxFilesPerMessage} files.` };
+  }
+  return null;
+}
+
+/** Unicode characters (code points), as the limit means them: an emoji is one, not two UTF-16 units. */
+function characterCount(text: string): number {
+  let count = 0;
+  for (const _character of text) count++;
+  return count;
+}
+
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**

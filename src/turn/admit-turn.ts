@@ -1,5 +1,5 @@
 import type { LockLease } from '../coord/lock.ts';
-import { type Delivery, maxFilesPerMessage, maxMessageChars } from '../protocol/index.ts';
+import { type Delivery, messageRefusal } from '../protocol/index.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
@@ -39,20 +39,8 @@ export function lockKeyOf(sessionId: string): string {
 /** Blank, over-long and over-attached messages are refused before anything is stored. */
 export function validateRequest(request: TurnRequest): void {
   if (request.regenerate) return;
-  if (request.text.trim() === '') throw badRequest('empty_prompt', 'The message is empty.');
-  if (request.text.length > maxMessageChars && characterCount(request.text) > maxMessageChars) {
-    throw badRequest('message_too_long', `The message is longer than ${maxMessageChars} characters.`);
-  }
-  if ((request.fileIds?.length ?? 0) > maxFilesPerMessage) {
-    throw badRequest('too_many_files', `A message can carry at most ${maxFilesPerMessage} files.`);
-  }
-}
-
-/** Unicode characters (code points), as the limit means them: an emoji is one, not two UTF-16 units. */
-function characterCount(text: string): number {
-  let count = 0;
-  for (const _character of text) count++;
-  return count;
+  const refusal = messageRefusal({ text: request.text, fileCount: request.fileIds?.length ?? 0 });
+  if (refusal) throw badRequest(refusal.code, refusal.message);
 }
 
 /** The owner's session, or not_found. */

@@ -41,12 +41,14 @@ describe('web refusals', { timeout: 60_000 }, () => {
     await screenshot(page, 'refused-too-long');
   });
 
-  test("a new chat's refused first message is told once, and its text is back", async () => {
+  test("a new chat's message that would be refused is told once, keeps its text, and makes no chat", async () => {
+    const before = (await (await suite.server.api('/api/sessions')).json()).sessions.length;
     const page = await suite.openPage();
     await page.getByRole('textbox', { name: 'Message' }).fill(tooLong);
     await page.getByRole('textbox', { name: 'Message' }).press('Enter');
-    await expect.poll(() => page.url()).toMatch(/\/s\/[^/]+$/);
     await expectToldOnce(page, { notice: /longer than/, draft: tooLong });
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect((await (await suite.server.api('/api/sessions')).json()).sessions).toHaveLength(before);
   });
 
   test('a send that failed offline leaves only the notice once the session reads back', async () => {
