@@ -89,6 +89,9 @@ describe('web refusals', { timeout: 60_000 }, () => {
     await page.waitForTimeout(500);
     expect(reads.slice(readsThen)).toEqual([]);
     await screenshot(page, 'deleted-elsewhere');
+    await page.getByRole('main').getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
   });
 
   test('a message refused for its attachments gets them back in the tray, with its text', async () => {

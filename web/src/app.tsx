@@ -28,6 +28,7 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
   const sessions = useSessions({ onUnauthorized: props.onUnauthorized });
   const sessionId = sessionIdOf(path);
   const current = sessions.sessions.find((session) => session.id === sessionId);
+  const deleted = sessionId !== null && sessions.deleted.has(sessionId);
 
   const navigate = useCallback((next: string) => {
     if (next !== location.pathname) history.pushState(null, '', next);
@@ -105,7 +106,9 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
           >
             <Icon name="menu" size={18} />
           </button>
-          <span className="topbar-title">{sessionId ? (current?.title ?? untitled) : 'New chat'}</span>
+          <span className="topbar-title">
+            {deleted ? 'Deleted conversation' : sessionId ? (current?.title ?? untitled) : 'New chat'}
+          </span>
           {notifications === 'default' ? (
             <button
               type="button"
@@ -117,7 +120,7 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
               <Icon name="bell" size={18} />
             </button>
           ) : null}
-          {sessionId ? (
+          {sessionId && !deleted ? (
             <button
               type="button"
               ref={workspaceButton}
@@ -145,7 +148,8 @@ export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void
             sessionId={sessionId}
             title={current?.title ?? untitled}
             liveStatus={current?.status}
-            deleted={sessions.deleted.has(sessionId)}
+            deleted={deleted}
+            onNewChat={() => navigate('/')}
             bootstrap={props.bootstrap}
             firstMessage={pendingFirst}
             workspaceOpen={workspaceOpen}

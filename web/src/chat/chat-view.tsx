@@ -26,6 +26,8 @@ export function ChatView(props: {
   liveStatus: string | undefined;
   /** Deleted since the page loaded, here or in another tab. */
   deleted: boolean;
+  /** Goes to a new chat: offered where this conversation cannot be shown. */
+  onNewChat: () => void;
   bootstrap: WebBootstrap;
   firstMessage: FirstMessage | null;
   workspaceOpen: boolean;
@@ -58,10 +60,13 @@ export function ChatView(props: {
   const gone = props.deleted ? deletedText : failure;
   if (gone) {
     return (
-      <main className="chat empty-state">
+      <main className="chat empty-state gone">
         <p className="notice error" role="alert">
           {gone}
         </p>
+        <button type="button" className="button primary" onClick={props.onNewChat}>
+          New chat
+        </button>
       </main>
     );
   }
