@@ -76,6 +76,14 @@ describe('renderTurnStream', () => {
     expect(terminal.output).toBe('Hello **world**\nsecond \n');
   });
 
+  test('a stream that breaks the protocol (a delta of a part never started) is a failed turn, not a completed one', async () => {
+    const { terminal, view } = recordingView();
+    const broken = [chunks[0], { type: 'text-delta', id: 'nowhere', delta: 'orphan' }, { type: 'finish' }];
+    await renderTurnStream({ body: bodyOf(broken), view });
+    expect(view.finish()).toMatchObject({ status: 'failed' });
+    expect(terminal.output).toContain('✗ The answer could not be read');
+  });
+
   test('pinned to its turn, a view ignores another turn: its text, its error and its end', async () => {
     const { terminal, view } = recordingView();
     await renderTurnStream({ body: bodyOf(chunks.slice(0, 5)), view });

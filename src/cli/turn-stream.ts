@@ -1,4 +1,10 @@
-import { parseJsonEventStream, readUIMessageStream, type UIMessageChunk, uiMessageChunkSchema } from 'ai';
+import {
+  parseJsonEventStream,
+  readUIMessageStream,
+  type UIMessageChunk,
+  UIMessageStreamError,
+  uiMessageChunkSchema,
+} from 'ai';
 import type { TurnView } from './turn-view.ts';
 
 type ParsedChunk = { success: true; value: UIMessageChunk } | { success: false; error: unknown };
@@ -22,8 +28,12 @@ export async function renderTurnStream(options: {
       },
     }),
   );
-  // Stream errors reach the view as `error` chunks; a dropped connection shows as a turn without `finish`.
-  for await (const message of readUIMessageStream({ stream: chunks, onError: () => {} })) {
+  // Stream errors reach the view as `error` chunks; a dropped connection shows as a turn without
+  // `finish`; a stream the message builder cannot follow is said to be unreadable.
+  const onError = (error: unknown) => {
+    if (UIMessageStreamError.isInstance(error) && error.chunkType !== 'error') view.unreadable();
+  };
+  for await (const message of readUIMessageStream({ stream: chunks, onError })) {
     view.onMessage(message);
   }
 }

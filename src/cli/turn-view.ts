@@ -168,6 +168,15 @@ export class TurnView {
     this.#updateStatus(message);
   }
 
+  /**
+   * The stream broke the UI message protocol (a delta of a part never started, say): what it
+   * showed so far may be wrong or missing, so the turn is not reported as completed.
+   */
+  unreadable(): void {
+    this.#streamError ??=
+      'The answer could not be read: the server sent a stream this client does not understand.';
+  }
+
   /** Prints what is left once the stream has ended and says how the turn ended. */
   finish(): TurnOutcome {
     this.#finishText();
