@@ -71,6 +71,12 @@ export class BubblewrapSandbox implements Sandbox {
     this.#bwrapPath = options.bwrapPath ?? 'bwrap';
     this.#limits = { ...defaultLimits, ...options.limits };
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
+    if (!seccompFilter && this.#asRoot) {
+      this.#logger.warn(
+        { arch: process.arch },
+        'no seccomp filter is known for this architecture: commands can make user namespaces (run the server as a non-root user to have bubblewrap refuse them)',
+      );
+    }
   }
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {

@@ -134,10 +134,13 @@ async function readText(options: { root: string; path: string }): Promise<string
   try {
     const info = await handle.stat();
     if (!info.isFile()) return unreadable;
+    const tooLarge = { reason: `over ${maxFileBytes / 1024 / 1024} MB` };
+    // Skipped unread; `readAtMost` still bounds a file that grows after this check.
+    if (info.size > maxFileBytes) return tooLarge;
     const real = await realpath(`/proc/self/fd/${handle.fd}`);
     if (!isInside({ root: options.root, path: real })) return unreadable;
     const bytes = await readAtMost(handle, maxFileBytes);
-    if (bytes === null) return { reason: `over ${maxFileBytes / 1024 / 1024} MB` };
+    if (bytes === null) return tooLarge;
     if (bytes.includes(0)) return { reason: 'a binary file' };
     return bytes.toString('utf8');
   } catch {

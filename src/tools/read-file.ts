@@ -32,8 +32,10 @@ export const readFileTool = defineTool({
       await handle.close();
     }
     if (bytes === null) {
+      // It may have grown past the limit after it was opened: then its size then says nothing.
+      const shown = size > maxReadBytes ? `${size} bytes` : `over ${maxReadBytes} bytes`;
       throw new ToolError(
-        `File "${input.path}" is ${size} bytes; files over ${maxReadBytes} bytes cannot be read.`,
+        `File "${input.path}" is ${shown}; files over ${maxReadBytes} bytes cannot be read.`,
       );
     }
     const text = bytes.toString('utf8');

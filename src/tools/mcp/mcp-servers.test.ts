@@ -241,6 +241,24 @@ test("a stdio server started through a launcher takes the launcher's other proce
   await waitUntil(async () => (await processesRunning(marker)).length === 0);
 });
 
+test("a launched stdio server that never answers takes the launcher's other processes with it", async () => {
+  const marker = `sleep ${300 + Math.random()}`.slice(0, 16);
+  const servers = await McpServers.connect({
+    servers: {
+      silent: { type: 'stdio', command: '/bin/sh', args: ['-c', `${marker} & exec sleep 1000`], env: {} },
+    },
+    connectTimeoutMs: 1_000,
+    callTimeoutMs: 1_000,
+    logger: createLogger({ level: 'silent' }),
+  });
+  try {
+    expect(servers.statuses().silent).toEqual({ status: 'failed', tools: 0 });
+    await waitUntil(async () => (await processesRunning(marker)).length === 0);
+  } finally {
+    await servers.close();
+  }
+});
+
 /** Pids of live processes whose command line is `command`. */
 async function processesRunning(command: string): Promise<number[]> {
   const pids: number[] = [];

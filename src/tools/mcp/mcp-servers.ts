@@ -3,7 +3,7 @@ import type { McpServerConfig } from '../../config/mcp-config.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { AnyToolDefinition } from '../tool.ts';
 import { createMcpTool, type RemoteTool } from './mcp-tool.ts';
-import { createTransport, endProcessGroup, processGroupOf } from './mcp-transport.ts';
+import { createTransport, endProcessGroup } from './mcp-transport.ts';
 import { listAllTools, offeredTools } from './offered-tools.ts';
 
 export type McpServerStatus =
@@ -107,11 +107,14 @@ export class McpServers {
   async #open(options: StartOptions & { logger: Logger }): Promise<{ client: Client; remote: RemoteTool[] }> {
     const { name, config, logger } = options;
     const client = new Client({ name: 'autopilot', version: '1.0.0' });
+    // Known as soon as the child runs: a connect that fails must take the child's own children too.
+    const transport = createTransport({
+      config,
+      logger,
+      onGroup: (group) => this.#groups.set(client, group),
+    });
     try {
-      const transport = createTransport({ config, logger });
       await client.connect(transport, { timeout: options.connectTimeoutMs });
-      const group = processGroupOf(transport);
-      if (group !== undefined) this.#groups.set(client, group);
       const listed = await listAllTools({ client, timeoutMs: options.connectTimeoutMs });
       return { client, remote: offeredTools({ server: name, listed, config, logger }) };
     } catch (error) {

@@ -5,7 +5,7 @@ import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { contextWithoutWorkspace } from '../tool-test-workspace.ts';
-import { createMcpTool, maxArgumentChars, toZodSchema } from './mcp-tool.ts';
+import { createMcpTool, maxArgumentBytes, toZodSchema } from './mcp-tool.ts';
 
 const context = contextWithoutWorkspace();
 
@@ -32,6 +32,12 @@ describe('toZodSchema', () => {
     });
     expect(schema.safeParse({}).success).toBe(false);
     expect(z.toJSONSchema(schema)).toMatchObject({ properties: { pattern: { type: 'string' } } });
+    // Values are values: a default that holds a "pattern" key keeps it.
+    const withDefault = toZodSchema({
+      type: 'object',
+      properties: { filter: { type: 'object', default: { pattern: '*.ts' } } },
+    });
+    expect(withDefault.parse({})).toEqual({ filter: { pattern: '*.ts' } });
   });
 
   test('a schema zod cannot read still names its properties, and passes every key on', () => {
@@ -111,7 +117,7 @@ describe('an MCP tool call', () => {
   test('arguments too large for the connection are refused before they are sent', async () => {
     const { tool, calls, close } = await toolOn([{ type: 'text', text: 'ran' }]);
     try {
-      await expect(tool.execute({ q: 'x'.repeat(maxArgumentChars) }, context)).rejects.toThrow(
+      await expect(tool.execute({ q: 'x'.repeat(maxArgumentBytes) }, context)).rejects.toThrow(
         /at most 4194304 can be sent/,
       );
       expect(calls).toEqual([]);

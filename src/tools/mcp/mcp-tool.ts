@@ -16,7 +16,7 @@ export function mcpToolName(options: { server: string; tool: string }): string {
 }
 
 /** The most a call's arguments may take as JSON: the SDK's stdio reader drops a connection past 10 MB. */
-export const maxArgumentChars = 4 * 1024 * 1024;
+export const maxArgumentBytes = 4 * 1024 * 1024;
 
 /**
  * One remote tool as one of our tools, so it goes through the same executor and policy as the
@@ -45,10 +45,10 @@ export function createMcpTool(options: {
           `The MCP server "${server}" is not connected; it is being restarted. Try again later.`,
         );
       }
-      const size = JSON.stringify(input ?? {}).length;
-      if (size > maxArgumentChars) {
+      const size = Buffer.byteLength(JSON.stringify(input ?? {}));
+      if (size > maxArgumentBytes) {
         throw new ToolError(
-          `The arguments for ${remote.name} are ${size} characters of JSON; at most ${maxArgumentChars} can be sent to an MCP server.`,
+          `The arguments for ${remote.name} are ${size} bytes of JSON; at most ${maxArgumentBytes} can be sent to an MCP server.`,
         );
       }
       try {
@@ -101,6 +101,8 @@ function withoutPatterns(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value).flatMap(([key, field]): [string, unknown][] => {
       if (key === 'pattern' || key === 'patternProperties') return [];
+      // Values, not schemas: kept exactly as the server wrote them.
+      if (dataKeywords.has(key)) return [[key, field]];
       // Under these, keys are names (a property may well be called "pattern"), values schemas.
       if (namedSchemas.has(key) && field && typeof field === 'object' && !Array.isArray(field)) {
         return [
@@ -116,6 +118,7 @@ function withoutPatterns(value: unknown): unknown {
 }
 
 const namedSchemas = new Set(['properties', '$defs', 'definitions', 'dependentSchemas']);
+const dataKeywords = new Set(['const', 'enum', 'default', 'examples', 'dependentRequired', 'required']);
 
 /** The properties a schema names at its top level or in its allOf/anyOf/oneOf parts, each optional. */
 function namedProperties(schema: Record<string, unknown>): Record<string, z.ZodType> {

@@ -11,8 +11,15 @@ const maxHttpAnswerBytes = 10 * 1024 * 1024;
 /** Starts a stdio server as its own process group, so a launcher's children end with it. */
 const setsidPath = ['/usr/bin/setsid', '/bin/setsid'].find((path) => existsSync(path));
 
-/** The transport to one configured server: streamable HTTP, or a child process over stdio. */
-export function createTransport(options: { config: McpServerConfig; logger: Logger }): Transport {
+/**
+ * The transport to one configured server: streamable HTTP, or a child process over stdio. A stdio
+ * child runs as its own process group (where `setsid` exists), told to `onGroup` once started.
+ */
+export function createTransport(options: {
+  config: McpServerConfig;
+  logger: Logger;
+  onGroup: (group: number) => void;
+}): Transport {
   const { config, logger } = options;
   if (config.type === 'http') {
     return new StreamableHTTPClientTransport(new URL(config.url), {
@@ -30,13 +37,13 @@ export function createTransport(options: { config: McpServerConfig; logger: Logg
   transport.stderr?.on('data', (chunk: Buffer) => {
     logger.debug({ stderr: chunk.toString('utf8').slice(0, maxStderrLineChars) }, 'MCP server stderr');
   });
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    // Read now: the SDK forgets the child's pid when it closes, as it does on a failed connect.
+    if (setsidPath && transport.pid) options.onGroup(transport.pid);
+  };
   return transport;
-}
-
-/** The process group of a started stdio server (its own, led by its pid), if it has one. */
-export function processGroupOf(transport: Transport): number | undefined {
-  if (!(transport instanceof StdioClientTransport) || !setsidPath) return undefined;
-  return transport.pid ?? undefined;
 }
 
 /** SIGKILL to a stdio server's process group; nothing if it has ended already. */
@@ -50,23 +57,24 @@ export function endProcessGroup(pid: number | undefined): void {
 }
 
 /**
- * `fetch` for the HTTP transport with the answer to each call capped: a server could otherwise
- * send hundreds of megabytes, all read into memory before our output caps apply. Past the cap a
- * JSON answer fails; an event stream ends with an error answer to the request it carried, so the
- * call fails at once rather than at its time limit.
+ * `fetch` for the HTTP transport with what one answer may take capped: a server could otherwise
+ * send hundreds of megabytes, all read into memory before our output caps apply. A JSON answer
+ * is capped whole; an event stream (a call's answer, or the long-lived stream the SDK opens with
+ * GET and resumes calls on) event by event. Past the cap a JSON answer fails; a call's event
+ * stream ends with an error answer to the request it carried, so the call fails at once rather
+ * than at its time limit; any other stream fails.
  */
-const cappedFetch: typeof fetch = async (input, init) => {
+export const cappedFetch: typeof fetch = async (input, init) => {
   const response = await fetch(input, init);
-  if (init?.method !== 'POST' || !response.body) return response;
+  if (!response.body) return response;
   const message = `The MCP server's answer is over ${maxHttpAnswerBytes / 1024 / 1024} MB.`;
-  const requestId = jsonRpcIdOf(init.body);
+  const requestId = init?.method === 'POST' ? jsonRpcIdOf(init.body) : undefined;
   const stream = response.headers.get('content-type')?.includes('text/event-stream') === true;
-  let read = 0;
+  const counter = stream ? eventSizeCounter() : wholeSizeCounter();
   const capped = response.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        read += chunk.byteLength;
-        if (read <= maxHttpAnswerBytes) {
+        if (counter(chunk) <= maxHttpAnswerBytes) {
           controller.enqueue(chunk);
         } else if (stream && requestId !== undefined) {
           // A blank line first ends the event the cap cut short (it then fails to parse, alone).
@@ -85,6 +93,37 @@ const cappedFetch: typeof fetch = async (input, init) => {
     headers: response.headers,
   });
 };
+
+/** Counts every byte: the size so far after each chunk. */
+function wholeSizeCounter(): (chunk: Uint8Array) => number {
+  let read = 0;
+  return (chunk) => {
+    read += chunk.byteLength;
+    return read;
+  };
+}
+
+/** Counts the bytes of the event in progress (since the last blank line), the largest within `chunk`. */
+function eventSizeCounter(): (chunk: Uint8Array) => number {
+  const newline = 0x0a;
+  const carriageReturn = 0x0d;
+  let size = 0;
+  let lineEnded = false;
+  return (chunk) => {
+    let largest = size;
+    for (const byte of chunk) {
+      if (byte === newline) {
+        if (lineEnded) size = 0;
+        lineEnded = true;
+      } else if (byte !== carriageReturn) {
+        lineEnded = false;
+        size += 1;
+        if (size > largest) largest = size;
+      }
+    }
+    return largest;
+  };
+}
 
 /** The id of the one JSON-RPC request in a POST body, if it is one. */
 function jsonRpcIdOf(body: unknown): string | number | undefined {

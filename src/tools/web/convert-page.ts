@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { Slots } from '../../util/slots.ts';
 import { ToolError } from '../tool.ts';
 import { textOfHtml } from './html-to-markdown.ts';
 
@@ -10,7 +12,29 @@ const workerUrl = new URL('./html-to-markdown-worker.ts', import.meta.url);
  * worker fails (its heap is capped), the page is given as its text, which takes linear passes.
  * A stopped turn ends the worker at once.
  */
-export function convertPage(options: {
+export async function convertPage(options: {
+  html: string;
+  url: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}): Promise<{ title: string; markdown: string }> {
+  const release = await conversions.acquire(options.signal).catch(() => {
+    throw new ToolError('The fetch was stopped.');
+  });
+  try {
+    return await convertInWorker(options);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Conversions at once, one per core: each worker may take 512 MB and a core, and a burst of
+ * fetches must not start hundreds. The others wait their turn (a stopped turn stops waiting).
+ */
+const conversions = new Slots(Math.max(1, availableParallelism()));
+
+function convertInWorker(options: {
   html: string;
   url: string;
   timeoutMs: number;
@@ -19,10 +43,16 @@ export function convertPage(options: {
   const { html, url, signal } = options;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ToolError('The fetch was stopped.'));
-    const worker = new Worker(workerUrl, {
-      workerData: { html, url },
-      resourceLimits: { maxOldGenerationSizeMb: 512 },
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl, {
+        workerData: { html, url },
+        resourceLimits: { maxOldGenerationSizeMb: 512 },
+      });
+    } catch {
+      // No worker to be had (threads exhausted): the page is still given, as its text.
+      return resolve(textOfHtml(html));
+    }
     const finish = (settle: () => void) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);

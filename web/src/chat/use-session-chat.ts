@@ -63,6 +63,9 @@ export function useSessionChat(options: {
   const pageChanges = useRef(0);
   /** Queued or steered messages whose send has not been answered: their chips outlive any read. */
   const sending = useRef(new Set<string>());
+  /** Sends refused and given back to the composer: a read that still sees their bubble (the page
+   * redraws at most every 40 ms) must not give them back again. */
+  const refused = useRef(new Set<string>());
 
   const transport = useMemo(
     () =>
@@ -161,6 +164,7 @@ export function useSessionChat(options: {
     const lastLocal = current.messages.findLast((message) => message.role === 'user');
     if (
       lastLocal &&
+      !refused.current.has(lastLocal.id) &&
       !detail.messages.some((message) => message.id === lastLocal.id) &&
       current.messages.at(-1)?.id === lastLocal.id
     ) {
@@ -224,12 +228,14 @@ export function useSessionChat(options: {
       // A resume's failure is thrown by the resume, and its caller recovers.
       if (resumer.claim(error) || !(error instanceof ApiError)) return;
       // Refused before a turn started (quota, a full queue): the text goes back, the bubble goes.
-      const current = chatRef.current;
-      const last = current.messages.at(-1);
-      if (last?.role === 'user') {
-        current.setMessages(current.messages.slice(0, -1));
+      // Read from the chat's own state: the last render's copy can be 40 ms old, without the bubble.
+      chatRef.current.setMessages((messages) => {
+        const last = messages.at(-1);
+        if (last?.role !== 'user') return messages;
+        refused.current.add(last.id);
         callbacks.current.onComposerRestore(draftOf(last));
-      }
+        return messages.slice(0, -1);
+      });
       setNotice({ text: refusalText(error), tone: 'error' });
       tellError(error);
     },
