@@ -14,13 +14,15 @@ export async function serveCommand(args: string[], env: Record<string, string | 
   }
   const config = loadConfig(env, { host: values.host, port, dataDir: values['data-dir'] });
   const logger = createLogger({ level: config.logLevel });
+  // Listened for from the start: a stop during start-up (MCP servers can take their connect
+  // timeout) is carried out once it is done, with the cleanup a stop gets, not the signal's default.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const server = await startAutopilot({ config, logger });
   process.stdout.write(`Autopilot is listening on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   process.stderr.write(
     `Shutting down: running turns get up to ${Math.round(config.limits.shutdownGraceMs / 1000)} s to finish.\n`,
   );

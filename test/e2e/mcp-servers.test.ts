@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { processesRunning } from '../support/child-processes.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { parseUIStream } from '../support/ui-stream.ts';
@@ -96,3 +98,39 @@ describe.each(['baseline', 'claude'] as const)('operator MCP servers on the %s r
     });
   });
 });
+
+test('a stop during start-up waits for it, then cleans up: no MCP process outlives the server', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'autopilot-mcp-stop-'));
+  const marker = `sleep ${300 + Math.random()}`.slice(0, 16);
+  // A launcher that leaves a process of its own and a server that never answers: start-up waits
+  // for the connect timeout.
+  const configPath = join(folder, 'mcp.json');
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      mcpServers: { silent: { command: '/bin/sh', args: ['-c', `${marker} & exec sleep 1000`] } },
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    ['bin/autopilot.mjs', 'serve', '--port', '0', '--data-dir', join(folder, 'data')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        AUTOPILOT_MCP_CONFIG: configPath,
+        AUTOPILOT_LOG_LEVEL: 'silent',
+      },
+      stdio: 'ignore',
+    },
+  );
+  try {
+    await expect.poll(async () => (await processesRunning(marker)).length, { timeout: 10_000 }).toBe(1);
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(0);
+    expect(await processesRunning(marker)).toEqual([]);
+  } finally {
+    child.kill('SIGKILL');
+    await rm(folder, { recursive: true, force: true });
+  }
+}, 60_000);

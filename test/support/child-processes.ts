@@ -28,3 +28,15 @@ export async function childPids(
 export async function cliPids(): Promise<number[]> {
   return [...(await childPids({ nameIncludes: 'claude' })), ...(await childPids({ nameIncludes: 'bwrap' }))];
 }
+
+/** Pids of the live processes, anyone's children, whose whole command line is `command`. */
+export async function processesRunning(command: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const line = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const state = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (line.split('\0').join(' ').trim() === command && !/\) Z /.test(state)) pids.push(Number(entry));
+  }
+  return pids;
+}

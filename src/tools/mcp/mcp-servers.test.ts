@@ -9,6 +9,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { z } from 'zod';
+import { processesRunning } from '../../../test/support/child-processes.ts';
 import { createLogger } from '../../util/logger.ts';
 import { contextWithoutWorkspace } from '../tool-test-workspace.ts';
 import { McpServers } from './mcp-servers.ts';
@@ -258,18 +259,6 @@ test("a launched stdio server that never answers takes the launcher's other proc
     await servers.close();
   }
 });
-
-/** Pids of live processes whose command line is `command`. */
-async function processesRunning(command: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const line = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const state = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (line.split('\0').join(' ').trim() === command && !/\) Z /.test(state)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** Polls until `condition` holds; fails after a generous bound rather than hanging the run. */
 async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
