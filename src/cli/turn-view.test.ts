@@ -69,3 +69,27 @@ describe('TurnView rows', () => {
     );
   });
 });
+
+describe('TurnView usage line', () => {
+  const withUsage = (inputTokens: number, outputTokens: number) =>
+    ({
+      id: 'turn-1',
+      role: 'assistant',
+      parts: [],
+      metadata: { usage: { inputTokens, outputTokens } },
+    }) as UIMessage;
+
+  test('a turn that used tokens says how many; one stopped before the model answered says nothing', () => {
+    const used = recordingTerminal({ isTTY: true });
+    const usedView = new TurnView(used);
+    usedView.onMessage(withUsage(1200, 34));
+    usedView.finish();
+    expect(used.output).toContain('1,200 in · 34 out tokens');
+
+    const none = recordingTerminal({ isTTY: true });
+    const noneView = new TurnView(none);
+    noneView.onMessage(withUsage(0, 0));
+    noneView.finish();
+    expect(none.output).not.toContain('out tokens');
+  });
+});

@@ -186,7 +186,8 @@ export class TurnView {
     }
     this.#status.stop();
     const { style } = this.#terminal;
-    if (this.#usage && this.#terminal.isTTY) {
+    // A turn stopped before the model answered used nothing worth a line.
+    if (this.#usage && this.#terminal.isTTY && this.#usage.inputTokens + this.#usage.outputTokens > 0) {
       const usage = this.#usage;
       const input = usage.inputTokens + (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0);
       const cost = usage.costUsd ? ` · $${usage.costUsd.toFixed(4)}` : '';
