@@ -35,8 +35,12 @@ export async function chatCommand(args: string[], env: Record<string, string | u
   const client = new ApiClient(loadClientConfig(env, { url: values.url }));
   const terminal = stdoutTerminal(env);
   let sessionId = values.session;
+  /** The session named does not exist (or is another user's): it is not offered to continue. */
+  let sessionMissing = false;
   const tellSession = () => {
-    if (sessionId) process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
+    if (sessionId && !sessionMissing) {
+      process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
+    }
   };
   // A second Ctrl-C leaves at once, past the `finally` below: the session is told on the way out.
   const interrupts = processInterrupts({ beforeExit: tellSession });
@@ -50,6 +54,7 @@ export async function chatCommand(args: string[], env: Record<string, string | u
       }
       sessionId ??= await createSession(client);
       const outcome = await sendMessage({ client, terminal, interrupts, sessionId, text: message });
+      sessionMissing = outcome.error?.code === 'not_found';
       return exitCodes[outcome.status];
     }
     const reader = createPromptReader({
@@ -70,6 +75,9 @@ export async function chatCommand(args: string[], env: Record<string, string | u
         reader,
         onSession: (id) => (sessionId = id),
       });
+    } catch (error) {
+      sessionMissing = isAppError(error) && error.code === 'not_found';
+      throw error;
     } finally {
       reader.close();
     }

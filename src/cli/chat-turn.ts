@@ -108,6 +108,7 @@ class ActiveTurn {
       this.view.failed({
         message: retryAfter ? `${error.message} (retry after ${oneLine(retryAfter)} s)` : error.message,
         retryable: error.retryable,
+        code: error.code,
       });
     } finally {
       release();

@@ -85,6 +85,23 @@ describe('autopilot chat and sessions against what is not an Autopilot server', 
     }
   });
 
+  test('a --session that does not exist is not offered to continue', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { code: 'not_found', message: 'Session not found.' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const result = await run(['chat', '--url', url, '--session', 'no-such-session', 'hello']);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toContain('Session not found.');
+      expect(result.stderr).not.toContain('continue with');
+    } finally {
+      server.close();
+    }
+  });
+
   test('a web page at the address is a clear error; escape sequences in an error are not printed', async () => {
     const server = createServer((request, response) => {
       if (request.url?.startsWith('/api/sessions?')) {

@@ -8,7 +8,8 @@ import { describeToolPart } from './tool-row.ts';
 
 export interface TurnOutcome {
   status: 'completed' | 'failed' | 'stopped' | 'incomplete';
-  error: { message: string; retryable: boolean } | null;
+  /** `code`: the server's error code, when the server refused the request. */
+  error: { message: string; retryable: boolean; code?: string } | null;
 }
 
 const errorDataSchema = z.object({ message: z.string(), retryable: z.boolean().optional() });
@@ -96,7 +97,7 @@ export class TurnView {
   }
 
   /** The request failed before there was a turn to show (refused, queue full, server away). */
-  failed(error: { message: string; retryable: boolean }): void {
+  failed(error: { message: string; retryable: boolean; code?: string }): void {
     // What arrived before the failure is shown before it.
     this.#finishText();
     this.#error = error;
