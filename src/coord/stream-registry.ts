@@ -21,7 +21,8 @@ export interface StreamRegistry {
   state(streamId: string): Promise<StreamState | null>;
   /**
    * Events with id > `after` (0 for a full replay), in order, in batches of whatever is available
-   * (never empty), live until the stream is closed or `signal` aborts.
+   * (never empty), live until the stream is closed or `signal` aborts. An `after` past the last
+   * event is another stream's id (an earlier turn's), and replays this one in full.
    * Returns null for an unknown or expired stream.
    */
   subscribe(options: {

@@ -210,6 +210,21 @@ export function describeStreamRegistryConformance(name: string, makeRegistry: St
       expect(await withinDeadline(atEnd, 'the subscriber at the end')).toEqual([{ id: 6, chunk: delta(6) }]);
     });
 
+    test("a cursor past the last event (another stream's) replays this stream in full", async () => {
+      const registry = getRegistry();
+      const id = streamId('a');
+      await registry.open(id);
+      for (let index = 1; index <= 3; index++) await registry.append(id, delta(index));
+
+      const stale = collect(await subscribe({ id, after: 40 }));
+      await registry.append(id, delta(4));
+      await registry.close(id);
+
+      expect((await withinDeadline(stale, 'the stale subscriber')).map((event) => event.id)).toEqual([
+        1, 2, 3, 4,
+      ]);
+    });
+
     test('five concurrent subscribers receive identical sequences', async () => {
       const registry = getRegistry();
       const id = streamId('a');

@@ -144,7 +144,10 @@ export class MemoryStreamRegistry implements StreamRegistry {
   }): Promise<AsyncIterable<StreamEvent[]> | null> {
     const log = this.#logs.get(options.streamId);
     if (!log) return null;
-    return readLog({ log, after: options.after, signal: options.signal });
+    // Past the end, the cursor names another stream's event (an earlier turn's): a full replay
+    // gives that reader a whole message, from its `start`, instead of a tail of this one.
+    const after = options.after > log.events.length ? 0 : options.after;
+    return readLog({ log, after, signal: options.signal });
   }
 }
 
