@@ -45,15 +45,10 @@ export class ApiClient {
   }
 
   /**
-   * The answer's JSON, checked against `schema` when one is given. An answer that is not JSON of
+   * The answer's JSON, checked against `schema`. An answer that is not JSON of
    * that shape (a web page at a wrong `--url`, a proxy's login page) is a clear error, not a crash.
    */
-  async json<T>(options: {
-    method: string;
-    path: string;
-    body?: unknown;
-    schema?: z.ZodType<T>;
-  }): Promise<T> {
+  async json<T>(options: { method: string; path: string; body?: unknown; schema: z.ZodType<T> }): Promise<T> {
     const response = await this.request(options);
     let value: unknown;
     try {
@@ -62,7 +57,6 @@ export class ApiClient {
     } catch (error) {
       throw this.#unexpected(error);
     }
-    if (!options.schema) return value as T;
     const parsed = options.schema.safeParse(value);
     if (!parsed.success) throw this.#unexpected(parsed.error);
     return parsed.data;

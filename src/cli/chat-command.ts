@@ -7,8 +7,7 @@ import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
 import { stdoutTerminal } from './terminal.ts';
-import { oneLine } from './terminal-text.ts';
-import type { TurnOutcome } from './turn-view.ts';
+import { failureLine, type TurnOutcome } from './turn-view.ts';
 
 const exitCodes: Record<TurnOutcome['status'], number> = {
   completed: 0,
@@ -109,9 +108,7 @@ export async function chatLoop(
     if (!sessionId) {
       // As for any message that could not be sent: told, and left at the prompt to send again.
       const tell = (error: { message: string; retryable: boolean }) => {
-        const { style } = options.terminal;
-        const hint = error.retryable ? style.dim(' Try again in a moment.') : '';
-        options.terminal.write(`${style.failure(`✗ ${oneLine(error.message)}`)}${hint}\n`);
+        options.terminal.write(`${failureLine({ style: options.terminal.style, error })}\n`);
         prefill = line;
       };
       const refusal = messageRefusal({ text: line, fileCount: 0 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MarkdownLines, StreamingMarkdown } from './markdown-lines.ts';
 import { StatusLine } from './status-line.ts';
 import type { Terminal } from './terminal.ts';
-import { oneLine } from './terminal-text.ts';
+import { oneLine, type Style } from './terminal-text.ts';
 import { describeToolPart } from './tool-row.ts';
 
 export interface TurnOutcome {
@@ -101,8 +101,7 @@ export class TurnView {
     // What arrived before the failure is shown before it.
     this.#finishText();
     this.#error = error;
-    const hint = error.retryable ? this.#terminal.style.dim(' Try again in a moment.') : '';
-    this.#printRow(`${this.#terminal.style.failure(`✗ ${oneLine(error.message)}`)}${hint}`);
+    this.#printRow(failureLine({ style: this.#terminal.style, error }));
   }
 
   /** A Ctrl-C asked the server to stop the turn. */
@@ -299,4 +298,14 @@ export class TurnView {
       this.#status.show('Waiting for the model…');
     }
   }
+}
+
+/** How a request that failed is told: one line, with a hint when trying again can help. */
+export function failureLine(options: {
+  style: Style;
+  error: { message: string; retryable: boolean };
+}): string {
+  const { style, error } = options;
+  const hint = error.retryable ? style.dim(' Try again in a moment.') : '';
+  return `${style.failure(`✗ ${oneLine(error.message)}`)}${hint}`;
 }

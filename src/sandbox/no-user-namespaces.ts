@@ -50,7 +50,7 @@ const firstArgumentOffset = 16;
 type Instruction = { code: number; k: number; ifTrue?: string; ifFalse?: string; label?: string };
 
 /** The program for `arch`, or null where no numbers are known (the filter is then not applied). */
-export function userNamespaceFilter(arch: NodeJS.Architecture = process.arch): Buffer | null {
+function userNamespaceFilter(arch: NodeJS.Architecture = process.arch): Buffer | null {
   const native = architectures[arch];
   if (!native) return null;
   const program: Instruction[] = [

@@ -6,20 +6,24 @@ import { textOfHtml } from './html-to-markdown.ts';
 
 const workerUrl = new URL('./html-to-markdown-worker.ts', import.meta.url);
 
+interface Conversion {
+  html: string;
+  url: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+const stopped = () => new ToolError('The fetch was stopped.');
+
 /**
  * An HTML page as Markdown, converted in a worker thread: ordinary pages take 200–400 ms to
  * parse and convert, all that time on the thread every stream needs. Past `timeoutMs`, or if the
  * worker fails (its heap is capped), the page is given as its text, which takes linear passes.
  * A stopped turn ends the worker at once.
  */
-export async function convertPage(options: {
-  html: string;
-  url: string;
-  timeoutMs: number;
-  signal: AbortSignal;
-}): Promise<{ title: string; markdown: string }> {
+export async function convertPage(options: Conversion): Promise<{ title: string; markdown: string }> {
   const release = await conversions.acquire(options.signal).catch(() => {
-    throw new ToolError('The fetch was stopped.');
+    throw stopped();
   });
   try {
     return await convertInWorker(options);
@@ -34,15 +38,10 @@ export async function convertPage(options: {
  */
 const conversions = new Slots(Math.max(1, availableParallelism()));
 
-function convertInWorker(options: {
-  html: string;
-  url: string;
-  timeoutMs: number;
-  signal: AbortSignal;
-}): Promise<{ title: string; markdown: string }> {
+function convertInWorker(options: Conversion): Promise<{ title: string; markdown: string }> {
   const { html, url, signal } = options;
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ToolError('The fetch was stopped.'));
+    if (signal.aborted) return reject(stopped());
     let worker: Worker;
     try {
       worker = new Worker(workerUrl, {
@@ -63,7 +62,7 @@ function convertInWorker(options: {
       settle();
     };
     const asText = () => finish(() => resolve(textOfHtml(html)));
-    const onAbort = () => finish(() => reject(new ToolError('The fetch was stopped.')));
+    const onAbort = () => finish(() => reject(stopped()));
     const timer = setTimeout(asText, options.timeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (converted: { title: string; markdown: string }) =>
