@@ -57,27 +57,6 @@ export function limitsFor(options: { tier: ChunkTier; limits: StreamLimits }): S
   }
 }
 
-/**
- * Each chunk's JSON text, made once: a registry that keeps the chunk objects it counted (the memory
- * one does) has its viewers frame the same text instead of serialising every delta a second time.
- * Chunks are never changed once appended (a merged delta is a new object), so the text stays true.
- */
-const jsonTexts = new WeakMap<StreamChunk, string>();
-
-export function jsonOf(chunk: StreamChunk): string {
-  let text = jsonTexts.get(chunk);
-  if (text === undefined) {
-    text = JSON.stringify(chunk);
-    jsonTexts.set(chunk, text);
-  }
-  return text;
-}
-
-/** The size a chunk is counted at: its JSON text. */
-export function sizeOf(chunk: StreamChunk): number {
-  return jsonOf(chunk).length;
-}
-
 /** Whether a stream this full merges adjacent text deltas instead of numbering each one. */
 export function isNearCap(options: { events: number; bytes: number; limits: StreamLimits }): boolean {
   const ordinary = limitsFor({ tier: 'ordinary', limits: options.limits });

@@ -3,6 +3,15 @@ import type { StreamChunk, StreamEvent } from '../protocol/index.ts';
 export type StreamState = 'open' | 'closed';
 
 /**
+ * An event as a registry hands it out. `json` is the chunk's JSON text when the registry already
+ * has it (the memory one makes it once, to count the stream's bytes): viewers frame that text
+ * instead of serialising every delta again.
+ */
+export interface LoggedEvent extends StreamEvent {
+  readonly json?: string;
+}
+
+/**
  * The event log of each turn's stream. Producers append numbered events; any number of
  * subscribers read them from any cursor, live, independently of each other.
  */
@@ -29,5 +38,5 @@ export interface StreamRegistry {
     streamId: string;
     after: number;
     signal?: AbortSignal;
-  }): Promise<AsyncIterable<StreamEvent[]> | null>;
+  }): Promise<AsyncIterable<LoggedEvent[]> | null>;
 }

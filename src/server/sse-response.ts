@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Http2ServerResponse } from 'node:http2';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { jsonOf } from '../coord/stream-capacity.ts';
-import type { StreamRegistry } from '../coord/stream-registry.ts';
+import type { LoggedEvent, StreamRegistry } from '../coord/stream-registry.ts';
 import type { StreamChunk, StreamEvent, UIMessage } from '../protocol/index.ts';
 import { writeSseToSocket } from './sse-socket.ts';
 
@@ -17,9 +16,9 @@ export const streamHeaders = {
 const encoder = new TextEncoder();
 const doneFrame = 'data: [DONE]\n\n';
 
-/** One SSE frame. The chunk's JSON text is made once (`jsonOf`), however many viewers a turn has. */
-export function formatEvent(event: StreamEvent): string {
-  return `id: ${event.id}\ndata: ${jsonOf(event.chunk)}\n\n`;
+/** One SSE frame, of the chunk's JSON text as the registry made it, however many viewers a turn has. */
+export function formatEvent(event: LoggedEvent): string {
+  return `id: ${event.id}\ndata: ${event.json ?? JSON.stringify(event.chunk)}\n\n`;
 }
 
 /**
@@ -29,7 +28,7 @@ export function formatEvent(event: StreamEvent): string {
  * turn runs on.
  */
 export function sseResponse(options: {
-  events: AsyncIterable<StreamEvent[]>;
+  events: AsyncIterable<LoggedEvent[]>;
   subscription: AbortController;
   heartbeatMs: number;
 }): Response {

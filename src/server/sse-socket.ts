@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { StreamEvent } from '../protocol/index.ts';
+import type { LoggedEvent } from '../coord/stream-registry.ts';
 
 /**
  * Writes a turn's SSE straight to the Node response, without a web ReadableStream per viewer:
@@ -12,10 +12,10 @@ import type { StreamEvent } from '../protocol/index.ts';
 export async function writeSseToSocket(options: {
   outgoing: ServerResponse;
   headers: Record<string, string>;
-  events: AsyncIterable<StreamEvent[]>;
+  events: AsyncIterable<LoggedEvent[]>;
   subscription: AbortController;
   heartbeatMs: number;
-  format: (event: StreamEvent) => string;
+  format: (event: LoggedEvent) => string;
   end: string;
 }): Promise<void> {
   const { outgoing, subscription, heartbeatMs } = options;

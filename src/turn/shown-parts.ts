@@ -41,11 +41,12 @@ export class ShownParts {
       case 'text-end':
       case 'reasoning-delta':
       case 'reasoning-end':
-        return this.#refusedParts.has(`block:${chunk.id}`);
+        // Asked for every delta: no key is made while nothing was refused (nearly always).
+        return this.#refusedParts.size > 0 && this.#refusedParts.has(`block:${chunk.id}`);
       case 'tool-input-available':
       case 'tool-output-available':
       case 'tool-output-error':
-        return this.#refusedParts.has(`tool:${chunk.toolCallId}`);
+        return this.#refusedParts.size > 0 && this.#refusedParts.has(`tool:${chunk.toolCallId}`);
       default:
         return false;
     }

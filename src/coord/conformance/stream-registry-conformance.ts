@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { emptyUsage, type StreamChunk, type StreamEvent } from '../../protocol/index.ts';
 import { eachEvent } from '../each-event.ts';
 import { StreamFullError, type StreamLimits } from '../stream-capacity.ts';
-import type { StreamRegistry } from '../stream-registry.ts';
+import type { LoggedEvent, StreamRegistry } from '../stream-registry.ts';
 
 /** `limits`, when given, are the registry's caps (in events and bytes of chunk JSON). */
 export type StreamRegistryFactory = (
@@ -40,10 +40,17 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
   return winner === pending;
 }
 
-/** Reads every event into `events` as it arrives; resolves when the iteration ends. */
-function collect(iterable: AsyncIterable<StreamEvent>, events: StreamEvent[] = []): Promise<StreamEvent[]> {
+/**
+ * Reads every event into `events` as it arrives, as id and chunk; resolves when the iteration
+ * ends. A registry may hand out the chunk's JSON text with it, which viewers send as it is: it
+ * must be that chunk's JSON.
+ */
+function collect(iterable: AsyncIterable<LoggedEvent>, events: StreamEvent[] = []): Promise<StreamEvent[]> {
   return (async () => {
-    for await (const event of iterable) events.push(event);
+    for await (const { id, chunk, json } of iterable) {
+      if (json !== undefined) expect(JSON.parse(json)).toEqual(chunk);
+      events.push({ id, chunk });
+    }
     return events;
   })();
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
 import { describeStreamRegistryConformance } from '../conformance/stream-registry-conformance.ts';
 import { eachEvent } from '../each-event.ts';
-import { StreamFullError, sizeOf } from '../stream-capacity.ts';
+import { StreamFullError } from '../stream-capacity.ts';
 import { MemoryStreamRegistry } from './memory-stream-registry.ts';
 
 describeStreamRegistryConformance('memory', async (limits) => ({
@@ -18,7 +18,7 @@ async function replay(registry: MemoryStreamRegistry, streamId: string): Promise
   const iterable = await registry.subscribe({ streamId, after: 0 });
   if (!iterable) return null;
   const events: StreamEvent[] = [];
-  for await (const event of eachEvent(iterable)) events.push(event);
+  for await (const { id, chunk } of eachEvent(iterable)) events.push({ id, chunk });
   return events;
 }
 
@@ -84,7 +84,7 @@ describe('MemoryStreamRegistry bounds', () => {
 
   test('closed streams past maxRetainedBytes are forgotten oldest first; a reader already subscribed reads on', async () => {
     // Each stream holds one delta: two fit, three do not.
-    const registry = new MemoryStreamRegistry({ maxRetainedBytes: 2 * sizeOf(delta(1)) });
+    const registry = new MemoryStreamRegistry({ maxRetainedBytes: 2 * JSON.stringify(delta(1)).length });
     for (const id of ['a', 'b']) {
       await registry.open(id);
       await registry.append(id, delta(1));
@@ -99,7 +99,7 @@ describe('MemoryStreamRegistry bounds', () => {
     expect(await registry.state('b')).toBe('closed');
     expect(await replay(registry, 'c')).toEqual([{ id: 1, chunk: delta(1) }]);
     const events: StreamEvent[] = [];
-    for await (const event of eachEvent(reader!)) events.push(event);
+    for await (const { id, chunk } of eachEvent(reader!)) events.push({ id, chunk });
     expect(events).toEqual([{ id: 1, chunk: delta(1) }]);
   });
 

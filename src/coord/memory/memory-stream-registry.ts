@@ -1,16 +1,14 @@
-import type { StreamChunk, StreamEvent } from '../../protocol/index.ts';
-import {
-  isNearCap,
-  limitsFor,
-  StreamFullError,
-  type StreamLimits,
-  sizeOf,
-  tierOf,
-} from '../stream-capacity.ts';
-import type { StreamRegistry, StreamState } from '../stream-registry.ts';
+import type { StreamChunk } from '../../protocol/index.ts';
+import { isNearCap, limitsFor, StreamFullError, type StreamLimits, tierOf } from '../stream-capacity.ts';
+import type { LoggedEvent, StreamRegistry, StreamState } from '../stream-registry.ts';
+
+/** A kept event: its chunk's JSON text is made once, to count its size, and framed by every viewer. */
+interface KeptEvent extends LoggedEvent {
+  readonly json: string;
+}
 
 interface Log {
-  events: StreamEvent[];
+  events: KeptEvent[];
   bytes: number;
   /** A text or reasoning delta held back near the cap, so the next one of its part joins it. */
   held: Extract<StreamChunk, { delta: string }> | null;
@@ -72,14 +70,14 @@ export class MemoryStreamRegistry implements StreamRegistry {
       }
       this.#flushHeld(log);
       if (isNearCap({ events: log.events.length, bytes: log.bytes, limits: this.#limits })) {
-        this.#assertRoom({ log, chunk });
+        this.#jsonIfRoom({ log, chunk });
         log.held = chunk;
         return log.events.length + 1;
       }
     } else {
       this.#flushHeld(log);
     }
-    return push(log, chunk, this.#assertRoom({ log, chunk }));
+    return push(log, chunk, this.#jsonIfRoom({ log, chunk }));
   }
 
   /** A held delta becomes an event, unless it no longer fits: then its text is dropped from the stream. */
@@ -88,21 +86,21 @@ export class MemoryStreamRegistry implements StreamRegistry {
     if (!held) return;
     log.held = null;
     try {
-      push(log, held, this.#assertRoom({ log, chunk: held }));
+      push(log, held, this.#jsonIfRoom({ log, chunk: held }));
     } catch {
       // The stored message keeps the text; the stream shows what fitted.
     }
   }
 
-  /** Throws if the chunk does not fit; returns its size (JSON text, counted once per chunk). */
-  #assertRoom(options: { log: Log; chunk: StreamChunk }): number {
+  /** The chunk's JSON text (its size is what the stream counts); throws if it does not fit. */
+  #jsonIfRoom(options: { log: Log; chunk: StreamChunk }): string {
     const { log, chunk } = options;
     const limits = limitsFor({ tier: tierOf(chunk), limits: this.#limits });
-    const size = sizeOf(chunk);
-    if (log.events.length + 1 > limits.maxEvents || log.bytes + size > limits.maxBytes) {
+    const json = JSON.stringify(chunk);
+    if (log.events.length + 1 > limits.maxEvents || log.bytes + json.length > limits.maxBytes) {
       throw new StreamFullError(`Stream is full: no room for a ${chunk.type} chunk`);
     }
-    return size;
+    return json;
   }
 
   async close(streamId: string): Promise<void> {
@@ -141,7 +139,7 @@ export class MemoryStreamRegistry implements StreamRegistry {
     streamId: string;
     after: number;
     signal?: AbortSignal;
-  }): Promise<AsyncIterable<StreamEvent[]> | null> {
+  }): Promise<AsyncIterable<LoggedEvent[]> | null> {
     const log = this.#logs.get(options.streamId);
     if (!log) return null;
     // Past the end, the cursor names another stream's event (an earlier turn's): a full replay
@@ -151,10 +149,10 @@ export class MemoryStreamRegistry implements StreamRegistry {
   }
 }
 
-function push(log: Log, chunk: StreamChunk, size: number): number {
+function push(log: Log, chunk: StreamChunk, json: string): number {
   const id = log.events.length + 1;
-  log.events.push({ id, chunk });
-  log.bytes += size;
+  log.events.push({ id, chunk, json });
+  log.bytes += json.length;
   wake(log);
   return id;
 }
@@ -174,7 +172,7 @@ async function* readLog(options: {
   log: Log;
   after: number;
   signal?: AbortSignal;
-}): AsyncGenerator<StreamEvent[]> {
+}): AsyncGenerator<LoggedEvent[]> {
   const { log, signal } = options;
   // One abort listener for the whole subscription, not one per wait: a reader waits once per
   // delta it is handed, and adding and removing a listener each time showed in the profile.
