@@ -109,4 +109,11 @@ describe('a confined process, run as the Claude runtime starts it', () => {
     expect(attempt.code).not.toBe(0);
     expect(attempt.output).toContain('Operation not permitted');
   });
+
+  test('has a private /tmp of a bounded size, not half the machine memory', async () => {
+    expect(await runConfined("df -k /tmp | tail -1 | awk '{print $2}'")).toEqual({
+      code: 0,
+      output: `${512 * 1024}\n`,
+    });
+  });
 });

@@ -3,8 +3,10 @@ import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import {
+  defaultTmpBytes,
   environmentArguments,
   isolationArguments,
+  privateTmpArguments,
   systemArguments,
   userDropArguments,
 } from './bwrap-arguments.ts';
@@ -67,10 +69,7 @@ export function confineProcess(options: {
       ...drop.bwrap,
       ...environmentArguments(env),
       ...systemArguments({ network: true }),
-      '--perms',
-      '1777',
-      '--tmpfs',
-      '/tmp',
+      ...privateTmpArguments(defaultTmpBytes),
       // Folders bwrap makes on the way to a mount point are private (0700) unless made here first.
       ...ancestorsOf([...readOnly, ...writable]).flatMap((path) => ['--perms', '0755', '--dir', path]),
       ...readOnly.flatMap((path) => ['--ro-bind', path, path]),

@@ -144,6 +144,22 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
     expect((await readFile(join(workspaceDir, 'big.bin'))).length).toBeLessThanOrEqual(1_000_000);
   });
 
+  test('/tmp holds no more than its size, however the files are split', async () => {
+    // Each file is under the file-size limit; together they pass the tmpfs's size.
+    const result = await exec(
+      'for n in 1 2 3; do head -c 2000000 /dev/zero > /tmp/part$n || echo "part$n refused"; done; du -sk /tmp',
+      { limits: { tmpBytes: 4 * 1024 ** 2 } },
+    );
+    expect(result.stdout).toContain('part3 refused');
+    expect(result.stderr).toContain('No space left on device');
+    expect(Number.parseInt(result.stdout.split('\n').at(-2) ?? '', 10)).toBeLessThanOrEqual(4096);
+  });
+
+  test("/tmp is sized by default, not at half the machine's memory", async () => {
+    const result = await exec("df -k /tmp | tail -1 | awk '{print $2}'");
+    expect(Number(result.stdout.trim())).toBe(512 * 1024);
+  });
+
   test('a 200 s sleep is killed at the timeout, background children included', async () => {
     const result = await exec('(sleep 200.7; touch late.txt) & sleep 200.7', { timeoutMs: 1_500 });
     expect(result.timedOut).toBe(true);

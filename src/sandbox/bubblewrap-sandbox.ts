@@ -4,8 +4,10 @@ import type { Writable } from 'node:stream';
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
 import {
+  defaultTmpBytes,
   environmentArguments,
   isolationArguments,
+  privateTmpArguments,
   sandboxPath,
   systemArguments,
   userDropArguments,
@@ -27,6 +29,8 @@ export interface BubblewrapLimits {
   /** The largest file a command may write. */
   fileBytes: number;
   openFiles: number;
+  /** The size of the command's private /tmp (a tmpfs: memory). */
+  tmpBytes: number;
 }
 
 const defaultLimits: BubblewrapLimits = {
@@ -34,6 +38,7 @@ const defaultLimits: BubblewrapLimits = {
   memoryBytes: 2 * 1024 ** 3,
   fileBytes: 1024 ** 3,
   openFiles: 1024,
+  tmpBytes: defaultTmpBytes,
 };
 
 /** Where the workspace appears inside the sandbox. */
@@ -125,11 +130,7 @@ export class BubblewrapSandbox implements Sandbox {
         LANG: 'C.UTF-8',
       }),
       ...systemArguments({ network: false }),
-      // Sticky and world-writable as usual: the command may run as a uid other than the tmpfs owner.
-      '--perms',
-      '1777',
-      '--tmpfs',
-      '/tmp',
+      ...privateTmpArguments(limits.tmpBytes),
       '--bind',
       workspace,
       sandboxWorkspace,

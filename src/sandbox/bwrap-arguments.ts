@@ -22,6 +22,17 @@ const etcForNetwork = [
 
 export const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
 
+/**
+ * The private /tmp's size. A tmpfs keeps its files in memory, outside the address-space limit,
+ * and Linux sizes an unsized one at half the machine's RAM: one command could fill that.
+ */
+export const defaultTmpBytes = 512 * 1024 ** 2;
+
+/** A private, sized /tmp: sticky and world-writable as usual (the process may run as a dropped uid). */
+export function privateTmpArguments(bytes: number): string[] {
+  return ['--perms', '1777', '--size', String(bytes), '--tmpfs', '/tmp'];
+}
+
 /** `--symlink` for a top-level symlink, `--ro-bind` for a real folder, nothing for an absent one. */
 export function systemArguments(options: { network: boolean }): string[] {
   const args: string[] = [];
