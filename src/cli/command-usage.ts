@@ -25,7 +25,8 @@ Options:
   chat: `Usage: autopilot chat [--session ID] [--url URL] [message]
 
 With a message, sends it and streams the answer: text, each tool the agent uses, errors.
-Without one, opens an interactive prompt: each line you enter is a message.
+Without one, opens an interactive prompt: each line you enter is a message, and a
+paste of several lines is one message (Enter sends it).
 
   Ctrl-C     stops the running turn (the server stops it); a second Ctrl-C leaves at once
   Ctrl-D     leaves the prompt (so does Ctrl-C on an empty line)

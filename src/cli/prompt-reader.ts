@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { bracketedPaste, LinePastes, withPastesCollected } from './bracketed-paste.ts';
 
 /** The lines a person types at the chat prompt. */
 export interface PromptReader {
@@ -10,9 +11,10 @@ export interface PromptReader {
 type PromptInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 
 /**
- * One readline serves every prompt, so lines that arrive together (a paste, a pipe, typing ahead)
- * are queued, never lost. Between prompts it is paused and, on a terminal, raw mode is off: Ctrl-C
- * then arrives as SIGINT, which stops the running turn.
+ * One readline serves every prompt, so lines that arrive together (a pipe, typing ahead) are
+ * queued, never lost. Between prompts it is paused and, on a terminal, raw mode is off: Ctrl-C
+ * then arrives as SIGINT, which stops the running turn. At a terminal's prompt, bracketed paste is
+ * on: a paste of several lines is one message, shown as a placeholder until Enter sends it.
  */
 export function createPromptReader(options: {
   input: PromptInput;
@@ -21,8 +23,9 @@ export function createPromptReader(options: {
 }): PromptReader {
   const { input, output, prompt } = options;
   const terminal = input.isTTY === true;
+  const pastes = new LinePastes();
   const line = createInterface({
-    input,
+    input: terminal ? withPastesCollected({ input, pastes }) : input,
     output: terminal ? output : undefined,
     terminal,
     historySize: 200,
@@ -31,9 +34,22 @@ export function createPromptReader(options: {
   const queued: string[] = [];
   let ended = false;
   let waiting: ((text: string | null) => void) | null = null;
+  let pasteModeOn = false;
+  const setPasteMode = (on: boolean) => {
+    if (!terminal || on === pasteModeOn) return;
+    pasteModeOn = on;
+    output.write(on ? bracketedPaste.on : bracketedPaste.off);
+    // However the process ends, the terminal is not left wrapping pastes for the shell.
+    if (on) process.once('exit', leavePasteMode);
+    else process.removeListener('exit', leavePasteMode);
+  };
+  const leavePasteMode = () => setPasteMode(false);
   const idle = () => {
     line.pause();
-    if (terminal && !ended) input.setRawMode?.(false);
+    if (!terminal) return;
+    input.pause();
+    setPasteMode(false);
+    if (!ended) input.setRawMode?.(false);
   };
   const deliver = (text: string | null) => {
     const resolve = waiting;
@@ -41,12 +57,16 @@ export function createPromptReader(options: {
     idle();
     resolve?.(text);
   };
-  line.on('line', (text) => {
+  line.on('line', (entered) => {
+    const text = pastes.expand(entered);
     if (waiting) deliver(text);
     else queued.push(text);
   });
   line.on('close', () => {
     ended = true;
+    // The terminal's own input is read apart from the readline: it must stop too, or hold the process.
+    if (terminal) input.pause();
+    setPasteMode(false);
     if (waiting) {
       if (terminal) output.write('\n');
       deliver(null);
@@ -71,12 +91,17 @@ export function createPromptReader(options: {
       if (ended) return null;
       return new Promise((resolve) => {
         waiting = resolve;
-        if (terminal) input.setRawMode?.(true);
+        if (terminal) {
+          input.setRawMode?.(true);
+          input.resume();
+          setPasteMode(true);
+        }
         line.resume();
         if (terminal) {
           line.setPrompt(prompt);
           line.prompt();
-          if (readOptions.prefill) line.write(readOptions.prefill);
+          // A message put back after a failed send: several lines go back in as one paste.
+          if (readOptions.prefill) line.write(pastes.add(readOptions.prefill));
         }
       });
     },

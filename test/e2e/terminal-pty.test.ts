@@ -148,4 +148,36 @@ describe('autopilot chat in a terminal', () => {
       'Answer three.',
     ]);
   });
+
+  test('a paste of several lines is one message, sent with Enter; the terminal is left as it was', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        {
+          when: asks('why? Error: boom\n  at main.js:3\n  at run.js:9'),
+          reply: textReply('That is a null reference.'),
+        },
+      ]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url] });
+    let seen = await pty.waitFor('› ');
+    // As a terminal sends a paste with bracketed paste on: the pasted line ends are not Enter.
+    pty.type('why? \x1b[200~Error: boom\r  at main.js:3\r  at run.js:9\x1b[201~');
+    seen = await pty.waitFor('[pasted text #1: 3 lines]', { from: seen });
+    pty.type('\r');
+    seen = await pty.waitFor('That is a null reference.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    expect(pty.raw).toContain('\x1b[?2004h');
+    expect(pty.raw.lastIndexOf('\x1b[?2004l')).toBeGreaterThan(pty.raw.lastIndexOf('\x1b[?2004h'));
+    const stored = await detail(sessionIdShownBy(pty));
+    const userTexts = stored.messages
+      .filter((message: { role: string }) => message.role === 'user')
+      .map((message: { parts: { type: string; text?: string }[] }) =>
+        message.parts.map((part) => part.text).join(''),
+      );
+    expect(userTexts).toEqual(['why? Error: boom\n  at main.js:3\n  at run.js:9']);
+  });
 });
