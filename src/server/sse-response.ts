@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Http2ServerResponse } from 'node:http2';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { LoggedEvent, StreamRegistry } from '../coord/stream-registry.ts';
-import type { StreamChunk, StreamEvent, UIMessage } from '../protocol/index.ts';
+import type { StreamChunk, UIMessage } from '../protocol/index.ts';
 import { writeSseToSocket } from './sse-socket.ts';
 
 export const streamHeaders = {
