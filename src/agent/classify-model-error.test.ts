@@ -58,6 +58,19 @@ describe('classifyModelError says what happened', () => {
     });
   });
 
+  test.each([
+    'prompt is too long: 212000 tokens > 200000 maximum',
+    "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+    '{"error":{"message":"Your input exceeds the context window of this model. Please adjust your input and try again.","type":"invalid_request_error","param":"input","code":"context_length_exceeded"}}',
+    'Your input exceeds the context window of this model.',
+    '{"error":{"code":400,"message":"request (13392 tokens) exceeds the available context size (8192 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":13392,"n_ctx":8192}}',
+    'Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length',
+    'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).',
+    'input length exceeds the context length',
+  ])('"%s" is a conversation too long for the model, which compaction can answer', (message) => {
+    expect(classifyModelError({ status: 400, message }).code).toBe('prompt_too_long');
+  });
+
   test('hostOf gives the host with its port, and nothing for a broken URL', () => {
     expect(hostOf('http://127.0.0.1:4000/v1')).toBe('127.0.0.1:4000');
     expect(hostOf('not a url')).toBeUndefined();

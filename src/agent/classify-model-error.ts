@@ -24,8 +24,14 @@ const interruptedPatterns = [
 const busyPattern = /overloaded/i;
 const rateLimitPattern = /rate.?limit|too many requests/i;
 const serverErrorStatuses = new Set([500, 502, 503, 504]);
+/**
+ * "Too long for the model" as providers word it: Anthropic ("prompt is too long"), OpenAI (old and
+ * new wording, and its code), llama.cpp server ("exceeds the available context size", its error
+ * type), vLLM and Mistral ("maximum context length"), Gemini's OpenAI endpoint ("input token
+ * count … exceeds the maximum"), Ollama ("exceeds the context length").
+ */
 const promptTooLongPattern =
-  /prompt is too long|context.{0,20}(length|window).{0,20}exceed|maximum context length/i;
+  /prompt is too long|context.{0,20}(length|window).{0,20}exceed|maximum context length|context_length_exceeded|exceed_context_size|exceeds? the (available |maximum )?context (size|length|window)|input token count.{0,40}exceeds the maximum/i;
 
 export interface ModelFailure {
   status?: number;
