@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyModelError, hostOf } from './classify-model-error.ts';
+import { classifyModelError, hostOf, PromptTooLongError } from './classify-model-error.ts';
 import { resultFailure } from './claude/result-message.ts';
 
 describe('classifyModelError says what happened', () => {
@@ -69,6 +69,23 @@ describe('classifyModelError says what happened', () => {
     'input length exceeds the context length',
   ])('"%s" is a conversation too long for the model, which compaction can answer', (message) => {
     expect(classifyModelError({ status: 400, message }).code).toBe('prompt_too_long');
+  });
+
+  test('the context size the provider states travels with the error, for the ladder to aim below', () => {
+    const stated = (message: string) => {
+      const error = classifyModelError({ status: 400, message });
+      return error instanceof PromptTooLongError ? error.contextTokens : undefined;
+    };
+    expect(stated('prompt is too long: 212000 tokens > 200000 maximum')).toBe(200_000);
+    expect(
+      stated("This model's maximum context length is 128000 tokens. However, you requested 130000"),
+    ).toBe(128_000);
+    expect(stated('request (13392 tokens) exceeds the available context size (8192 tokens)')).toBe(8192);
+    expect(stated('{"type":"exceed_context_size_error","n_prompt_tokens":13392,"n_ctx":8192}')).toBe(8192);
+    expect(
+      stated('Prompt contains 40000 tokens, too large for model with 32768 maximum context length'),
+    ).toBe(32_768);
+    expect(stated('Your input exceeds the context window of this model.')).toBeNull();
   });
 
   test('hostOf gives the host with its port, and nothing for a broken URL', () => {

@@ -33,6 +33,39 @@ const serverErrorStatuses = new Set([500, 502, 503, 504]);
 const promptTooLongPattern =
   /prompt is too long|context.{0,20}(length|window).{0,20}exceed|maximum context length|context_length_exceeded|exceed_context_size|exceeds? the (available |maximum )?context (size|length|window)|input token count.{0,40}exceeds the maximum/i;
 
+/** "Too long for the model", with the model's context size in tokens when the provider said it. */
+export class PromptTooLongError extends AppError {
+  readonly contextTokens: number | null;
+
+  constructor(options: { cause?: unknown; contextTokens: number | null }) {
+    super('prompt_too_long', 'The conversation is too long for the model.', {
+      cause: options.cause,
+      retryable: false,
+    });
+    this.contextTokens = options.contextTokens;
+  }
+}
+
+/** Where providers state the context size: "> 200000 maximum", "context size (8192 tokens)", "n_ctx": 8192… */
+const contextSizePatterns = [
+  /tokens? > (\d+) maximum/i,
+  /maximum context length is (\d+)/i,
+  /(\d+) maximum context length/i,
+  /context size \((\d+) tokens\)/i,
+  /"n_ctx"\s*:\s*(\d+)/i,
+  /maximum number of tokens allowed \((\d+)\)/i,
+  /context (?:window|length) of (?:only )?(\d+)/i,
+];
+
+/** The model's context size as the provider's error states it, if it does. */
+export function statedContextTokens(message: string): number | null {
+  for (const pattern of contextSizePatterns) {
+    const tokens = Number(pattern.exec(message)?.[1]);
+    if (Number.isSafeInteger(tokens) && tokens > 0) return tokens;
+  }
+  return null;
+}
+
 export interface ModelFailure {
   status?: number;
   message: string;
@@ -48,12 +81,8 @@ export interface ModelFailure {
 export function classifyModelError(failure: ModelFailure): AppError {
   const { status, message, cause } = failure;
   const transient = (text: string) => new AppError('transient_api_error', text, { cause, retryable: true });
-  if (isPromptTooLong(message)) {
-    return new AppError('prompt_too_long', 'The conversation is too long for the model.', {
-      cause,
-      retryable: false,
-    });
-  }
+  if (isPromptTooLong(message))
+    return new PromptTooLongError({ cause, contextTokens: statedContextTokens(message) });
   if (
     status === 401 ||
     status === 403 ||

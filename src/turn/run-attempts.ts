@@ -1,4 +1,5 @@
 import type { AgentRunInput, AgentRuntime } from '../agent/agent-runtime.ts';
+import { PromptTooLongError } from '../agent/classify-model-error.ts';
 import type { UtilityModel } from '../agent/utility-model.ts';
 import type { ToolExecutor } from '../tools/tool-executor.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
@@ -11,6 +12,7 @@ import {
   compactionToolName,
   compressHistory,
   estimateTokens,
+  modelRelevant,
   storedSummaryKey,
   summariseHistory,
 } from './compact-history.ts';
@@ -32,10 +34,12 @@ export const conversationTooLongText =
 /**
  * Runs the agent until it succeeds or fails for good. Nothing is retried once the user has seen
  * model output. On "prompt too long" it climbs the ladder: as is, then the history summarised
- * (transcript dropped), then the newest history that fits the budget. On a runtime without a
- * transcript, a history already over the budget is summarised before the first attempt, which
- * then counts as the ladder's second. Transient provider errors are retried with backoff within a
- * bounded budget.
+ * (transcript dropped), then the newest history that fits. Each rung aims below the request that
+ * failed (half of it at most, and half the model's context when the provider stated it), so no
+ * rung sends the same request again; a history with nothing to summarise goes straight to the
+ * last rung, and one that cannot get smaller ends the ladder. On a runtime without a transcript,
+ * a history already over the budget is summarised before the first attempt, which then counts as
+ * the ladder's second. Transient provider errors are retried with backoff within a bounded budget.
  */
 export async function runAttempts(options: {
   runtime: AgentRuntime;
@@ -60,7 +64,8 @@ export async function runAttempts(options: {
   ) {
     ladderStep = 1;
     logger.info({ ladderStep }, 'the history is over the context budget; summarising it first');
-    input = { ...input, history: await reduceContext({ ...options, input, ladderStep }) };
+    const budgetTokens = policy.contextBudgetTokens;
+    input = { ...input, history: await reduceContext({ ...options, input, ladderStep, budgetTokens }) };
   }
   for (;;) {
     recorder.beginAttempt();
@@ -90,7 +95,22 @@ export async function runAttempts(options: {
             retryable: false,
           });
         }
-        const history = await reduceContext({ ...options, input, ladderStep });
+        // Nothing before the last exchange to summarise, and no transcript to drop: a summary would
+        // send the same request again.
+        if (ladderStep === 1 && input.transcript == null && !canSummarise(input.history)) ladderStep = 2;
+        const budgetTokens = reducedBudget({
+          history: input.history,
+          budgetTokens: policy.contextBudgetTokens,
+          contextTokens: error instanceof PromptTooLongError ? error.contextTokens : null,
+        });
+        const history = await reduceContext({ ...options, input, ladderStep, budgetTokens });
+        // Without a transcript to drop, the same history would fail the same way again.
+        if (input.transcript == null && sameRows(history, modelRelevant(input.history))) {
+          throw new AppError('all_attempts_exhausted', conversationTooLongText, {
+            cause: error,
+            retryable: false,
+          });
+        }
         input = { ...input, history, transcript: null };
         continue;
       }
@@ -111,6 +131,39 @@ export async function runAttempts(options: {
   }
 }
 
+/** The history's size as the model would see it. */
+function tokensOf(history: AgentRunInput['history']): number {
+  return estimateTokens(modelRelevant(history));
+}
+
+function sameRows(a: AgentRunInput['history'], b: AgentRunInput['history']): boolean {
+  return a.length === b.length && a.every((row, index) => row === b[index]);
+}
+
+/**
+ * What a rung of the ladder aims at, in estimated tokens: the budget, and at most half of the
+ * history that was too long, and half the model's context when the provider said what it is (the
+ * estimate counts characters, and the system prompt, the tools and the answer need room too).
+ */
+function reducedBudget(options: {
+  history: AgentRunInput['history'];
+  budgetTokens: number;
+  contextTokens: number | null;
+}): number {
+  const { contextTokens } = options;
+  return Math.min(
+    options.budgetTokens,
+    Math.floor(tokensOf(options.history) / 2),
+    contextTokens === null ? Number.POSITIVE_INFINITY : Math.floor(contextTokens / 2),
+  );
+}
+
+const compactionSummaries: Record<CompactedHistory['method'], string> = {
+  summary: 'Earlier messages were summarized to fit within context limits.',
+  truncation: 'Earlier messages were shortened to fit within context limits.',
+  dropped: 'Earlier messages were dropped to fit within context limits.',
+};
+
 /** Makes the smaller context of a ladder step, shown as a `context_compaction` row. */
 async function reduceContext(options: {
   input: AgentRunInput;
@@ -119,8 +172,10 @@ async function reduceContext(options: {
   summaryModel: UtilityModel | null;
   logger: Logger;
   ladderStep: number;
+  /** The size to aim at, in estimated tokens. */
+  budgetTokens: number;
 }): Promise<AgentRunInput['history']> {
-  const { input, recorder, policy } = options;
+  const { input, recorder, policy, budgetTokens } = options;
   const toolCallId = `compaction-${input.turnId.slice(0, 8)}-${options.ladderStep}`;
   recorder.publish({ type: 'data-status', data: { message: optimizingStatus }, transient: true });
   recorder.handleInternal([
@@ -133,17 +188,14 @@ async function reduceContext(options: {
       ? await summariseHistory({
           history: input.history,
           model: options.summaryModel,
-          budgetTokens: policy.contextBudgetTokens,
+          budgetTokens,
           timeoutMs: policy.summaryTimeoutMs,
           signal: input.signal,
           logger: options.logger,
         })
-      : compressHistory({ history: input.history, budgetTokens: policy.contextBudgetTokens });
+      : compressHistory({ history: input.history, budgetTokens });
   if (compacted.usage) recorder.usage.add(compacted.usage);
-  const summary =
-    compacted.method === 'dropped'
-      ? 'Earlier messages were dropped to fit within context limits.'
-      : 'Earlier messages were summarized to fit within context limits.';
+  const summary = compactionSummaries[compacted.method];
   recorder.endInternalTool({
     toolCallId,
     output: { summary, ...(compacted.method === 'dropped' ? { dropped: true } : {}), ...compacted.stats },

@@ -114,6 +114,70 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     expect(stored.activeTurn).toBeNull();
   });
 
+  test('a model whose context is smaller than the budget: after one big exchange the next messages still answer', async () => {
+    // The provider refuses more than 100,000 characters of messages and says its context size.
+    const limitChars = 100_000;
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        { when: isSummaryCall, reply: textReply('summary') },
+        {
+          when: (request) => isAgentCall(request) && JSON.stringify(request.messages).length > limitChars,
+          reply: promptTooLong({ tokens: 30_000, maximum: 25_000 }),
+        },
+        {
+          when: (request) => isAgentCall(request) && request.lastUserText.startsWith('paste'),
+          reply: textReply('long answer '.repeat(5_000)),
+        },
+        { when: isAgentCall, reply: textReply('Still here.') },
+        { when: () => true, reply: textReply('A title') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const paste = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: `paste ${'lorem ipsum dolor '.repeat(3_300)}` })).body!,
+    );
+    expect(paste.errors).toEqual([]);
+
+    for (const text of ['hi', 'hello?']) {
+      const { message, errors } = await parseUIStream((await sendMessage(server, { sessionId, text })).body!);
+      expect(errors).toEqual([]);
+      expect(message?.parts.at(-1)).toMatchObject({ type: 'text', text: 'Still here.' });
+    }
+    const stored = await detail(sessionId);
+    expect(stored.messages.at(-1).parts.at(-1)).toMatchObject({ type: 'text', text: 'Still here.' });
+    expect(JSON.stringify(stored.messages)).not.toContain('all_attempts_exhausted');
+    // What the user wrote is all still there, for them to read.
+    expect(JSON.stringify(stored.messages)).toContain('lorem ipsum dolor lorem');
+  });
+
+  test('a first message too long for the model is not sent again unchanged', async () => {
+    let agentCalls = 0;
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        { when: isSummaryCall, reply: textReply('summary') },
+        {
+          when: (request) => {
+            if (isAgentCall(request)) agentCalls += 1;
+            return isAgentCall(request);
+          },
+          reply: promptTooLong(),
+        },
+        { when: () => true, reply: textReply('A title') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const { chunks } = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'huge message' })).body!,
+    );
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+      data: { code: 'all_attempts_exhausted' },
+    });
+    // Nothing to summarise, drop or leave out: asked once.
+    expect(agentCalls).toBe(1);
+  });
+
   test('529 twice, then success: the turn succeeds with no error shown', async () => {
     let overloads = 0;
     server = await startTestServer({
