@@ -46,6 +46,8 @@ export async function runAttempts(options: {
   input: AgentRunInput;
   /** The executor behind `input.tools`: its breakers are reset per attempt and can end the turn. */
   executor: ToolExecutor;
+  /** Stops the turn (aborting `input.signal`) with a tripped breaker's error. */
+  tripped: (error: AppError) => void;
   recorder: TurnRecorder;
   policy: RetryPolicy;
   summaryModel: UtilityModel | null;
@@ -79,7 +81,9 @@ export async function runAttempts(options: {
         }
         recorder.handle(event);
         if (event.type === 'tool-call') options.metrics.toolCalled(event.toolName);
-        if (executor.tripped) throw executor.tripped;
+        // Stopped like a cancel, so that running tools and sub-agents end and report their usage;
+        // the turn then fails with the breaker's error.
+        if (executor.tripped) options.tripped(executor.tripped);
       }
       return;
     } catch (error) {

@@ -51,7 +51,10 @@ export async function runTurn(options: {
   const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
   // A failed write stops the turn like a cancel would, but ends it as failed with storage_error.
   const storageFailure = new AbortController();
-  const signal = AbortSignal.any([options.signal, storageFailure.signal]);
+  // A tripped breaker stops the turn the same way, so its tools and sub-agents stop and report
+  // what they used, and ends it as failed with the breaker's error.
+  const breaker = new AbortController();
+  const signal = AbortSignal.any([options.signal, storageFailure.signal, breaker.signal]);
   const recorder = new TurnRecorder({
     registry: deps.registry,
     store: deps.store,
@@ -114,6 +117,7 @@ export async function runTurn(options: {
           : undefined,
       },
       executor,
+      tripped: (error) => breaker.abort(error),
       recorder,
       policy: deps.retryPolicy,
       summaryModel: deps.utilityModel,

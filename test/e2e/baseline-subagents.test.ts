@@ -98,5 +98,69 @@ describe.each(['anthropic', 'openai-compatible'] as const)(
       const owner = (await (await server.api('/api/usage')).json()) as { today: Usage };
       expect(owner.today.inputTokens).toBeGreaterThanOrEqual(2200);
     }, 60_000);
+
+    test('a breaker that ends the turn stops its sub-agent: nothing is written after the turn', async () => {
+      let subagentCalls = 0;
+      server = await startTestServer({
+        provider,
+        runtime: 'baseline',
+        brain: scriptedBrain([
+          { when: isTitleCall, reply: textReply('Notes') },
+          {
+            when: isSubagent,
+            reply: () => {
+              subagentCalls += 1;
+              // Still thinking when the turn ends; then it asks to write a file.
+              return {
+                kind: 'message',
+                blocks: [
+                  { type: 'tool_use', name: 'write_file', input: { path: 'late.txt', content: 'late' } },
+                ],
+                answerDelayMs: 1_000,
+              };
+            },
+          },
+          {
+            when: (r) => r.toolResults.length === 0,
+            // One step: a sub-agent, and five calls with empty arguments that trip the breaker.
+            reply: {
+              kind: 'message',
+              blocks: [
+                {
+                  type: 'tool_use',
+                  name: 'Agent',
+                  input: { description: 'Slow helper', prompt: 'Write late.txt.' },
+                },
+                ...Array.from({ length: 5 }, () => ({
+                  type: 'tool_use' as const,
+                  name: 'write_file',
+                  input: {},
+                })),
+              ],
+            },
+          },
+          { when: () => true, reply: textReply('done') },
+        ]),
+      });
+      const sessionId = await createSession(server);
+      const { chunks } = await parseUIStream((await sendMessage(server, { sessionId, text: 'go' })).body!);
+      expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+        data: { code: 'circuit_breaker_empty_tool_calls' },
+      });
+
+      // Longer than the sub-agent's model takes to answer.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
+      await expect(readFile(join(workspace, 'late.txt'), 'utf8')).rejects.toThrow();
+      expect(subagentCalls).toBeLessThanOrEqual(1);
+      const stored = (await (await server.api(`/api/sessions/${sessionId}`)).json()) as {
+        status: string;
+        messages: { parts: { type: string; state?: string }[] }[];
+      };
+      expect(stored.status).toBe('idle');
+      // The Agent call has its end, like every other call of the turn.
+      const agentRow = stored.messages.at(-1)?.parts.find((part) => part.type === 'tool-Agent');
+      expect(agentRow?.state).toBe('output-error');
+    }, 30_000);
   },
 );
