@@ -28,6 +28,7 @@ export interface RetryPolicy {
 }
 
 export const optimizingStatus = 'Optimizing conversation context…';
+export const emptyAnswerText = 'The model sent an empty answer. Please try again.';
 export const conversationTooLongText =
   'Your conversation is too long. Please start a new chat or clear some history.';
 
@@ -84,6 +85,10 @@ export async function runAttempts(options: {
         // Stopped like a cancel, so that running tools and sub-agents end and report their usage;
         // the turn then fails with the breaker's error.
         if (executor.tripped) options.tripped(executor.tripped);
+      }
+      // An answer with nothing in it would end the turn with nothing to read and nothing stored.
+      if (!recorder.hasVisibleOutput && !input.signal.aborted) {
+        throw new AppError('model_error', emptyAnswerText, { retryable: true });
       }
       return;
     } catch (error) {

@@ -178,6 +178,38 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     expect(agentCalls).toBe(1);
   });
 
+  test('an empty answer is a retryable error, stored, not a turn with nothing in it', async () => {
+    server = await startTestServer({
+      runtime,
+      brain: scriptedBrain([
+        { when: isAgentCall, reply: { kind: 'message', blocks: [] } },
+        { when: () => true, reply: textReply('A title') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const { chunks, errors } = await parseUIStream(
+      (await sendMessage(server, { sessionId, text: 'hello' })).body!,
+    );
+    expect(errors.map((error) => error.message)).toEqual([
+      'The model sent an empty answer. Please try again.',
+    ]);
+    expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
+      data: {
+        code: 'model_error',
+        retryable: true,
+        message: 'The model sent an empty answer. Please try again.',
+      },
+    });
+
+    const stored = await detail(sessionId);
+    expect(stored.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    expect(stored.messages.at(-1).parts.at(-1)).toMatchObject({
+      type: 'data-error',
+      data: { code: 'model_error' },
+    });
+    expect(stored.activeTurn).toBeNull();
+  });
+
   test('529 twice, then success: the turn succeeds with no error shown', async () => {
     let overloads = 0;
     server = await startTestServer({
