@@ -172,6 +172,24 @@ test('a stream that ends before message_stop is an interruption, not a finished 
   expect((error as AppError).message).toMatch(/interrupted/);
 });
 
+test('a message that stops with a tool call still open is an interruption, not a call without its end', async () => {
+  const url = await startProvider((response) => {
+    beginTextAnswer({ response, inputTokens: 7, text: 'Let me look.' });
+    response.write(frame('content_block_stop', { type: 'content_block_stop', index: 0 }));
+    const tool = { type: 'tool_use', id: 'toolu_1', name: 'read_file' };
+    response.write(
+      frame('content_block_start', { type: 'content_block_start', index: 1, content_block: tool }),
+    );
+    const delta = { type: 'input_json_delta', partial_json: '{"path":"a' };
+    response.write(frame('content_block_delta', { type: 'content_block_delta', index: 1, delta }));
+    response.end(frame('message_stop', { type: 'message_stop' }));
+  });
+  const { events, error } = await run(url);
+  expect(events.some((event) => event.type === 'tool-call')).toBe(false);
+  expect((error as AppError).code).toBe('transient_api_error');
+  expect((error as AppError).message).toMatch(/interrupted/);
+});
+
 test('an answer that streams on past the cap fails the step with a clear error, and its connection is closed', async () => {
   let closed: Promise<void> | undefined;
   const url = await startProvider((response) => {

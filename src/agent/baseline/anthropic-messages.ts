@@ -147,8 +147,10 @@ class MessagesEvents implements EventPartReader {
   }
 
   end(parts: ModelStreamPart[]): void {
-    // A response ended cleanly mid-message (a proxy, a restart) is a cut, not a finished answer.
-    if (!this.#stopped) throw new Error('The model provider stream was terminated before the message ended.');
+    // A response ended cleanly mid-message (a proxy, a restart) is a cut, not a finished answer;
+    // so is a message that stopped with a block still open (a tool call whose input never ended).
+    if (!this.#stopped || this.#blocks.size > 0)
+      throw new Error('The model provider stream was terminated before the message ended.');
     parts.push({ type: 'finish', usage: toUsage(this.#usage), finishReason: finishReason(this.#stopReason) });
   }
 
