@@ -22,6 +22,10 @@ interface OpenBlock {
   streamId: string;
   role: 'assistant' | 'reasoning';
   text: string;
+  /** Whether its start was sent: not before its first text, so an empty block never shows. */
+  shown: boolean;
+  /** A high surrogate that ended the last delta: its pair may come with the next one. */
+  heldSurrogate: string;
   /** Stored with a reasoning block: the field its server takes it back in. */
   wireField?: ReasoningWireField;
 }
@@ -147,12 +151,12 @@ export class TurnRecorder {
         return;
       case 'text-start':
       case 'reasoning-start': {
-        this.#ensureStep();
+        // Opened on the wire by its first text: a block that stays empty (a call that fails at
+        // once) shows nothing, is not stored, and leaves the attempt retryable.
         const role = event.type === 'text-start' ? 'assistant' : 'reasoning';
-        const block: OpenBlock = { streamId: createId(), role, text: '' };
+        const block: OpenBlock = { streamId: createId(), role, text: '', shown: false, heldSurrogate: '' };
         if (event.type === 'reasoning-start' && event.wireField) block.wireField = event.wireField;
         this.#blocks.set(event.id, block);
-        this.publish({ type: event.type, id: block.streamId });
         return;
       }
       case 'text-delta':
@@ -162,9 +166,7 @@ export class TurnRecorder {
           this.#logger.warn({ event: event.type }, 'delta for an unknown block dropped');
           return;
         }
-        block.text += event.delta;
-        this.#visibleOutput = true;
-        this.publish({ type: event.type, id: block.streamId, delta: event.delta });
+        this.#appendText(block, event.delta);
         return;
       }
       case 'text-end':
@@ -241,10 +243,42 @@ export class TurnRecorder {
     this.publish({ type: 'finish-step' });
   }
 
+  /**
+   * Adds a delta to its block, as well-formed text: a lone surrogate (which the store would keep
+   * as U+FFFD) is sent as U+FFFD too, so the stream and the stored message agree.
+   */
+  #appendText(block: OpenBlock, delta: string): void {
+    let text = block.heldSurrogate + delta;
+    block.heldSurrogate = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      block.heldSurrogate = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    if (text === '') return;
+    if (!text.isWellFormed()) text = text.toWellFormed();
+    const isText = block.role === 'assistant';
+    if (!block.shown) {
+      this.#ensureStep();
+      block.shown = true;
+      this.publish({ type: isText ? 'text-start' : 'reasoning-start', id: block.streamId });
+    }
+    block.text += text;
+    this.#visibleOutput = true;
+    this.publish({ type: isText ? 'text-delta' : 'reasoning-delta', id: block.streamId, delta: text });
+  }
+
   #endBlock(id: string): void {
     const block = this.#blocks.get(id);
     if (!block) return;
+    // A high surrogate whose pair never came is as lone as any other.
+    if (block.heldSurrogate) {
+      const held = block.heldSurrogate;
+      block.heldSurrogate = '';
+      this.#appendText(block, held.toWellFormed());
+    }
     this.#blocks.delete(id);
+    if (!block.shown) return;
     this.publish({ type: block.role === 'assistant' ? 'text-end' : 'reasoning-end', id: block.streamId });
     if (block.text) {
       const metadata = block.wireField ? { reasoningField: block.wireField } : undefined;

@@ -48,6 +48,8 @@ export async function startTurnTestService(options: {
   queue?: TurnQueue;
   lockTtlMs?: number;
   maxTurnMs?: number;
+  /** Automatic retries of transient errors; none by default. */
+  maxTransientRetries?: number;
 }): Promise<TurnTestService> {
   const dir = await mkdtemp(join(tmpdir(), 'autopilot-turns-'));
   const database: Database = await openSqliteDatabase({ path: ':memory:' });
@@ -71,7 +73,7 @@ export async function startTurnTestService(options: {
       utilityModel: options.utilityModel ?? null,
       notifier,
       retryPolicy: {
-        maxTransientRetries: 0,
+        maxTransientRetries: options.maxTransientRetries ?? 0,
         retryBaseMs: 1,
         contextBudgetTokens: 10_000,
         summaryTimeoutMs: 100,

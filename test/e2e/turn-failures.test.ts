@@ -190,7 +190,7 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     const { chunks, errors } = await parseUIStream(
       (await sendMessage(server, { sessionId, text: 'hello' })).body!,
     );
-    expect(errors.map((error) => error.message)).toEqual([
+    expect(errors.map((error) => (error as Error).message)).toEqual([
       'The model sent an empty answer. Please try again.',
     ]);
     expect(chunks.find((chunk) => chunk.type === 'data-error')).toMatchObject({
