@@ -1,8 +1,10 @@
-import type { TurnMetadata, UIMessage, UIPart } from '../protocol/index.ts';
+import type { CompactionData, TurnMetadata, UIMessage, UIPart } from '../protocol/index.ts';
 import { attachmentsOf } from '../store/message-attachments.ts';
 import type { StoredMessage } from '../store/session-store.ts';
+import { compactionToolName } from './compact-history.ts';
 
 type ToolPart = Extract<UIPart, { toolCallId: string }>;
+type CompactionPart = { type: 'data-compaction'; id: string; data: CompactionData };
 
 /**
  * Stored rows → AI SDK UIMessages, shaped like what the turn's stream produced: one user message
@@ -18,6 +20,7 @@ export function toUIMessages(
   const messages: UIMessage[] = [];
   let assistant: { turnId: string | null; message: UIMessage; step: number | null } | null = null;
   const toolParts = new Map<string, ToolPart>();
+  const compactionParts = new Map<string, CompactionPart>();
 
   for (const row of rows) {
     if (row.role === 'user' && assistant && assistant.turnId !== null && assistant.turnId === row.turnId) {
@@ -74,6 +77,16 @@ export function toUIMessages(
           };
           toolParts.set(row.toolCall.id, part);
           parts.push(part);
+          if (row.toolCall.name === compactionToolName) {
+            // The stream's progress part, which the client keeps after the row: its last phase.
+            const progress: CompactionPart = {
+              type: 'data-compaction',
+              id: row.toolCall.id,
+              data: { phase: 'summarizing' },
+            };
+            compactionParts.set(row.toolCall.id, progress);
+            parts.push(progress);
+          }
         } else {
           parts.push({ type: 'text', text: row.content, state: 'done' });
         }
@@ -81,9 +94,13 @@ export function toUIMessages(
       case 'reasoning':
         parts.push({ type: 'reasoning', text: row.content, state: 'done' });
         break;
-      case 'tool':
-        resolveToolPart(toolParts.get(row.toolCallId ?? ''), row);
+      case 'tool': {
+        const part = toolParts.get(row.toolCallId ?? '');
+        resolveToolPart(part, row);
+        const progress = compactionParts.get(row.toolCallId ?? '');
+        if (progress && part?.state === 'output-available') progress.data = rebuilt(part.output);
         break;
+      }
       case 'marker':
         parts.push(markerPart(row));
         break;
@@ -102,6 +119,16 @@ function resolveToolPart(part: ToolPart | undefined, row: StoredMessage): void {
     part.state = 'output-available';
     part.output = output;
   }
+}
+
+/** The compaction's last progress, from the counts its row's output keeps. */
+function rebuilt(output: unknown): CompactionData {
+  const data: CompactionData = { phase: 'rebuilding' };
+  const counts = (output ?? {}) as Record<string, unknown>;
+  for (const key of ['tokensBefore', 'tokensAfter', 'messagesBefore', 'messagesAfter'] as const) {
+    if (typeof counts[key] === 'number') data[key] = counts[key];
+  }
+  return data;
 }
 
 function markerPart(row: StoredMessage): UIPart {

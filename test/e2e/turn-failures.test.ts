@@ -84,6 +84,13 @@ describe.each(['baseline', 'claude'] as const)('turn failures on the %s runtime'
     expect(texts).toEqual([{ type: 'text', text: 'Here is the answer.', state: 'done' }]);
     expect(last.parts.some((part: { type: string }) => part.type === 'tool-context_compaction')).toBe(true);
     expect(JSON.stringify(stored.messages)).not.toContain('data-error');
+    // The compaction's progress part, as the client kept it from the stream, comes back on reload.
+    const progress = message?.parts.find((part) => part.type === 'data-compaction');
+    expect(progress).toMatchObject({ data: { phase: 'rebuilding', tokensBefore: expect.any(Number) } });
+    expect(last.parts.find((part: { type: string }) => part.type === 'data-compaction')).toEqual(progress);
+    expect(last.parts.map((part: { type: string }) => part.type)).toEqual(
+      message?.parts.map((part) => part.type),
+    );
   });
 
   test('prompt too long on every call: all_attempts_exhausted, nothing half-written', async () => {
