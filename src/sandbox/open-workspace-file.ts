@@ -34,6 +34,8 @@ export async function openWorkspaceFile(options: {
   workspaceDir: string;
   path: string;
   mode: WorkspaceOpenMode;
+  /** See `resolveWorkspacePath`. */
+  names?: 'literal';
 }): Promise<{ handle: FileHandle; size: number }> {
   const { path, mode } = options;
   const target = await resolveWorkspacePath(options);

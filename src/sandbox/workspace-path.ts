@@ -16,25 +16,22 @@ const lookAlikes = /[\u2024\u2025\uFE52\uFF0E\u2215\u2044\u29F8\u2571\uFF0F\u29F
  * Resolves a tool's path argument inside the workspace, or throws a PathError whose message
  * the model can act on. Refuses `..` segments, absolute paths elsewhere, NUL bytes, over-long
  * names, and symlinks (anywhere along the path) that lead outside the workspace.
+ *
+ * A tool's path is also refused for what would mislead the model: a backslash, a leading `~`,
+ * look-alikes of `.` and `/`. With `names: 'literal'` (a path taken from the workspace's own
+ * listing, as the download route is given) those are name characters like any other, since a
+ * command in the sandbox may have made a file named so.
  */
-export async function resolveWorkspacePath(options: { workspaceDir: string; path: string }): Promise<string> {
+export async function resolveWorkspacePath(options: {
+  workspaceDir: string;
+  path: string;
+  names?: 'literal';
+}): Promise<string> {
   const { path } = options;
   if (path.includes('\0')) throw new PathError('Path contains a NUL byte.');
   if (path.length > maxPathChars) throw new PathError(`Path is longer than ${maxPathChars} characters.`);
-  if (path.includes('\\')) {
-    throw new PathError(`Path "${path}" contains a backslash: separate folders with "/".`);
-  }
-  if (path.startsWith('~')) {
-    throw new PathError(
-      `Path "${path}" starts with "~", which is not expanded: use a path relative to the workspace.`,
-    );
-  }
-  if (lookAlikes.test(path)) {
-    throw new PathError(
-      `Path "${path}" contains a character that looks like "." or "/"; use the plain characters.`,
-    );
-  }
-  const segments = path.split(/[\\/]+/);
+  if (options.names !== 'literal') refuseMisleading(path);
+  const segments = path.split(options.names === 'literal' ? /\/+/ : /[\\/]+/);
   if (segments.includes('..')) {
     throw new PathError(`Path "${path}" contains "..": paths must stay inside the workspace.`);
   }
@@ -49,6 +46,22 @@ export async function resolveWorkspacePath(options: { workspaceDir: string; path
     throw new PathError(`Path "${path}" leads outside the workspace through a symbolic link.`);
   }
   return target;
+}
+
+function refuseMisleading(path: string): void {
+  if (path.includes('\\')) {
+    throw new PathError(`Path "${path}" contains a backslash: separate folders with "/".`);
+  }
+  if (path.startsWith('~')) {
+    throw new PathError(
+      `Path "${path}" starts with "~", which is not expanded: use a path relative to the workspace.`,
+    );
+  }
+  if (lookAlikes.test(path)) {
+    throw new PathError(
+      `Path "${path}" contains a character that looks like "." or "/"; use the plain characters.`,
+    );
+  }
 }
 
 /** A relative path as is; an absolute one only if it names a place inside the workspace. */

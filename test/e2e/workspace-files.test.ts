@@ -75,6 +75,26 @@ describe('workspace files over HTTP', () => {
     });
   });
 
+  test('every file the list names downloads, whatever characters its name holds', async () => {
+    const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
+    // Names a command in the sandbox can make, and a tool's path may not hold.
+    const odd = ['back\\slash.txt', '~tilde.txt', 'reports/wide\uff3cslash.txt', 'dots\u2024txt'];
+    for (const name of odd) await writeFile(join(workspace, name), `bytes of ${name}`);
+    const base = `/api/sessions/${sessionId}/workspace`;
+    const { files } = await (await server.api(base, { token: alice })).json();
+    expect(files.map((file: { path: string }) => file.path)).toEqual(expect.arrayContaining(odd));
+    for (const name of odd) {
+      const response = await server.api(`${base}/${name.split('/').map(encodeURIComponent).join('/')}`, {
+        token: alice,
+      });
+      expect(response.status, name).toBe(200);
+      expect(await response.text()).toBe(`bytes of ${name}`);
+    }
+    // A backslash is a character of a name, never a separator: no way up through it.
+    expect((await server.api(`${base}/..%5C..%5Cautopilot.db`, { token: alice })).status).toBe(404);
+    expect((await server.api(`${base}/reports%5C..%5C..%5Cautopilot.db`, { token: alice })).status).toBe(404);
+  });
+
   test('a file whose name is not UTF-8 is listed, and the other files with it', async () => {
     const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
     // `printf menu > "$(printf 'caf\351.txt')"` in the shell makes such a name (Latin-1 é).
@@ -85,9 +105,11 @@ describe('workspace files over HTTP', () => {
     const response = await server.api(`/api/sessions/${sessionId}/workspace`, { token: alice });
     expect(response.status).toBe(200);
     const { files } = await response.json();
-    expect(files).toEqual([
-      { path: 'caf\ufffd.txt', size: 4, modifiedAt: expect.stringMatching(/Z$/) },
-      { path: 'reports/q1 notes.md', size: 13, modifiedAt: expect.stringMatching(/Z$/) },
-    ]);
+    expect(files).toContainEqual({ path: 'caf\ufffd.txt', size: 4, modifiedAt: expect.stringMatching(/Z$/) });
+    expect(files).toContainEqual({
+      path: 'reports/q1 notes.md',
+      size: 13,
+      modifiedAt: expect.stringMatching(/Z$/),
+    });
   });
 });

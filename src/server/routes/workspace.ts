@@ -36,7 +36,8 @@ export function registerWorkspaceRoutes(app: Hono<AppEnv>, deps: AppDeps): void 
     const root = deps.workspaces.pathOf(scope.sessionId);
     let opened: Awaited<ReturnType<typeof openWorkspaceFile>>;
     try {
-      opened = await openWorkspaceFile({ workspaceDir: root, path, mode: 'read' });
+      // The path is one the listing gave: a name may hold what a tool's path may not (`\`, `~`).
+      opened = await openWorkspaceFile({ workspaceDir: root, path, mode: 'read', names: 'literal' });
     } catch (error) {
       if (error instanceof NotAFileError) throw notFound('File');
       if (error instanceof PathError) throw new AppError('bad_request', error.message, { status: 400 });
