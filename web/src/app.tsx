@@ -11,7 +11,12 @@ import { SetupBanner } from './setup-banner.tsx';
 
 function sessionIdOf(path: string): string | null {
   const match = /^\/s\/([^/]+)\/?$/.exec(path);
-  return match?.[1] ? decodeURIComponent(match[1]) : null;
+  if (!match?.[1]) return null;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return null; // a malformed link (`/s/%E0%A4%A`) opens no session rather than no app
+  }
 }
 
 export function App(props: { bootstrap: WebBootstrap; onUnauthorized: () => void }) {

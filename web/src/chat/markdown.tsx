@@ -1,6 +1,8 @@
 import { type ComponentProps, memo } from 'react';
-import { Streamdown } from 'streamdown';
+import { Block, type BlockProps, Streamdown } from 'streamdown';
+import { ErrorBoundary } from '../error-boundary.tsx';
 import { codeHighlighter } from './code-highlighter.ts';
+import { failedToSplit, renderableAsMarkdown, splitBlocks } from './markdown-guard.ts';
 
 const plugins = { code: codeHighlighter };
 
@@ -24,21 +26,49 @@ function MarkdownImage(props: ComponentProps<'img'> & { node?: unknown }) {
 
 const components = { img: MarkdownImage };
 
-/** Markdown that renders well while it is still arriving (unclosed fences, half a table). */
+/** A block as the model wrote it, unformatted. */
+function PlainBlock(props: { text: string }) {
+  return <div className="plain-block">{props.text}</div>;
+}
+
+/**
+ * One block of the reply: Markdown when the renderer can take it (see `markdown-guard.ts`),
+ * plain text when it cannot, or when rendering it failed all the same.
+ */
+const GuardedBlock = memo(function GuardedBlock(props: BlockProps) {
+  if (failedToSplit(props.content) || !renderableAsMarkdown(props.content))
+    return <PlainBlock text={props.content} />;
+  return (
+    <ErrorBoundary label="A block of the reply" fallback={<PlainBlock text={props.content} />}>
+      <Block {...props} />
+    </ErrorBoundary>
+  );
+});
+
+/**
+ * Markdown that renders well while it is still arriving (unclosed fences, half a table). Always
+ * in Streamdown's streaming mode, which renders block by block (its static mode renders the
+ * whole text at once, past `GuardedBlock`); unclosed Markdown is completed only while it streams.
+ */
 export const Markdown = memo(function Markdown(props: { text: string; streaming: boolean }) {
   return (
-    <Streamdown
-      className="markdown"
-      mode={props.streaming ? 'streaming' : 'static'}
-      isAnimating={props.streaming}
-      plugins={plugins}
-      shikiTheme={['github-light', 'github-dark']}
-      lineNumbers={false}
-      controls={{ code: true, table: false, mermaid: false }}
-      linkSafety={{ enabled: false }}
-      components={components}
-    >
-      {props.text}
-    </Streamdown>
+    <ErrorBoundary label="The reply" fallback={<PlainBlock text={props.text} />}>
+      <Streamdown
+        className="markdown"
+        mode="streaming"
+        parseIncompleteMarkdown={props.streaming}
+        isAnimating={props.streaming}
+        plugins={plugins}
+        shikiTheme={['github-light', 'github-dark']}
+        lineNumbers={false}
+        controls={{ code: true, table: false, mermaid: false }}
+        linkSafety={{ enabled: false }}
+        components={components}
+        parseMarkdownIntoBlocksFn={splitBlocks}
+        BlockComponent={GuardedBlock}
+      >
+        {props.text}
+      </Streamdown>
+    </ErrorBoundary>
   );
 });
