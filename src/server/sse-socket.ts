@@ -48,11 +48,11 @@ export async function writeSseToSocket(options: {
     corked?.uncork();
     corked = null;
   };
-  const uncorkSoon = () => {
+  const corkUntil = (release: (then: () => void) => void) => {
     if (corked) return;
     corked = outgoing.socket;
     corked?.cork();
-    process.nextTick(uncork);
+    release(uncork);
   };
   const onClose = () => {
     clearTimeout(heartbeat);
@@ -63,11 +63,8 @@ export async function writeSseToSocket(options: {
   // The head goes out corked too, with what is ready by the loop's check phase (a new turn's
   // `start` is), in one socket write. Not sooner: a new turn's model request, sent in the same
   // tick, leaves at the check phase too (undici checks an idle keep-alive socket first), and a
-  // write to a client that must be woken took 0.4 ms of the time to the first token, when it
-  // went first.
-  corked = outgoing.socket;
-  corked?.cork();
-  setImmediate(uncork);
+  // write that wakes the client, when it went first, delayed the first token (BENCHMARKS.md).
+  corkUntil(setImmediate);
   outgoing.writeHead(200, options.headers);
   outgoing.flushHeaders();
   heartbeat = setTimeout(beatIfIdle, heartbeatMs);
@@ -79,7 +76,7 @@ export async function writeSseToSocket(options: {
       let text = '';
       for (const event of next.value) text += options.format(event);
       lastWriteAt = performance.now();
-      uncorkSoon();
+      corkUntil(process.nextTick);
       if (!outgoing.write(text)) {
         // The client is behind: read the next batch once it has taken this one (or has gone).
         await drained(outgoing);
