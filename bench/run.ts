@@ -11,6 +11,7 @@ import { historyCostGroup } from './load/history-cost-group.ts';
 import { loadGroup } from './load/load-group.ts';
 import { longChatGroup } from './long-chat-group.ts';
 import { streamGroup } from './stream-group.ts';
+import { webFetchGroup } from './web-fetch-group.ts';
 
 const groups: BenchGroup[] = [
   fullPathGroup,
@@ -20,6 +21,7 @@ const groups: BenchGroup[] = [
   loadGroup,
   longChatGroup,
   historyCostGroup,
+  webFetchGroup,
 ];
 
 /** The groups named on the command line, in the order given; every group when none is named. */

@@ -1,7 +1,7 @@
 import { errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { type AnyToolDefinition, defineTool, ToolError } from './tool.ts';
-import { convertPage } from './web/convert-page.ts';
+import { PageConverter } from './web/convert-page.ts';
 import { fetchPage } from './web/fetch-page.ts';
 import { BlockedAddressError, createGuardedAgent, type TestAllowance } from './web/guarded-agent.ts';
 import type { HostResolver } from './web/host-resolver.ts';
@@ -17,7 +17,7 @@ export interface WebFetchOptions {
   testAllowance?: TestAllowance;
 }
 
-/** The tool and the connection pool behind it, which the server closes at shutdown. */
+/** The tool, and the connection pool and waiting worker behind it, which the server closes at shutdown. */
 export interface WebFetch {
   tool: AnyToolDefinition;
   close(): Promise<void>;
@@ -42,6 +42,7 @@ export function createWebFetch(options: WebFetchOptions): WebFetch {
     connectTimeoutMs: Math.min(options.timeoutMs, 10_000),
     testAllowance: options.testAllowance,
   });
+  const converter = new PageConverter();
   const tool = defineTool({
     name: 'web_fetch',
     description:
@@ -51,6 +52,8 @@ export function createWebFetch(options: WebFetchOptions): WebFetch {
     async execute(input, context) {
       const signal = AbortSignal.any([context.signal, AbortSignal.timeout(options.timeoutMs)]);
       let page: Awaited<ReturnType<typeof fetchPage>>;
+      // A page is most often HTML: its worker starts while the page downloads.
+      converter.prepare();
       try {
         page = await fetchPage({ url: input.url, dispatcher, maxBytes: options.maxBytes, signal });
       } catch (error) {
@@ -59,7 +62,7 @@ export function createWebFetch(options: WebFetchOptions): WebFetch {
       const mediaType = page.contentType.split(';')[0]!.trim().toLowerCase();
       const base = { url: page.url, status: page.status, contentType: mediaType, truncated: page.truncated };
       if (mediaType === 'text/html' || mediaType === 'application/xhtml+xml' || mediaType === '') {
-        const { title, markdown } = await convertPage({
+        const { title, markdown } = await converter.convert({
           html: page.body.toString('utf8'),
           url: page.url,
           timeoutMs: conversionTimeoutMs,
@@ -75,8 +78,11 @@ export function createWebFetch(options: WebFetchOptions): WebFetch {
   });
   return {
     tool,
-    // Ends the pool's kept-alive connections; a fetch still running is aborted.
-    close: () => dispatcher.destroy(),
+    // Ends the pool's kept-alive connections (a fetch still running is aborted) and the waiting worker.
+    close: () => {
+      converter.close();
+      return dispatcher.destroy();
+    },
   };
 }
 
