@@ -4,7 +4,7 @@ import { Slots } from '../../util/slots.ts';
 import { ToolError } from '../tool.ts';
 import { textOfHtml } from './html-to-markdown.ts';
 
-const workerUrl = new URL('./html-to-markdown-worker.ts', import.meta.url);
+const converterUrl = new URL('./html-to-markdown-worker.ts', import.meta.url);
 const workerOptions = { resourceLimits: { maxOldGenerationSizeMb: 512 } };
 
 /** A worker started and waiting for its page, until `idleTimer` ends it. */
@@ -43,12 +43,16 @@ const conversions = new Slots(Math.max(1, availableParallelism()));
  */
 export class PageConverter {
   readonly #idleMs: number;
+  readonly #workerUrl: URL;
   #spare: Spare | null = null;
   #started = 0;
   #closed = false;
 
-  constructor(options: { idleMs?: number } = {}) {
+  constructor(
+    options: { idleMs?: number /** Tests only: a worker script of their own. */; workerUrl?: URL } = {},
+  ) {
     this.#idleMs = options.idleMs ?? 60_000;
+    this.#workerUrl = options.workerUrl ?? converterUrl;
   }
 
   /** Starts the worker for the next page, unless one waits already. */
@@ -62,12 +66,13 @@ export class PageConverter {
       return;
     }
     worker.unref();
-    const spare: Spare = { worker, idleTimer: setTimeout(() => this.#dropSpare(spare), this.#idleMs) };
-    spare.idleTimer.unref();
-    // One that fails while it waits (out of memory, its modules failed to load) is not given a page.
+    // One that fails while it waits (its modules failed to load, out of memory) is not given a
+    // page, and its error is not left unheard (which would end the process).
     const lost = () => {
       if (this.#spare === spare) this.#dropSpare(spare);
     };
+    const spare: Spare = { worker, idleTimer: setTimeout(lost, this.#idleMs) };
+    spare.idleTimer.unref();
     worker.once('error', lost);
     worker.once('exit', lost);
     this.#spare = spare;
@@ -96,7 +101,7 @@ export class PageConverter {
   }
 
   #startWorker(): Worker {
-    const worker = new Worker(workerUrl, workerOptions);
+    const worker = new Worker(this.#workerUrl, workerOptions);
     this.#started += 1;
     return worker;
   }
