@@ -4,6 +4,7 @@ import type { BenchGroup } from './bench-group.ts';
 import { updateBenchmarksFile } from './benchmarks-file.ts';
 import { claudeGroup } from './claude-group.ts';
 import { claudeScaleGroup } from './claude-scale.ts';
+import { codeHighlightGroup } from './code-highlight-group.ts';
 import { formatBenchmarksSection } from './format-benchmarks-section.ts';
 import { fullPathGroup } from './full-path-group.ts';
 import { describeRevision } from './git-revision.ts';
@@ -22,6 +23,7 @@ const groups: BenchGroup[] = [
   longChatGroup,
   historyCostGroup,
   webFetchGroup,
+  codeHighlightGroup,
 ];
 
 /** The groups named on the command line, in the order given; every group when none is named. */

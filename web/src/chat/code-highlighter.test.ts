@@ -1,0 +1,99 @@
+import { createHighlighterCore } from 'shiki/core';
+import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
+import { describe, expect, test } from 'vitest';
+import { codeHighlighter } from './code-highlighter.ts';
+
+type Result = NonNullable<ReturnType<typeof codeHighlighter.highlight>>;
+
+function highlight(code: string, language: string, isIncomplete: boolean): Promise<Result> {
+  return new Promise((resolve) => {
+    const now = codeHighlighter.highlight({ code, language, isIncomplete }, resolve);
+    if (now) resolve(now);
+  });
+}
+
+/** The same code highlighted whole, by a highlighter of its own, as the plugin's result would show it. */
+async function highlightedWhole(code: string, language: 'typescript' | 'markdown'): Promise<Result> {
+  // Both grammars, as in the plugin once it has met both: Markdown's fences highlight TypeScript.
+  const [light, dark, typescriptGrammar, markdownGrammar] = await Promise.all([
+    import('shiki/themes/github-light.mjs'),
+    import('shiki/themes/github-dark.mjs'),
+    import('shiki/langs/typescript.mjs'),
+    import('shiki/langs/markdown.mjs'),
+  ]);
+  const instance = await createHighlighterCore({
+    themes: [light.default, dark.default],
+    langs: [typescriptGrammar.default, markdownGrammar.default],
+    engine: createJavaScriptRegexEngine({ target: 'ES2018' }),
+  });
+  const { tokens } = instance.codeToTokens(code, {
+    lang: language,
+    themes: { light: 'github-light', dark: 'github-dark' },
+    defaultColor: false,
+  });
+  return {
+    tokens: tokens.map((line) =>
+      line.map((token) => ({
+        content: token.content,
+        htmlStyle: Object.fromEntries(
+          Object.entries((token.htmlStyle ?? {}) as Record<string, string>).filter(([name]) =>
+            name.startsWith('--shiki-'),
+          ),
+        ),
+      })),
+    ),
+  };
+}
+
+// State that crosses lines (a comment, a template string, a fence) is where highlighting a block
+// from where it stopped could go wrong.
+const typescript = `/**
+ * A comment over
+ * several lines.
+ */
+export function greet(name: string): string {
+  const text = \`Hello,
+\${name}!\`;
+  return text; // done
+}\r
+const answer = { value: 42, list: [1, 2, 3] };
+`;
+const markdown = `# Title
+
+Some *text* and a list:
+
+- one
+- two
+
+\`\`\`ts
+const inside = 'a fence';
+\`\`\`
+
+After the fence.`;
+
+describe('the code highlighter', () => {
+  test.each([
+    ['typescript', 'ts', typescript],
+    ['markdown', 'md', markdown],
+  ] as const)(
+    '%s streamed in pieces is highlighted at every step as it would be whole',
+    async (language, alias, code) => {
+      // Markdown's fences highlight TypeScript once it is loaded, as in the highlighter compared with.
+      await highlight('let loaded = true;', 'ts', false);
+      for (let end = 7; end < code.length + 7; end += 7) {
+        const shown = code.slice(0, end);
+        const complete = end >= code.length;
+        const result = await highlight(shown, alias, !complete);
+        expect(result, `after ${shown.length} characters`).toEqual(await highlightedWhole(shown, language));
+      }
+      // The complete block is kept: asked again, it is answered at once.
+      expect(codeHighlighter.highlight({ code, language: alias }, () => {})).toEqual(
+        await highlightedWhole(code, language),
+      );
+    },
+  );
+
+  test('a language it does not know is left to be shown plain', () => {
+    expect(codeHighlighter.highlight({ code: 'x', language: 'cobol' }, () => {})).toBeNull();
+  });
+});
