@@ -14,16 +14,17 @@ function highlight(code: string, language: string, isIncomplete: boolean): Promi
 
 /** The same code highlighted whole, by a highlighter of its own, as the plugin's result would show it. */
 async function highlightedWhole(code: string, language: 'typescript' | 'markdown'): Promise<Result> {
-  // Both grammars, as in the plugin once it has met both: Markdown's fences highlight TypeScript.
-  const [light, dark, typescriptGrammar, markdownGrammar] = await Promise.all([
+  // The grammars the plugin has met by then: Markdown's fences highlight them.
+  const [light, dark, ...grammars] = await Promise.all([
     import('shiki/themes/github-light.mjs'),
     import('shiki/themes/github-dark.mjs'),
     import('shiki/langs/typescript.mjs'),
     import('shiki/langs/markdown.mjs'),
+    import('shiki/langs/python.mjs'),
   ]);
   const instance = await createHighlighterCore({
     themes: [light.default, dark.default],
-    langs: [typescriptGrammar.default, markdownGrammar.default],
+    langs: grammars.map((grammar) => grammar.default),
     engine: createJavaScriptRegexEngine({ target: 'ES2018' }),
   });
   const { tokens } = instance.codeToTokens(code, {
@@ -95,5 +96,26 @@ describe('the code highlighter', () => {
 
   test('a language it does not know is left to be shown plain', () => {
     expect(codeHighlighter.highlight({ code: 'x', language: 'cobol' }, () => {})).toBeNull();
+  });
+
+  test('a block is continued only from one it extends: not another block, nor an earlier version edited', async () => {
+    const steps = [
+      'const a = 1;\nconst b',
+      'let c = `two\nlines`;\nlet d',
+      'const a = 3;\nconst b = 2;\n',
+      'const a = 3;\nconst b = 2;\n/* open\nstill',
+    ];
+    for (const code of steps)
+      expect(await highlight(code, 'ts', true)).toEqual(await highlightedWhole(code, 'typescript'));
+  });
+
+  test('a language loaded while a Markdown block streams: the block goes on, as it would be whole', async () => {
+    const start = 'Intro\n\n```ts\nconst a = 1;\n';
+    await highlight('let loaded = true;', 'ts', false);
+    expect(await highlight(start, 'md', true)).toEqual(await highlightedWhole(start, 'markdown'));
+    // Python is new to the highlighter: Markdown's grammar is made again to embed it.
+    await highlight('x = 1', 'py', false);
+    const more = `${start}const b = 2;\n\`\`\`\n\n\`\`\`python\nprint("hi")\n`;
+    expect(await highlight(more, 'md', true)).toEqual(await highlightedWhole(more, 'markdown'));
   });
 });

@@ -115,7 +115,9 @@ export const codeHighlighter = {
     const cached = cache.get(key);
     if (cached) return cached;
     const highlight = (instance: HighlighterCore) => {
-      const result = toResult(highlightFrom({ instance, language, code: options.code }));
+      const tokens = highlightSafely({ instance, language, code: options.code });
+      if (!tokens) return null;
+      const result = toResult(tokens);
       if (!options.isIncomplete) {
         if (cache.size > 200) cache.clear();
         cache.set(key, result);
@@ -129,17 +131,40 @@ export const codeHighlighter = {
       if (!loading) {
         loading = languages[language]!().then(async (module) => {
           await instance.loadLanguage((module as { default: never }).default);
+          // A grammar that embeds this language (Markdown's fences do) is made again: states kept
+          // from the one before no longer fit it, and blocks highlighted without it may now be coloured.
+          progress.length = 0;
+          cache.clear();
           loadedNow.add(language);
         });
         loaded.set(language, loading);
       }
       await loading;
       ready = instance;
-      callback?.(highlight(instance));
+      const result = highlight(instance);
+      if (result) callback?.(result);
     })().catch((error: unknown) => console.warn('highlight failed', error));
     return null;
   },
 };
+
+/**
+ * `highlightFrom`, started over from the first line if continuing fails (a state kept from a
+ * grammar since made again, see the loading above); null if even that fails: the code is shown plain.
+ */
+function highlightSafely(options: Parameters<typeof highlightFrom>[0]): ThemedToken[][] | null {
+  try {
+    return highlightFrom(options);
+  } catch {
+    progress.length = 0;
+    try {
+      return highlightFrom(options);
+    } catch (error) {
+      console.warn('highlight failed', error);
+      return null;
+    }
+  }
+}
 
 /**
  * The code's tokens, line by line, highlighting only the lines past what an earlier version of
