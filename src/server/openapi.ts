@@ -156,7 +156,9 @@ export function createOpenApiDocument(): Record<string, unknown> {
         parameters: [sessionId, { name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
           summary: 'The bytes of one workspace file, confined to the workspace',
-          responses: { 200: bytes('The file, as an attachment'), ...errors(400, 401, 403, 404) },
+          description:
+            'The path is one the listing gave. A name that is not UTF-8 is listed with U+FFFD for its other bytes, and downloads by that path; 409 when two names in one folder read alike that way.',
+          responses: { 200: bytes('The file, as an attachment'), ...errors(400, 401, 403, 404, 409) },
         },
       },
       '/api/files': {

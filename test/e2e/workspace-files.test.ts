@@ -112,4 +112,49 @@ describe('workspace files over HTTP', () => {
       modifiedAt: expect.stringMatching(/Z$/),
     });
   });
+
+  test('a file whose name is not UTF-8 downloads by the path the list gives it, and only a file inside', async () => {
+    const workspace = join(server.dataDir, 'workspaces', toPathKey(sessionId));
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    const base = `/api/sessions/${sessionId}/workspace`;
+    const download = (path: string) =>
+      server.api(`${base}/${path.split('/').map(encodeURIComponent).join('/')}`, { token: alice });
+    // In a folder whose name is not UTF-8 either; beside a link out of the workspace named alike.
+    await mkdir(Buffer.concat([Buffer.from(`${workspace}/`), latin1('d\xe9p\xf4t')]));
+    await writeFile(
+      Buffer.concat([Buffer.from(`${workspace}/`), latin1('d\xe9p\xf4t/r\xe9sum\xe9.txt')]),
+      'cv',
+    );
+    const outside = await mkdtemp(join(tmpdir(), 'autopilot-secret-'));
+    await writeFile(join(outside, 'secret.txt'), 'do not serve');
+    await symlink(
+      join(outside, 'secret.txt'),
+      Buffer.concat([Buffer.from(`${workspace}/`), latin1('l\xefen.txt')]),
+    );
+
+    const { files } = await (await server.api(base, { token: alice })).json();
+    const paths = files.map((file: { path: string }) => file.path);
+    expect(paths).toContain('d\ufffdp\ufffdt/r\ufffdsum\ufffd.txt');
+    expect(paths).not.toContain('l\ufffden.txt');
+    for (const [path, bytes] of [
+      ['caf\ufffd.txt', 'menu'],
+      ['d\ufffdp\ufffdt/r\ufffdsum\ufffd.txt', 'cv'],
+    ]) {
+      const response = await download(path!);
+      expect(response.status, path).toBe(200);
+      expect(await response.text()).toBe(bytes);
+    }
+    expect((await download('l\ufffden.txt')).status).toBe(404);
+    expect((await download('d\ufffdp\ufffdt')).status).toBe(404);
+    // Another user never reaches it.
+    expect((await server.api(`${base}/${encodeURIComponent('caf\ufffd.txt')}`, { token: bob })).status).toBe(
+      404,
+    );
+
+    // Two names that read alike: which was meant cannot be told, and neither is given.
+    await writeFile(Buffer.concat([Buffer.from(`${workspace}/`), latin1('caf\xe8.txt')]), 'other');
+    const ambiguous = await download('caf\ufffd.txt');
+    expect(ambiguous.status).toBe(409);
+    expect((await ambiguous.json()).error.message).toContain('More than one file or folder');
+  });
 });
