@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
-import { PageConverter } from './convert-page.ts';
+import { PageConverter, type PageConverterOptions } from './convert-page.ts';
 
 const url = 'https://example.com/page';
 const running = () => new AbortController().signal;
@@ -19,7 +19,7 @@ const article = `<html><head><title>Long</title></head><body><article>${Array.fr
 ).join('')}</article></body></html>`;
 
 const converters: PageConverter[] = [];
-function newConverter(options?: ConstructorParameters<typeof PageConverter>[0]): PageConverter {
+function newConverter(options?: PageConverterOptions): PageConverter {
   const converter = new PageConverter(options);
   converters.push(converter);
   return converter;

@@ -13,6 +13,13 @@ interface Spare {
   idleTimer: NodeJS.Timeout;
 }
 
+export interface PageConverterOptions {
+  /** How long a started worker waits for its page before it ends. */
+  idleMs?: number;
+  /** Tests only: a worker script of their own. */
+  workerUrl?: URL;
+}
+
 interface Conversion {
   html: string;
   url: string;
@@ -38,8 +45,8 @@ const conversions = new Slots(Math.max(1, availableParallelism()));
  * A worker is never given a second page: what one page did to the libraries' state cannot reach
  * another user's. But starting one (a thread, then the parser, Readability and Turndown) took
  * longer than converting an ordinary page, so one worker is kept started and waiting: `prepare`
- * starts it while the page is still being fetched, and each page converted starts the next. One left
- * waiting `idleMs` ends; a waiting worker never keeps the process alive.
+ * starts it while the page is still being fetched, and each page converted starts the next. One
+ * left waiting `idleMs` ends; a waiting worker never keeps the process alive.
  */
 export class PageConverter {
   readonly #idleMs: number;
@@ -48,9 +55,7 @@ export class PageConverter {
   #started = 0;
   #closed = false;
 
-  constructor(
-    options: { idleMs?: number /** Tests only: a worker script of their own. */; workerUrl?: URL } = {},
-  ) {
+  constructor(options: PageConverterOptions = {}) {
     this.#idleMs = options.idleMs ?? 60_000;
     this.#workerUrl = options.workerUrl ?? converterUrl;
   }
