@@ -81,5 +81,8 @@ describe.each(['baseline', 'claude'] as const)('usage on the %s runtime', (runti
 
     const after = await sessionUsage(sessionId);
     expect(after.inputTokens).toBeGreaterThan(before.inputTokens);
+    // Its output never got a closing count: it is charged for what streamed ("a slow answer that
+    // is " at least, about 6 tokens), not the 1 that message_start carries.
+    expect(after.outputTokens - before.outputTokens).toBeGreaterThanOrEqual(5);
   });
 });

@@ -82,6 +82,7 @@ export async function* runModelSteps(options: {
               block.part.text += part.delta;
               if (part.providerMetadata) mergeMetadata({ part: block.part, added: part.providerMetadata });
             }
+            inFlight.streamed(part.delta.length);
             if (part.delta) yield { type: part.type, id: part.id, delta: part.delta };
             break;
           }
@@ -100,6 +101,9 @@ export async function* runModelSteps(options: {
               toolCallId: toolCallIds.announce(part.id),
               toolName: part.toolName,
             };
+            break;
+          case 'tool-input-delta':
+            inFlight.streamed(part.delta.length);
             break;
           case 'tool-call': {
             const input = parseToolInput(part.input);

@@ -54,4 +54,29 @@ describe('RawStepUsage', () => {
       cacheWriteTokens: 0,
     });
   });
+
+  test('a step stopped mid-stream is charged at least the output it streamed, not message_start’s 1', () => {
+    const usage = new RawStepUsage();
+    usage.observe({ type: 'message_start', message: { usage: { input_tokens: 120, output_tokens: 1 } } });
+    usage.streamed(400);
+    usage.streamed(3);
+    expect(usage.take()).toEqual({
+      inputTokens: 120,
+      outputTokens: 101,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
+    // A reported count above the estimate stands; what was streamed is forgotten with the step.
+    usage.observe({ type: 'message_delta', usage: { output_tokens: 500 } });
+    usage.streamed(40);
+    expect(usage.take()?.outputTokens).toBe(500);
+    usage.streamed(8);
+    expect(usage.take()).toEqual({
+      inputTokens: 0,
+      outputTokens: 2,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
+    expect(usage.take()).toBeNull();
+  });
 });

@@ -1,9 +1,17 @@
 import type { TokenCounts } from '../model-pricing.ts';
 
+/** A rough count of characters per token, for output the provider streamed but never counted. */
+const charsPerToken = 4;
+
 /**
  * The usage of the model call in flight, from the provider's raw stream events (the AI SDK
  * reports usage only when a step finishes). A stopped or broken step is charged with it.
  * Counts in these events are running totals, so a later figure replaces an earlier one.
+ *
+ * A step stopped mid-stream never gets its closing count: Anthropic's running output count comes
+ * in `message_start` (1) and then only at the end. So its output is taken as at least what the
+ * text, reasoning and tool input streamed so far come to, about one token per four characters;
+ * the provider bills what it generated, and a stopped reply must not be charged one token.
  *
  * Checked by hand: this runs on every streamed delta, and zod's parse of the two usage events of
  * a step cost about as much as its shared, megamorphic parse code does in the server (tens of
@@ -11,6 +19,12 @@ import type { TokenCounts } from '../model-pricing.ts';
  */
 export class RawStepUsage {
   #tokens: TokenCounts | null = null;
+  #streamedChars = 0;
+
+  /** Output the step streamed: a delta of text, reasoning or tool input. */
+  streamed(characters: number): void {
+    this.#streamedChars += characters;
+  }
 
   observe(rawValue: unknown): void {
     if (typeof rawValue !== 'object' || rawValue === null) return;
@@ -40,11 +54,18 @@ export class RawStepUsage {
     }
   }
 
-  /** The unfinished step's counts, once (null if nothing was reported); a finished step clears them. */
+  /**
+   * The unfinished step's counts, once (null if nothing was reported or streamed); a finished
+   * step clears them.
+   */
   take(): TokenCounts | null {
     const tokens = this.#tokens;
+    const streamedTokens = Math.ceil(this.#streamedChars / charsPerToken);
     this.#tokens = null;
-    return tokens;
+    this.#streamedChars = 0;
+    if (!tokens && streamedTokens === 0) return null;
+    const counts = tokens ?? this.#current();
+    return { ...counts, outputTokens: Math.max(counts.outputTokens, streamedTokens) };
   }
 
   #current(): TokenCounts {

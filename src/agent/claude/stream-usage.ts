@@ -5,7 +5,12 @@ import { priceUsage, type TokenCounts } from '../model-pricing.ts';
 interface CallUsage {
   model: string;
   tokens: TokenCounts;
+  /** Characters of text, thinking and tool input the call streamed. */
+  streamedChars: number;
 }
+
+/** A rough count of characters per token, for output streamed but never counted. */
+const charsPerToken = 4;
 
 type UsageFields = {
   input_tokens?: number | null;
@@ -17,7 +22,9 @@ type UsageFields = {
 /**
  * What the model calls of a turn used so far, from the CLI's streamed messages (main thread and
  * sub-agents). The final result is authoritative; this covers a turn that never gets one (a
- * stop, a crash of the CLI), so it is still charged for what it used.
+ * stop, a crash of the CLI), so it is still charged for what it used. A call stopped mid-stream
+ * never gets its closing output count (`message_start` says 1): its output is taken as at least
+ * what it streamed, about a token per four characters.
  */
 export class StreamUsage {
   readonly #calls: CallUsage[] = [];
@@ -29,22 +36,26 @@ export class StreamUsage {
     const thread = message.parent_tool_use_id ?? 'main';
     const event = message.event;
     if (event.type === 'message_start') {
-      const call: CallUsage = { model: event.message.model, tokens: toTokens({}) };
+      const call: CallUsage = { model: event.message.model, tokens: toTokens({}), streamedChars: 0 };
       merge(call, event.message.usage);
       this.#calls.push(call);
       this.#current.set(thread, call);
     } else if (event.type === 'message_delta') {
       const call = this.#current.get(thread);
       if (call) merge(call, event.usage);
+    } else if (event.type === 'content_block_delta') {
+      const call = this.#current.get(thread);
+      if (call) call.streamedChars += streamedLength(event.delta);
     }
   }
 
   /** The priced total so far, and the model of the last call (null before any). */
   total(): { usage: Usage; model: string | null } {
-    const usage = this.#calls.reduce<Usage>(
-      (sum, call) => addUsage(sum, priceUsage({ model: call.model, tokens: call.tokens })),
-      emptyUsage,
-    );
+    const usage = this.#calls.reduce<Usage>((sum, call) => {
+      const streamed = Math.ceil(call.streamedChars / charsPerToken);
+      const tokens = { ...call.tokens, outputTokens: Math.max(call.tokens.outputTokens, streamed) };
+      return addUsage(sum, priceUsage({ model: call.model, tokens }));
+    }, emptyUsage);
     return { usage, model: this.#calls.at(-1)?.model ?? null };
   }
 }
@@ -69,4 +80,16 @@ function merge(call: CallUsage, fields: UsageFields): void {
     cacheWriteTokens:
       fields.cache_creation_input_tokens == null ? call.tokens.cacheWriteTokens : next.cacheWriteTokens,
   };
+}
+
+/** The characters a streamed content delta carries: text, thinking, or a piece of tool input. */
+function streamedLength(delta: { type: string }): number {
+  const { text, thinking, partial_json } = delta as {
+    text?: unknown;
+    thinking?: unknown;
+    partial_json?: unknown;
+  };
+  const carried =
+    delta.type === 'text_delta' ? text : delta.type === 'thinking_delta' ? thinking : partial_json;
+  return typeof carried === 'string' ? carried.length : 0;
 }
