@@ -29,6 +29,16 @@ const brain = scriptedBrain([
     reply: textReply('The notes are in `notes/today.md`.'),
   },
   {
+    when: (request) => request.lastUserText === 'write at length',
+    reply: textReply(
+      Array.from({ length: 80 }, (_, index) => `Paragraph ${index} of a long answer.`).join('\n\n'),
+    ),
+  },
+  {
+    when: (request) => request.lastUserText === 'and one more thing',
+    reply: textReply('The answer to the last thing.'),
+  },
+  {
     when: (request) => request.lastUserText === 'plan it',
     reply: { kind: 'message', blocks: [{ type: 'text', text: answer }], chunkDelayMs: 15 },
   },
@@ -116,5 +126,30 @@ describe('web chat', { timeout: 60_000 }, () => {
     await log.getByText('All done.').waitFor();
     expect(await log.getByText('The long job finished.').count()).toBe(0);
     await screenshot(page, 'chat-stopped');
+  });
+
+  test('a message sent while scrolled up brings the log back down to it and its reply', async () => {
+    const page = await suite.openPage();
+    await send(page, 'write at length');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByText('Paragraph 79 of a long answer.').waitFor();
+    const scroller = page.locator('.log-scroller');
+    await scroller.evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    await page.waitForTimeout(100);
+    await send(page, 'and one more thing');
+    const reply = log.getByText('The answer to the last thing.');
+    await reply.waitFor();
+    await page.waitForTimeout(200);
+    // The reply is on screen, inside the scroller's box, and the log is at its bottom.
+    const box = (await scroller.boundingBox())!;
+    const replyBox = (await reply.boundingBox())!;
+    expect(replyBox.y).toBeGreaterThanOrEqual(box.y);
+    expect(replyBox.y + replyBox.height).toBeLessThanOrEqual(box.y + box.height);
+    expect(
+      await scroller.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight),
+    ).toBeLessThan(80);
+    await screenshot(page, 'chat-sent-while-scrolled-up');
   });
 });

@@ -31,6 +31,18 @@ export function ConversationLog(props: {
     return () => observer.disconnect();
   }, []);
 
+  // A new last message of the user's (just sent, or a queued one now answered) brings the log
+  // back to the bottom, to it and its reply, however far up the reader had scrolled.
+  const lastUserId = props.messages.findLast((message) => message.role === 'user')?.id;
+  const followedUserId = useRef(lastUserId);
+  useEffect(() => {
+    if (lastUserId === followedUserId.current) return;
+    followedUserId.current = lastUserId;
+    const element = scroller.current;
+    pinned.current = true;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [lastUserId]);
+
   const waitingForFirstOutput = props.running && (last?.role !== 'assistant' || !hasVisibleContent(last));
   return (
     <div
