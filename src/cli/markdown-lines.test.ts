@@ -36,6 +36,18 @@ describe('MarkdownLines', () => {
     expect(render('![a cat](cat.png)')).toBe('<dim>[image: a cat]</dim>');
   });
 
+  test('backslash escapes show their character and are never delimiters; emphasis may enclose code and links', () => {
+    expect(render('\\*not italic\\* and C:\\Users\\me\\*.txt')).toBe('*not italic* and C:\\Users\\me*.txt');
+    expect(render('a \\`tick\\` and \\_under\\_ and a \\ alone')).toBe('a `tick` and _under_ and a \\ alone');
+    expect(render('**Run `npm test` first** and *see [the docs](https://x.y)*')).toBe(
+      '<b>Run <code>npm test</code> first</b> and <i>see <u>the docs</u> <dim>(https://x.y)</dim></i>',
+    );
+    // Inside a code span nothing is an escape or a delimiter.
+    expect(render('`a\\*b* **c**`')).toBe('<code>a\\*b* **c**</code>');
+    // Characters the renderer uses to set parts aside are not taken from the text.
+    expect(render('x\uE0000\uE001 `y`')).toBe('x\uFFFD0\uFFFD <code>y</code>');
+  });
+
   test('words with underscores or lone asterisks are not emphasis', () => {
     expect(render('snake_case_name and 2 * 3 * 4')).toBe('snake_case_name and 2 * 3 * 4');
   });

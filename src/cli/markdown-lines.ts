@@ -1,5 +1,10 @@
 import { type Style, sanitizeForTerminal } from './terminal-text.ts';
 
+/** Marks around the index of a part of a line set aside while emphasis is found (see `#inline`). */
+const atomStart = '\uE000';
+const atomEnd = '\uE001';
+const atomPattern = /\uE000(\d+)\uE001/g;
+
 /**
  * Renders markdown for the terminal one line at a time, so a reply can be shown while it streams:
  * a line is final once its newline has arrived. Block state (inside a code fence or not) carries
@@ -48,29 +53,32 @@ export class MarkdownLines {
     return this.#inline(line);
   }
 
-  /** Code spans and links are atomic; emphasis applies only to the plain text between them. */
+  /**
+   * Code spans, links and backslash escapes are atomic: each is set aside while emphasis is found,
+   * so emphasis may enclose them (`**run `npm test`**`) and never looks inside them or takes an
+   * escaped `\*` for a delimiter; an escape then shows its character alone, as Markdown does.
+   */
   #inline(text: string): string {
     const style = this.#style;
-    const atoms = /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)|!?\[([^\]\n]*)\]\(([^)\s]+)\)/g;
-    let output = '';
-    let last = 0;
-    for (const match of text.matchAll(atoms)) {
-      output += this.#emphasis(text.slice(last, match.index));
-      last = match.index + match[0].length;
-      if (match[1] !== undefined) {
-        output += style.code(match[2] ?? '');
-        continue;
-      }
-      const label = match[3] ?? '';
-      const url = match[4] ?? '';
-      const image = match[0].startsWith('!');
-      output += image
-        ? style.dim(`[image: ${label || url}]`)
-        : label === '' || label === url
-          ? style.underline(url)
-          : `${style.underline(this.#emphasis(label))} ${style.dim(`(${url})`)}`;
-    }
-    return output + this.#emphasis(text.slice(last));
+    const atoms: string[] = [];
+    const setAside = (rendered: string) => `${atomStart}${atoms.push(rendered) - 1}${atomEnd}`;
+    const marked = text
+      // Private-use characters show as nothing useful in a terminal; these two mark atoms here.
+      .replace(/[\uE000\uE001]/g, '\uFFFD')
+      .replace(
+        /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)|!?\[([^\]\n]*)\]\(([^)\s]+)\)|\\([!-/:-@[-`{-~])/g,
+        (whole, _ticks, code, label, url, escaped) => {
+          if (escaped !== undefined) return setAside(escaped);
+          if (code !== undefined) return setAside(style.code(code));
+          if (whole.startsWith('!')) return setAside(style.dim(`[image: ${label || url}]`));
+          return setAside(
+            label === '' || label === url
+              ? style.underline(url)
+              : `${style.underline(this.#emphasis(label))} ${style.dim(`(${url})`)}`,
+          );
+        },
+      );
+    return this.#emphasis(marked).replace(atomPattern, (_, index) => atoms[Number(index)] ?? '');
   }
 
   #emphasis(text: string): string {
