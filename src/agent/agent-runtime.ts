@@ -33,6 +33,8 @@ export type AgentEvent =
   | { type: 'subagent-progress'; toolCallId: string; toolName: string; summary: string }
   /** Usage of one model call (or one result); the engine adds them up. */
   | { type: 'usage'; usage: Usage; model: string }
+  /** How the turn ended, for the user (the step limit was reached): a line shown after the reply, and stored. */
+  | { type: 'notice'; message: string }
   /** The runtime's own record of the conversation after this turn, already validated; stored for resume. */
   | { type: 'transcript'; transcript: RuntimeTranscript };
 

@@ -9,7 +9,8 @@ import { type Marker, markerMessage, stoppedByUserText } from './markers.ts';
 import type { TurnRecorder } from './turn-recorder.ts';
 
 export type TurnOutcome =
-  | { status: 'completed' }
+  /** `notice`: how it ended, for the user (the step limit was reached), stored as a system line. */
+  | { status: 'completed'; notice?: string }
   | { status: 'failed'; error: AppError }
   | { status: 'cancelled' }
   | { status: 'interrupted'; error: AppError };
@@ -119,7 +120,7 @@ async function retryingWrite<Result>(write: () => Promise<Result>): Promise<Resu
 function toMarker(outcome: TurnOutcome): Marker | null {
   switch (outcome.status) {
     case 'completed':
-      return null;
+      return outcome.notice ? { kind: 'system', message: outcome.notice } : null;
     case 'cancelled':
       return { kind: 'system', message: stoppedByUserText };
     case 'failed':

@@ -124,7 +124,7 @@ export async function runTurn(options: {
       metrics: deps.metrics,
       logger,
     });
-    outcome = abortedOutcome(signal) ?? { status: 'completed' };
+    outcome = abortedOutcome(signal) ?? { status: 'completed', notice: recorder.notice };
   } catch (error) {
     outcome = abortedOutcome(signal) ?? { status: 'failed', error: toTurnError(error) };
     if (outcome.status === 'failed') logTurnFailure({ logger, error: outcome.error, cause: error });

@@ -51,6 +51,7 @@ export class TurnRecorder {
   readonly usage: TurnUsage;
   #visibleOutput = false;
   #transcript: RuntimeTranscript | null = null;
+  #notice: string | undefined;
   readonly #followUps: FollowUp[] = [];
 
   constructor(options: {
@@ -132,6 +133,7 @@ export class TurnRecorder {
   /** Starts a retry attempt: a failed attempt's transcript does not count; what it used does. */
   beginAttempt(): void {
     this.#transcript = null;
+    this.#notice = undefined;
   }
 
   publish(chunk: StreamChunk): void {
@@ -200,7 +202,15 @@ export class TurnRecorder {
       case 'transcript':
         this.#transcript = event.transcript;
         return;
+      case 'notice':
+        this.#notice = event.message;
+        return;
     }
+  }
+
+  /** What the runtime said of how the turn ended (see the `notice` event), if anything. */
+  get notice(): string | undefined {
+    return this.#notice;
   }
 
   /**

@@ -145,6 +145,11 @@ export async function* runModelSteps(options: {
         { role: 'tool', content: results },
       );
     }
+    // The model asked for more tools after the last step the turn allows: it stops here, mid-task.
+    yield {
+      type: 'notice',
+      message: `Stopped after ${options.maxSteps} model calls, the most one turn may make. Send a message to let it go on.`,
+    };
   } catch (error) {
     // Calls the cut step had started still run: they end before the failure goes up (a retried
     // attempt must not overlap them), and their results are on record like any other.
