@@ -29,11 +29,40 @@ describe('bracketed paste', () => {
     );
 
     expect(text).toBe('fix this: [pasted text #1: 3 lines]\r');
-    expect(pastes.expand('fix this: [pasted text #1: 3 lines]')).toBe(
-      'fix this: Error: boom\n  at a.js:1\n  at b.js:2',
+    expect(pastes.expand('fix this: [pasted text #1: 3 lines]')).toEqual({
+      text: 'fix this: Error: boom\n  at a.js:1\n  at b.js:2',
+      repaired: null,
+    });
+    // Kept after its line is entered: the line recalled from the history (Up) sends the paste again.
+    expect(pastes.expand('again: [pasted text #1: 3 lines]').text).toBe(
+      'again: Error: boom\n  at a.js:1\n  at b.js:2',
     );
-    // Forgotten once its line is entered: the same words typed later stay as typed.
-    expect(pastes.expand('[pasted text #1: 3 lines]')).toBe('[pasted text #1: 3 lines]');
+  });
+
+  test('a placeholder cut into while editing comes back whole, never sent broken', () => {
+    const pastes = new LinePastes();
+    for (let paste = 1; paste <= 12; paste++) pastes.add(`paste ${paste}\nline two`);
+    const whole = '[pasted text #2: 2 lines]';
+    const pasted = 'paste 2\nline two';
+    for (const [line, repaired, text] of [
+      // A Backspace at its end; three; one in the middle; typing on after the damage.
+      ['see [pasted text #2: 2 lines', `see ${whole}`, `see ${pasted}`],
+      ['see [pasted text #2: 2 li', `see ${whole}`, `see ${pasted}`],
+      ['see [pasted text #2: 2 lnes] now', `see ${whole} now`, `see ${pasted} now`],
+      ['[pasted text #2: 2 lines and more', `${whole} and more`, `${pasted} and more`],
+      ['[pasted text #2', whole, pasted],
+    ]) {
+      expect(pastes.expand(line!), line).toEqual({ text, repaired });
+    }
+    // #1 is not damaged by a whole #12, nor a typed line without placeholders.
+    expect(pastes.expand('[pasted text #12: 2 lines]')).toEqual({
+      text: 'paste 12\nline two',
+      repaired: null,
+    });
+    expect(pastes.expand('[pasted text #99: 2 lines] is just text')).toEqual({
+      text: '[pasted text #99: 2 lines] is just text',
+      repaired: null,
+    });
   });
 
   test('markers and characters split across reads are put together', async () => {
@@ -52,7 +81,7 @@ describe('bracketed paste', () => {
     );
 
     expect(text).toBe('a[pasted text #1: 2 lines]b');
-    expect(pastes.expand(text)).toBe('aone\ntw€b');
+    expect(pastes.expand(text).text).toBe('aone\ntw€b');
   });
 
   test('a one-line paste goes in as typed, without its line end and without control characters', async () => {
@@ -77,6 +106,6 @@ describe('bracketed paste', () => {
     const pastes = new LinePastes();
     const line = pastes.add('first\nsecond');
     expect(line).toBe('[pasted text #1: 2 lines]');
-    expect(pastes.expand(`${line}!`)).toBe('first\nsecond!');
+    expect(pastes.expand(`${line}!`).text).toBe('first\nsecond!');
   });
 });

@@ -13,11 +13,15 @@ const pasteEnd = '\x1b[201~';
 /** A marker split across two reads is held this long at most before it is passed on as typed. */
 const splitMarkerMs = 50;
 
+/** Pastes kept, so a line recalled from the history (Up) expands again; the oldest go first. */
+const maxKeptPastes = 100;
+
 /**
- * The pastes of the line being typed. A paste of several lines goes into the line as one short
- * placeholder, which `expand` turns back into the pasted text when the line is entered; a paste
- * of one line goes in as typed. Pasted text is data: its control characters are removed, so a
- * pasted Ctrl-C or escape sequence does nothing to the prompt.
+ * The pastes of the lines being typed. A paste of several lines goes into the line as one short
+ * placeholder, which `expand` turns back into the pasted text when the line is entered, then or
+ * when it is recalled from the history; a paste of one line goes in as typed. Pasted text is
+ * data: its control characters are removed, so a pasted Ctrl-C or escape sequence does nothing to
+ * the prompt.
  */
 export class LinePastes {
   readonly #texts = new Map<string, string>();
@@ -34,16 +38,46 @@ export class LinePastes {
     this.#count += 1;
     const placeholder = `[pasted text #${this.#count}: ${text.split('\n').length} lines]`;
     this.#texts.set(placeholder, text);
+    if (this.#texts.size > maxKeptPastes) this.#texts.delete(this.#texts.keys().next().value!);
     return placeholder;
   }
 
-  /** The entered line with its placeholders replaced by their text; the pastes are then forgotten. */
-  expand(line: string): string {
-    let expanded = line;
-    for (const [placeholder, text] of this.#texts) expanded = expanded.split(placeholder).join(text);
-    this.#texts.clear();
-    return expanded;
+  /**
+   * The entered line with its placeholders replaced by their text. A placeholder cut into while
+   * the line was edited (a Backspace at its end) would reach the model as its broken words, and
+   * the paste would be lost without a word: `repaired` is then the line with it whole again, to
+   * be put back at the prompt, and `text` what that line would send.
+   */
+  expand(line: string): { text: string; repaired: string | null } {
+    let whole = line;
+    for (const placeholder of this.#texts.keys()) whole = restorePlaceholder(whole, placeholder);
+    let text = whole;
+    for (const [placeholder, pasted] of this.#texts) text = text.split(placeholder).join(pasted);
+    return { text, repaired: whole === line ? null : whole };
   }
+}
+
+/**
+ * `line` with a damaged copy of `placeholder` (its start, `[pasted text #N`, kept, and some of
+ * what follows missing) made whole again; as it was if it holds the placeholder whole, or none.
+ */
+function restorePlaceholder(line: string, placeholder: string): string {
+  if (line.includes(placeholder)) return line;
+  const head = placeholder.slice(0, placeholder.indexOf(':'));
+  const at = line.indexOf(head);
+  // `[pasted text #1` is also the start of `[pasted text #12`.
+  if (at === -1 || /\d/.test(line[at + head.length] ?? '')) return line;
+  let kept = head.length;
+  while (kept < placeholder.length && line[at + kept] === placeholder[kept]) kept += 1;
+  // What follows the damage: the placeholder's own end, as much of it as is still there.
+  let end = 0;
+  for (let length = placeholder.length - kept; length > 0; length--) {
+    if (line.startsWith(placeholder.slice(placeholder.length - length), at + kept)) {
+      end = length;
+      break;
+    }
+  }
+  return `${line.slice(0, at)}${placeholder}${line.slice(at + kept + end)}`;
 }
 
 /**

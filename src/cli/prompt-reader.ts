@@ -58,7 +58,16 @@ export function createPromptReader(options: {
     resolve?.(text);
   };
   line.on('line', (entered) => {
-    const text = pastes.expand(entered);
+    const { text, repaired } = pastes.expand(entered);
+    if (repaired !== null && waiting && terminal) {
+      // A placeholder was cut into: nothing is sent, and the line comes back with it whole.
+      output.write(
+        'The placeholder of a paste was edited, so it is back whole: Enter sends it, Ctrl-U clears the line.\n',
+      );
+      line.prompt();
+      line.write(repaired);
+      return;
+    }
     if (waiting) deliver(text);
     else queued.push(text);
   });

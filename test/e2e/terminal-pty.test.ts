@@ -180,4 +180,36 @@ describe('autopilot chat in a terminal', () => {
       );
     expect(userTexts).toEqual(['why? Error: boom\n  at main.js:3\n  at run.js:9']);
   });
+
+  test('a paste whose placeholder was cut into comes back whole, and a paste recalled with Up is sent again', async () => {
+    const pasted = 'why? Error: boom\n  at main.js:3';
+    server = await startTestServer({
+      brain: scriptedBrain([titleRule, { when: asks(pasted), reply: textReply('A null reference.') }]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url] });
+    let seen = await pty.waitFor('› ');
+    pty.type('why? \x1b[200~Error: boom\r  at main.js:3\x1b[201~');
+    seen = await pty.waitFor('[pasted text #1: 2 lines]', { from: seen });
+    // A Backspace at the placeholder's end, then Enter: nothing is sent, the line comes back whole.
+    pty.type('\x7f\r');
+    seen = await pty.waitFor('so it is back whole', { from: seen });
+    seen = await pty.waitFor('[pasted text #1: 2 lines]', { from: seen });
+    pty.type('\r');
+    seen = await pty.waitFor('A null reference.', { from: seen });
+    seen = await pty.waitFor('› ', { from: seen });
+    // The line recalled from the history sends the paste, not its placeholder.
+    pty.type('\x1b[A\r');
+    seen = await pty.waitFor('A null reference.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    const stored = await detail(sessionIdShownBy(pty));
+    const userTexts = stored.messages
+      .filter((message: { role: string }) => message.role === 'user')
+      .map((message: { parts: { type: string; text?: string }[] }) =>
+        message.parts.map((part) => part.text).join(''),
+      );
+    expect(userTexts).toEqual([pasted, pasted]);
+  });
 });
