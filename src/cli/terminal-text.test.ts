@@ -36,5 +36,8 @@ describe('fitColumns', () => {
     expect(fitColumns({ text: 'abcdef', columns: 6 })).toBe('abcdef');
     expect(fitColumns({ text: 'abcdefg', columns: 6 })).toBe('abcde…');
     expect(fitColumns({ text: 'abc', columns: 0 })).toBe('');
+    // Emoji below U+1F300 are drawn two wide too; arrows and check marks without emoji style are not.
+    expect(fitColumns({ text: '✅⭐⏳⌛☕❌', columns: 8 })).toBe('✅⭐⏳…');
+    expect(fitColumns({ text: '✓→•★☐ab', columns: 8 })).toBe('✓→•★☐ab');
   });
 });
