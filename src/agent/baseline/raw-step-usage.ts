@@ -1,17 +1,13 @@
 import type { TokenCounts } from '../model-pricing.ts';
-
-/** A rough count of characters per token, for output the provider streamed but never counted. */
-const charsPerToken = 4;
+import { withStreamedOutput } from '../streamed-output.ts';
 
 /**
  * The usage of the model call in flight, from the provider's raw stream events (the AI SDK
  * reports usage only when a step finishes). A stopped or broken step is charged with it.
  * Counts in these events are running totals, so a later figure replaces an earlier one.
  *
- * A step stopped mid-stream never gets its closing count: Anthropic's running output count comes
- * in `message_start` (1) and then only at the end. So its output is taken as at least what the
- * text, reasoning and tool input streamed so far come to, about one token per four characters;
- * the provider bills what it generated, and a stopped reply must not be charged one token.
+ * A step stopped mid-stream never gets its closing count, so its output is taken as at least what
+ * it streamed (`withStreamedOutput`).
  *
  * Checked by hand: this runs on every streamed delta, and zod's parse of the two usage events of
  * a step cost about as much as its shared, megamorphic parse code does in the server (tens of
@@ -60,12 +56,11 @@ export class RawStepUsage {
    */
   take(): TokenCounts | null {
     const tokens = this.#tokens;
-    const streamedTokens = Math.ceil(this.#streamedChars / charsPerToken);
+    const streamedChars = this.#streamedChars;
     this.#tokens = null;
     this.#streamedChars = 0;
-    if (!tokens && streamedTokens === 0) return null;
-    const counts = tokens ?? this.#current();
-    return { ...counts, outputTokens: Math.max(counts.outputTokens, streamedTokens) };
+    if (!tokens && streamedChars === 0) return null;
+    return withStreamedOutput(tokens ?? this.#current(), streamedChars);
   }
 
   #current(): TokenCounts {

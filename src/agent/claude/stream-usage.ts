@@ -1,6 +1,7 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { addUsage, emptyUsage, type Usage } from '../../protocol/index.ts';
 import { priceUsage, type TokenCounts } from '../model-pricing.ts';
+import { withStreamedOutput } from '../streamed-output.ts';
 
 interface CallUsage {
   model: string;
@@ -8,9 +9,6 @@ interface CallUsage {
   /** Characters of text, thinking and tool input the call streamed. */
   streamedChars: number;
 }
-
-/** A rough count of characters per token, for output streamed but never counted. */
-const charsPerToken = 4;
 
 type UsageFields = {
   input_tokens?: number | null;
@@ -22,9 +20,8 @@ type UsageFields = {
 /**
  * What the model calls of a turn used so far, from the CLI's streamed messages (main thread and
  * sub-agents). The final result is authoritative; this covers a turn that never gets one (a
- * stop, a crash of the CLI), so it is still charged for what it used. A call stopped mid-stream
- * never gets its closing output count (`message_start` says 1): its output is taken as at least
- * what it streamed, about a token per four characters.
+ * stop, a crash of the CLI), so it is still charged for what it used; a call stopped mid-stream
+ * at least for what it streamed (`withStreamedOutput`).
  */
 export class StreamUsage {
   readonly #calls: CallUsage[] = [];
@@ -51,11 +48,14 @@ export class StreamUsage {
 
   /** The priced total so far, and the model of the last call (null before any). */
   total(): { usage: Usage; model: string | null } {
-    const usage = this.#calls.reduce<Usage>((sum, call) => {
-      const streamed = Math.ceil(call.streamedChars / charsPerToken);
-      const tokens = { ...call.tokens, outputTokens: Math.max(call.tokens.outputTokens, streamed) };
-      return addUsage(sum, priceUsage({ model: call.model, tokens }));
-    }, emptyUsage);
+    const usage = this.#calls.reduce<Usage>(
+      (sum, call) =>
+        addUsage(
+          sum,
+          priceUsage({ model: call.model, tokens: withStreamedOutput(call.tokens, call.streamedChars) }),
+        ),
+      emptyUsage,
+    );
     return { usage, model: this.#calls.at(-1)?.model ?? null };
   }
 }
