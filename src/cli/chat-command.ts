@@ -6,6 +6,7 @@ import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
+import { showSessionRecap } from './session-recap.ts';
 import { stdoutTerminal } from './terminal.ts';
 import { failureLine, type TurnOutcome } from './turn-view.ts';
 
@@ -64,6 +65,8 @@ export async function chatCommand(args: string[], env: Record<string, string | u
     });
     try {
       if (process.stdin.isTTY) {
+        // Someone at the prompt picks a conversation up again: they see where it stood.
+        if (sessionId) await showSessionRecap({ client, terminal, sessionId });
         terminal.write(terminal.style.dim('Enter sends · Ctrl-C stops a turn · Ctrl-D quits\n'));
       }
       return await chatLoop({

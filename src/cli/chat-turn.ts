@@ -247,7 +247,8 @@ function answerTo(options: {
   return asked === -1 ? undefined : messages.slice(asked + 1).find((message) => message.role === 'assistant');
 }
 
-function textOf(message: { parts: { type: string; text?: unknown }[] }): string {
+/** A message's text, its text parts joined. */
+export function textOf(message: { parts: { type: string; text?: unknown }[] }): string {
   return message.parts
     .map((part) => (part.type === 'text' && typeof part.text === 'string' ? part.text : ''))
     .join('');

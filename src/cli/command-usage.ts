@@ -32,7 +32,8 @@ paste of several lines is one message (Enter sends it).
   Ctrl-D     leaves the prompt (so does Ctrl-C on an empty line)
 
 Options:
-  --session ID   continue a session; if a turn is running in it, show that turn from its start
+  --session ID   continue a session: the prompt first shows its last three exchanges; a turn
+                 running in it is shown from its start
   --url URL      the server (AUTOPILOT_URL; default http://127.0.0.1:8787); AUTOPILOT_TOKEN
                  is sent as the bearer token
   -h, --help     show this help

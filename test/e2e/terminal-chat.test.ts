@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ApiClient } from '../../src/cli/api-client.ts';
 import { chatLoop } from '../../src/cli/chat-command.ts';
 import { joinRunningTurn, sendMessage } from '../../src/cli/chat-turn.ts';
+import { showSessionRecap } from '../../src/cli/session-recap.ts';
 import { asks, titleRule } from '../support/chat-rules.ts';
 import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { pressableInterrupts, recordingTerminal } from '../support/recording-terminal.ts';
@@ -39,6 +40,25 @@ async function waitForTool(sessionId: string, name: string): Promise<void> {
   throw new Error(`the tool ${name} never started`);
 }
 
+/** A server whose session has a turn running: it says a line, then waits in a tool for 800 ms. */
+async function startSlowTurn() {
+  server = await startTestServer({
+    extraTools: () => [slowTool],
+    brain: scriptedBrain([
+      titleRule,
+      { when: (request) => request.toolResults.length > 0, reply: textReply('Finished after the wait.') },
+      {
+        when: asks('slow work'),
+        reply: toolReply({ name: 'slow_tool', input: { ms: 800 }, text: 'Starting the slow part.' }),
+      },
+    ]),
+  });
+  const sessionId = await createSession(server);
+  const started = await post(server, { sessionId, text: 'slow work' });
+  await waitForTool(sessionId, 'slow_tool');
+  return { sessionId, started };
+}
+
 describe('the terminal chat client', () => {
   test('streams one turn as plain text when the output is not a terminal: text, a tool row, the answer', async () => {
     server = await startTestServer({
@@ -62,20 +82,7 @@ describe('the terminal chat client', () => {
   });
 
   test('--session joins a running turn and shows it from its start', async () => {
-    server = await startTestServer({
-      extraTools: () => [slowTool],
-      brain: scriptedBrain([
-        titleRule,
-        { when: (request) => request.toolResults.length > 0, reply: textReply('Finished after the wait.') },
-        {
-          when: asks('slow work'),
-          reply: toolReply({ name: 'slow_tool', input: { ms: 800 }, text: 'Starting the slow part.' }),
-        },
-      ]),
-    });
-    const sessionId = await createSession(server);
-    const started = await post(server, { sessionId, text: 'slow work' });
-    await waitForTool(sessionId, 'slow_tool');
+    const { sessionId, started } = await startSlowTurn();
     const options = chatOptions(sessionId);
 
     const outcome = await joinRunningTurn(options);
@@ -86,6 +93,79 @@ describe('the terminal chat client', () => {
     );
     await started.body?.cancel();
     expect(await joinRunningTurn(chatOptions(sessionId))).toBeNull();
+  });
+
+  test('--session at the prompt first shows where the conversation stood: the last three exchanges', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        { when: asks('question 1'), reply: textReply('Answer one.') },
+        { when: asks('question 2'), reply: textReply('Answer **two**.') },
+        {
+          when: (request) => asks('question 3')(request) && request.toolResults.length === 0,
+          reply: toolReply({ name: 'write_file', input: { path: 'a.txt', content: 'x' } }),
+        },
+        {
+          when: (request) => asks('question 3')(request) && request.toolResults.length > 0,
+          reply: textReply('Answer three, file written.'),
+        },
+        {
+          when: (request) => request.lastUserText.startsWith('question 4'),
+          reply: textReply('Answer four.'),
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    // A message's words are data: an escape sequence in one never reaches the terminal.
+    const texts = [
+      'question 1',
+      'question 2',
+      'question 3',
+      'question 4\x1b]0;pwned\x07\nl2\nl3\nl4\nl5\nl6\nl7\nl8',
+    ];
+    for (const text of texts) await (await post(server, { sessionId, text })).text();
+    const options = chatOptions(sessionId);
+    const reader = { read: async () => null, close: () => undefined };
+
+    await showSessionRecap(options);
+    expect(await chatLoop({ ...options, reader, onSession: () => undefined })).toBe(0);
+
+    expect(options.terminal.output).toBe(
+      [
+        '── A title ──',
+        '⋯ earlier messages are not shown',
+        '› question 2',
+        'Answer **two**.',
+        '› question 3',
+        '✓ write_file a.txt',
+        '',
+        'Answer three, file written.',
+        '› question 4',
+        '  l2',
+        '  l3',
+        '  l4',
+        '  l5',
+        '  l6',
+        '  ⋯ 2 more lines',
+        'Answer four.',
+        '──',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('--session at the prompt while a turn runs recaps its question once and streams its answer once', async () => {
+    const { sessionId, started } = await startSlowTurn();
+    const options = chatOptions(sessionId);
+    const reader = { read: async () => null, close: () => undefined };
+
+    await showSessionRecap(options);
+    expect(await chatLoop({ ...options, reader, onSession: () => undefined })).toBe(0);
+
+    expect(options.terminal.output).toMatch(
+      /^── (A title )?──\n› slow work\n──\nStarting the slow part\.\n\n✓ slow_tool \{"ms":800\}\n\nFinished after the wait\.\n$/,
+    );
+    await started.body?.cancel();
   });
 
   test('a message sent while another turn runs is answered, and the answer is shown', async () => {

@@ -5,7 +5,7 @@ import { startHoldingProxy } from '../support/cutting-proxy.ts';
 import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { type PtyProcess, runInPty } from '../support/pty.ts';
 import { slowTool } from '../support/slow-tool.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 
 let server: TestServer | undefined;
 let pty: PtyProcess | undefined;
@@ -147,6 +147,35 @@ describe('autopilot chat in a terminal', () => {
       'third question',
       'Answer three.',
     ]);
+  });
+
+  test('chat --session shows where the conversation stood before its prompt, styled as it streamed', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        { when: asks('first question'), reply: textReply('Answer **one**.') },
+        { when: asks('second question'), reply: textReply('Answer two.') },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    await (await sendMessage(server, { sessionId, text: 'first question' })).text();
+    pty = runInPty({ args: ['chat', '--url', server.url, '--session', sessionId] });
+    // The recap has a `› ` of its own: the prompt is the one after the hint line.
+    let seen = await pty.waitFor('Enter sends');
+    seen = await pty.waitFor('› ', { from: seen });
+    pty.type('second question\r');
+    seen = await pty.waitFor('Answer two.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    const shown = pty.text();
+    expect(shown).toContain('› first question');
+    expect(pty.raw).toContain('\x1b[1mone\x1b[22m');
+    // The recap comes before the prompt's hint line and the new exchange, and only once.
+    expect(shown.indexOf('first question')).toBeLessThan(shown.indexOf('Enter sends'));
+    expect(shown.indexOf('Enter sends')).toBeLessThan(shown.indexOf('second question'));
+    expect(shown.split('Answer one.').length).toBe(2);
   });
 
   test('a paste of several lines is one message, sent with Enter; the terminal is left as it was', async () => {
