@@ -1,3 +1,4 @@
+import { execFileSync, type StdioOptions, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { bracketedPaste, LinePastes, withPastesCollected } from './bracketed-paste.ts';
 
@@ -8,12 +9,18 @@ export interface PromptReader {
   close(): void;
 }
 
-type PromptInput = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+type PromptInput = NodeJS.ReadableStream & {
+  isTTY?: boolean;
+  fd?: number;
+  setRawMode?: (mode: boolean) => unknown;
+};
 
 /**
  * One readline serves every prompt, so lines that arrive together (a pipe, typing ahead) are
  * queued, never lost. Between prompts it is paused and, on a terminal, raw mode is off: Ctrl-C
- * then arrives as SIGINT, which stops the running turn. At a terminal's prompt, bracketed paste is
+ * then arrives as SIGINT, which stops the running turn. Echo is off too: keys typed ahead would
+ * be drawn into the spinner's line, and Enter would leave that line behind; the line typed
+ * shows at the prompt when its turn comes. At a terminal's prompt, bracketed paste is
  * on: a paste of several lines is one message, shown as a placeholder until Enter sends it.
  */
 export function createPromptReader(options: {
@@ -49,7 +56,9 @@ export function createPromptReader(options: {
     if (!terminal) return;
     input.pause();
     setPasteMode(false);
-    if (!ended) input.setRawMode?.(false);
+    if (ended) return;
+    input.setRawMode?.(false);
+    setEcho({ input, on: false });
   };
   const deliver = (text: string | null) => {
     const resolve = waiting;
@@ -114,6 +123,31 @@ export function createPromptReader(options: {
         }
       });
     },
-    close: () => line.close(),
+    close: () => {
+      line.close();
+      if (terminal) setEcho({ input, on: true });
+    },
   };
+}
+
+/**
+ * Cooked mode without echo has no call in Node, so `stty` sets it, on the terminal the input
+ * reads. Turning echo off does not wait: the message is sent meanwhile, and should `stty` finish
+ * after the next prompt's raw mode, raw mode has echo off anyway. Leaving raw mode puts back what
+ * the terminal had, and Node puts the terminal back as it found it when the process exits. Where
+ * `stty` is missing, typing ahead echoes as before.
+ */
+function setEcho(options: { input: PromptInput; on: boolean }): void {
+  if (process.platform === 'win32') return;
+  const args = [options.on ? 'echo' : '-echo'];
+  const spawnOptions = { stdio: [options.input.fd ?? 0, 'ignore', 'ignore'] as StdioOptions, timeout: 2_000 };
+  // The terminal keeps its echo if this fails: what is typed ahead shows in the spinner's line.
+  if (!options.on) {
+    spawn('stty', args, spawnOptions).on('error', () => undefined);
+    return;
+  }
+  try {
+    // At the end: before the process leaves, and before anything else reads the terminal.
+    execFileSync('stty', args, spawnOptions);
+  } catch {}
 }

@@ -178,6 +178,34 @@ describe('autopilot chat in a terminal', () => {
     expect(shown.split('Answer one.').length).toBe(2);
   });
 
+  test('a line typed while a turn runs is not drawn into the spinner, and is sent when the turn ends', async () => {
+    server = await startTestServer({
+      extraTools: () => [slowTool],
+      brain: scriptedBrain([
+        titleRule,
+        { when: (request) => request.toolResults.length > 0, reply: textReply('Done waiting.') },
+        { when: asks('wait a bit'), reply: toolReply({ name: 'slow_tool', input: { ms: 1500 } }) },
+        { when: asks('next question'), reply: textReply('Answer to the next one.') },
+      ]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url] });
+    let seen = await pty.waitFor('› ');
+    pty.type('wait a bit\r');
+    seen = await pty.waitFor('slow_tool', { from: seen });
+    // Echo goes off as the message is sent, through `stty`, which a busy machine may start late.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    pty.type('next question\r');
+    seen = await pty.waitFor('Answer to the next one.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    const lines = pty.text().split('\n');
+    // No line was left behind with the spinner and the keys typed into it.
+    expect(lines.filter((line) => line.includes('next question'))).toEqual(['› next question']);
+    expect(lines.filter((line) => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/.test(line))).toEqual([]);
+  });
+
   test('a paste of several lines is one message, sent with Enter; the terminal is left as it was', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
