@@ -59,6 +59,14 @@ export function fitColumns(options: { text: string; columns: number }): string {
   return fitted;
 }
 
+/** The columns `text` takes in a terminal: its SGR style codes take none, wide characters two. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the style codes are what is left out.
+  for (const character of text.replace(/\x1b\[[\d;]*m/g, '')) width += columnsOf(character);
+  return width;
+}
+
 function columnsOf(character: string): number {
   const code = character.codePointAt(0) ?? 0;
   if (

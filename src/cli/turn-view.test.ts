@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordingTerminal } from '../../test/support/recording-terminal.ts';
+import { displayWidth } from './terminal-text.ts';
 import { TurnView } from './turn-view.ts';
 
 describe('TurnView status line', () => {
@@ -67,6 +68,30 @@ describe('TurnView rows', () => {
     expect(output.indexOf('The partial answer')).toBeLessThan(
       output.indexOf('connection to the server was lost'),
     );
+  });
+});
+
+describe('TurnView text', () => {
+  test("a table in the reply is laid out to the terminal's width, even when the turn ends inside it", () => {
+    const terminal = recordingTerminal({ styled: true, columns: 24 });
+    const view = new TurnView(terminal);
+    const text = '| Step | What happens |\n|---|---|\n| 1 | The server reads the configuration |';
+    view.onMessage({
+      id: 'turn-1',
+      role: 'assistant',
+      parts: [{ type: 'text', text, state: 'streaming' }],
+    } as UIMessage);
+    view.finish();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the style codes are left out to compare the text.
+    const lines = terminal.output.replace(/\x1b\[[\d;]*m/g, '').split('\n');
+    expect(lines).toEqual([
+      'Step │ What happens',
+      '─────┼──────────────────',
+      '1    │ The server reads',
+      '     │ the configuration',
+      '',
+    ]);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(24);
   });
 });
 

@@ -150,7 +150,11 @@ export class TurnView {
       this.#progress[index] = progress;
       if (part.type === 'text') {
         progress.markdown ??= new StreamingMarkdown(
-          new MarkdownLines({ style: this.#terminal.style, styled: this.#terminal.styled }),
+          new MarkdownLines({
+            style: this.#terminal.style,
+            styled: this.#terminal.styled,
+            columns: () => this.#terminal.columns(),
+          }),
         );
         if (progress.textDone) return;
         const done = part.state === 'done';
