@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fitColumns, oneLine, sanitizeForTerminal, truncate } from './terminal-text.ts';
+import { displayWidth, fitColumns, oneLine, sanitizeForTerminal, truncate } from './terminal-text.ts';
 
 describe('sanitizeForTerminal', () => {
   test('removes whole escape sequences: CSI, OSC (title, clipboard), DCS, 8-bit CSI', () => {
@@ -39,5 +39,10 @@ describe('fitColumns', () => {
     // Emoji below U+1F300 are drawn two wide too; arrows and check marks without emoji style are not.
     expect(fitColumns({ text: '✅⭐⏳⌛☕❌', columns: 8 })).toBe('✅⭐⏳…');
     expect(fitColumns({ text: '✓→•★☐ab', columns: 8 })).toBe('✓→•★☐ab');
+    // U+FE0F asks for the emoji form, which is drawn two wide: ❤️ ☀️ ✔️ take four columns each pair.
+    expect(fitColumns({ text: '❤️☀️✔️ab', columns: 6 })).toBe('❤️☀️…');
+    expect(displayWidth('❤️ok')).toBe(4);
+    // After a character that is wide already, it adds nothing.
+    expect(displayWidth('⭐\ufe0f')).toBe(2);
   });
 });

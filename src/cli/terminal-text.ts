@@ -45,9 +45,8 @@ export function fitColumns(options: { text: string; columns: number }): string {
   const { text, columns } = options;
   let used = 0;
   let fitted = '';
-  const characters = Array.from(text);
-  for (const [index, character] of characters.entries()) {
-    const width = columnsOf(character);
+  const characters = [...characterWidths(text)];
+  for (const [index, { character, width }] of characters.entries()) {
     const last = index === characters.length - 1;
     // Room is kept for the ellipsis unless this is the last character.
     if (used + width > columns - (last ? 0 : 1)) {
@@ -63,8 +62,26 @@ export function fitColumns(options: { text: string; columns: number }): string {
 export function displayWidth(text: string): number {
   let width = 0;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the style codes are what is left out.
-  for (const character of text.replace(/\x1b\[[\d;]*m/g, '')) width += columnsOf(character);
+  for (const character of characterWidths(text.replace(/\x1b\[[\d;]*m/g, ''))) width += character.width;
   return width;
+}
+
+/**
+ * Each character of `text` with the columns it takes. U+FE0F after a narrow symbol asks for its
+ * emoji form (❤️ ☀️ ✔️), which terminals draw two columns wide: the pair is one character of two
+ * columns, never cut apart. Where a terminal draws it narrow, a row counted so leaves a column unused.
+ */
+function* characterWidths(text: string): Generator<{ character: string; width: number }> {
+  let held: { character: string; width: number } | null = null;
+  for (const character of text) {
+    if (character === '\ufe0f' && held?.width === 1) {
+      held = { character: `${held.character}${character}`, width: 2 };
+      continue;
+    }
+    if (held) yield held;
+    held = { character, width: columnsOf(character) };
+  }
+  if (held) yield held;
 }
 
 function columnsOf(character: string): number {
