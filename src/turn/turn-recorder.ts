@@ -1,10 +1,10 @@
-import type { AgentEvent, ReasoningWireField, RuntimeTranscript } from '../agent/agent-runtime.ts';
+import type { AgentEvent, RuntimeTranscript } from '../agent/agent-runtime.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { StreamChunk } from '../protocol/index.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import type { AppError } from '../util/app-error.ts';
-import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
+import { OpenBlocks } from './turn-recorder-blocks.ts';
 import { ChunkPublisher } from './turn-recorder-publisher.ts';
 import { TurnRows } from './turn-recorder-rows.ts';
 import { TurnUsage } from './turn-usage.ts';
@@ -16,18 +16,6 @@ export interface FollowUp {
   /** The client's messageId. */
   messageId: string;
   text: string;
-}
-
-interface OpenBlock {
-  streamId: string;
-  role: 'assistant' | 'reasoning';
-  text: string;
-  /** Whether its start was sent: not before its first text, so an empty block never shows. */
-  shown: boolean;
-  /** A high surrogate that ended the last delta: its pair may come with the next one. */
-  heldSurrogate: string;
-  /** Stored with a reasoning block: the field its server takes it back in. */
-  wireField?: ReasoningWireField;
 }
 
 /**
@@ -42,7 +30,7 @@ export class TurnRecorder {
   readonly #rows: TurnRows;
   #step = -1;
   #stepOpen = false;
-  readonly #blocks = new Map<string, OpenBlock>();
+  readonly #blocks: OpenBlocks;
   /** Tool calls shown in the stream (tool-input-start), by id, with their tool's name. */
   readonly #startedTools = new Map<string, string>();
   readonly #calledTools = new Set<string>();
@@ -77,6 +65,11 @@ export class TurnRecorder {
       onStorageFailure: options.onStorageFailure ?? (() => {}),
     });
     this.usage = new TurnUsage(options);
+    this.#blocks = new OpenBlocks({
+      showText: () => this.#ensureStep(),
+      publish: (chunk) => this.publish(chunk),
+      store: (block) => this.#rows.appendBlock({ ...block, step: this.#rowStep }),
+    });
   }
 
   /** The seq of the last row this turn stored (0 if none). */
@@ -152,28 +145,20 @@ export class TurnRecorder {
         this.#closeStep();
         return;
       case 'text-start':
-      case 'reasoning-start': {
-        // Opened on the wire by its first text: a block that stays empty (a call that fails at
-        // once) shows nothing, is not stored, and leaves the attempt retryable.
-        const role = event.type === 'text-start' ? 'assistant' : 'reasoning';
-        const block: OpenBlock = { streamId: createId(), role, text: '', shown: false, heldSurrogate: '' };
-        if (event.type === 'reasoning-start' && event.wireField) block.wireField = event.wireField;
-        this.#blocks.set(event.id, block);
+        this.#blocks.start({ id: event.id, role: 'assistant' });
         return;
-      }
+      case 'reasoning-start':
+        this.#blocks.start({ id: event.id, role: 'reasoning', wireField: event.wireField });
+        return;
       case 'text-delta':
-      case 'reasoning-delta': {
-        const block = this.#blocks.get(event.id);
-        if (!block) {
+      case 'reasoning-delta':
+        if (!this.#blocks.append(event.id, event.delta)) {
           this.#logger.warn({ event: event.type }, 'delta for an unknown block dropped');
-          return;
         }
-        this.#appendText(block, event.delta);
         return;
-      }
       case 'text-end':
       case 'reasoning-end':
-        this.#endBlock(event.id);
+        this.#blocks.end(event.id);
         return;
       case 'tool-input-start':
         this.#startTool(event.toolCallId, event.toolName);
@@ -218,7 +203,7 @@ export class TurnRecorder {
    * streaming is stored and shown with empty input), and ends the open step.
    */
   finalize(options: { unresolvedToolOutput: string }): void {
-    for (const id of [...this.#blocks.keys()]) this.#endBlock(id);
+    this.#blocks.endAll();
     for (const [toolCallId, toolName] of this.#startedTools) {
       if (!this.#calledTools.has(toolCallId)) this.#callTool({ toolCallId, toolName, input: {} });
     }
@@ -248,52 +233,9 @@ export class TurnRecorder {
 
   #closeStep(): void {
     if (!this.#stepOpen) return;
-    for (const id of [...this.#blocks.keys()]) this.#endBlock(id);
+    this.#blocks.endAll();
     this.#stepOpen = false;
     this.publish({ type: 'finish-step' });
-  }
-
-  /**
-   * Adds a delta to its block, as well-formed text: a lone surrogate (which the store would keep
-   * as U+FFFD) is sent as U+FFFD too, so the stream and the stored message agree.
-   */
-  #appendText(block: OpenBlock, delta: string): void {
-    let text = block.heldSurrogate + delta;
-    block.heldSurrogate = '';
-    const last = text.charCodeAt(text.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) {
-      block.heldSurrogate = text.slice(-1);
-      text = text.slice(0, -1);
-    }
-    if (text === '') return;
-    if (!text.isWellFormed()) text = text.toWellFormed();
-    const isText = block.role === 'assistant';
-    if (!block.shown) {
-      this.#ensureStep();
-      block.shown = true;
-      this.publish({ type: isText ? 'text-start' : 'reasoning-start', id: block.streamId });
-    }
-    block.text += text;
-    this.#visibleOutput = true;
-    this.publish({ type: isText ? 'text-delta' : 'reasoning-delta', id: block.streamId, delta: text });
-  }
-
-  #endBlock(id: string): void {
-    const block = this.#blocks.get(id);
-    if (!block) return;
-    // A high surrogate whose pair never came is as lone as any other.
-    if (block.heldSurrogate) {
-      const held = block.heldSurrogate;
-      block.heldSurrogate = '';
-      this.#appendText(block, held.toWellFormed());
-    }
-    this.#blocks.delete(id);
-    if (!block.shown) return;
-    this.publish({ type: block.role === 'assistant' ? 'text-end' : 'reasoning-end', id: block.streamId });
-    if (block.text) {
-      const metadata = block.wireField ? { reasoningField: block.wireField } : undefined;
-      this.#rows.appendBlock({ role: block.role, text: block.text, step: this.#rowStep, metadata });
-    }
   }
 
   #callTool(call: { toolCallId: string; toolName: string; input: unknown }): void {
