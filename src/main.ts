@@ -207,7 +207,9 @@ export async function startAutopilot(options: {
 /** `bash_exec`'s sandbox: one E2B sandbox per session with `E2B_API_KEY`, else bubblewrap here. */
 function createSandbox(options: { config: Config; logger: Logger; e2bClient?: E2bClient }): Sandbox {
   const { config, logger } = options;
-  if (config.sandbox.kind === 'bubblewrap') return new BubblewrapSandbox({ logger });
+  if (config.sandbox.kind === 'bubblewrap') {
+    return new BubblewrapSandbox({ logger, limits: { minFreeDiskBytes: config.limits.minFreeDiskBytes } });
+  }
   const client =
     options.e2bClient ??
     new E2bSdkClient({

@@ -255,6 +255,7 @@ describe('loadConfig', () => {
       AUTOPILOT_MAX_STEPS: '7',
       AUTOPILOT_MAX_FILE_BYTES: '5000',
       AUTOPILOT_UPLOAD_STALL_MS: '2500',
+      AUTOPILOT_MIN_FREE_DISK_MB: '256',
       AUTOPILOT_LOG_LEVEL: 'debug',
     });
 
@@ -263,6 +264,7 @@ describe('loadConfig', () => {
     expect(config.limits.maxSteps).toBe(7);
     expect(config.limits.fileBytes).toBe(5000);
     expect(config.limits.uploadStallMs).toBe(2500);
+    expect(config.limits.minFreeDiskBytes).toBe(256 * 1024 ** 2);
     expect(config.logLevel).toBe('debug');
   });
 

@@ -52,6 +52,8 @@ export interface Config {
     bodyBytes: number;
     /** The largest uploaded file (`POST /api/files`). */
     fileBytes: number;
+    /** Free space `bash_exec` keeps on the disk that holds workspaces (bubblewrap). */
+    minFreeDiskBytes: number;
     /** An upload that sends nothing for this long is abandoned, and nothing of it is kept. */
     uploadStallMs: number;
     maxSteps: number;
@@ -147,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: C
     limits: {
       bodyBytes: values.AUTOPILOT_MAX_BODY_BYTES ?? 1024 * 1024,
       fileBytes: values.AUTOPILOT_MAX_FILE_BYTES ?? 20 * 1024 * 1024,
+      minFreeDiskBytes: (values.AUTOPILOT_MIN_FREE_DISK_MB ?? 1024) * 1024 * 1024,
       uploadStallMs: values.AUTOPILOT_UPLOAD_STALL_MS ?? 30_000,
       maxSteps: values.AUTOPILOT_MAX_STEPS ?? 50,
       maxSubagents: values.AUTOPILOT_MAX_SUBAGENTS ?? 3,

@@ -48,6 +48,7 @@ const envSchema = z.object({
   AUTOPILOT_API_TOKENS: optionalString,
   AUTOPILOT_MAX_BODY_BYTES: optionalInt(1024, 100 * 1024 * 1024),
   AUTOPILOT_MAX_FILE_BYTES: optionalInt(1024, 1024 * 1024 * 1024),
+  AUTOPILOT_MIN_FREE_DISK_MB: optionalInt(0, 1024 * 1024),
   AUTOPILOT_UPLOAD_STALL_MS: optionalInt(10, 600_000),
   AUTOPILOT_MAX_STEPS: optionalInt(1, 500),
   AUTOPILOT_MAX_SUBAGENTS: optionalInt(0, 50),

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../util/logger.ts';
 import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
+import { DiskFullError, freeDiskBytes } from './disk-floor.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
 
@@ -148,6 +149,30 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
     const result = await exec('head -c 2000000 /dev/zero > big.bin', { limits: { fileBytes: 1_000_000 } });
     expect(result.exitCode).not.toBe(0);
     expect((await readFile(join(workspaceDir, 'big.bin'))).length).toBeLessThanOrEqual(1_000_000);
+  });
+
+  test('below the free-space floor no command starts', async () => {
+    const freeBytes = await freeDiskBytes(workspaceDir);
+    const started = exec('touch ran.txt', { limits: { minFreeDiskBytes: freeBytes + 1024 ** 3 } });
+    await expect(started).rejects.toBeInstanceOf(DiskFullError);
+    await expect(started).rejects.toThrow(/disk is nearly full .* delete_file/);
+    await expect(readFile(join(workspaceDir, 'ran.txt'))).rejects.toThrow();
+  });
+
+  test('a command that takes the disk below the floor is killed, and what it wrote stops growing', async () => {
+    // The floor sits 32 MB under what is free now: the command would write 640 MB in 10 MB pieces.
+    const minFreeDiskBytes = (await freeDiskBytes(workspaceDir)) - 32 * 1024 ** 2;
+    const result = await exec(
+      'for n in $(seq 64); do head -c 10485760 /dev/zero >> big.bin; done; echo finished',
+      { limits: { minFreeDiskBytes }, timeoutMs: 60_000 },
+    );
+    expect(result.diskFull).toBe(minFreeDiskBytes);
+    expect(result.exitCode).toBeNull();
+    expect(result.stdout).not.toContain('finished');
+    const written = (await lstat(join(workspaceDir, 'big.bin'))).size;
+    expect(written).toBeLessThan(640 * 1024 ** 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await lstat(join(workspaceDir, 'big.bin'))).size).toBe(written);
   });
 
   test('/tmp holds no more than its size, however the files are split', async () => {

@@ -13,6 +13,7 @@ import {
   userDropArguments,
 } from './bwrap-arguments.ts';
 import { CommandDeadline } from './command-deadline.ts';
+import { DiskFullError, DiskWatch, defaultMinFreeDiskBytes, freeDiskBytes } from './disk-floor.ts';
 import { seccompArguments, seccompFilter, writeAndClose } from './no-user-namespaces.ts';
 import {
   type Sandbox,
@@ -31,6 +32,11 @@ export interface BubblewrapLimits {
   openFiles: number;
   /** The size of the command's private /tmp (a tmpfs: memory). */
   tmpBytes: number;
+  /**
+   * Free space kept on the disk that holds the workspaces: below it no command starts, and one
+   * that is running is killed.
+   */
+  minFreeDiskBytes: number;
 }
 
 const defaultLimits: BubblewrapLimits = {
@@ -39,6 +45,7 @@ const defaultLimits: BubblewrapLimits = {
   fileBytes: 1024 ** 3,
   openFiles: 1024,
   tmpBytes: defaultTmpBytes,
+  minFreeDiskBytes: defaultMinFreeDiskBytes,
 };
 
 /** Where the workspace appears inside the sandbox. */
@@ -86,9 +93,12 @@ export class BubblewrapSandbox implements Sandbox {
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
     const workspace = await realpath(request.workspaceDir);
+    const freeBytes = await freeDiskBytes(workspace);
+    const minFreeBytes = this.#limits.minFreeDiskBytes;
+    if (freeBytes < minFreeBytes) throw new DiskFullError({ freeBytes, minFreeBytes });
     const uid = this.#asRoot ? sandboxUidOf(request.sessionId) : null;
     if (uid !== null) await handOver({ folders: [workspace], uid });
-    return this.#run({ request, args: this.#arguments({ request, workspace, uid }) });
+    return this.#run({ request, workspace, args: this.#arguments({ request, workspace, uid }) });
   }
 
   async suspend(): Promise<void> {}
@@ -142,7 +152,11 @@ export class BubblewrapSandbox implements Sandbox {
     ];
   }
 
-  #run(options: { request: SandboxExecRequest; args: string[] }): Promise<SandboxExecResult> {
+  #run(options: {
+    request: SandboxExecRequest;
+    workspace: string;
+    args: string[];
+  }): Promise<SandboxExecResult> {
     const { request, args } = options;
     return new Promise((resolve, reject) => {
       if (request.signal.aborted) {
@@ -159,18 +173,20 @@ export class BubblewrapSandbox implements Sandbox {
       const stdout = new BoundedOutput(this.#maxOutputBytes);
       const stderr = new BoundedOutput(this.#maxOutputBytes);
       let started = false;
-      const deadline = new CommandDeadline({
-        timeoutMs: request.timeoutMs,
-        signal: request.signal,
-        kill: () => {
-          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-            try {
-              process.kill(-child.pid, 'SIGKILL');
-            } catch {
-              // Already gone.
-            }
+      const kill = () => {
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // Already gone.
           }
-        },
+        }
+      };
+      const deadline = new CommandDeadline({ timeoutMs: request.timeoutMs, signal: request.signal, kill });
+      const disk = new DiskWatch({
+        path: options.workspace,
+        minFreeBytes: this.#limits.minFreeDiskBytes,
+        onLow: kill,
       });
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -181,13 +197,16 @@ export class BubblewrapSandbox implements Sandbox {
       startPipe?.on('error', () => {});
       child.once('error', (error) => {
         deadline.dispose();
+        disk.dispose();
         this.#logger.error({ err: error }, 'bubblewrap could not be started');
         reject(new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot be run here.'));
       });
       child.once('close', (code) => {
         deadline.dispose();
+        disk.dispose();
         const { timedOut, aborted } = deadline;
-        if (!started && !timedOut && !aborted) {
+        const diskFull = disk.low;
+        if (!started && !timedOut && !aborted && !diskFull) {
           this.#logger.error(
             { exitCode: code, stderr: stderr.text().slice(0, 2000) },
             'bubblewrap setup failed',
@@ -198,12 +217,13 @@ export class BubblewrapSandbox implements Sandbox {
           return;
         }
         resolve({
-          exitCode: timedOut || aborted ? null : code,
+          exitCode: timedOut || aborted || diskFull ? null : code,
           stdout: stdout.text(),
           stderr: stderr.text(),
           timedOut,
           aborted,
           truncated: stdout.truncated || stderr.truncated,
+          ...(diskFull ? { diskFull: this.#limits.minFreeDiskBytes } : {}),
         });
       });
     });

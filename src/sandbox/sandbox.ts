@@ -20,6 +20,11 @@ export interface SandboxExecResult {
   aborted: boolean;
   /** Output beyond the sandbox's own cap was dropped. */
   truncated: boolean;
+  /**
+   * Set when the command was killed because free space on the host's disk fell below this many
+   * bytes, the floor the server keeps free.
+   */
+  diskFull?: number;
 }
 
 /**

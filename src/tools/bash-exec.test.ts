@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap-sandbox.ts';
+import { DiskFullError } from '../sandbox/disk-floor.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -88,6 +89,31 @@ describe('bash_exec without a sandbox', () => {
     const outcome = await workspace.run('bash_exec', { command: 'echo hi' });
     expect(outcome.isError).toBe(true);
     expect(outcome.modelText).toContain('sandbox_unavailable');
+  });
+});
+
+describe('bash_exec on a nearly full disk', () => {
+  let answer: () => Promise<SandboxExecResult> = async () => ok;
+  const sandbox = new RecordingSandbox(() => answer());
+  const workspace = useToolWorkspace({ tools: () => [createBashExecTool({ sandbox })] });
+
+  test('a command refused for want of space is a disk_full tool error that says what to do', async () => {
+    answer = async () => {
+      throw new DiskFullError({ freeBytes: 300 * 1024 ** 2, minFreeBytes: 1024 ** 3 });
+    };
+    const outcome = await workspace.run('bash_exec', { command: 'echo hi' });
+    expect(outcome.isError).toBe(true);
+    expect(outcome.modelText).toContain('disk_full');
+    expect(outcome.modelText).toContain('300 MB free');
+    expect(outcome.modelText).toContain('delete_file');
+  });
+
+  test('a command killed at the floor is an error with a note, and keeps its output', async () => {
+    answer = async () => ({ ...ok, exitCode: null, diskFull: 1024 ** 3 });
+    const outcome = await workspace.run('bash_exec', { command: 'yes > y.txt' });
+    expect(outcome.isError).toBe(true);
+    expect(outcome.modelText).toContain('1,024 MB it keeps free');
+    expect(outcome.modelText).toContain('out');
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DiskFullError, megabytes } from '../sandbox/disk-floor.ts';
 import {
   defaultExecTimeoutMs,
   maxExecTimeoutMs,
@@ -49,7 +50,10 @@ export function createBashExecTool(options: { sandbox: Sandbox }): AnyToolDefini
           ? `The command was killed after ${timeoutMs / 1000} s (its timeout).`
           : result.aborted
             ? 'The command was stopped.'
-            : undefined;
+            : result.diskFull !== undefined
+              ? `The command was killed: the server's disk fell below the ${megabytes(result.diskFull)} it keeps free. ` +
+                'Delete what it wrote that is not needed (delete_file) before running more commands.'
+              : undefined;
         return {
           output: {
             exitCode: result.exitCode,
@@ -59,9 +63,10 @@ export function createBashExecTool(options: { sandbox: Sandbox }): AnyToolDefini
             truncated: result.truncated,
             ...(note ? { note } : {}),
           },
-          isError: result.timedOut || result.aborted,
+          isError: result.timedOut || result.aborted || result.diskFull !== undefined,
         };
       } catch (error) {
+        if (error instanceof DiskFullError) throw new ToolError(`disk_full: ${error.message}`);
         if (error instanceof SandboxUnavailableError) {
           throw new ToolError(
             `sandbox_unavailable: ${error.message} Commands are never run outside the sandbox.`,
