@@ -1,7 +1,7 @@
 import { createHighlighterCore } from 'shiki/core';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
 import { describe, expect, test } from 'vitest';
-import { codeHighlighter } from './code-highlighter.ts';
+import { codeHighlighter, loadThemes, themeNames } from './code-highlighter.ts';
 
 type Result = NonNullable<ReturnType<typeof codeHighlighter.highlight>>;
 
@@ -15,21 +15,20 @@ function highlight(code: string, language: string, isIncomplete: boolean): Promi
 /** The same code highlighted whole, by a highlighter of its own, as the plugin's result would show it. */
 async function highlightedWhole(code: string, language: 'typescript' | 'markdown'): Promise<Result> {
   // The grammars the plugin has met by then: Markdown's fences highlight them.
-  const [light, dark, ...grammars] = await Promise.all([
-    import('shiki/themes/github-light.mjs'),
-    import('shiki/themes/github-dark.mjs'),
+  const [themes, ...grammars] = await Promise.all([
+    loadThemes(),
     import('shiki/langs/typescript.mjs'),
     import('shiki/langs/markdown.mjs'),
     import('shiki/langs/python.mjs'),
   ]);
   const instance = await createHighlighterCore({
-    themes: [light.default, dark.default],
+    themes,
     langs: grammars.map((grammar) => grammar.default),
     engine: createJavaScriptRegexEngine({ target: 'ES2018' }),
   });
   const { tokens } = instance.codeToTokens(code, {
     lang: language,
-    themes: { light: 'github-light', dark: 'github-dark' },
+    themes: themeNames,
     defaultColor: false,
   });
   return {

@@ -1,7 +1,7 @@
 import { type ComponentProps, memo } from 'react';
 import { Block, type BlockProps, Streamdown } from 'streamdown';
 import { ErrorBoundary } from '../error-boundary.tsx';
-import { codeHighlighter } from './code-highlighter.ts';
+import { codeHighlighter, themeNames } from './code-highlighter.ts';
 import { failedToSplit, renderableAsMarkdown, splitBlocks } from './markdown-guard.ts';
 
 const plugins = { code: codeHighlighter };
@@ -59,7 +59,7 @@ export const Markdown = memo(function Markdown(props: { text: string; streaming:
         parseIncompleteMarkdown={props.streaming}
         isAnimating={props.streaming}
         plugins={plugins}
-        shikiTheme={['github-light', 'github-dark']}
+        shikiTheme={[themeNames.light, themeNames.dark]}
         lineNumbers={false}
         controls={{ code: true, table: false, mermaid: false }}
         linkSafety={{ enabled: false }}
