@@ -87,6 +87,27 @@ describe('web input', { timeout: 60_000 }, () => {
     await screenshot(page, 'double-click-send');
   });
 
+  test('Escape that ends an input method composition does not stop the turn; Escape itself does', async () => {
+    const page = await suite.openPage();
+    await startConversation(page, 'a conversation with a turn to keep');
+    await sendFromPage(page, 'hold while I type in Japanese');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByText('Holding the turn.').waitFor();
+    const composer = page.getByRole('textbox', { name: 'Message' });
+    // What Chromium and Firefox send for Escape while a composition is open; Safari sends keyCode 229.
+    for (const init of [{ isComposing: true }, { keyCode: 229 }]) {
+      await composer.evaluate((element, keyInit) => {
+        element.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, ...keyInit }));
+      }, init);
+    }
+    await page.waitForTimeout(500);
+    expect(await log.getByText('Stopped', { exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(1);
+
+    await composer.press('Escape');
+    await log.getByText('Stopped', { exact: true }).waitFor();
+  });
+
   test("after a new chat's first message the composer keeps the focus", async () => {
     const page = await suite.openPage();
     const composer = page.getByRole('textbox', { name: 'Message' });

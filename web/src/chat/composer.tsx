@@ -63,7 +63,10 @@ export function Composer(props: ComposerProps) {
     else props.onSend();
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+    // An input method's keys are its own: Enter picks a candidate, Escape drops the composition, and
+    // neither may send or stop. Safari reports the key that ends one with keyCode 229 instead.
+    if (event.nativeEvent.isComposing || event.keyCode === 229) return;
+    if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       submit();
     } else if (event.key === 'Escape' && props.running) {
