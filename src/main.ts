@@ -218,7 +218,12 @@ function createSandbox(options: { config: Config; logger: Logger; e2bClient?: E2
       lifetimeMs: config.sandbox.lifetimeMs,
       internet: config.sandbox.internet,
     });
-  return new E2bSandbox({ client, logger, internet: config.sandbox.internet });
+  return new E2bSandbox({
+    client,
+    logger,
+    internet: config.sandbox.internet,
+    minFreeDiskBytes: config.limits.minFreeDiskBytes,
+  });
 }
 
 function createHttpServer(options: {

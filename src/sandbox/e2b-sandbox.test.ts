@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { FakeE2bClient, FakeE2bWorld } from '../../test/support/fake-e2b-client.ts';
 import { createLogger } from '../util/logger.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
+import { freeDiskBytes } from './disk-floor.ts';
 import type { E2bClient } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
 
@@ -187,6 +188,16 @@ describe('E2bSandbox lifecycle and copying', () => {
     expect(result.stderr).toContain('"huge.bin" was not copied back');
     expect(await readFile(join(workspaceDir, 'small.txt'), 'utf8')).toBe('small\n');
     await expect(lstat(join(workspaceDir, 'huge.bin'))).rejects.toThrow();
+  });
+
+  test('a file that would take the host disk below its floor stays remote, and the command says so', async () => {
+    const floor = (await freeDiskBytes(workspaceDir)) + 1024 ** 3;
+    const capped = new E2bSandbox({ client, logger, minFreeDiskBytes: floor });
+    const result = await exec('echo kept > out.txt', 's1', capped);
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stderr).toContain('"out.txt" was not copied back');
+    expect(result.stderr).toContain("the server's disk would fall below");
+    await expect(lstat(join(workspaceDir, 'out.txt'))).rejects.toThrow();
   });
 
   test('a command that makes a flood of files has only the first ones copied back, so the copy-back ends', async () => {

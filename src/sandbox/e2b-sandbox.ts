@@ -1,5 +1,6 @@
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
+import { defaultMinFreeDiskBytes } from './disk-floor.ts';
 import { type E2bClient, type E2bRemote, E2bSandboxGoneError } from './e2b-client.ts';
 import { download, type SyncedFiles, upload } from './e2b-workspace-copy.ts';
 import {
@@ -39,6 +40,7 @@ export class E2bSandbox implements Sandbox {
   readonly #maxOutputBytes: number;
   readonly #maxFileBytes: number;
   readonly #maxCopiedFiles: number;
+  readonly #minFreeDiskBytes: number;
   readonly #sessions = new Map<string, SessionSandbox>();
   readonly #steps = new Map<string, Promise<unknown>>();
 
@@ -52,6 +54,8 @@ export class E2bSandbox implements Sandbox {
     maxFileBytes?: number;
     /** The most changed files one command's copy-back brings to the host. */
     maxCopiedFiles?: number;
+    /** Free space the copy-back keeps on the host's disk, as bubblewrap's commands do. */
+    minFreeDiskBytes?: number;
   }) {
     this.description =
       `It is a Linux machine of this conversation's own, kept between calls (installed packages stay), ` +
@@ -62,6 +66,7 @@ export class E2bSandbox implements Sandbox {
     this.#maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
     this.#maxFileBytes = options.maxFileBytes ?? 1024 ** 3;
     this.#maxCopiedFiles = options.maxCopiedFiles ?? 10_000;
+    this.#minFreeDiskBytes = options.minFreeDiskBytes ?? defaultMinFreeDiskBytes;
   }
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
@@ -179,6 +184,7 @@ export class E2bSandbox implements Sandbox {
       synced,
       maxFileBytes: this.#maxFileBytes,
       maxCopiedFiles: this.#maxCopiedFiles,
+      minFreeDiskBytes: this.#minFreeDiskBytes,
       logger: this.#logger,
     });
     return {

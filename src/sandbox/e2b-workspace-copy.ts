@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hasErrorCode } from '../util/error-code.ts';
 import type { Logger } from '../util/logger.ts';
+import { freeDiskBytes, megabytes } from './disk-floor.ts';
 import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
 import { openWorkspaceFile } from './open-workspace-file.ts';
 import { PathError, resolveWorkspacePath } from './workspace-path.ts';
@@ -69,7 +70,8 @@ export async function upload(options: {
  * tool's write on the host while the command ran is not undone. A file over `maxFileBytes` (as
  * listed) stays remote: it would be held in memory whole, and bubblewrap's commands cannot write
  * one either; so do the changed files past the first `maxCopiedFiles`, so that copying a flood of
- * files ends. Returns a note per file left behind, for the command's output.
+ * files ends, and a file that would take the host's disk below `minFreeDiskBytes`, which the
+ * workspaces and the database share. Returns a note per file left behind, for the command's output.
  */
 export async function download(options: {
   remote: E2bRemote;
@@ -80,6 +82,7 @@ export async function download(options: {
   maxFileBytes: number;
   /** Changed files copied back at most; a flood of files beyond it stays remote, and the copy ends. */
   maxCopiedFiles: number;
+  minFreeDiskBytes: number;
   logger: Logger;
 }): Promise<string[]> {
   const { remote, workspaceDir, remoteDir, before, synced, maxFileBytes, maxCopiedFiles } = options;
@@ -112,8 +115,16 @@ export async function download(options: {
       continue;
     }
     copied += 1;
-    if ((sizes.get(path) ?? 0) > maxFileBytes) {
+    const size = sizes.get(path) ?? 0;
+    if (size > maxFileBytes) {
       skip(path, `it is larger than ${maxFileBytes} bytes.`);
+      continue;
+    }
+    if ((await freeDiskBytes(workspaceDir)) - size < options.minFreeDiskBytes) {
+      skip(
+        path,
+        `the server's disk would fall below the ${megabytes(options.minFreeDiskBytes)} it keeps free.`,
+      );
       continue;
     }
     try {
