@@ -17,13 +17,21 @@ const exitCodes: Record<TurnOutcome['status'], number> = {
   stopped: 130,
 };
 
-/** `autopilot chat [--session ID] [--url URL] [message]`. */
+/** `autopilot chat [--session ID | --continue] [--url URL] [message]`. */
 export async function chatCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { session: { type: 'string' }, url: { type: 'string' } },
+    options: {
+      session: { type: 'string' },
+      continue: { type: 'boolean', short: 'c' },
+      url: { type: 'string' },
+    },
   });
+  if (values.session !== undefined && values.continue) {
+    process.stderr.write('Give --session ID or --continue, not both.\n');
+    return 2;
+  }
   const message = positionals.join(' ');
   if (positionals.length > 0 && message.trim() === '') {
     // An empty "$VARIABLE" in a script must not turn into reading stdin as chat messages.
@@ -45,6 +53,10 @@ export async function chatCommand(args: string[], env: Record<string, string | u
   // A second Ctrl-C leaves at once, past the `finally` below: the session is told on the way out.
   const interrupts = processInterrupts({ beforeExit: tellSession });
   try {
+    if (values.continue) {
+      sessionId = await latestSession(client);
+      if (!sessionId) process.stderr.write('(no session to continue: this starts a new one)\n');
+    }
     if (message.trim() !== '') {
       // Refused here, as the server would refuse it: no session is made for a message that cannot be sent.
       const refusal = messageRefusal({ text: message, fileCount: 0 });
@@ -134,6 +146,16 @@ export async function chatLoop(
     prefill = outcome.error?.retryable ? line : undefined;
     failedMessage = outcome.error?.retryable && outcome.accepted ? line : undefined;
   }
+}
+
+/** The session changed most recently, which `--continue` picks up; undefined when there is none. */
+async function latestSession(client: ApiClient): Promise<string | undefined> {
+  const list = await client.json({
+    method: 'GET',
+    path: '/api/sessions?limit=1',
+    schema: z.object({ sessions: z.array(z.object({ id: sessionIdSchema })) }),
+  });
+  return list.sessions[0]?.id;
 }
 
 async function createSession(client: ApiClient): Promise<string> {

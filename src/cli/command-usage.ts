@@ -22,7 +22,7 @@ Options:
   --data-dir DIR     where the database, workspaces and files live (AUTOPILOT_DATA_DIR)
   -h, --help         show this help
 `,
-  chat: `Usage: autopilot chat [--session ID] [--url URL] [message]
+  chat: `Usage: autopilot chat [--session ID | --continue] [--url URL] [message]
 
 With a message, sends it and streams the answer: text, each tool the agent uses, errors.
 Without one, opens an interactive prompt: each line you enter is a message, and a
@@ -34,6 +34,7 @@ paste of several lines is one message (Enter sends it).
 Options:
   --session ID   continue a session: the prompt first shows its last three exchanges; a turn
                  running in it is shown from its start
+  -c, --continue continue the session changed most recently (a new one if there is none)
   --url URL      the server (AUTOPILOT_URL; default http://127.0.0.1:8787); AUTOPILOT_TOKEN
                  is sent as the bearer token
   -h, --help     show this help

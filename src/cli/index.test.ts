@@ -67,6 +67,12 @@ describe('autopilot chat and sessions against what is not an Autopilot server', 
     expect(result.stderr).toContain('The message is empty.');
   });
 
+  test('--session and --continue together are refused before anything is sent', async () => {
+    const result = await run(['chat', '--url', 'http://127.0.0.1:1', '--session', 'abc', '-c', 'hello']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Give --session ID or --continue, not both.');
+  });
+
   test('a message too long to send is refused before a session is made for it', async () => {
     const requests: string[] = [];
     const server = createServer((request, response) => {

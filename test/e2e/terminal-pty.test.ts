@@ -178,6 +178,38 @@ describe('autopilot chat in a terminal', () => {
     expect(shown.split('Answer one.').length).toBe(2);
   });
 
+  test('chat --continue picks up the session changed last; with none it starts one', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        { when: asks('old question'), reply: textReply('Old answer.') },
+        { when: asks('latest question'), reply: textReply('Latest answer.') },
+        { when: asks('follow-up'), reply: textReply('Follow-up answer.') },
+      ]),
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url, '--continue', 'nothing yet'] });
+    expect(await pty.exited).toBe(0);
+    expect(pty.text()).toContain('(no session to continue: this starts a new one)');
+
+    const older = await createSession(server);
+    await (await sendMessage(server, { sessionId: older, text: 'old question' })).text();
+    const latest = await createSession(server);
+    await (await sendMessage(server, { sessionId: latest, text: 'latest question' })).text();
+    pty = runInPty({ args: ['chat', '--url', server.url, '-c'] });
+    let seen = await pty.waitFor('Enter sends');
+    seen = await pty.waitFor('› ', { from: seen });
+    pty.type('follow-up\r');
+    seen = await pty.waitFor('Follow-up answer.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    expect(pty.text()).toContain('› latest question');
+    expect(pty.text()).not.toContain('old question');
+    expect(sessionIdShownBy(pty)).toBe(latest);
+    expect(JSON.stringify((await detail(latest)).messages)).toContain('Follow-up answer.');
+  });
+
   test('a line typed while a turn runs is not drawn into the spinner, and is sent when the turn ends', async () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
