@@ -10,8 +10,8 @@ import {
   systemArguments,
   userDropArguments,
 } from './bwrap-arguments.ts';
-import { seccompArguments, seccompFilter, writeAndClose } from './no-user-namespaces.ts';
 import { runsAsRoot } from './sandbox-user.ts';
+import { seccompArguments, seccompFilter, writeAndClose } from './seccomp-filter.ts';
 import { isInside } from './workspace-path.ts';
 
 /** `AUTOPILOT_AGENT_SANDBOX`: whether the agent process itself runs under bubblewrap. */

@@ -14,7 +14,6 @@ import {
 } from './bwrap-arguments.ts';
 import { CommandDeadline } from './command-deadline.ts';
 import { DiskFullError, DiskWatch, defaultMinFreeDiskBytes, freeDiskBytes } from './disk-floor.ts';
-import { seccompArguments, seccompFilter, writeAndClose } from './no-user-namespaces.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -22,6 +21,7 @@ import {
   SandboxUnavailableError,
 } from './sandbox.ts';
 import { handOver, runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
+import { seccompArguments, seccompFilter, writeAndClose } from './seccomp-filter.ts';
 
 export interface BubblewrapLimits {
   processes: number;
@@ -201,11 +201,12 @@ export class BubblewrapSandbox implements Sandbox {
         this.#logger.error({ err: error }, 'bubblewrap could not be started');
         reject(new SandboxUnavailableError('bubblewrap (bwrap) is not installed or cannot be run here.'));
       });
-      child.once('close', (code) => {
+      child.once('close', (code, signal) => {
         deadline.dispose();
         disk.dispose();
         const { timedOut, aborted } = deadline;
-        const diskFull = disk.low;
+        // Only a command the watch killed: one that had ended by then ended on its own.
+        const diskFull = disk.low && signal !== null;
         if (!started && !timedOut && !aborted && !diskFull) {
           this.#logger.error(
             { exitCode: code, stderr: stderr.text().slice(0, 2000) },

@@ -19,8 +19,7 @@ export class DiskFullError extends Error {
   constructor(options: { freeBytes: number; minFreeBytes: number }) {
     super(
       `The server's disk is nearly full (${megabytes(options.freeBytes)} free; it keeps ` +
-        `${megabytes(options.minFreeBytes)} free), so no command runs until space is freed. ` +
-        'Delete files in the workspace that are no longer needed with delete_file.',
+        `${megabytes(options.minFreeBytes)} free), so no command runs until space is freed. ${diskAdvice}`,
     );
   }
 }
@@ -63,6 +62,14 @@ export class DiskWatch {
     clearInterval(this.#timer);
   }
 }
+
+/**
+ * The disk is shared: another session, or something else on the host, may have filled it. So the
+ * model is not told to delete the user's files to make room.
+ */
+export const diskAdvice =
+  'Other sessions share this disk, so this session may not be the cause. Tell the user; delete only ' +
+  "files this task made that are no longer needed (delete_file), never the user's own files to make room.";
 
 export function megabytes(bytes: number): string {
   return `${Math.max(0, Math.floor(bytes / 1024 ** 2)).toLocaleString('en')} MB`;

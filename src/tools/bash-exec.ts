@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DiskFullError, megabytes } from '../sandbox/disk-floor.ts';
+import { DiskFullError, diskAdvice, megabytes } from '../sandbox/disk-floor.ts';
 import {
   defaultExecTimeoutMs,
   maxExecTimeoutMs,
@@ -51,8 +51,7 @@ export function createBashExecTool(options: { sandbox: Sandbox }): AnyToolDefini
           : result.aborted
             ? 'The command was stopped.'
             : result.diskFull !== undefined
-              ? `The command was killed: the server's disk fell below the ${megabytes(result.diskFull)} it keeps free. ` +
-                'Delete what it wrote that is not needed (delete_file) before running more commands.'
+              ? `The command was killed: the server's disk fell below the ${megabytes(result.diskFull)} it keeps free. ${diskAdvice}`
               : undefined;
         return {
           output: {

@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 
 /**
  * A seccomp program, for bwrap's `--seccomp FD`, that keeps sandboxed code from making user
- * namespaces. Inside one a process holds every capability, and with them the kernel's mount,
+ * namespaces, and from reserving disk space faster than the server can see it go. User
+ * namespaces first. Inside one a process holds every capability, and with them the kernel's mount,
  * network and keyring code that an unprivileged uid cannot otherwise reach, the usual road to a
  * kernel exploit. Without `--unshare-user` (the server runs as root and the command drops to its
  * own uid) bwrap's `--disable-userns` is not available, so this filter is what refuses them.
@@ -12,6 +13,11 @@ import type { Writable } from 'node:stream';
  *   falls back to `clone` on ENOSYS, as it does on kernels before 5.3.
  * - Any other architecture's calls (i386 or x32 on x86-64, arm32 on arm64) fail with EPERM, so
  *   the same call cannot be made under another number.
+ *
+ * `fallocate` fails with EOPNOTSUPP: it reserves gigabytes in one call, faster than the free-space
+ * watch (`disk-floor.ts`) reads, and could leave the disk the workspaces and the database share
+ * with nothing free. Told it is not supported, the C library's `posix_fallocate` writes instead,
+ * at a pace the watch sees.
  */
 
 interface Architecture {
@@ -20,18 +26,27 @@ interface Architecture {
   clone: number;
   unshare: number;
   clone3: number;
+  fallocate: number;
   /** Set in the number of every x32 call, which shares the x86-64 audit arch. */
   foreignNumberBit?: number;
 }
 
 const architectures: Partial<Record<NodeJS.Architecture, Architecture>> = {
-  x64: { audit: 0xc000003e, clone: 56, unshare: 272, clone3: 435, foreignNumberBit: 0x40000000 },
-  arm64: { audit: 0xc00000b7, clone: 220, unshare: 97, clone3: 435 },
+  x64: {
+    audit: 0xc000003e,
+    clone: 56,
+    unshare: 272,
+    clone3: 435,
+    fallocate: 285,
+    foreignNumberBit: 0x40000000,
+  },
+  arm64: { audit: 0xc00000b7, clone: 220, unshare: 97, clone3: 435, fallocate: 47 },
 };
 
 const cloneNewUser = 0x10000000;
 const errnoEPERM = 1;
 const errnoENOSYS = 38;
+const errnoEOPNOTSUPP = 95;
 
 // Classic BPF, as seccomp reads it.
 const loadWord = 0x20; // BPF_LD | BPF_W | BPF_ABS
@@ -50,7 +65,7 @@ const firstArgumentOffset = 16;
 type Instruction = { code: number; k: number; ifTrue?: string; ifFalse?: string; label?: string };
 
 /** The program for `arch`, or null where no numbers are known (the filter is then not applied). */
-function userNamespaceFilter(arch: NodeJS.Architecture = process.arch): Buffer | null {
+function sandboxFilter(arch: NodeJS.Architecture = process.arch): Buffer | null {
   const native = architectures[arch];
   if (!native) return null;
   const program: Instruction[] = [
@@ -61,6 +76,7 @@ function userNamespaceFilter(arch: NodeJS.Architecture = process.arch): Buffer |
       ? []
       : [{ code: jumpIfAtLeast, k: native.foreignNumberBit, ifTrue: 'deny' }]),
     { code: jumpIfEqual, k: native.clone3, ifTrue: 'unknown' },
+    { code: jumpIfEqual, k: native.fallocate, ifTrue: 'unsupported' },
     { code: jumpIfEqual, k: native.unshare, ifTrue: 'flags' },
     { code: jumpIfEqual, k: native.clone, ifTrue: 'flags' },
     { code: returnValue, k: allow },
@@ -69,6 +85,7 @@ function userNamespaceFilter(arch: NodeJS.Architecture = process.arch): Buffer |
     { code: returnValue, k: allow },
     { label: 'deny', code: returnValue, k: failWith(errnoEPERM) },
     { label: 'unknown', code: returnValue, k: failWith(errnoENOSYS) },
+    { label: 'unsupported', code: returnValue, k: failWith(errnoEOPNOTSUPP) },
   ];
   return assemble(program);
 }
@@ -95,7 +112,7 @@ function assemble(program: Instruction[]): Buffer {
 }
 
 /** This machine's program, or null where none is known. */
-export const seccompFilter = userNamespaceFilter();
+export const seccompFilter = sandboxFilter();
 
 /** bwrap's arguments that load `seccompFilter` from the child's `fd`; none without a filter. */
 export function seccompArguments(fd: number): string[] {
