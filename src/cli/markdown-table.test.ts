@@ -53,13 +53,34 @@ describe('MarkdownTable', () => {
     ]);
   });
 
-  test('a short row gets empty cells, and cells beyond the header are dropped', () => {
+  test('a short row gets empty cells, and cells beyond the header join the last: no text is lost', () => {
     expect(layOut('| a | b | c |\n|---|---|---|\n| 1 |\n| 1 | 2 | 3 | 4 |')).toEqual([
       'a │ b │ c',
-      '──┼───┼──',
+      '──┼───┼──────',
       '1 │   │',
-      '1 │ 2 │ 3',
+      '1 │ 2 │ 3 | 4',
     ]);
+    // A pipe a model left unescaped in a code span.
+    expect(layOut('| command | what |\n|---|---|\n| `ls | wc -l` | counts |')).toEqual([
+      'command │ what',
+      '────────┼────────────────',
+      '`ls     │ wc -l` | counts',
+    ]);
+  });
+
+  test('an emoji made wide by U+FE0F is two columns when a cell wraps', () => {
+    const lines = layOut(`| build | checks |\n|---|---|\n| main | ${Array(12).fill('✔️').join(' ')} |`, {
+      columns: 20,
+    });
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(20);
+  });
+
+  test('a table of 150,000 rows is laid out (a spread of them would overflow the stack)', () => {
+    const rows = Array.from({ length: 150_000 }, (_, index) => `| ${index} |`).join('\n');
+    const lines = layOut(`| n |\n|---|\n${rows}`);
+    expect(lines).toHaveLength(150_002);
+    expect(lines.at(-1)).toBe('149999');
   });
 
   test('wide characters take two columns, style codes none', () => {

@@ -5,8 +5,9 @@ export type Alignment = 'left' | 'center' | 'right';
 const separator = ' │ ';
 /** Narrower than this, a shrunk column breaks most words and the table reads worse than a list. */
 const narrowestColumn = 5;
+// A character with the U+FE0F after it is one: the pair is drawn two columns wide (terminal-text.ts).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: style codes are read to carry them across breaks.
-const styleCodeOrCharacter = /\x1b\[[\d;]*m|[\s\S]/gu;
+const styleCodeOrCharacter = /\x1b\[[\d;]*m|[\s\S]\uFE0F?/gu;
 
 /**
  * A GitHub-flavoured pipe table, read line by line: a header row followed by a delimiter row with
@@ -55,12 +56,17 @@ export class MarkdownTable {
   render(options: { style: Style; columns: number; inline: (markdown: string) => string }): string[] {
     const { style, columns, inline } = options;
     const alignments = this.#alignments;
-    // As GFM has it, a short row gets empty cells, and cells beyond the header's are dropped.
-    const toCells = (row: string[]) => alignments.map((_, index) => inline(row[index] ?? ''));
+    // As GFM has it, a short row gets empty cells. GFM drops the cells beyond the header's, but a
+    // pipe left unescaped in a code span (`ls | wc -l`) makes them, so they join the last cell.
+    const toCells = (row: string[]) =>
+      alignments.map((_, index) =>
+        inline(index === alignments.length - 1 ? row.slice(index).join(' | ') : (row[index] ?? '')),
+      );
     const header = toCells(this.#header).map((cell) => style.bold(cell));
     const rows = this.#rows.map(toCells);
+    // Not `Math.max(...rows)`: a table of a hundred thousand rows would overflow the stack.
     const natural = alignments.map((_, index) =>
-      Math.max(1, ...[header, ...rows].map((row) => displayWidth(row[index] ?? ''))),
+      [header, ...rows].reduce((widest, row) => Math.max(widest, displayWidth(row[index] ?? '')), 1),
     );
     const room = columns - displayWidth(separator) * (alignments.length - 1);
     const widths = fitWidths({ natural, room });
@@ -115,10 +121,17 @@ function parseDelimiter(line: string): Alignment[] | null {
 function fitWidths(options: { natural: number[]; room: number }): number[] | null {
   const { natural, room } = options;
   const total = (cap: number) => natural.reduce((sum, width) => sum + Math.min(width, cap), 0);
-  let cap = Math.max(...natural);
+  let cap = natural.reduce((widest, width) => Math.max(widest, width), 0);
   if (total(cap) <= room) return natural;
   if (total(narrowestColumn) > room) return null;
-  while (total(cap) > room) cap--;
+  // The widest cap that fits, by halving: a cell a megabyte wide must not take a million steps.
+  let fits = narrowestColumn;
+  while (fits < cap - 1) {
+    const middle = Math.floor((fits + cap) / 2);
+    if (total(middle) <= room) fits = middle;
+    else cap = middle;
+  }
+  cap = fits;
   // What `cap` leaves unused (less than one column for each narrowed column) goes to the first of them.
   let spare = room - total(cap);
   return natural.map((width) => {
@@ -137,7 +150,7 @@ function drawRow(options: {
 }): string[] {
   const { row, widths, alignments, style } = options;
   const wrapped = row.map((cell, index) => wrapStyled({ text: cell, width: widths[index] ?? 1 }));
-  const height = Math.max(...wrapped.map((lines) => lines.length));
+  const height = wrapped.reduce((tallest, lines) => Math.max(tallest, lines.length), 0);
   return Array.from({ length: height }, (_, line) => {
     const cells = wrapped.map((lines, index) =>
       pad({
