@@ -6,8 +6,8 @@ import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
-import { showSessionRecap } from './session-recap.ts';
-import { stdoutTerminal } from './terminal.ts';
+import { showEndedTurn, showSessionRecap } from './session-recap.ts';
+import { stdoutTerminal, type Terminal } from './terminal.ts';
 import { failureLine, type TurnOutcome } from './turn-view.ts';
 
 const exitCodes: Record<TurnOutcome['status'], number> = {
@@ -76,9 +76,10 @@ export async function chatCommand(args: string[], env: Record<string, string | u
       prompt: terminal.style.accent('› '),
     });
     try {
+      let recappedTurnId: string | null = null;
       if (process.stdin.isTTY) {
         // Someone at the prompt picks a conversation up again: they see where it stood.
-        if (sessionId) await showSessionRecap({ client, terminal, sessionId });
+        if (sessionId) recappedTurnId = await recapOrNotice({ client, terminal, sessionId });
         terminal.write(terminal.style.dim('Enter sends · Ctrl-C stops a turn · Ctrl-D quits\n'));
       }
       return await chatLoop({
@@ -86,6 +87,7 @@ export async function chatCommand(args: string[], env: Record<string, string | u
         terminal,
         interrupts,
         sessionId,
+        recappedTurnId,
         reader,
         onSession: (id) => (sessionId = id),
       });
@@ -105,6 +107,8 @@ export async function chatCommand(args: string[], env: Record<string, string | u
 export async function chatLoop(
   options: Omit<ChatTurnOptions, 'sessionId'> & {
     sessionId?: string;
+    /** The turn a recap left out as running: if it has ended before the join, its stored answer is shown. */
+    recappedTurnId?: string | null;
     reader: PromptReader;
     /** Called once the session exists (it is created with the first message). */
     onSession: (sessionId: string) => void;
@@ -112,7 +116,12 @@ export async function chatLoop(
 ): Promise<number> {
   const { client, reader } = options;
   let sessionId = options.sessionId;
-  if (sessionId) await joinRunningTurn({ ...options, sessionId });
+  if (sessionId) {
+    const joined = await joinRunningTurn({ ...options, sessionId });
+    if (!joined && options.recappedTurnId) {
+      await showEndedTurn({ ...options, sessionId, turnId: options.recappedTurnId });
+    }
+  }
   let prefill: string | undefined;
   /** The stored message whose turn failed: sending it unchanged runs it again instead of storing it twice. */
   let failedMessage: string | undefined;
@@ -145,6 +154,24 @@ export async function chatLoop(
     // A temporary failure: the same message waits at the prompt, Enter sends it again.
     prefill = outcome.error?.retryable ? line : undefined;
     failedMessage = outcome.error?.retryable && outcome.accepted ? line : undefined;
+  }
+}
+
+/**
+ * The recap, as a courtesy: a conversation it cannot draw can still be continued, and the session
+ * is still there to join. A refusal from the server (no such session) is not a courtesy, and stops.
+ */
+async function recapOrNotice(options: {
+  client: ApiClient;
+  terminal: Terminal;
+  sessionId: string;
+}): Promise<string | null> {
+  try {
+    return (await showSessionRecap(options)).runningTurnId;
+  } catch (error) {
+    if (isAppError(error)) throw error;
+    options.terminal.write(options.terminal.style.dim('(the conversation so far could not be shown)\n'));
+    return null;
   }
 }
 

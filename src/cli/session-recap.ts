@@ -13,6 +13,8 @@ const recapRows = 40;
 /** A long message of the user's is cut in the recap: the point is what it was about. */
 const userLinesShown = 6;
 const userLineChars = 400;
+/** The recap's lines at most: a turn of hundreds of tool calls shows its end, not a flood. */
+const recapLines = 60;
 
 const recapSchema = z.object({
   title: z.string().nullable(),
@@ -29,40 +31,87 @@ const recapSchema = z.object({
 
 /**
  * Shows the end of a session's conversation before the prompt continues it: the last few
- * exchanges, drawn as they were when they streamed. The running turn's answer is left out, since
- * joining the turn shows it from its start.
+ * exchanges, drawn as they were when they streamed, at most `recapLines` lines of them. The
+ * running turn's answer is left out, since joining the turn shows it from its start; its id is
+ * returned, so that an answer that ends before the join can be shown from the store instead.
  */
 export async function showSessionRecap(options: {
   client: ApiClient;
   terminal: Terminal;
   sessionId: string;
-}): Promise<void> {
+}): Promise<{ runningTurnId: string | null }> {
   const { client, terminal, sessionId } = options;
   const detail = await client.json({
     method: 'GET',
     path: `/api/sessions/${encodeURIComponent(sessionId)}?limit=${recapRows}`,
     schema: recapSchema,
   });
+  const runningTurnId = detail.activeTurn?.id ?? null;
   const messages = detail.messages.filter(
-    (message) => !(message.role === 'assistant' && message.id === detail.activeTurn?.id),
+    (message) => !(message.role === 'assistant' && message.id === runningTurnId),
   );
+  if (messages.length === 0) return { runningTurnId };
   const userIndexes = messages.flatMap((message, index) => (message.role === 'user' ? [index] : []));
   const from = userIndexes.length > recapExchanges ? userIndexes[userIndexes.length - recapExchanges]! : 0;
-  if (messages.length === 0) return;
-  const { style } = terminal;
-  const title = detail.title ? ` ${oneLine(detail.title)} ` : ' ';
-  terminal.write(`${style.dim(`──${title}──`)}\n`);
-  if (from > 0 || detail.hasMore) terminal.write(`${style.dim('⋯ earlier messages are not shown')}\n`);
+  // Drawn off screen first, without a spinner or usage lines, so that only its end is shown.
+  const drawn = recordedTerminal(terminal);
   for (const message of messages.slice(from)) {
     if (message.role === 'user') {
-      terminal.write(`${userLines({ terminal, parts: message.parts })}\n`);
+      drawn.write(`${userLines({ terminal, parts: message.parts })}\n`);
     } else if (message.role === 'assistant') {
-      const view = new TurnView(terminal);
-      view.onMessage(message as unknown as UIMessage);
-      view.finish();
+      showAnswer({ terminal: drawn, message });
     }
   }
-  terminal.write(`${style.dim('──')}\n`);
+  let lines = drawn.output.replace(/\n$/, '').split('\n');
+  const cut = from > 0 || detail.hasMore || lines.length > recapLines;
+  lines = lines.slice(-recapLines);
+  const { style } = terminal;
+  const title = detail.title ? ` ${truncate({ text: oneLine(detail.title), max: 80 })} ` : ' ';
+  terminal.write(`${style.dim(`──${title}──`)}\n`);
+  if (cut) terminal.write(`${style.dim('⋯ earlier messages are not shown')}\n`);
+  terminal.write(`${lines.join('\n')}\n${style.dim('──')}\n`);
+  return { runningTurnId };
+}
+
+/**
+ * The stored answer of a turn that was running when the recap was read and has ended since:
+ * the join found nothing to follow, and without this the answer would not be shown at all.
+ */
+export async function showEndedTurn(options: {
+  client: ApiClient;
+  terminal: Terminal;
+  sessionId: string;
+  turnId: string;
+}): Promise<void> {
+  const { client, terminal, sessionId, turnId } = options;
+  const detail = await client.json({
+    method: 'GET',
+    path: `/api/sessions/${encodeURIComponent(sessionId)}?limit=${recapRows}`,
+    schema: recapSchema,
+  });
+  const answer = detail.messages.find((message) => message.role === 'assistant' && message.id === turnId);
+  if (answer) showAnswer({ terminal, message: answer });
+}
+
+function showAnswer(options: { terminal: Terminal; message: { id: string; parts: unknown[] } }): void {
+  const view = new TurnView(options.terminal);
+  view.onMessage(options.message as unknown as UIMessage);
+  view.finish();
+}
+
+/** A terminal like `terminal` that keeps what is written to it, and draws no spinner. */
+function recordedTerminal(terminal: Terminal): Terminal & { output: string } {
+  const recorded = {
+    output: '',
+    write(text: string) {
+      recorded.output += text;
+    },
+    isTTY: false,
+    styled: terminal.styled,
+    style: terminal.style,
+    columns: () => terminal.columns(),
+  };
+  return recorded;
 }
 
 /** A message of the user's as the prompt showed it: `› ` and the text, then its attachments. */

@@ -168,6 +168,43 @@ describe('the terminal chat client', () => {
     await started.body?.cancel();
   });
 
+  test('a running turn that ends between the recap and the join is shown from the store', async () => {
+    const { sessionId, started } = await startSlowTurn();
+    const options = chatOptions(sessionId);
+    const { runningTurnId } = await showSessionRecap(options);
+    // The turn ends before the prompt asks to follow it: its answer is nowhere to stream from.
+    await started.text();
+    const reader = { read: async () => null, close: () => undefined };
+
+    expect(
+      await chatLoop({ ...options, reader, recappedTurnId: runningTurnId, onSession: () => undefined }),
+    ).toBe(0);
+
+    expect(runningTurnId).not.toBeNull();
+    expect(options.terminal.output.split('Finished after the wait.')).toHaveLength(2);
+    expect(options.terminal.output.indexOf('› slow work')).toBeLessThan(
+      options.terminal.output.indexOf('Starting the slow part.'),
+    );
+  });
+
+  test('a recap shows at most the last 60 lines of a long answer', async () => {
+    const long = Array.from({ length: 200 }, (_, index) => `line ${index + 1}`).join('\n');
+    server = await startTestServer({
+      brain: scriptedBrain([titleRule, { when: () => true, reply: textReply(long) }]),
+    });
+    const sessionId = await createSession(server);
+    await (await post(server, { sessionId, text: 'a long one' })).text();
+    const options = chatOptions(sessionId);
+
+    await showSessionRecap(options);
+
+    const lines = options.terminal.output.trimEnd().split('\n');
+    expect(lines).toHaveLength(63);
+    expect(lines[1]).toBe('⋯ earlier messages are not shown');
+    expect(lines.at(-2)).toBe('line 200');
+    expect(options.terminal.output).not.toContain('a long one');
+  });
+
   test('a message sent while another turn runs is answered, and the answer is shown', async () => {
     server = await startTestServer({
       extraTools: () => [slowTool],
