@@ -1,4 +1,4 @@
-import { execFileSync, type StdioOptions, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { bracketedPaste, LinePastes, withPastesCollected } from './bracketed-paste.ts';
 
@@ -38,6 +38,7 @@ export function createPromptReader(options: {
     historySize: 200,
     removeHistoryDuplicates: true,
   });
+  const releaseSignals = terminal ? restoreEchoOnSignals(input) : () => {};
   const queued: string[] = [];
   let ended = false;
   let waiting: ((text: string | null) => void) | null = null;
@@ -126,28 +127,47 @@ export function createPromptReader(options: {
     close: () => {
       line.close();
       if (terminal) setEcho({ input, on: true });
+      releaseSignals();
     },
   };
 }
 
 /**
  * Cooked mode without echo has no call in Node, so `stty` sets it, on the terminal the input
- * reads. Turning echo off does not wait: the message is sent meanwhile, and should `stty` finish
- * after the next prompt's raw mode, raw mode has echo off anyway. Leaving raw mode puts back what
- * the terminal had, and Node puts the terminal back as it found it when the process exits. Where
- * `stty` is missing, typing ahead echoes as before.
+ * reads (a few milliseconds, once per message sent). Leaving raw mode puts back what the terminal
+ * had, and Node puts the terminal back as it found it when the process exits, or ends on SIGINT
+ * or SIGTERM; `restoreEchoOnSignals` covers the signals it does not. Where `stty` is missing,
+ * typing ahead echoes as before.
  */
 function setEcho(options: { input: PromptInput; on: boolean }): void {
   if (process.platform === 'win32') return;
-  const args = [options.on ? 'echo' : '-echo'];
-  const spawnOptions = { stdio: [options.input.fd ?? 0, 'ignore', 'ignore'] as StdioOptions, timeout: 2_000 };
-  // The terminal keeps its echo if this fails: what is typed ahead shows in the spinner's line.
-  if (!options.on) {
-    spawn('stty', args, spawnOptions).on('error', () => undefined);
-    return;
-  }
   try {
-    // At the end: before the process leaves, and before anything else reads the terminal.
-    execFileSync('stty', args, spawnOptions);
-  } catch {}
+    execFileSync('stty', [options.on ? 'echo' : '-echo'], {
+      stdio: [options.input.fd ?? 0, 'ignore', 'ignore'],
+      timeout: 2_000,
+    });
+  } catch {
+    // The terminal keeps its echo: what is typed ahead shows in the spinner's line.
+  }
+}
+
+/**
+ * Ctrl-\\ (SIGQUIT) and a closed terminal window (SIGHUP) end the process without Node's reset
+ * of the terminal: echo would stay off in the shell. Each puts echo back, then ends the process
+ * as the signal would have. Returns the function that takes the handlers away.
+ */
+function restoreEchoOnSignals(input: PromptInput): () => void {
+  const signals = ['SIGQUIT', 'SIGHUP'] as const;
+  const handlers = signals.map((signal) => {
+    const handler = () => {
+      setEcho({ input, on: true });
+      process.removeListener(signal, handler);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, handler);
+    return { signal, handler };
+  });
+  return () => {
+    for (const { signal, handler } of handlers) process.removeListener(signal, handler);
+  };
 }

@@ -224,8 +224,6 @@ describe('autopilot chat in a terminal', () => {
     let seen = await pty.waitFor('› ');
     pty.type('wait a bit\r');
     seen = await pty.waitFor('slow_tool', { from: seen });
-    // Echo goes off as the message is sent, through `stty`, which a busy machine may start late.
-    await new Promise((resolve) => setTimeout(resolve, 300));
     pty.type('next question\r');
     seen = await pty.waitFor('Answer to the next one.', { from: seen });
     await pty.waitFor('› ', { from: seen });
