@@ -6,7 +6,7 @@ import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
-import { showEndedTurn, showSessionRecap } from './session-recap.ts';
+import { type SessionRecap, showEndedTurn, showSessionRecap } from './session-recap.ts';
 import { stdoutTerminal, type Terminal } from './terminal.ts';
 import { failureLine, type TurnOutcome } from './turn-view.ts';
 
@@ -76,10 +76,10 @@ export async function chatCommand(args: string[], env: Record<string, string | u
       prompt: terminal.style.accent('› '),
     });
     try {
-      let recappedTurnId: string | null = null;
+      let recap: SessionRecap | null = null;
       if (process.stdin.isTTY) {
         // Someone at the prompt picks a conversation up again: they see where it stood.
-        if (sessionId) recappedTurnId = await recapOrNotice({ client, terminal, sessionId });
+        if (sessionId) recap = await recapOrNotice({ client, terminal, sessionId });
         terminal.write(terminal.style.dim('Enter sends · Ctrl-C stops a turn · Ctrl-D quits\n'));
       }
       return await chatLoop({
@@ -87,7 +87,7 @@ export async function chatCommand(args: string[], env: Record<string, string | u
         terminal,
         interrupts,
         sessionId,
-        recappedTurnId,
+        recap,
         reader,
         onSession: (id) => (sessionId = id),
       });
@@ -107,8 +107,11 @@ export async function chatCommand(args: string[], env: Record<string, string | u
 export async function chatLoop(
   options: Omit<ChatTurnOptions, 'sessionId'> & {
     sessionId?: string;
-    /** The turn a recap left out as running: if it has ended before the join, its stored answer is shown. */
-    recappedTurnId?: string | null;
+    /**
+     * What the recap found: a turn it left out as running has its stored answer shown if it ended
+     * before the join; a last message that failed for a reason that may pass waits at the prompt.
+     */
+    recap?: SessionRecap | null;
     reader: PromptReader;
     /** Called once the session exists (it is created with the first message). */
     onSession: (sessionId: string) => void;
@@ -116,15 +119,15 @@ export async function chatLoop(
 ): Promise<number> {
   const { client, reader } = options;
   let sessionId = options.sessionId;
-  if (sessionId) {
-    const joined = await joinRunningTurn({ ...options, sessionId });
-    if (!joined && options.recappedTurnId) {
-      await showEndedTurn({ ...options, sessionId, turnId: options.recappedTurnId });
-    }
-  }
   let prefill: string | undefined;
   /** The stored message whose turn failed: sending it unchanged runs it again instead of storing it twice. */
   let failedMessage: string | undefined;
+  if (sessionId) {
+    const joined = await joinRunningTurn({ ...options, sessionId });
+    const running = options.recap?.runningTurnId;
+    if (!joined && running) await showEndedTurn({ ...options, sessionId, turnId: running });
+    if (!joined && options.recap?.failedMessage) prefill = failedMessage = options.recap.failedMessage;
+  }
   for (;;) {
     const line = await reader.read({ prefill });
     if (line === null) return 0;
@@ -165,9 +168,9 @@ async function recapOrNotice(options: {
   client: ApiClient;
   terminal: Terminal;
   sessionId: string;
-}): Promise<string | null> {
+}): Promise<SessionRecap | null> {
   try {
-    return (await showSessionRecap(options)).runningTurnId;
+    return await showSessionRecap(options);
   } catch (error) {
     if (isAppError(error)) throw error;
     options.terminal.write(options.terminal.style.dim('(the conversation so far could not be shown)\n'));

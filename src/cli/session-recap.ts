@@ -33,13 +33,14 @@ const recapSchema = z.object({
  * Shows the end of a session's conversation before the prompt continues it: the last few
  * exchanges, drawn as they were when they streamed, at most `recapLines` lines of them. The
  * running turn's answer is left out, since joining the turn shows it from its start; its id is
- * returned, so that an answer that ends before the join can be shown from the store instead.
+ * returned, so that an answer that ends before the join can be shown from the store instead. So is
+ * a last message whose turn failed for a reason that may pass, for the prompt to offer again.
  */
 export async function showSessionRecap(options: {
   client: ApiClient;
   terminal: Terminal;
   sessionId: string;
-}): Promise<{ runningTurnId: string | null }> {
+}): Promise<SessionRecap> {
   const { client, terminal, sessionId } = options;
   const detail = await client.json({
     method: 'GET',
@@ -50,7 +51,7 @@ export async function showSessionRecap(options: {
   const messages = detail.messages.filter(
     (message) => !(message.role === 'assistant' && message.id === runningTurnId),
   );
-  if (messages.length === 0) return { runningTurnId };
+  if (messages.length === 0) return { runningTurnId, failedMessage: null };
   const userIndexes = messages.flatMap((message, index) => (message.role === 'user' ? [index] : []));
   const from = userIndexes.length > recapExchanges ? userIndexes[userIndexes.length - recapExchanges]! : 0;
   // Drawn off screen first, without a spinner or usage lines, so that only its end is shown.
@@ -70,7 +71,29 @@ export async function showSessionRecap(options: {
   terminal.write(`${style.dim(`──${title}──`)}\n`);
   if (cut) terminal.write(`${style.dim('⋯ earlier messages are not shown')}\n`);
   terminal.write(`${lines.join('\n')}\n${style.dim('──')}\n`);
-  return { runningTurnId };
+  return { runningTurnId, failedMessage: runningTurnId ? null : failedMessageOf(messages) };
+}
+
+export interface SessionRecap {
+  /** The turn running when the recap was read; its answer was left out. */
+  runningTurnId: string | null;
+  /** The last message, when its turn failed for a reason that may pass: sending it again runs it again. */
+  failedMessage: string | null;
+}
+
+/** The last user message's text, when the answer after it ended with an error worth trying again. */
+function failedMessageOf(messages: { role: string; parts: { type: string; [key: string]: unknown }[] }[]) {
+  const answer = messages.at(-1);
+  const asked = messages.at(-2);
+  if (answer?.role !== 'assistant' || asked?.role !== 'user') return null;
+  const retryable = answer.parts.some(
+    (part) =>
+      part.type === 'data-error' &&
+      typeof part.data === 'object' &&
+      part.data !== null &&
+      (part.data as { retryable?: unknown }).retryable === true,
+  );
+  return retryable ? textOf({ parts: asked.parts }) : null;
 }
 
 /**

@@ -59,6 +59,25 @@ async function startSlowTurn() {
   return { sessionId, started };
 }
 
+/** A server whose model is overloaded for the first turn's every attempt, then answers `answer`. */
+async function startOverloadedOnce(answer: string): Promise<TestServer> {
+  let calls = 0;
+  server = await startTestServer({
+    brain: scriptedBrain([
+      titleRule,
+      {
+        when: () => true,
+        reply: () => {
+          calls += 1;
+          return calls <= 4 ? overloaded() : textReply(answer);
+        },
+      },
+    ]),
+    env: { AUTOPILOT_MAX_TRANSIENT_RETRIES: '3' },
+  });
+  return server;
+}
+
 describe('the terminal chat client', () => {
   test('streams one turn as plain text when the output is not a terminal: text, a tool row, the answer', async () => {
     server = await startTestServer({
@@ -171,16 +190,14 @@ describe('the terminal chat client', () => {
   test('a running turn that ends between the recap and the join is shown from the store', async () => {
     const { sessionId, started } = await startSlowTurn();
     const options = chatOptions(sessionId);
-    const { runningTurnId } = await showSessionRecap(options);
+    const recap = await showSessionRecap(options);
     // The turn ends before the prompt asks to follow it: its answer is nowhere to stream from.
     await started.text();
     const reader = { read: async () => null, close: () => undefined };
 
-    expect(
-      await chatLoop({ ...options, reader, recappedTurnId: runningTurnId, onSession: () => undefined }),
-    ).toBe(0);
+    expect(await chatLoop({ ...options, reader, recap, onSession: () => undefined })).toBe(0);
 
-    expect(runningTurnId).not.toBeNull();
+    expect(recap.runningTurnId).not.toBeNull();
     expect(options.terminal.output.split('Finished after the wait.')).toHaveLength(2);
     expect(options.terminal.output.indexOf('› slow work')).toBeLessThan(
       options.terminal.output.indexOf('Starting the slow part.'),
@@ -269,21 +286,7 @@ describe('the terminal chat client', () => {
   });
 
   test('sending a failed message again runs it again without storing it twice', async () => {
-    let calls = 0;
-    server = await startTestServer({
-      brain: scriptedBrain([
-        titleRule,
-        {
-          when: () => true,
-          reply: () => {
-            calls += 1;
-            return calls <= 4 ? overloaded() : textReply('Answered on the second try.');
-          },
-        },
-      ]),
-      env: { AUTOPILOT_MAX_TRANSIENT_RETRIES: '3' },
-    });
-    const sessionId = await createSession(server);
+    const sessionId = await createSession(await startOverloadedOnce('Answered on the second try.'));
     const options = chatOptions(sessionId);
     const lines = ['hello there', 'hello there'];
     const prefills: (string | undefined)[] = [];
@@ -306,6 +309,31 @@ describe('the terminal chat client', () => {
     expect(messages.filter((message) => message.role === 'user')).toHaveLength(1);
     expect(JSON.stringify(messages.at(-1))).toContain('Answered on the second try.');
     expect(JSON.stringify(messages)).not.toContain('data-error');
+  });
+
+  test('--session on a conversation whose last turn failed for a while offers that message again', async () => {
+    const flaky = await startOverloadedOnce('Answered at last.');
+    const sessionId = await createSession(flaky);
+    await (await post(flaky, { sessionId, text: 'hello again' })).text();
+    const options = chatOptions(sessionId);
+    const prefills: (string | undefined)[] = [];
+    const lines = ['hello again'];
+    const reader = {
+      read: async (readOptions?: { prefill?: string }) => {
+        prefills.push(readOptions?.prefill);
+        return lines.shift() ?? null;
+      },
+      close: () => undefined,
+    };
+
+    const recap = await showSessionRecap(options);
+    expect(await chatLoop({ ...options, reader, recap, onSession: () => undefined })).toBe(0);
+
+    // The prompt offered the failed message, and Enter ran it again rather than storing it twice.
+    expect(prefills[0]).toBe('hello again');
+    const messages = (await detail(sessionId)).messages as { role: string }[];
+    expect(messages.filter((message) => message.role === 'user')).toHaveLength(1);
+    expect(JSON.stringify(messages.at(-1))).toContain('Answered at last.');
   });
 
   test('Ctrl-C asks the server to stop the turn; a second Ctrl-C while it stops leaves at once', async () => {
