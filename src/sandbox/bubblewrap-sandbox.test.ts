@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../util/logger.ts';
 import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
-import { DiskFullError, freeDiskBytes } from './disk-floor.ts';
+import { DiskFullError, freeDiskBytes, readDiskRoom } from './disk-floor.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
 
@@ -158,6 +158,20 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
     expect(Number.parseInt(result.stdout.split('\n').at(-2) ?? '', 10)).toBe(0);
   });
 
+  test('nor do the ioctls that reserve space, or io_uring, whose operations pass no filter', async () => {
+    await writeFile(join(workspaceDir, 'reserve.py'), reserveAttempts);
+    const result = await exec('python3 reserve.py');
+    expect(result.stderr).toBe('');
+    // EOPNOTSUPP for each ioctl, ENOSYS for io_uring; nothing was reserved.
+    expect(result.stdout.trim().split('\n')).toEqual([
+      'ioctl 0x40305828 95',
+      'ioctl 0x4030582a 95',
+      'ioctl 0x40305839 95',
+      'io_uring_setup 38',
+      'blocks 0',
+    ]);
+  });
+
   test('below the free-space floor no command starts', async () => {
     const freeBytes = await freeDiskBytes(workspaceDir);
     const started = exec('touch ran.txt', { limits: { minFreeDiskBytes: freeBytes + 1024 ** 3 } });
@@ -173,13 +187,26 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
       'for n in $(seq 64); do head -c 10485760 /dev/zero >> big.bin; done; echo finished',
       { limits: { minFreeDiskBytes }, timeoutMs: 60_000 },
     );
-    expect(result.diskFull).toBe(minFreeDiskBytes);
+    expect(result.diskFull).toMatch(/^the server's disk is nearly full \(.* MB free; it keeps .* MB free\)$/);
     expect(result.exitCode).toBeNull();
     expect(result.stdout).not.toContain('finished');
     const written = (await lstat(join(workspaceDir, 'big.bin'))).size;
     expect(written).toBeLessThan(640 * 1024 ** 2);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await lstat(join(workspaceDir, 'big.bin'))).size).toBe(written);
+  });
+
+  test('a command that uses up the entries for new files, with empty files, is killed too', async () => {
+    const { inodes } = await readDiskRoom(workspaceDir);
+    const result = await exec(
+      'mkdir many && cd many && i=0; while [ $i -lt 200000 ]; do : > f$i; i=$((i+1)); done; echo finished',
+      {
+        limits: { minFreeInodes: inodes - 3000 },
+        timeoutMs: 60_000,
+      },
+    );
+    expect(result.diskFull).toMatch(/^the server's disk has room for only .* more files/);
+    expect(result.stdout).not.toContain('finished');
   });
 
   test('/tmp holds no more than its size, however the files are split', async () => {
@@ -334,3 +361,21 @@ async function hostHasI386Entry(folder: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** Reserves 64 MB by each space-reserving ioctl, and asks for an io_uring: prints each errno. */
+const reserveAttempts = `
+import ctypes, errno, fcntl, os, struct
+fd = os.open('reserved.bin', os.O_CREAT | os.O_RDWR, 0o644)
+space = struct.pack('=hhxxxxqqiI4i', 0, 0, 0, 64 << 20, 0, 0, 0, 0, 0, 0)
+for request in (0x40305828, 0x4030582a, 0x40305839):
+    try:
+        fcntl.ioctl(fd, request, space)
+        print('ioctl', hex(request), 0)
+    except OSError as error:
+        print('ioctl', hex(request), error.errno)
+libc = ctypes.CDLL(None, use_errno=True)
+params = ctypes.create_string_buffer(120)
+ring = libc.syscall(425, 8, params)
+print('io_uring_setup', 0 if ring >= 0 else ctypes.get_errno())
+print('blocks', os.fstat(fd).st_blocks)
+`;

@@ -13,7 +13,14 @@ import {
   userDropArguments,
 } from './bwrap-arguments.ts';
 import { CommandDeadline } from './command-deadline.ts';
-import { DiskFullError, DiskWatch, defaultMinFreeDiskBytes, freeDiskBytes } from './disk-floor.ts';
+import {
+  type DiskFloor,
+  DiskFullError,
+  DiskWatch,
+  defaultMinFreeDiskBytes,
+  readDiskRoom,
+  shortfallOf,
+} from './disk-floor.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -37,6 +44,8 @@ export interface BubblewrapLimits {
    * that is running is killed.
    */
   minFreeDiskBytes: number;
+  /** Entries for new files (inodes) kept free on that disk; 1% of the disk's by default. */
+  minFreeInodes?: number;
 }
 
 const defaultLimits: BubblewrapLimits = {
@@ -93,12 +102,16 @@ export class BubblewrapSandbox implements Sandbox {
 
   async exec(request: SandboxExecRequest): Promise<SandboxExecResult> {
     const workspace = await realpath(request.workspaceDir);
-    const freeBytes = await freeDiskBytes(workspace);
-    const minFreeBytes = this.#limits.minFreeDiskBytes;
-    if (freeBytes < minFreeBytes) throw new DiskFullError({ freeBytes, minFreeBytes });
+    const room = await readDiskRoom(workspace);
+    const floor = {
+      minFreeBytes: this.#limits.minFreeDiskBytes,
+      minFreeInodes: this.#limits.minFreeInodes ?? room.inodeFloor,
+    };
+    const shortfall = shortfallOf(room, floor);
+    if (shortfall !== null) throw new DiskFullError(shortfall);
     const uid = this.#asRoot ? sandboxUidOf(request.sessionId) : null;
     if (uid !== null) await handOver({ folders: [workspace], uid });
-    return this.#run({ request, workspace, args: this.#arguments({ request, workspace, uid }) });
+    return this.#run({ request, workspace, floor, args: this.#arguments({ request, workspace, uid }) });
   }
 
   async suspend(): Promise<void> {}
@@ -155,6 +168,7 @@ export class BubblewrapSandbox implements Sandbox {
   #run(options: {
     request: SandboxExecRequest;
     workspace: string;
+    floor: DiskFloor;
     args: string[];
   }): Promise<SandboxExecResult> {
     const { request, args } = options;
@@ -183,11 +197,7 @@ export class BubblewrapSandbox implements Sandbox {
         }
       };
       const deadline = new CommandDeadline({ timeoutMs: request.timeoutMs, signal: request.signal, kill });
-      const disk = new DiskWatch({
-        path: options.workspace,
-        minFreeBytes: this.#limits.minFreeDiskBytes,
-        onLow: kill,
-      });
+      const disk = new DiskWatch({ path: options.workspace, floor: options.floor, onLow: kill });
       child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
       const startPipe = child.stdio[3];
@@ -206,8 +216,8 @@ export class BubblewrapSandbox implements Sandbox {
         disk.dispose();
         const { timedOut, aborted } = deadline;
         // Only a command the watch killed: one that had ended by then ended on its own.
-        const diskFull = disk.low && signal !== null;
-        if (!started && !timedOut && !aborted && !diskFull) {
+        const diskFull = signal !== null ? disk.shortfall : null;
+        if (!started && !timedOut && !aborted && diskFull === null) {
           this.#logger.error(
             { exitCode: code, stderr: stderr.text().slice(0, 2000) },
             'bubblewrap setup failed',
@@ -218,13 +228,13 @@ export class BubblewrapSandbox implements Sandbox {
           return;
         }
         resolve({
-          exitCode: timedOut || aborted || diskFull ? null : code,
+          exitCode: timedOut || aborted || diskFull !== null ? null : code,
           stdout: stdout.text(),
           stderr: stderr.text(),
           timedOut,
           aborted,
           truncated: stdout.truncated || stderr.truncated,
-          ...(diskFull ? { diskFull: this.#limits.minFreeDiskBytes } : {}),
+          ...(diskFull !== null ? { diskFull } : {}),
         });
       });
     });

@@ -7,8 +7,40 @@ const watchIntervalMs = 200;
 
 /** Bytes an unprivileged writer may still use on the filesystem that holds `path`. */
 export async function freeDiskBytes(path: string): Promise<number> {
+  return (await readDiskRoom(path)).bytes;
+}
+
+/**
+ * What is left on the filesystem that holds `path`: bytes, and entries for new files (inodes),
+ * which a command can use up with empty files while bytes stay plentiful. `inodeFloor` is the
+ * entries kept free unless told otherwise: 1% of the filesystem's, none where it has no fixed
+ * number (btrfs reports 0).
+ */
+export async function readDiskRoom(
+  path: string,
+): Promise<{ bytes: number; inodes: number; inodeFloor: number }> {
   const stats = await statfs(path);
-  return stats.bavail * stats.bsize;
+  return { bytes: stats.bavail * stats.bsize, inodes: stats.ffree, inodeFloor: Math.ceil(stats.files / 100) };
+}
+
+/** The floor a disk is kept above: free bytes, and free entries for new files. */
+export interface DiskFloor {
+  minFreeBytes: number;
+  minFreeInodes: number;
+}
+
+/** Why the disk is below `floor`, in words for the model; null when it is not. */
+export function shortfallOf(room: { bytes: number; inodes: number }, floor: DiskFloor): string | null {
+  if (room.bytes < floor.minFreeBytes) {
+    return `the server's disk is nearly full (${megabytes(room.bytes)} free; it keeps ${megabytes(floor.minFreeBytes)} free)`;
+  }
+  if (room.inodes < floor.minFreeInodes) {
+    return (
+      `the server's disk has room for only ${room.inodes.toLocaleString('en')} more files ` +
+      `(it keeps room for ${floor.minFreeInodes.toLocaleString('en')})`
+    );
+  }
+  return null;
 }
 
 /** A command was not started: the disk is below the floor the server keeps free. */
@@ -16,33 +48,34 @@ export class DiskFullError extends Error {
   override name = 'DiskFullError';
   readonly code = 'disk_full' as const;
 
-  constructor(options: { freeBytes: number; minFreeBytes: number }) {
+  constructor(shortfall: string) {
     super(
-      `The server's disk is nearly full (${megabytes(options.freeBytes)} free; it keeps ` +
-        `${megabytes(options.minFreeBytes)} free), so no command runs until space is freed. ${diskAdvice}`,
+      `${shortfall.charAt(0).toUpperCase()}${shortfall.slice(1)}, so no command runs until space is freed. ${diskAdvice}`,
     );
   }
 }
 
 /**
- * Watches free space while a command runs, and calls `onLow` once if it falls below the floor.
+ * Watches free space while a command runs, and calls `onLow` once if it falls below the floor
+ * (bytes, or entries for new files).
  * One session's command must not fill the disk that holds every session's workspace, and the
  * database beside them: a full disk would fail every turn's writes, and lose their replies.
  * A read fails only if the folder is gone, and then the command's own writes fail as well.
  */
 export class DiskWatch {
   readonly #timer: NodeJS.Timeout;
-  #low = false;
+  #shortfall: string | null = null;
   #reading = false;
 
-  constructor(options: { path: string; minFreeBytes: number; onLow: () => void; intervalMs?: number }) {
+  constructor(options: { path: string; floor: DiskFloor; onLow: () => void; intervalMs?: number }) {
     this.#timer = setInterval(() => {
-      if (this.#reading || this.#low) return;
+      if (this.#reading || this.#shortfall !== null) return;
       this.#reading = true;
-      freeDiskBytes(options.path)
-        .then((free) => {
-          if (free >= options.minFreeBytes || this.#low) return;
-          this.#low = true;
+      readDiskRoom(options.path)
+        .then((room) => {
+          const shortfall = shortfallOf(room, options.floor);
+          if (shortfall === null || this.#shortfall !== null) return;
+          this.#shortfall = shortfall;
           options.onLow();
         })
         .catch(() => undefined)
@@ -53,9 +86,9 @@ export class DiskWatch {
     this.#timer.unref();
   }
 
-  /** The command was stopped because free space fell below the floor. */
-  get low(): boolean {
-    return this.#low;
+  /** Why the command was stopped, when the disk fell below the floor; else null. */
+  get shortfall(): string | null {
+    return this.#shortfall;
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@ import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hasErrorCode } from '../util/error-code.ts';
 import type { Logger } from '../util/logger.ts';
-import { freeDiskBytes, megabytes } from './disk-floor.ts';
+import { megabytes, readDiskRoom } from './disk-floor.ts';
 import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
 import { openWorkspaceFile } from './open-workspace-file.ts';
 import { PathError, resolveWorkspacePath } from './workspace-path.ts';
@@ -120,7 +120,8 @@ export async function download(options: {
       skip(path, `it is larger than ${maxFileBytes} bytes.`);
       continue;
     }
-    if ((await freeDiskBytes(workspaceDir)) - size < options.minFreeDiskBytes) {
+    const room = await readDiskRoom(workspaceDir);
+    if (room.bytes - size < options.minFreeDiskBytes || room.inodes < room.inodeFloor) {
       skip(
         path,
         `the server's disk would fall below the ${megabytes(options.minFreeDiskBytes)} it keeps free.`,

@@ -21,10 +21,10 @@ export interface SandboxExecResult {
   /** Output beyond the sandbox's own cap was dropped. */
   truncated: boolean;
   /**
-   * Set when the command was killed because free space on the host's disk fell below this many
-   * bytes, the floor the server keeps free.
+   * Set when the command was killed because the host's disk fell below the floor the server
+   * keeps free: why, in words for the model ("the server's disk is nearly full (…)").
    */
-  diskFull?: number;
+  diskFull?: string;
 }
 
 /**

@@ -14,10 +14,16 @@ import type { Writable } from 'node:stream';
  * - Any other architecture's calls (i386 or x32 on x86-64, arm32 on arm64) fail with EPERM, so
  *   the same call cannot be made under another number.
  *
- * `fallocate` fails with EOPNOTSUPP: it reserves gigabytes in one call, faster than the free-space
+ * Reserving disk space without writing it takes gigabytes in one call, faster than the free-space
  * watch (`disk-floor.ts`) reads, and could leave the disk the workspaces and the database share
- * with nothing free. Told it is not supported, the C library's `posix_fallocate` writes instead,
- * at a pace the watch sees.
+ * with nothing free. So every way to it is closed:
+ * - `fallocate` fails with EOPNOTSUPP; the C library's `posix_fallocate` then writes instead, at a
+ *   pace the watch sees;
+ * - so do the `ioctl`s that reserve or zero a range (`FS_IOC_RESVSP`, `FS_IOC_RESVSP64`,
+ *   `FS_IOC_ZERO_RANGE`), which reach the same allocation code on any filesystem;
+ * - `io_uring_setup`, `io_uring_enter` and `io_uring_register` fail with ENOSYS: a ring's
+ *   operations (its own fallocate among them) never pass through this filter. Programs fall back
+ *   to plain calls, as on kernels without io_uring.
  */
 
 interface Architecture {
@@ -27,6 +33,9 @@ interface Architecture {
   unshare: number;
   clone3: number;
   fallocate: number;
+  ioctl: number;
+  /** `io_uring_setup`; `io_uring_enter` and `io_uring_register` follow it. */
+  ioUringSetup: number;
   /** Set in the number of every x32 call, which shares the x86-64 audit arch. */
   foreignNumberBit?: number;
 }
@@ -38,12 +47,24 @@ const architectures: Partial<Record<NodeJS.Architecture, Architecture>> = {
     unshare: 272,
     clone3: 435,
     fallocate: 285,
+    ioctl: 16,
+    ioUringSetup: 425,
     foreignNumberBit: 0x40000000,
   },
-  arm64: { audit: 0xc00000b7, clone: 220, unshare: 97, clone3: 435, fallocate: 47 },
+  arm64: {
+    audit: 0xc00000b7,
+    clone: 220,
+    unshare: 97,
+    clone3: 435,
+    fallocate: 47,
+    ioctl: 29,
+    ioUringSetup: 425,
+  },
 };
 
 const cloneNewUser = 0x10000000;
+/** _IOW('X', 40 | 42 | 57, struct space_resv): reserve a range (two sizes of offset), zero a range. */
+const spaceReservingIoctls = [0x40305828, 0x4030582a, 0x40305839];
 const errnoEPERM = 1;
 const errnoENOSYS = 38;
 const errnoEOPNOTSUPP = 95;
@@ -61,6 +82,8 @@ const failWith = (errno: number) => 0x00050000 | errno; // SECCOMP_RET_ERRNO
 const numberOffset = 0;
 const archOffset = 4;
 const firstArgumentOffset = 16;
+/** An ioctl's request is an unsigned int: the low half of args[1] is all of it. */
+const secondArgumentOffset = 24;
 
 type Instruction = { code: number; k: number; ifTrue?: string; ifFalse?: string; label?: string };
 
@@ -76,12 +99,19 @@ function sandboxFilter(arch: NodeJS.Architecture = process.arch): Buffer | null 
       ? []
       : [{ code: jumpIfAtLeast, k: native.foreignNumberBit, ifTrue: 'deny' }]),
     { code: jumpIfEqual, k: native.clone3, ifTrue: 'unknown' },
+    { code: jumpIfEqual, k: native.ioUringSetup, ifTrue: 'unknown' },
+    { code: jumpIfEqual, k: native.ioUringSetup + 1, ifTrue: 'unknown' },
+    { code: jumpIfEqual, k: native.ioUringSetup + 2, ifTrue: 'unknown' },
     { code: jumpIfEqual, k: native.fallocate, ifTrue: 'unsupported' },
+    { code: jumpIfEqual, k: native.ioctl, ifTrue: 'ioctl' },
     { code: jumpIfEqual, k: native.unshare, ifTrue: 'flags' },
     { code: jumpIfEqual, k: native.clone, ifTrue: 'flags' },
     { code: returnValue, k: allow },
     { label: 'flags', code: loadWord, k: firstArgumentOffset },
     { code: jumpIfAnyBit, k: cloneNewUser, ifTrue: 'deny' },
+    { code: returnValue, k: allow },
+    { label: 'ioctl', code: loadWord, k: secondArgumentOffset },
+    ...spaceReservingIoctls.map((request) => ({ code: jumpIfEqual, k: request, ifTrue: 'unsupported' })),
     { code: returnValue, k: allow },
     { label: 'deny', code: returnValue, k: failWith(errnoEPERM) },
     { label: 'unknown', code: returnValue, k: failWith(errnoENOSYS) },

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap-sandbox.ts';
-import { DiskFullError } from '../sandbox/disk-floor.ts';
+import { DiskFullError, shortfallOf } from '../sandbox/disk-floor.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
@@ -99,7 +99,12 @@ describe('bash_exec on a nearly full disk', () => {
 
   test('a command refused for want of space is a disk_full tool error that says what to do', async () => {
     answer = async () => {
-      throw new DiskFullError({ freeBytes: 300 * 1024 ** 2, minFreeBytes: 1024 ** 3 });
+      throw new DiskFullError(
+        shortfallOf(
+          { bytes: 300 * 1024 ** 2, inodes: 10_000 },
+          { minFreeBytes: 1024 ** 3, minFreeInodes: 0 },
+        ) ?? '',
+      );
     };
     const outcome = await workspace.run('bash_exec', { command: 'echo hi' });
     expect(outcome.isError).toBe(true);
@@ -111,10 +116,16 @@ describe('bash_exec on a nearly full disk', () => {
   });
 
   test('a command killed at the floor is an error with a note, and keeps its output', async () => {
-    answer = async () => ({ ...ok, exitCode: null, diskFull: 1024 ** 3 });
+    answer = async () => ({
+      ...ok,
+      exitCode: null,
+      diskFull: "the server's disk is nearly full (900 MB free; it keeps 1,024 MB free)",
+    });
     const outcome = await workspace.run('bash_exec', { command: 'yes > y.txt' });
     expect(outcome.isError).toBe(true);
-    expect(outcome.modelText).toContain('1,024 MB it keeps free');
+    expect(outcome.modelText).toContain(
+      "killed: the server's disk is nearly full (900 MB free; it keeps 1,024 MB free)",
+    );
     expect(outcome.modelText).toContain('out');
   });
 });

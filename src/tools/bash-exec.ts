@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DiskFullError, diskAdvice, megabytes } from '../sandbox/disk-floor.ts';
+import { DiskFullError, diskAdvice } from '../sandbox/disk-floor.ts';
 import {
   defaultExecTimeoutMs,
   maxExecTimeoutMs,
@@ -51,7 +51,7 @@ export function createBashExecTool(options: { sandbox: Sandbox }): AnyToolDefini
           : result.aborted
             ? 'The command was stopped.'
             : result.diskFull !== undefined
-              ? `The command was killed: the server's disk fell below the ${megabytes(result.diskFull)} it keeps free. ${diskAdvice}`
+              ? `The command was killed: ${result.diskFull}. ${diskAdvice}`
               : undefined;
         return {
           output: {
