@@ -38,7 +38,14 @@ export function createPromptReader(options: {
     historySize: 200,
     removeHistoryDuplicates: true,
   });
-  const releaseSignals = terminal ? restoreEchoOnSignals(input) : () => {};
+  // At the prompt too: raw mode and bracketed paste would stay on in the shell as well.
+  const releaseSignals = terminal
+    ? restoreTerminalOnSignals(() => {
+        setPasteMode(false);
+        input.setRawMode?.(false);
+        setEcho({ input, on: true });
+      })
+    : () => {};
   const queued: string[] = [];
   let ended = false;
   let waiting: ((text: string | null) => void) | null = null;
@@ -136,7 +143,7 @@ export function createPromptReader(options: {
  * Cooked mode without echo has no call in Node, so `stty` sets it, on the terminal the input
  * reads (a few milliseconds, once per message sent). Leaving raw mode puts back what the terminal
  * had, and Node puts the terminal back as it found it when the process exits, or ends on SIGINT
- * or SIGTERM; `restoreEchoOnSignals` covers the signals it does not. Where `stty` is missing,
+ * or SIGTERM; `restoreTerminalOnSignals` covers the signals it does not. Where `stty` is missing,
  * typing ahead echoes as before.
  */
 function setEcho(options: { input: PromptInput; on: boolean }): void {
@@ -152,15 +159,16 @@ function setEcho(options: { input: PromptInput; on: boolean }): void {
 }
 
 /**
- * Ctrl-\\ (SIGQUIT) and a closed terminal window (SIGHUP) end the process without Node's reset
- * of the terminal: echo would stay off in the shell. Each puts echo back, then ends the process
- * as the signal would have. Returns the function that takes the handlers away.
+ * Ctrl-\ (SIGQUIT) and a closed terminal window (SIGHUP) end the process without Node's reset
+ * of the terminal: echo would stay off in the shell (or raw mode on, at the prompt). Each runs
+ * `restore`, then ends the process as the signal would have. Returns the function that takes the
+ * handlers away.
  */
-function restoreEchoOnSignals(input: PromptInput): () => void {
+function restoreTerminalOnSignals(restore: () => void): () => void {
   const signals = ['SIGQUIT', 'SIGHUP'] as const;
   const handlers = signals.map((signal) => {
     const handler = () => {
-      setEcho({ input, on: true });
+      restore();
       process.removeListener(signal, handler);
       process.kill(process.pid, signal);
     };
