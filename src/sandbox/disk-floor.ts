@@ -4,6 +4,7 @@ import { statfs } from 'node:fs/promises';
 export const defaultMinFreeDiskBytes = 1024 ** 3;
 /** How often free space is read while a command runs: `statfs` costs microseconds. */
 const watchIntervalMs = 200;
+const nearFloorIntervalMs = 25;
 
 /** Bytes an unprivileged writer may still use on the filesystem that holds `path`. */
 export async function freeDiskBytes(path: string): Promise<number> {
@@ -60,30 +61,33 @@ export class DiskFullError extends Error {
  * (bytes, or entries for new files).
  * One session's command must not fill the disk that holds every session's workspace, and the
  * database beside them: a full disk would fail every turn's writes, and lose their replies.
- * A read fails only if the folder is gone, and then the command's own writes fail as well.
  */
 export class DiskWatch {
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout | undefined;
   #shortfall: string | null = null;
-  #reading = false;
+  #disposed = false;
 
-  constructor(options: { path: string; floor: DiskFloor; onLow: () => void; intervalMs?: number }) {
-    this.#timer = setInterval(() => {
-      if (this.#reading || this.#shortfall !== null) return;
-      this.#reading = true;
+  constructor(options: { path: string; floor: DiskFloor; onLow: () => void }) {
+    const read = () => {
       readDiskRoom(options.path)
         .then((room) => {
           const shortfall = shortfallOf(room, options.floor);
-          if (shortfall === null || this.#shortfall !== null) return;
-          this.#shortfall = shortfall;
-          options.onLow();
+          if (shortfall !== null) {
+            this.#shortfall = shortfall;
+            options.onLow();
+          } else {
+            schedule(nearFloor(room, options.floor) ? nearFloorIntervalMs : watchIntervalMs);
+          }
         })
-        .catch(() => undefined)
-        .finally(() => {
-          this.#reading = false;
-        });
-    }, options.intervalMs ?? watchIntervalMs);
-    this.#timer.unref();
+        // The folder went away (its session was deleted): the command's own writes fail too.
+        .catch(() => schedule(watchIntervalMs));
+    };
+    const schedule = (ms: number) => {
+      if (this.#disposed) return;
+      this.#timer = setTimeout(read, ms);
+      this.#timer.unref();
+    };
+    schedule(watchIntervalMs);
   }
 
   /** Why the command was stopped, when the disk fell below the floor; else null. */
@@ -92,8 +96,17 @@ export class DiskWatch {
   }
 
   dispose(): void {
-    clearInterval(this.#timer);
+    this.#disposed = true;
+    clearTimeout(this.#timer);
   }
+}
+
+/**
+ * Within twice the floor, a fast disk could write past it between two reads 200 ms apart (a
+ * review measured 700 MB with parallel direct writes), so reads come eight times as often there.
+ */
+function nearFloor(room: { bytes: number; inodes: number }, floor: DiskFloor): boolean {
+  return room.bytes < floor.minFreeBytes * 2 || room.inodes < floor.minFreeInodes * 2;
 }
 
 /**
