@@ -6,7 +6,7 @@ import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
-import { type SessionRecap, showEndedTurn, showSessionRecap } from './session-recap.ts';
+import { type SessionRecap, showEndedTurn, showSessionRecap, userLine } from './session-recap.ts';
 import { stdoutTerminal, type Terminal } from './terminal.ts';
 import { failureLine, type TurnOutcome } from './turn-view.ts';
 
@@ -123,9 +123,27 @@ export async function chatLoop(
   /** The stored message whose turn failed: sending it unchanged runs it again instead of storing it twice. */
   let failedMessage: string | undefined;
   if (sessionId) {
-    const joined = await joinRunningTurn({ ...options, sessionId });
-    const running = options.recap?.runningTurnId;
-    if (!joined && running) await showEndedTurn({ ...options, sessionId, turnId: running });
+    const id = sessionId;
+    // The turn the recap left out as running may have ended before the join: then its stored
+    // answer comes first, and the turn now running (if any) answers the messages that waited.
+    const recapped = options.recap?.runningTurnId ?? null;
+    const showRecapped = async () => {
+      if (recapped === null) return;
+      await showEndedTurn({ ...options, sessionId: id, turnId: recapped });
+      for (const text of options.recap?.waiting ?? [])
+        options.terminal.write(`${userLine(options.terminal, text)}\n`);
+    };
+    const joined = await joinRunningTurn({
+      ...options,
+      sessionId: id,
+      beforeTurn: async (turnId) => {
+        if (turnId === recapped) return;
+        // The join's spinner is on the current line: the stored answer starts on a clean one.
+        if (options.terminal.isTTY) options.terminal.write('\r\x1b[2K');
+        await showRecapped();
+      },
+    });
+    if (!joined) await showRecapped();
     if (!joined && options.recap?.failedMessage) prefill = failedMessage = options.recap.failedMessage;
   }
   for (;;) {

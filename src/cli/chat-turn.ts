@@ -68,8 +68,13 @@ export async function sendMessage(
   return { ...outcome, accepted: turn.accepted };
 }
 
-/** Renders the session's running turn from its start; null when no turn is running. */
-export async function joinRunningTurn(options: ChatTurnOptions): Promise<TurnOutcome | null> {
+/**
+ * Renders the session's running turn from its start; null when no turn is running. `beforeTurn`
+ * is awaited once the stream says which turn it carries, before any of it is shown.
+ */
+export async function joinRunningTurn(
+  options: ChatTurnOptions & { beforeTurn?: (turnId: string) => Promise<void> },
+): Promise<TurnOutcome | null> {
   const response = await options.client.request({
     method: 'GET',
     path: `${sessionPath(options.sessionId)}/stream`,
@@ -78,7 +83,7 @@ export async function joinRunningTurn(options: ChatTurnOptions): Promise<TurnOut
   const turn = new ActiveTurn(options);
   return turn.run(async () => {
     turn.started();
-    await turn.follow(response);
+    await turn.follow(response, options.beforeTurn);
   });
 }
 
@@ -127,8 +132,8 @@ class ActiveTurn {
     if (this.#stopRequested) void this.#cancel();
   }
 
-  async follow(response: Response): Promise<void> {
-    if (response.body) await renderTurnStream({ body: response.body, view: this.view });
+  async follow(response: Response, beforeTurn?: (turnId: string) => Promise<void>): Promise<void> {
+    if (response.body) await renderTurnStream({ body: response.body, view: this.view, beforeTurn });
     // From here on only this turn is shown: a rejoin may find another turn running already.
     this.view.pin();
     for (const delay of rejoinDelaysMs) {

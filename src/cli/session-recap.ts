@@ -20,6 +20,7 @@ const recapSchema = z.object({
   title: z.string().nullable(),
   hasMore: z.boolean(),
   activeTurn: z.object({ id: z.string() }).nullable(),
+  waiting: z.array(z.object({ text: z.string() })),
   messages: z.array(
     z.looseObject({
       id: z.string(),
@@ -51,7 +52,8 @@ export async function showSessionRecap(options: {
   const messages = detail.messages.filter(
     (message) => !(message.role === 'assistant' && message.id === runningTurnId),
   );
-  if (messages.length === 0) return { runningTurnId, failedMessage: null };
+  const waiting = detail.waiting.map((message) => message.text);
+  if (messages.length === 0) return { runningTurnId, failedMessage: null, waiting };
   const userIndexes = messages.flatMap((message, index) => (message.role === 'user' ? [index] : []));
   const from = userIndexes.length > recapExchanges ? userIndexes[userIndexes.length - recapExchanges]! : 0;
   // Drawn off screen first, without a spinner or usage lines, so that only its end is shown.
@@ -71,7 +73,7 @@ export async function showSessionRecap(options: {
   terminal.write(`${style.dim(`──${title}──`)}\n`);
   if (cut) terminal.write(`${style.dim('⋯ earlier messages are not shown')}\n`);
   terminal.write(`${lines.join('\n')}\n${style.dim('──')}\n`);
-  return { runningTurnId, failedMessage: runningTurnId ? null : failedMessageOf(messages) };
+  return { runningTurnId, failedMessage: runningTurnId ? null : failedMessageOf(messages), waiting };
 }
 
 export interface SessionRecap {
@@ -79,6 +81,8 @@ export interface SessionRecap {
   runningTurnId: string | null;
   /** The last message, when its turn failed for a reason that may pass: sending it again runs it again. */
   failedMessage: string | null;
+  /** Messages waiting for the running turn to end, oldest first. */
+  waiting: string[];
 }
 
 /** The last user message's text, when the answer after it ended with an error worth trying again. */
@@ -135,6 +139,11 @@ function recordedTerminal(terminal: Terminal): Terminal & { output: string } {
     columns: () => terminal.columns(),
   };
   return recorded;
+}
+
+/** A one-line message of the user's, as the prompt showed it. */
+export function userLine(terminal: Terminal, text: string): string {
+  return `${terminal.style.accent('›')} ${truncate({ text: oneLine(text), max: userLineChars })}`;
 }
 
 /** A message of the user's as the prompt showed it: `› ` and the text, then its attachments. */

@@ -17,12 +17,20 @@ type ParsedChunk = { success: true; value: UIMessageChunk } | { success: false; 
 export async function renderTurnStream(options: {
   body: ReadableStream<Uint8Array>;
   view: TurnView;
+  /** Awaited at the stream's first `start`, before anything of it is shown: which turn it carries. */
+  beforeTurn?: (turnId: string) => Promise<void>;
 }): Promise<void> {
   const { view } = options;
+  let beforeTurn = options.beforeTurn;
   const chunks = parseJsonEventStream({ stream: options.body, schema: uiMessageChunkSchema }).pipeThrough(
     new TransformStream<ParsedChunk, UIMessageChunk>({
-      transform(result, controller) {
+      async transform(result, controller) {
         if (!result.success) return;
+        if (beforeTurn && result.value.type === 'start' && result.value.messageId !== undefined) {
+          const before = beforeTurn;
+          beforeTurn = undefined;
+          await before(result.value.messageId);
+        }
         view.onChunk(result.value);
         controller.enqueue(result.value);
       },

@@ -204,6 +204,44 @@ describe('the terminal chat client', () => {
     );
   });
 
+  test('a running turn that ends before the join while a message waits: its answer first, then the next turn', async () => {
+    server = await startTestServer({
+      extraTools: () => [slowTool],
+      brain: scriptedBrain([
+        titleRule,
+        {
+          when: (request) => asks('first')(request) && request.toolResults.length > 0,
+          reply: textReply('FIRST ANSWER.'),
+        },
+        { when: (request) => request.toolResults.length > 0, reply: textReply('SECOND ANSWER.') },
+        { when: asks('first'), reply: toolReply({ name: 'slow_tool', input: { ms: 800 } }) },
+        { when: asks('second'), reply: toolReply({ name: 'slow_tool', input: { ms: 1500 } }) },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    const first = await post(server, { sessionId, text: 'first' });
+    await waitForTool(sessionId, 'slow_tool');
+    // It waits for the running turn: its answer streams once that one ends.
+    const second = await post(server, { sessionId, text: 'second' });
+    const options = chatOptions(sessionId);
+    const recap = await showSessionRecap(options);
+    // The first turn ends and the waiting message's turn starts before the prompt joins.
+    await first.text();
+    await expect.poll(async () => (await detail(sessionId)).activeTurn?.id).not.toBe(recap.runningTurnId);
+    const reader = { read: async () => null, close: () => undefined };
+
+    expect(await chatLoop({ ...options, reader, recap, onSession: () => undefined })).toBe(0);
+
+    const output = options.terminal.output;
+    const order = ['› first', 'FIRST ANSWER.', '› second', 'SECOND ANSWER.'].map((text) =>
+      output.indexOf(text),
+    );
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(output.split('FIRST ANSWER.')).toHaveLength(2);
+    await second.body?.cancel();
+  });
+
   test('a recap shows at most the last 60 lines of a long answer', async () => {
     const long = Array.from({ length: 200 }, (_, index) => `line ${index + 1}`).join('\n');
     server = await startTestServer({
