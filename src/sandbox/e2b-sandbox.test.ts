@@ -196,7 +196,7 @@ describe('E2bSandbox lifecycle and copying', () => {
     const result = await exec('echo kept > out.txt', 's1', capped);
     expect(result).toMatchObject({ exitCode: 0 });
     expect(result.stderr).toContain('"out.txt" was not copied back');
-    expect(result.stderr).toContain("the server's disk would fall below");
+    expect(result.stderr).toContain("the server's disk is too full to take it");
     await expect(lstat(join(workspaceDir, 'out.txt'))).rejects.toThrow();
   });
 

@@ -124,7 +124,7 @@ export async function download(options: {
     if (room.bytes - size < options.minFreeDiskBytes || room.inodes < room.inodeFloor) {
       skip(
         path,
-        `the server's disk would fall below the ${megabytes(options.minFreeDiskBytes)} it keeps free.`,
+        `the server's disk is too full to take it (it keeps ${megabytes(options.minFreeDiskBytes)} and 1% of its file entries free).`,
       );
       continue;
     }
