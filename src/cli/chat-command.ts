@@ -6,7 +6,7 @@ import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
-import { type SessionRecap, showEndedTurn, showSessionRecap, userLine } from './session-recap.ts';
+import { drawEndedTurn, type SessionRecap, showSessionRecap, userLine } from './session-recap.ts';
 import { stdoutTerminal, type Terminal } from './terminal.ts';
 import { failureLine, type TurnOutcome } from './turn-view.ts';
 
@@ -127,23 +127,21 @@ export async function chatLoop(
     // The turn the recap left out as running may have ended before the join: then its stored
     // answer comes first, and the turn now running (if any) answers the messages that waited.
     const recapped = options.recap?.runningTurnId ?? null;
-    const showRecapped = async () => {
+    const showRecapped = async (overSpinner: boolean) => {
       if (recapped === null) return;
-      await showEndedTurn({ ...options, sessionId: id, turnId: recapped });
-      for (const text of options.recap?.waiting ?? [])
-        options.terminal.write(`${userLine(options.terminal, text)}\n`);
+      let text = await drawEndedTurn({ ...options, sessionId: id, turnId: recapped });
+      for (const waiting of options.recap?.waiting ?? []) text += `${userLine(options.terminal, waiting)}\n`;
+      // One write, over the join's spinner line: the spinner draws again below it.
+      options.terminal.write(`${overSpinner && options.terminal.isTTY ? '\r\x1b[2K' : ''}${text}`);
     };
     const joined = await joinRunningTurn({
       ...options,
       sessionId: id,
       beforeTurn: async (turnId) => {
-        if (turnId === recapped) return;
-        // The join's spinner is on the current line: the stored answer starts on a clean one.
-        if (options.terminal.isTTY) options.terminal.write('\r\x1b[2K');
-        await showRecapped();
+        if (turnId !== recapped) await showRecapped(true);
       },
     });
-    if (!joined) await showRecapped();
+    if (!joined) await showRecapped(false);
     if (!joined && options.recap?.failedMessage) prefill = failedMessage = options.recap.failedMessage;
   }
   for (;;) {

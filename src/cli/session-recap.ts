@@ -101,15 +101,16 @@ function failedMessageOf(messages: { role: string; parts: { type: string; [key: 
 }
 
 /**
- * The stored answer of a turn that was running when the recap was read and has ended since:
- * the join found nothing to follow, and without this the answer would not be shown at all.
+ * The stored answer of a turn that was running when the recap was read and has ended since, drawn
+ * as text for one write: the join found another turn, or none, to follow, and without this the
+ * answer would not be shown at all.
  */
-export async function showEndedTurn(options: {
+export async function drawEndedTurn(options: {
   client: ApiClient;
   terminal: Terminal;
   sessionId: string;
   turnId: string;
-}): Promise<void> {
+}): Promise<string> {
   const { client, terminal, sessionId, turnId } = options;
   const detail = await client.json({
     method: 'GET',
@@ -117,7 +118,9 @@ export async function showEndedTurn(options: {
     schema: recapSchema,
   });
   const answer = detail.messages.find((message) => message.role === 'assistant' && message.id === turnId);
-  if (answer) showAnswer({ terminal, message: answer });
+  const drawn = recordedTerminal(terminal);
+  if (answer) showAnswer({ terminal: drawn, message: answer });
+  return drawn.output;
 }
 
 function showAnswer(options: { terminal: Terminal; message: { id: string; parts: unknown[] } }): void {
