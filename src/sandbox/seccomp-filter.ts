@@ -17,8 +17,8 @@ import type { Writable } from 'node:stream';
  * Reserving disk space without writing it takes gigabytes in one call, faster than the free-space
  * watch (`disk-floor.ts`) reads, and could leave the disk the workspaces and the database share
  * with nothing free. So every way to it is closed:
- * - `fallocate` fails with EOPNOTSUPP; the C library's `posix_fallocate` then writes instead, at a
- *   pace the watch sees;
+ * - `fallocate` fails with EOPNOTSUPP, unless it punches a hole (which frees space); the C
+ *   library's `posix_fallocate` then writes instead, at a pace the watch sees;
  * - so do the `ioctl`s that reserve or zero a range (`FS_IOC_RESVSP`, `FS_IOC_RESVSP64`,
  *   `FS_IOC_ZERO_RANGE`), which reach the same allocation code on any filesystem;
  * - `io_uring_setup`, `io_uring_enter` and `io_uring_register` fail with ENOSYS: a ring's
@@ -63,6 +63,8 @@ const architectures: Partial<Record<NodeJS.Architecture, Architecture>> = {
 };
 
 const cloneNewUser = 0x10000000;
+/** FALLOC_FL_PUNCH_HOLE: frees a range, so it stays allowed; the kernel refuses it with any mode that allocates. */
+const punchHole = 0x02;
 /** _IOW('X', 40 | 42 | 57, struct space_resv): reserve a range (two sizes of offset), zero a range. */
 const spaceReservingIoctls = [0x40305828, 0x4030582a, 0x40305839];
 const errnoEPERM = 1;
@@ -102,7 +104,7 @@ function sandboxFilter(arch: NodeJS.Architecture = process.arch): Buffer | null 
     { code: jumpIfEqual, k: native.ioUringSetup, ifTrue: 'unknown' },
     { code: jumpIfEqual, k: native.ioUringSetup + 1, ifTrue: 'unknown' },
     { code: jumpIfEqual, k: native.ioUringSetup + 2, ifTrue: 'unknown' },
-    { code: jumpIfEqual, k: native.fallocate, ifTrue: 'unsupported' },
+    { code: jumpIfEqual, k: native.fallocate, ifTrue: 'fallocate' },
     { code: jumpIfEqual, k: native.ioctl, ifTrue: 'ioctl' },
     { code: jumpIfEqual, k: native.unshare, ifTrue: 'flags' },
     { code: jumpIfEqual, k: native.clone, ifTrue: 'flags' },
@@ -110,12 +112,15 @@ function sandboxFilter(arch: NodeJS.Architecture = process.arch): Buffer | null 
     { label: 'flags', code: loadWord, k: firstArgumentOffset },
     { code: jumpIfAnyBit, k: cloneNewUser, ifTrue: 'deny' },
     { code: returnValue, k: allow },
+    { label: 'fallocate', code: loadWord, k: secondArgumentOffset },
+    { code: jumpIfAnyBit, k: punchHole, ifTrue: 'allowed', ifFalse: 'unsupported' },
     { label: 'ioctl', code: loadWord, k: secondArgumentOffset },
     ...spaceReservingIoctls.map((request) => ({ code: jumpIfEqual, k: request, ifTrue: 'unsupported' })),
     { code: returnValue, k: allow },
     { label: 'deny', code: returnValue, k: failWith(errnoEPERM) },
     { label: 'unknown', code: returnValue, k: failWith(errnoENOSYS) },
     { label: 'unsupported', code: returnValue, k: failWith(errnoEOPNOTSUPP) },
+    { label: 'allowed', code: returnValue, k: allow },
   ];
   return assemble(program);
 }
