@@ -259,6 +259,7 @@ export function textOf(message: { parts: { type: string; text?: unknown }[] }): 
     .join('');
 }
 
-function sessionPath(sessionId: string): string {
+/** A session's path in the API. */
+export function sessionPath(sessionId: string): string {
   return `/api/sessions/${encodeURIComponent(sessionId)}`;
 }

@@ -65,7 +65,8 @@ export class MarkdownLines {
       if (this.#table) return final;
       final.push(this.#renderLine(header));
     }
-    if (this.#fence === null && !opensBlock(line) && MarkdownTable.isHeader(line)) this.#header = line;
+    // The pipe test first: most lines have none, and need not be matched against every block.
+    if (this.#fence === null && MarkdownTable.isHeader(line) && !opensBlock(line)) this.#header = line;
     else final.push(this.#renderLine(line));
     return final;
   }

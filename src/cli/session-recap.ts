@@ -1,7 +1,7 @@
 import type { UIMessage } from 'ai';
 import { z } from 'zod';
 import type { ApiClient } from './api-client.ts';
-import { textOf } from './chat-turn.ts';
+import { sessionPath, textOf } from './chat-turn.ts';
 import type { Terminal } from './terminal.ts';
 import { oneLine, sanitizeForTerminal, truncate } from './terminal-text.ts';
 import { TurnView } from './turn-view.ts';
@@ -42,12 +42,8 @@ export async function showSessionRecap(options: {
   terminal: Terminal;
   sessionId: string;
 }): Promise<SessionRecap> {
-  const { client, terminal, sessionId } = options;
-  const detail = await client.json({
-    method: 'GET',
-    path: `/api/sessions/${encodeURIComponent(sessionId)}?limit=${recapRows}`,
-    schema: recapSchema,
-  });
+  const { terminal } = options;
+  const detail = await readSessionEnd(options);
   const runningTurnId = detail.activeTurn?.id ?? null;
   const messages = detail.messages.filter(
     (message) => !(message.role === 'assistant' && message.id === runningTurnId),
@@ -111,16 +107,21 @@ export async function drawEndedTurn(options: {
   sessionId: string;
   turnId: string;
 }): Promise<string> {
-  const { client, terminal, sessionId, turnId } = options;
-  const detail = await client.json({
-    method: 'GET',
-    path: `/api/sessions/${encodeURIComponent(sessionId)}?limit=${recapRows}`,
-    schema: recapSchema,
-  });
+  const { terminal, turnId } = options;
+  const detail = await readSessionEnd(options);
   const answer = detail.messages.find((message) => message.role === 'assistant' && message.id === turnId);
   const drawn = recordedTerminal(terminal);
   if (answer) showAnswer({ terminal: drawn, message: answer });
   return drawn.output;
+}
+
+/** The end of the session's conversation, whole turns of it, with what runs and waits now. */
+function readSessionEnd(options: { client: ApiClient; sessionId: string }) {
+  return options.client.json({
+    method: 'GET',
+    path: `${sessionPath(options.sessionId)}?limit=${recapRows}`,
+    schema: recapSchema,
+  });
 }
 
 function showAnswer(options: { terminal: Terminal; message: { id: string; parts: unknown[] } }): void {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../util/logger.ts';
 import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
-import { DiskFullError, freeDiskBytes, readDiskRoom } from './disk-floor.ts';
+import { DiskFullError, readDiskRoom } from './disk-floor.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
 
@@ -178,7 +178,7 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
   });
 
   test('below the free-space floor no command starts', async () => {
-    const freeBytes = await freeDiskBytes(workspaceDir);
+    const freeBytes = (await readDiskRoom(workspaceDir)).bytes;
     const started = exec('touch ran.txt', { limits: { minFreeDiskBytes: freeBytes + 1024 ** 3 } });
     await expect(started).rejects.toBeInstanceOf(DiskFullError);
     await expect(started).rejects.toThrow(/disk is nearly full .*this session may not be the cause/);
@@ -187,7 +187,7 @@ describe('BubblewrapSandbox: what a command cannot do', () => {
 
   test('a command that takes the disk below the floor is killed, and what it wrote stops growing', async () => {
     // The floor sits 32 MB under what is free now: the command would write 640 MB in 10 MB pieces.
-    const minFreeDiskBytes = (await freeDiskBytes(workspaceDir)) - 32 * 1024 ** 2;
+    const minFreeDiskBytes = (await readDiskRoom(workspaceDir)).bytes - 32 * 1024 ** 2;
     const result = await exec(
       'for n in $(seq 64); do head -c 10485760 /dev/zero >> big.bin; done; echo finished',
       { limits: { minFreeDiskBytes }, timeoutMs: 60_000 },

@@ -6,14 +6,10 @@ export const defaultMinFreeDiskBytes = 1024 ** 3;
 const watchIntervalMs = 200;
 const nearFloorIntervalMs = 25;
 
-/** Bytes an unprivileged writer may still use on the filesystem that holds `path`. */
-export async function freeDiskBytes(path: string): Promise<number> {
-  return (await readDiskRoom(path)).bytes;
-}
-
 /**
- * What is left on the filesystem that holds `path`: bytes, and entries for new files (inodes),
- * which a command can use up with empty files while bytes stay plentiful. `inodeFloor` is the
+ * What is left on the filesystem that holds `path`: bytes an unprivileged writer may still use,
+ * and entries for new files (inodes), which a command can use up with empty files while bytes
+ * stay plentiful. `inodeFloor` is the
  * entries kept free unless told otherwise: 1% of the filesystem's, none where it has no fixed
  * number (btrfs reports 0).
  */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { FakeE2bClient, FakeE2bWorld } from '../../test/support/fake-e2b-client.ts';
 import { createLogger } from '../util/logger.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
-import { freeDiskBytes } from './disk-floor.ts';
+import { readDiskRoom } from './disk-floor.ts';
 import type { E2bClient } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
 
@@ -191,7 +191,7 @@ describe('E2bSandbox lifecycle and copying', () => {
   });
 
   test('a file that would take the host disk below its floor stays remote, and the command says so', async () => {
-    const floor = (await freeDiskBytes(workspaceDir)) + 1024 ** 3;
+    const floor = (await readDiskRoom(workspaceDir)).bytes + 1024 ** 3;
     const capped = new E2bSandbox({ client, logger, minFreeDiskBytes: floor });
     const result = await exec('echo kept > out.txt', 's1', capped);
     expect(result).toMatchObject({ exitCode: 0 });
