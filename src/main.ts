@@ -94,7 +94,10 @@ export async function startAutopilot(options: {
   const mcp = await McpServers.connect({ ...config.mcp, logger });
   // Made once: a tool keeps no per-turn state (the turn's context comes with each call), and a
   // definition made per turn had its JSON schema converted again on every turn.
-  const sharedTools = [...createDefaultTools({ sandbox }), ...(webFetch ? [webFetch.tool] : [])];
+  const sharedTools = [
+    ...createDefaultTools({ sandbox, minFreeDiskBytes: config.limits.minFreeDiskBytes }),
+    ...(webFetch ? [webFetch.tool] : []),
+  ];
   const createTools = () => [...sharedTools, ...mcp.tools, ...(options.extraTools?.() ?? [])];
   const metrics = new Metrics({
     toolNames: [...createTools().map((tool) => tool.name), ...subagentToolNames],
@@ -107,11 +110,15 @@ export async function startAutopilot(options: {
   const fileBlobs = new DiskFileBlobs({
     root: join(config.dataDir, 'files'),
     maxBytes: config.limits.fileBytes,
+    minFreeDiskBytes: config.limits.minFreeDiskBytes,
   });
   // Model calls go through a pool of the pinned undici, not the global one Node's copy claims.
   const modelDispatcher = createModelDispatcher();
   const registry = new MemoryStreamRegistry();
-  const workspaces = new Workspaces({ root: join(config.dataDir, 'workspaces') });
+  const workspaces = new Workspaces({
+    root: join(config.dataDir, 'workspaces'),
+    minFreeDiskBytes: config.limits.minFreeDiskBytes,
+  });
   const sessionEvents = new MemorySessionEvents();
   const notifier = new SessionNotifier({ store, events: sessionEvents, logger });
   const turns = new TurnService({

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { DiskFullError, readDiskRoom } from '../util/disk-floor.ts';
 import { createLogger } from '../util/logger.ts';
 import { type BubblewrapLimits, BubblewrapSandbox } from './bubblewrap-sandbox.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
-import { DiskFullError, readDiskRoom } from './disk-floor.ts';
 import { SandboxUnavailableError } from './sandbox.ts';
 import { runsAsRoot, sandboxUidOf } from './sandbox-user.ts';
 

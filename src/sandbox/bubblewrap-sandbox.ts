@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import {
+  type DiskFloor,
+  DiskFullError,
+  DiskWatch,
+  defaultMinFreeDiskBytes,
+  readDiskRoom,
+  shortfallOf,
+} from '../util/disk-floor.ts';
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
 import {
@@ -13,14 +21,6 @@ import {
   userDropArguments,
 } from './bwrap-arguments.ts';
 import { CommandDeadline } from './command-deadline.ts';
-import {
-  type DiskFloor,
-  DiskFullError,
-  DiskWatch,
-  defaultMinFreeDiskBytes,
-  readDiskRoom,
-  shortfallOf,
-} from './disk-floor.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,

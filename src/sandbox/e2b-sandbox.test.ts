@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { FakeE2bClient, FakeE2bWorld } from '../../test/support/fake-e2b-client.ts';
+import { readDiskRoom } from '../util/disk-floor.ts';
 import { createLogger } from '../util/logger.ts';
 import { describeSandboxConformance } from './conformance/sandbox-conformance.ts';
-import { readDiskRoom } from './disk-floor.ts';
 import type { E2bClient } from './e2b-client.ts';
 import { E2bSandbox } from './e2b-sandbox.ts';
 

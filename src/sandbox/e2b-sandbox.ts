@@ -1,6 +1,6 @@
+import { defaultMinFreeDiskBytes } from '../util/disk-floor.ts';
 import type { Logger } from '../util/logger.ts';
 import { BoundedOutput } from './bounded-output.ts';
-import { defaultMinFreeDiskBytes } from './disk-floor.ts';
 import { type E2bClient, type E2bRemote, E2bSandboxGoneError } from './e2b-client.ts';
 import { download, type SyncedFiles, upload } from './e2b-workspace-copy.ts';
 import {

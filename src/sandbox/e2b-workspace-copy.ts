@@ -1,9 +1,9 @@
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { megabytes, readDiskRoom } from '../util/disk-floor.ts';
 import { hasErrorCode } from '../util/error-code.ts';
 import type { Logger } from '../util/logger.ts';
-import { megabytes, readDiskRoom } from './disk-floor.ts';
 import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
 import { openWorkspaceFile } from './open-workspace-file.ts';
 import { PathError, resolveWorkspacePath } from './workspace-path.ts';

@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultMinFreeDiskBytes, shortfallOfWrite } from '../util/disk-floor.ts';
 import { toPathKey } from '../util/ids.ts';
 
 /** Per-session workspace folders under one root. Session ids are hashed, never used raw in paths. */
@@ -8,8 +9,17 @@ export class Workspaces {
   /** Folders made by this process: a turn should not pay for mkdir every time. */
   readonly #ensured = new Set<string>();
 
-  constructor(options: { root: string }) {
+  /** The free space kept on the workspaces' disk by what the server writes there itself. */
+  readonly minFreeDiskBytes: number;
+
+  constructor(options: { root: string; minFreeDiskBytes?: number }) {
     this.#root = options.root;
+    this.minFreeDiskBytes = options.minFreeDiskBytes ?? defaultMinFreeDiskBytes;
+  }
+
+  /** Why writing `bytes` more would take the workspaces' disk below its floor; null when there is room. */
+  shortfallOfWrite(bytes: number): Promise<string | null> {
+    return shortfallOfWrite({ path: this.#root, bytes, minFreeBytes: this.minFreeDiskBytes });
   }
 
   pathOf(sessionId: string): string {

@@ -26,7 +26,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'The body or file is too large',
   415: 'JSON routes accept only `application/json`',
   429: 'A quota or the waiting-message limit; see `Retry-After`',
-  503: 'Shutting down, or a dependency is down',
+  503: 'Shutting down, a dependency is down, or the disk is too full to store what was sent',
 };
 /** Every operation can fail with `default` (500 `internal_error` and the like), besides those listed. */
 const errors = (...statuses: number[]) => ({
@@ -187,7 +187,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
               'The stored file; the name is sanitised, an untrusted media type becomes octet-stream',
               'UploadedFile',
             ),
-            ...errors(400, 401, 403, 404, 413),
+            ...errors(400, 401, 403, 404, 413, 503),
           },
         },
       },

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap-sandbox.ts';
-import { DiskFullError, shortfallOf } from '../sandbox/disk-floor.ts';
 import {
   type Sandbox,
   type SandboxExecRequest,
   type SandboxExecResult,
   SandboxUnavailableError,
 } from '../sandbox/sandbox.ts';
+import { DiskFullError, shortfallOf } from '../util/disk-floor.ts';
 import { createLogger } from '../util/logger.ts';
 import { createBashExecTool } from './bash-exec.ts';
 import { createDefaultTools } from './default-tools.ts';

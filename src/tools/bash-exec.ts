@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DiskFullError, diskAdvice } from '../sandbox/disk-floor.ts';
 import {
   defaultExecTimeoutMs,
   maxExecTimeoutMs,
   type Sandbox,
   SandboxUnavailableError,
 } from '../sandbox/sandbox.ts';
+import { DiskFullError, diskAdvice } from '../util/disk-floor.ts';
 import { type AnyToolDefinition, defineTool, ToolError } from './tool.ts';
 
 export const bashExecToolName = 'bash_exec';

@@ -1,50 +1,60 @@
 import type { FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
+import { diskAdvice, shortfallOfWrite } from '../util/disk-floor.ts';
 import { isMissing } from '../util/error-code.ts';
 import { defineTool, ToolError, type ToolResult } from './tool.ts';
 
 const maxEditBytes = 10 * 1024 * 1024;
 
-export const editFileTool = defineTool({
-  name: 'edit_file',
-  description:
-    'Replace an exact piece of text in an existing file of the session workspace. Read the file first: ' +
-    '`old_text` must match the file exactly, including whitespace, indentation and line breaks. ' +
-    'It must occur exactly once; include a few surrounding lines to make it unique, or set `replace_all` ' +
-    'to replace every occurrence (e.g. to rename something). Prefer this over rewriting a whole file with write_file.',
-  inputSchema: z.object({
-    path: z.string().describe('File path relative to the workspace root'),
-    old_text: z.string().min(1).describe('The exact text to replace, copied from the file'),
-    new_text: z.string().describe('The text to put in its place (may be empty to delete it)'),
-    replace_all: z.boolean().optional().describe('Replace every occurrence (default false)'),
-  }),
-  async execute(input, context) {
-    // Opened for writing from the start: the file read is the file written, verified once.
-    const { handle, size } = await openWorkspaceFile({
-      workspaceDir: context.workspaceDir,
-      path: input.path,
-      mode: 'edit',
-    }).catch((error: unknown) => {
-      if (isMissing(error)) {
-        throw new ToolError(
-          `File "${input.path}" does not exist in the workspace. Use write_file to create a new file.`,
-        );
+/** `minFreeDiskBytes`: as for write_file, an edit that grows a file past the disk's floor is refused. */
+export function createEditFileTool(options: { minFreeDiskBytes: number }) {
+  return defineTool({
+    name: 'edit_file',
+    description:
+      'Replace an exact piece of text in an existing file of the session workspace. Read the file first: ' +
+      '`old_text` must match the file exactly, including whitespace, indentation and line breaks. ' +
+      'It must occur exactly once; include a few surrounding lines to make it unique, or set `replace_all` ' +
+      'to replace every occurrence (e.g. to rename something). Prefer this over rewriting a whole file with write_file.',
+    inputSchema: z.object({
+      path: z.string().describe('File path relative to the workspace root'),
+      old_text: z.string().min(1).describe('The exact text to replace, copied from the file'),
+      new_text: z.string().describe('The text to put in its place (may be empty to delete it)'),
+      replace_all: z.boolean().optional().describe('Replace every occurrence (default false)'),
+    }),
+    async execute(input, context) {
+      // Opened for writing from the start: the file read is the file written, verified once.
+      const { handle, size } = await openWorkspaceFile({
+        workspaceDir: context.workspaceDir,
+        path: input.path,
+        mode: 'edit',
+      }).catch((error: unknown) => {
+        if (isMissing(error)) {
+          throw new ToolError(
+            `File "${input.path}" does not exist in the workspace. Use write_file to create a new file.`,
+          );
+        }
+        throw error;
+      });
+      try {
+        return await replaceInFile({
+          handle,
+          size,
+          input,
+          room: { workspaceDir: context.workspaceDir, minFreeDiskBytes: options.minFreeDiskBytes },
+        });
+      } finally {
+        await handle.close();
       }
-      throw error;
-    });
-    try {
-      return await replaceInFile({ handle, size, input });
-    } finally {
-      await handle.close();
-    }
-  },
-});
+    },
+  });
+}
 
 async function replaceInFile(options: {
   handle: FileHandle;
   size: number;
   input: { path: string; old_text: string; new_text: string; replace_all?: boolean };
+  room: { workspaceDir: string; minFreeDiskBytes: number };
 }): Promise<ToolResult> {
   const { handle, size, input } = options;
   if (size > maxEditBytes) {
@@ -81,6 +91,14 @@ async function replaceInFile(options: {
     throw new ToolError(
       `The edit would make "${input.path}" ${updatedBytes} bytes; files over ${maxEditBytes} bytes cannot be edited.`,
     );
+  }
+  if (updatedBytes > size) {
+    const shortfall = await shortfallOfWrite({
+      path: options.room.workspaceDir,
+      bytes: updatedBytes - size,
+      minFreeBytes: options.room.minFreeDiskBytes,
+    });
+    if (shortfall) throw new ToolError(`disk_full: ${shortfall}. The file was not changed. ${diskAdvice}`);
   }
   // Joining, not String.replace: `$&` and friends in new_text must stay literal.
   const updated = Buffer.from(parts.join(input.new_text), 'utf8');

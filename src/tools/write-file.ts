@@ -3,39 +3,54 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
-import { defineTool } from './tool.ts';
+import { diskAdvice, shortfallOfWrite } from '../util/disk-floor.ts';
+import { defineTool, ToolError } from './tool.ts';
 
 const maxContentChars = 5_000_000;
 
-export const writeFileTool = defineTool({
-  name: 'write_file',
-  description:
-    'Create or overwrite a text file in the session workspace. Parent folders are created as needed. ' +
-    'Set append to true to add to the end of an existing file. For large content (more than a few hundred ' +
-    'lines), write the first part, then the rest in further calls with append: true; a very long single call ' +
-    'can be cut off. To change part of an existing file, use edit_file instead of rewriting it.',
-  inputSchema: z.object({
-    path: z.string().describe('File path relative to the workspace root'),
-    content: z.string().max(maxContentChars),
-    append: z.boolean().optional(),
-  }),
-  async execute(input, context) {
-    const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
-    await mkdir(dirname(file), { recursive: true });
-    // Re-check after creating folders: a symlinked parent must not redirect the write.
-    await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
-    const { handle } = await openWorkspaceFile({
-      workspaceDir: context.workspaceDir,
-      path: input.path,
-      mode: input.append ? 'append' : 'write',
-    });
-    try {
-      await handle.writeFile(input.content, 'utf8');
-    } finally {
-      await handle.close();
-    }
-    return {
-      output: { path: input.path, bytesWritten: Buffer.byteLength(input.content), appended: !!input.append },
-    };
-  },
-});
+/**
+ * `minFreeDiskBytes`: the free space the server keeps on the workspaces' disk. A write that would
+ * take it below is refused, as a command would be (`bash_exec`): one session's files must not fill
+ * the disk every session and the database share.
+ */
+export function createWriteFileTool(options: { minFreeDiskBytes: number }) {
+  return defineTool({
+    name: 'write_file',
+    description:
+      'Create or overwrite a text file in the session workspace. Parent folders are created as needed. ' +
+      'Set append to true to add to the end of an existing file. For large content (more than a few hundred ' +
+      'lines), write the first part, then the rest in further calls with append: true; a very long single call ' +
+      'can be cut off. To change part of an existing file, use edit_file instead of rewriting it.',
+    inputSchema: z.object({
+      path: z.string().describe('File path relative to the workspace root'),
+      content: z.string().max(maxContentChars),
+      append: z.boolean().optional(),
+    }),
+    async execute(input, context) {
+      const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+      const bytes = Buffer.byteLength(input.content);
+      const shortfall = await shortfallOfWrite({
+        path: context.workspaceDir,
+        bytes,
+        minFreeBytes: options.minFreeDiskBytes,
+      });
+      if (shortfall) throw new ToolError(`disk_full: ${shortfall}. Nothing was written. ${diskAdvice}`);
+      await mkdir(dirname(file), { recursive: true });
+      // Re-check after creating folders: a symlinked parent must not redirect the write.
+      await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+      const { handle } = await openWorkspaceFile({
+        workspaceDir: context.workspaceDir,
+        path: input.path,
+        mode: input.append ? 'append' : 'write',
+      });
+      try {
+        await handle.writeFile(input.content, 'utf8');
+      } finally {
+        await handle.close();
+      }
+      return {
+        output: { path: input.path, bytesWritten: bytes, appended: !!input.append },
+      };
+    },
+  });
+}

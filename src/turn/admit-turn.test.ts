@@ -7,6 +7,7 @@ import { DiskFileBlobs } from '../store/disk/disk-file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
 import { openSqliteDatabase } from '../store/sqlite/open-sqlite-database.ts';
 import { SqliteSessionStore } from '../store/sqlite/sqlite-session-store.ts';
+import { readDiskRoom } from '../util/disk-floor.ts';
 import { createLogger } from '../util/logger.ts';
 import { beginTurn, type TurnAttachments } from './admit-turn.ts';
 
@@ -68,6 +69,31 @@ describe('beginTurn with attachments', () => {
     ).rejects.toMatchObject({ code: 'not_found' });
 
     expect(await readdir(join(workspaces.pathOf(scope.sessionId), 'attachments'))).toEqual([]);
+  });
+
+  test('copies that would take the disk below its floor are refused: no copy, no message, a 503 to retry', async () => {
+    const session = await store.createSession({ ownerId: 'alice' });
+    const scope = { ownerId: 'alice', sessionId: session.id };
+    const free = (await readDiskRoom(directory)).bytes;
+    const nearlyFull = new Workspaces({
+      root: join(directory, 'workspaces'),
+      minFreeDiskBytes: free + 1024 ** 2,
+    });
+
+    await expect(
+      beginTurn({
+        store,
+        scope,
+        lease,
+        turnId: 'turn-1',
+        messages,
+        attach: { ...attach, workspaces: nearlyFull },
+      }),
+    ).rejects.toMatchObject({ code: 'service_unavailable', status: 503, retryable: true });
+
+    expect(await readdir(join(nearlyFull.pathOf(session.id)))).toEqual([]);
+    expect(await store.listMessages(scope)).toEqual([]);
+    expect(await store.getTurn({ ...scope, turnId: 'turn-1' })).toBeNull();
   });
 });
 

@@ -141,6 +141,7 @@ export async function beginTurn(options: {
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
   const workspaceDir = options.attach?.files.length ? await ensureWorkspace(options.attach, scope) : null;
+  if (options.attach && workspaceDir) await assertRoomFor(options.attach);
   const attachments =
     options.attach && workspaceDir
       ? await copyAttachments({ blobs: options.attach.blobs, workspaceDir, files: options.attach.files })
@@ -178,6 +179,20 @@ export async function beginTurn(options: {
     }
     throw error;
   }
+}
+
+/** The copies must not take the disk every workspace and the database share below its floor. */
+async function assertRoomFor(attach: TurnAttachments): Promise<void> {
+  const bytes = attach.files.reduce((sum, file) => sum + file.size, 0);
+  const shortfall = await attach.workspaces.shortfallOfWrite(bytes);
+  if (!shortfall) return;
+  attach.logger.warn({ bytes, shortfall }, 'attachments refused: the disk is below its floor');
+  throw new AppError(
+    'service_unavailable',
+    "The server's disk is nearly full, so the attached files could not be added and the message was not sent. " +
+      "Try again later, or ask the server's operator to free space.",
+    { status: 503, retryable: true },
+  );
 }
 
 async function ensureWorkspace(attach: TurnAttachments, scope: Scope): Promise<string> {

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readDiskRoom } from '../../src/util/disk-floor.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
 import { uploadFile, uploadFileId } from '../support/upload-file.ts';
 
@@ -254,3 +256,27 @@ function formWith(bytes: Uint8Array): FormData {
   form.append('file', new Blob([Buffer.from(bytes)]), 'big.bin');
   return form;
 }
+
+describe('uploads on a nearly full disk', () => {
+  let server: TestServer | undefined;
+  afterAll(async () => server?.close());
+
+  test('an upload that could take the disk below its floor is a 503 that stores nothing; chat goes on', async () => {
+    const freeMb = Math.floor((await readDiskRoom(tmpdir())).bytes / 1024 ** 2);
+    server = await startTestServer({ env: { AUTOPILOT_MIN_FREE_DISK_MB: String(freeMb + 1) } });
+    const sessionId = await createSession(server);
+
+    const response = await uploadFile(server, { bytes: 'a small file', name: 'notes.txt', sessionId });
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body.error).toMatchObject({
+      code: 'service_unavailable',
+      message: expect.stringMatching(/disk is nearly full/),
+    });
+    expect(await readdir(join(server.dataDir, 'files')).catch(() => [])).toEqual([]);
+
+    const answer = await sendMessage(server, { sessionId, text: 'hello' });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('"type":"finish"');
+  });
+});

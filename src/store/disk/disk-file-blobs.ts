@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../util/app-error.ts';
+import { defaultMinFreeDiskBytes, shortfallOfWrite } from '../../util/disk-floor.ts';
 import { hasErrorCode } from '../../util/error-code.ts';
 import type { FileBlobs, StoredBlob } from '../file-blobs.ts';
 
@@ -17,14 +18,30 @@ const partialSuffix = '.partial';
 export class DiskFileBlobs implements FileBlobs {
   readonly maxBytes: number;
   readonly #root: string;
+  readonly #minFreeDiskBytes: number;
 
-  constructor(options: { root: string; maxBytes: number }) {
+  /**
+   * `minFreeDiskBytes`: the free space kept on the disk, which the workspaces and the database
+   * share. A blob is refused when one of the largest size would take it below.
+   */
+  constructor(options: { root: string; maxBytes: number; minFreeDiskBytes?: number }) {
     this.#root = options.root;
     this.maxBytes = options.maxBytes;
+    this.#minFreeDiskBytes = options.minFreeDiskBytes ?? defaultMinFreeDiskBytes;
   }
 
   async write(source: AsyncIterable<Uint8Array>): Promise<StoredBlob> {
     await mkdir(this.#root, { recursive: true, mode: 0o700 });
+    // Its size is not known before it is read: room for the largest is asked for.
+    if (
+      await shortfallOfWrite({ path: this.#root, bytes: this.maxBytes, minFreeBytes: this.#minFreeDiskBytes })
+    ) {
+      throw new AppError(
+        'service_unavailable',
+        "The server's disk is nearly full, so the file was not stored. Try again later, or ask the server's operator to free space.",
+        { status: 503, retryable: true },
+      );
+    }
     const storageKey = randomBytes(16).toString('hex');
     const target = join(this.#root, storageKey);
     const temporary = `${target}${partialSuffix}`;

@@ -40,6 +40,27 @@ export function shortfallOf(room: { bytes: number; inodes: number }, floor: Disk
   return null;
 }
 
+/**
+ * Why writing `bytes` more to the disk that holds `path` would take it below the free space the
+ * server keeps (or below 1% of its file entries), in words for the model; null when there is room.
+ * For what the server writes itself: a tool's file, an upload, an attachment's copy.
+ */
+export async function shortfallOfWrite(options: {
+  path: string;
+  bytes: number;
+  minFreeBytes: number;
+}): Promise<string | null> {
+  const { bytes, minFreeBytes } = options;
+  const room = await readDiskRoom(options.path);
+  if (room.bytes - bytes < minFreeBytes) {
+    return (
+      `the server's disk is nearly full: writing ${megabytes(bytes)} would leave less than the ` +
+      `${megabytes(minFreeBytes)} it keeps free (${megabytes(room.bytes)} free)`
+    );
+  }
+  return shortfallOf(room, { minFreeBytes: 0, minFreeInodes: room.inodeFloor });
+}
+
 /** A command was not started: the disk is below the floor the server keeps free. */
 export class DiskFullError extends Error {
   override name = 'DiskFullError';
@@ -114,5 +135,6 @@ export const diskAdvice =
   "files this task made that are no longer needed (delete_file), never the user's own files to make room.";
 
 export function megabytes(bytes: number): string {
+  if (bytes > 0 && bytes < 1024 ** 2) return 'under 1 MB';
   return `${Math.max(0, Math.floor(bytes / 1024 ** 2)).toLocaleString('en')} MB`;
 }
