@@ -6,8 +6,11 @@ import { toPathKey } from '../util/ids.ts';
 /** Per-session workspace folders under one root. Session ids are hashed, never used raw in paths. */
 export class Workspaces {
   readonly #root: string;
-  /** Folders made by this process: a turn should not pay for mkdir every time. */
-  readonly #ensured = new Set<string>();
+  /**
+   * Folders made by this process, by session id: a turn should pay for neither mkdir nor the
+   * path's hash every time.
+   */
+  readonly #ensured = new Map<string, string>();
 
   /** The free space kept on the workspaces' disk by what the server writes there itself. */
   readonly minFreeDiskBytes: number;
@@ -23,20 +26,21 @@ export class Workspaces {
   }
 
   pathOf(sessionId: string): string {
-    return join(this.#root, toPathKey(sessionId));
+    return this.#ensured.get(sessionId) ?? join(this.#root, toPathKey(sessionId));
   }
 
   async ensure(sessionId: string): Promise<string> {
+    const known = this.#ensured.get(sessionId);
+    if (known !== undefined) return known;
     const path = this.pathOf(sessionId);
-    if (this.#ensured.has(path)) return path;
     await mkdir(path, { recursive: true, mode: 0o700 });
-    this.#ensured.add(path);
+    this.#ensured.set(sessionId, path);
     return path;
   }
 
   async remove(sessionId: string): Promise<void> {
     const path = this.pathOf(sessionId);
-    this.#ensured.delete(path);
+    this.#ensured.delete(sessionId);
     await rm(path, { recursive: true, force: true });
   }
 }

@@ -49,19 +49,22 @@ export async function runTurn(options: {
   const { deps, turn, lease, userMessages, logger } = options;
   const firstSeq = userMessages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
   const scope = { ownerId: turn.ownerId, sessionId: turn.sessionId };
-  // A failed write stops the turn like a cancel would, but ends it as failed with storage_error.
-  const storageFailure = new AbortController();
-  // A tripped breaker stops the turn the same way, so its tools and sub-agents stop and report
-  // what they used, and ends it as failed with the breaker's error.
-  const breaker = new AbortController();
-  const signal = AbortSignal.any([options.signal, storageFailure.signal, breaker.signal]);
+  // One signal stops the turn, with the first reason given: the runner's (a cancel, a shutdown); a
+  // failed write, which ends it as failed with storage_error; a tripped breaker, so its tools and
+  // sub-agents stop and report what they used, and it ends failed with the breaker's error.
+  // Forwarded by hand: `AbortSignal.any` was a tenth of the CPU between admission and the model call.
+  const stop = new AbortController();
+  const signal = stop.signal;
+  const forwardStop = () => stop.abort(options.signal.reason);
+  if (options.signal.aborted) forwardStop();
+  else options.signal.addEventListener('abort', forwardStop, { once: true });
   const recorder = new TurnRecorder({
     registry: deps.registry,
     store: deps.store,
     scope,
     turnId: turn.id,
     logger,
-    onStorageFailure: (error) => storageFailure.abort(error),
+    onStorageFailure: (error) => stop.abort(error),
   });
   const refresh = setInterval(() => {
     deps.lock.refresh({ lease, ttlMs: deps.lockTtlMs }).catch((error: unknown) => {
@@ -117,7 +120,7 @@ export async function runTurn(options: {
           : undefined,
       },
       executor,
-      tripped: (error) => breaker.abort(error),
+      tripped: (error) => stop.abort(error),
       recorder,
       policy: deps.retryPolicy,
       summaryModel: deps.utilityModel,
@@ -130,6 +133,7 @@ export async function runTurn(options: {
     if (outcome.status === 'failed') logTurnFailure({ logger, error: outcome.error, cause: error });
   } finally {
     clearInterval(refresh);
+    options.signal.removeEventListener('abort', forwardStop);
   }
 
   recorder.finalize({
