@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/config.ts';
+import { endQuietlyWhenOutputCloses } from './closed-output.ts';
 import { type CommandName, commandUsage } from './command-usage.ts';
 import { sanitizeForTerminal } from './terminal-text.ts';
 
@@ -15,6 +16,8 @@ const commands: Record<CommandName, () => Promise<Command>> = {
 /** The `autopilot` command line. Returns the process exit code. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const [name, ...args] = argv;
+  // A server whose log reader went away keeps Node's loud exit: an operator must learn why it stopped.
+  if (name !== 'serve') endQuietlyWhenOutputCloses();
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(commandUsage.autopilot);
     return name === undefined ? 1 : 0;

@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { asks, titleRule } from '../support/chat-rules.ts';
@@ -300,3 +304,38 @@ describe('autopilot chat in a terminal', () => {
     expect(userTexts).toEqual([pasted, pasted]);
   });
 });
+
+describe('autopilot chat when its terminal goes away', () => {
+  test('a terminal closed at the prompt ends the client quietly, with the hangup exit code', async () => {
+    server = await startTestServer({});
+    const directory = await mkdtemp(join(tmpdir(), 'autopilot-hangup-'));
+    const stderrFile = join(directory, 'stderr.txt');
+    const codeFile = join(directory, 'code.txt');
+    try {
+      // The shell around the client outlives the terminal (it ignores the hangup) to note how the
+      // client ended; the client's stderr goes to a file, where a stack trace would show.
+      pty = runInPty({
+        args: ['chat', '--url', server.url],
+        around: (cli) => `trap '' HUP; ${cli} 2>'${stderrFile}'; echo $? > '${codeFile}'`,
+      });
+      await pty.waitFor('› ');
+      pty.kill();
+
+      const code = await waitForFile(codeFile);
+      expect(await readFile(stderrFile, 'utf8')).toBe('');
+      expect(code.trim()).toBe('129');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitForFile(path: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => null);
+    if (text) return text;
+    if (Date.now() > deadline) throw new Error(`${path} was not written in ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}

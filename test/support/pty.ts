@@ -16,9 +16,15 @@ export interface PtyProcess {
   kill(): void;
 }
 
-export function runInPty(options: { args: string[]; env?: Record<string, string> }): PtyProcess {
+export function runInPty(options: {
+  args: string[];
+  env?: Record<string, string>;
+  /** The shell command around the CLI's (already quoted) command line; `exec` by default. */
+  around?: (cli: string) => string;
+}): PtyProcess {
+  const cli = [process.execPath, cliPath, ...options.args].map(shellQuote).join(' ');
   // `exec` makes the CLI itself the terminal's foreground process, so Ctrl-C reaches it as SIGINT.
-  const command = ['exec', process.execPath, cliPath, ...options.args].map(shellQuote).join(' ');
+  const command = options.around?.(cli) ?? `exec ${cli}`;
   const child: ChildProcess = spawn('script', ['-qfec', command, '/dev/null'], {
     env: { ...process.env, NO_COLOR: '', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
