@@ -17,6 +17,20 @@ const splitMarkerMs = 50;
 const maxKeptPastes = 100;
 
 /**
+ * What entering a pasted (or put back) text sends: line breaks as \n, without control characters
+ * or trailing line breaks.
+ */
+export function asPasted(pasted: string): string {
+  return (
+    pasted
+      .replace(/\r\n?/g, '\n')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
+      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
+      .replace(/\n+$/, '')
+  );
+}
+
+/**
  * The pastes of the lines being typed. A paste of several lines goes into the line as one short
  * placeholder, which `expand` turns back into the pasted text when the line is entered, then or
  * when it is recalled from the history; a paste of one line goes in as typed. Pasted text is
@@ -29,11 +43,7 @@ export class LinePastes {
 
   /** What the prompt's line gets for a pasted (or put back) text. */
   add(pasted: string): string {
-    const text = pasted
-      .replace(/\r\n?/g, '\n')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
-      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
-      .replace(/\n+$/, '');
+    const text = asPasted(pasted);
     if (!text.includes('\n')) return text;
     this.#count += 1;
     const placeholder = `[pasted text #${this.#count}: ${text.split('\n').length} lines]`;

@@ -4,6 +4,7 @@ import { loadClientConfig } from '../config/config.ts';
 import { messageRefusal } from '../protocol/index.ts';
 import { isAppError } from '../util/app-error.ts';
 import { ApiClient, sessionIdSchema } from './api-client.ts';
+import { asPasted } from './bracketed-paste.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
 import { drawEndedTurn, type SessionRecap, showSessionRecap, userLine } from './session-recap.ts';
@@ -168,7 +169,8 @@ export async function chatLoop(
       }
       options.onSession(sessionId);
     }
-    const regenerate = line === failedMessage;
+    // As the prompt gave it back: without the control characters and trailing breaks of the stored text.
+    const regenerate = failedMessage !== undefined && line === asPasted(failedMessage);
     const outcome = await sendMessage({ ...options, sessionId, text: line, regenerate });
     // A temporary failure: the same message waits at the prompt, Enter sends it again.
     prefill = outcome.error?.retryable ? line : undefined;

@@ -6,7 +6,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { asks, titleRule } from '../support/chat-rules.ts';
 import { startHoldingProxy } from '../support/cutting-proxy.ts';
-import { scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
+import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { type PtyProcess, runInPty } from '../support/pty.ts';
 import { slowTool } from '../support/slow-tool.ts';
 import { createSession, sendMessage, startTestServer, type TestServer } from '../support/test-server.ts';
@@ -339,3 +339,32 @@ async function waitForFile(path: string, timeoutMs = 10_000): Promise<string> {
     await sleep(50);
   }
 }
+
+describe('autopilot chat --session after a failure', () => {
+  test('a failed message with control characters, offered again, runs again on Enter and is stored once', async () => {
+    let calls = 0;
+    server = await startTestServer({
+      brain: scriptedBrain([
+        titleRule,
+        { when: () => true, reply: () => (++calls <= 4 ? overloaded() : textReply('Answered at last.')) },
+      ]),
+      env: { AUTOPILOT_MAX_TRANSIENT_RETRIES: '3' },
+    });
+    const sessionId = await createSession(server);
+    // A bell and a carriage return came with it (a paste from a log); the prompt shows neither.
+    await (await sendMessage(server, { sessionId, text: 'hello\x07 there\r\nsecond line' })).text();
+
+    pty = runInPty({ args: ['chat', '--url', server.url, '--session', sessionId] });
+    let seen = await pty.waitFor('[pasted text #1: 2 lines]');
+    pty.type('\r');
+    seen = await pty.waitFor('Answered at last.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    const stored = await detail(sessionId);
+    const users = stored.messages.filter((message: { role: string }) => message.role === 'user');
+    expect(users).toHaveLength(1);
+    expect(JSON.stringify(stored.messages.at(-1))).toContain('Answered at last.');
+  });
+});
