@@ -7,7 +7,13 @@ import { ApiClient, sessionIdSchema } from './api-client.ts';
 import { asPasted } from './bracketed-paste.ts';
 import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } from './chat-turn.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
-import { drawEndedTurn, type SessionRecap, showSessionRecap, userLine } from './session-recap.ts';
+import {
+  drawEndedTurn,
+  drawQuestionsOf,
+  type SessionRecap,
+  showSessionRecap,
+  userLine,
+} from './session-recap.ts';
 import { stdoutTerminal, type Terminal } from './terminal.ts';
 import { failureLine, type TurnOutcome } from './turn-view.ts';
 
@@ -135,7 +141,7 @@ export async function chatLoop(
       // One write, over the join's spinner line: the spinner draws again below it.
       options.terminal.write(`${overSpinner && options.terminal.isTTY ? '\r\x1b[2K' : ''}${text}`);
     };
-    const joined = await joinRunningTurn({
+    let joined = await joinRunningTurn({
       ...options,
       sessionId: id,
       beforeTurn: async (turnId) => {
@@ -143,6 +149,19 @@ export async function chatLoop(
       },
     });
     if (!joined) await showRecapped(false);
+    // Messages that waited for it (sent from another client) are answered by the turns after it:
+    // each is followed too, after its question. A turn's end is stored before its stream ends, so
+    // the stream asked for next is never the one that just ended.
+    while (joined && joined.status !== 'stopped') {
+      joined = await joinRunningTurn({
+        ...options,
+        sessionId: id,
+        beforeTurn: async (turnId) => {
+          const questions = await drawQuestionsOf({ ...options, sessionId: id, turnId });
+          options.terminal.write(`${options.terminal.isTTY ? '\r\x1b[2K' : ''}${questions}`);
+        },
+      });
+    }
     if (!joined && options.recap?.failedMessage) prefill = failedMessage = options.recap.failedMessage;
   }
   for (;;) {

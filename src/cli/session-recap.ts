@@ -96,23 +96,51 @@ function failedMessageOf(messages: { role: string; parts: { type: string; [key: 
   return retryable ? textOf({ parts: asked.parts }) : null;
 }
 
+/** What drawing a turn of a session from the store takes. */
+interface TurnDrawing {
+  client: ApiClient;
+  terminal: Terminal;
+  sessionId: string;
+  turnId: string;
+}
+
 /**
  * The stored answer of a turn that was running when the recap was read and has ended since, drawn
  * as text for one write: the join found another turn, or none, to follow, and without this the
  * answer would not be shown at all.
  */
-export async function drawEndedTurn(options: {
-  client: ApiClient;
-  terminal: Terminal;
-  sessionId: string;
-  turnId: string;
-}): Promise<string> {
+export async function drawEndedTurn(options: TurnDrawing): Promise<string> {
   const { terminal, turnId } = options;
   const detail = await readSessionEnd(options);
   const answer = detail.messages.find((message) => message.role === 'assistant' && message.id === turnId);
   const drawn = recordedTerminal(terminal);
   if (answer) showAnswer({ terminal: drawn, message: answer });
   return drawn.output;
+}
+
+/**
+ * The questions a turn answers, drawn as the prompt showed them: its stored user messages (those
+ * just before its answer), or, while it has not started, the messages waiting for it.
+ */
+export async function drawQuestionsOf(options: TurnDrawing): Promise<string> {
+  const { terminal, turnId } = options;
+  const detail = await readSessionEnd(options);
+  const answerAt = detail.messages.findIndex(
+    (message) => message.role === 'assistant' && message.id === turnId,
+  );
+  if (answerAt === -1)
+    return detail.waiting
+      .map(
+        (message) => `${userLine(terminal, message.text)}
+`,
+      )
+      .join('');
+  let first = answerAt;
+  while (first > 0 && detail.messages[first - 1]?.role === 'user') first -= 1;
+  return detail.messages
+    .slice(first, answerAt)
+    .map((message) => `${userLines({ terminal, parts: message.parts })}\n`)
+    .join('');
 }
 
 /** The end of the session's conversation, whole turns of it, with what runs and waits now. */

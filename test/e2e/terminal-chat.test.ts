@@ -59,6 +59,42 @@ async function startSlowTurn() {
   return { sessionId, started };
 }
 
+/**
+ * A session whose message "first" runs (a slow tool of 800 ms, then FIRST ANSWER.) while "second"
+ * waits for it (a slow tool of `secondToolMs`, then SECOND ANSWER.).
+ */
+async function startFirstWithSecondWaiting(options: { secondToolMs: number }) {
+  server = await startTestServer({
+    extraTools: () => [slowTool],
+    brain: scriptedBrain([
+      titleRule,
+      {
+        when: (request) => asks('first')(request) && request.toolResults.length > 0,
+        reply: textReply('FIRST ANSWER.'),
+      },
+      { when: (request) => request.toolResults.length > 0, reply: textReply('SECOND ANSWER.') },
+      { when: asks('first'), reply: toolReply({ name: 'slow_tool', input: { ms: 800 } }) },
+      { when: asks('second'), reply: toolReply({ name: 'slow_tool', input: { ms: options.secondToolMs } }) },
+    ]),
+  });
+  const sessionId = await createSession(server);
+  const first = await post(server, { sessionId, text: 'first' });
+  await waitForTool(sessionId, 'slow_tool');
+  const second = await post(server, { sessionId, text: 'second' });
+  return { sessionId, first, second };
+}
+
+/** Both exchanges of `startFirstWithSecondWaiting`, each once, in order. */
+function expectBothInOrder(output: string): void {
+  const order = ['› first', 'FIRST ANSWER.', '› second', 'SECOND ANSWER.'].map((text) =>
+    output.indexOf(text),
+  );
+  expect(order.every((index) => index >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  for (const text of ['FIRST ANSWER.', '› second', 'SECOND ANSWER.'])
+    expect(output.split(text)).toHaveLength(2);
+}
+
 /** A server whose model is overloaded for the first turn's every attempt, then answers `answer`. */
 async function startOverloadedOnce(answer: string): Promise<TestServer> {
   let calls = 0;
@@ -205,24 +241,8 @@ describe('the terminal chat client', () => {
   });
 
   test('a running turn that ends before the join while a message waits: its answer first, then the next turn', async () => {
-    server = await startTestServer({
-      extraTools: () => [slowTool],
-      brain: scriptedBrain([
-        titleRule,
-        {
-          when: (request) => asks('first')(request) && request.toolResults.length > 0,
-          reply: textReply('FIRST ANSWER.'),
-        },
-        { when: (request) => request.toolResults.length > 0, reply: textReply('SECOND ANSWER.') },
-        { when: asks('first'), reply: toolReply({ name: 'slow_tool', input: { ms: 800 } }) },
-        { when: asks('second'), reply: toolReply({ name: 'slow_tool', input: { ms: 1500 } }) },
-      ]),
-    });
-    const sessionId = await createSession(server);
-    const first = await post(server, { sessionId, text: 'first' });
-    await waitForTool(sessionId, 'slow_tool');
-    // It waits for the running turn: its answer streams once that one ends.
-    const second = await post(server, { sessionId, text: 'second' });
+    // The second waits for the running first: its answer streams once that one ends.
+    const { sessionId, first, second } = await startFirstWithSecondWaiting({ secondToolMs: 1500 });
     const options = chatOptions(sessionId);
     const recap = await showSessionRecap(options);
     // The first turn ends and the waiting message's turn starts before the prompt joins.
@@ -232,13 +252,21 @@ describe('the terminal chat client', () => {
 
     expect(await chatLoop({ ...options, reader, recap, onSession: () => undefined })).toBe(0);
 
-    const output = options.terminal.output;
-    const order = ['› first', 'FIRST ANSWER.', '› second', 'SECOND ANSWER.'].map((text) =>
-      output.indexOf(text),
-    );
-    expect(order.every((index) => index >= 0)).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(output.split('FIRST ANSWER.')).toHaveLength(2);
+    expectBothInOrder(options.terminal.output);
+    await second.body?.cancel();
+  });
+
+  test('--session while a turn runs and a message waits: that turn, then the question that waited and its answer', async () => {
+    // The second is sent from another client while the first turn runs: it waits for it.
+    const { sessionId, first, second } = await startFirstWithSecondWaiting({ secondToolMs: 300 });
+    const options = chatOptions(sessionId);
+    const recap = await showSessionRecap(options);
+    const reader = { read: async () => null, close: () => undefined };
+
+    expect(await chatLoop({ ...options, reader, recap, onSession: () => undefined })).toBe(0);
+
+    expectBothInOrder(options.terminal.output);
+    await first.body?.cancel();
     await second.body?.cancel();
   });
 
