@@ -9,7 +9,7 @@ import { type ChatTurnOptions, type Interrupts, joinRunningTurn, sendMessage } f
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
 import {
   drawEndedTurn,
-  drawQuestionsOf,
+  readNextTurn,
   type SessionRecap,
   showSessionRecap,
   userLine,
@@ -52,11 +52,14 @@ export async function chatCommand(args: string[], env: Record<string, string | u
   let sessionId = values.session;
   /** The session named does not exist (or is another user's): it is not offered to continue. */
   let sessionMissing = false;
+  let told = false;
   const tellSession = () => {
-    if (sessionId && !sessionMissing) {
-      process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
-    }
+    if (told || !sessionId || sessionMissing) return;
+    told = true;
+    process.stderr.write(`(session ${sessionId}; continue with --session ${sessionId})\n`);
   };
+  // Also when the output's reader left (`| head`) and the process ends at once (`closed-output.ts`).
+  process.once('exit', tellSession);
   // A second Ctrl-C leaves at once, past the `finally` below: the session is told on the way out.
   const interrupts = processInterrupts({ beforeExit: tellSession });
   try {
@@ -106,6 +109,7 @@ export async function chatCommand(args: string[], env: Record<string, string | u
     }
   } finally {
     interrupts.dispose();
+    process.removeListener('exit', tellSession);
     tellSession();
   }
 }
@@ -141,27 +145,23 @@ export async function chatLoop(
       // One write, over the join's spinner line: the spinner draws again below it.
       options.terminal.write(`${overSpinner && options.terminal.isTTY ? '\r\x1b[2K' : ''}${text}`);
     };
-    let joined = await joinRunningTurn({
+    const followed = new Set<string>();
+    const joined = await joinRunningTurn({
       ...options,
       sessionId: id,
       beforeTurn: async (turnId) => {
+        followed.add(turnId);
         if (turnId !== recapped) await showRecapped(true);
       },
     });
     if (!joined) await showRecapped(false);
     // Messages that waited for it (sent from another client) are answered by the turns after it:
-    // each is followed too, after its question. A turn's end is stored before its stream ends, so
-    // the stream asked for next is never the one that just ended.
-    while (joined && joined.status !== 'stopped') {
-      joined = await joinRunningTurn({
-        ...options,
-        sessionId: id,
-        beforeTurn: async (turnId) => {
-          const questions = await drawQuestionsOf({ ...options, sessionId: id, turnId });
-          options.terminal.write(`${options.terminal.isTTY ? '\r\x1b[2K' : ''}${questions}`);
-        },
-      });
+    // each is followed too, after its question.
+    let outcome = joined;
+    while (outcome && outcome.status !== 'stopped') {
+      outcome = await followNextTurn({ ...options, sessionId: id, followed });
     }
+    // Only when nothing ran: after followed turns, the failed message is no longer the last one.
     if (!joined && options.recap?.failedMessage) prefill = failedMessage = options.recap.failedMessage;
   }
   for (;;) {
@@ -194,6 +194,27 @@ export async function chatLoop(
     // A temporary failure: the same message waits at the prompt, Enter sends it again.
     prefill = outcome.error?.retryable ? line : undefined;
     failedMessage = outcome.error?.retryable && outcome.accepted ? line : undefined;
+  }
+}
+
+/**
+ * Follows the session's next turn, after its questions; null when there is none, or none this
+ * client has not shown already: a turn whose stream ended while it still shows as running (it
+ * ended without its record being stored, or the connection was lost) is not drawn again. A server
+ * that went away between two turns gives the prompt back.
+ */
+async function followNextTurn(
+  options: ChatTurnOptions & { followed: Set<string> },
+): Promise<TurnOutcome | null> {
+  const { followed } = options;
+  try {
+    const next = await readNextTurn(options);
+    if (!next || (next.turnId !== null && followed.has(next.turnId))) return null;
+    options.terminal.write(next.questions);
+    return await joinRunningTurn({ ...options, beforeTurn: async (turnId) => void followed.add(turnId) });
+  } catch (error) {
+    if (isAppError(error)) return null;
+    throw error;
   }
 }
 

@@ -96,20 +96,17 @@ function failedMessageOf(messages: { role: string; parts: { type: string; [key: 
   return retryable ? textOf({ parts: asked.parts }) : null;
 }
 
-/** What drawing a turn of a session from the store takes. */
-interface TurnDrawing {
-  client: ApiClient;
-  terminal: Terminal;
-  sessionId: string;
-  turnId: string;
-}
-
 /**
  * The stored answer of a turn that was running when the recap was read and has ended since, drawn
  * as text for one write: the join found another turn, or none, to follow, and without this the
  * answer would not be shown at all.
  */
-export async function drawEndedTurn(options: TurnDrawing): Promise<string> {
+export async function drawEndedTurn(options: {
+  client: ApiClient;
+  terminal: Terminal;
+  sessionId: string;
+  turnId: string;
+}): Promise<string> {
   const { terminal, turnId } = options;
   const detail = await readSessionEnd(options);
   const answer = detail.messages.find((message) => message.role === 'assistant' && message.id === turnId);
@@ -119,28 +116,35 @@ export async function drawEndedTurn(options: TurnDrawing): Promise<string> {
 }
 
 /**
- * The questions a turn answers, drawn as the prompt showed them: its stored user messages (those
- * just before its answer), or, while it has not started, the messages waiting for it.
+ * The turn that runs next in the session, if any, with its questions drawn as the prompt showed
+ * them: the running turn's user messages (those just before its answer, or after the last answer
+ * while it has none yet), or the messages waiting for a turn that has not started, whose id is
+ * then not known.
  */
-export async function drawQuestionsOf(options: TurnDrawing): Promise<string> {
-  const { terminal, turnId } = options;
+export async function readNextTurn(options: {
+  client: ApiClient;
+  terminal: Terminal;
+  sessionId: string;
+}): Promise<{ turnId: string | null; questions: string } | null> {
+  const { terminal } = options;
   const detail = await readSessionEnd(options);
+  const running = detail.activeTurn?.id ?? null;
+  if (running === null) {
+    if (detail.waiting.length === 0) return null;
+    const questions = detail.waiting.map((message) => `${userLine(terminal, message.text)}\n`).join('');
+    return { turnId: null, questions };
+  }
   const answerAt = detail.messages.findIndex(
-    (message) => message.role === 'assistant' && message.id === turnId,
+    (message) => message.role === 'assistant' && message.id === running,
   );
-  if (answerAt === -1)
-    return detail.waiting
-      .map(
-        (message) => `${userLine(terminal, message.text)}
-`,
-      )
-      .join('');
-  let first = answerAt;
+  const end = answerAt === -1 ? detail.messages.length : answerAt;
+  let first = end;
   while (first > 0 && detail.messages[first - 1]?.role === 'user') first -= 1;
-  return detail.messages
-    .slice(first, answerAt)
+  const questions = detail.messages
+    .slice(first, end)
     .map((message) => `${userLines({ terminal, parts: message.parts })}\n`)
     .join('');
+  return { turnId: running, questions };
 }
 
 /** The end of the session's conversation, whole turns of it, with what runs and waits now. */

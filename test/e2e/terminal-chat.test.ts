@@ -63,7 +63,7 @@ async function startSlowTurn() {
  * A session whose message "first" runs (a slow tool of 800 ms, then FIRST ANSWER.) while "second"
  * waits for it (a slow tool of `secondToolMs`, then SECOND ANSWER.).
  */
-async function startFirstWithSecondWaiting(options: { secondToolMs: number }) {
+async function startFirstWithSecondWaiting(options: { secondToolMs: number; secondDelayMs?: number }) {
   server = await startTestServer({
     extraTools: () => [slowTool],
     brain: scriptedBrain([
@@ -74,7 +74,14 @@ async function startFirstWithSecondWaiting(options: { secondToolMs: number }) {
       },
       { when: (request) => request.toolResults.length > 0, reply: textReply('SECOND ANSWER.') },
       { when: asks('first'), reply: toolReply({ name: 'slow_tool', input: { ms: 800 } }) },
-      { when: asks('second'), reply: toolReply({ name: 'slow_tool', input: { ms: options.secondToolMs } }) },
+      {
+        when: asks('second'),
+        reply: {
+          kind: 'message',
+          blocks: [{ type: 'tool_use', name: 'slow_tool', input: { ms: options.secondToolMs } }],
+          answerDelayMs: options.secondDelayMs ?? 0,
+        },
+      },
     ]),
   });
   const sessionId = await createSession(server);
@@ -257,8 +264,12 @@ describe('the terminal chat client', () => {
   });
 
   test('--session while a turn runs and a message waits: that turn, then the question that waited and its answer', async () => {
-    // The second is sent from another client while the first turn runs: it waits for it.
-    const { sessionId, first, second } = await startFirstWithSecondWaiting({ secondToolMs: 300 });
+    // The second is sent from another client while the first turn runs: it waits for it. Its model
+    // answers late, so the client asks for its question before the turn has stored anything.
+    const { sessionId, first, second } = await startFirstWithSecondWaiting({
+      secondToolMs: 300,
+      secondDelayMs: 600,
+    });
     const options = chatOptions(sessionId);
     const recap = await showSessionRecap(options);
     const reader = { read: async () => null, close: () => undefined };
