@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultMinFreeDiskBytes, shortfallOfWrite } from '../util/disk-floor.ts';
+import { defaultMinFreeDiskBytes, writeWithinFloor } from '../util/disk-floor.ts';
 import { toPathKey } from '../util/ids.ts';
 
 /** Per-session workspace folders under one root. Session ids are hashed, never used raw in paths. */
@@ -20,9 +20,9 @@ export class Workspaces {
     this.minFreeDiskBytes = options.minFreeDiskBytes ?? defaultMinFreeDiskBytes;
   }
 
-  /** Why writing `bytes` more would take the workspaces' disk below its floor; null when there is room. */
-  shortfallOfWrite(bytes: number): Promise<string | null> {
-    return shortfallOfWrite({ path: this.#root, bytes, minFreeBytes: this.minFreeDiskBytes });
+  /** Runs `write`, which adds at most `bytes` to the workspaces' disk, if that leaves its floor (`writeWithinFloor`). */
+  writeWithinFloor<T>(bytes: number, write: () => Promise<T>): Promise<T> {
+    return writeWithinFloor({ path: this.#root, bytes, minFreeBytes: this.minFreeDiskBytes }, write);
   }
 
   pathOf(sessionId: string): string {

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
-import { diskAdvice, shortfallOfWrite } from '../util/disk-floor.ts';
+import { diskAdvice, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
 import { isMissing } from '../util/error-code.ts';
 import { defineTool, ToolError, type ToolResult } from './tool.ts';
 
@@ -92,17 +92,23 @@ async function replaceInFile(options: {
       `The edit would make "${input.path}" ${updatedBytes} bytes; files over ${maxEditBytes} bytes cannot be edited.`,
     );
   }
-  if (updatedBytes > size) {
-    const shortfall = await shortfallOfWrite({
-      path: options.room.workspaceDir,
-      bytes: updatedBytes - size,
-      minFreeBytes: options.room.minFreeDiskBytes,
-    });
-    if (shortfall) throw new ToolError(`disk_full: ${shortfall}. The file was not changed. ${diskAdvice}`);
-  }
   // Joining, not String.replace: `$&` and friends in new_text must stay literal.
   const updated = Buffer.from(parts.join(input.new_text), 'utf8');
-  await handle.truncate(0);
-  await handle.write(updated, 0, updated.length, 0);
+  await writeWithinFloor(
+    {
+      path: options.room.workspaceDir,
+      bytes: Math.max(0, updatedBytes - size),
+      minFreeBytes: options.room.minFreeDiskBytes,
+    },
+    async () => {
+      await handle.truncate(0);
+      await handle.write(updated, 0, updated.length, 0);
+    },
+  ).catch((error: unknown) => {
+    if (error instanceof NoDiskRoomError) {
+      throw new ToolError(`disk_full: ${error.shortfall}. The file was not changed. ${diskAdvice}`);
+    }
+    throw error;
+  });
   return { output: { path: input.path, replacements: occurrences } };
 }

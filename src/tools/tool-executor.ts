@@ -49,12 +49,13 @@ export class ToolExecutor {
 
   async execute(call: ToolCall): Promise<ToolOutcome> {
     const outcome = await this.#run(call);
-    const { workspaceDir, logger, signal } = this.#context;
+    const { workspaceDir, logger, signal, minFreeDiskBytes } = this.#context;
     const limited = await limitToolOutputInWorkspace({
       output: outcome.output,
       toolName: call.toolName,
       toolCallId: call.toolCallId,
       workspaceDir,
+      minFreeDiskBytes,
       readToolName: this.#tools.has(readToolName) ? readToolName : null,
       logger,
       signal,

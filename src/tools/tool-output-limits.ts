@@ -1,3 +1,4 @@
+import { defaultMinFreeDiskBytes, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
 import type { Logger } from '../util/logger.ts';
 import { saveToolOutput } from './save-tool-output.ts';
 import { withWorkspaceAccess } from './workspace-access.ts';
@@ -31,6 +32,8 @@ export async function limitToolOutput(options: {
   toolCallId: string;
   /** Where a long output is saved; null saves nothing (the model gets the preview only). */
   workspaceDir: string | null;
+  /** The free space a saved output must leave on the workspace's disk (1 GiB unless given); below it nothing is saved. */
+  minFreeDiskBytes?: number;
   /** The tool the model can page through a saved output with, if it has one. */
   readToolName: string | null;
   logger: Logger;
@@ -45,12 +48,27 @@ export async function limitToolOutput(options: {
   const savedPath =
     workspaceDir === null
       ? null
-      : await saveToolOutput({
-          workspaceDir,
-          toolCallId: options.toolCallId,
-          text: fileText,
-          extension: typeof output === 'string' ? 'txt' : 'json',
-        }).catch((error: unknown) => {
+      : await writeWithinFloor(
+          {
+            path: workspaceDir,
+            bytes: Buffer.byteLength(fileText),
+            minFreeBytes: options.minFreeDiskBytes ?? defaultMinFreeDiskBytes,
+          },
+          () =>
+            saveToolOutput({
+              workspaceDir,
+              toolCallId: options.toolCallId,
+              text: fileText,
+              extension: typeof output === 'string' ? 'txt' : 'json',
+            }),
+        ).catch((error: unknown) => {
+          if (error instanceof NoDiskRoomError) {
+            options.logger.warn(
+              { tool: options.toolName, toolCallId: options.toolCallId, shortfall: error.shortfall },
+              'a large tool output was not saved: the disk is below its floor; the model gets a preview only',
+            );
+            return null;
+          }
           options.logger.error(
             { err: error, tool: options.toolName, toolCallId: options.toolCallId },
             'saving a large tool output failed; the model gets a preview only',

@@ -7,6 +7,8 @@ export interface ToolContext {
   workspaceDir: string;
   signal: AbortSignal;
   logger: Logger;
+  /** The free space kept on the workspace's disk by what the executor saves there (1 GiB unless given). */
+  minFreeDiskBytes?: number;
 }
 
 /** What a tool returns: `output` goes to the stream and the stored message; the model gets its text. */

@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
-import { diskAdvice, shortfallOfWrite } from '../util/disk-floor.ts';
+import { diskAdvice, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
 import { defineTool, ToolError } from './tool.ts';
 
 const maxContentChars = 5_000_000;
@@ -29,28 +29,40 @@ export function createWriteFileTool(options: { minFreeDiskBytes: number }) {
     async execute(input, context) {
       const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
       const bytes = Buffer.byteLength(input.content);
-      const shortfall = await shortfallOfWrite({
-        path: context.workspaceDir,
-        bytes,
-        minFreeBytes: options.minFreeDiskBytes,
+      // An overwrite frees what the file held: emptying a file is allowed on a full disk.
+      const growth = input.append ? bytes : Math.max(0, bytes - (await regularFileSize(file)));
+      await writeWithinFloor(
+        { path: context.workspaceDir, bytes: growth, minFreeBytes: options.minFreeDiskBytes },
+        async () => {
+          await mkdir(dirname(file), { recursive: true });
+          // Re-check after creating folders: a symlinked parent must not redirect the write.
+          await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+          const { handle } = await openWorkspaceFile({
+            workspaceDir: context.workspaceDir,
+            path: input.path,
+            mode: input.append ? 'append' : 'write',
+          });
+          try {
+            await handle.writeFile(input.content, 'utf8');
+          } finally {
+            await handle.close();
+          }
+        },
+      ).catch((error: unknown) => {
+        if (error instanceof NoDiskRoomError) {
+          throw new ToolError(`disk_full: ${error.shortfall}. Nothing was written. ${diskAdvice}`);
+        }
+        throw error;
       });
-      if (shortfall) throw new ToolError(`disk_full: ${shortfall}. Nothing was written. ${diskAdvice}`);
-      await mkdir(dirname(file), { recursive: true });
-      // Re-check after creating folders: a symlinked parent must not redirect the write.
-      await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
-      const { handle } = await openWorkspaceFile({
-        workspaceDir: context.workspaceDir,
-        path: input.path,
-        mode: input.append ? 'append' : 'write',
-      });
-      try {
-        await handle.writeFile(input.content, 'utf8');
-      } finally {
-        await handle.close();
-      }
       return {
         output: { path: input.path, bytesWritten: bytes, appended: !!input.append },
       };
     },
   });
+}
+
+/** The size of the regular file at `path`; 0 when there is none (or something else is there). */
+async function regularFileSize(path: string): Promise<number> {
+  const stats = await lstat(path).catch(() => null);
+  return stats?.isFile() ? stats.size : 0;
 }

@@ -3,6 +3,7 @@ import { type Delivery, messageRefusal } from '../protocol/index.ts';
 import type { Workspaces } from '../sandbox/workspaces.ts';
 import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileRecord } from '../store/file-store.ts';
+import type { MessageAttachment } from '../store/message-attachments.ts';
 import type {
   Scope,
   SessionRecord,
@@ -12,6 +13,7 @@ import type {
   WaitingMessage,
 } from '../store/session-store.ts';
 import { AppError, badRequest, notFound } from '../util/app-error.ts';
+import { NoDiskRoomError } from '../util/disk-floor.ts';
 import { createId } from '../util/ids.ts';
 import type { Logger } from '../util/logger.ts';
 import { copyAttachments, removeAttachments } from './attach-files.ts';
@@ -141,11 +143,8 @@ export async function beginTurn(options: {
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
   const workspaceDir = options.attach?.files.length ? await ensureWorkspace(options.attach, scope) : null;
-  if (options.attach && workspaceDir) await assertRoomFor(options.attach);
   const attachments =
-    options.attach && workspaceDir
-      ? await copyAttachments({ blobs: options.attach.blobs, workspaceDir, files: options.attach.files })
-      : [];
+    options.attach && workspaceDir ? await copyWithinFloor({ attach: options.attach, workspaceDir }) : [];
   try {
     const { turn, messages: userMessages } = await store.beginTurn({
       ...scope,
@@ -182,17 +181,29 @@ export async function beginTurn(options: {
 }
 
 /** The copies must not take the disk every workspace and the database share below its floor. */
-async function assertRoomFor(attach: TurnAttachments): Promise<void> {
+async function copyWithinFloor(options: {
+  attach: TurnAttachments;
+  workspaceDir: string;
+}): Promise<MessageAttachment[]> {
+  const { attach, workspaceDir } = options;
   const bytes = attach.files.reduce((sum, file) => sum + file.size, 0);
-  const shortfall = await attach.workspaces.shortfallOfWrite(bytes);
-  if (!shortfall) return;
-  attach.logger.warn({ bytes, shortfall }, 'attachments refused: the disk is below its floor');
-  throw new AppError(
-    'service_unavailable',
-    "The server's disk is nearly full, so the attached files could not be added and the message was not sent. " +
-      "Try again later, or ask the server's operator to free space.",
-    { status: 503, retryable: true },
-  );
+  try {
+    return await attach.workspaces.writeWithinFloor(bytes, () =>
+      copyAttachments({ blobs: attach.blobs, workspaceDir, files: attach.files }),
+    );
+  } catch (error) {
+    if (!(error instanceof NoDiskRoomError)) throw error;
+    attach.logger.warn(
+      { bytes, shortfall: error.shortfall },
+      'attachments refused: the disk is below its floor',
+    );
+    throw new AppError(
+      'service_unavailable',
+      "The server's disk is nearly full, so the attached files could not be added and the message was not sent. " +
+        "Try again later, or ask the server's operator to free space.",
+      { status: 503, retryable: true },
+    );
+  }
 }
 
 async function ensureWorkspace(attach: TurnAttachments, scope: Scope): Promise<string> {

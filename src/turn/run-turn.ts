@@ -95,7 +95,14 @@ export async function runTurn(options: {
     const images = await loadPromptImages({ messages: userMessages, workspaceDir, logger });
     const executor = new ToolExecutor({
       tools: permittedTools({ tools: deps.createTools(), permissions }),
-      context: { sessionId: turn.sessionId, turnId: turn.id, workspaceDir, signal, logger },
+      context: {
+        sessionId: turn.sessionId,
+        turnId: turn.id,
+        workspaceDir,
+        signal,
+        logger,
+        minFreeDiskBytes: deps.workspaces.minFreeDiskBytes,
+      },
     });
     await runAttempts({
       runtime,

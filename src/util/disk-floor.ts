@@ -41,24 +41,65 @@ export function shortfallOf(room: { bytes: number; inodes: number }, floor: Disk
 }
 
 /**
- * Why writing `bytes` more to the disk that holds `path` would take it below the free space the
- * server keeps (or below 1% of its file entries), in words for the model; null when there is room.
- * For what the server writes itself: a tool's file, an upload, an attachment's copy.
+ * Why writing `bytes` more would take a disk with `room` left below the free space the server
+ * keeps (or below 1% of its file entries), in words for the model; null when there is room.
  */
-export async function shortfallOfWrite(options: {
-  path: string;
+export function shortfallOfWriting(options: {
+  room: { bytes: number; inodes: number; inodeFloor: number };
   bytes: number;
   minFreeBytes: number;
-}): Promise<string | null> {
-  const { bytes, minFreeBytes } = options;
-  const room = await readDiskRoom(options.path);
-  if (room.bytes - bytes < minFreeBytes) {
+}): string | null {
+  const { room, bytes, minFreeBytes } = options;
+  // A write that adds nothing (an overwrite that shrinks a file) may go on below the floor.
+  if (bytes > 0 && room.bytes - bytes < minFreeBytes) {
     return (
       `the server's disk is nearly full: writing ${megabytes(bytes)} would leave less than the ` +
       `${megabytes(minFreeBytes)} it keeps free (${megabytes(room.bytes)} free)`
     );
   }
   return shortfallOf(room, { minFreeBytes: 0, minFreeInodes: room.inodeFloor });
+}
+
+/** A write was not made: it would have taken the disk below its floor. */
+export class NoDiskRoomError extends Error {
+  override name = 'NoDiskRoomError';
+  readonly shortfall: string;
+  constructor(shortfall: string) {
+    super(shortfall);
+    this.shortfall = shortfall;
+  }
+}
+
+/**
+ * Bytes this process is writing through `writeWithinFloor` now. `statfs` sees a write only as it
+ * lands, so without them parallel writes (uploads, tool calls) would each find the same room.
+ */
+let bytesBeingWritten = 0;
+
+/**
+ * Runs `write`, which adds at most `bytes` to the disk that holds `path`, if that leaves the
+ * free space the server keeps: for what the server writes itself (a tool's file, an upload, an
+ * attachment's copy, a saved tool output). Otherwise throws `NoDiskRoomError` and writes nothing.
+ * The bytes count as used until `write` ends.
+ */
+export async function writeWithinFloor<T>(
+  options: { path: string; bytes: number; minFreeBytes: number },
+  write: () => Promise<T>,
+): Promise<T> {
+  const { bytes } = options;
+  const room = await readDiskRoom(options.path);
+  const shortfall = shortfallOfWriting({
+    room: { ...room, bytes: room.bytes - bytesBeingWritten },
+    bytes,
+    minFreeBytes: options.minFreeBytes,
+  });
+  if (shortfall) throw new NoDiskRoomError(shortfall);
+  bytesBeingWritten += bytes;
+  try {
+    return await write();
+  } finally {
+    bytesBeingWritten -= bytes;
+  }
 }
 
 /** A command was not started: the disk is below the floor the server keeps free. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../util/app-error.ts';
-import { defaultMinFreeDiskBytes, shortfallOfWrite } from '../../util/disk-floor.ts';
+import { defaultMinFreeDiskBytes, NoDiskRoomError, writeWithinFloor } from '../../util/disk-floor.ts';
 import { hasErrorCode } from '../../util/error-code.ts';
 import type { FileBlobs, StoredBlob } from '../file-blobs.ts';
 
@@ -33,15 +33,20 @@ export class DiskFileBlobs implements FileBlobs {
   async write(source: AsyncIterable<Uint8Array>): Promise<StoredBlob> {
     await mkdir(this.#root, { recursive: true, mode: 0o700 });
     // Its size is not known before it is read: room for the largest is asked for.
-    if (
-      await shortfallOfWrite({ path: this.#root, bytes: this.maxBytes, minFreeBytes: this.#minFreeDiskBytes })
-    ) {
+    return writeWithinFloor(
+      { path: this.#root, bytes: this.maxBytes, minFreeBytes: this.#minFreeDiskBytes },
+      () => this.#store(source),
+    ).catch((error: unknown) => {
+      if (!(error instanceof NoDiskRoomError)) throw error;
       throw new AppError(
         'service_unavailable',
         "The server's disk is nearly full, so the file was not stored. Try again later, or ask the server's operator to free space.",
         { status: 503, retryable: true },
       );
-    }
+    });
+  }
+
+  async #store(source: AsyncIterable<Uint8Array>): Promise<StoredBlob> {
     const storageKey = randomBytes(16).toString('hex');
     const target = join(this.#root, storageKey);
     const temporary = `${target}${partialSuffix}`;
