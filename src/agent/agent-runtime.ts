@@ -77,6 +77,8 @@ export interface HistoryMessage {
 export interface AgentTools {
   readonly tools: AnyToolDefinition[];
   execute(call: ToolCall): Promise<ToolOutcome>;
+  /** The free space a saved output keeps on the workspace's disk, when the tools know it. */
+  readonly minFreeDiskBytes?: number;
 }
 
 export interface PromptImage {

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { megabytes, readDiskRoom } from '../util/disk-floor.ts';
+import { megabytes, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
 import { hasErrorCode } from '../util/error-code.ts';
 import type { Logger } from '../util/logger.ts';
 import type { E2bRemote, E2bRemoteFile } from './e2b-client.ts';
@@ -120,26 +120,28 @@ export async function download(options: {
       skip(path, `it is larger than ${maxFileBytes} bytes.`);
       continue;
     }
-    const room = await readDiskRoom(workspaceDir);
-    if (room.bytes - size < options.minFreeDiskBytes || room.inodes < room.inodeFloor) {
-      skip(
-        path,
-        `the server's disk is too full to take it (it keeps ${megabytes(options.minFreeDiskBytes)} and 1% of its file entries free).`,
-      );
-      continue;
-    }
     try {
-      const target = await resolveWorkspacePath({ workspaceDir, path });
-      await mkdir(dirname(target), { recursive: true });
-      const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'write' });
-      try {
-        await handle.writeFile(await remote.readFile(`${remoteDir}/${path}`));
-        synced.set(path, { host: hostSignature(await handle.stat()), remote: signature });
-      } finally {
-        await handle.close();
-      }
+      await writeWithinFloor(
+        { path: workspaceDir, bytes: size, minFreeBytes: options.minFreeDiskBytes },
+        async () => {
+          const target = await resolveWorkspacePath({ workspaceDir, path });
+          await mkdir(dirname(target), { recursive: true });
+          const { handle } = await openWorkspaceFile({ workspaceDir, path, mode: 'write' });
+          try {
+            await handle.writeFile(await remote.readFile(`${remoteDir}/${path}`));
+            synced.set(path, { host: hostSignature(await handle.stat()), remote: signature });
+          } finally {
+            await handle.close();
+          }
+        },
+      );
     } catch (error) {
-      if (error instanceof PathError) skip(path, error.message);
+      if (error instanceof NoDiskRoomError) {
+        skip(
+          path,
+          `the server's disk is too full to take it (it keeps ${megabytes(options.minFreeDiskBytes)} and 1% of its file entries free).`,
+        );
+      } else if (error instanceof PathError) skip(path, error.message);
       // A file the host has where the command made a folder (written meanwhile by a file tool).
       else if (hasErrorCode({ error, code: 'EEXIST' }) || hasErrorCode({ error, code: 'ENOTDIR' }))
         skip(path, 'a file of the workspace is in the way.');

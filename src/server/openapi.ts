@@ -25,7 +25,7 @@ const errorDescriptions: Record<number, string> = {
   408: 'The request body did not arrive in time',
   413: 'The body or file is too large',
   415: 'JSON routes accept only `application/json`',
-  429: 'A quota or the waiting-message limit; see `Retry-After`',
+  429: 'A quota, the waiting-message limit or the uploads one user may have under way; see `Retry-After`',
   503: 'Shutting down, a dependency is down, or the disk is too full to store what was sent',
 };
 /** Every operation can fail with `default` (500 `internal_error` and the like), besides those listed. */
@@ -187,7 +187,7 @@ export function createOpenApiDocument(): Record<string, unknown> {
               'The stored file; the name is sanitised, an untrusted media type becomes octet-stream',
               'UploadedFile',
             ),
-            ...errors(400, 401, 403, 404, 413, 503),
+            ...errors(400, 401, 403, 404, 413, 429, 503),
           },
         },
       },

@@ -1,5 +1,5 @@
 import type { Sandbox } from '../sandbox/sandbox.ts';
-import { defaultMinFreeDiskBytes } from '../util/disk-floor.ts';
+import { type DiskRoomReader, defaultMinFreeDiskBytes } from '../util/disk-floor.ts';
 import { createBashExecTool } from './bash-exec.ts';
 import { deleteFileTool } from './delete-file.ts';
 import { createEditFileTool } from './edit-file.ts';
@@ -16,9 +16,12 @@ import { createWriteFileTool } from './write-file.ts';
  * free space the file tools keep on the workspaces' disk (the sandbox has its own).
  */
 export function createDefaultTools(
-  options: { sandbox?: Sandbox; minFreeDiskBytes?: number } = {},
+  options: { sandbox?: Sandbox; minFreeDiskBytes?: number; readRoom?: DiskRoomReader } = {},
 ): AnyToolDefinition[] {
-  const room = { minFreeDiskBytes: options.minFreeDiskBytes ?? defaultMinFreeDiskBytes };
+  const room = {
+    minFreeDiskBytes: options.minFreeDiskBytes ?? defaultMinFreeDiskBytes,
+    ...(options.readRoom ? { readRoom: options.readRoom } : {}),
+  };
   return [
     listFilesTool,
     readFileTool,

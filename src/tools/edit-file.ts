@@ -1,14 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
 import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
-import { diskAdvice, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
+import { type DiskRoomReader, diskAdvice, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
 import { isMissing } from '../util/error-code.ts';
 import { defineTool, ToolError, type ToolResult } from './tool.ts';
 
 const maxEditBytes = 10 * 1024 * 1024;
 
-/** `minFreeDiskBytes`: as for write_file, an edit that grows a file past the disk's floor is refused. */
-export function createEditFileTool(options: { minFreeDiskBytes: number }) {
+/** `minFreeDiskBytes`: as for write_file, an edit whose file would cross the disk's floor is refused. */
+export function createEditFileTool(options: { minFreeDiskBytes: number; readRoom?: DiskRoomReader }) {
   return defineTool({
     name: 'edit_file',
     description:
@@ -41,7 +41,11 @@ export function createEditFileTool(options: { minFreeDiskBytes: number }) {
           handle,
           size,
           input,
-          room: { workspaceDir: context.workspaceDir, minFreeDiskBytes: options.minFreeDiskBytes },
+          room: {
+            workspaceDir: context.workspaceDir,
+            minFreeDiskBytes: options.minFreeDiskBytes,
+            readRoom: options.readRoom,
+          },
         });
       } finally {
         await handle.close();
@@ -54,7 +58,7 @@ async function replaceInFile(options: {
   handle: FileHandle;
   size: number;
   input: { path: string; old_text: string; new_text: string; replace_all?: boolean };
-  room: { workspaceDir: string; minFreeDiskBytes: number };
+  room: { workspaceDir: string; minFreeDiskBytes: number; readRoom?: DiskRoomReader };
 }): Promise<ToolResult> {
   const { handle, size, input } = options;
   if (size > maxEditBytes) {
@@ -94,11 +98,14 @@ async function replaceInFile(options: {
   }
   // Joining, not String.replace: `$&` and friends in new_text must stay literal.
   const updated = Buffer.from(parts.join(input.new_text), 'utf8');
+  // The whole file is written again, and truncating it need not free its size (a copy sharing its
+  // blocks): it is counted whole.
   await writeWithinFloor(
     {
       path: options.room.workspaceDir,
-      bytes: Math.max(0, updatedBytes - size),
+      bytes: updated.length,
       minFreeBytes: options.room.minFreeDiskBytes,
+      readRoom: options.room.readRoom,
     },
     async () => {
       await handle.truncate(0);

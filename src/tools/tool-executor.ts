@@ -30,6 +30,10 @@ export class ToolExecutor {
     this.#context = options.context;
   }
 
+  get minFreeDiskBytes(): number | undefined {
+    return this.#context.minFreeDiskBytes;
+  }
+
   get tools(): AnyToolDefinition[] {
     return [...this.#tools.values()];
   }

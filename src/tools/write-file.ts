@@ -1,9 +1,9 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { openWorkspaceFile } from '../sandbox/open-workspace-file.ts';
 import { resolveWorkspacePath } from '../sandbox/workspace-path.ts';
-import { diskAdvice, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
+import { type DiskRoomReader, diskAdvice, NoDiskRoomError, writeWithinFloor } from '../util/disk-floor.ts';
 import { defineTool, ToolError } from './tool.ts';
 
 const maxContentChars = 5_000_000;
@@ -13,7 +13,7 @@ const maxContentChars = 5_000_000;
  * take it below is refused, as a command would be (`bash_exec`): one session's files must not fill
  * the disk every session and the database share.
  */
-export function createWriteFileTool(options: { minFreeDiskBytes: number }) {
+export function createWriteFileTool(options: { minFreeDiskBytes: number; readRoom?: DiskRoomReader }) {
   return defineTool({
     name: 'write_file',
     description:
@@ -28,11 +28,16 @@ export function createWriteFileTool(options: { minFreeDiskBytes: number }) {
     }),
     async execute(input, context) {
       const file = await resolveWorkspacePath({ workspaceDir: context.workspaceDir, path: input.path });
+      // Counted whole, even over a file of a like size: emptying a file need not free its size (a
+      // sparse file, a copy sharing its blocks). A write of nothing, which empties a file, goes on.
       const bytes = Buffer.byteLength(input.content);
-      // An overwrite frees what the file held: emptying a file is allowed on a full disk.
-      const growth = input.append ? bytes : Math.max(0, bytes - (await regularFileSize(file)));
       await writeWithinFloor(
-        { path: context.workspaceDir, bytes: growth, minFreeBytes: options.minFreeDiskBytes },
+        {
+          path: context.workspaceDir,
+          bytes,
+          minFreeBytes: options.minFreeDiskBytes,
+          readRoom: options.readRoom,
+        },
         async () => {
           await mkdir(dirname(file), { recursive: true });
           // Re-check after creating folders: a symlinked parent must not redirect the write.
@@ -59,10 +64,4 @@ export function createWriteFileTool(options: { minFreeDiskBytes: number }) {
       };
     },
   });
-}
-
-/** The size of the regular file at `path`; 0 when there is none (or something else is there). */
-async function regularFileSize(path: string): Promise<number> {
-  const stats = await lstat(path).catch(() => null);
-  return stats?.isFile() ? stats.size : 0;
 }

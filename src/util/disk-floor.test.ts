@@ -26,23 +26,44 @@ describe('shortfallOfWriting', () => {
 });
 
 describe('writeWithinFloor', () => {
+  // A disk with 100 MB free whatever the real one has, and a floor 60 MB under that.
+  const readRoom = async () => ({ bytes: 100 * megabyte, inodes: 1_000_000, inodeFloor: 1_000 });
+  const floor = { path: '/unused', minFreeBytes: 40 * megabyte, readRoom };
+
   test('parallel writes count each other: room for one of two is room for one', async () => {
+    const write = () =>
+      writeWithinFloor({ ...floor, bytes: 40 * megabyte }, async () => {
+        await sleep(20);
+        return 'written';
+      });
+    const results = await Promise.allSettled([write(), write()]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(NoDiskRoomError);
+
+    // Once the first has ended, its bytes are no longer held back.
+    await expect(write()).resolves.toBe('written');
+  });
+
+  test('a write that fails gives its room back', async () => {
+    const failing = writeWithinFloor({ ...floor, bytes: 40 * megabyte }, async () => {
+      throw new Error('the write failed');
+    });
+    await expect(failing).rejects.toThrow('the write failed');
+    await expect(writeWithinFloor({ ...floor, bytes: 60 * megabyte }, async () => 'written')).resolves.toBe(
+      'written',
+    );
+  });
+
+  test('reads the real disk when given no stand-in', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'autopilot-floor-'));
     try {
-      // 600 MB above the floor: one write of 400 MB fits, a second beside it does not (none is
-      // made: the room is what is tested, with 200 MB to spare for other writers on the disk).
-      const minFreeBytes = (await readDiskRoom(directory)).bytes - 600 * megabyte;
-      const write = () =>
-        writeWithinFloor({ path: directory, bytes: 400 * megabyte, minFreeBytes }, async () => {
-          await sleep(50);
-          return 'written';
-        });
-      const results = await Promise.allSettled([write(), write()]);
-      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
-      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(NoDiskRoomError);
-
-      // Once the first has ended, its bytes are no longer held back.
-      await expect(write()).resolves.toBe('written');
+      const free = (await readDiskRoom(directory)).bytes;
+      await expect(
+        writeWithinFloor(
+          { path: directory, bytes: 1, minFreeBytes: free + 1024 ** 3 },
+          async () => 'written',
+        ),
+      ).rejects.toBeInstanceOf(NoDiskRoomError);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -13,12 +13,20 @@ const nearFloorIntervalMs = 25;
  * entries kept free unless told otherwise: 1% of the filesystem's, none where it has no fixed
  * number (btrfs reports 0).
  */
-export async function readDiskRoom(
-  path: string,
-): Promise<{ bytes: number; inodes: number; inodeFloor: number }> {
+export async function readDiskRoom(path: string): Promise<DiskRoom> {
   const stats = await statfs(path);
   return { bytes: stats.bavail * stats.bsize, inodes: stats.ffree, inodeFloor: Math.ceil(stats.files / 100) };
 }
+
+/** What is left on a disk: free bytes, free entries for new files, and the entries kept free. */
+export interface DiskRoom {
+  bytes: number;
+  inodes: number;
+  inodeFloor: number;
+}
+
+/** How a disk's room is read: `readDiskRoom`, or a test's stand-in. */
+export type DiskRoomReader = (path: string) => Promise<DiskRoom>;
 
 /** The floor a disk is kept above: free bytes, and free entries for new files. */
 export interface DiskFloor {
@@ -45,7 +53,7 @@ export function shortfallOf(room: { bytes: number; inodes: number }, floor: Disk
  * keeps (or below 1% of its file entries), in words for the model; null when there is room.
  */
 export function shortfallOfWriting(options: {
-  room: { bytes: number; inodes: number; inodeFloor: number };
+  room: DiskRoom;
   bytes: number;
   minFreeBytes: number;
 }): string | null {
@@ -83,11 +91,11 @@ let bytesBeingWritten = 0;
  * The bytes count as used until `write` ends.
  */
 export async function writeWithinFloor<T>(
-  options: { path: string; bytes: number; minFreeBytes: number },
+  options: { path: string; bytes: number; minFreeBytes: number; readRoom?: DiskRoomReader },
   write: () => Promise<T>,
 ): Promise<T> {
   const { bytes } = options;
-  const room = await readDiskRoom(options.path);
+  const room = await (options.readRoom ?? readDiskRoom)(options.path);
   const shortfall = shortfallOfWriting({
     room: { ...room, bytes: room.bytes - bytesBeingWritten },
     bytes,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -278,5 +279,48 @@ describe('uploads on a nearly full disk', () => {
     const answer = await sendMessage(server, { sessionId, text: 'hello' });
     expect(answer.status).toBe(200);
     expect(await answer.text()).toContain('"type":"finish"');
+  });
+});
+
+describe('uploads under way at once', () => {
+  let server: TestServer | undefined;
+  afterAll(async () => server?.close());
+
+  /** An upload whose body has begun and not ended: it holds its place until destroyed. */
+  function heldUpload(url: string, token: string): Promise<ClientRequest> {
+    const boundary = 'held-boundary';
+    const request = httpRequest(`${url}/api/files`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
+    });
+    request.on('error', () => undefined);
+    request.write(
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="slow.txt"\r\ncontent-type: text/plain\r\n\r\nstart`,
+    );
+    return new Promise((resolve) => request.once('socket', () => setTimeout(() => resolve(request), 50)));
+  }
+
+  test('one user may have eight under way; a ninth is a 429, another user is not held back', async () => {
+    server = await startTestServer({ env: { AUTOPILOT_API_TOKENS: `alice:${alice},bob:${bob}` } });
+    const held = await Promise.all(Array.from({ length: 8 }, () => heldUpload(server!.url, alice)));
+    try {
+      await expect
+        .poll(async () => (await uploadFile(server!, { bytes: 'ninth', name: 'n.txt', token: alice })).status)
+        .toBe(429);
+      const refused = await uploadFile(server, { bytes: 'ninth', name: 'n.txt', token: alice });
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect((await refused.json()).error.code).toBe('rate_limited');
+      expect((await uploadFile(server, { bytes: 'bob', name: 'b.txt', token: bob })).status).toBe(201);
+    } finally {
+      for (const request of held) request.destroy();
+    }
+    // The held uploads end with their connections: their places are free again.
+    await expect
+      .poll(async () => (await uploadFile(server!, { bytes: 'later', name: 'l.txt', token: alice })).status)
+      .toBe(201);
   });
 });

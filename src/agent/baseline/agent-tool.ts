@@ -111,6 +111,7 @@ export class SubagentTools implements AgentTools {
       toolName: call.toolName,
       toolCallId: call.toolCallId,
       workspaceDir: this.#context.workspaceDir,
+      minFreeDiskBytes: this.#parent.tools.minFreeDiskBytes,
       signal: this.#parent.signal,
       readToolName: this.#parent.tools.tools.some((tool) => tool.name === 'read_file') ? 'read_file' : null,
       logger: this.#context.logger,

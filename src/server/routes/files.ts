@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { UploadedFile } from '../../protocol/index.ts';
 import { AppError, notFound } from '../../util/app-error.ts';
 import { createId } from '../../util/ids.ts';
@@ -13,13 +13,40 @@ export const uploadPath = '/api/files';
 
 /** Room for the multipart framing and small fields around the file itself. */
 const multipartOverheadBytes = 64 * 1024;
+/**
+ * Uploads one user may have under way at once, in this process. Each holds room for the largest
+ * file on the disk until it ends (`DiskFileBlobs`), and a client can keep one open by trickling
+ * bytes: without a cap, one user could hold all the room above the floor, and every write of the
+ * server's would be refused. Above a browser's six connections to one server, so that a page
+ * uploading a drop of twenty files never meets it.
+ */
+const maxUploadsPerUser = 8;
 
 /** Uploads (streamed to blob storage under the file limit) and their downloads. Scoped by owner. */
 export function registerFileRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { files, fileBlobs } = deps;
+  const uploading = new Map<string, number>();
 
   app.post(uploadPath, async (context) => {
     const ownerId = context.get('userId');
+    const underWay = uploading.get(ownerId) ?? 0;
+    if (underWay >= maxUploadsPerUser) {
+      throw new AppError('rate_limited', `At most ${maxUploadsPerUser} uploads can be under way at once.`, {
+        status: 429,
+        headers: { 'retry-after': '5' },
+      });
+    }
+    uploading.set(ownerId, underWay + 1);
+    try {
+      return await receiveFile(context, ownerId);
+    } finally {
+      const left = (uploading.get(ownerId) ?? 1) - 1;
+      if (left === 0) uploading.delete(ownerId);
+      else uploading.set(ownerId, left);
+    }
+  });
+
+  async function receiveFile(context: Context<AppEnv>, ownerId: string): Promise<Response> {
     const maxBodyBytes = fileBlobs.maxBytes + multipartOverheadBytes;
     if (Number(context.req.header('content-length') ?? 0) > maxBodyBytes) {
       throw new AppError('payload_too_large', `The file is larger than ${fileBlobs.maxBytes} bytes.`, {
@@ -61,7 +88,7 @@ export function registerFileRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       await fileBlobs.remove(upload.blob.storageKey);
       throw error;
     }
-  });
+  }
 
   app.get('/api/files/:id', async (context) => {
     const file = await files.getFile({ ownerId: context.get('userId'), fileId: context.req.param('id') });
