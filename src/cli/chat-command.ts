@@ -138,12 +138,12 @@ export async function chatLoop(
     // The turn the recap left out as running may have ended before the join: then its stored
     // answer comes first, and the turn now running (if any) answers the messages that waited.
     const recapped = options.recap?.runningTurnId ?? null;
-    const showRecapped = async (overSpinner: boolean) => {
+    const showRecapped = async (over: boolean) => {
       if (recapped === null) return;
       let text = await drawEndedTurn({ ...options, sessionId: id, turnId: recapped });
       for (const waiting of options.recap?.waiting ?? []) text += `${userLine(options.terminal, waiting)}\n`;
-      // One write, over the join's spinner line: the spinner draws again below it.
-      options.terminal.write(`${overSpinner && options.terminal.isTTY ? '\r\x1b[2K' : ''}${text}`);
+      if (over) overSpinner(options.terminal, text);
+      else options.terminal.write(text);
     };
     const followed = new Set<string>();
     const joined = await joinRunningTurn({
@@ -151,7 +151,12 @@ export async function chatLoop(
       sessionId: id,
       beforeTurn: async (turnId) => {
         followed.add(turnId);
-        if (turnId !== recapped) await showRecapped(true);
+        if (turnId === recapped || !options.recap) return;
+        if (recapped !== null) return showRecapped(true);
+        // Nothing ran at the recap: a turn started since, for messages that waited or another
+        // client's. Its questions come first.
+        const next = await readNextTurn({ ...options, sessionId: id });
+        if (next?.turnId === turnId) overSpinner(options.terminal, next.questions);
       },
     });
     if (!joined) await showRecapped(false);
@@ -200,22 +205,44 @@ export async function chatLoop(
 /**
  * Follows the session's next turn, after its questions; null when there is none, or none this
  * client has not shown already: a turn whose stream ended while it still shows as running (it
- * ended without its record being stored, or the connection was lost) is not drawn again. A server
- * that went away between two turns gives the prompt back.
+ * ended without its record being stored, or the connection was lost) is not drawn again. A turn
+ * that ends between the look and the join is shown from the store, and the one found instead
+ * after its questions. A server error gives the prompt back, said in a line; a session deleted
+ * meanwhile is not offered to continue.
  */
 async function followNextTurn(
   options: ChatTurnOptions & { followed: Set<string> },
 ): Promise<TurnOutcome | null> {
-  const { followed } = options;
+  const { followed, terminal } = options;
   try {
     const next = await readNextTurn(options);
     if (!next || (next.turnId !== null && followed.has(next.turnId))) return null;
-    options.terminal.write(next.questions);
-    return await joinRunningTurn({ ...options, beforeTurn: async (turnId) => void followed.add(turnId) });
+    terminal.write(next.questions);
+    const showEnded = async () => {
+      if (next.turnId !== null) return drawEndedTurn({ ...options, turnId: next.turnId });
+      return '';
+    };
+    const outcome = await joinRunningTurn({
+      ...options,
+      beforeTurn: async (turnId) => {
+        followed.add(turnId);
+        if (next.turnId === null || turnId === next.turnId) return;
+        const instead = await readNextTurn(options);
+        overSpinner(terminal, `${await showEnded()}${instead?.turnId === turnId ? instead.questions : ''}`);
+      },
+    });
+    if (!outcome) terminal.write(await showEnded());
+    return outcome;
   } catch (error) {
-    if (isAppError(error)) return null;
-    throw error;
+    if (!isAppError(error) || error.code === 'not_found') throw error;
+    terminal.write(`${failureLine({ style: terminal.style, error })}\n`);
+    return null;
   }
+}
+
+/** One write over the spinner's line, which the spinner draws again below it. */
+function overSpinner(terminal: Terminal, text: string): void {
+  terminal.write(`${terminal.isTTY ? '\r\x1b[2K' : ''}${text}`);
 }
 
 /**

@@ -131,4 +131,96 @@ describe('chat --session after the joined turn', () => {
     });
     expect(prefills).toEqual([undefined]);
   });
+
+  test('a turn that ends between the look and the join is shown from the store, then the one found instead', async () => {
+    const turn = (id: string, answer: string) => [
+      { type: 'start', messageId: id },
+      { type: 'text-start', id: 't' },
+      { type: 'text-delta', id: 't', delta: `${answer}\n` },
+      { type: 'text-end', id: 't' },
+      { type: 'finish' },
+    ];
+    const user = (id: string, text: string) => ({ id, role: 'user', parts: [{ type: 'text', text }] });
+    const answer = (id: string, text: string) => ({ id, role: 'assistant', parts: [{ type: 'text', text }] });
+    const at = new Date(0).toISOString();
+    // After the first turn: the second runs. By the join, it has ended and a third runs.
+    const details = [
+      {
+        ...stillRunning,
+        activeTurn: { id: 'T2', startedAt: at },
+        messages: [user('u1', 'first'), answer('T1', 'FIRST'), user('u2', 'second')],
+      },
+      {
+        ...stillRunning,
+        activeTurn: { id: 'T3', startedAt: at },
+        messages: [
+          user('u1', 'first'),
+          answer('T1', 'FIRST'),
+          user('u2', 'second'),
+          answer('T2', 'SECOND'),
+          user('u3', 'third'),
+        ],
+      },
+    ];
+    let reads = 0;
+    const server = fakeClient({
+      stream: (call) =>
+        call === 1
+          ? sse(turn('T1', 'FIRST'))
+          : call === 2
+            ? sse(turn('T3', 'THIRD'))
+            : new Response(null, { status: 204 }),
+      detail: () =>
+        reads++ === 0
+          ? details[0]
+          : reads < 5
+            ? details[1]
+            : { ...stillRunning, activeTurn: null, messages: [] },
+    });
+    const { output } = await continueSession(server.client);
+    const order = ['FIRST', '› second', 'SECOND', '› third', 'THIRD'].map((text) => output.indexOf(text));
+    expect(order.every((index) => index >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  test('a server error while following says so and gives the prompt back; a deleted session stops', async () => {
+    const failing = (code: 'service_unavailable' | 'not_found') =>
+      fakeClient({
+        stream: (call) =>
+          call === 1 ? sse([...answerChunks, { type: 'finish' }]) : new Response(null, { status: 204 }),
+        detail: () => {
+          throw new AppError(code, code === 'not_found' ? 'Session not found.' : 'The server is busy.', {
+            retryable: code !== 'not_found',
+          });
+        },
+      });
+    const busy = await continueSession(failing('service_unavailable').client);
+    expect(busy.output).toContain('The server is busy.');
+    expect(busy.prompted).toBe(true);
+
+    await expect(continueSession(failing('not_found').client)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  test('a turn that started after a recap that found none running is shown after its question', async () => {
+    const server = fakeClient({
+      stream: (call) =>
+        call === 1 ? sse([...answerChunks, { type: 'finish' }]) : new Response(null, { status: 204 }),
+      detail: () => ({
+        ...stillRunning,
+        messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'the question' }] }],
+      }),
+    });
+    const terminal = recordingTerminal();
+    await chatLoop({
+      client: server.client,
+      terminal,
+      interrupts: pressableInterrupts(),
+      sessionId: 's1',
+      recap: { runningTurnId: null, failedMessage: null, waiting: ['the question'] },
+      reader: { read: async () => null, close: () => undefined },
+      onSession: () => undefined,
+    });
+    expect(terminal.output.indexOf('› the question')).toBeGreaterThanOrEqual(0);
+    expect(terminal.output.indexOf('› the question')).toBeLessThan(terminal.output.indexOf('THE ANSWER'));
+  });
 });
