@@ -9,9 +9,8 @@ const nearFloorIntervalMs = 25;
 /**
  * What is left on the filesystem that holds `path`: bytes an unprivileged writer may still use,
  * and entries for new files (inodes), which a command can use up with empty files while bytes
- * stay plentiful. `inodeFloor` is the
- * entries kept free unless told otherwise: 1% of the filesystem's, none where it has no fixed
- * number (btrfs reports 0).
+ * stay plentiful. `inodeFloor` is the entries kept free unless told otherwise: 1% of the
+ * filesystem's, none where it has no fixed number (btrfs reports 0).
  */
 export async function readDiskRoom(path: string): Promise<DiskRoom> {
   const stats = await statfs(path);
@@ -58,14 +57,17 @@ export function shortfallOfWriting(options: {
   minFreeBytes: number;
 }): string | null {
   const { room, bytes, minFreeBytes } = options;
-  // A write that adds nothing (an overwrite that shrinks a file) may go on below the floor.
+  // A write of nothing (one that empties a file) may go on below the floor.
   if (bytes > 0 && room.bytes - bytes < minFreeBytes) {
     return (
       `the server's disk is nearly full: writing ${megabytes(bytes)} would leave less than the ` +
       `${megabytes(minFreeBytes)} it keeps free (${megabytes(room.bytes)} free)`
     );
   }
-  return shortfallOf(room, { minFreeBytes: 0, minFreeInodes: room.inodeFloor });
+  return shortfallOf(
+    { bytes: Number.POSITIVE_INFINITY, inodes: room.inodes },
+    { minFreeBytes: 0, minFreeInodes: room.inodeFloor },
+  );
 }
 
 /** A write was not made: it would have taken the disk below its floor. */
