@@ -11,6 +11,7 @@ import { ToolExecutor } from '../tools/tool-executor.ts';
 import { everyTool, isToolPermitted, permittedTools } from '../tools/tool-permissions.ts';
 import { AppError, isAppError } from '../util/app-error.ts';
 import type { Logger } from '../util/logger.ts';
+import { onAbort } from '../util/on-abort.ts';
 import { modelRelevant, withStoredSummary } from './compact-history.ts';
 import { type CompleteTurnDeps, completeTurn, type TurnOutcome } from './complete-turn.ts';
 import { loadPromptImages } from './load-prompt-images.ts';
@@ -55,9 +56,7 @@ export async function runTurn(options: {
   // Forwarded by hand: `AbortSignal.any` was a tenth of the CPU between admission and the model call.
   const stop = new AbortController();
   const signal = stop.signal;
-  const forwardStop = () => stop.abort(options.signal.reason);
-  if (options.signal.aborted) forwardStop();
-  else options.signal.addEventListener('abort', forwardStop, { once: true });
+  const stopForwarding = onAbort(options.signal, () => stop.abort(options.signal.reason));
   const recorder = new TurnRecorder({
     registry: deps.registry,
     store: deps.store,
@@ -140,7 +139,7 @@ export async function runTurn(options: {
     if (outcome.status === 'failed') logTurnFailure({ logger, error: outcome.error, cause: error });
   } finally {
     clearInterval(refresh);
-    options.signal.removeEventListener('abort', forwardStop);
+    stopForwarding();
   }
 
   recorder.finalize({
