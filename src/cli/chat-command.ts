@@ -10,6 +10,7 @@ import { followNextTurn, overSpinner } from './follow-turns.ts';
 import { createPromptReader, type PromptReader } from './prompt-reader.ts';
 import {
   drawEndedTurn,
+  type FailedMessage,
   readNextTurn,
   type SessionRecap,
   showSessionRecap,
@@ -133,7 +134,7 @@ export async function chatLoop(
   let sessionId = options.sessionId;
   let prefill: string | undefined;
   /** The stored message whose turn failed: sending it unchanged runs it again instead of storing it twice. */
-  let failedMessage: string | undefined;
+  let failedMessage: FailedMessage | undefined;
   if (sessionId) {
     const id = sessionId;
     // The turn the recap left out as running may have ended before the join: then its stored
@@ -168,7 +169,10 @@ export async function chatLoop(
       outcome = await followNextTurn({ ...options, sessionId: id, followed });
     }
     // Only when nothing ran: after followed turns, the failed message is no longer the last one.
-    if (!joined && options.recap?.failedMessage) prefill = failedMessage = options.recap.failedMessage;
+    if (!joined && options.recap?.failedMessage) {
+      failedMessage = options.recap.failedMessage;
+      prefill = failedMessage.text;
+    }
   }
   for (;;) {
     const line = await reader.read({ prefill });
@@ -195,11 +199,15 @@ export async function chatLoop(
       options.onSession(sessionId);
     }
     // As the prompt gave it back: without the control characters and trailing breaks of the stored text.
-    const regenerate = failedMessage !== undefined && line === asPasted(failedMessage);
-    const outcome = await sendMessage({ ...options, sessionId, text: line, regenerate });
-    // A temporary failure: the same message waits at the prompt, Enter sends it again.
-    prefill = outcome.error?.retryable ? line : undefined;
-    failedMessage = outcome.error?.retryable && outcome.accepted ? line : undefined;
+    const regenerateOf =
+      failedMessage !== undefined && line === asPasted(failedMessage.text) ? failedMessage.id : undefined;
+    const outcome = await sendMessage({ ...options, sessionId, text: line, regenerateOf });
+    // A temporary failure: the same message waits at the prompt, Enter sends it again. So does one
+    // that newer messages overtook before it could run again: Enter then sends it as a new message.
+    const overtaken = outcome.error?.code === 'message_not_last';
+    prefill = outcome.error?.retryable || overtaken ? line : undefined;
+    failedMessage =
+      outcome.error?.retryable && outcome.accepted ? { text: line, id: outcome.messageId } : undefined;
   }
 }
 

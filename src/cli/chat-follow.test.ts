@@ -119,7 +119,7 @@ describe('chat --session after the joined turn', () => {
       terminal: recordingTerminal(),
       interrupts: pressableInterrupts(),
       sessionId: 's1',
-      recap: { runningTurnId: null, failedMessage: 'the failed one', waiting: [] },
+      recap: { runningTurnId: null, failedMessage: { text: 'the failed one', id: 'k-failed' }, waiting: [] },
       reader: {
         read: async (options) => {
           prefills.push(options?.prefill);

@@ -42,19 +42,25 @@ const maxPollsForNextTurn = 30;
 export async function sendMessage(
   options: ChatTurnOptions & {
     text: string;
-    /** Runs the last message again (its turn failed) instead of storing it a second time. */
-    regenerate?: boolean;
+    /**
+     * The id of the message to run again (its turn failed) instead of storing it a second time:
+     * the server refuses (`message_not_last`) once newer messages came after it.
+     */
+    regenerateOf?: string;
   },
-): Promise<TurnOutcome & { accepted: boolean }> {
+): Promise<TurnOutcome & { accepted: boolean; messageId: string }> {
   const turn = new ActiveTurn(options);
+  // A fresh id makes the send idempotent: a retried request cannot store the message twice.
+  const messageId = options.regenerateOf ?? randomUUID();
   const outcome = await turn.run(async () => {
     const response = await options.client.request({
       method: 'POST',
       path: `${sessionPath(options.sessionId)}/messages`,
-      body: options.regenerate
-        ? { regenerate: true }
-        : // A fresh id makes the send idempotent: a retried request cannot store the message twice.
-          { text: options.text, messageId: randomUUID() },
+      body: {
+        text: options.text,
+        messageId,
+        ...(options.regenerateOf === undefined ? {} : { regenerate: true }),
+      },
     });
     turn.started();
     if (response.status === 202) {
@@ -65,7 +71,7 @@ export async function sendMessage(
     }
     await turn.follow(response);
   });
-  return { ...outcome, accepted: turn.accepted };
+  return { ...outcome, accepted: turn.accepted, messageId };
 }
 
 /**

@@ -75,14 +75,24 @@ export async function showSessionRecap(options: {
 export interface SessionRecap {
   /** The turn running when the recap was read; its answer was left out. */
   runningTurnId: string | null;
-  /** The last message, when its turn failed for a reason that may pass: sending it again runs it again. */
-  failedMessage: string | null;
+  /**
+   * The last message (its text and id), when its turn failed for a reason that may pass: sending
+   * it again runs it again.
+   */
+  failedMessage: FailedMessage | null;
   /** Messages waiting for the running turn to end, oldest first. */
   waiting: string[];
 }
 
-/** The last user message's text, when the answer after it ended with an error worth trying again. */
-function failedMessageOf(messages: { role: string; parts: { type: string; [key: string]: unknown }[] }[]) {
+export interface FailedMessage {
+  text: string;
+  id: string;
+}
+
+/** The last user message, when the answer after it ended with an error worth trying again. */
+function failedMessageOf(
+  messages: { id: string; role: string; parts: { type: string; [key: string]: unknown }[] }[],
+): FailedMessage | null {
   const answer = messages.at(-1);
   const asked = messages.at(-2);
   if (answer?.role !== 'assistant' || asked?.role !== 'user') return null;
@@ -93,7 +103,7 @@ function failedMessageOf(messages: { role: string; parts: { type: string; [key: 
       part.data !== null &&
       (part.data as { retryable?: unknown }).retryable === true,
   );
-  return retryable ? textOf({ parts: asked.parts }) : null;
+  return retryable ? { text: textOf({ parts: asked.parts }), id: asked.id } : null;
 }
 
 /**

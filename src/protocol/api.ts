@@ -86,8 +86,10 @@ export type Delivery = (typeof deliveries)[number];
 
 /**
  * `text` may be left out only with `regenerate`. `trigger` is what `useChat`'s transport sends:
- * `"regenerate-message"` means `regenerate: true`; with it, `messageId` names the message being
- * regenerated (useChat's meaning), so it is not an idempotency key.
+ * `"regenerate-message"` means `regenerate: true`. With it, `messageId` names the message being
+ * regenerated (useChat's meaning), not an idempotency key: the run is refused (409
+ * `message_not_last`) when newer messages came after it, and a message the session never stored
+ * (its first send failed) is sent as a new one, with `text`.
  */
 export const postMessageBodySchema = z.strictObject({
   text: userText().optional(),

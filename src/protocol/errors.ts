@@ -14,6 +14,7 @@ export const errorCodes = [
   'forbidden',
   'not_found',
   'turn_in_progress',
+  'message_not_last',
   'queue_full',
   'rate_limited',
   'service_unavailable',

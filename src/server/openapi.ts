@@ -21,7 +21,7 @@ const errorDescriptions: Record<number, string> = {
   401: 'No valid API token',
   403: 'Refused: a foreign Host or Origin in local mode',
   404: '`not_found`, also for another user’s session or file',
-  409: '`turn_in_progress`',
+  409: '`turn_in_progress`; `message_not_last` for a regenerate of a message newer messages came after',
   408: 'The request body did not arrive in time',
   413: 'The body or file is too large',
   415: 'JSON routes accept only `application/json`',

@@ -211,7 +211,10 @@ export interface SessionStore {
    * With `regenerate`, no message is added: the user messages of the session's last turn become
    * this turn's, and every other row after the first of them (the answer, markers) is marked
    * superseded by this turn (kept, never listed again). Throws bad_request when there is no user
-   * message to run again.
+   * message to run again. With `regenerateOf` too, nothing is stored and it throws 409
+   * `message_not_last` unless `regenerateOf` names one of those user messages (by clientMessageId
+   * or id) or the turn they belong to: a client's retry of a failed message must not run a newer
+   * one that another client sent meanwhile.
    */
   beginTurn(
     options: Scope & {
@@ -219,6 +222,7 @@ export interface SessionStore {
       messages: NewMessage[];
       takeWaiting?: boolean;
       regenerate?: boolean;
+      regenerateOf?: string;
     },
   ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }>;
   createTurn(turn: NewTurn): Promise<TurnRecord>;

@@ -21,7 +21,7 @@ import { copyAttachments, removeAttachments } from './attach-files.ts';
 export interface TurnRequest {
   ownerId: string;
   sessionId: string;
-  /** Ignored with `regenerate`. */
+  /** With `regenerate`, used only to send again a message the session never stored. */
   text: string;
   clientMessageId?: string;
   fileIds?: string[];
@@ -29,6 +29,12 @@ export interface TurnRequest {
   delivery?: Delivery;
   /** Runs the last user message again instead of storing a new one. */
   regenerate?: boolean;
+  /**
+   * With `regenerate`: the message the client means to run again (a user message's id as listed,
+   * or its turn's). Refused when newer messages came after it; sent as a new message, with `text`,
+   * when the session never stored it.
+   */
+  regenerateOf?: string;
 }
 
 /** The same text sent again this soon is a double submit (a double click, a client retry), not a new message. */
@@ -139,6 +145,8 @@ export async function beginTurn(options: {
   takeWaiting?: boolean;
   /** Runs the last turn's user messages again instead of storing new ones. */
   regenerate?: boolean;
+  /** With `regenerate`: refused unless this message is still the last (see `SessionStore.beginTurn`). */
+  regenerateOf?: string;
   attach?: TurnAttachments;
 }): Promise<{ turn: TurnRecord; userMessages: StoredMessage[]; isFirstMessage: boolean }> {
   const { store, scope, turnId } = options;
@@ -163,6 +171,7 @@ export async function beginTurn(options: {
       })),
       takeWaiting: options.takeWaiting,
       regenerate: options.regenerate,
+      regenerateOf: options.regenerateOf,
     });
     // The session's first row is a user message, so these are its first exactly when they start at 1.
     const isFirstMessage = !options.regenerate && userMessages[0]?.seq === 1;

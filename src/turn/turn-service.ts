@@ -5,7 +5,8 @@ import type { FileBlobs } from '../store/file-blobs.ts';
 import type { FileStore } from '../store/file-store.ts';
 import type { Scope } from '../store/session-store.ts';
 import { AppError, notFound } from '../util/app-error.ts';
-import { admitMessage, admitRegenerate, type SubmitResult } from './admit-message.ts';
+import { admitMessage, type SubmitResult } from './admit-message.ts';
+import { admitRegenerate, asResend } from './admit-regenerate.ts';
 import { assertSessionExists, lockKeyOf, type TurnRequest, validateRequest } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
 import { InFlightBySession } from './in-flight-by-session.ts';
@@ -114,10 +115,11 @@ export class TurnService {
     }
   }
 
-  async #admit(scope: Scope, request: TurnRequest): Promise<SubmitResult> {
+  async #admit(scope: Scope, asked: TurnRequest): Promise<SubmitResult> {
     const { store, lock, registry, files, lockTtlMs } = this.#options;
     // A shutdown may have begun while the message waited its turn.
     this.#assertOpen();
+    const request = (await asResend({ store, scope, request: asked })) ?? asked;
     if (request.regenerate) {
       await assertSessionExists({ store, scope });
       return this.#mutex.run(scope, () => {
@@ -125,6 +127,7 @@ export class TurnService {
         return admitRegenerate({
           deps: { store, lock, lockTtlMs },
           scope,
+          regenerateOf: request.regenerateOf,
           start: (options) => this.#start(options),
         });
       });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import { chat, textOf } from '../support/chat-client.ts';
+import { chat, roleAndText, textOf } from '../support/chat-client.ts';
 import {
   errorReply,
   type FakeRequest,
@@ -32,11 +32,6 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): 
   }
   throw new Error('the condition was never met');
 }
-
-const roleAndText = (message: { role: string; parts: { type: string; text?: string }[] }) => [
-  message.role,
-  textOf(message),
-];
 
 describe.each(['baseline', 'claude'] as const)('two clients on one session (%s runtime)', (runtime) => {
   let server: TestServer;

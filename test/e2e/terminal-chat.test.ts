@@ -138,7 +138,12 @@ describe('the terminal chat client', () => {
 
     const outcome = await sendMessage({ ...options, text: 'write it' });
 
-    expect(outcome).toEqual({ status: 'completed', error: null, accepted: true });
+    expect(outcome).toEqual({
+      status: 'completed',
+      error: null,
+      accepted: true,
+      messageId: expect.any(String),
+    });
     expect(options.terminal.output).toBe('Writing.\n\n✓ write_file a.txt\n\nAll **written**.\n');
     expect((await detail(sessionId)).messages).toHaveLength(2);
   });

@@ -9,9 +9,11 @@ export function chatTransport(options: { url: string; sessionId: string; deliver
   return new DefaultChatTransport<UIMessage>({
     api: `${options.url}/api/sessions/${options.sessionId}/messages`,
     prepareSendMessagesRequest: ({ messages, trigger, messageId }) => {
-      if (trigger === 'regenerate-message') return { body: { trigger, ...(messageId ? { messageId } : {}) } };
       const last = messages.at(-1);
       const text = last?.parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('') ?? '';
+      if (trigger === 'regenerate-message') {
+        return { body: { trigger, ...(messageId ? { messageId } : {}), ...(text ? { text } : {}) } };
+      }
       return {
         body: { text, messageId: last?.id, ...(options.delivery ? { delivery: options.delivery } : {}) },
       };
@@ -19,7 +21,10 @@ export function chatTransport(options: { url: string; sessionId: string; deliver
   });
 }
 
-/** Sends one user message (or a regenerate) and reads the answer's whole stream. */
+/**
+ * Sends one user message (or a regenerate) and reads the answer's whole stream. A regenerate names
+ * `messageId` as the message it runs again, and carries `text` when given.
+ */
 export async function chat(options: {
   url: string;
   sessionId: string;
@@ -36,8 +41,8 @@ export async function chat(options: {
   const stream = await transport.sendMessages({
     trigger: options.regenerate ? 'regenerate-message' : 'submit-message',
     chatId: options.sessionId,
-    messageId: undefined,
-    messages: options.regenerate ? [] : [user],
+    messageId: options.regenerate ? options.messageId : undefined,
+    messages: options.regenerate && options.text === undefined ? [] : [user],
     abortSignal: undefined,
   });
   const chunks: UIMessageChunk[] = [];
@@ -64,3 +69,9 @@ export async function chat(options: {
 export function textOf(message: { parts: { type: string; text?: string }[] } | undefined): string {
   return (message?.parts ?? []).flatMap((part) => (part.type === 'text' ? [part.text ?? ''] : [])).join('');
 }
+
+/** A message as `[role, text]`, for comparing a conversation's shape. */
+export const roleAndText = (message: { role: string; parts: { type: string; text?: string }[] }) => [
+  message.role,
+  textOf(message),
+];

@@ -31,6 +31,7 @@ export function registerTurnRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         sessionId: context.req.param('id'),
         text: body.text ?? '',
         clientMessageId: regenerate ? undefined : body.messageId,
+        regenerateOf: regenerate ? body.messageId : undefined,
         fileIds: body.fileIds,
         delivery: body.delivery,
         regenerate,

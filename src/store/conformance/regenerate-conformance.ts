@@ -63,6 +63,57 @@ export function describeRegenerateConformance(getStore: () => SessionStore): voi
       expect(await store.listRunningTurns()).toEqual([]);
     });
 
+    test('regenerate of a named message runs only while that message is still the last', async () => {
+      const store = getStore();
+      const session = await store.createSession({ ownerId: alice });
+      const scope = { ownerId: alice, sessionId: session.id };
+      const failedTurn = async (turnId: string, message: { id: string; key: string }) => {
+        await store.beginTurn({
+          ...scope,
+          turn: newTurn(turnId),
+          messages: [{ id: message.id, role: 'user', content: message.key, clientMessageId: message.key }],
+        });
+        await store.appendMessage({
+          ...scope,
+          message: { id: `m-${turnId}`, role: 'marker', content: 'failed', turnId },
+        });
+        await store.endTurn({ turnId, status: 'failed' });
+      };
+      await failedTurn('t1', { id: 'u1', key: 'k1' });
+      await failedTurn('t2', { id: 'u2', key: 'k2' });
+      const regenerateOf = (turnId: string, name: string) =>
+        store.beginTurn({
+          ...scope,
+          turn: newTurn(turnId),
+          messages: [],
+          regenerate: true,
+          regenerateOf: name,
+        });
+
+      // k1 failed, then another client sent k2: a retry of k1 must not run k2.
+      await expect(regenerateOf('t3', 'k1')).rejects.toMatchObject({ code: 'message_not_last', status: 409 });
+      await expect(regenerateOf('t3', 'u1')).rejects.toMatchObject({ code: 'message_not_last' });
+      await expect(regenerateOf('t3', 't1')).rejects.toMatchObject({ code: 'message_not_last' });
+      await expect(regenerateOf('t3', 'never-stored')).rejects.toMatchObject({ code: 'message_not_last' });
+      expect(await store.getTurn({ ...scope, turnId: 't3' })).toBeNull();
+      expect((await store.listMessages(scope)).map((row) => [row.id, row.turnId])).toEqual([
+        ['u1', 't1'],
+        ['u2', 't2'],
+        ['m-t2', 't2'],
+      ]);
+
+      // The last message, named by its key, its id or its turn (useChat names a reply by its id).
+      const byKey = await regenerateOf('t3', 'k2');
+      expect(byKey.messages.map((row) => row.id)).toEqual(['u2']);
+      await store.endTurn({ turnId: 't3', status: 'failed' });
+      expect((await regenerateOf('t4', 'u2')).messages.map((row) => row.id)).toEqual(['u2']);
+      await store.endTurn({ turnId: 't4', status: 'failed' });
+      expect((await regenerateOf('t5', 't4')).messages.map((row) => row.id)).toEqual(['u2']);
+      // The turn a regenerate replaced no longer names the last message.
+      await store.endTurn({ turnId: 't5', status: 'failed' });
+      await expect(regenerateOf('t6', 't2')).rejects.toMatchObject({ code: 'message_not_last' });
+    });
+
     test('listTurns and getTurnUsage answer per turn, for the owner only', async () => {
       const store = getStore();
       const session = await store.createSession({ ownerId: alice });

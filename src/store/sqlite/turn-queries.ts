@@ -1,5 +1,5 @@
 import type { Usage } from '../../protocol/index.ts';
-import { badRequest, notFound } from '../../util/app-error.ts';
+import { AppError, badRequest, notFound } from '../../util/app-error.ts';
 import type { TurnsTable } from '../database-schema.ts';
 import { toStoredMessage, toTurnRecord } from '../session-row-mappers.ts';
 import {
@@ -46,6 +46,7 @@ export async function beginTurn(
       messages: NewMessage[];
       takeWaiting?: boolean;
       regenerate?: boolean;
+      regenerateOf?: string;
     },
 ): Promise<{ turn: TurnRecord; messages: StoredMessage[] }> {
   const { database, turn } = options;
@@ -54,7 +55,12 @@ export async function beginTurn(
     const locked = await lockSession({ transaction, ...scope });
     if (!locked) throw notFound('Session');
     if (options.regenerate) {
-      const messages = await takeOverLastTurn({ transaction, ...scope, turnId: turn.id });
+      const messages = await takeOverLastTurn({
+        transaction,
+        ...scope,
+        turnId: turn.id,
+        expected: options.regenerateOf,
+      });
       const record = await insertTurn({
         transaction,
         turn: { ...turn, ...scope, userMessageId: messages[0]!.id },
@@ -108,9 +114,9 @@ function isMessageKeyTaken(error: unknown): boolean {
  * first of them on is superseded by it. Returns those user messages, in order.
  */
 async function takeOverLastTurn(
-  options: WithTransaction & Scope & { turnId: string },
+  options: WithTransaction & Scope & { turnId: string; expected?: string },
 ): Promise<StoredMessage[]> {
-  const { transaction, sessionId, turnId } = options;
+  const { transaction, sessionId, turnId, expected } = options;
   const visible = () =>
     transaction
       .selectFrom('messages')
@@ -124,6 +130,15 @@ async function takeOverLastTurn(
     .limit(1)
     .executeTakeFirst();
   if (!lastUser?.turn_id) throw badRequest('bad_request', 'There is no message to run again.');
+  if (expected !== undefined && expected !== lastUser.turn_id) {
+    const asked = await visible()
+      .select('id')
+      .where('role', '=', 'user')
+      .where('turn_id', '=', lastUser.turn_id)
+      .where((row) => row.or([row('client_message_id', '=', expected), row('id', '=', expected)]))
+      .executeTakeFirst();
+    if (!asked) throw messageNotLast();
+  }
   const first = await visible()
     .where('role', '=', 'user')
     .where('turn_id', '=', lastUser.turn_id)
@@ -289,4 +304,12 @@ function selectTurns(database: Database, scope: ScopeValues) {
     .selectAll()
     .where('session_id', '=', scope.sessionId)
     .where('owner_id', '=', scope.ownerId);
+}
+
+function messageNotLast(): AppError {
+  return new AppError(
+    'message_not_last',
+    'That message is no longer the last one: newer messages came after it, so it was not run again.',
+    { status: 409 },
+  );
 }
