@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { readDiskRoom } from '../util/disk-floor.ts';
 import { createLogger } from '../util/logger.ts';
 import { createDefaultTools } from './default-tools.ts';
 import { type AnyToolDefinition, defineTool } from './tool.ts';
@@ -22,7 +23,7 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-function createExecutor(extraTools: AnyToolDefinition[] = []): ToolExecutor {
+function createExecutor(extraTools: AnyToolDefinition[] = [], minFreeDiskBytes?: number): ToolExecutor {
   return new ToolExecutor({
     tools: [...createDefaultTools(), ...extraTools],
     context: {
@@ -31,6 +32,7 @@ function createExecutor(extraTools: AnyToolDefinition[] = []): ToolExecutor {
       workspaceDir,
       signal: new AbortController().signal,
       logger: createLogger({ level: 'silent' }),
+      minFreeDiskBytes,
     },
   });
 }
@@ -237,5 +239,21 @@ describe('truncateMiddle', () => {
 
   test('returns short text unchanged', () => {
     expect(truncateMiddle({ text: 'short', maxChars: 5 })).toBe('short');
+  });
+
+  test('on a disk below the turn’s floor nothing is saved, and the model gets a preview', async () => {
+    // Far above what the disk has free, so no other writer can make room enough to pass it.
+    const floor = (await readDiskRoom(workspaceDir)).bytes + 1024 ** 3;
+    const outcome = await createExecutor([echoTool], floor).execute({
+      toolCallId: 'c',
+      toolName: 'echo',
+      input: { text: bigText },
+    });
+
+    expect(outcome.isError).toBe(false);
+    expect(outcome.modelText.length).toBeLessThanOrEqual(maxModelTextChars);
+    expect(outcome.modelText).toMatch(/could not be saved/);
+    expect(outcome.modelText).toContain('line 1 xxx');
+    await expect(readdir(join(workspaceDir, '.autopilot'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

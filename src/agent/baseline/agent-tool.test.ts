@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getGlobalDispatcher } from 'undici';
@@ -16,6 +16,7 @@ import {
 import type { SubagentConfig } from '../../config/config.ts';
 import { createDefaultTools } from '../../tools/default-tools.ts';
 import { ToolExecutor } from '../../tools/tool-executor.ts';
+import { readDiskRoom } from '../../util/disk-floor.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { AgentEvent } from '../agent-runtime.ts';
 import { BaselineRuntime } from './baseline-runtime.ts';
@@ -45,6 +46,7 @@ async function runTurn(options: {
   maxSubagents?: number;
   allowSubagents?: boolean;
   controller?: AbortController;
+  minFreeDiskBytes?: number;
 }): Promise<AgentEvent[]> {
   const brain = scriptedBrain(options.rules);
   fake = await startFakeAnthropicServer({
@@ -64,7 +66,14 @@ async function runTurn(options: {
   const logger = createLogger({ level: 'silent' });
   const tools = new ToolExecutor({
     tools: createDefaultTools(),
-    context: { sessionId: 's', turnId: 't', workspaceDir, signal, logger },
+    context: {
+      sessionId: 's',
+      turnId: 't',
+      workspaceDir,
+      signal,
+      logger,
+      minFreeDiskBytes: options.minFreeDiskBytes,
+    },
   });
   const events: AgentEvent[] = [];
   for await (const event of runtime.run({
@@ -227,5 +236,30 @@ describe('the baseline Agent tool', () => {
     ]);
     expect(requests.filter(isSubagent)).toHaveLength(1);
     expect(requests.filter((r) => !isSubagent(r))).toHaveLength(1);
+  });
+
+  test('a report too long for the model is saved in the workspace, unless the disk is below the turn’s floor', async () => {
+    const report = `${'The sub-agent found this. '.repeat(12_000)}The end.`;
+    const rules: Parameters<typeof scriptedBrain>[0] = [
+      { when: isSubagent, reply: textReply(report) },
+      { when: (r) => r.toolResults.length > 0, reply: textReply('Read it.') },
+      { when: () => true, reply: delegate(1) },
+    ];
+    const saved = join(workspaceDir, '.autopilot', 'tool-outputs');
+    const free = (await readDiskRoom(workspaceDir)).bytes;
+
+    // Far above what the disk has free: the report is not saved, and the parent reads a preview.
+    await runTurn({ rules, minFreeDiskBytes: free + 1024 ** 3 });
+    await expect(readdir(saved)).rejects.toMatchObject({ code: 'ENOENT' });
+    const preview = requests.filter((r) => !isSubagent(r)).at(-1)?.toolResults[0]?.content ?? '';
+    expect(preview).toContain('The sub-agent found this.');
+    expect(preview).toContain('The end.');
+    expect(preview.length).toBeLessThan(report.length);
+
+    await fake?.close();
+    await runTurn({ rules, minFreeDiskBytes: 0 });
+    const files = await readdir(saved);
+    expect(files).toHaveLength(1);
+    expect(await readFile(join(saved, files[0]!), 'utf8')).toBe(report);
   });
 });
