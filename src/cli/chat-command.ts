@@ -133,8 +133,11 @@ export async function chatLoop(
   const { client, reader } = options;
   let sessionId = options.sessionId;
   let prefill: string | undefined;
-  /** The stored message whose turn failed: sending it unchanged runs it again instead of storing it twice. */
-  let failedMessage: FailedMessage | undefined;
+  /**
+   * The message that failed for a reason that may pass: sending it unchanged sends it again under
+   * its own id (a stored one runs again) instead of storing it twice.
+   */
+  let failedMessage: (FailedMessage & { stored: boolean }) | undefined;
   if (sessionId) {
     const id = sessionId;
     // The turn the recap left out as running may have ended before the join: then its stored
@@ -170,7 +173,7 @@ export async function chatLoop(
     }
     // Only when nothing ran: after followed turns, the failed message is no longer the last one.
     if (!joined && options.recap?.failedMessage) {
-      failedMessage = options.recap.failedMessage;
+      failedMessage = { ...options.recap.failedMessage, stored: true };
       prefill = failedMessage.text;
     }
   }
@@ -199,15 +202,16 @@ export async function chatLoop(
       options.onSession(sessionId);
     }
     // As the prompt gave it back: without the control characters and trailing breaks of the stored text.
-    const regenerateOf =
-      failedMessage !== undefined && line === asPasted(failedMessage.text) ? failedMessage.id : undefined;
-    const outcome = await sendMessage({ ...options, sessionId, text: line, regenerateOf });
+    const again =
+      failedMessage !== undefined && line === asPasted(failedMessage.text) ? failedMessage : undefined;
+    const outcome = await sendMessage({ ...options, sessionId, text: line, again });
     // A temporary failure: the same message waits at the prompt, Enter sends it again. So does one
     // that newer messages overtook before it could run again: Enter then sends it as a new message.
     const overtaken = outcome.error?.code === 'message_not_last';
     prefill = outcome.error?.retryable || overtaken ? line : undefined;
-    failedMessage =
-      outcome.error?.retryable && outcome.accepted ? { text: line, id: outcome.messageId } : undefined;
+    failedMessage = outcome.error?.retryable
+      ? { text: line, id: outcome.messageId, stored: outcome.accepted || again?.stored === true }
+      : undefined;
   }
 }
 

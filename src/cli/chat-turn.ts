@@ -43,24 +43,22 @@ export async function sendMessage(
   options: ChatTurnOptions & {
     text: string;
     /**
-     * The id of the message to run again (its turn failed) instead of storing it a second time:
-     * the server refuses (`message_not_last`) once newer messages came after it.
+     * A message sent before that failed for a reason that may pass, sent again under its own id, so
+     * that it is never stored twice. One the server took (`stored`) is run again: refused
+     * (`message_not_last`) once newer messages came after it. One whose send failed is the same
+     * send again: the server stores it once, and answers with its turn if it had stored it already.
      */
-    regenerateOf?: string;
+    again?: { id: string; stored: boolean };
   },
 ): Promise<TurnOutcome & { accepted: boolean; messageId: string }> {
   const turn = new ActiveTurn(options);
-  // A fresh id makes the send idempotent: a retried request cannot store the message twice.
-  const messageId = options.regenerateOf ?? randomUUID();
+  // The id makes the send idempotent: a retried request cannot store the message twice.
+  const messageId = options.again?.id ?? randomUUID();
   const outcome = await turn.run(async () => {
     const response = await options.client.request({
       method: 'POST',
       path: `${sessionPath(options.sessionId)}/messages`,
-      body: {
-        text: options.text,
-        messageId,
-        ...(options.regenerateOf === undefined ? {} : { regenerate: true }),
-      },
+      body: { text: options.text, messageId, ...(options.again?.stored ? { regenerate: true } : {}) },
     });
     turn.started();
     if (response.status === 202) {

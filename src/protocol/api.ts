@@ -87,9 +87,9 @@ export type Delivery = (typeof deliveries)[number];
 /**
  * `text` may be left out only with `regenerate`. `trigger` is what `useChat`'s transport sends:
  * `"regenerate-message"` means `regenerate: true`. With it, `messageId` names the message being
- * regenerated (useChat's meaning), not an idempotency key: the run is refused (409
- * `message_not_last`) when newer messages came after it, and a message the session never stored
- * (its first send failed) is sent as a new one, with `text`.
+ * regenerated (useChat's meaning): the run is refused (409 `message_not_last`) when newer messages
+ * came after it, a message still waiting or running is answered with its turn, and a message the
+ * session never stored (its first send failed) is sent as a new one, with `text`.
  */
 export const postMessageBodySchema = z.strictObject({
   text: userText().optional(),

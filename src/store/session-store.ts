@@ -163,7 +163,10 @@ export interface SessionStore {
    * marker there (a stop) stays. Returns how many were removed.
    */
   deleteTrailingMarkers(scope: Scope): Promise<number>;
-  /** The stored user message with this idempotency key, if any. */
+  /**
+   * The stored user message with this idempotency key, if any; a message stored without a key is
+   * found by its id, which is also the id it is listed by.
+   */
   findUserMessage(options: Scope & { clientMessageId: string }): Promise<StoredMessage | null>;
 
   /**

@@ -6,20 +6,28 @@ import type { SubmitResult } from './admit-message.ts';
 import { type IncomingMessage, lockKeyOf, type TurnRequest, validateRequest } from './admit-turn.ts';
 
 /**
- * A regenerate of a message the session never stored (its first send failed before it was
- * stored) is that message sent again: run as a new message under its own id. Null for every other
- * regenerate, which runs the last message again.
+ * What a regenerate that names its message (`regenerateOf`) asks for, when it is not a run of the
+ * last message again: null then. A message still waiting, or whose turn is running, is a repeat of
+ * its send (its turn's stream answers, as for the same key sent again); a message the session never
+ * stored (its first send was lost before it was stored) is that message sent again, under its own
+ * id. Either way it goes on as an ordinary send, validated as one.
  */
 export async function asResend(options: { store: SessionStore; scope: Scope; request: TurnRequest }) {
   const { store, scope, request } = options;
   const id = request.regenerateOf;
-  if (!request.regenerate || id === undefined || request.text.trim() === '') return null;
-  // The id a client lists for a user message is its key; useChat may name a reply by its turn's id.
-  if (await store.findUserMessage({ ...scope, clientMessageId: id })) return null;
-  if (await store.getTurn({ ...scope, turnId: id })) return null;
-  const resend: TurnRequest = { ...request, regenerate: false, regenerateOf: undefined, clientMessageId: id };
-  validateRequest(resend);
-  return resend;
+  if (!request.regenerate || id === undefined) return null;
+  const send: TurnRequest = { ...request, regenerate: false, regenerateOf: undefined, clientMessageId: id };
+  const stored = await store.findUserMessage({ ...scope, clientMessageId: id });
+  if (stored) return stored.turnId === (await store.getActiveTurn(scope))?.id ? send : null;
+  const waiting = await store.listWaitingMessages(scope);
+  if (waiting.some((message) => message.clientMessageId === id)) return send;
+  // useChat may name a reply by its turn's id; a waiting turn's id is taken too.
+  if (waiting.some((message) => message.turnId === id) || (await store.getTurn({ ...scope, turnId: id }))) {
+    return null;
+  }
+  if (request.text.trim() === '') return null;
+  validateRequest(send);
+  return send;
 }
 
 /**

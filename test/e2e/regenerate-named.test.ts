@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { chat, roleAndText, textOf } from '../support/chat-client.ts';
 import { type FakeRequest, overloaded, scriptedBrain, textReply } from '../support/fake-model/index.ts';
@@ -13,6 +15,18 @@ describe('a regenerate that names its message', () => {
   const detailOf = async (sessionId: string) => (await server.api(`/api/sessions/${sessionId}`)).json();
   const post = (sessionId: string, json: unknown) =>
     server.api(`/api/sessions/${sessionId}/messages`, { method: 'POST', json });
+
+  /** A server whose model is overloaded until told otherwise, then answers "Recovered.". */
+  async function startFailingUntilTold(): Promise<{ failing: boolean }> {
+    const model = { failing: true };
+    server = await startTestServer({
+      brain: scriptedBrain([
+        { when: (request) => isMainCall(request) && model.failing, reply: overloaded() },
+        { when: isMainCall, reply: textReply('Recovered.') },
+      ]),
+    });
+    return model;
+  }
 
   test('once another client’s message came after it, a retry is refused and runs nothing', async () => {
     server = await startTestServer({
@@ -47,16 +61,10 @@ describe('a regenerate that names its message', () => {
   });
 
   test('the last message, named by its id, runs again in place', async () => {
-    let failing = true;
-    server = await startTestServer({
-      brain: scriptedBrain([
-        { when: (request) => isMainCall(request) && failing, reply: overloaded() },
-        { when: isMainCall, reply: textReply('Recovered.') },
-      ]),
-    });
+    const model = await startFailingUntilTold();
     const sessionId = await createSession(server);
     await chat({ url: server.url, sessionId, text: 'please', messageId: 'k1' });
-    failing = false;
+    model.failing = false;
     const again = await chat({
       url: server.url,
       sessionId,
@@ -109,6 +117,71 @@ describe('a regenerate that names its message', () => {
     const blank = await post(sessionId, { regenerate: true, messageId: 'k-blank', text: 'x'.repeat(64_001) });
     expect(blank.status).toBe(400);
     expect((await detailOf(sessionId)).messages).toHaveLength(4);
+  });
+
+  test('a message stored without a key, named by the id it is listed by, runs again and is not stored twice', async () => {
+    const model = await startFailingUntilTold();
+    const sessionId = await createSession(server);
+    await chat({ url: server.url, sessionId, text: 'mine', messageId: 'k-mine' });
+    // As a row stored before every message had a key: it is listed by its own id.
+    const database = new BetterSqlite3(join(server.dataDir, 'autopilot.db'));
+    try {
+      database
+        .prepare("update messages set client_message_id = null where client_message_id = 'k-mine'")
+        .run();
+    } finally {
+      database.close();
+    }
+    const rowId = (await detailOf(sessionId)).messages[0].id;
+    expect(rowId).not.toBe('k-mine');
+    model.failing = false;
+
+    const again = await chat({
+      url: server.url,
+      sessionId,
+      text: 'mine',
+      messageId: rowId,
+      regenerate: true,
+    });
+    expect(textOf(again.message)).toBe('Recovered.');
+    const detail = await detailOf(sessionId);
+    expect(detail.messages.map(roleAndText)).toEqual([
+      ['user', 'mine'],
+      ['assistant', 'Recovered.'],
+    ]);
+    expect(detail.messages[0].id).toBe(rowId);
+  });
+
+  test('a message whose turn is still running is answered with that turn, not refused and not stored again', async () => {
+    server = await startTestServer({
+      brain: scriptedBrain([
+        {
+          when: isMainCall,
+          reply: { kind: 'message', blocks: [{ type: 'text', text: 'Slow answer.' }], chunkDelayMs: 150 },
+        },
+      ]),
+    });
+    const sessionId = await createSession(server);
+    // Its send's connection dropped: the turn runs on, and "Try again" names the message.
+    const first = chat({ url: server.url, sessionId, text: 'mine', messageId: 'k-mine' });
+    for (let attempt = 0; attempt < 400 && (await detailOf(sessionId)).activeTurn === null; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const again = await chat({
+      url: server.url,
+      sessionId,
+      text: 'mine',
+      messageId: 'k-mine',
+      regenerate: true,
+    });
+    expect(again.errors).toEqual([]);
+    expect(textOf(again.message)).toBe('Slow answer.');
+    expect(again.message?.id).toBe((await first).message?.id);
+    expect((await detailOf(sessionId)).messages.map(roleAndText)).toEqual([
+      ['user', 'mine'],
+      ['assistant', 'Slow answer.'],
+    ]);
+    expect(server.fake.requests.filter(isMainCall)).toHaveLength(1);
   });
 
   test('another user’s session is not found, whether the message is known or not', async () => {

@@ -227,6 +227,13 @@ export function useSessionChat(options: {
     onError: (error) => {
       // A resume's failure is thrown by the resume, and its caller recovers.
       if (resumer.claim(error) || !(error instanceof ApiError)) return;
+      // A "Try again" of a message others have answered past: this view is behind, and the
+      // conversation as stored is what to show, the message included.
+      if (error.code === 'message_not_last') {
+        setNotice({ text: error.message, tone: 'error' });
+        void refreshRef.current().catch(() => recoverRef.current());
+        return;
+      }
       // Refused before a turn started (quota, a full queue): the text goes back, the bubble goes.
       // Read from the chat's own state: the last render's copy can be 40 ms old, without the bubble.
       chatRef.current.setMessages((messages) => {
