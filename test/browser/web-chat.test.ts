@@ -3,7 +3,7 @@ import { screenshot } from '../support/browser.ts';
 import { browserSuite, sendFromPage } from '../support/browser-suite.ts';
 import { overloaded, scriptedBrain, textReply, toolReply } from '../support/fake-model/index.ts';
 import { slowTool } from '../support/slow-tool.ts';
-import { startTestServer } from '../support/test-server.ts';
+import { sendMessage, startTestServer } from '../support/test-server.ts';
 
 const answer =
   'Here is **the plan**:\n\n1. Read the notes\n2. Write the summary\n\n```ts\nconst answer: number = 42;\n```\n\nAll done.';
@@ -35,7 +35,8 @@ const brain = scriptedBrain([
     ),
   },
   {
-    when: (request) => request.lastUserText === 'and one more thing',
+    // After a failed turn, the next message reaches the model with the unanswered one before it.
+    when: (request) => request.lastUserText.endsWith('and one more thing'),
     reply: textReply('The answer to the last thing.'),
   },
   {
@@ -113,6 +114,37 @@ describe('web chat', { timeout: 60_000 }, () => {
     const detail = await (await suite.server.api(`/api/sessions/${sessionId}`)).json();
     const prompts = detail.messages.filter((message: { role: string }) => message.role === 'user');
     expect(prompts).toHaveLength(1);
+  });
+
+  test('Try again after another client’s message came: the page reads the conversation again, nothing runs', async () => {
+    busy = true;
+    const page = await suite.openPage();
+    // This page hears nothing from other clients: as when its events connection lags.
+    await page.route(/\/api\/events/, (route) => route.abort());
+    await page.reload();
+    await send(page, 'flaky question');
+    const log = page.getByRole('log', { name: 'Conversation' });
+    const tryAgain = log.getByRole('alert').getByRole('button', { name: 'Try again' });
+    await tryAgain.waitFor({ timeout: 30_000 });
+    const sessionId = new URL(page.url()).pathname.split('/').at(-1) ?? '';
+    const theirs = await sendMessage(suite.server, { sessionId, text: 'and one more thing' });
+    expect(theirs.status).toBe(200);
+    await theirs.text();
+    busy = false;
+
+    await tryAgain.click();
+    await log.getByText('The answer to the last thing.').waitFor();
+    await page.getByRole('alert').filter({ hasText: 'no longer the last one' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+    expect(await log.getByText('flaky question').count()).toBe(1);
+    expect(await log.getByText('Answered on the second try.').count()).toBe(0);
+    await screenshot(page, 'try-again-overtaken');
+    const detail = await (await suite.server.api(`/api/sessions/${sessionId}`)).json();
+    expect(detail.messages.map((message: { role: string }) => message.role)).toEqual([
+      'user',
+      'user',
+      'assistant',
+    ]);
   });
 
   test('stop: the turn shows "Stopped" and the next message goes at once', async () => {
