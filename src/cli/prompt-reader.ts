@@ -15,6 +15,9 @@ type PromptInput = NodeJS.ReadableStream & {
   setRawMode?: (mode: boolean) => unknown;
 };
 
+/** How long a message put back at the prompt waits for keys typed ahead to arrive first. */
+const typedAheadWaitMs = 30;
+
 /**
  * One readline serves every prompt, so lines that arrive together (a pipe, typing ahead) are
  * queued, never lost. Between prompts it is paused and, on a terminal, raw mode is off: Ctrl-C
@@ -126,8 +129,18 @@ export function createPromptReader(options: {
         if (terminal) {
           line.setPrompt(prompt);
           line.prompt();
-          // A message put back after a failed send: several lines go back in as one paste.
-          if (readOptions.prefill) line.write(pastes.add(readOptions.prefill));
+          const { prefill } = readOptions;
+          if (prefill) {
+            // A message put back after a failed send: several lines go back in as one paste. Keys
+            // typed while the turn ran reach the line only now that input resumes: the message
+            // waits for them and gives way to them, rather than being joined to them (one typed
+            // at this prompt stays one Up away in its history).
+            // The check phase after the timer follows a poll phase, which has read what waited.
+            const putBack = () => {
+              if (waiting === resolve && line.line === '') line.write(pastes.add(prefill));
+            };
+            setTimeout(() => setImmediate(putBack), typedAheadWaitMs);
+          }
         }
       });
     },

@@ -240,6 +240,39 @@ describe('autopilot chat in a terminal', () => {
     expect(lines.filter((line) => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/.test(line))).toEqual([]);
   });
 
+  test('a line typed while a turn runs that then fails is sent alone, not joined to the failed message', async () => {
+    server = await startTestServer({
+      extraTools: () => [slowTool],
+      brain: scriptedBrain([
+        titleRule,
+        // Whatever it comes with: the next message, or the failed turn's tool result before it.
+        {
+          when: (request) => request.lastUserText.includes('next question'),
+          reply: textReply('Next answered.'),
+        },
+        { when: (request) => request.toolResults.length > 0, reply: overloaded() },
+        { when: asks('wait then fail'), reply: toolReply({ name: 'slow_tool', input: { ms: 1500 } }) },
+      ]),
+      env: { AUTOPILOT_MAX_TRANSIENT_RETRIES: '0' },
+    });
+    pty = runInPty({ args: ['chat', '--url', server.url] });
+    let seen = await pty.waitFor('› ');
+    pty.type('wait then fail\r');
+    seen = await pty.waitFor('slow_tool', { from: seen });
+    pty.type('next question\r');
+    seen = await pty.waitFor('Next answered.', { from: seen });
+    await pty.waitFor('› ', { from: seen });
+    pty.type('\x04');
+
+    expect(await pty.exited).toBe(0);
+    const stored = await detail(sessionIdShownBy(pty));
+    const users = stored.messages.filter((message: { role: string }) => message.role === 'user');
+    expect(users.map((message: { parts: { text?: string }[] }) => message.parts[0]?.text)).toEqual([
+      'wait then fail',
+      'next question',
+    ]);
+  });
+
   test('a paste of several lines is one message, sent with Enter; the terminal is left as it was', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
