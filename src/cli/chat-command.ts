@@ -208,8 +208,11 @@ export async function chatLoop(
     // A temporary failure: the same message waits at the prompt, Enter sends it again. So does one
     // that newer messages overtook before it could run again: Enter then sends it as a new message.
     const overtaken = outcome.error?.code === 'message_not_last';
-    prefill = outcome.error?.retryable || overtaken ? line : undefined;
-    failedMessage = outcome.error?.retryable
+    // A retry refused while another client's turn runs is the same message still, to retry once it ends.
+    const keep =
+      outcome.error?.retryable || (again !== undefined && outcome.error?.code === 'turn_in_progress');
+    prefill = keep || overtaken ? line : undefined;
+    failedMessage = keep
       ? { text: line, id: outcome.messageId, stored: outcome.accepted || again?.stored === true }
       : undefined;
   }

@@ -77,6 +77,17 @@ test('a failed message from the recap whose retry could not reach the server is 
   }
 });
 
+test('a retry refused while another turn runs is retried again later, not sent anew', async () => {
+  const busy = () => new AppError('turn_in_progress', 'A reply is still running.', { status: 409 });
+  const bodies = await sendLines({
+    lines: ['the failed one', 'the failed one'],
+    answers: [busy],
+    recap: { runningTurnId: null, failedMessage: { text: 'the failed one', id: 'k-failed' }, waiting: [] },
+  });
+  const retry = { text: 'the failed one', messageId: 'k-failed', regenerate: true };
+  expect(bodies).toEqual([retry, retry]);
+});
+
 test('a message whose send could not reach the server is sent again under the same id', async () => {
   const bodies = await sendLines({ lines: ['hello', 'hello'], answers: [unreachable] });
   expect(bodies).toHaveLength(2);

@@ -163,10 +163,7 @@ export interface SessionStore {
    * marker there (a stop) stays. Returns how many were removed.
    */
   deleteTrailingMarkers(scope: Scope): Promise<number>;
-  /**
-   * The stored user message with this idempotency key, if any; a message stored without a key is
-   * found by its id, which is also the id it is listed by.
-   */
+  /** The stored user message with this idempotency key, if any. */
   findUserMessage(options: Scope & { clientMessageId: string }): Promise<StoredMessage | null>;
 
   /**
@@ -215,8 +212,8 @@ export interface SessionStore {
    * this turn's, and every other row after the first of them (the answer, markers) is marked
    * superseded by this turn (kept, never listed again). Throws bad_request when there is no user
    * message to run again. With `regenerateOf` too, nothing is stored and it throws 409
-   * `message_not_last` unless `regenerateOf` names one of those user messages (by clientMessageId
-   * or id) or the turn they belong to: a client's retry of a failed message must not run a newer
+   * `message_not_last` unless `regenerateOf` names one of those user messages (by clientMessageId)
+   * or the turn they belong to: a client's retry of a failed message must not run a newer
    * one that another client sent meanwhile.
    */
   beginTurn(

@@ -8,6 +8,7 @@ import {
   assertSessionExists,
   findKnownMessage,
   type IncomingMessage,
+  type KnownMessage,
   lockKeyOf,
   type TurnRequest,
 } from './admit-turn.ts';
@@ -50,12 +51,7 @@ export async function admitMessage(options: {
   const waiting = session.status === 'idle' ? [] : await store.listWaitingMessages(scope);
   const repeated = async (): Promise<{ result: SubmitResult; waits: false } | null> => {
     const known = await findKnownMessage({ store, scope, request, waiting });
-    if (!known) return null;
-    if (steer || known.steered) {
-      return { result: { kind: 'queued', messageId: known.clientMessageId }, waits: false };
-    }
-    if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
-    return { result: { kind: 'stream', turnId: known.turnId }, waits: false };
+    return known ? { result: await answerRepeat({ known, registry, steer }), waits: false } : null;
   };
   // A key that nothing waiting holds is looked up only if the session is busy or the store finds
   // it taken when the turn is stored (its messages' keys are unique per session): a free session's
@@ -142,6 +138,19 @@ export async function admitMessage(options: {
   if (steer) return { result: { kind: 'queued', messageId: message.clientMessageId }, waits: true };
   await openTurnStream({ registry, turnId: added.message.turnId, waiting: true });
   return { result: { kind: 'stream', turnId: added.message.turnId }, waits: true };
+}
+
+/** A message sent again: its turn's stream, or for a steered one, the 202 it had. */
+export async function answerRepeat(options: {
+  known: KnownMessage;
+  registry: StreamRegistry;
+  steer: boolean;
+}): Promise<SubmitResult> {
+  const { known, registry } = options;
+  if (options.steer || known.steered) return { kind: 'queued', messageId: known.clientMessageId };
+  // After a restart, a waiting message's stream is opened again.
+  if (known.waiting) await openTurnStream({ registry, turnId: known.turnId, waiting: true });
+  return { kind: 'stream', turnId: known.turnId };
 }
 
 function alreadyAnswered(cause?: unknown): never {

@@ -1,31 +1,59 @@
 import type { Lock, LockLease } from '../coord/lock.ts';
+import type { StreamRegistry } from '../coord/stream-registry.ts';
 import type { Scope, SessionStore } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
-import type { SubmitResult } from './admit-message.ts';
-import { type IncomingMessage, lockKeyOf, type TurnRequest, validateRequest } from './admit-turn.ts';
+import { answerRepeat, type SubmitResult } from './admit-message.ts';
+import {
+  findKnownMessage,
+  type IncomingMessage,
+  lockKeyOf,
+  type TurnRequest,
+  validateRequest,
+} from './admit-turn.ts';
 
 /**
- * What a regenerate that names its message (`regenerateOf`) asks for, when it is not a run of the
- * last message again: null then. A message still waiting, or whose turn is running, is a repeat of
- * its send (its turn's stream answers, as for the same key sent again); a message the session never
- * stored (its first send was lost before it was stored) is that message sent again, under its own
- * id. Either way it goes on as an ordinary send, validated as one.
+ * A regenerate that names its message (`regenerateOf`), under the session's mutex. A message
+ * still waiting, or whose turn is running (its send's connection dropped), is answered as a repeat
+ * of its send, with its turn. A message the session never stored (its first send was lost before
+ * it was stored) is that message sent again, as a new one under its own id: `send` tells the
+ * caller to admit it so, validated as any message. Anything else runs the last message again,
+ * which the store refuses unless the named message is still the last.
  */
-export async function asResend(options: { store: SessionStore; scope: Scope; request: TurnRequest }) {
-  const { store, scope, request } = options;
+export async function admitNamedRegenerate(options: {
+  deps: { store: SessionStore; lock: Lock; registry: StreamRegistry; lockTtlMs: number };
+  scope: Scope;
+  request: TurnRequest;
+  start: Parameters<typeof admitRegenerate>[0]['start'];
+}): Promise<SubmitResult | 'send'> {
+  const { deps, scope, request } = options;
+  const { store } = deps;
   const id = request.regenerateOf;
-  if (!request.regenerate || id === undefined) return null;
-  const send: TurnRequest = { ...request, regenerate: false, regenerateOf: undefined, clientMessageId: id };
-  const stored = await store.findUserMessage({ ...scope, clientMessageId: id });
-  if (stored) return stored.turnId === (await store.getActiveTurn(scope))?.id ? send : null;
-  const waiting = await store.listWaitingMessages(scope);
-  if (waiting.some((message) => message.clientMessageId === id)) return send;
-  // useChat may name a reply by its turn's id; a waiting turn's id is taken too.
-  if (waiting.some((message) => message.turnId === id) || (await store.getTurn({ ...scope, turnId: id }))) {
-    return null;
+  if (id !== undefined) {
+    const waiting = await store.listWaitingMessages(scope);
+    const asSent = { ...request, clientMessageId: id };
+    const known = await findKnownMessage({ store, scope, request: asSent, waiting });
+    if (known && (known.waiting || known.turnId === (await store.getActiveTurn(scope))?.id)) {
+      return answerRepeat({ known, registry: deps.registry, steer: false });
+    }
+    // useChat may name a reply by its turn's id; a waiting turn's id is taken too.
+    const named =
+      known !== null ||
+      waiting.some((message) => message.turnId === id) ||
+      (await store.getTurn({ ...scope, turnId: id })) !== null;
+    if (!named && request.text.trim() !== '') return 'send';
   }
-  if (request.text.trim() === '') return null;
+  return admitRegenerate({ deps, scope, regenerateOf: id, start: options.start });
+}
+
+/** The ordinary send a regenerate of a never stored message stands for (`admitNamedRegenerate`). */
+export function asSend(request: TurnRequest): TurnRequest {
+  const send: TurnRequest = {
+    ...request,
+    regenerate: false,
+    regenerateOf: undefined,
+    clientMessageId: request.regenerateOf,
+  };
   validateRequest(send);
   return send;
 }

@@ -6,7 +6,7 @@ import type { FileStore } from '../store/file-store.ts';
 import type { Scope } from '../store/session-store.ts';
 import { AppError, notFound } from '../util/app-error.ts';
 import { admitMessage, type SubmitResult } from './admit-message.ts';
-import { admitRegenerate, asResend } from './admit-regenerate.ts';
+import { admitNamedRegenerate, asSend } from './admit-regenerate.ts';
 import { assertSessionExists, lockKeyOf, type TurnRequest, validateRequest } from './admit-turn.ts';
 import { AdmittedTurns } from './admitted-turns.ts';
 import { InFlightBySession } from './in-flight-by-session.ts';
@@ -119,18 +119,20 @@ export class TurnService {
     const { store, lock, registry, files, lockTtlMs } = this.#options;
     // A shutdown may have begun while the message waited its turn.
     this.#assertOpen();
-    const request = (await asResend({ store, scope, request: asked })) ?? asked;
+    let request = asked;
     if (request.regenerate) {
       await assertSessionExists({ store, scope });
-      return this.#mutex.run(scope, () => {
+      const regenerated = await this.#mutex.run(scope, () => {
         this.#assertNotDeleting(scope.sessionId);
-        return admitRegenerate({
-          deps: { store, lock, lockTtlMs },
+        return admitNamedRegenerate({
+          deps: { store, lock, registry, lockTtlMs },
           scope,
-          regenerateOf: request.regenerateOf,
+          request: asked,
           start: (options) => this.#start(options),
         });
       });
+      if (regenerated !== 'send') return regenerated;
+      request = asSend(asked);
     }
     const { result, waits } = await this.#mutex.run(scope, () => {
       this.#assertNotDeleting(scope.sessionId);

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { chat, roleAndText, textOf } from '../support/chat-client.ts';
 import { type FakeRequest, overloaded, scriptedBrain, textReply } from '../support/fake-model/index.ts';
@@ -119,69 +117,47 @@ describe('a regenerate that names its message', () => {
     expect((await detailOf(sessionId)).messages).toHaveLength(4);
   });
 
-  test('a message stored without a key, named by the id it is listed by, runs again and is not stored twice', async () => {
-    const model = await startFailingUntilTold();
-    const sessionId = await createSession(server);
-    await chat({ url: server.url, sessionId, text: 'mine', messageId: 'k-mine' });
-    // As a row stored before every message had a key: it is listed by its own id.
-    const database = new BetterSqlite3(join(server.dataDir, 'autopilot.db'));
-    try {
-      database
-        .prepare("update messages set client_message_id = null where client_message_id = 'k-mine'")
-        .run();
-    } finally {
-      database.close();
-    }
-    const rowId = (await detailOf(sessionId)).messages[0].id;
-    expect(rowId).not.toBe('k-mine');
-    model.failing = false;
-
-    const again = await chat({
-      url: server.url,
-      sessionId,
-      text: 'mine',
-      messageId: rowId,
-      regenerate: true,
-    });
-    expect(textOf(again.message)).toBe('Recovered.');
-    const detail = await detailOf(sessionId);
-    expect(detail.messages.map(roleAndText)).toEqual([
-      ['user', 'mine'],
-      ['assistant', 'Recovered.'],
-    ]);
-    expect(detail.messages[0].id).toBe(rowId);
-  });
-
-  test('a message whose turn is still running is answered with that turn, not refused and not stored again', async () => {
+  test('a message still running or waiting is answered with its turn, not refused and not stored again', async () => {
     server = await startTestServer({
       brain: scriptedBrain([
         {
           when: isMainCall,
-          reply: { kind: 'message', blocks: [{ type: 'text', text: 'Slow answer.' }], chunkDelayMs: 150 },
+          reply: (request) => ({
+            kind: 'message',
+            blocks: [{ type: 'text', text: `Slow answer to ${request.lastUserText}.` }],
+            chunkDelayMs: 150,
+          }),
         },
       ]),
     });
     const sessionId = await createSession(server);
-    // Its send's connection dropped: the turn runs on, and "Try again" names the message.
+    // Their sends' connections dropped: the turns go on, and "Try again" names each message.
     const first = chat({ url: server.url, sessionId, text: 'mine', messageId: 'k-mine' });
     for (let attempt = 0; attempt < 400 && (await detailOf(sessionId)).activeTurn === null; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    const again = await chat({
-      url: server.url,
-      sessionId,
-      text: 'mine',
-      messageId: 'k-mine',
-      regenerate: true,
-    });
-    expect(again.errors).toEqual([]);
-    expect(textOf(again.message)).toBe('Slow answer.');
-    expect(again.message?.id).toBe((await first).message?.id);
+    const second = chat({ url: server.url, sessionId, text: 'later', messageId: 'k-later' });
+    for (let attempt = 0; attempt < 400 && (await detailOf(sessionId)).waiting.length === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const [running, waiting] = await Promise.all(
+      [
+        { text: 'mine', messageId: 'k-mine' },
+        { text: 'later', messageId: 'k-later' },
+      ].map((message) => chat({ url: server.url, sessionId, ...message, regenerate: true })),
+    );
+    expect(running?.errors).toEqual([]);
+    expect(textOf(running?.message)).toBe('Slow answer to mine.');
+    expect(running?.message?.id).toBe((await first).message?.id);
+    expect(textOf(waiting?.message)).toBe('Slow answer to later.');
+    expect(waiting?.message?.id).toBe((await second).message?.id);
     expect((await detailOf(sessionId)).messages.map(roleAndText)).toEqual([
       ['user', 'mine'],
-      ['assistant', 'Slow answer.'],
+      ['assistant', 'Slow answer to mine.'],
+      ['user', 'later'],
+      ['assistant', 'Slow answer to later.'],
     ]);
-    expect(server.fake.requests.filter(isMainCall)).toHaveLength(1);
+    expect(server.fake.requests.filter(isMainCall)).toHaveLength(2);
   });
 
   test('another user’s session is not found, whether the message is known or not', async () => {

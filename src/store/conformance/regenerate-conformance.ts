@@ -102,11 +102,13 @@ export function describeRegenerateConformance(getStore: () => SessionStore): voi
         ['m-t2', 't2'],
       ]);
 
-      // The last message, named by its key, its id or its turn (useChat names a reply by its id).
+      // The last message, named by its key (the id it is listed by) or its turn (useChat names a
+      // reply by its id); a keyed message's row id is no name of it.
+      await expect(regenerateOf('t3', 'u2')).rejects.toMatchObject({ code: 'message_not_last' });
       const byKey = await regenerateOf('t3', 'k2');
       expect(byKey.messages.map((row) => row.id)).toEqual(['u2']);
       await store.endTurn({ turnId: 't3', status: 'failed' });
-      expect((await regenerateOf('t4', 'u2')).messages.map((row) => row.id)).toEqual(['u2']);
+      expect((await regenerateOf('t4', 'k2')).messages.map((row) => row.id)).toEqual(['u2']);
       await store.endTurn({ turnId: 't4', status: 'failed' });
       expect((await regenerateOf('t5', 't4')).messages.map((row) => row.id)).toEqual(['u2']);
       // The turn a regenerate replaced no longer names the last message.

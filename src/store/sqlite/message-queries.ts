@@ -237,17 +237,7 @@ const selectUserMessage = prepareQuery(
       .selectFrom('messages')
       .selectAll('messages')
       .where('messages.session_id', '=', param('sessionId'))
-      // A message stored without a key (before keys were kept for every message) is listed, and
-      // so named, by its own id.
-      .where((row) =>
-        row.or([
-          row('messages.client_message_id', '=', param('clientMessageId')),
-          row.and([
-            row('messages.client_message_id', 'is', null),
-            row('messages.id', '=', param('clientMessageId')),
-          ]),
-        ]),
-      )
+      .where('messages.client_message_id', '=', param('clientMessageId'))
       .where(ownsSession(scopeParams(param))),
 );
 

@@ -135,7 +135,7 @@ async function takeOverLastTurn(
       .select('id')
       .where('role', '=', 'user')
       .where('turn_id', '=', lastUser.turn_id)
-      .where((row) => row.or([row('client_message_id', '=', expected), row('id', '=', expected)]))
+      .where('client_message_id', '=', expected)
       .executeTakeFirst();
     if (!asked) throw messageNotLast();
   }
