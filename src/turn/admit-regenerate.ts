@@ -1,12 +1,13 @@
 import type { Lock, LockLease } from '../coord/lock.ts';
 import type { StreamRegistry } from '../coord/stream-registry.ts';
-import type { Scope, SessionStore } from '../store/session-store.ts';
+import type { Scope, SessionStore, WaitingMessage } from '../store/session-store.ts';
 import { AppError } from '../util/app-error.ts';
 import { createId } from '../util/ids.ts';
 import { answerRepeat, type SubmitResult } from './admit-message.ts';
 import {
   findKnownMessage,
   type IncomingMessage,
+  type KnownMessage,
   lockKeyOf,
   type TurnRequest,
   validateRequest,
@@ -32,18 +33,25 @@ export async function admitNamedRegenerate(options: {
   if (id !== undefined) {
     const waiting = await store.listWaitingMessages(scope);
     const asSent = { ...request, clientMessageId: id };
-    const known = await findKnownMessage({ store, scope, request: asSent, waiting });
-    if (known && (known.waiting || known.turnId === (await store.getActiveTurn(scope))?.id)) {
+    // useChat may name a message by its reply, whose id is its turn's.
+    const known =
+      (await findKnownMessage({ store, scope, request: asSent, waiting })) ??
+      waitingOfTurn({ waiting, turnId: id });
+    const activeId = known?.waiting ? null : (await store.getActiveTurn(scope))?.id;
+    if (known && (known.waiting || known.turnId === activeId)) {
       return answerRepeat({ known, registry: deps.registry, steer: false });
     }
-    // useChat may name a reply by its turn's id; a waiting turn's id is taken too.
-    const named =
-      known !== null ||
-      waiting.some((message) => message.turnId === id) ||
-      (await store.getTurn({ ...scope, turnId: id })) !== null;
+    if (id === activeId) return { kind: 'stream', turnId: id };
+    const named = known !== null || (await store.getTurn({ ...scope, turnId: id })) !== null;
     if (!named && request.text.trim() !== '') return 'send';
   }
   return admitRegenerate({ deps, scope, regenerateOf: id, start: options.start });
+}
+
+/** The messages waiting for the turn `turnId`, as one known message (the first of them). */
+function waitingOfTurn(options: { waiting: WaitingMessage[]; turnId: string }): KnownMessage | null {
+  const first = options.waiting.find((message) => message.turnId === options.turnId);
+  return first ? { clientMessageId: first.clientMessageId, turnId: first.turnId, waiting: true } : null;
 }
 
 /** The ordinary send a regenerate of a never stored message stands for (`admitNamedRegenerate`). */

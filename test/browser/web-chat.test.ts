@@ -134,7 +134,7 @@ describe('web chat', { timeout: 60_000 }, () => {
 
     await tryAgain.click();
     await log.getByText('The answer to the last thing.').waitFor();
-    await page.getByRole('alert').filter({ hasText: 'no longer the last one' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'not the last one in this conversation' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
     expect(await log.getByText('flaky question').count()).toBe(1);
     expect(await log.getByText('Answered on the second try.').count()).toBe(0);

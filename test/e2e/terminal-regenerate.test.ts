@@ -63,7 +63,7 @@ test('a failed message offered at the prompt, overtaken by another client’s, r
   // Enter on the offered message was refused, not run as "theirs" again; it came back at the
   // prompt, and the second Enter sent it as a new message.
   expect(prefills).toEqual(['mine', 'mine', undefined]);
-  expect(options.terminal.output).toContain('no longer the last one');
+  expect(options.terminal.output).toContain('not the last one in this conversation');
   const detail = await (await server.api(`/api/sessions/${sessionId}`)).json();
   expect(detail.messages.map(roleAndText)).toEqual([
     ['user', 'mine'],

@@ -7,7 +7,7 @@ import { migrations } from './index.ts';
 let database: Kysely<unknown> | undefined;
 afterEach(async () => database?.destroy());
 
-test('a user message stored without a key gets its id as its key, unless another message holds it', async () => {
+test('a user message stored without a key gets its id as its key, unless another message holds it, stored or waiting', async () => {
   database = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }) });
   const migrator = new Migrator({ db: database, provider: { getMigrations: async () => migrations } });
   expect((await migrator.migrateTo('0006_bind_sent_files')).error).toBeUndefined();
@@ -34,6 +34,12 @@ test('a user message stored without a key gets its id as its key, unless another
       values (${id}, ${session}, ${seq}, ${role}, 'x', '{}', ${key}, ${at})`.execute(database);
   }
 
+  // A message waiting (it outlives a restart) whose key is a keyless row's id: that row stays keyless.
+  await sql`insert into messages (id, session_id, seq, role, content, metadata, created_at)
+    values ('queued', 's1', 7, 'user', 'x', '{}', ${at})`.execute(database);
+  await sql`insert into waiting_messages (id, session_id, owner_id, turn_id, client_message_id, delivery, text, position, created_at)
+    values ('w1', 's1', 'alice', 't9', 'queued', 'next-turn', 'later', 1, ${at})`.execute(database);
+
   expect((await migrator.migrateToLatest()).error).toBeUndefined();
 
   const keys = await sql<{ id: string; client_message_id: string | null }>`
@@ -45,6 +51,7 @@ test('a user message stored without a key gets its id as its key, unless another
     { id: 'taken', client_message_id: null },
     { id: 'chooser', client_message_id: 'taken' },
     { id: 'elsewhere', client_message_id: 'other' },
+    { id: 'queued', client_message_id: null },
     { id: 'other', client_message_id: 'other' },
   ]);
 });

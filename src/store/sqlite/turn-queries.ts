@@ -309,7 +309,7 @@ function selectTurns(database: Database, scope: ScopeValues) {
 function messageNotLast(): AppError {
   return new AppError(
     'message_not_last',
-    'That message is no longer the last one in this conversation (newer messages came after it), so it was not run again.',
+    'That message is not the last one in this conversation (newer messages came after it, or it was never stored), so it was not run again.',
     { status: 409 },
   );
 }
