@@ -71,6 +71,8 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     const resumed = page.waitForRequest(isResume);
     await suite.context!.setOffline(false);
     await resumed;
+    // Connected again while the turn still runs: the banner goes then, not once the turn has ended.
+    await page.getByText('Connection lost. Reconnecting…').waitFor({ state: 'detached', timeout: 5_000 });
     gate.open();
     await expectFinishedOnce(page);
     expect(await page.getByText('Connection lost. Reconnecting…').count()).toBe(0);

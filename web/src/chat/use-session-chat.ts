@@ -149,43 +149,50 @@ export function useSessionChat(options: {
     [readSession, applySession, resumer],
   );
 
-  /** Re-reads the session: the database's view replaces ours, and a running turn is resumed. */
-  const refresh = useCallback(async (): Promise<void> => {
-    // A timer set before the page left the session (or the session was deleted) reads nothing.
-    if (!mounted.current) return;
-    const detail = await readSession();
-    if (!detail) return;
-    const current = chatRef.current;
-    if (current.status === 'submitted' || current.status === 'streaming') {
-      setTotals(detail.usage);
-      return;
-    }
-    // A message the server never received must not vanish: it goes back to the composer.
-    const lastLocal = current.messages.findLast((message) => message.role === 'user');
-    if (
-      lastLocal &&
-      !refused.current.has(lastLocal.id) &&
-      !detail.messages.some((message) => message.id === lastLocal.id) &&
-      current.messages.at(-1)?.id === lastLocal.id
-    ) {
-      callbacks.current.onComposerRestore(draftOf(lastLocal));
-      setNotice({ text: 'Your last message was not sent. It is back in the composer.', tone: 'error' });
-    }
-    applySession(detail);
-    // The session read back: a send's failure (offline, say) is told by the notice, if at all.
-    if (current.status === 'error') current.clearError();
-    setWaiting((local) => chipsAfterRead({ local, detail, sending: sending.current }));
-    // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
-    if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
-      setTimeout(() => void refreshRef.current().catch(() => recoverRef.current()), 500);
-    }
-    if (detail.activeTurn) {
-      turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
-      lastActivity.current = Date.now();
-      const ticket = await resumer.resume();
-      if (ticket !== null) await settleAfterResume(ticket);
-    }
-  }, [readSession, applySession, resumer, settleAfterResume]);
+  /**
+   * Re-reads the session: the database's view replaces ours, and a running turn is resumed (this
+   * resolves once that stream ends). `onReadBack` is told as soon as the session has read back.
+   */
+  const refresh = useCallback(
+    async (options: { onReadBack?: () => void } = {}): Promise<void> => {
+      // A timer set before the page left the session (or the session was deleted) reads nothing.
+      if (!mounted.current) return;
+      const detail = await readSession();
+      if (!detail) return;
+      options.onReadBack?.();
+      const current = chatRef.current;
+      if (current.status === 'submitted' || current.status === 'streaming') {
+        setTotals(detail.usage);
+        return;
+      }
+      // A message the server never received must not vanish: it goes back to the composer.
+      const lastLocal = current.messages.findLast((message) => message.role === 'user');
+      if (
+        lastLocal &&
+        !refused.current.has(lastLocal.id) &&
+        !detail.messages.some((message) => message.id === lastLocal.id) &&
+        current.messages.at(-1)?.id === lastLocal.id
+      ) {
+        callbacks.current.onComposerRestore(draftOf(lastLocal));
+        setNotice({ text: 'Your last message was not sent. It is back in the composer.', tone: 'error' });
+      }
+      applySession(detail);
+      // The session read back: a send's failure (offline, say) is told by the notice, if at all.
+      if (current.status === 'error') current.clearError();
+      setWaiting((local) => chipsAfterRead({ local, detail, sending: sending.current }));
+      // Messages wait for a turn that has not started yet: look again shortly rather than miss it.
+      if (!detail.activeTurn && (detail.waiting?.length ?? 0) > 0) {
+        setTimeout(() => void refreshRef.current().catch(() => recoverRef.current()), 500);
+      }
+      if (detail.activeTurn) {
+        turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
+        lastActivity.current = Date.now();
+        const ticket = await resumer.resume();
+        if (ticket !== null) await settleAfterResume(ticket);
+      }
+    },
+    [readSession, applySession, resumer, settleAfterResume],
+  );
 
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
@@ -199,10 +206,12 @@ export function useSessionChat(options: {
     try {
       while (mounted.current) {
         try {
-          await refresh();
+          // Connected again once the session reads back, though a resumed turn streams on.
+          await refresh({ onReadBack: () => mounted.current && setConnection('live') });
           return;
         } catch (error) {
           if (error instanceof ApiError && error.status === 404) return callbacks.current.onGone();
+          if (mounted.current) setConnection('reconnecting');
           await waitForRetry(delay);
           delay = Math.min(delay * 2, maxBackoffMs);
         }
