@@ -134,8 +134,8 @@ export function createPromptReader(options: {
             // A message put back after a failed send: several lines go back in as one paste. Keys
             // typed while the turn ran reach the line only now that input resumes: the message
             // waits for them and gives way to them, rather than being joined to them (one typed
-            // at this prompt stays one Up away in its history).
-            // The check phase after the timer follows a poll phase, which has read what waited.
+            // at this prompt stays one Up away in its history). The check phase after the timer
+            // follows a poll phase, which has read what was waiting.
             const putBack = () => {
               if (waiting === resolve && line.line === '') line.write(pastes.add(prefill));
             };
