@@ -48,9 +48,14 @@ export async function admitNamedRegenerate(options: {
   return admitRegenerate({ deps, scope, regenerateOf: id, start: options.start });
 }
 
-/** The messages waiting for the turn `turnId`, as one known message (the first of them). */
+/**
+ * The messages waiting for the turn `turnId`, as one known message (the first of them). Steered
+ * messages are left out, as the session's stream leaves them: the running turn may take them.
+ */
 function waitingOfTurn(options: { waiting: WaitingMessage[]; turnId: string }): KnownMessage | null {
-  const first = options.waiting.find((message) => message.turnId === options.turnId);
+  const first = options.waiting.find(
+    (message) => message.turnId === options.turnId && message.delivery === 'next-turn',
+  );
   return first ? { clientMessageId: first.clientMessageId, turnId: first.turnId, waiting: true } : null;
 }
 

@@ -78,6 +78,47 @@ describe('web UI robustness', { timeout: 60_000 }, () => {
     expect(await page.getByText('Connection lost. Reconnecting…').count()).toBe(0);
   });
 
+  test('after a drop the banner stays until the resumed turn streams: through failed resumes and an unanswered one', async () => {
+    const page = await startHeldTurn({ fakeClock: false });
+    const banner = page.getByText('Connection lost. Reconnecting…');
+    const send = page.getByRole('button', { name: 'Send' });
+    const expectReconnectingFor = async (ms: number) => {
+      for (let waited = 0; waited < ms; waited += 100) {
+        expect(await banner.count()).toBe(1);
+        await page.waitForTimeout(100);
+      }
+    };
+    await suite.context!.setOffline(true);
+    await banner.waitFor();
+    // Back online, but every resume of the turn fails: the session reads back, the turn does not.
+    await page.route(/\/stream$/, (route) => route.abort('failed'));
+    const failedResume = page.waitForEvent('requestfailed', isResume);
+    await suite.context!.setOffline(false);
+    await failedResume;
+    await expectReconnectingFor(1_500);
+    // The next resume goes unanswered for a while: still nothing is received, so still reconnecting.
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.unroute(/\/stream$/);
+    await page.route(/\/stream$/, async (route) => {
+      await answered;
+      await route.continue();
+    });
+    await page.waitForRequest(isResume, { timeout: 20_000 });
+    await page.getByRole('textbox', { name: 'Message' }).fill('second question');
+    await expectReconnectingFor(1_000);
+    // Sending is held meanwhile: a send now would race the resume.
+    expect(await send.isDisabled()).toBe(true);
+    // Once its stream flows, the turn (still held) is followed again: the banner goes.
+    answer();
+    await banner.waitFor({ state: 'detached', timeout: 5_000 });
+    await page.getByRole('textbox', { name: 'Message' }).fill('');
+    gate.open();
+    await expectFinishedOnce(page);
+  });
+
   test('a read of the session that answers after a newer turn has streamed does not take that turn away', async () => {
     const page = await suite.openPage();
     // Reads of the session whose answer holds the first turn but not the second are held back, so

@@ -104,6 +104,8 @@ export function useSessionChat(options: {
   useEffect(() => {
     if (running && turnStartedAt.current === null) turnStartedAt.current = Date.now();
     if (!running) setStatusLine(null);
+    // A resume while recovering: connected once its stream has begun, not merely once asked for.
+    if (running && recovering.current) setConnection('live');
   }, [running]);
 
   const recoverRef = useRef(async (): Promise<void> => {});
@@ -151,7 +153,8 @@ export function useSessionChat(options: {
 
   /**
    * Re-reads the session: the database's view replaces ours, and a running turn is resumed (this
-   * resolves once that stream ends). `onReadBack` is told as soon as the session has read back.
+   * resolves once that stream ends). `onReadBack` is told once the page is connected again: when
+   * the session has read back with no turn to follow, or once the resume has ended.
    */
   const refresh = useCallback(
     async (options: { onReadBack?: () => void } = {}): Promise<void> => {
@@ -159,7 +162,7 @@ export function useSessionChat(options: {
       if (!mounted.current) return;
       const detail = await readSession();
       if (!detail) return;
-      options.onReadBack?.();
+      if (!detail.activeTurn) options.onReadBack?.();
       const current = chatRef.current;
       if (current.status === 'submitted' || current.status === 'streaming') {
         setTotals(detail.usage);
@@ -188,6 +191,7 @@ export function useSessionChat(options: {
         turnStartedAt.current ??= Date.parse(detail.activeTurn.startedAt) || Date.now();
         lastActivity.current = Date.now();
         const ticket = await resumer.resume();
+        options.onReadBack?.();
         if (ticket !== null) await settleAfterResume(ticket);
       }
     },
@@ -206,7 +210,7 @@ export function useSessionChat(options: {
     try {
       while (mounted.current) {
         try {
-          // Connected again once the session reads back, though a resumed turn streams on.
+          // Connected again before a resumed turn's stream has ended (see `refresh`).
           await refresh({ onReadBack: () => mounted.current && setConnection('live') });
           return;
         } catch (error) {
