@@ -65,8 +65,9 @@ async function sendLines(options: {
   return bodies;
 }
 
-test('a failed message from the recap whose retry could not reach the server is retried again, not sent anew', async () => {
-  for (const failure of [shuttingDown, unreachable]) {
+test('a failed message from the recap whose retry failed or waited for another turn is retried again, not sent anew', async () => {
+  const busy = () => new AppError('turn_in_progress', 'A reply is still running.', { status: 409 });
+  for (const failure of [shuttingDown, unreachable, busy]) {
     const bodies = await sendLines({
       lines: ['the failed one', 'the failed one'],
       answers: [failure],
@@ -75,17 +76,6 @@ test('a failed message from the recap whose retry could not reach the server is 
     const retry = { text: 'the failed one', messageId: 'k-failed', regenerate: true };
     expect(bodies).toEqual([retry, retry]);
   }
-});
-
-test('a retry refused while another turn runs is retried again later, not sent anew', async () => {
-  const busy = () => new AppError('turn_in_progress', 'A reply is still running.', { status: 409 });
-  const bodies = await sendLines({
-    lines: ['the failed one', 'the failed one'],
-    answers: [busy],
-    recap: { runningTurnId: null, failedMessage: { text: 'the failed one', id: 'k-failed' }, waiting: [] },
-  });
-  const retry = { text: 'the failed one', messageId: 'k-failed', regenerate: true };
-  expect(bodies).toEqual([retry, retry]);
 });
 
 test('a message whose send could not reach the server is sent again under the same id', async () => {
